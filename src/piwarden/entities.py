@@ -20,10 +20,10 @@ so that over-masking can be measured, but that are not PI on their own.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import Enum, IntEnum
+from enum import IntEnum, StrEnum
 
 
-class Category(str, Enum):
+class Category(StrEnum):
     """GB/T 35273-2020 Appendix A categories."""
 
     BASIC_PROFILE = "basic_profile"  # 个人基本资料

@@ -1,0 +1,39 @@
+# The two commands of the README: `make run` (set up, run the demo on the embedded default)
+# and `make test` (set up, lint, run the whole test suite). Everything is installed from
+# PyPI (and Debian's packages, once a capability needs them) by these targets.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: setup run test lint bench bench-quick presidio-env clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml scripts/setup-system.sh
+	bash scripts/setup-system.sh
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+run: setup
+	$(BIN)/piwarden demo
+
+lint: setup
+	$(BIN)/ruff check src tests benchmarks
+
+test: lint
+	$(BIN)/pytest -q -n 2 --dist loadfile
+
+presidio-env:
+	bash benchmarks/presidio_env.sh
+
+bench: setup presidio-env
+	$(BIN)/python benchmarks/detect_vs_presidio.py
+
+bench-quick: setup presidio-env
+	$(BIN)/python benchmarks/detect_vs_presidio.py --quick
+
+clean:
+	rm -rf $(VENV) .venv-presidio .pytest_cache .ruff_cache

@@ -1,0 +1,88 @@
+"""The Analyzer: text in, scored and classified spans out.
+
+It holds no per-call state, so one instance serves many threads; compiled patterns are shared.
+A recognizer that raises does not make the analyzer skip it silently (Presidio logs and moves
+on when a pattern times out): the error propagates as :class:`RecognizerError`, naming the
+recognizer, and callers decide. No pattern can time out, since all are linear (see
+``recognizer.py`` and ``tests/detect/test_redos.py``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from piwarden import entities
+from piwarden.detect.engine import Candidate, Engine
+from piwarden.detect.recognizer import Recognizer
+from piwarden.detect.registry import load_recognizers
+from piwarden.detect.span import Span
+
+DEFAULT_MIN_SCORE = 0.5
+
+
+class RecognizerError(RuntimeError):
+    """A recognizer failed on some input; the message names it but never the text."""
+
+
+class Analyzer:
+    """Finds PI in text with the configured recognizers."""
+
+    def __init__(
+        self,
+        recognizers: Sequence[Recognizer] | None = None,
+        *,
+        types: Iterable[str] | None = None,
+        min_score: float = DEFAULT_MIN_SCORE,
+        config: str | None = None,
+    ) -> None:
+        chosen = list(recognizers) if recognizers is not None else load_recognizers(config)
+        if types is not None:
+            wanted = {entities.canonical(t) for t in types}
+            chosen = [r for r in chosen if r.entity in wanted or wanted.intersection(r.also)]
+            self.types: frozenset[str] | None = frozenset(wanted)
+        else:
+            self.types = None
+        if not 0.0 <= min_score <= 1.0:
+            raise ValueError("min_score must be between 0 and 1")
+        self.min_score = min_score
+        self.recognizers = chosen
+        self.engine = Engine(chosen)
+        self._priority = {r.name: r.priority for r in chosen}
+
+    def analyze(self, text: str) -> list[Span]:
+        """Spans of PI in ``text``, sorted by start, non-overlapping."""
+        if not isinstance(text, str):
+            raise TypeError(f"text must be str, not {type(text).__name__}")
+        spans = []
+        for cand in self.engine.candidates(text):
+            try:
+                score = cand.recognizer.score(text, cand.start, cand.end, cand.pattern.score)
+                kind = cand.recognizer.value_type(text[cand.start : cand.end]) if score else ""
+            except Exception as exc:  # re-raised below with the recognizer named
+                raise RecognizerError(
+                    f"recognizer {cand.recognizer.name} failed ({type(exc).__name__})"
+                ) from None
+            if score >= self.min_score and score > 0.0 and (self.types is None or kind in self.types):
+                spans.append(Span(cand.start, cand.end, kind, score, cand.recognizer.name))
+        return resolve_overlaps(spans, self._priority)
+
+    def analyze_batch(self, texts: Iterable[str]) -> list[list[Span]]:
+        """``analyze`` over many texts; one list of spans per text, in order."""
+        return [self.analyze(t) for t in texts]
+
+
+def resolve_overlaps(spans: list[Span], priority: dict[str, int] | None = None) -> list[Span]:
+    """Keep the best of overlapping spans: highest score, longest, higher priority, leftmost."""
+    if len(spans) < 2:
+        return spans
+    prio = priority or {}
+    ranked = sorted(spans, key=lambda s: (-s.score, s.start - s.end, -prio.get(s.recognizer, 0), s.start))
+    kept: list[Span] = []
+    for span in ranked:
+        if not any(span.overlaps(k) for k in kept):
+            kept.append(span)
+    kept.sort(key=lambda s: s.start)
+    return kept
+
+
+__all__ = ["Analyzer", "Candidate", "RecognizerError", "Span", "resolve_overlaps"]

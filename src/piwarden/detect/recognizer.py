@@ -1,0 +1,103 @@
+"""The declarative recognizer: patterns, context words, and one validation hook.
+
+A recognizer is a class with constants, not a program. The analyzer compiles its patterns
+into one engine and calls back only for the few candidates the patterns find::
+
+    class MobileRecognizer(Recognizer):
+        entity = "PHONE"
+        patterns = (Pattern("cn_mobile", r"(?<![0-9])1[3-9]\\d{9}(?![0-9])", 0.6),)
+        context = ("手机", "电话", "phone", "mobile")
+
+        def validate(self, value: str) -> bool | None:
+            return mobile.is_valid(value)
+
+Scoring, from the pattern's base score:
+- ``validate`` returning False drops the candidate; True lifts it to ``validated_score``
+  (1.0 by default: a checksum that holds is as good as it gets; types whose checksum passes
+  by chance often enough, such as Luhn, set it lower and let context do the rest);
+- a context word near the match adds ``context_boost``;
+- a negative context word (``订单号`` near an ID-shaped number) subtracts ``negative_boost``;
+- ``context_required`` types (QQ numbers, WeChat ids, order numbers) are dropped without context.
+
+Patterns must run in linear time: bounded quantifiers, no nested repetition, ASCII classes
+with explicit look-arounds instead of ``\\b`` (which treats CJK characters as word characters,
+so ``手机13812345678`` would have no boundary before the ``1``). A pattern may name the part
+that is the value ``(?P<v>...)``; the rest of the match is context that must be present.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import ClassVar
+
+from piwarden import entities
+from piwarden.detect.context import ContextWindow, compile_words
+
+# Boundaries that work in Chinese text: a value may touch CJK characters and punctuation,
+# but not more ASCII letters or digits of the same run.
+NOT_AFTER_ALNUM = r"(?<![0-9A-Za-z])"
+NOT_BEFORE_ALNUM = r"(?![0-9A-Za-z])"
+NOT_AFTER_DIGIT = r"(?<![0-9])"
+NOT_BEFORE_DIGIT = r"(?![0-9])"
+
+
+@dataclass(frozen=True, slots=True)
+class Pattern:
+    """One regular expression with the score a bare match is worth."""
+
+    name: str
+    regex: str
+    score: float
+    needs_digit: bool = True  # lets the engine skip the pattern on texts without digits
+
+
+class Recognizer:
+    """Base class: subclasses set the class constants and, where a rule exists, ``validate``."""
+
+    entity: ClassVar[str]
+    also: ClassVar[tuple[str, ...]] = ()  # other types ``value_type`` may report
+    patterns: ClassVar[tuple[Pattern, ...]] = ()
+    context: ClassVar[tuple[str, ...]] = ()
+    negative_context: ClassVar[tuple[str, ...]] = ()
+    languages: ClassVar[tuple[str, ...]] = ("zh", "en")
+    context_required: ClassVar[bool] = False
+    context_boost: ClassVar[float] = 0.35
+    negative_boost: ClassVar[float] = 0.4
+    validated_score: ClassVar[float] = 1.0
+    priority: ClassVar[int] = 0  # breaks ties between equal spans of equal score
+    window: ClassVar[ContextWindow] = ContextWindow()
+    # negative words must sit right before the value ("订单号110101..."), not anywhere near it
+    negative_window: ClassVar[ContextWindow] = ContextWindow(before=10, after=0)
+
+    def __init__(self) -> None:
+        entities.get(self.entity)  # fail at start-up on a type outside the vocabulary
+        self.name = type(self).__name__
+        self._context = compile_words(self.context)
+        self._negative = compile_words(self.negative_context)
+
+    def validate(self, value: str) -> bool | None:
+        """True if ``value`` passes the type's rule, False if it fails, None if there is no rule."""
+        return None
+
+    def value_type(self, value: str) -> str:
+        """The type to report for a valid ``value``; recognizers of several types override it."""
+        return self.entity
+
+    def score(self, text: str, start: int, end: int, base: float) -> float:
+        """Final score for ``text[start:end]``; 0 means drop."""
+        verdict = self.validate(text[start:end])
+        if verdict is False:
+            return 0.0
+        score = max(base, self.validated_score) if verdict else base
+        has_context = self._context is not None and self.window.found(self._context, text, start, end)
+        if has_context:
+            score += self.context_boost
+        elif self.context_required:
+            return 0.0
+        if self._negative is not None and self.negative_window.found(self._negative, text, start, end):
+            score -= self.negative_boost
+        return min(score, 1.0)
+
+    def compiled(self) -> list[tuple[Pattern, re.Pattern[str]]]:
+        return [(p, re.compile(p.regex)) for p in self.patterns]

@@ -1,0 +1,24 @@
+"""Built-in recognizers, one module per family, registered through the plugin hook."""
+
+from __future__ import annotations
+
+from piwarden.detect.recognizer import Recognizer
+from piwarden.detect.recognizers import cn_misc, dates, finance, identity, location, network, phone, platform
+from piwarden.plugins import hookimpl
+
+_MODULES = (identity, phone, finance, network, cn_misc, location, dates, platform)
+
+
+def builtin_classes() -> list[type[Recognizer]]:
+    """Every concrete recognizer class defined in the family modules, in module order."""
+    found = []
+    for module in _MODULES:
+        for value in vars(module).values():
+            if isinstance(value, type) and issubclass(value, Recognizer) and value.__module__ == module.__name__:
+                found.append(value)
+    return found
+
+
+@hookimpl
+def piwarden_recognizers() -> list[type[Recognizer]]:
+    return builtin_classes()

@@ -1,0 +1,75 @@
+"""Financial accounts: bank and credit cards, IBANs, payment (Alipay / WeChat Pay) accounts."""
+
+from __future__ import annotations
+
+from piwarden.detect.context import ContextWindow
+from piwarden.detect.ids import bank_card, iban
+from piwarden.detect.recognizer import NOT_AFTER_ALNUM as L
+from piwarden.detect.recognizer import NOT_BEFORE_ALNUM as R
+from piwarden.detect.recognizer import Pattern, Recognizer
+
+_CARD_WORDS = ("卡号", "银行卡", "信用卡", "借记卡", "储蓄卡", "银联", "账号", "帐号", "账户", "收款", "转账", "开户",
+               "card", "credit card", "debit card", "card number", "card no", "cc", "visa", "mastercard",
+               "amex", "account", "pay", "payment", "bank")
+_INTERNATIONAL = {"Visa", "Mastercard", "American Express", "JCB", "Discover", "Diners", "Maestro"}
+
+
+class BankCardRecognizer(Recognizer):
+    """13-19 digit card numbers (contiguous or in groups) that pass Luhn.
+
+    Luhn passes for one random number in ten, so a valid checksum alone scores 0.6 and the
+    words around the number decide the rest.
+    """
+
+    entity = "BANK_CARD"
+    also = ("CREDIT_CARD",)
+    patterns = (
+        Pattern("card_plain", L + r"[1-9][0-9]{11,18}" + R, 0.3),
+        Pattern("card_grouped", L + r"[1-9][0-9]{3}(?:[ -][0-9]{4}){2,3}(?:[ -][0-9]{1,4})?" + R, 0.35),
+        Pattern("card_amex", L + r"3[47][0-9]{2}[ -][0-9]{6}[ -][0-9]{5}" + R, 0.35),
+    )
+    context = _CARD_WORDS
+    negative_context = ("订单", "单号", "流水号", "交易号", "运单", "快递", "order", "invoice", "tracking", "imei",
+                        "身份证", "手机", "电话", "phone")
+    validated_score = 0.6
+    context_boost = 0.35
+
+    def validate(self, value: str) -> bool | None:
+        return bank_card.is_valid(value)
+
+    def value_type(self, value: str) -> str:
+        if bank_card.is_domestic(value):
+            return "BANK_CARD"
+        return "CREDIT_CARD" if bank_card.issuer(value) in _INTERNATIONAL else "BANK_CARD"
+
+
+class IbanRecognizer(Recognizer):
+    entity = "IBAN"
+    patterns = (
+        Pattern("iban", L + r"[A-Z]{2}[0-9]{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?" + R, 0.4),
+    )
+    context = ("iban", "bank account", "账户", "账号", "swift", "transfer", "汇款")
+
+    def validate(self, value: str) -> bool | None:
+        return iban.is_valid(value)
+
+
+_PAY = r"(?:支付宝|alipay|微信支付|财付通|云闪付|paypal)(?:账号|账户|帐号|帐户|account|id)?(?: ?[:：] ?| )?"
+
+
+class PaymentAccountRecognizer(Recognizer):
+    """An Alipay / WeChat Pay account is a phone or e-mail said to be one."""
+
+    entity = "PAYMENT_ACCOUNT"
+    patterns = (
+        Pattern("pay_phone", r"(?i:" + _PAY + r")(?P<v>(?:\+?86[ -]?)?1[3-9][0-9](?:[ -]?[0-9]{4}){2})" + R, 0.95),
+        Pattern(
+            "pay_email",
+            r"(?i:" + _PAY + r")(?P<v>[A-Za-z0-9][A-Za-z0-9._%+-]{0,63}@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,24})"
+            + R,
+            0.95,
+            needs_digit=False,
+        ),
+    )
+    window = ContextWindow(before=0, after=0)
+    priority = 8

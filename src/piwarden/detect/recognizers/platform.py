@@ -1,0 +1,78 @@
+"""Platform identifiers that link to a person: waybills, order numbers, QQ and WeChat ids."""
+
+from __future__ import annotations
+
+from piwarden.detect.context import ContextWindow
+from piwarden.detect.ids.cn import waybill
+from piwarden.detect.recognizer import NOT_AFTER_ALNUM as L
+from piwarden.detect.recognizer import NOT_BEFORE_ALNUM as R
+from piwarden.detect.recognizer import Pattern, Recognizer
+
+_WAYBILL_WORDS = ("运单", "运单号", "快递单号", "快递单", "物流单号", "单号", "快递", "物流", "waybill",
+                  "tracking", "tracking number", "shipment", "顺丰", "圆通", "中通", "申通", "韵达", "京东",
+                  "极兔", "邮政", "ems", "德邦")
+
+
+class WaybillRecognizer(Recognizer):
+    """Carrier-prefixed numbers (SF, YT, JT, JD, DPK) and UPU S10 (EMS) with its check digit."""
+
+    entity = "WAYBILL_NO"
+    patterns = (
+        Pattern("prefixed", L + r"(?:SF|YT|JT|JD[A-Z]{0,3}|DPK)[0-9]{10,15}" + R, 0.5),
+        Pattern("s10", L + r"[A-Z]{2}[0-9]{9}[A-Z]{2}" + R, 0.4),
+    )
+    context = _WAYBILL_WORDS
+    validated_score = 0.9
+
+    def validate(self, value: str) -> bool | None:
+        return waybill.is_valid(value) and waybill.is_self_identifying(value)
+
+
+class WaybillDigitsRecognizer(Recognizer):
+    """All-digit waybills (ZTO, STO, Yunda, ...) look like any number: context decides."""
+
+    entity = "WAYBILL_NO"
+    patterns = (Pattern("digits", L + r"[0-9]{12,15}" + R, 0.3),)
+    context = _WAYBILL_WORDS
+    context_required = True
+    context_boost = 0.45
+    window = ContextWindow(before=16, after=2)
+
+    def validate(self, value: str) -> bool | None:
+        return waybill.is_valid(value)
+
+
+class OrderIdRecognizer(Recognizer):
+    entity = "ORDER_ID"
+    patterns = (
+        Pattern(
+            "order_id",
+            r"(?i:订单号|订单编号|订单|order (?:no\.?|number|id|#)|order#|order)(?: ?[:：#] ?| )?"
+            r"(?P<v>[A-Za-z]{0,4}[0-9][0-9A-Za-z-]{7,31})" + R,
+            0.85,
+        ),
+    )
+    window = ContextWindow(before=0, after=0)
+
+
+class QqRecognizer(Recognizer):
+    entity = "QQ_ID"
+    patterns = (Pattern("qq", r"(?<![0-9A-Za-z@._-])[1-9][0-9]{4,10}(?![0-9A-Za-z@_-])(?!\.[0-9A-Za-z])", 0.3),)
+    context = ("qq", "qq号", "qq号码", "扣扣", "企鹅号", "工作q", "加q", "q号", "qq群", "qq：", "q:")
+    context_required = True
+    context_boost = 0.5
+    window = ContextWindow(before=10, after=0)
+
+
+class WechatRecognizer(Recognizer):
+    entity = "WECHAT_ID"
+    patterns = (
+        Pattern(
+            "wechat",
+            r"(?i:微信号|微信|微信公众号|微信公众帐号|微信公众账号|vx|wx|wechat|weixin|v信|威信|薇信)(?:号)?(?: ?[:：] ?| )?"
+            r"(?P<v>[A-Za-z][-_A-Za-z0-9]{5,19}|[1-9][0-9]{4,11})(?![-_A-Za-z0-9@])",
+            0.85,
+            needs_digit=False,
+        ),
+    )
+    window = ContextWindow(before=0, after=0)

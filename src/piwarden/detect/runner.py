@@ -1,0 +1,100 @@
+"""Detection over a stream of records: in order, in bounded memory, on one or more processes.
+
+Records are cut into batches; at most ``2 * jobs`` batches are in flight, so memory stays
+flat whatever the input size. Output order is input order.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass
+from itertools import islice
+
+from piwarden.detect.analyzer import Analyzer
+from piwarden.detect.records import Record, RecordError
+
+
+@dataclass(frozen=True, slots=True)
+class DetectOptions:
+    """What the worker processes need to build their own Analyzer."""
+
+    types: tuple[str, ...] | None = None
+    min_score: float = 0.5
+    config: str | None = None
+    show_values: bool = False
+    classify: bool = False
+
+    def analyzer(self) -> Analyzer:
+        return Analyzer(types=self.types, min_score=self.min_score, config=self.config)
+
+
+_worker: tuple[Analyzer, DetectOptions] | None = None
+
+
+def _init_worker(options: DetectOptions) -> None:
+    global _worker
+    _worker = (options.analyzer(), options)
+
+
+def _detect_batch(batch: list[tuple[str, str, dict[str, object]]]) -> list[dict[str, object]]:
+    assert _worker is not None
+    analyzer, options = _worker
+    return [_result(analyzer, options, rid, text, extra) for rid, text, extra in batch]
+
+
+def _result(
+    analyzer: Analyzer, options: DetectOptions, rid: str, text: str, extra: dict[str, object]
+) -> dict[str, object]:
+    spans = analyzer.analyze(text)
+    shown = text if options.show_values else None
+    out: dict[str, object] = {"id": rid, **extra}
+    out["entities"] = [s.to_dict(shown, classify=options.classify) for s in spans]
+    return out
+
+
+def _batches(items: Iterable[Record | RecordError], size: int) -> Iterator[list[Record | RecordError]]:
+    it = iter(items)
+    while batch := list(islice(it, size)):
+        yield batch
+
+
+def detect_stream(
+    items: Iterable[Record | RecordError],
+    options: DetectOptions,
+    jobs: int = 1,
+    batch_size: int = 256,
+    on_batch: Callable[[list[Record | RecordError]], None] | None = None,
+) -> Iterator[dict[str, object] | RecordError]:
+    """Yield one result per record (or the record's error), in input order."""
+    if jobs <= 1:
+        analyzer = options.analyzer()
+        for batch in _batches(items, batch_size):
+            for item in batch:
+                yield item if isinstance(item, RecordError) else _result(analyzer, options, item.id, item.text,
+                                                                         item.extra)
+            if on_batch:
+                on_batch(batch)
+        return
+    with ProcessPoolExecutor(jobs, initializer=_init_worker, initargs=(options,)) as pool:
+        pending: deque[tuple[list[Record | RecordError], Future[list[dict[str, object]]]]] = deque()
+        for batch in _batches(items, batch_size):
+            work = [(r.id, r.text, r.extra) for r in batch if isinstance(r, Record)]
+            pending.append((batch, pool.submit(_detect_batch, work)))
+            if len(pending) >= 2 * jobs:
+                yield from _drain(pending.popleft(), on_batch)
+        while pending:
+            yield from _drain(pending.popleft(), on_batch)
+
+
+def _drain(
+    entry: tuple[list[Record | RecordError], Future[list[dict[str, object]]]],
+    on_batch: Callable[[list[Record | RecordError]], None] | None,
+) -> Iterator[dict[str, object] | RecordError]:
+    batch, future = entry
+    results = iter(future.result())
+    for item in batch:
+        yield item if isinstance(item, RecordError) else next(results)
+    if on_batch:
+        on_batch(batch)

@@ -1,0 +1,41 @@
+"""A detected piece of personal information: where it is, what it is, how sure we are."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from piwarden import entities
+from piwarden.entities import EntityType
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """``text[start:end]`` holds a value of ``type`` (code-point offsets, end exclusive)."""
+
+    start: int
+    end: int
+    type: str
+    score: float
+    recognizer: str = ""
+
+    @property
+    def entity(self) -> EntityType:
+        return entities.get(self.type)
+
+    def overlaps(self, other: Span) -> bool:
+        return self.start < other.end and other.start < self.end
+
+    def to_dict(self, text: str | None = None, *, classify: bool = False) -> dict[str, object]:
+        """The detection spec's JSON form; ``text`` adds the value, ``classify`` the grading."""
+        out: dict[str, object] = {
+            "start": self.start,
+            "end": self.end,
+            "type": self.type,
+            "score": round(self.score, 4),
+        }
+        if classify:
+            e = self.entity
+            out.update(category=e.category.value, sensitive=e.sensitive, grade=f"L{int(e.grade)}")
+        if text is not None:
+            out["value"] = text[self.start : self.end]
+        return out
