@@ -49,7 +49,10 @@ class Pattern:
     name: str
     regex: str
     score: float
-    needs_digit: bool = True  # lets the engine skip the pattern on texts without digits
+    needs_digit: bool = True  # the engine runs it only around runs of ASCII with a digit
+    lead: int = 0  # characters a match may start before such a run (keywords: 订单号, 京)
+    trail: int = 0  # characters a match may end after it (a plate's 挂)
+    gate: tuple[str, ...] = ()  # for patterns needing no digit: one of these (lower-case) must occur
 
 
 class Recognizer:
@@ -75,6 +78,11 @@ class Recognizer:
         self.name = type(self).__name__
         self._context = compile_words(self.context)
         self._negative = compile_words(self.negative_context)
+
+    @property
+    def context_literals(self) -> tuple[str, ...]:
+        """Context words, lower-cased: a cheap substring test before any regex runs."""
+        return tuple({w.lower() for w in self.context})
 
     def validate(self, value: str) -> bool | None:
         """True if ``value`` passes the type's rule, False if it fails, None if there is no rule."""

@@ -30,6 +30,8 @@ class LicensePlateRecognizer(Recognizer):
             "cn_plate",
             rf"[{_PROVINCES}][A-HJ-NP-Z][·•・ ]?[A-HJ-NP-Z0-9]{{4,6}}[A-HJ-NP-Z0-9挂学警港澳领试超]" + R,
             0.5,
+            lead=1,
+            trail=1,
         ),
     )
     context = ("车牌", "车牌号", "号牌", "车辆", "plate", "license plate", "车")

@@ -62,13 +62,14 @@ class PaymentAccountRecognizer(Recognizer):
 
     entity = "PAYMENT_ACCOUNT"
     patterns = (
-        Pattern("pay_phone", r"(?i:" + _PAY + r")(?P<v>(?:\+?86[ -]?)?1[3-9][0-9](?:[ -]?[0-9]{4}){2})" + R, 0.95),
+        Pattern("pay_phone", r"(?i:" + _PAY + r")(?P<v>(?:\+?86[ -]?)?1[3-9][0-9](?:[ -]?[0-9]{4}){2})" + R, 0.95, lead=8),
         Pattern(
             "pay_email",
             r"(?i:" + _PAY + r")(?P<v>[A-Za-z0-9][A-Za-z0-9._%+-]{0,63}@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,24})"
             + R,
             0.95,
             needs_digit=False,
+            gate=("@",),
         ),
     )
     window = ContextWindow(before=0, after=0)

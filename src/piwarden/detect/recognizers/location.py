@@ -16,8 +16,10 @@ class GpsRecognizer(Recognizer):
     entity = "GPS_COORDINATE"
     patterns = (
         Pattern("latlon", r"(?<![0-9.])" + _LAT + r"°?[NS]? ?[,，] ?" + _LON + r"°?[EW]?(?![0-9])", 0.55),
-        Pattern("cn_words", rf"(?:北纬|南纬)[ ]?{_DEG}[ ]?[,，、 ]?[ ]?(?:东经|西经)[ ]?{_DEG}", 0.95),
-        Pattern("cn_words_lon_first", rf"(?:东经|西经)[ ]?{_DEG}[ ]?[,，、 ]?[ ]?(?:北纬|南纬)[ ]?{_DEG}", 0.95),
+        Pattern("cn_words", rf"(?:北纬|南纬)[ ]?{_DEG}[ ]?[,，、 ]?[ ]?(?:东经|西经)[ ]?{_DEG}", 0.95,
+                needs_digit=False, gate=("北纬", "南纬")),
+        Pattern("cn_words_lon_first", rf"(?:东经|西经)[ ]?{_DEG}[ ]?[,，、 ]?[ ]?(?:北纬|南纬)[ ]?{_DEG}", 0.95,
+                needs_digit=False, gate=("东经", "西经")),
         Pattern("dms", rf"(?<![0-9]){_DEG} ?[NS][ ,，]{{0,2}}{_DEG} ?[EW]", 0.9),
     )
     context = ("坐标", "经纬度", "定位", "位置", "gps", "lat", "lng", "lon", "latitude", "longitude",

@@ -20,7 +20,7 @@ _OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])"
 
 class EmailRecognizer(Recognizer):
     entity = "EMAIL"
-    patterns = (Pattern("email", _EMAIL, 0.9, needs_digit=False),)
+    patterns = (Pattern("email", _EMAIL, 0.9, needs_digit=False, gate=("@",)),)
     context = ("邮箱", "电邮", "郵箱", "信箱", "email", "e-mail", "mail")
 
     def validate(self, value: str) -> bool | None:
@@ -32,7 +32,7 @@ class IpRecognizer(Recognizer):
     patterns = (
         Pattern("ipv4", r"(?<![0-9A-Za-z.])" + rf"(?:{_OCTET}\.){{3}}{_OCTET}" + r"(?![0-9A-Za-z])(?!\.[0-9])", 0.6),
         Pattern("ipv6", r"(?<![0-9A-Za-z:])(?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f]{0,4}(?![0-9A-Za-z:])", 0.5,
-                needs_digit=False),
+                needs_digit=False, gate=(":",)),
     )
     context = ("ip", "ip地址", "地址", "登录", "address", "host", "client", "来源", "访问")
     negative_context = ("版本", "version", "ver", "v.", "build", "版本号")
@@ -46,9 +46,9 @@ class MacRecognizer(Recognizer):
     entity = "MAC_ADDRESS"
     patterns = (
         Pattern("mac", r"(?<![0-9A-Za-z:-])[0-9A-Fa-f]{2}([:-])[0-9A-Fa-f]{2}(?:\1[0-9A-Fa-f]{2}){4}(?![0-9A-Za-z:-])",
-                0.6, needs_digit=False),
+                0.6, needs_digit=False, gate=(":", "-")),
         Pattern("mac_dotted", r"(?<![0-9A-Za-z.])[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}(?![0-9A-Za-z.])", 0.4,
-                needs_digit=False),
+                needs_digit=False, gate=(".",)),
     )
     context = ("mac", "mac地址", "网卡", "物理地址", "设备", "device", "hardware address")
     validated_score = 0.85

@@ -50,6 +50,7 @@ class OrderIdRecognizer(Recognizer):
             r"(?i:订单号|订单编号|订单|order (?:no\.?|number|id|#)|order#|order)(?: ?[:：#] ?| )?"
             r"(?P<v>[A-Za-z]{0,4}[0-9][0-9A-Za-z-]{7,31})" + R,
             0.85,
+            lead=6,
         ),
     )
     window = ContextWindow(before=0, after=0)
@@ -73,6 +74,7 @@ class WechatRecognizer(Recognizer):
             r"(?P<v>[A-Za-z][-_A-Za-z0-9]{5,19}|[1-9][0-9]{4,11})(?![-_A-Za-z0-9@])",
             0.85,
             needs_digit=False,
+            gate=("微信", "vx", "wx", "wechat", "weixin", "v信", "威信", "薇信"),
         ),
     )
     window = ContextWindow(before=0, after=0)

@@ -1,0 +1,1 @@
+"""Check-digit algorithms shared by several identifiers, one small module per algorithm."""
