@@ -20,7 +20,7 @@ CASES = [
     (iso7064_mod11_2, "11010519491231002X", True),  # GB 11643-1999's printed example
     (iso7064_mod11_2, "110105194912310020", False),  # X replaced by 0
     (iso7064_mod11_2, "X", False),  # no body
-    (gb32100, "91350100M000100Y43", True),  # GB 32100-2015's printed example
+    (gb32100, "91350100M000100Y43", True),  # the customary USCC example (zh.wikipedia)
     (gb32100, "91350100M000100Y4I", False),  # I is not in the alphabet
     (gb32100, "91350100M000100Y4", False),  # 17 characters
     (gb11714, "M000100Y4", True),  # the organisation code inside that example

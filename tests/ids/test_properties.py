@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from types import ModuleType
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -99,19 +100,21 @@ IDENTIFIERS = {
     "s10_waybill": Identifier(waybill, _s10(), 10, DIGITS),
 }
 
-IDENTIFIER_NAMES = st.sampled_from(sorted(IDENTIFIERS))
+NAMES = pytest.mark.parametrize("name", sorted(IDENTIFIERS))
 
 
-@settings(max_examples=300)
-@given(data=st.data(), name=IDENTIFIER_NAMES)
+@NAMES
+@settings(max_examples=150)
+@given(data=st.data())
 def test_computed_check_character_is_valid(data, name):
     identifier = IDENTIFIERS[name]
     number = data.draw(identifier.valid)
     assert identifier.module.is_valid(number), number
 
 
-@settings(max_examples=300)
-@given(data=st.data(), name=IDENTIFIER_NAMES)
+@NAMES
+@settings(max_examples=150)
+@given(data=st.data())
 def test_any_other_check_character_is_invalid(data, name):
     identifier = IDENTIFIERS[name]
     number = data.draw(identifier.valid)
@@ -133,8 +136,9 @@ def _noisy(draw: Callable, number: str) -> str:
     return " " + "".join(chars) + " "
 
 
-@settings(max_examples=300)
-@given(data=st.data(), name=IDENTIFIER_NAMES)
+@NAMES
+@settings(max_examples=150)
+@given(data=st.data())
 def test_format_round_trips(data, name):
     module = IDENTIFIERS[name].module
     number = data.draw(IDENTIFIERS[name].valid)

@@ -19,7 +19,7 @@ from piwarden.detect.ids.exceptions import (
 from .table import assert_case
 
 CASES = [
-    ("91350100M000100Y43", "91350100M000100Y43"),  # the example printed in GB 32100-2015
+    ("91350100M000100Y43", "91350100M000100Y43"),  # the customary example (zh.wikipedia)
     ("91 350100 M000100Y4-3", "91350100M000100Y43"),  # spaces and a dash
     ("91350100m000100y43", "91350100M000100Y43"),  # lower case
     ("N2110101MA0000007A", "N2110101MA0000007A"),  # agriculture: village collective

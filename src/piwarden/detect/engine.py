@@ -15,9 +15,11 @@ Chinese text the runs of ASCII around digits ("islands") are short and few, so:
 3. patterns that need no digit (e-mail, MAC, IPv6, WeChat ids) scan the whole text, but only
    when their cheap ``gate`` (an ``@``, a colon, a keyword) occurs in it.
 
-Because islands contain every printable ASCII character, a look-around at an island's edge
-sees the same (non-ASCII) neighbour as in the whole text, so the candidates are exactly those
-of full scans; ``tests/detect/test_engine.py`` checks that against the naive engine.
+Because islands contain every printable ASCII character, a look-behind at an island's edge
+sees the same (non-ASCII) neighbour as in the whole text, and each window reaches two
+characters past its end so that look-aheads (at most two characters long) do too: the spans
+are exactly those of full scans. ``tests/detect/test_engine.py`` checks that against the
+naive engine.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from dataclasses import dataclass
 
 from piwarden.detect.recognizer import Pattern, Recognizer
 
-_ISLAND = re.compile(r"[\x20-\x7e年月日转（）：，。°′″·•・]{5,}")
+_ISLAND = re.compile(r"[\x20-\x7e年月日转（）：，。°′″·•・﹣]{5,}")
 _DIGIT = re.compile(r"[0-9]")
 
 
@@ -105,7 +107,7 @@ class Engine:
             if not _DIGIT.search(text, a, b):
                 continue
             if self._any_digit is None or not self._any_digit.search(text, max(0, a - self._lead),
-                                                                     min(n, b + self._trail)):
+                                                                     min(n, b + self._trail + 2)):
                 continue
             if active is None:  # gates are tested once per text, and only if an island needs them
                 is_open: dict[tuple[str, ...], bool] = {}
@@ -117,7 +119,8 @@ class Engine:
                         active.append((i, c))
             for i, c in active:
                 group = c.value_group
-                for m in c.regex.finditer(text, max(0, a - c.pattern.lead), min(n, b + c.pattern.trail)):
+                # two characters past the window let look-aheads (at most 2 long) see the real text
+                for m in c.regex.finditer(text, max(0, a - c.pattern.lead), min(n, b + c.pattern.trail + 2)):
                     key = (i, m.start(group), m.end(group))
                     if key not in seen:  # widened windows of neighbouring islands may overlap
                         seen.add(key)

@@ -9,11 +9,18 @@ from piwarden.detect.recognizer import NOT_BEFORE_ALNUM as R
 from piwarden.detect.recognizer import Pattern, Recognizer
 
 # ASCII-only local part: an address glued to Chinese text (李红13911181807@126.com) starts at
-# the first ASCII character. The top-level domain keeps one case, so "gmail.comQQ" ends at ".com".
+# the first ASCII character. A top-level domain followed by more letters ("gmail.comQQ",
+# "hanmail.netdmsgPtkfkd@hotmail.com", two addresses glued) ends at a common TLD.
+_COMMON_TLD = (
+    r"(?:com|net|org|edu|gov|info|biz|cn|hk|tw|mo|jp|kr|sg|my|uk|us|de|fr|au|ca|io|me|tv|cc)"
+    r"(?:\.(?:cn|hk|tw|jp|kr|sg|my|uk|au))?"
+)
 _EMAIL = (
-    r"(?<![A-Za-z0-9._%+-])[A-Za-z0-9][A-Za-z0-9._%+-]{0,63}@"
+    r"[A-Za-z0-9][A-Za-z0-9._%+-]{0,63}@"
     r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.){1,8}"
-    r"(?:[a-z]{2,24}(?![a-z0-9])|[A-Z]{2,24}(?![A-Z0-9])|xn--[a-z0-9-]{2,59}(?![a-z0-9]))"
+    r"(?:[a-z]{2,24}(?![A-Za-z0-9@])|[A-Z]{2,24}(?![A-Za-z0-9@])|xn--[a-z0-9-]{2,59}(?![a-z0-9])|(?i:"
+    + _COMMON_TLD
+    + "))"
 )
 _OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])"
 

@@ -1,4 +1,9 @@
-"""Phone numbers: mainland mobiles, Chinese landlines, and the rest of the world via phonenumbers."""
+"""Phone numbers: mainland mobiles, Chinese landlines, and the rest of the world via phonenumbers.
+
+Contact lines in Chinese profiles glue numbers to names in Latin letters ("Abby+85266873859",
+"Tel：13701233057QQ：783"), so numbers that carry their own boundary (a ``+`` or a valid
+mobile segment) may touch letters; only digits, and an e-mail's ``@``, may not follow.
+"""
 
 from __future__ import annotations
 
@@ -11,41 +16,54 @@ from piwarden.detect.ids.cn import mobile
 from piwarden.detect.recognizer import NOT_AFTER_ALNUM as L
 from piwarden.detect.recognizer import Pattern, Recognizer
 
-_END = r"(?![0-9A-Za-z@])"  # a number right before '@' is an e-mail's local part
+_END = r"(?![0-9])(?!@[A-Za-z0-9])"
+_PLUS = "[+＋]"
 _PHONE_WORDS = ("电话", "手机", "手机号", "联系方式", "联系电话", "联系", "致电", "来电", "座机", "电联", "热线",
                 "tel", "phone", "mobile", "cell", "call", "fax", "传真", "whatsapp", "telephone", "contact",
                 "number", "聯絡", "聯繫", "電話", "手機", "text", "sms", "短信", "m:", "t:", "desk", "office")
 _NOT_PHONE_WORDS = ("订单", "单号", "编号", "流水", "order", "invoice", "交易号", "运单", "账号", "卡号", "金额",
                     "验证码", "code", "身份证")
-_REGIONS = ("US", "GB", "DE", "FR", "IT", "ES", "NL", "SE", "CH", "AU", "CA", "IN", "IL", "BR", "HK", "TW", "CN")
-_SEPARATORS = re.compile(r"[\s().\-]")
+_REGIONS = ("CN", "HK", "TW", "MO", "US", "GB", "DE", "FR", "IT", "ES", "NL", "SE", "CH", "AU", "CA", "IN", "IL",
+            "BR", "SG", "MY", "JP", "KR")
+_NOT_DIGIT = re.compile(r"[^0-9]")
 
 
-@lru_cache(maxsize=4096)
-def _valid_anywhere(value: str) -> bool:
-    """Valid in its own country code (+..., 00...) or in one of the common regions."""
-    digits = _SEPARATORS.sub("", value.split("#")[0])
-    if digits.startswith("00"):
-        digits = "+" + digits[2:]
-    candidates = [digits] if digits.startswith("+") else [digits, "+" + digits]
-    for cand in candidates:
-        regions = (None,) if cand.startswith("+") else _REGIONS
-        for region in regions:
-            try:
-                num = phonenumbers.parse(cand, region)
-            except phonenumbers.NumberParseException:
-                continue
-            if phonenumbers.is_valid_number(num):
+def _digits(value: str) -> str:
+    """Digits only, with ``+``/``00`` kept as a leading ``+`` and any extension dropped."""
+    main = re.split(r"#|转|ext|x", value, maxsplit=1)[0]
+    lead = "+" if main.lstrip("(（").startswith(("+", "＋", "00")) else ""
+    digits = _NOT_DIGIT.sub("", main)
+    if lead and digits.startswith("00"):
+        digits = digits[2:]
+    return lead + digits
+
+
+@lru_cache(maxsize=8192)
+def _valid(value: str, regions: tuple[str, ...] = _REGIONS) -> bool:
+    """Valid with its own country code, or as a national number of one of ``regions``."""
+    number = _digits(value)
+    tries = [(number, None)] if number.startswith("+") else [(number, r) for r in regions]
+    if not number.startswith("+"):
+        tries.append(("+" + number, None))  # 852..., 886... written without the plus
+    for cand, region in tries:
+        try:
+            if phonenumbers.is_valid_number(phonenumbers.parse(cand, region)):
                 return True
+        except phonenumbers.NumberParseException:
+            continue
     return False
 
 
 class MobileRecognizer(Recognizer):
-    """Mainland mobiles in current number segments, with +86/0086 and spaces or dashes."""
+    """Mainland mobiles in current number segments, with +86/0086/(86), any grouping."""
 
     entity = "PHONE"
     patterns = (
-        Pattern("cn_mobile", L + r"(?:(?:\+|00)?86[ -]?|\(\+?86\)[ -]?)?1[3-9][0-9](?:[ -]?[0-9]{4}){2}" + _END, 0.6),
+        Pattern(
+            "cn_mobile",
+            rf"(?<![0-9])(?:(?:{_PLUS}|00)?86[ -]?|[(（]{_PLUS}?86[)）] ?)?1[3-9](?:[ -]?[0-9]){{9}}" + _END,
+            0.6,
+        ),
     )
     context = _PHONE_WORDS
     negative_context = _NOT_PHONE_WORDS
@@ -53,43 +71,46 @@ class MobileRecognizer(Recognizer):
     priority = 5
 
     def validate(self, value: str) -> bool | None:
-        return mobile.is_valid(value)
+        number = _digits(value).lstrip("+")
+        return mobile.is_valid(number[-11:]) and len(number) in (11, 13)
 
 
 class LandlineRecognizer(Recognizer):
-    """Chinese landlines: area code 0xx/0xxx, 7-8 digit subscriber number, optional extension."""
+    """Landlines with an area code 0xx/0xxx (mainland, Taiwan), optional extension."""
 
     entity = "PHONE"
     patterns = (
         Pattern(
-            "cn_landline",
-            L + r"(?:\(0[1-9][0-9]{1,2}\)|（0[1-9][0-9]{1,2}）|0[1-9][0-9]{1,2})[ -]?[2-9][0-9]{2,3}[ -]?[0-9]{4}"
+            "landline",
+            L + r"(?:[(（]0[1-9][0-9]{0,2}[)）]|0[1-9][0-9]{0,2})[ \-﹣]?[2-9][0-9]{2,3}[ -]?[0-9]{4}"
             r"(?:(?:-|转|#|ext\.?)[0-9]{1,5})?" + _END,
             0.45,
         ),
+        Pattern("tw_mobile", L + r"09[0-9]{2}-?[0-9]{3}-?[0-9]{3}" + _END, 0.45),
     )
     context = _PHONE_WORDS
     negative_context = _NOT_PHONE_WORDS
     validated_score = 0.7
 
     def validate(self, value: str) -> bool | None:
-        return _valid_anywhere("+86" + _SEPARATORS.sub("", value.split("转")[0].split("#")[0])[1:])
+        return _valid(value, ("CN", "TW"))
 
 
 class InternationalPhoneRecognizer(Recognizer):
-    """Numbers with a country code (+852, 00886, (886)) or a common national format."""
+    """Numbers with a country code (+852, 00886, (+886), 852-...) or in North American format."""
 
     entity = "PHONE"
     patterns = (
         Pattern(
             "intl",
-            r"(?<![0-9A-Za-z+])(?:\+|00)[1-9][0-9]{0,2}[ .-]?(?:\(0?[0-9]{1,4}\)[ .-]?)?[0-9]{1,4}"
-            r"(?:[ .-]?[0-9]{2,4}){1,5}(?:#[0-9]{1,5})?" + _END,
+            rf"(?<![0-9+＋])(?:{_PLUS}|00|[(（]{_PLUS}[1-9][0-9]{{0,2}}[)）])[0-9]{{0,3}}[ .-]?"
+            r"(?:\(0?[0-9]{1,4}\)[ .-]?)?[0-9]{1,4}(?:[ .-]?[0-9]{2,4}){1,5}(?:#[0-9]{1,5})?" + _END,
             0.5,
+            lead=1,  # a full-width ＋ is outside the ASCII island
         ),
         Pattern(
             "greater_china",
-            L + r"\(?(?:852|853|886)\)?[ -]?[0-9]{1,4}(?:[ -]?[0-9]{3,4}){1,3}(?:#[0-9]{1,5})?" + _END,
+            L + r"[(（]?(?:852|853|886)[)）]?[ -]?[0-9]{1,4}(?:[ -]?[0-9]{3,4}){1,3}(?:#[0-9]{1,5})?" + _END,
             0.4,
         ),
         Pattern("nanp", L + r"(?:1[ .-])?(?:\([2-9][0-9]{2}\) ?|[2-9][0-9]{2}[ .-])[2-9][0-9]{2}[ .-][0-9]{4}"
@@ -100,7 +121,7 @@ class InternationalPhoneRecognizer(Recognizer):
     validated_score = 0.7
 
     def validate(self, value: str) -> bool | None:
-        return _valid_anywhere(value.split("x")[0].split("ext")[0])
+        return _valid(value)
 
 
 class LocalPhoneRecognizer(Recognizer):

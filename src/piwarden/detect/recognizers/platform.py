@@ -58,7 +58,8 @@ class OrderIdRecognizer(Recognizer):
 
 class QqRecognizer(Recognizer):
     entity = "QQ_ID"
-    patterns = (Pattern("qq", r"(?<![0-9A-Za-z@._-])[1-9][0-9]{4,10}(?![0-9A-Za-z@_-])(?!\.[0-9A-Za-z])", 0.3),)
+    # glued to letters in profiles ("qq764957359", "QQ：783594553MSN"), never to digits or an e-mail
+    patterns = (Pattern("qq", r"(?<![0-9@._-])[1-9][0-9]{4,10}(?![0-9@_-])(?!\.[0-9A-Za-z])", 0.3),)
     context = ("qq", "qq号", "qq号码", "扣扣", "企鹅号", "工作q", "加q", "q号", "qq群", "qq：", "q:")
     context_required = True
     context_boost = 0.5

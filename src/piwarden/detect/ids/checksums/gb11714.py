@@ -4,7 +4,7 @@ Eight body characters (digits, or capitals counting A=10 ... Z=35) are weighted
 3, 7, 9, 10, 5, 8, 4, 2; the check is ``11 - sum mod 11``, written ``X`` for 10 and ``0``
 for 11. The organisation code is characters 9-17 of every Unified Social Credit Code.
 
->>> calc_check_digit('M000100Y')  # from GB 32100-2015's example 91350100M000100Y43
+>>> calc_check_digit('M000100Y')  # inside the customary USCC example 91350100M000100Y43
 '4'
 >>> is_valid('M000100Y4'), is_valid('M000100Y5')
 (True, False)

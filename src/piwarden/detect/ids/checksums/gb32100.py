@@ -4,7 +4,7 @@ The code is written over a 31-character alphabet (digits and capitals without I,
 Z). Character ``i`` (0-based, left to right, 17 characters) has weight ``3**i mod 31``; the
 check character is the one whose value brings the weighted sum to a multiple of 31.
 
->>> calc_check_digit('91350100M000100Y4')  # the example in GB 32100-2015
+>>> calc_check_digit('91350100M000100Y4')  # the customary example (zh.wikipedia)
 '3'
 >>> is_valid('91350100M000100Y43'), is_valid('91350100M000100Y44')
 (True, False)

@@ -4,11 +4,13 @@ Eleven digits: a 3-digit network segment (网号) allocated by the Ministry of I
 Information Technology to one operator, a 4-digit HLR code and a 4-digit subscriber number
 (``138 1234 5678``). ``compact`` drops a +86, 0086 or 86 country prefix.
 
-Segments accepted (MIIT allocations as of 2025): 130-139, 145-149, 150-153, 155-159,
-1610 (China Broadnet: in libphonenumber's metadata, no MIIT notice found), 162, 165-167,
-170-173, 1740 (satellite; the rest of 174 is not in public use), 175-178, 180-189,
-190-193, 195-199. Not accepted: 140-144 (13-digit IoT numbers), 154, 160, the rest of 161,
-163, 164, 168, 169, 179, 194 (unallocated when checked).
+Segments accepted (MIIT allocations; the tests cross-check them with libphonenumber's
+metadata): 130-139, 145-149, 150-153, 155-159, 1610 (China Broadnet: in libphonenumber's
+metadata, no MIIT notice found), 162, 165-167, 170-173, 1740 (satellite; the rest of 174
+is not in public use), 175-178, 180-189, 190-193, 195-199. 146 and 148 (IoT) and 149
+(data-only SIMs) are accepted although libphonenumber does not list them. Not accepted:
+140-144 (13-digit IoT numbers), 154, 160, the rest of 161, 163, 164, 168, 169, 179, 194
+(unallocated when checked).
 
 ``carrier`` names the operator the segment was allocated to: since mobile number
 portability (携号转网, nationwide from 2019) a subscriber may have moved to another one.
@@ -58,7 +60,7 @@ SEGMENTS: dict[str, str] = {
 PARTIAL_SEGMENTS: dict[str, str] = {"1610": BROADNET, "1740": TELECOM}
 # 4-digit exceptions inside a segment
 _SUBSEGMENTS = {"1349": TELECOM}  # satellite phones carved out of China Mobile's 134
-_COUNTRY_PREFIX = re.compile(r"(?:\+86|0086|86)(?=1[0-9]{10}$)")
+_COUNTRY_PREFIX = re.compile(r"(?:\+86|0086|86)(?=1[0-9]{10}\Z)")
 
 
 def compact(number: str) -> str:

@@ -10,22 +10,23 @@ with digits and capitals except I, O, S, V and Z::
     |   institution category within that authority
     registration authority
 
-Registration authorities and their categories, from GB 32100-2015 as amended: 1 organisation
-establishment (categories 1, 2, 3, 9), 2 foreign affairs (1, 9), 3 justice (1-5, 9),
-4 culture (1, 9), 5 civil affairs (1, 2, 3, 9), 6 tourism (1, 2, 9), 7 religion (1, 2, 9),
-8 trade unions (1, 9), 9 market regulation (1 enterprise, 2 individual business,
-3 farmers' co-operative), A Central Military Commission (1, 9), N agriculture (1, 2, 3, 9),
-Y other (1 only).
+Registration authorities and their categories (GB 32100-2015 and later additions):
+1 organisation establishment (categories 1, 2, 3, 9), 2 foreign affairs (1, 9), 3 justice
+(1-5, 9), 4 culture (1, 9), 5 civil affairs (1, 2, 3, 9), 6 tourism (1, 2, 9), 7 religion
+(1, 2, 9), 8 trade unions (1, 9), 9 market regulation (1 enterprise, 2 individual
+business, 3 farmers' co-operative), A Central Military Commission (1, 9), N agriculture
+(1, 2, 3, 9), Y other (1 only). The region code is not checked: national registrations
+use codes such as 100000 that are no county.
 
 The embedded organisation code's check character is verified too: every published code
-we tried (a sample of 45 found online, individual businesses with 92 included) satisfies
-it, so a code failing it is a typo or a fabrication.
+we tried (over 40 found online, individual businesses starting 92 included) satisfies it,
+so a code failing it is a typo or a fabrication.
 
 Why not ``stdnum.cn.uscc``: it requires the first two characters to be digits, so it rejects
 the authorities A, N and Y that the standard defines; it checks neither the
 authority/category pair nor the organisation code's own check character.
 
->>> validate('91350100M000100Y43')  # the example printed in GB 32100-2015
+>>> validate('91350100M000100Y43')  # the customary example (zh.wikipedia)
 '91350100M000100Y43'
 >>> authority('91350100M000100Y43'), category('91350100M000100Y43')
 ('market regulation', 'enterprise')

@@ -1,7 +1,7 @@
 """Express waybill (tracking) numbers of the major carriers in mainland China, best effort.
 
-Carriers publish no numbering rules; the forms below come from carriers' tracking pages and
-independent courier-detection tables, and change as ranges run out. Forms with a letter
+Carriers publish no numbering rules; the forms below come from open-source courier-detection
+tables that agree with each other, and they change as ranges run out. Forms with a letter
 prefix, and UPU S10 numbers with a correct check digit, identify the carrier by themselves
 (``is_self_identifying``); pure-digit forms overlap with each other and with every other
 long number, so a recogniser must require context words (快递, 单号, 运单...).
@@ -14,7 +14,8 @@ Self-identifying:
 - J&T Express: ``JT`` + 13 digits;
 - Deppon: ``DPK`` + 12 digits;
 - EMS and China Post, UPU standard S10: 2 service letters, 8 digits, the S10 check digit
-  and the 2-letter country code (``EA123456785CN``); the check digit is verified.
+  and the 2-letter country code (``EA123456785CN``); the check digit is verified. Service
+  letter E is EMS, other CN items are China Post, other countries ``'foreign post'``.
 
 Pure digits (carrier is a guess): ZTO 14 digits starting 73-76 or 78; STO 12-15 digits
 starting 77 or 88; Yunda 13 or 15 digits starting 31, 43 or 46; EMS domestic 13 digits

@@ -1,0 +1,1 @@
+"""A synthetic platform: sample data for the demo, the tests and the benchmarks."""
