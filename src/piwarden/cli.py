@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.table import Table
 
 from piwarden import entities
+from piwarden.audit.cli import app as audit_app
 from piwarden.detect.analyzer import DEFAULT_MIN_SCORE
 from piwarden.detect.records import RecordError, input_size, iter_records
 from piwarden.detect.runner import DetectOptions, detect_stream
@@ -27,6 +28,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
+app.add_typer(audit_app, name="audit", help="Tamper-evident audit log of access to personal data.")
 err = Console(stderr=True, soft_wrap=True)
 
 DbOption = Annotated[str | None, typer.Option("--db", help="SQLAlchemy URL of the piwarden database "

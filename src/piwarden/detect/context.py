@@ -2,8 +2,10 @@
 
 Presidio's context enhancer compares lemmas of tokens next to the match, which does nothing
 for Chinese: there are no spaces to split on and no lemmas. Here a context word is searched
-as a substring in a character window before and after the match. ASCII words must stand on
-their own (``id`` must not fire inside ``valid``); CJK words need no boundary.
+as a substring in a character window before and after the match. ASCII words must start a
+word (``id`` must not fire inside ``valid``); short ones (under 4 letters) must also end one,
+longer ones may run on into camelCase keys and suffixes (``waybillNo``, ``mobile_no``). CJK
+words need no boundary.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ def compile_words(words: Iterable[str]) -> re.Pattern[str] | None:
         escaped = re.escape(word)
         if _ASCII_WORD.match(word[0]):
             escaped = r"(?<![a-z])" + escaped
-        if _ASCII_WORD.match(word[-1]):
+        if _ASCII_WORD.match(word[-1]) and len(word) < 4:
             escaped += r"(?![a-z])"
         parts.append(escaped)
     if not parts:

@@ -42,6 +42,16 @@ NOT_AFTER_DIGIT = r"(?<![0-9])"
 NOT_BEFORE_DIGIT = r"(?![0-9])"
 
 
+def keyed(*keywords: str) -> str:
+    """Keywords, then what separates a key from its value in text, logs and JSON.
+
+    ``订单号：``, ``订单编号是``, ``orderNo=``, ``"orderNo": "``, ``wechat `` all end where the value
+    starts. ASCII keywords must not start inside a longer word.
+    """
+    alternatives = "|".join(sorted(keywords, key=len, reverse=True))
+    return rf"(?<![A-Za-z])(?i:{alternatives})" + r"""(?:["']? ?[:：=] ?["']?|是|为| )?"""
+
+
 @dataclass(frozen=True, slots=True)
 class Pattern:
     """One regular expression with the score a bare match is worth."""

@@ -15,6 +15,7 @@ class UsccRecognizer(Recognizer):
     patterns = (Pattern("uscc", L + r"[0-9A-HJ-NP-RTUWXY]{2}[0-9]{6}[0-9A-HJ-NP-RTUWXY]{10}" + R, 0.3),)
     context = ("统一社会信用代码", "信用代码", "社会信用代码", "营业执照", "税号", "纳税人识别号", "uscc",
                "credit code", "business license")
+    negative_context = ("编号", "单号", "订单", "条码", "流水", "order", "invoice")
     validated_score = 0.9
 
     def validate(self, value: str) -> bool | None:

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import re
+
 from piwarden.detect.context import ContextWindow
 from piwarden.detect.ids import bank_card, iban
 from piwarden.detect.recognizer import NOT_AFTER_ALNUM as L
 from piwarden.detect.recognizer import NOT_BEFORE_ALNUM as R
-from piwarden.detect.recognizer import Pattern, Recognizer
+from piwarden.detect.recognizer import Pattern, Recognizer, keyed
 
 _CARD_WORDS = ("卡号", "银行卡", "信用卡", "借记卡", "储蓄卡", "银联", "账号", "帐号", "账户", "收款", "转账", "开户",
                "card", "credit card", "debit card", "card number", "card no", "cc", "visa", "mastercard",
                "amex", "account", "pay", "payment", "bank")
+_TIMESTAMP = re.compile(r"20[0-9]{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])(?:[01][0-9]|2[0-3])[0-5][0-9][0-5][0-9]")
 _INTERNATIONAL = {"Visa", "Mastercard", "American Express", "JCB", "Discover", "Diners", "Maestro"}
 
 
@@ -30,11 +33,13 @@ class BankCardRecognizer(Recognizer):
     )
     context = _CARD_WORDS
     negative_context = ("订单", "单号", "流水号", "交易号", "运单", "快递", "order", "invoice", "tracking", "imei",
-                        "身份证", "手机", "电话", "phone")
+                        "身份证", "手机", "电话", "phone", "条码", "箱码", "编号", "时间", "发票", "waybill", "time")
     validated_score = 0.6
     context_boost = 0.35
 
     def validate(self, value: str) -> bool | None:
+        if _TIMESTAMP.fullmatch(value):  # 20260103093833 passes Luhn one time in ten
+            return False
         return bank_card.is_valid(value)
 
     def value_type(self, value: str) -> str:
@@ -54,7 +59,7 @@ class IbanRecognizer(Recognizer):
         return iban.is_valid(value)
 
 
-_PAY = r"(?:支付宝|alipay|微信支付|财付通|云闪付|paypal)(?:账号|账户|帐号|帐户|account|id)?(?: ?[:：] ?| )?"
+_PAY = keyed(r"(?:支付宝|alipay|微信支付|财付通|云闪付|paypal|pay)_?(?:账号|账户|帐号|帐户|account|id)?")
 
 
 class PaymentAccountRecognizer(Recognizer):
@@ -62,12 +67,12 @@ class PaymentAccountRecognizer(Recognizer):
 
     entity = "PAYMENT_ACCOUNT"
     patterns = (
-        Pattern("pay_phone", r"(?i:" + _PAY + r")(?P<v>(?:\+?86[ -]?)?1[3-9][0-9](?:[ -]?[0-9]{4}){2})" + R, 0.95, lead=8),
+        Pattern("pay_phone", _PAY + r"(?P<v>(?:\+?86[ -]?)?1[3-9][0-9](?:[ -]?[0-9]{4}){2})" + R, 1.0, lead=8),
         Pattern(
             "pay_email",
-            r"(?i:" + _PAY + r")(?P<v>[A-Za-z0-9][A-Za-z0-9._%+-]{0,63}@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,24})"
+            _PAY + r"(?P<v>[A-Za-z0-9][A-Za-z0-9._%+-]{0,63}@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,24})"
             + R,
-            0.95,
+            1.0,
             needs_digit=False,
             gate=("@",),
         ),

@@ -13,8 +13,8 @@ from piwarden.detect.recognizer import NOT_BEFORE_ALNUM as R
 from piwarden.detect.recognizer import Pattern, Recognizer
 
 _DATE = r"(?:18|19|20)[0-9]{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])"
-_ID_WORDS = ("身份证", "身份证号", "证件号", "公民身份号码", "身份号码", "证件号码", "idcard", "id card",
-             "id no", "id number", "resident id", "sfz", "sfzh")
+_ID_WORDS = ("身份证", "身份证号", "证件号", "公民身份号码", "身份号码", "证件号码", "证件", "idcard", "id card",
+             "id no", "idno", "id_no", "id_card", "id number", "resident id", "sfz", "sfzh", "zjhm")
 _NOT_ID_WORDS = ("订单", "单号", "流水号", "交易号", "编号", "order", "invoice", "发票", "运单", "tracking")
 
 
@@ -131,7 +131,7 @@ class TwIdRecognizer(Recognizer):
 class UsSsnRecognizer(Recognizer):
     entity = "US_SSN"
     patterns = (
-        Pattern("ssn_dashed", L + r"[0-9]{3}-[0-9]{2}-[0-9]{4}" + R, 0.4),
+        Pattern("ssn_dashed", r"(?<![0-9A-Za-z-])[0-9]{3}-[0-9]{2}-[0-9]{4}(?![0-9A-Za-z-])", 0.4),
         Pattern("ssn_spaced", L + r"[0-9]{3} [0-9]{2} [0-9]{4}" + R, 0.2),
         Pattern("ssn_bare", L + r"[0-9]{9}" + R, 0.1),
     )
@@ -148,11 +148,12 @@ class DriverLicenseRecognizer(Recognizer):
 
     entity = "DRIVER_LICENSE"
     patterns = (
-        Pattern("dl_alnum", L + r"[A-Z]{0,2}[0-9]{5,14}" + R, 0.2),
-        Pattern("dl_grouped", L + r"[A-Z]?[0-9]{3,4}-[0-9]{2,4}-[0-9]{3,4}" + R, 0.2),
+        Pattern("dl_alnum", r"(?<![0-9A-Za-z-])[A-Z]{0,2}[0-9]{5,14}(?![0-9A-Za-z-])", 0.2),
+        Pattern("dl_grouped", r"(?<![0-9A-Za-z-])[A-Z]?[0-9]{3,4}(?:-[0-9]{2,4}){1,3}(?![0-9A-Za-z-])", 0.2),
     )
     context = ("driver license", "driver's license", "drivers license", "driving licence", "driver licence",
-               "license number", "licence number", "dl", "dl#", "驾驶证", "驾照", "驾驶证号")
+               "driver_license", "drivers_license", "driverlicense", "license number", "licence number",
+               "license no", "dl", "dl#", "驾驶证", "驾照", "驾驶证号")
     context_required = True
-    context_boost = 0.5
+    context_boost = 0.7  # the words are specific: they outrank a chance HK ID check digit
     window = ContextWindow(before=32, after=8)

@@ -21,6 +21,7 @@ class GpsRecognizer(Recognizer):
         Pattern("cn_words_lon_first", rf"(?:东经|西经)[ ]?{_DEG}[ ]?[,，、 ]?[ ]?(?:北纬|南纬)[ ]?{_DEG}", 0.95,
                 needs_digit=False, gate=("东经", "西经")),
         Pattern("dms", rf"(?<![0-9]){_DEG} ?[NS][ ,，]{{0,2}}{_DEG} ?[EW]", 0.9),
+        Pattern("hemisphere_first", rf"(?<![A-Za-z])[NS] ?{_LAT}°?[ ,，]{{1,2}}[EW] ?{_LON}°?(?![0-9])", 0.9),
     )
     context = ("坐标", "经纬度", "定位", "位置", "gps", "lat", "lng", "lon", "latitude", "longitude",
                "coordinates", "location", "纬度", "经度")

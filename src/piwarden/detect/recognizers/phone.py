@@ -12,6 +12,7 @@ from functools import lru_cache
 
 import phonenumbers
 
+from piwarden.detect.context import ContextWindow
 from piwarden.detect.ids.cn import mobile
 from piwarden.detect.recognizer import NOT_AFTER_ALNUM as L
 from piwarden.detect.recognizer import Pattern, Recognizer
@@ -22,7 +23,7 @@ _PHONE_WORDS = ("电话", "手机", "手机号", "联系方式", "联系电话",
                 "tel", "phone", "mobile", "cell", "call", "fax", "传真", "whatsapp", "telephone", "contact",
                 "number", "聯絡", "聯繫", "電話", "手機", "text", "sms", "短信", "m:", "t:", "desk", "office")
 _NOT_PHONE_WORDS = ("订单", "单号", "编号", "流水", "order", "invoice", "交易号", "运单", "账号", "卡号", "金额",
-                    "验证码", "code", "身份证")
+                    "验证码", "code", "身份证", "发票", "uid", "userid", "user_id", "条码", "￥", "¥", "$")
 _REGIONS = ("CN", "HK", "TW", "MO", "US", "GB", "DE", "FR", "IT", "ES", "NL", "SE", "CH", "AU", "CA", "IN", "IL",
             "BR", "SG", "MY", "JP", "KR")
 _NOT_DIGIT = re.compile(r"[^0-9]")
@@ -38,19 +39,41 @@ def _digits(value: str) -> str:
     return lead + digits
 
 
+_NOT_PERSONAL = {
+    phonenumbers.PhoneNumberType.TOLL_FREE,  # 400 / 800 hotlines, 1-800 numbers: businesses, not people
+    phonenumbers.PhoneNumberType.PREMIUM_RATE,
+    phonenumbers.PhoneNumberType.SHARED_COST,
+}
+
+
+@lru_cache(maxsize=8192)
+def _hotline(value: str) -> bool:
+    """A toll-free or shared-cost number in any common region: a business line."""
+    number = _digits(value)
+    for region in (None,) if number.startswith("+") else ("US", "CN", "GB"):
+        try:
+            parsed = phonenumbers.parse(number, region)
+        except phonenumbers.NumberParseException:
+            continue
+        if phonenumbers.is_valid_number(parsed) and phonenumbers.number_type(parsed) in _NOT_PERSONAL:
+            return True
+    return False
+
+
 @lru_cache(maxsize=8192)
 def _valid(value: str, regions: tuple[str, ...] = _REGIONS) -> bool:
-    """Valid with its own country code, or as a national number of one of ``regions``."""
+    """Valid with its own country code, or as a national number of one of ``regions``; not a hotline."""
     number = _digits(value)
     tries = [(number, None)] if number.startswith("+") else [(number, r) for r in regions]
     if not number.startswith("+"):
         tries.append(("+" + number, None))  # 852..., 886... written without the plus
     for cand, region in tries:
         try:
-            if phonenumbers.is_valid_number(phonenumbers.parse(cand, region)):
-                return True
+            parsed = phonenumbers.parse(cand, region)
         except phonenumbers.NumberParseException:
             continue
+        if phonenumbers.is_valid_number(parsed):
+            return phonenumbers.number_type(parsed) not in _NOT_PERSONAL
     return False
 
 
@@ -121,22 +144,35 @@ class InternationalPhoneRecognizer(Recognizer):
     validated_score = 0.7
 
     def validate(self, value: str) -> bool | None:
-        return _valid(value)
+        if _digits(value).startswith(("+", "852", "853", "886")):
+            return _valid(value)
+        return _valid(value, ("US", "CA"))  # the North American shape: 1-800-... is not a CN mobile
+
+
+_DATE_OR_AMOUNT = re.compile(r"(?:19|20)[0-9]{2}[-/.][0-9]{1,2}[-/.][0-9]{1,2}.*|[0-9]+\.[0-9]{1,2}")
+_HOTLINE = re.compile(r"[48]00[0-9]{7}")
 
 
 class LocalPhoneRecognizer(Recognizer):
-    """Grouped digits in a national format; only where words around say it is a phone."""
+    """Grouped digits in a national format; only where the words before say it is a phone.
+
+    Words after a number are usually the label of the next field ("uid=68637904 mobile=..."),
+    so only the words before count here.
+    """
 
     entity = "PHONE"
     patterns = (
-        Pattern("grouped", r"(?<![0-9A-Za-z+(])(?:\(0?[0-9]{1,4}\) ?)?[0-9]{2,5}(?:[ .-][0-9]{2,4}){1,4}" + _END, 0.3),
-        Pattern("plain", L + r"0?[1-9][0-9]{7,10}" + _END, 0.25),
+        Pattern("grouped", r"(?<![0-9A-Za-z+(-])(?:\(0?[0-9]{1,4}\) ?)?[0-9]{2,5}(?:[ .-][0-9]{2,4}){1,4}" + _END, 0.3),
+        Pattern("plain", r"(?<![0-9A-Za-z-])0?[1-9][0-9]{7,10}" + _END, 0.25),
     )
     context = _PHONE_WORDS
     negative_context = _NOT_PHONE_WORDS
     context_required = True
     context_boost = 0.3
+    window = ContextWindow(before=16, after=0)
 
     def validate(self, value: str) -> bool | None:
-        digits = sum(ch.isdigit() for ch in value)
-        return None if 7 <= digits <= 13 else False
+        digits = _NOT_DIGIT.sub("", value)
+        if not 7 <= len(digits) <= 13 or _DATE_OR_AMOUNT.fullmatch(value) or _HOTLINE.fullmatch(digits):
+            return False
+        return False if _hotline(value) else None

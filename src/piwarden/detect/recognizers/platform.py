@@ -6,10 +6,10 @@ from piwarden.detect.context import ContextWindow
 from piwarden.detect.ids.cn import waybill
 from piwarden.detect.recognizer import NOT_AFTER_ALNUM as L
 from piwarden.detect.recognizer import NOT_BEFORE_ALNUM as R
-from piwarden.detect.recognizer import Pattern, Recognizer
+from piwarden.detect.recognizer import Pattern, Recognizer, keyed
 
 _WAYBILL_WORDS = ("运单", "运单号", "快递单号", "快递单", "物流单号", "单号", "快递", "物流", "waybill",
-                  "tracking", "tracking number", "shipment", "顺丰", "圆通", "中通", "申通", "韵达", "京东",
+                  "tracking", "tracking number", "shipment", "expressno", "express_no", "logistics", "顺丰", "圆通", "中通", "申通", "韵达", "京东",
                   "极兔", "邮政", "ems", "德邦")
 
 
@@ -39,7 +39,8 @@ class WaybillDigitsRecognizer(Recognizer):
     window = ContextWindow(before=16, after=2)
 
     def validate(self, value: str) -> bool | None:
-        return waybill.is_valid(value)
+        # carriers' digit formats change often: a known one lifts the score, others rest on context
+        return True if waybill.is_valid(value) else None
 
 
 class OrderIdRecognizer(Recognizer):
@@ -47,10 +48,10 @@ class OrderIdRecognizer(Recognizer):
     patterns = (
         Pattern(
             "order_id",
-            r"(?i:订单号|订单编号|订单|order (?:no\.?|number|id|#)|order#|order)(?: ?[:：#] ?| )?"
-            r"(?P<v>[A-Za-z]{0,4}[0-9][0-9A-Za-z-]{7,31})" + R,
+            keyed("订单号", "订单编号", "订单", r"order ?(?:no\.?|number|id|#)", r"order_?(?:no|id|number)", "order")
+            + r"#?(?P<v>[A-Za-z]{0,4}[0-9][0-9A-Za-z-]{7,31})" + R,
             0.85,
-            lead=6,
+            lead=8,
         ),
     )
     window = ContextWindow(before=0, after=0)
@@ -71,8 +72,9 @@ class WechatRecognizer(Recognizer):
     patterns = (
         Pattern(
             "wechat",
-            r"(?i:微信号|微信|微信公众号|微信公众帐号|微信公众账号|vx|wx|wechat|weixin|v信|威信|薇信)(?:号)?(?: ?[:：] ?| )?"
-            r"(?P<v>[A-Za-z][-_A-Za-z0-9]{5,19}|[1-9][0-9]{4,11})(?![-_A-Za-z0-9@])",
+            keyed("微信号", "微信", "微信公众号", "微信公众帐号", "微信公众账号", "vx", "wx(?![a-z])",
+                  "wechat(?:_?id)?", "weixin", "v信", "威信", "薇信")
+            + r"(?P<v>[A-Za-z][-_A-Za-z0-9]{5,19}|[1-9][0-9]{4,11})(?![-_A-Za-z0-9@])",
             0.85,
             needs_digit=False,
             gate=("微信", "vx", "wx", "wechat", "weixin", "v信", "威信", "薇信"),

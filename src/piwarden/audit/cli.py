@@ -1,0 +1,189 @@
+"""``piwarden audit``: append, import, sign heads, prove, verify, query and export the log."""
+
+from __future__ import annotations
+
+import base64
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from piwarden.audit.bundle import BundleError, export_bundle
+from piwarden.audit.checkpoint import InconsistentHead, load_signer, sign_head
+from piwarden.audit.log import AuditLog, open_log
+from piwarden.audit.note import NoteError
+from piwarden.audit.store_base import AuditStoreError, EncodedEvent, Query
+from piwarden.audit.verify import verify_bundle
+from piwarden.events import EventError, parse_event, parse_ts
+from piwarden.progress import ByteProgress
+
+app = typer.Typer(name="audit", help="The tamper-evident audit log of every access to personal data.",
+                  no_args_is_help=True, add_completion=False)
+err = Console(stderr=True)
+DbOption = Annotated[str | None, typer.Option("--db", help="SQLAlchemy URL of the audit database "
+                                                          "(default: SQLite in PIWARDEN_HOME).")]
+IMPORT_BATCH = 5000
+
+
+def _open(db: str | None) -> AuditLog:
+    try:
+        return open_log(db)
+    except AuditStoreError as exc:
+        err.print(f"error: {exc}", highlight=False)
+        raise typer.Exit(2) from None
+
+
+def _b64(h: bytes) -> str:
+    return base64.b64encode(h).decode()
+
+
+@app.command()
+def append(event: Annotated[str | None, typer.Argument(help="One event as JSON (default: read standard "
+                                                            "input).")] = None, db: DbOption = None) -> None:
+    """Append one access event; print its leaf index."""
+    raw = event if event is not None else sys.stdin.read()
+    with _open(db) as log:
+        try:
+            typer.echo(log.append(raw.strip()))
+        except (EventError, AuditStoreError) as exc:
+            err.print(f"error: {exc}", highlight=False)
+            raise typer.Exit(1) from None
+
+
+@app.command("import")
+def import_(source: Annotated[str, typer.Argument(help="JSONL file of events, or - for standard input.")],
+            db: DbOption = None,
+            progress: Annotated[bool | None, typer.Option(help="Progress on standard error (default: when it "
+                                                               "is a terminal).")] = None) -> None:
+    """Bulk-import events: bad lines are reported by number and field, good lines are kept."""
+    if source != "-" and not Path(source).is_file():
+        raise typer.BadParameter(f"no such file: {source}", param_hint="SOURCE")
+    total = None if source == "-" else Path(source).stat().st_size
+    good = bad = 0
+    batch: list[EncodedEvent] = []
+    with (sys.stdin.buffer if source == "-" else Path(source).open("rb")) as stream, _open(db) as log, ByteProgress("import", total, enabled=progress, console=err) as bar:
+        for number, line in enumerate(stream, start=1):
+            bar.advance(len(line))
+            if not line.strip():
+                continue
+            try:
+                batch.append(EncodedEvent.of(parse_event(line, f"line {number}")))
+            except EventError as exc:
+                bad += 1
+                err.print(f"{exc}", highlight=False)
+                continue
+            if len(batch) >= IMPORT_BATCH:
+                log.append_encoded(batch)
+                good, batch = good + len(batch), []
+        if batch:
+            log.append_encoded(batch)
+            good += len(batch)
+    err.print(f"imported {good} events, rejected {bad} lines", highlight=False)
+    if bad:
+        raise typer.Exit(1)
+
+
+@app.command()
+def head(db: DbOption = None,
+         origin: Annotated[str | None, typer.Option(help="Origin line (default: the key name).")] = None) -> None:
+    """Sign a checkpoint of the log as it is now and print it (refused if history changed)."""
+    with _open(db) as log:
+        try:
+            typer.echo(sign_head(log, load_signer(), origin).note, nl=False)
+        except (InconsistentHead, NoteError) as exc:
+            err.print(f"refused: {exc}", highlight=False)
+            raise typer.Exit(1) from None
+
+
+@app.command()
+def prove(index: Annotated[int | None, typer.Option(help="Inclusion proof for this leaf index.")] = None,
+          old: Annotated[int | None, typer.Option(help="Consistency proof from this older tree size.")] = None,
+          size: Annotated[int | None, typer.Option(help="Tree size to prove against (default: now).")] = None,
+          db: DbOption = None) -> None:
+    """Print an inclusion proof (--index) or a consistency proof (--old) as JSON."""
+    if (index is None) == (old is None):
+        raise typer.BadParameter("give exactly one of --index and --old")
+    with _open(db) as log:
+        n = log.size() if size is None else size
+        try:
+            if index is not None:
+                out = {"index": index, "size": n, "leaf_hash": _b64(log.leaf_hash(index)),
+                       "root": _b64(log.root(n)), "proof": [_b64(h) for h in log.inclusion_proof(index, n)]}
+            else:
+                assert old is not None
+                out = {"old": old, "size": n, "old_root": _b64(log.root(old)), "root": _b64(log.root(n)),
+                       "proof": [_b64(h) for h in log.consistency_proof(old, n)]}
+        except (ValueError, AuditStoreError) as exc:
+            err.print(f"error: {exc}", highlight=False)
+            raise typer.Exit(1) from None
+    typer.echo(json.dumps(out))
+
+
+@app.command()
+def verify(bundle: Annotated[Path, typer.Argument(help="Bundle directory written by `export`.")],
+           key: Annotated[str | None, typer.Option(help="Pinned verifier key (text form, or a file holding "
+                                                        "it); default: the bundle's own key.")] = None,
+           checkpoint: Annotated[list[Path] | None, typer.Option(help="Extra trusted signed checkpoint "
+                                                                      "(e.g. from a witness); repeatable.")] = None,
+           ) -> None:
+    """Check a bundle offline; exit 1 and name the first bad index if it does not verify."""
+    if key and Path(key).is_file():
+        key = Path(key).read_text(encoding="ascii").strip()
+    extra = [p.read_text(encoding="utf-8") for p in checkpoint or []]
+    report = verify_bundle(bundle, key, extra)
+    if report.ok:
+        typer.echo(f"OK: {report.size} events, {report.checkpoints} checkpoints, key {report.key}")
+        if key is None:
+            err.print("note: no --key given; the bundle's own key was trusted", highlight=False)
+        return
+    where = "" if report.first_bad_index is None else f"first bad index: {report.first_bad_index}; "
+    typer.echo(f"FAILED: {where}" + "; ".join(report.problems))
+    raise typer.Exit(1)
+
+
+def _micros(ts: str | None, name: str) -> int | None:
+    if ts is None:
+        return None
+    try:
+        return int(parse_ts(ts).timestamp() * 1_000_000)
+    except ValueError:
+        raise typer.BadParameter("RFC 3339 time with offset expected", param_hint=name) from None
+
+
+@app.command()
+def query(subject: Annotated[str | None, typer.Option(help="Data subject id.")] = None,
+          actor: Annotated[str | None, typer.Option(help="Acting account.")] = None,
+          action: Annotated[str | None, typer.Option(help="view, reveal, export, ...")] = None,
+          export_id: Annotated[str | None, typer.Option(help="Export artifact id.")] = None,
+          since: Annotated[str | None, typer.Option(help="From this time (RFC 3339, inclusive).")] = None,
+          until: Annotated[str | None, typer.Option(help="Until this time (RFC 3339, exclusive).")] = None,
+          limit: Annotated[int, typer.Option(min=1, help="At most this many events.")] = 1000,
+          proofs: Annotated[bool, typer.Option(help="Attach an inclusion proof against the current "
+                                                    "tree to each event.")] = False,
+          db: DbOption = None) -> None:
+    """Print matching events as JSONL: {"index", "event", ...}, oldest first."""
+    q = Query(subject, actor, action, export_id, _micros(since, "--since"), _micros(until, "--until"), limit)
+    with _open(db) as log:
+        size = log.size()
+        for e in log.query(q):
+            row: dict[str, object] = {"index": e.index, "leaf_hash": _b64(e.leaf_hash),
+                                      "event": None if e.body is None else json.loads(e.body)}
+            if proofs:
+                row.update(size=size, proof=[_b64(h) for h in log.inclusion_proof(e.index, size)])
+            typer.echo(json.dumps(row, ensure_ascii=False, separators=(",", ":")))
+
+
+@app.command()
+def export(out: Annotated[Path, typer.Argument(help="New directory to write the bundle into.")],
+           db: DbOption = None) -> None:
+    """Write a bundle (events, checkpoints, key, proofs) that `verify` checks offline."""
+    with _open(db) as log:
+        try:
+            manifest = export_bundle(log, out, load_signer())
+        except (BundleError, InconsistentHead, NoteError) as exc:
+            err.print(f"error: {exc}", highlight=False)
+            raise typer.Exit(1) from None
+    typer.echo(f"wrote {out}: {manifest['size']} events")

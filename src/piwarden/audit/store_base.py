@@ -1,0 +1,231 @@
+"""What every audit store keeps, and the append transaction they share.
+
+Tables (prefix ``audit_``): ``events`` (leaf index, leaf hash, canonical body, and the
+indexed columns actor, action, ts in UTC microseconds, export id, event id),
+``event_subjects`` (subject, leaf index), ``nodes`` (every perfect subtree of level >= 1, so
+proofs are O(log n) lookups; level 0 lives in ``events.leaf_hash``), ``state`` (one row: tree
+size and frontier, read under the write lock so several processes can append safely) and
+``heads`` (signed checkpoints). One append batch is one transaction: events, subjects, new
+nodes and the new frontier commit together or not at all.
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from piwarden.audit.compact import CompactRange, NodeID
+from piwarden.audit.hasher import hash_leaf
+from piwarden.events import AccessEvent, canonical_json
+
+SCHEMA_VERSION = 1
+
+
+class AuditStoreError(RuntimeError):
+    """The audit database failed or holds something inconsistent; messages hide credentials."""
+
+
+@dataclass(frozen=True, slots=True)
+class EncodedEvent:
+    """An event ready to store: canonical bytes, leaf hash and the columns queries use."""
+
+    body: bytes
+    leaf_hash: bytes
+    event_id: str
+    actor: str
+    action: str
+    ts_us: int
+    export_id: str | None
+    subjects: tuple[str, ...]
+
+    @classmethod
+    def of(cls, event: AccessEvent) -> EncodedEvent:
+        body = canonical_json(event)
+        ts_us = int(event.time.timestamp() * 1_000_000)
+        return cls(body, hash_leaf(body), event.id, event.actor, event.action, ts_us, event.export_id,
+                   tuple(dict.fromkeys(event.subjects)))
+
+
+@dataclass(frozen=True, slots=True)
+class StoredEvent:
+    """One leaf as stored; ``body`` is None once retention has purged it."""
+
+    index: int
+    leaf_hash: bytes
+    body: bytes | None
+
+
+@dataclass(frozen=True, slots=True)
+class HeadRecord:
+    """A signed tree head as kept: size, root and the checkpoint text (signed note)."""
+
+    size: int
+    root: bytes
+    note: str
+    created_us: int
+
+
+@dataclass(frozen=True, slots=True)
+class Query:
+    """Filters for ``AuditStore.query``; all given ones must hold."""
+
+    subject: str | None = None
+    actor: str | None = None
+    action: str | None = None
+    export_id: str | None = None
+    since_us: int | None = None
+    until_us: int | None = None  # exclusive
+    limit: int = 1000
+
+
+class AuditStore(abc.ABC):
+    """The storage interface: one implementation per database, the same SQL where it can."""
+
+    url_safe: str  # the URL without password, for messages
+
+    # -- dialect hooks --------------------------------------------------------------------
+    @abc.abstractmethod
+    def _write_txn(self) -> Any:
+        """A context manager: one write transaction holding the log's append lock; yields a cursor."""
+
+    @abc.abstractmethod
+    def _read(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        """Run one SELECT on the reader connection (``?`` placeholders)."""
+
+    @abc.abstractmethod
+    def _many(self, cur: Any, sql: str, rows: list[tuple[Any, ...]]) -> None:
+        """executemany on the write cursor (``?`` placeholders)."""
+
+    @abc.abstractmethod
+    def close(self) -> None: ...
+
+    # -- shared logic ---------------------------------------------------------------------
+    def append_batch(self, items: Sequence[EncodedEvent]) -> int:
+        """Store events as leaves ``[size, size + len(items))`` durably; return the first index."""
+        with self._write_txn() as cur:
+            cur.execute(self._sql("SELECT size, frontier FROM audit_state WHERE id = 1" + self._lock_clause))
+            size, frontier = cur.fetchone()
+            cr = CompactRange.decode(size, bytes(frontier))
+            events, subjects, nodes = [], [], []
+            for i, ev in enumerate(items, start=size):
+                events.append((i, ev.leaf_hash, ev.body, ev.event_id, ev.actor, ev.action, ev.ts_us, ev.export_id))
+                subjects.extend((s, i) for s in ev.subjects)
+                nodes.extend((n.level, n.index, h) for n, h in cr.append(ev.leaf_hash))
+            self._many(cur, "INSERT INTO audit_events (idx, leaf_hash, body, event_id, actor, action, ts_us, "
+                            "export_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", events)
+            if subjects:
+                self._many(cur, "INSERT INTO audit_event_subjects (subject, idx) VALUES (?, ?)", subjects)
+            if nodes:
+                self._many(cur, "INSERT INTO audit_nodes (level, idx, hash) VALUES (?, ?, ?)", nodes)
+            cur.execute(self._sql("UPDATE audit_state SET size = ?, frontier = ?, root = ? WHERE id = 1"),
+                        (cr.size, cr.encode(), cr.root()))
+        return size
+
+    _lock_clause = ""
+    _placeholder = "?"
+
+    def _sql(self, sql: str) -> str:
+        return sql if self._placeholder == "?" else sql.replace("?", self._placeholder)
+
+    def size(self) -> int:
+        return int(self._read("SELECT size FROM audit_state WHERE id = 1")[0][0])
+
+    def frontier(self) -> CompactRange:
+        size, blob = self._read("SELECT size, frontier FROM audit_state WHERE id = 1")[0]
+        return CompactRange.decode(int(size), bytes(blob))
+
+    def nodes(self, ids: Sequence[NodeID]) -> dict[NodeID, bytes]:
+        """Stored hashes of perfect subtrees (level 0: leaf hashes); raises if one is missing."""
+        out: dict[NodeID, bytes] = {}
+        leaves = [n.index for n in ids if n.level == 0]
+        inner = [n for n in ids if n.level > 0]
+        for chunk in _chunks(leaves, 500):
+            marks = ",".join("?" * len(chunk))
+            for idx, h in self._read(f"SELECT idx, leaf_hash FROM audit_events WHERE idx IN ({marks})", chunk):
+                out[NodeID(0, int(idx))] = bytes(h)
+        for chunk in _chunks(inner, 250):
+            cond = " OR ".join("(level = ? AND idx = ?)" for _ in chunk)
+            flat = [v for n in chunk for v in n]
+            for level, idx, h in self._read(f"SELECT level, idx, hash FROM audit_nodes WHERE {cond}", flat):
+                out[NodeID(int(level), int(idx))] = bytes(h)
+        if len(out) != len(set(ids)):
+            raise AuditStoreError("audit store is missing tree nodes it should hold")
+        return out
+
+    def events(self, begin: int, end: int) -> Iterator[StoredEvent]:
+        """Leaves ``[begin, end)`` in order, in pages."""
+        while begin < end:
+            rows = self._read("SELECT idx, leaf_hash, body FROM audit_events WHERE idx >= ? AND idx < ? "
+                              "ORDER BY idx LIMIT 5000", (begin, end))
+            if not rows:
+                return
+            for idx, h, body in rows:
+                yield StoredEvent(int(idx), bytes(h), None if body is None else bytes(body))
+            begin = int(rows[-1][0]) + 1
+
+    def query(self, q: Query) -> list[StoredEvent]:
+        """Events matching every given filter, oldest first."""
+        where, params = [], []
+        table = "audit_events e"
+        if q.subject is not None:
+            table += " JOIN audit_event_subjects s ON s.idx = e.idx"
+            where.append("s.subject = ?")
+            params.append(q.subject)
+        for column, value in (("actor", q.actor), ("action", q.action), ("export_id", q.export_id)):
+            if value is not None:
+                where.append(f"e.{column} = ?")
+                params.append(value)
+        if q.since_us is not None:
+            where.append("e.ts_us >= ?")
+            params.append(q.since_us)
+        if q.until_us is not None:
+            where.append("e.ts_us < ?")
+            params.append(q.until_us)
+        sql = f"SELECT e.idx, e.leaf_hash, e.body FROM {table}"
+        sql += (" WHERE " + " AND ".join(where)) if where else ""
+        rows = self._read(sql + f" ORDER BY e.idx LIMIT {int(q.limit)}", params)
+        return [StoredEvent(int(i), bytes(h), None if b is None else bytes(b)) for i, h, b in rows]
+
+    def add_head(self, head: HeadRecord) -> None:
+        with self._write_txn() as cur:
+            cur.execute(self._sql("INSERT INTO audit_heads (size, root, note, created_us) VALUES (?, ?, ?, ?)"),
+                        (head.size, head.root, head.note, head.created_us))
+
+    def heads(self) -> list[HeadRecord]:
+        rows = self._read("SELECT size, root, note, created_us FROM audit_heads ORDER BY size, created_us")
+        return [HeadRecord(int(s), bytes(r), n, int(c)) for s, r, n, c in rows]
+
+    def latest_head(self) -> HeadRecord | None:
+        rows = self._read("SELECT size, root, note, created_us FROM audit_heads "
+                          "ORDER BY size DESC, created_us DESC LIMIT 1")
+        return HeadRecord(int(rows[0][0]), bytes(rows[0][1]), rows[0][2], int(rows[0][3])) if rows else None
+
+
+def _chunks(items: Sequence[Any], n: int) -> Iterator[Sequence[Any]]:
+    for i in range(0, len(items), n):
+        yield items[i:i + n]
+
+
+def schema(blob: str, bigint: str) -> list[str]:
+    """The DDL, with the dialect's names for binary and 64-bit integer columns."""
+    return [
+        f"CREATE TABLE IF NOT EXISTS audit_events (idx {bigint} PRIMARY KEY, leaf_hash {blob} NOT NULL, "
+        f"body {blob}, event_id TEXT NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL, "
+        f"ts_us {bigint} NOT NULL, export_id TEXT)",
+        f"CREATE TABLE IF NOT EXISTS audit_event_subjects (subject TEXT NOT NULL, idx {bigint} NOT NULL, "
+        "PRIMARY KEY (subject, idx))",
+        f"CREATE TABLE IF NOT EXISTS audit_nodes (level SMALLINT NOT NULL, idx {bigint} NOT NULL, "
+        f"hash {blob} NOT NULL, PRIMARY KEY (level, idx))",
+        f"CREATE TABLE IF NOT EXISTS audit_state (id INTEGER PRIMARY KEY, size {bigint} NOT NULL, "
+        f"frontier {blob} NOT NULL, root {blob} NOT NULL, schema_version INTEGER NOT NULL)",
+        f"CREATE TABLE IF NOT EXISTS audit_heads (size {bigint} NOT NULL, root {blob} NOT NULL, "
+        f"note TEXT NOT NULL, created_us {bigint} NOT NULL)",
+        "CREATE INDEX IF NOT EXISTS audit_events_actor_ts ON audit_events (actor, ts_us)",
+        "CREATE INDEX IF NOT EXISTS audit_events_ts ON audit_events (ts_us)",
+        "CREATE INDEX IF NOT EXISTS audit_events_action_ts ON audit_events (action, ts_us)",
+        "CREATE INDEX IF NOT EXISTS audit_events_export ON audit_events (export_id) WHERE export_id IS NOT NULL",
+        "CREATE INDEX IF NOT EXISTS audit_events_event_id ON audit_events (event_id)",
+        "CREATE INDEX IF NOT EXISTS audit_heads_size ON audit_heads (size)",
+    ]

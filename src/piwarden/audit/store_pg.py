@@ -1,0 +1,72 @@
+"""The production store: the audit log in PostgreSQL through psycopg 3.
+
+A normal commit (``synchronous_commit`` on, the server default) is durable when it returns;
+group commit shares it among concurrent writers. Appends lock the single ``audit_state`` row
+(``SELECT ... FOR UPDATE``), which orders writers from any number of processes.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+import psycopg
+
+from piwarden.audit.hasher import EMPTY_ROOT
+from piwarden.audit.store_base import SCHEMA_VERSION, AuditStore, AuditStoreError, schema
+from piwarden.home import redact_url
+
+
+def conninfo(url: str) -> dict[str, Any]:
+    """psycopg keyword arguments from an SQLAlchemy-style ``postgresql[+driver]://`` URL."""
+    from sqlalchemy.engine import make_url
+
+    u = make_url(url)
+    args = {"host": u.host, "port": u.port, "user": u.username, "password": u.password, "dbname": u.database}
+    args.update({k: v for k, v in u.query.items() if isinstance(v, str)})
+    return {k: v for k, v in args.items() if v is not None}
+
+
+class PostgresAuditStore(AuditStore):
+    """Audit tables in one PostgreSQL database."""
+
+    _lock_clause = " FOR UPDATE"
+    _placeholder = "%s"
+
+    def __init__(self, url: str) -> None:
+        self.url_safe = redact_url(url)
+        try:
+            self._writer = psycopg.connect(**conninfo(url), autocommit=True)
+            self._reader = psycopg.connect(**conninfo(url), autocommit=True)
+            self._init_schema()
+        except psycopg.Error as exc:
+            raise AuditStoreError(f"cannot open audit database {self.url_safe}: {type(exc).__name__}") from None
+        self._read_lock = threading.Lock()
+
+    def _init_schema(self) -> None:
+        with self._write_txn() as cur:
+            cur.execute("SELECT pg_advisory_xact_lock(6962)")  # concurrent first opens create once
+            for ddl in schema("BYTEA", "BIGINT"):
+                cur.execute(ddl)
+            cur.execute("INSERT INTO audit_state (id, size, frontier, root, schema_version) "
+                        "VALUES (1, 0, %s, %s, %s) ON CONFLICT (id) DO NOTHING",
+                        (b"", EMPTY_ROOT, SCHEMA_VERSION))
+
+    @contextmanager
+    def _write_txn(self) -> Iterator[psycopg.Cursor[Any]]:
+        with self._writer.transaction(), self._writer.cursor() as cur:
+            yield cur
+
+    def _read(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        with self._read_lock, self._reader.cursor() as cur:
+            cur.execute(self._sql(sql), tuple(params))
+            return cur.fetchall()
+
+    def _many(self, cur: psycopg.Cursor[Any], sql: str, rows: list[tuple[Any, ...]]) -> None:
+        cur.executemany(self._sql(sql), rows)
+
+    def close(self) -> None:
+        self._writer.close()
+        self._reader.close()

@@ -1,0 +1,76 @@
+"""The embedded default: the audit log in SQLite (WAL, ``synchronous=FULL``).
+
+``synchronous=FULL`` makes each commit fsync the WAL, so an acknowledged append survives
+power loss; group commit (``log.py``) shares that fsync among concurrent writers. Appends take
+``BEGIN IMMEDIATE`` (SQLite's write lock) so several processes can append to one file.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from piwarden.audit.hasher import EMPTY_ROOT
+from piwarden.audit.store_base import SCHEMA_VERSION, AuditStore, AuditStoreError, schema
+
+
+def _connect(path: str) -> sqlite3.Connection:
+    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=30.0)
+    conn.execute("PRAGMA busy_timeout = 30000")
+    conn.execute("PRAGMA synchronous = FULL")
+    return conn
+
+
+class SQLiteAuditStore(AuditStore):
+    """Audit tables in one SQLite file (``:memory:`` is refused: a log must outlive its process)."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = str(path)
+        self.url_safe = f"sqlite:///{self.path}"
+        if self.path in ("", ":memory:"):
+            raise AuditStoreError("the audit log needs a database file, not an in-memory database")
+        try:
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+            self._writer = _connect(self.path)
+            self._writer.execute("PRAGMA journal_mode = WAL")
+            self._reader = _connect(self.path)
+            self._init_schema()
+        except sqlite3.Error as exc:
+            raise AuditStoreError(f"cannot open audit database {self.url_safe}: {type(exc).__name__}") from None
+        self._read_lock = threading.Lock()
+
+    def _init_schema(self) -> None:
+        with self._write_txn() as cur:
+            for ddl in schema("BLOB", "INTEGER"):
+                cur.execute(ddl)
+            cur.execute("INSERT OR IGNORE INTO audit_state (id, size, frontier, root, schema_version) "
+                        "VALUES (1, 0, ?, ?, ?)", (b"", EMPTY_ROOT, SCHEMA_VERSION))
+
+    @contextmanager
+    def _write_txn(self) -> Iterator[sqlite3.Cursor]:
+        cur = self._writer.cursor()
+        cur.execute("BEGIN IMMEDIATE")
+        try:
+            yield cur
+        except BaseException:
+            self._writer.rollback()
+            raise
+        else:
+            self._writer.commit()
+        finally:
+            cur.close()
+
+    def _read(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        with self._read_lock:
+            return self._reader.execute(sql, tuple(params)).fetchall()
+
+    def _many(self, cur: sqlite3.Cursor, sql: str, rows: list[tuple[Any, ...]]) -> None:
+        cur.executemany(sql, rows)
+
+    def close(self) -> None:
+        self._writer.close()
+        self._reader.close()

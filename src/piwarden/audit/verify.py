@@ -1,0 +1,139 @@
+"""The offline verifier: check a bundle with nothing but the bundle and (ideally) a pinned key.
+
+It recomputes every leaf hash from the event bytes and the tree from those, checks each signed
+checkpoint's signature and root, the consistency proofs between checkpoints, and names the
+first bad index: exact where the bundle's leaf hashes are themselves authenticated by a
+checkpoint, otherwise the first index not covered by a checkpoint that still verifies.
+"""
+
+from __future__ import annotations
+
+import base64
+import itertools
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from piwarden.audit.bundle import FILES, FORMAT, SEPARATOR, VERSION, BundleError
+from piwarden.audit.checkpoint import Checkpoint, open_checkpoint
+from piwarden.audit.compact import CompactRange
+from piwarden.audit.hasher import HASH_SIZE, hash_leaf
+from piwarden.audit.note import NoteError, NoteVerifier
+from piwarden.audit.proof import ProofError, verify_consistency
+
+
+@dataclass
+class Report:
+    """The verdict: ``ok``, and if not, the first bad index (when one applies) and why."""
+
+    size: int = 0
+    checkpoints: int = 0
+    key: str = ""
+    first_bad_index: int | None = None
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def fail(self, problem: str, index: int | None = None) -> None:
+        self.problems.append(problem)
+        if index is not None and (self.first_bad_index is None or index < self.first_bad_index):
+            self.first_bad_index = index
+
+
+def _read_checkpoints(root: Path, verifier: NoteVerifier, extra: list[str], report: Report) -> list[Checkpoint]:
+    """Signed checkpoints from the bundle and any trusted extras, verified, smallest first."""
+    notes = (root / FILES["checkpoints"]).read_text(encoding="utf-8").split(SEPARATOR)
+    out: dict[tuple[int, bytes], Checkpoint] = {}
+    for n, note in enumerate([x for x in notes if x] + extra):
+        try:
+            cp = open_checkpoint(note, verifier)
+        except NoteError as exc:
+            report.fail(f"checkpoint #{n}: {exc}")
+            continue
+        out[(cp.size, cp.root)] = cp
+    cps = sorted(out.values(), key=lambda c: c.size)
+    for a, b in itertools.pairwise(cps):
+        if a.size == b.size:
+            report.fail(f"two signed checkpoints of size {a.size} with different roots (split view)", a.size)
+    return cps
+
+
+def _check_proofs(root: Path, cps: list[Checkpoint], report: Report) -> None:
+    """Consistency proofs between consecutive checkpoints, as shipped."""
+    by_size = {c.size: c for c in cps}
+    for p in json.loads((root / FILES["proofs"]).read_text(encoding="utf-8"))["consistency"]:
+        old, new = by_size.get(p["old"]), by_size.get(p["new"])
+        if old is None or new is None:
+            continue
+        try:
+            verify_consistency(old.size, new.size, [base64.b64decode(h) for h in p["proof"]], old.root, new.root)
+        except (ProofError, ValueError) as exc:
+            report.fail(f"consistency proof {old.size} -> {new.size} fails: {exc}", old.size)
+
+
+def _verified_prefix(hashes: list[bytes], cps: list[Checkpoint]) -> int:
+    """The largest checkpoint size up to which the tree of ``hashes`` matches every checkpoint."""
+    cr, good, it = CompactRange(), 0, iter(cps)
+    cp = next(it, None)
+    while cp is not None and cp.size <= len(hashes):
+        while cr.size < cp.size:
+            cr.append(hashes[cr.size])
+        if cr.root() != cp.root:
+            break
+        good, cp = cp.size, next(it, None)
+    return good
+
+
+def _read_leaf_hashes(root: Path) -> list[bytes]:
+    blob = (root / FILES["leaf_hashes"]).read_bytes()
+    return [blob[i:i + HASH_SIZE] for i in range(0, len(blob) - len(blob) % HASH_SIZE, HASH_SIZE)]
+
+
+def _check_events(root: Path, cps: list[Checkpoint], report: Report) -> None:
+    """Recompute leaves and tree; compare with checkpoints and with the shipped leaf hashes."""
+    data = (root / FILES["events"]).read_bytes()
+    lines = data.split(b"\n")
+    if lines and lines[-1] == b"":
+        lines.pop()
+    computed = [hash_leaf(line) for line in lines]
+    shipped = _read_leaf_hashes(root)
+    size = cps[-1].size if cps else 0
+    if len(computed) != size:
+        report.fail(f"bundle holds {len(computed)} events, its last checkpoint {size}", min(len(computed), size))
+    good = _verified_prefix(computed, cps)
+    if good == size and len(computed) >= size:
+        return
+    # Leaf hashes a checkpoint authenticates pin down the exact first event that differs.
+    trusted = _verified_prefix(shipped, cps)
+    for i in range(min(trusted, len(computed))):
+        if computed[i] != shipped[i]:
+            report.fail(f"event {i} does not match its signed leaf hash", i)
+            return
+    report.fail(f"events from index {good} on do not match the signed checkpoints", good)
+
+
+def verify_bundle(path: Path, key: str | None = None, extra_checkpoints: list[str] | None = None) -> Report:
+    """Check a bundle; ``key`` pins the verifier key (else the bundle's own key is used)."""
+    report = Report()
+    try:
+        manifest = json.loads((path / "manifest.json").read_text(encoding="utf-8"))
+        if manifest.get("format") != FORMAT or manifest.get("version") != VERSION:
+            raise BundleError("not a piwarden audit bundle of a version this verifier reads")
+        bundle_key = (path / FILES["key"]).read_text(encoding="ascii").strip()
+        verifier = NoteVerifier.from_vkey(key or bundle_key)
+        report.key = verifier.vkey()
+        if key and NoteVerifier.from_vkey(bundle_key).vkey() != verifier.vkey():
+            report.fail("bundle key differs from the pinned key")
+        cps = _read_checkpoints(path, verifier, extra_checkpoints or [], report)
+        report.checkpoints, report.size = len(cps), (cps[-1].size if cps else 0)
+        if not cps:
+            report.fail("no checkpoint signed by the key")
+            return report
+        _check_proofs(path, cps, report)
+        _check_events(path, cps, report)
+    except (OSError, ValueError, KeyError, BundleError) as exc:
+        report.fail(f"unreadable bundle: {type(exc).__name__}: {exc}" if isinstance(exc, BundleError | NoteError)
+                    else f"unreadable bundle: {type(exc).__name__}")
+    return report
