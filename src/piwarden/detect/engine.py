@@ -32,6 +32,7 @@ from piwarden.detect.recognizer import Pattern, Recognizer
 
 _ISLAND = re.compile(r"[\x20-\x7e年月日转（）：，。°′″·•・﹣]{5,}")
 _DIGIT = re.compile(r"[0-9]")
+_GAP = 48
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,18 +99,35 @@ class Engine:
             if _open(c.gate, lowered):
                 yield from self._matches(c, text, 0, len(text))
 
-    def _in_islands(self, text: str, lowered: str) -> Iterator[Candidate]:
-        n = len(text)
-        active: list[tuple[int, _Compiled]] | None = None
-        seen: set[tuple[int, int, int]] = set()
+    def _windows(self, text: str) -> Iterator[tuple[int, int]]:
+        """Islands with a digit, merged when less than ``_GAP`` characters apart.
+
+        Merging trades a little scanning of the gap for far fewer calls: in logs and JSON the
+        islands are many and close, and each window costs one ``finditer`` per pattern.
+        """
+        start = end = -1
         for island in _ISLAND.finditer(text):
             a, b = island.span()
             if not _DIGIT.search(text, a, b):
                 continue
+            if start >= 0 and a - end <= _GAP:
+                end = b
+                continue
+            if start >= 0:
+                yield start, end
+            start, end = a, b
+        if start >= 0:
+            yield start, end
+
+    def _in_islands(self, text: str, lowered: str) -> Iterator[Candidate]:
+        n = len(text)
+        active: list[tuple[int, _Compiled]] | None = None
+        seen: set[tuple[int, int, int]] = set()
+        for a, b in self._windows(text):
             if self._any_digit is None or not self._any_digit.search(text, max(0, a - self._lead),
                                                                      min(n, b + self._trail + 2)):
                 continue
-            if active is None:  # gates are tested once per text, and only if an island needs them
+            if active is None:  # gates are tested once per text, and only if a window needs them
                 is_open: dict[tuple[str, ...], bool] = {}
                 active = []
                 for i, c in enumerate(self._digit):
