@@ -7,7 +7,7 @@ from typing import ClassVar
 
 import pytest
 
-from piwarden.detect import Analyzer, Pattern, Recognizer, RecognizerError, Span
+from piwarden.detect import Analyzer, ModelRecognizer, Pattern, Recognizer, RecognizerError, Span
 from piwarden.detect.analyzer import resolve_overlaps
 from piwarden.detect.registry import ConfigError, load_recognizers
 
@@ -83,3 +83,23 @@ def test_custom_recognizer_declared_not_programmed() -> None:
     analyzer = Analyzer([EmployeeId()])
     assert [s.score for s in analyzer.analyze("工号 EMP-123456")] == [pytest.approx(0.75)]
     assert analyzer.analyze("EMP-123456") == []  # 0.4 is under the default 0.5
+
+
+class _SurnameModel(ModelRecognizer):
+    """A stand-in model: marks 薛某 style references; counts how it was called."""
+
+    entity = "PERSON"
+    calls: ClassVar[list[int]] = []
+
+    def find(self, texts: list[str]) -> list[list[tuple[int, int, str, float]]]:
+        self.calls.append(len(texts))
+        return [[(i, i + 2, "PERSON", 0.9) for i in range(len(t) - 1) if t[i + 1] == "某"] for t in texts]
+
+
+def test_model_recognizers_get_whole_batches_and_join_overlap_resolution() -> None:
+    analyzer = Analyzer([_SurnameModel(), *Analyzer().recognizers])
+    texts = ["原告薛某，手机13812345678", "无", "被告王某"]
+    out = analyzer.analyze_batch(texts)
+    assert _SurnameModel.calls == [3]
+    assert [[s.type for s in spans] for spans in out] == [["PERSON", "PHONE"], [], ["PERSON"]]
+    assert Analyzer([_SurnameModel()], types=["PHONE"]).analyze("薛某") == []

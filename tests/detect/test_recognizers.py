@@ -46,7 +46,8 @@ CASES = [
     # --- e-mail, network ---
     ("李红13911181807@126.com联系", [("EMAIL", "13911181807@126.com")], "e-mail after Chinese, no swallowing"),
     ("邮箱：zhang.wei@example.cn。", [("EMAIL", "zhang.wei@example.cn")], "full-width punctuation around"),
-    ("write to damouth@gmail.comQQ:2308713823", [("EMAIL", "damouth@gmail.com")], "TLD stops at case change"),
+    ("write to damouth@gmail.comQQ:2308713823", [("EMAIL", "damouth@gmail.com"), ("QQ_ID", "2308713823")],
+     "TLD stops at case change; QQ after a camel-case boundary"),
     ("登录IP 10.12.3.45 成功", [("IP_ADDRESS", "10.12.3.45")], "IPv4"),
     ("版本 1.2.3.4 已发布", [], "version string is not an IP"),
     ("addr 2001:db8::8a2e:370:7334 up", [("IP_ADDRESS", "2001:db8::8a2e:370:7334")], "IPv6"),

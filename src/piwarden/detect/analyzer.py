@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 
 from piwarden import entities
 from piwarden.detect.engine import Candidate, Engine
-from piwarden.detect.recognizer import Recognizer
+from piwarden.detect.recognizer import ModelRecognizer, Recognizer
 from piwarden.detect.registry import load_recognizers
 from piwarden.detect.span import Span
 
@@ -47,12 +47,41 @@ class Analyzer:
         self.min_score = min_score
         self.recognizers = chosen
         self.engine = Engine(chosen)
+        self.models = [r for r in chosen if isinstance(r, ModelRecognizer)]
         self._priority = {r.name: r.priority for r in chosen}
 
     def analyze(self, text: str) -> list[Span]:
         """Spans of PI in ``text``, sorted by start, non-overlapping."""
-        if not isinstance(text, str):
-            raise TypeError(f"text must be str, not {type(text).__name__}")
+        return self.analyze_batch([text])[0]
+
+    def analyze_batch(self, texts: Iterable[str]) -> list[list[Span]]:
+        """``analyze`` over many texts; one list of spans per text, in order.
+
+        Model recognizers see the whole batch at once, so batching is what makes them fast.
+        """
+        texts = list(texts)
+        for text in texts:
+            if not isinstance(text, str):
+                raise TypeError(f"text must be str, not {type(text).__name__}")
+        found = [self._find(r, texts) for r in self.models]
+        return [
+            resolve_overlaps(self._patterns(text) + [s for spans in found for s in spans[i]], self._priority)
+            for i, text in enumerate(texts)
+        ]
+
+    def _find(self, model: ModelRecognizer, texts: list[str]) -> list[list[Span]]:
+        try:
+            batch = model.find(texts)
+        except Exception as exc:  # re-raised below with the recognizer named
+            raise RecognizerError(f"recognizer {model.name} failed ({type(exc).__name__})") from None
+        return [
+            [Span(s, e, t, sc, model.name) for s, e, t, sc in spans if self._keep(t, sc)] for spans in batch
+        ]
+
+    def _keep(self, kind: str, score: float) -> bool:
+        return score >= self.min_score and score > 0.0 and (self.types is None or kind in self.types)
+
+    def _patterns(self, text: str) -> list[Span]:
         spans = []
         for cand in self.engine.candidates(text):
             try:
@@ -62,13 +91,9 @@ class Analyzer:
                 raise RecognizerError(
                     f"recognizer {cand.recognizer.name} failed ({type(exc).__name__})"
                 ) from None
-            if score >= self.min_score and score > 0.0 and (self.types is None or kind in self.types):
+            if self._keep(kind, score):
                 spans.append(Span(cand.start, cand.end, kind, score, cand.recognizer.name))
-        return resolve_overlaps(spans, self._priority)
-
-    def analyze_batch(self, texts: Iterable[str]) -> list[list[Span]]:
-        """``analyze`` over many texts; one list of spans per text, in order."""
-        return [self.analyze(t) for t in texts]
+        return spans
 
 
 def resolve_overlaps(spans: list[Span], priority: dict[str, int] | None = None) -> list[Span]:

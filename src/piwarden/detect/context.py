@@ -21,11 +21,15 @@ def compile_words(words: Iterable[str]) -> re.Pattern[str] | None:
     parts = []
     for word in sorted({w.lower() for w in words if w}, key=len, reverse=True):
         escaped = re.escape(word)
+        tail = r"(?![a-z])" if _ASCII_WORD.match(word[-1]) and len(word) < 4 else ""
         if _ASCII_WORD.match(word[0]):
-            escaped = r"(?<![a-z])" + escaped
-        if _ASCII_WORD.match(word[-1]) and len(word) < 4:
-            escaped += r"(?![a-z])"
-        parts.append(escaped)
+            parts.append(r"(?<![a-z])" + escaped + tail)
+            # a camelCase or glued boundary: "gmail.comQQ:", "alipayAccount"
+            for cased in {word.upper(), word.capitalize()}:
+                if cased[0].isalpha():
+                    parts.append(r"(?-i:(?<=[a-z])" + re.escape(cased) + ")" + tail)
+        else:
+            parts.append(escaped + tail)
     if not parts:
         return None
     return re.compile("|".join(parts), re.IGNORECASE)

@@ -46,10 +46,13 @@ def keyed(*keywords: str) -> str:
     """Keywords, then what separates a key from its value in text, logs and JSON.
 
     ``订单号：``, ``订单编号是``, ``orderNo=``, ``"orderNo": "``, ``wechat `` all end where the value
-    starts. ASCII keywords must not start inside a longer word.
+    starts. ASCII keywords must not start inside a longer word; CJK ones may follow anything.
     """
-    alternatives = "|".join(sorted(keywords, key=len, reverse=True))
-    return rf"(?<![A-Za-z])(?i:{alternatives})" + r"""(?:["']? ?[:：=] ?["']?|是|为| )?"""
+    alternatives = "|".join(
+        (r"(?<![A-Za-z])" + k if k[0].isascii() and k[0].isalpha() else k)
+        for k in sorted(keywords, key=len, reverse=True)
+    )
+    return rf"(?i:{alternatives})" + r"""(?:["']? ?[:：=] ?["']?|是|为| )?"""
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,3 +139,19 @@ def first_char_first(regex: str) -> str:
     if m is None:
         return regex
     return f"{m[2]}(?<!{m[1]}.){regex[m.end():]}"
+
+
+class ModelRecognizer(Recognizer):
+    """A recognizer that finds spans itself (a trained model, a gazetteer) instead of patterns.
+
+    The analyzer calls :meth:`find` with a batch of texts, so a model can run its inference once
+    per batch. Returned spans must use canonical types (``entity`` or one of ``also``); the
+    analyzer applies ``min_score``, the ``types`` filter and overlap resolution as for pattern
+    recognizers.
+    """
+
+    patterns: ClassVar[tuple[Pattern, ...]] = ()
+
+    def find(self, texts: list[str]) -> list[list[tuple[int, int, str, float]]]:
+        """For each text, ``(start, end, type, score)`` tuples."""
+        raise NotImplementedError

@@ -40,17 +40,17 @@ def _init_worker(options: DetectOptions) -> None:
 
 def _detect_batch(batch: list[tuple[str, str, dict[str, object]]]) -> list[dict[str, object]]:
     assert _worker is not None
-    analyzer, options = _worker
-    return [_result(analyzer, options, rid, text, extra) for rid, text, extra in batch]
+    return _results(*_worker, batch)
 
 
-def _result(
-    analyzer: Analyzer, options: DetectOptions, rid: str, text: str, extra: dict[str, object]
-) -> dict[str, object]:
-    spans = analyzer.analyze(text)
-    shown = text if options.show_values else None
-    out: dict[str, object] = {"id": rid, **extra}
-    out["entities"] = [s.to_dict(shown, classify=options.classify) for s in spans]
+def _results(
+    analyzer: Analyzer, options: DetectOptions, batch: list[tuple[str, str, dict[str, object]]]
+) -> list[dict[str, object]]:
+    """One output object per record; the analyzer sees the batch at once (models batch inference)."""
+    out = []
+    for (rid, text, extra), spans in zip(batch, analyzer.analyze_batch([t for _, t, _ in batch]), strict=True):
+        shown = text if options.show_values else None
+        out.append({"id": rid, **extra, "entities": [s.to_dict(shown, classify=options.classify) for s in spans]})
     return out
 
 
@@ -71,9 +71,10 @@ def detect_stream(
     if jobs <= 1:
         analyzer = options.analyzer()
         for batch in _batches(items, batch_size):
+            results = iter(_results(analyzer, options, [(r.id, r.text, r.extra) for r in batch
+                                                        if isinstance(r, Record)]))
             for item in batch:
-                yield item if isinstance(item, RecordError) else _result(analyzer, options, item.id, item.text,
-                                                                         item.extra)
+                yield item if isinstance(item, RecordError) else next(results)
             if on_batch:
                 on_batch(batch)
         return
