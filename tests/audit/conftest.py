@@ -14,10 +14,10 @@ from typing import Any
 import pytest
 
 from piwarden.audit.log import AuditLog, open_log
+from piwarden.audit.store_base import AUDIT_TABLES
 
 PG_ADMIN = {"host": os.environ.get("PIWARDEN_TEST_PG_HOST", "127.0.0.1"), "port": 5432, "user": "postgres",
             "dbname": "test", "connect_timeout": 3}
-AUDIT_TABLES = ("audit_events", "audit_event_subjects", "audit_nodes", "audit_state", "audit_heads")
 
 
 def _pg_database() -> str:

@@ -92,3 +92,45 @@ def test_query_filters_and_proofs(tmp_path: Path) -> None:
     assert code == 0 and rows and all("c-3" in r["event"]["subjects"] for r in rows)
     assert all(len(r["proof"]) in (4, 5) for r in rows)
     assert run("query", "--db", db, "--since", "yesterday")[0] == 2
+
+
+def test_purge_command(tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 'a.db'}"
+    for i in range(6):
+        assert run("append", json.dumps(make_event(i)), "--db", db)[0] == 0
+    code, out, _ = run("purge", "--before", "2026-03-04T00:00:00+08:00", "--db", db)
+    assert code == 0 and out.startswith("purged 3 event bodies"), out
+    code, out, _ = run("query", "--since", "2026-03-01T00:00:00+08:00", "--db", db)
+    assert [json.loads(x)["event"] is None for x in out.splitlines()] == [True] * 3 + [False] * 3
+    assert run("purge", "--db", db)[0] == 2
+
+
+def test_witness_publish_and_verify_with_the_witness_file(tmp_path: Path, monkeypatch: object) -> None:
+    db = f"sqlite:///{tmp_path / 'a.db'}"
+    for i in range(4):
+        run("append", json.dumps(make_event(i)), "--db", db)
+    code, out, err = run("witness", "publish", "--dir", str(tmp_path / "w"), "--db", db)
+    assert code == 0 and "directory witness: appended" in out, err
+    witness_file = tmp_path / "w" / "checkpoints.jsonl"
+    assert run("export", str(tmp_path / "b"), "--db", db)[0] == 0
+    vkey = (tmp_path / "b" / "key.vkey").read_text().strip()
+    assert run("witness", "check-file", str(witness_file), "--key", vkey)[:2] == (
+        0, "OK: 1 checkpoints, each extending the one before\n")
+    code, out, _ = run("verify", str(tmp_path / "b"), "--key", vkey, "--witness-file", str(witness_file))
+    assert code == 0 and out.startswith("OK: 4 events")
+    assert run("witness", "publish", "--db", db)[0] == 2  # nothing configured
+
+
+def test_witness_timestamps_command(tmp_path: Path) -> None:
+    from .tsa_server import LocalTSA, running_tsa
+
+    db = f"sqlite:///{tmp_path / 'a.db'}"
+    run("append", json.dumps(make_event(0)), "--db", db)
+    tsa = LocalTSA()
+    (tmp_path / "tsa.pem").write_bytes(tsa.cert_pem)
+    with running_tsa(tsa) as url:
+        code, out, err = run("witness", "publish", "--tsa-url", url, "--tsa-cert", str(tmp_path / "tsa.pem"),
+                             "--db", db)
+    assert code == 0 and "timestamp: " in out, err
+    code, out, _ = run("witness", "timestamps", "--tsa-cert", str(tmp_path / "tsa.pem"), "--db", db)
+    assert code == 0 and json.loads(out)["ok"] is True and json.loads(out)["size"] == 1

@@ -136,3 +136,38 @@ def test_proof_beyond_the_log_is_refused(audit_log: AuditLog) -> None:
     audit_log.append(make_event(0))
     with pytest.raises(ValueError):
         audit_log.inclusion_proof(0, 2)
+
+
+def test_signing_heads_while_appending_loses_nothing(audit_log: AuditLog) -> None:
+    """Heads are written on the same connection as appends, from another thread (the crash test
+    found appends acknowledged inside a transaction that another thread then rolled back)."""
+    from piwarden.audit.checkpoint import sign_head
+    from piwarden.audit.note import NoteSigner
+
+    signer = NoteSigner.generate("race.test/audit")
+    stop = threading.Event()
+    errors: list[BaseException] = []
+
+    def signing() -> None:
+        while not stop.is_set():
+            try:
+                sign_head(audit_log, signer)
+            except BaseException as exc:
+                errors.append(exc)
+                return
+
+    def appending(t: int) -> None:
+        for k in range(30):
+            audit_log.append(make_event(t * 30 + k))
+
+    signer_thread = threading.Thread(target=signing)
+    signer_thread.start()
+    pool = [threading.Thread(target=appending, args=(t,)) for t in range(4)]
+    for th in pool:
+        th.start()
+    for th in pool:
+        th.join()
+    stop.set()
+    signer_thread.join()
+    assert not errors
+    assert audit_log.size() == 120 and audit_log.root() == mth(_bodies(audit_log))

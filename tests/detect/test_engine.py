@@ -35,3 +35,22 @@ def test_island_engine_equals_full_scans(text: str) -> None:
 def test_gated_recognizers_still_fire_with_their_words() -> None:
     text = "联系QQ：80123456，微信号 wx_lihong2026，邮箱 li@example.com"
     assert [s.type for s in FAST.analyze(text)] == ["QQ_ID", "WECHAT_ID", "EMAIL"]
+
+
+def test_results_do_not_depend_on_the_hyperscan_prefilter() -> None:
+    from piwarden.detect.engine import Engine
+
+    plain = Analyzer(min_score=0.0)
+    plain.engine = Engine(plain.recognizers, use_prefilter=False)
+    texts = ["".join(FRAGMENTS[i:i + 9]) for i in range(len(FRAGMENTS))]
+    assert [FAST.analyze(t) for t in texts] == [plain.analyze(t) for t in texts]
+
+
+def test_lookaround_stripping_keeps_a_superset() -> None:
+    from piwarden.detect.prefilter import without_lookarounds
+
+    assert without_lookarounds(r"(?<![0-9A-Za-z])1[3-9](?![0-9])(?!@[A-Za-z0-9])") == "1[3-9]"
+    assert without_lookarounds(r"[0-9A-F]{2}([:-])[0-9A-F]{2}(?:\1[0-9A-F]{2}){4}") == (
+        "[0-9A-F]{2}[:-][0-9A-F]{2}(?:[:-][0-9A-F]{2}){4}"
+    )
+    assert without_lookarounds(r"(?P<v>[a-z]+(?<=[(\]])x)") == "(?:[a-z]+x)"

@@ -3,7 +3,7 @@
 Layout (``docs/audit.md`` is the normative description)::
 
     manifest.json      format, version, origin, size, key, file names
-    events.jsonl       line i = the canonical bytes of leaf i, then "\\n"
+    events.jsonl       line i = the canonical bytes of leaf i, then "\\n" (empty if purged)
     leaf-hashes.bin    the stored leaf hashes, 32 bytes each, in index order
     checkpoints.txt    every signed checkpoint (signed note), smallest tree first, each
                        followed by a line holding only "%%"
@@ -57,17 +57,20 @@ def export_bundle(log: AuditLog, out: Path, signer: NoteSigner) -> dict[str, obj
     size = heads[-1].size
     tmp = Path(tempfile.mkdtemp(prefix=".bundle-", dir=out.parent))
     try:
+        purged = 0
         with (tmp / FILES["events"]).open("wb") as ev, (tmp / FILES["leaf_hashes"]).open("wb") as lh:
             for e in log.events(0, size):
-                ev.write((e.body or b"") + b"\n")
+                ev.write((e.body or b"") + b"\n")  # an empty line: body purged by retention
                 lh.write(e.leaf_hash)
+                purged += e.body is None
         (tmp / FILES["checkpoints"]).write_text("".join(h.note + SEPARATOR for h in heads), encoding="utf-8")
         (tmp / FILES["key"]).write_text(signer.verifier.vkey() + "\n", encoding="ascii")
         proofs = [{"old": a.size, "new": b.size, "proof": _b64(log.consistency_proof(a.size, b.size))}
                   for a, b in itertools.pairwise(heads)]
         (tmp / FILES["proofs"]).write_text(json.dumps({"consistency": proofs}, indent=1), encoding="utf-8")
         manifest = {"format": FORMAT, "version": VERSION, "origin": open_checkpoint(heads[-1].note,
-                    signer.verifier).origin, "size": size, "key": signer.verifier.vkey(), "files": FILES}
+                    signer.verifier).origin, "size": size, "purged": purged, "key": signer.verifier.vkey(),
+                    "files": FILES}
         (tmp / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n", encoding="utf-8")
         for f in tmp.iterdir():
             with f.open("rb") as fh:

@@ -105,9 +105,10 @@ def _check_extends(log: AuditLog, last: HeadRecord, size: int, root: bytes, veri
 
 def sign_head(log: AuditLog, signer: NoteSigner, origin: str | None = None) -> HeadRecord:
     """Sign and store a checkpoint of the log as it is now, if it extends the last one."""
-    size = log.size()
+    frontier = log.store.frontier()  # read once: appends may go on while we sign
+    size = frontier.size
     root = log.root(size)
-    if size == log.store.frontier().size and root != log.root():
+    if root != frontier.root():
         raise InconsistentHead("stored tree nodes disagree with the stored frontier")
     last = log.store.latest_head()
     if last is not None:

@@ -11,17 +11,20 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from piwarden.audit.bundle import BundleError, export_bundle
-from piwarden.audit.checkpoint import InconsistentHead, load_signer, sign_head
+from piwarden.audit.bundle import FILES, BundleError, export_bundle
+from piwarden.audit.checkpoint import InconsistentHead, sign_head
 from piwarden.audit.log import AuditLog, open_log
-from piwarden.audit.note import NoteError
+from piwarden.audit.note import NoteError, NoteVerifier
+from piwarden.audit.signer import signer_from_settings
 from piwarden.audit.store_base import AuditStoreError, EncodedEvent, Query
 from piwarden.audit.verify import verify_bundle
+from piwarden.audit.witness_cli import app as witness_app
 from piwarden.events import EventError, parse_event, parse_ts
 from piwarden.progress import ByteProgress
 
 app = typer.Typer(name="audit", help="The tamper-evident audit log of every access to personal data.",
                   no_args_is_help=True, add_completion=False)
+app.add_typer(witness_app, name="witness")
 err = Console(stderr=True)
 DbOption = Annotated[str | None, typer.Option("--db", help="SQLAlchemy URL of the audit database "
                                                           "(default: SQLite in PIWARDEN_HOME).")]
@@ -92,7 +95,7 @@ def head(db: DbOption = None,
     """Sign a checkpoint of the log as it is now and print it (refused if history changed)."""
     with _open(db) as log:
         try:
-            typer.echo(sign_head(log, load_signer(), origin).note, nl=False)
+            typer.echo(sign_head(log, signer_from_settings(), origin).note, nl=False)
         except (InconsistentHead, NoteError) as exc:
             err.print(f"refused: {exc}", highlight=False)
             raise typer.Exit(1) from None
@@ -128,14 +131,31 @@ def verify(bundle: Annotated[Path, typer.Argument(help="Bundle directory written
                                                         "it); default: the bundle's own key.")] = None,
            checkpoint: Annotated[list[Path] | None, typer.Option(help="Extra trusted signed checkpoint "
                                                                       "(e.g. from a witness); repeatable.")] = None,
+           witness_file: Annotated[list[Path] | None, typer.Option(help="A directory witness's "
+                                                                        "checkpoints.jsonl: its checkpoints "
+                                                                        "are trusted too; repeatable.")] = None,
+           witness_key: Annotated[list[str] | None, typer.Option(help="A witness's cosigner vkey: one of the "
+                                                                      "bundle's checkpoints must carry its "
+                                                                      "cosignature; repeatable.")] = None,
            ) -> None:
     """Check a bundle offline; exit 1 and name the first bad index if it does not verify."""
+    from piwarden.audit.witness import WitnessError, read_witness_file
+
     if key and Path(key).is_file():
         key = Path(key).read_text(encoding="ascii").strip()
     extra = [p.read_text(encoding="utf-8") for p in checkpoint or []]
-    report = verify_bundle(bundle, key, extra)
+    try:
+        log_key = NoteVerifier.from_vkey(key or (bundle / FILES["key"]).read_text(encoding="ascii"))
+        for wf in witness_file or []:
+            extra += read_witness_file(wf, log_key)
+    except (OSError, ValueError, KeyError, WitnessError) as exc:
+        typer.echo(f"FAILED: witness file: {exc if isinstance(exc, WitnessError | NoteError) else type(exc).__name__}")
+        raise typer.Exit(1) from None
+    report = verify_bundle(bundle, key, extra, witness_key or [])
     if report.ok:
         typer.echo(f"OK: {report.size} events, {report.checkpoints} checkpoints, key {report.key}")
+        for name, size in report.witnessed.items():
+            typer.echo(f"witness {name} cosigned the tree up to size {size}")
         if key is None:
             err.print("note: no --key given; the bundle's own key was trusted", highlight=False)
         return
@@ -182,8 +202,29 @@ def export(out: Annotated[Path, typer.Argument(help="New directory to write the 
     """Write a bundle (events, checkpoints, key, proofs) that `verify` checks offline."""
     with _open(db) as log:
         try:
-            manifest = export_bundle(log, out, load_signer())
+            manifest = export_bundle(log, out, signer_from_settings())
         except (BundleError, InconsistentHead, NoteError) as exc:
             err.print(f"error: {exc}", highlight=False)
             raise typer.Exit(1) from None
     typer.echo(f"wrote {out}: {manifest['size']} events")
+
+
+@app.command()
+def purge(before: Annotated[str | None, typer.Option(help="Purge bodies of events with ts before this time "
+                                                          "(RFC 3339 with offset).")] = None,
+          below_index: Annotated[int | None, typer.Option(min=0, help="Purge bodies of leaves below this "
+                                                                      "index.")] = None,
+          vacuum: Annotated[bool, typer.Option(help="Give the space back afterwards (SQLite: VACUUM; "
+                                                    "PostgreSQL: VACUUM).")] = True,
+          full: Annotated[bool, typer.Option(help="PostgreSQL: VACUUM FULL, returning space to the operating "
+                                                  "system under an exclusive lock.")] = False,
+          db: DbOption = None) -> None:
+    """Retention: drop old event bodies but keep their leaf hashes, so the tree and proofs still verify."""
+    from piwarden.audit.retention import purge as purge_bodies
+
+    if before is None and below_index is None:
+        raise typer.BadParameter("give --before and/or --below-index")
+    with _open(db) as log:
+        result = purge_bodies(log, _micros(before, "--before"), below_index, vacuum=vacuum, full=full)
+    typer.echo(f"purged {result.purged} event bodies; database {result.bytes_before} -> "
+               f"{result.bytes_after} bytes")

@@ -14,6 +14,7 @@ import base64
 import binascii
 import hashlib
 import re
+from collections.abc import Callable
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
@@ -86,9 +87,20 @@ class NoteSigner:
         _check_name(name)
         if len(seed) != 32:
             raise NoteError("an Ed25519 private key seed is 32 bytes")
-        self._key = Ed25519PrivateKey.from_private_bytes(seed)
+        self._key: Ed25519PrivateKey | None = Ed25519PrivateKey.from_private_bytes(seed)
+        self._sign: Callable[[bytes], bytes] = self._key.sign
         self.verifier = NoteVerifier(name, _raw_public(self._key.public_key()))
         self.name = name
+
+    @classmethod
+    def with_backend(cls, name: str, public: bytes, sign: Callable[[bytes], bytes]) -> NoteSigner:
+        """A signer whose private key lives elsewhere (a KMS, an HSM): ``sign(message) -> 64-byte
+        Ed25519 signature`` by the key whose raw public key is ``public``. Its key never leaves there."""
+        _check_name(name)
+        signer = cls.__new__(cls)
+        signer._key, signer._sign, signer.name = None, sign, name
+        signer.verifier = NoteVerifier(name, public)
+        return signer
 
     @classmethod
     def generate(cls, name: str) -> NoteSigner:
@@ -114,13 +126,17 @@ class NoteSigner:
 
     def skey(self) -> str:
         """The private key's text form, for the key file only."""
+        if self._key is None:
+            raise NoteError("this signer's private key is held by its backend and cannot be exported")
         seed = self._key.private_bytes(Encoding.Raw, PrivateFormat.Raw, NoEncryption())
         return f"PRIVATE+KEY+{self.name}+{self.verifier.key_id.hex()}+{base64.b64encode(ED25519 + seed).decode()}"
 
     def sign(self, text: str) -> str:
         """The signed note: ``text`` (ending in a newline), a blank line, this key's signature."""
         _check_text(text)
-        sig = self._key.sign(text.encode())
+        sig = self._sign(text.encode())
+        if len(sig) != 64 or not self.verifier.verify(text.encode(), sig):
+            raise NoteError("the signing backend returned a signature that does not verify")
         blob = base64.b64encode(self.verifier.key_id + sig).decode()
         return f"{text}\n\u2014 {self.name} {blob}\n"
 

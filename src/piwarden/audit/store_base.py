@@ -21,6 +21,8 @@ from piwarden.audit.hasher import hash_leaf
 from piwarden.events import AccessEvent, canonical_json
 
 SCHEMA_VERSION = 1
+AUDIT_TABLES = ("audit_events", "audit_event_subjects", "audit_nodes", "audit_state", "audit_heads",
+                "audit_timestamps")
 
 
 class AuditStoreError(RuntimeError):
@@ -100,6 +102,14 @@ class AuditStore(abc.ABC):
 
     @abc.abstractmethod
     def close(self) -> None: ...
+
+    @abc.abstractmethod
+    def reclaim(self, full: bool = False) -> None:
+        """Give back the space purged bodies left (``retention.py`` says how, per database)."""
+
+    @abc.abstractmethod
+    def disk_bytes(self) -> int:
+        """Bytes the audit log occupies on disk."""
 
     # -- shared logic ---------------------------------------------------------------------
     def append_batch(self, items: Sequence[EncodedEvent]) -> int:
@@ -193,6 +203,22 @@ class AuditStore(abc.ABC):
             cur.execute(self._sql("INSERT INTO audit_heads (size, root, note, created_us) VALUES (?, ?, ?, ?)"),
                         (head.size, head.root, head.note, head.created_us))
 
+    def update_head_note(self, size: int, root: bytes, note: str) -> None:
+        """Replace a head's note by the same note with more signatures (witness cosignatures)."""
+        with self._write_txn() as cur:
+            cur.execute(self._sql("UPDATE audit_heads SET note = ? WHERE size = ? AND root = ?"), (note, size, root))
+
+    def add_timestamp(self, size: int, root: bytes, tsa: str, token: bytes, created_us: int) -> None:
+        """Keep an RFC 3161 token over the checkpoint of ``(size, root)``."""
+        with self._write_txn() as cur:
+            cur.execute(self._sql("INSERT INTO audit_timestamps (size, root, tsa, token, created_us) "
+                                  "VALUES (?, ?, ?, ?, ?)"), (size, root, tsa, token, created_us))
+
+    def timestamps(self) -> list[tuple[int, bytes, str, bytes]]:
+        """(size, root, TSA URL, DER token) of every kept timestamp, smallest tree first."""
+        rows = self._read("SELECT size, root, tsa, token FROM audit_timestamps ORDER BY size, created_us")
+        return [(int(s), bytes(r), t, bytes(k)) for s, r, t, k in rows]
+
     def heads(self) -> list[HeadRecord]:
         rows = self._read("SELECT size, root, note, created_us FROM audit_heads ORDER BY size, created_us")
         return [HeadRecord(int(s), bytes(r), n, int(c)) for s, r, n, c in rows]
@@ -222,6 +248,8 @@ def schema(blob: str, bigint: str) -> list[str]:
         f"frontier {blob} NOT NULL, root {blob} NOT NULL, schema_version INTEGER NOT NULL)",
         f"CREATE TABLE IF NOT EXISTS audit_heads (size {bigint} NOT NULL, root {blob} NOT NULL, "
         f"note TEXT NOT NULL, created_us {bigint} NOT NULL)",
+        f"CREATE TABLE IF NOT EXISTS audit_timestamps (size {bigint} NOT NULL, root {blob} NOT NULL, "
+        f"tsa TEXT NOT NULL, token {blob} NOT NULL, created_us {bigint} NOT NULL)",
         "CREATE INDEX IF NOT EXISTS audit_events_actor_ts ON audit_events (actor, ts_us)",
         "CREATE INDEX IF NOT EXISTS audit_events_ts ON audit_events (ts_us)",
         "CREATE INDEX IF NOT EXISTS audit_events_action_ts ON audit_events (action, ts_us)",

@@ -15,7 +15,7 @@ from typing import Any
 import psycopg
 
 from piwarden.audit.hasher import EMPTY_ROOT
-from piwarden.audit.store_base import SCHEMA_VERSION, AuditStore, AuditStoreError, schema
+from piwarden.audit.store_base import AUDIT_TABLES, SCHEMA_VERSION, AuditStore, AuditStoreError, schema
 from piwarden.home import redact_url
 
 
@@ -37,6 +37,11 @@ class PostgresAuditStore(AuditStore):
 
     def __init__(self, url: str) -> None:
         self.url_safe = redact_url(url)
+        # One write transaction at a time on the shared connection: psycopg turns a second
+        # transaction() opened by another thread into a SAVEPOINT inside the first, so an append
+        # could return while its rows sat in someone else's uncommitted transaction (the crash
+        # test lost acknowledged events that way).
+        self._write_lock = threading.Lock()
         try:
             self._writer = psycopg.connect(**conninfo(url), autocommit=True)
             self._reader = psycopg.connect(**conninfo(url), autocommit=True)
@@ -56,7 +61,7 @@ class PostgresAuditStore(AuditStore):
 
     @contextmanager
     def _write_txn(self) -> Iterator[psycopg.Cursor[Any]]:
-        with self._writer.transaction(), self._writer.cursor() as cur:
+        with self._write_lock, self._writer.transaction(), self._writer.cursor() as cur:
             yield cur
 
     def _read(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
@@ -66,6 +71,18 @@ class PostgresAuditStore(AuditStore):
 
     def _many(self, cur: psycopg.Cursor[Any], sql: str, rows: list[tuple[Any, ...]]) -> None:
         cur.executemany(self._sql(sql), rows)
+
+    def reclaim(self, full: bool = False) -> None:
+        """VACUUM (space reusable by later appends) or VACUUM FULL (returned, exclusive lock)."""
+        with self._write_lock:
+            self._writer.execute("VACUUM (FULL) audit_events, audit_event_subjects" if full
+                                 else "VACUUM audit_events, audit_event_subjects")
+
+    def disk_bytes(self) -> int:
+        tables = ", ".join(f"'{t}'" for t in AUDIT_TABLES)
+        rows = self._read("SELECT COALESCE(SUM(pg_total_relation_size(c.oid)), 0) FROM pg_class c "
+                          f"WHERE c.relkind = 'r' AND c.relname IN ({tables})")
+        return int(rows[0][0])
 
     def close(self) -> None:
         self._writer.close()

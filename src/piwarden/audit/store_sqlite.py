@@ -35,6 +35,10 @@ class SQLiteAuditStore(AuditStore):
             raise AuditStoreError("the audit log needs a database file, not an in-memory database")
         try:
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+            # One write transaction at a time on the shared connection: appends (the group-commit
+            # leader), signed heads and purges come from different threads, and a second BEGIN
+            # on a connection inside a transaction would fail and roll back the first.
+            self._write_lock = threading.Lock()
             self._writer = _connect(self.path)
             self._writer.execute("PRAGMA journal_mode = WAL")
             self._reader = _connect(self.path)
@@ -52,17 +56,18 @@ class SQLiteAuditStore(AuditStore):
 
     @contextmanager
     def _write_txn(self) -> Iterator[sqlite3.Cursor]:
-        cur = self._writer.cursor()
-        cur.execute("BEGIN IMMEDIATE")
-        try:
-            yield cur
-        except BaseException:
-            self._writer.rollback()
-            raise
-        else:
-            self._writer.commit()
-        finally:
-            cur.close()
+        with self._write_lock:
+            cur = self._writer.cursor()
+            cur.execute("BEGIN IMMEDIATE")
+            try:
+                yield cur
+            except BaseException:
+                self._writer.rollback()
+                raise
+            else:
+                self._writer.commit()
+            finally:
+                cur.close()
 
     def _read(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         with self._read_lock:
@@ -70,6 +75,15 @@ class SQLiteAuditStore(AuditStore):
 
     def _many(self, cur: sqlite3.Cursor, sql: str, rows: list[tuple[Any, ...]]) -> None:
         cur.executemany(sql, rows)
+
+    def reclaim(self, full: bool = False) -> None:
+        """VACUUM rewrites the file without the freed space (``full`` changes nothing here)."""
+        with self._write_lock:
+            self._writer.execute("VACUUM")
+            self._writer.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+    def disk_bytes(self) -> int:
+        return sum(p.stat().st_size for p in (Path(self.path), Path(self.path + "-wal")) if p.exists())
 
     def close(self) -> None:
         self._writer.close()

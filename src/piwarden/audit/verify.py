@@ -17,8 +17,9 @@ from pathlib import Path
 from piwarden.audit.bundle import FILES, FORMAT, SEPARATOR, VERSION, BundleError
 from piwarden.audit.checkpoint import Checkpoint, open_checkpoint
 from piwarden.audit.compact import CompactRange
+from piwarden.audit.cosign import CosignatureVerifier
 from piwarden.audit.hasher import HASH_SIZE, hash_leaf
-from piwarden.audit.note import NoteError, NoteVerifier
+from piwarden.audit.note import NoteError, NoteVerifier, split_note
 from piwarden.audit.proof import ProofError, verify_consistency
 
 
@@ -29,6 +30,8 @@ class Report:
     size: int = 0
     checkpoints: int = 0
     key: str = ""
+    witnessed: dict[str, int] = field(default_factory=dict)  # witness name -> largest size it cosigned
+    purged: int = 0  # leaves whose body retention removed (empty lines), hashes from leaf-hashes.bin
     first_bad_index: int | None = None
     problems: list[str] = field(default_factory=list)
 
@@ -97,8 +100,17 @@ def _check_events(root: Path, cps: list[Checkpoint], report: Report) -> None:
     lines = data.split(b"\n")
     if lines and lines[-1] == b"":
         lines.pop()
-    computed = [hash_leaf(line) for line in lines]
     shipped = _read_leaf_hashes(root)
+    computed = []
+    for i, line in enumerate(lines):
+        if line:
+            computed.append(hash_leaf(line))
+        elif i < len(shipped):  # purged by retention: the signed roots vouch for its hash
+            computed.append(shipped[i])
+            report.purged += 1
+        else:
+            report.fail(f"event {i} is empty (purged) but the bundle has no leaf hash for it", i)
+            computed.append(bytes(HASH_SIZE))
     size = cps[-1].size if cps else 0
     if len(computed) != size:
         report.fail(f"bundle holds {len(computed)} events, its last checkpoint {size}", min(len(computed), size))
@@ -114,8 +126,28 @@ def _check_events(root: Path, cps: list[Checkpoint], report: Report) -> None:
     report.fail(f"events from index {good} on do not match the signed checkpoints", good)
 
 
-def verify_bundle(path: Path, key: str | None = None, extra_checkpoints: list[str] | None = None) -> Report:
-    """Check a bundle; ``key`` pins the verifier key (else the bundle's own key is used)."""
+def _check_cosignatures(root: Path, witness_keys: list[str], report: Report) -> None:
+    """Each witness must have cosigned at least one of the bundle's checkpoints."""
+    notes = [x for x in (root / FILES["checkpoints"]).read_text(encoding="utf-8").split(SEPARATOR) if x]
+    for vkey in witness_keys:
+        witness = CosignatureVerifier.from_vkey(vkey)
+        sizes = []
+        for note in notes:
+            try:
+                witness.verify(note)
+                sizes.append(Checkpoint.parse(split_note(note)[0]).size)
+            except NoteError:
+                continue
+        if sizes:
+            report.witnessed[witness.name] = max(sizes)
+        else:
+            report.fail(f"no checkpoint carries a valid cosignature of witness {witness.name}")
+
+
+def verify_bundle(path: Path, key: str | None = None, extra_checkpoints: list[str] | None = None,
+                  witness_keys: list[str] | None = None) -> Report:
+    """Check a bundle; ``key`` pins the verifier key (else the bundle's own key is used);
+    each of ``witness_keys`` (cosigner vkeys) must have cosigned one of its checkpoints."""
     report = Report()
     try:
         manifest = json.loads((path / "manifest.json").read_text(encoding="utf-8"))
@@ -133,6 +165,7 @@ def verify_bundle(path: Path, key: str | None = None, extra_checkpoints: list[st
             return report
         _check_proofs(path, cps, report)
         _check_events(path, cps, report)
+        _check_cosignatures(path, witness_keys or [], report)
     except (OSError, ValueError, KeyError, BundleError) as exc:
         report.fail(f"unreadable bundle: {type(exc).__name__}: {exc}" if isinstance(exc, BundleError | NoteError)
                     else f"unreadable bundle: {type(exc).__name__}")

@@ -28,6 +28,7 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
+from piwarden.detect import prefilter
 from piwarden.detect.recognizer import Pattern, Recognizer
 
 _ISLAND = re.compile(r"[\x20-\x7e年月日转（）：，。°′″·•・﹣]{5,}")
@@ -47,6 +48,7 @@ class Candidate:
 
 @dataclass(frozen=True, slots=True)
 class _Compiled:
+    id: int
     recognizer: Recognizer
     pattern: Pattern
     regex: re.Pattern[str]
@@ -81,22 +83,28 @@ def _ungrouped(regex: str) -> str:
 class Engine:
     """All patterns of a set of recognizers, compiled once; stateless between calls."""
 
-    def __init__(self, recognizers: Sequence[Recognizer]) -> None:
+    def __init__(self, recognizers: Sequence[Recognizer], *, use_prefilter: bool = True) -> None:
         self._digit: list[_Compiled] = []
         self._anywhere: list[_Compiled] = []
+        everything: list[_Compiled] = []
         for rec in recognizers:
             for pattern, regex in rec.compiled():
-                c = _Compiled(rec, pattern, regex, regex.groupindex.get("v", 0), _gate(rec, pattern))
+                c = _Compiled(len(everything), rec, pattern, regex, regex.groupindex.get("v", 0), _gate(rec, pattern))
+                everything.append(c)
                 (self._digit if pattern.needs_digit else self._anywhere).append(c)
+        self._prefilter = prefilter.build([c.regex.pattern for c in everything]) if use_prefilter else None
         self._any_digit = _any_of(self._digit)
         self._lead = max((c.pattern.lead for c in self._digit), default=0)
         self._trail = max((c.pattern.trail for c in self._digit), default=0)
 
     def candidates(self, text: str) -> Iterator[Candidate]:
+        may = self._prefilter.may_match(text) if self._prefilter is not None else None
+        if may is not None and not may:
+            return
         lowered = text.lower()
-        yield from self._in_islands(text, lowered)
+        yield from self._in_islands(text, lowered, may)
         for c in self._anywhere:
-            if _open(c.gate, lowered):
+            if (may is None or c.id in may) and _open(c.gate, lowered):
                 yield from self._matches(c, text, 0, len(text))
 
     def _windows(self, text: str) -> Iterator[tuple[int, int]]:
@@ -119,18 +127,22 @@ class Engine:
         if start >= 0:
             yield start, end
 
-    def _in_islands(self, text: str, lowered: str) -> Iterator[Candidate]:
+    def _in_islands(self, text: str, lowered: str, may: set[int] | None) -> Iterator[Candidate]:
         n = len(text)
         active: list[tuple[int, _Compiled]] | None = None
         seen: set[tuple[int, int, int]] = set()
         for a, b in self._windows(text):
-            if self._any_digit is None or not self._any_digit.search(text, max(0, a - self._lead),
-                                                                     min(n, b + self._trail + 2)):
+            if may is None and (
+                self._any_digit is None
+                or not self._any_digit.search(text, max(0, a - self._lead), min(n, b + self._trail + 2))
+            ):
                 continue
             if active is None:  # gates are tested once per text, and only if a window needs them
                 is_open: dict[tuple[str, ...], bool] = {}
                 active = []
                 for i, c in enumerate(self._digit):
+                    if may is not None and c.id not in may:
+                        continue
                     if c.gate not in is_open:
                         is_open[c.gate] = _open(c.gate, lowered)
                     if is_open[c.gate]:
@@ -153,6 +165,9 @@ class Engine:
 
 class NaiveEngine(Engine):
     """Every pattern over the whole text: the reference the fast engine must agree with."""
+
+    def __init__(self, recognizers: Sequence[Recognizer]) -> None:
+        super().__init__(recognizers, use_prefilter=False)
 
     def candidates(self, text: str) -> Iterator[Candidate]:
         for c in (*self._digit, *self._anywhere):

@@ -59,6 +59,7 @@ class IbanRecognizer(Recognizer):
         return iban.is_valid(value)
 
 
+_PAY_WORDS = ("支付宝", "alipay", "pay", "微信支付", "财付通", "云闪付")
 _PAY = keyed(r"(?:支付宝|alipay|微信支付|财付通|云闪付|paypal|pay)_?(?:账号|账户|帐号|帐户|account|id)?")
 
 
@@ -67,14 +68,14 @@ class PaymentAccountRecognizer(Recognizer):
 
     entity = "PAYMENT_ACCOUNT"
     patterns = (
-        Pattern("pay_phone", _PAY + r"(?P<v>(?:\+?86[ -]?)?1[3-9][0-9](?:[ -]?[0-9]{4}){2})" + R, 1.0, lead=8),
+        Pattern("pay_phone", _PAY + r"(?P<v>(?:\+?86[ -]?)?1[3-9][0-9](?:[ -]?[0-9]{4}){2})" + R, 1.0, lead=8, gate=_PAY_WORDS),
         Pattern(
             "pay_email",
             _PAY + r"(?P<v>[A-Za-z0-9][A-Za-z0-9._%+-]{0,63}@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,24})"
             + R,
             1.0,
             needs_digit=False,
-            gate=("@",),
+            gate=("@",),  # and one of _PAY_WORDS: checked by the pattern itself, "@" is cheaper
         ),
     )
     window = ContextWindow(before=0, after=0)

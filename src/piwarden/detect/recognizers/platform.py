@@ -52,6 +52,7 @@ class OrderIdRecognizer(Recognizer):
             + r"#?(?P<v>[A-Za-z]{0,4}[0-9][0-9A-Za-z-]{7,31})" + R,
             0.85,
             lead=8,
+            gate=("订单", "order"),
         ),
     )
     window = ContextWindow(before=0, after=0)

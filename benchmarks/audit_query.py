@@ -1,0 +1,143 @@
+"""Query, proof and offline-verification latency of the audit log at a large size.
+
+Usage: python benchmarks/audit_query.py [--events N] [--db URL] [--keep] [--no-verify] [--samples S]
+
+Builds a log of N synthetic events through the real append path (validated, canonical JSON,
+leaf hashes, tree nodes; ``append_encoded`` batches of 10,000), unless the database already
+holds at least N. Data shape: ``ts`` rises with the index over 90 days; 2,000 actors in
+rotation (about 5-6 events per actor per day at 1M); 200,000 subjects with about 5 accesses
+each at 1M, plus one subject "c-xue" with one access per 20,000 events; one export in 100 has
+an export id. Prints medians (and 95th percentiles) over S random samples of each access, and
+the sizes of proofs and of the database; then exports a bundle and times ``verify_bundle``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import shutil
+import statistics
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from piwarden.audit.bundle import export_bundle
+from piwarden.audit.log import AuditLog, open_log
+from piwarden.audit.note import NoteSigner
+from piwarden.audit.store_base import EncodedEvent, Query
+from piwarden.audit.verify import verify_bundle
+from piwarden.events import parse_event
+
+DAY_US = 86_400_000_000
+START_US = 1_772_323_200_000_000  # 2026-03-01T00:00:00Z
+SPAN_US = 90 * DAY_US
+ACTORS, SUBJECTS = 2000, 200_000
+
+
+def make_event(i: int, n: int) -> dict[str, object]:
+    ts_us = START_US + SPAN_US * i // n
+    secs, us = divmod(ts_us, 1_000_000)
+    ts = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(secs)) + f".{us:06d}Z"
+    subjects = [f"c-{(i * 7919) % SUBJECTS}"] + (["c-xue"] if i % 20_000 == 7 else [])
+    action = "export" if i % 100 == 3 else ("view", "reveal")[i % 2]
+    event = {"id": f"e-{i:09d}", "ts": ts, "actor": f"cs-{i % ACTORS:04d}", "party": "platform.cs",
+             "role": "customer_service", "action": action, "resource": "order", "subjects": subjects,
+             "fields": ["name", "phone", "address"], "purpose": "after-sales", "ticket": f"T-{i // 3}"}
+    if action == "export":
+        event["export_id"] = f"x-{i // 100}"
+    return event
+
+
+def build(log: AuditLog, n: int) -> float:
+    """Append events up to ``n``; return events/s (validation + encoding + storage)."""
+    start, t0 = log.size(), time.perf_counter()
+    for k in range(start, n, 10_000):
+        log.append_encoded([EncodedEvent.of(parse_event(make_event(i, n))) for i in range(k, min(n, k + 10_000))])
+    return (n - start) / max(time.perf_counter() - t0, 1e-9)
+
+
+def sample(fn: Callable[[int], object], keys: list[int]) -> tuple[float, float]:
+    """Median and p95 in milliseconds of ``fn(key)`` over the keys."""
+    times = []
+    for k in keys:
+        t = time.perf_counter()
+        fn(k)
+        times.append((time.perf_counter() - t) * 1000)
+    times.sort()
+    return statistics.median(times), times[int(len(times) * 0.95)]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--events", type=int, default=1_000_000)
+    ap.add_argument("--db", default=None)
+    ap.add_argument("--samples", type=int, default=200)
+    ap.add_argument("--keep", action="store_true", help="keep the temporary database")
+    ap.add_argument("--no-verify", action="store_true", help="skip the bundle export and verification")
+    a = ap.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="audit-bench-"))
+    url = a.db or f"sqlite:///{work / 'audit.db'}"
+    rng = random.Random(6962)
+    out: dict[str, object] = {}
+    with open_log(url) as log:
+        n = a.events
+        if log.size() < n:
+            out["build_events_per_s"] = round(build(log, n))
+        n = log.size()
+        out["events"] = n
+        out["db_bytes"] = log.store.disk_bytes()
+        subjects = [f"c-{(rng.randrange(n) * 7919) % SUBJECTS}" for _ in range(a.samples)]
+        res = [len(log.query(Query(subject=s))) for s in subjects[:20]]
+        out["subject_rows_median"] = statistics.median(res)
+        out["subject_ms"] = sample(lambda k: log.query(Query(subject=subjects[k])), list(range(a.samples)))
+
+        def with_proofs(subject: str) -> None:
+            for e in log.query(Query(subject=subject)):
+                log.inclusion_proof(e.index, n)
+
+        out["subject_with_proofs_ms"] = sample(lambda k: with_proofs(subjects[k]), list(range(a.samples)))
+        out["xue_rows"] = len(log.query(Query(subject="c-xue")))
+        out["xue_with_proofs_ms"] = sample(lambda k: with_proofs("c-xue"), list(range(20)))
+        days = max(1, (SPAN_US * n // max(n, a.events)) // DAY_US)
+        pairs = [(f"cs-{rng.randrange(ACTORS):04d}", rng.randrange(days)) for _ in range(a.samples)]
+
+        def actor_day(k: int) -> int:
+            actor, day = pairs[k]
+            since = START_US + day * DAY_US
+            return len(log.query(Query(actor=actor, since_us=since, until_us=since + DAY_US)))
+
+        out["actor_day_rows_median"] = statistics.median(actor_day(k) for k in range(20))
+        out["actor_day_ms"] = sample(actor_day, list(range(a.samples)))
+        out["export_id_ms"] = sample(lambda k: log.query(Query(export_id=f"x-{rng.randrange(n // 100)}")),
+                                     list(range(a.samples)))
+        indices = [rng.randrange(n) for _ in range(a.samples * 5)]
+        out["inclusion_proof_ms"] = sample(lambda i: log.inclusion_proof(i, n), indices)
+        out["inclusion_proof_bytes"] = 32 * len(log.inclusion_proof(indices[0], n))
+        olds = [rng.randrange(1, n) for _ in range(a.samples * 5)]
+        out["consistency_proof_ms"] = sample(lambda m: log.consistency_proof(m, n), olds)
+        out["consistency_proof_bytes_median"] = 32 * statistics.median(len(log.consistency_proof(m, n))
+                                                                       for m in olds[:50])
+        if not a.no_verify:
+            signer = NoteSigner.generate("bench.example/audit")
+            t = time.perf_counter()
+            export_bundle(log, work / "bundle", signer)
+            out["export_s"] = round(time.perf_counter() - t, 2)
+            t = time.perf_counter()
+            report = verify_bundle(work / "bundle", key=signer.verifier.vkey())
+            out["verify_s"] = round(time.perf_counter() - t, 2)
+            out["verify_ok"] = report.ok
+            out["bundle_bytes"] = sum(f.stat().st_size for f in (work / "bundle").iterdir())
+    for k, v in out.items():
+        shown = f"median {v[0]:.3f} ms, p95 {v[1]:.3f} ms" if isinstance(v, tuple) else v
+        print(f"{k:32s} {shown}")
+    print(json.dumps(out))
+    if a.keep or a.db:
+        print(f"database kept: {url}")
+    else:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
