@@ -14,6 +14,7 @@ import re
 from collections.abc import Iterable
 
 _ASCII_WORD = re.compile(r"[a-z0-9]")
+_KEY_MARKS = frozenset("=:：")
 
 
 def compile_words(words: Iterable[str]) -> re.Pattern[str] | None:
@@ -45,7 +46,15 @@ class ContextWindow:
         self.after = after
 
     def found(self, words: re.Pattern[str], text: str, start: int, end: int) -> bool:
-        """True when a context word ends within ``before`` chars before the match or starts after it."""
+        """True when a context word ends within ``before`` chars before the match or starts after it.
+
+        A word after the match that is itself a key (``mobile=``, ``"phone":``) labels the next
+        value, not this one, and does not count.
+        """
         if words.search(text, max(0, start - self.before), start):
             return True
-        return words.search(text, end, min(len(text), end + self.after)) is not None
+        stop = min(len(text), end + self.after)
+        for m in words.finditer(text, end, stop):
+            if text[m.end() : m.end() + 2].lstrip("\"' ")[:1] not in _KEY_MARKS:
+                return True
+        return False

@@ -21,7 +21,8 @@ _END = r"(?![0-9])(?!@[A-Za-z0-9])"
 _PLUS = "[+＋]"
 _PHONE_WORDS = ("电话", "手机", "手机号", "联系方式", "联系电话", "联系", "致电", "来电", "座机", "电联", "热线",
                 "tel", "phone", "mobile", "cell", "call", "fax", "传真", "whatsapp", "telephone", "contact",
-                "number", "聯絡", "聯繫", "電話", "手機", "text", "sms", "短信", "m:", "t:", "desk", "office")
+                "number", "聯絡", "聯繫", "電話", "手機", "text", "sms", "短信", "m:", "t:", "desk", "office",
+                "message", "messages", "reach me", "dial", "landline", "home", "work")
 _NOT_PHONE_WORDS = ("订单", "单号", "编号", "流水", "order", "invoice", "交易号", "运单", "账号", "卡号", "金额",
                     "验证码", "code", "身份证", "发票", "uid", "userid", "user_id", "条码", "￥", "¥", "$")
 _REGIONS = ("CN", "HK", "TW", "MO", "US", "GB", "DE", "FR", "IT", "ES", "NL", "SE", "CH", "AU", "CA", "IN", "IL",
@@ -31,7 +32,7 @@ _NOT_DIGIT = re.compile(r"[^0-9]")
 
 def _digits(value: str) -> str:
     """Digits only, with ``+``/``00`` kept as a leading ``+`` and any extension dropped."""
-    main = re.split(r"#|转|ext|x", value, maxsplit=1)[0]
+    main = re.split(r"#|转|ext|x", value, maxsplit=1)[0].replace("(0)", "")  # +41 (0)96: trunk prefix
     lead = "+" if main.lstrip("(（").startswith(("+", "＋", "00")) else ""
     digits = _NOT_DIGIT.sub("", main)
     if lead and digits.startswith("00"):
@@ -105,11 +106,11 @@ class LandlineRecognizer(Recognizer):
     patterns = (
         Pattern(
             "landline",
-            L + r"(?:[(（]0[1-9][0-9]{0,2}[)）]|0[1-9][0-9]{0,2})[ \-﹣]?[2-9][0-9]{2,3}[ -]?[0-9]{4}"
+            L + r"(?<![0-9][ -])(?:[(（]0[1-9][0-9]{0,2}[)）]|0[1-9][0-9]{0,2})[ \-﹣]?[2-9][0-9]{2,3}[ -]?[0-9]{4}"
             r"(?:(?:-|转|#|ext\.?)[0-9]{1,5})?" + _END,
             0.45,
         ),
-        Pattern("tw_mobile", L + r"09[0-9]{2}-?[0-9]{3}-?[0-9]{3}" + _END, 0.45),
+        Pattern("tw_mobile", L + r"(?<![0-9][ -])09[0-9]{2}-?[0-9]{3}-?[0-9]{3}" + _END, 0.45),
     )
     context = _PHONE_WORDS
     negative_context = _NOT_PHONE_WORDS
@@ -154,22 +155,23 @@ _HOTLINE = re.compile(r"[48]00[0-9]{7}")
 
 
 class LocalPhoneRecognizer(Recognizer):
-    """Grouped digits in a national format; only where the words before say it is a phone.
-
-    Words after a number are usually the label of the next field ("uid=68637904 mobile=..."),
-    so only the words before count here.
-    """
+    """Grouped digits in a national format; only where the words around say it is a phone."""
 
     entity = "PHONE"
     patterns = (
-        Pattern("grouped", r"(?<![0-9A-Za-z+(-])(?<![0-9][ .])(?:\(0?[0-9]{1,4}\) ?)?[0-9]{2,5}(?:[ .-][0-9]{2,4}){1,4}" + _END, 0.3),
+        Pattern(
+            "grouped",
+            r"(?<![0-9A-Za-z+(-])(?<![0-9][ .])\+?(?:\(0?[0-9]{1,4}\) ?)?[0-9]{2,5}(?:[ .-][0-9]{2,4}){1,4}"
+            r"(?: ?(?:x|ext\.?|#) ?[0-9]{1,5})?" + _END,
+            0.3,
+        ),
         Pattern("plain", r"(?<![0-9A-Za-z-])0?[1-9][0-9]{7,10}" + _END, 0.25),
     )
     context = _PHONE_WORDS
     negative_context = _NOT_PHONE_WORDS
     context_required = True
     context_boost = 0.3
-    window = ContextWindow(before=16, after=0)
+    window = ContextWindow(before=16, after=10)
 
     def validate(self, value: str) -> bool | None:
         digits = _NOT_DIGIT.sub("", value)

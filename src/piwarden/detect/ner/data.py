@@ -1,0 +1,179 @@
+"""Training data: the four shared files, a fixed dev split, synthetic augmentation, BIO tags.
+
+Labels. The model is trained on six span types: the three it reports (PERSON, ADDRESS, ORG)
+and three it does not (LOCATION, JOB_TITLE, WORK_OF_ART: CLUENER's scene, position and title
+types), so that a landmark, a job title or a book title has a class of its own instead of
+being pushed into O or into one of the reported types. Where the sets disagree on what a
+label means, the characters are left out of the loss (:data:`IGNORE`) instead of taught both
+ways: Weibo's and the English set's LOCATION (countries and cities, which CLUENER calls
+ADDRESS) and the English ZIP_CODE (part of an address there, sometimes a span of its own).
+Everything else (phones, e-mail, nominal mentions, dates) is O.
+
+Masked names (``薛某``, ``王某某``) are de-identified references, not names: the gold sets
+never label them, the synthetic court genre leaves them unlabeled, and so the model learns
+them as O (and :mod:`piwarden.detect.ner.infer` drops any PERSON span that is one).
+
+Split. A record goes to dev when its group's SHA-256 (with the seed) falls in the dev share;
+a group is every record sharing a text, and every CLUENER sentence together with each BDCI
+document that contains it verbatim (found through an index of 12-character keys), so no dev
+text has been seen inside a training document.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+SETS = ("zh_cluener2020", "zh_bdci2020_privacy", "zh_weibo_ner", "en_presidio_synth_v2")
+TYPES = ("PERSON", "ADDRESS", "ORG", "LOCATION", "JOB_TITLE", "WORK_OF_ART")
+REPORTED = ("PERSON", "ADDRESS", "ORG")
+TAGS = ("O", *(f"{p}-{t}" for t in TYPES for p in "BI"))
+IGNORE = -100
+_IGNORED = {"zh_weibo_ner": {"LOCATION"}, "en_presidio_synth_v2": {"LOCATION", "ZIP_CODE"}}
+_KEY = 12
+
+
+@dataclass
+class Example:
+    """One text with per-character tag ids (``IGNORE`` where the loss skips it)."""
+
+    text: str
+    tags: list[int]
+    source: str
+    record: dict[str, Any] = field(repr=False, default_factory=dict)
+
+
+def read_jsonl(path: Path) -> list[dict[str, Any]]:
+    with path.open(encoding="utf-8") as fh:
+        return [json.loads(line) for line in fh if line.strip()]
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def load_sets(data_dir: Path) -> dict[str, list[dict[str, Any]]]:
+    return {name: read_jsonl(data_dir / f"{name}.jsonl") for name in SETS}
+
+
+def _groups(sets: dict[str, list[dict[str, Any]]]) -> dict[str, str]:
+    """Text -> the text that names its group (union-find over containment)."""
+    parent: dict[str, str] = {}
+
+    def find(t: str) -> str:
+        while parent.setdefault(t, t) != t:
+            parent[t] = parent[parent[t]]
+            t = parent[t]
+        return t
+
+    def union(a: str, b: str) -> None:
+        ra, rb = find(a), find(b)
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+
+    for recs in sets.values():
+        for r in recs:
+            find(r["text"])
+    docs = [r["text"] for r in sets.get("zh_bdci2020_privacy", ())]
+    index: dict[str, set[int]] = {}
+    for d, doc in enumerate(docs):
+        for i in range(len(doc) - _KEY + 1):
+            index.setdefault(doc[i:i + _KEY], set()).add(d)
+    for r in sets.get("zh_cluener2020", ()):
+        text = r["text"]
+        for d in index.get(text[:_KEY], ()) if len(text) >= _KEY else range(len(docs)):
+            if text in docs[d]:
+                union(text, docs[d])
+    return {t: find(t) for t in parent}
+
+
+def split(sets: dict[str, list[dict[str, Any]]], seed: int, dev_share: float = 0.1,
+          ) -> tuple[dict[str, list[dict[str, Any]]], dict[str, list[dict[str, Any]]]]:
+    """``(train, dev)`` per set; the same for the same data and seed."""
+    group = _groups(sets)
+    train: dict[str, list[dict[str, Any]]] = {}
+    dev: dict[str, list[dict[str, Any]]] = {}
+    for name, recs in sets.items():
+        train[name], dev[name] = [], []
+        for r in recs:
+            h = hashlib.sha256(f"{seed}\x00{group[r['text']]}".encode()).digest()
+            side = dev if int.from_bytes(h[:8], "big") / 2**64 < dev_share else train
+            side[name].append(r)
+    return train, dev
+
+
+def to_example(rec: dict[str, Any], source: str) -> Example:
+    """BIO tag ids per character; the first of nested or overlapping spans wins."""
+    text = rec["text"]
+    tags = [0] * len(text)
+    ignored = _IGNORED.get(source, set())
+    for s in sorted(rec["spans"], key=lambda s: (s["start"], -s["end"])):
+        start, end, label = s["start"], min(s["end"], len(text)), s["label"]
+        if any(t != 0 for t in tags[start:end]):
+            continue
+        if label in ignored:
+            tags[start:end] = [IGNORE] * (end - start)
+        elif label in TYPES:
+            k = TYPES.index(label)
+            tags[start:end] = [1 + 2 * k] + [2 + 2 * k] * (end - start - 1)
+    return Example(text, tags, source, rec)
+
+
+def chunks(ex: Example, width: int) -> Iterator[Example]:
+    """Pieces of at most ``width`` characters, cut after sentence punctuation where possible."""
+    text, start = ex.text, 0
+    while len(text) - start > width:
+        window = text[start:start + width]
+        cut = max(window.rfind(p) for p in "。！？；\n!?;")
+        end = start + (cut + 1 if cut > width // 3 else width)
+        yield Example(text[start:end], ex.tags[start:end], ex.source)
+        start = end
+    yield Example(text[start:], ex.tags[start:], ex.source)
+
+
+# -- synthetic augmentation -------------------------------------------------------------------
+
+_OPEN, _CLOSE = "\x01", "\x02"
+
+
+def synthetic(n: int, seed: int) -> list[dict[str, Any]]:
+    """``n`` records of :mod:`piwarden.demo.textgen` with company names labeled ORG.
+
+    The generator draws company names as unlabeled filler; here they are drawn between two
+    marker characters, which are then removed and turned into ORG spans.
+    """
+    from piwarden.demo import textgen
+
+    company = textgen.FILLERS["company"]
+    textgen.FILLERS["company"] = lambda g, v: _OPEN + company(g, v) + _CLOSE
+    try:
+        recs = list(textgen.generate(n, seed))
+    finally:
+        textgen.FILLERS["company"] = company
+    return [_unmark(r) for r in recs]
+
+
+def _unmark(rec: dict[str, Any]) -> dict[str, Any]:
+    text = rec["text"]
+    if _OPEN not in text:
+        return rec
+    new_pos, out, orgs, opened = [], [], [], 0
+    for ch in text:
+        new_pos.append(len(out))
+        if ch == _OPEN:
+            opened = len(out)
+        elif ch == _CLOSE:
+            orgs.append({"start": opened, "end": len(out), "label": "ORG"})
+        else:
+            out.append(ch)
+    new_pos.append(len(out))
+    spans = [{**s, "start": new_pos[s["start"]], "end": new_pos[s["end"]]} for s in rec["spans"]]
+    return {**rec, "text": "".join(out), "spans": sorted(spans + orgs, key=lambda s: s["start"])}
+
+
+def examples(records: Iterable[dict[str, Any]], source: str) -> list[Example]:
+    return [to_example(r, source) for r in records]

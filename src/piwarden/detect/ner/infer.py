@@ -1,0 +1,187 @@
+"""Numpy inference of the exported tagger: batches of texts in, scored spans out.
+
+Texts are cut into windows of at most :data:`WINDOW` characters with :data:`MARGIN` characters
+of context on each side (more than the convolutions' receptive radius, so a CNN's tag scores
+are exactly those of the whole text); windows of similar length are batched together, and the
+scores are stitched back per text. Decoding is per character (``greedy``: arg-max, with an
+``I-`` tag after another type read as a new span) or Viterbi under the BIO constraints and,
+for a CRF model, its learned transitions.
+
+A span's score is the mean probability of its characters' tags, mapped by the artifact's
+calibration (``score = clip(a * p + b)``) so that the analyzer's default 0.5 threshold is
+near the dev-set optimum.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import numpy as np
+
+from piwarden.detect.ner.data import TAGS, TYPES
+from piwarden.detect.ner.features import Featurizer
+
+WINDOW = 256
+MARGIN = 24
+ROWS = 64
+NEG = -1e4
+_KIND = np.array([0] + [1 + k for k in range(len(TYPES)) for _ in "BI"])  # tag -> type index + 1 (0: O)
+_IS_B = np.array([False] + [p == "B" for _ in TYPES for p in "BI"])
+_MASKED = ("某",)
+
+
+class TaggerModel:
+    """Loaded artifact: featurizer, weights, configuration; thread-safe (read-only state)."""
+
+    def __init__(self, arrays: dict[str, np.ndarray]) -> None:
+        self.meta: dict[str, Any] = json.loads(str(arrays["meta"]))
+        self.cfg = self.meta["model"]
+        self.featurizer = Featurizer.from_arrays(arrays)
+        skip = {"meta", "vocab", "buckets", "surnames", "compound", "places"}
+        self.w = {k: np.asarray(v, dtype=np.float32) for k, v in arrays.items() if k not in skip}
+        a, b = self.meta.get("calibration", (1.0, 0.0))
+        self.calibration = (float(a), float(b))
+        self.decode = self.meta.get("decode", "greedy")
+        self._trans, self._start = _transitions(self.w.get("trans"))
+
+    @classmethod
+    def load(cls, path: str) -> TaggerModel:
+        with np.load(path, allow_pickle=False) as z:
+            return cls({k: z[k] for k in z.files})
+
+    # -- network -------------------------------------------------------------------------------
+    def logits(self, chars: np.ndarray, left: np.ndarray, right: np.ndarray, feats: np.ndarray,
+               mask: np.ndarray) -> np.ndarray:
+        w = self.w
+        m = mask[..., None].astype(np.float32)
+        x = np.concatenate([w["char"][chars], w["bigram"][left], w["bigram"][right], feats], -1)
+        h = np.maximum(x @ w["inp_w"] + w["inp_b"], 0.0) * m
+        if self.cfg["arch"] == "cnn":
+            k = self.cfg["kernel"]
+            for i, r in enumerate(self.cfg["dilations"]):
+                y = np.maximum(_conv(h, w[f"conv{i}_w"], r, k) + w[f"conv{i}_b"], 0.0)
+                h = _layer_norm(h + y, w[f"norm{i}_g"], w[f"norm{i}_b"]) * m
+        else:
+            h = np.concatenate([_lstm(h, mask, w, "f"), _lstm(h[:, ::-1], mask[:, ::-1], w, "r")[:, ::-1]], -1) * m
+        return h @ w["out_w"] + w["out_b"]
+
+    def scores(self, texts: list[str]) -> list[np.ndarray]:
+        """Per text, ``(len, T)`` tag logits."""
+        windows = []  # (text index, window start, keep from, keep to, encoded)
+        for ti, text in enumerate(texts):
+            enc = self.featurizer.encode(text)
+            for lo in range(0, max(len(text), 1), WINDOW):
+                a, b = max(0, lo - MARGIN), min(len(text), lo + WINDOW + MARGIN)
+                part = type(enc)(enc.chars[a:b], enc.left[a:b], enc.right[a:b], enc.feats[a:b])
+                windows.append((ti, a, lo, min(len(text), lo + WINDOW), part))
+        out = [np.zeros((len(t), len(TAGS)), dtype=np.float32) for t in texts]
+        order = sorted(range(len(windows)), key=lambda i: len(windows[i][4].chars))
+        for s in range(0, len(order), ROWS):
+            group = [windows[i] for i in order[s:s + ROWS]]
+            logits = self.logits(*self.featurizer.batch([g[4] for g in group]))
+            for (ti, a, keep_lo, keep_hi, _), row in zip(group, logits, strict=True):
+                out[ti][keep_lo:keep_hi] = row[keep_lo - a:keep_hi - a]
+        return out
+
+    # -- decoding ------------------------------------------------------------------------------
+    def predict(self, texts: list[str]) -> list[list[tuple[int, int, str, float]]]:
+        """For each text, ``(start, end, type, score)`` of every span of a type in ``TYPES``."""
+        a, b = self.calibration
+        results = []
+        for text, logit in zip(texts, self.scores(texts), strict=True):
+            if not len(text):
+                results.append([])
+                continue
+            probs = _softmax(logit)
+            tags = probs.argmax(-1) if self.decode == "greedy" else self._viterbi(logit, probs)
+            spans = []
+            for start, end in _spans(tags):
+                kind = TYPES[_KIND[tags[start]] - 1]
+                if kind == "PERSON" and (any(c in text[start:end + 1] for c in _MASKED)):
+                    continue  # 薛某, 王某某: already de-identified
+                p = float(probs[np.arange(start, end), tags[start:end]].mean())
+                spans.append((start, end, kind, min(1.0, max(0.0, a * p + b))))
+            results.append(spans)
+        return results
+
+    def _viterbi(self, logit: np.ndarray, probs: np.ndarray) -> np.ndarray:
+        emit = logit if "trans" in self.w else np.log(probs + 1e-9)
+        score = self._start + emit[0]
+        back = np.zeros(emit.shape, dtype=np.int64)
+        for t in range(1, len(emit)):
+            cand = score[:, None] + self._trans
+            back[t] = cand.argmax(0)
+            score = cand.max(0) + emit[t]
+        path = np.zeros(len(emit), dtype=np.int64)
+        path[-1] = score.argmax()
+        for t in range(len(emit) - 1, 0, -1):
+            path[t - 1] = back[t, path[t]]
+        return path
+
+
+def _transitions(learned: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    n = len(TAGS)
+    trans, start = np.zeros((n, n), dtype=np.float32), np.zeros(n, dtype=np.float32)
+    for j, tag in enumerate(TAGS):
+        if tag.startswith("I-"):
+            start[j] = NEG
+            trans[[i for i, p in enumerate(TAGS) if p[2:] != tag[2:]], j] = NEG
+    if learned is not None:
+        trans, start = trans + learned[:-1], start + learned[-1]
+    return trans, start
+
+
+def _spans(tags: np.ndarray) -> list[tuple[int, int]]:
+    """``(start, end)`` of each run of one type; a B tag or a change of type starts a new one."""
+    kind = _KIND[tags]
+    prev = np.concatenate(([0], kind[:-1]))
+    starts = np.flatnonzero((kind > 0) & (_IS_B[tags] | (prev != kind)))
+    ends = []
+    for s in starts:
+        e = s + 1
+        while e < len(tags) and kind[e] == kind[s] and not _IS_B[tags[e]]:
+            e += 1
+        ends.append(e)
+    return list(zip(starts.tolist(), ends, strict=True))
+
+
+def _softmax(x: np.ndarray) -> np.ndarray:
+    e = np.exp(x - x.max(-1, keepdims=True))
+    return e / e.sum(-1, keepdims=True)
+
+
+def _conv(h: np.ndarray, w: np.ndarray, r: int, k: int) -> np.ndarray:
+    """Dilated 'same' convolution as one matmul over the stacked shifted inputs."""
+    n = h.shape[1]
+    pad = r * (k // 2)
+    hp = np.pad(h, ((0, 0), (pad, pad), (0, 0)))
+    stacked = np.concatenate([hp[:, j * r:j * r + n] for j in range(k)], -1)
+    return stacked @ w
+
+
+def _layer_norm(x: np.ndarray, g: np.ndarray, b: np.ndarray, eps: float = 1e-5) -> np.ndarray:
+    mu = x.mean(-1, keepdims=True)
+    var = ((x - mu) ** 2).mean(-1, keepdims=True)
+    return (x - mu) / np.sqrt(var + eps) * g + b
+
+
+def _lstm(x: np.ndarray, mask: np.ndarray, w: dict[str, np.ndarray], key: str) -> np.ndarray:
+    """One LSTM direction over ``(B, L, d)``; padded steps keep the state (rows are right-aligned
+    when reversed, so a reversed row starts after its padding)."""
+    wi, wh, b = w[f"lstm_{key}_wi"], w[f"lstm_{key}_wh"], w[f"lstm_{key}_b"]
+    n = wh.shape[0]
+    gates_x = x @ wi + b
+    h = np.zeros((x.shape[0], n), dtype=np.float32)
+    c = np.zeros_like(h)
+    out = np.zeros((x.shape[0], x.shape[1], n), dtype=np.float32)
+    for t in range(x.shape[1]):
+        g = gates_x[:, t] + h @ wh
+        i, f, gg, o = (1 / (1 + np.exp(-g[:, :n])), 1 / (1 + np.exp(-g[:, n:2 * n])), np.tanh(g[:, 2 * n:3 * n]),
+                       1 / (1 + np.exp(-g[:, 3 * n:])))
+        c_new = f * c + i * gg
+        h_new = o * np.tanh(c_new)
+        keep = mask[:, t:t + 1]
+        c, h = np.where(keep, c_new, c), np.where(keep, h_new, h)
+        out[:, t] = h_new * keep
+    return out

@@ -1,0 +1,86 @@
+"""``NameAddressRecognizer``: the trained tagger as a recognizer of the Analyzer.
+
+It reports PERSON, ADDRESS and ORG spans found by the model shipped in ``model/ner.npz``
+(see ``docs/ner.md``). The artifact is loaded on first use, once per process, under a lock;
+after that the model is read-only and one instance serves any number of threads. Scores are
+the model's calibrated span probabilities (0.5 is the dev-set optimum); a context word of the
+span's type near it adds ``context_boost``, a negative one subtracts ``negative_boost``; the
+cap ``max_score`` keeps a model span from winning an overlap against a validated identifier.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import ClassVar
+
+from piwarden.detect.context import ContextWindow, compile_words
+from piwarden.detect.ner.infer import TaggerModel
+from piwarden.detect.recognizer import ModelRecognizer
+
+_LOCK = threading.Lock()
+_LOADED: dict[Path, TaggerModel] = {}
+
+
+def default_artifact() -> Path:
+    return Path(__file__).with_name("model") / "ner.npz"
+
+
+def load(path: Path | None = None) -> TaggerModel:
+    """The model at ``path`` (default: the shipped one), loaded once per process."""
+    path = (path or default_artifact()).resolve()
+    model = _LOADED.get(path)
+    if model is None:
+        with _LOCK:
+            model = _LOADED.get(path)
+            if model is None:
+                model = _LOADED[path] = TaggerModel.load(str(path))
+    return model
+
+
+class NameAddressRecognizer(ModelRecognizer):
+    """Person names, postal addresses and organisations in Chinese and English text (trained model)."""
+
+    entity = "PERSON"
+    also: ClassVar[tuple[str, ...]] = ("ADDRESS", "ORG")
+    context_boost: ClassVar[float] = 0.1
+    negative_boost: ClassVar[float] = 0.2
+    window: ClassVar[ContextWindow] = ContextWindow(before=8, after=4)
+    type_context: ClassVar[dict[str, tuple[str, ...]]] = {
+        "PERSON": ("姓名", "收件人", "寄件人", "联系人", "收货人", "客户", "先生", "女士", "name", "Mr.", "Mrs.", "Ms."),
+        "ADDRESS": ("地址", "住址", "住所", "收货", "寄往", "address", "addr", "ship to"),
+        "ORG": ("公司", "单位", "company", "employer"),
+    }
+    type_negative: ClassVar[dict[str, tuple[str, ...]]] = {
+        "ADDRESS": ("IP地址", "邮箱地址", "MAC地址", "IP address", "email address", "MAC address"),
+    }
+    artifact: ClassVar[Path | None] = None  # None: the shipped model
+    max_score: ClassVar[float] = 0.95  # under a validated identifier's 1.0: a checksum beats a guess
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._type_context = {k: compile_words(v) for k, v in self.type_context.items()}
+        self._type_negative = {k: compile_words(v) for k, v in self.type_negative.items()}
+
+    @property
+    def model(self) -> TaggerModel:
+        return load(self.artifact)
+
+    def find(self, texts: list[str]) -> list[list[tuple[int, int, str, float]]]:
+        out = []
+        for text, spans in zip(texts, self.model.predict(texts), strict=True):
+            kept = []
+            for start, end, kind, score in spans:
+                if kind == self.entity or kind in self.also:
+                    kept.append((start, end, kind, self._adjust(text, start, end, kind, score)))
+            out.append(kept)
+        return out
+
+    def _adjust(self, text: str, start: int, end: int, kind: str, score: float) -> float:
+        words = self._type_context.get(kind)
+        if words is not None and self.window.found(words, text, start, end):
+            score += self.context_boost
+        negative = self._type_negative.get(kind)
+        if negative is not None and self.negative_window.found(negative, text, start, end):
+            score -= self.negative_boost
+        return min(max(score, 0.0), self.max_score)
