@@ -11,8 +11,12 @@ not compile, the engine runs without it (every pattern counts as reported).
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Sequence
+from pathlib import Path
+
+from piwarden.home import home_dir
 
 try:  # optional: x86-64 wheels only
     import hyperscan
@@ -66,24 +70,8 @@ class Prefilter:
     def __init__(self, regexes: Sequence[str]) -> None:
         if hyperscan is None:
             raise RuntimeError("hyperscan is not installed")
-        self.always: set[int] = set()
-        compiled: list[tuple[int, bytes]] = []
-        for i, regex in enumerate(regexes):
-            expr = without_lookarounds(regex).encode()
-            try:
-                probe = hyperscan.Database()
-                probe.compile(expressions=[expr], ids=[i], elements=1, flags=[self._flags()])
-            except hyperscan.error:  # e.g. a construct Hyperscan lacks: that pattern always runs
-                self.always.add(i)
-                continue
-            compiled.append((i, expr))
-        self._db = hyperscan.Database()
-        self._db.compile(
-            expressions=[e for _, e in compiled],
-            ids=[i for i, _ in compiled],
-            elements=len(compiled),
-            flags=[self._flags()] * len(compiled),
-        )
+        exprs = [without_lookarounds(r).encode() for r in regexes]
+        self._db, self.always = _database(exprs)
         self._scratch = hyperscan.Scratch(self._db)
 
     @staticmethod
@@ -114,6 +102,70 @@ class Prefilter:
         except hyperscan.ScanTerminated:
             return None
         return None if reports > budget else found
+
+
+_MEMO: dict[str, tuple[object, set[int]]] = {}
+
+
+def _database(exprs: list[bytes]) -> tuple[object, set[int]]:
+    """The compiled database and the ids that did not compile; cached in memory and on disk.
+
+    Compiling takes a second or two of CPU, once per pattern set: every process loads the
+    serialized database from ``PIWARDEN_HOME/cache`` instead, and one process compiles once.
+    """
+    key = hashlib.sha256(b"\0".join(exprs) + hyperscan.__version__.encode()).hexdigest()[:32]
+    if key in _MEMO:
+        return _MEMO[key]
+    path = home_dir() / "cache" / f"prefilter-{key}.hsdb"
+    result = _load(path) or _compile(exprs)
+    if not path.exists():
+        _save(path, result)
+    _MEMO[key] = result
+    return result
+
+
+def _compile(exprs: list[bytes]) -> tuple[object, set[int]]:
+    flags = Prefilter._flags()
+    ids = list(range(len(exprs)))
+    always: set[int] = set()
+    try:
+        db = _compile_db(exprs, ids, flags)
+    except hyperscan.error:  # find the patterns Hyperscan cannot take: those always run
+        for i, expr in enumerate(exprs):
+            try:
+                _compile_db([expr], [i], flags)
+            except hyperscan.error:
+                always.add(i)
+        db = _compile_db([e for i, e in enumerate(exprs) if i not in always], [i for i in ids if i not in always],
+                         flags)
+    return db, always
+
+
+def _compile_db(exprs: list[bytes], ids: list[int], flags: int) -> object:
+    db = hyperscan.Database()
+    db.compile(expressions=exprs, ids=ids, elements=len(exprs), flags=[flags] * len(exprs))
+    return db
+
+
+def _load(path: Path) -> tuple[object, set[int]] | None:
+    try:
+        raw = path.read_bytes()
+        head, _, blob = raw.partition(b"\n")
+        always = {int(x) for x in head.decode("ascii").split(",") if x}
+        return hyperscan.loadb(blob, hyperscan.HS_MODE_BLOCK), always
+    except (OSError, ValueError, hyperscan.error):  # absent, stale or foreign: compile anew
+        return None
+
+
+def _save(path: Path, result: tuple[object, set[int]]) -> None:
+    db, always = result
+    try:
+        path.parent.mkdir(mode=0o700, exist_ok=True)
+        tmp = path.with_suffix(f".{id(db)}.tmp")
+        tmp.write_bytes(",".join(map(str, sorted(always))).encode("ascii") + b"\n" + hyperscan.dumpb(db))
+        tmp.replace(path)
+    except OSError:  # a read-only home only costs the compile next time
+        pass
 
 
 def build(regexes: Sequence[str]) -> Prefilter | None:
