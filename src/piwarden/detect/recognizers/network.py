@@ -16,6 +16,9 @@ _COMMON_TLD = (
     r"(?:\.(?:cn|hk|tw|jp|kr|sg|my|uk|au))?"
 )
 _EMAIL = (
+    # a local part does not start inside a digit run, nor with 7+ digits glued to letters: in
+    # "+886227627111aben@..." the digits are a phone number and the address is "aben@..."
+    r"(?:(?<![0-9])(?<![0-9]-)(?![0-9-]{7,}[A-Za-z_])|(?<=[0-9][0-9-]{6})(?=[A-Za-z_]))"
     r"[A-Za-z0-9][A-Za-z0-9._%+-]{0,63}@"
     r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.){1,8}"
     r"(?:[a-z]{2,24}(?![A-Za-z0-9@])|[A-Z]{2,24}(?![A-Za-z0-9@])|xn--[a-z0-9-]{2,59}(?![a-z0-9])|(?i:"
