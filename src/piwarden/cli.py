@@ -16,8 +16,10 @@ from rich.table import Table
 
 from piwarden import entities
 from piwarden.audit.cli import app as audit_app
+from piwarden.mask.cli import app as mask_app
 from piwarden.detect.analyzer import DEFAULT_MIN_SCORE
 from piwarden.detect.records import RecordError, input_size, iter_records
+from piwarden.detect.registry import ConfigError
 from piwarden.detect.runner import DetectOptions, detect_stream
 from piwarden.home import default_db_url, home_dir, redact_url
 from piwarden.progress import ByteProgress
@@ -29,6 +31,7 @@ app = typer.Typer(
     add_completion=False,
 )
 app.add_typer(audit_app, name="audit", help="Tamper-evident audit log of access to personal data.")
+app.add_typer(mask_app, name="mask", help="Mask and de-identify PI by type and by the viewer's role.")
 err = Console(stderr=True, soft_wrap=True)
 
 DbOption = Annotated[str | None, typer.Option("--db", help="SQLAlchemy URL of the piwarden database "
@@ -70,6 +73,10 @@ def detect(
             raise typer.BadParameter(f"no such file: {path}", param_hint="INPUTS")
     options = DetectOptions(_parse_types(types), min_score, str(config) if config else None, show_values,
                             classify)
+    try:
+        options.analyzer()  # fail before reading anything on a bad configuration
+    except ConfigError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--config") from None
     sink = output.open("wb") if output else sys.stdout.buffer
     counts: Counter[str] = Counter()
     records = errors = 0

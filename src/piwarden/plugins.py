@@ -31,11 +31,13 @@ class Specs:
 def plugin_manager() -> pluggy.PluginManager:
     """The process-wide plugin manager: built-ins first, then installed plugins."""
     from piwarden.audit import signer as audit_signers
+    from piwarden.mask.operators.registry import MaskOperatorSpecs
     from piwarden.detect import recognizers as builtin
 
     pm = pluggy.PluginManager("piwarden")
     pm.add_hookspecs(Specs)
     pm.add_hookspecs(audit_signers.AuditSignerSpecs)
+    pm.add_hookspecs(MaskOperatorSpecs)
     pm.register(builtin, name="piwarden.builtin")
     pm.register(audit_signers, name="piwarden.audit.signers")
     pm.load_setuptools_entrypoints("piwarden")

@@ -106,3 +106,12 @@ def test_types_recognizers_home_commands() -> None:
     assert "CN_RESIDENT_ID" in runner.invoke(app, ["types"]).stdout
     assert "ResidentIdRecognizer" in runner.invoke(app, ["recognizers"]).stdout
     assert "sqlite" in runner.invoke(app, ["home"]).stdout
+
+
+def test_bad_recognizer_config_is_a_clear_error(tmp_path: Path) -> None:
+    src = _write(tmp_path / "in.jsonl", _records(1))
+    config = tmp_path / "rec.yaml"
+    config.write_text("enabled: [NoSuchRecognizer]\n", "utf-8")
+    result = runner.invoke(app, ["detect", str(src), "--config", str(config)])
+    assert result.exit_code == 2 and "NoSuchRecognizer" in result.output
+    assert "Traceback" not in result.output

@@ -160,7 +160,7 @@ def _load(path: Path) -> tuple[object, set[int]] | None:
 def _save(path: Path, result: tuple[object, set[int]]) -> None:
     db, always = result
     try:
-        path.parent.mkdir(mode=0o700, exist_ok=True)
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         tmp = path.with_suffix(f".{id(db)}.tmp")
         tmp.write_bytes(",".join(map(str, sorted(always))).encode("ascii") + b"\n" + hyperscan.dumpb(db))
         tmp.replace(path)

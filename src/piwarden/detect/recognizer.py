@@ -12,7 +12,8 @@ into one engine and calls back only for the few candidates the patterns find::
             return mobile.is_valid(value)
 
 Scoring, from the pattern's base score:
-- ``validate`` returning False drops the candidate; True lifts it to ``validated_score``
+- ``validate`` returning False drops the candidate; True lifts it to ``validated_score``, a
+  float to that score
   (1.0 by default: a checksum that holds is as good as it gets; types whose checksum passes
   by chance often enough, such as Luhn, set it lower and let context do the rest);
 - a context word near the match adds ``context_boost``;
@@ -97,8 +98,12 @@ class Recognizer:
         """Context words, lower-cased: a cheap substring test before any regex runs."""
         return tuple({w.lower() for w in self.context})
 
-    def validate(self, value: str) -> bool | None:
-        """True if ``value`` passes the type's rule, False if it fails, None if there is no rule."""
+    def validate(self, value: str) -> bool | float | None:
+        """True if ``value`` passes the type's rule, False if it fails, None if there is no rule.
+
+        A float also means "passes", and is what the valid value is worth when the form it was
+        written in says less than the checksum (an HK ID without its parentheses).
+        """
         return None
 
     def value_type(self, value: str) -> str:
@@ -110,7 +115,12 @@ class Recognizer:
         verdict = self.validate(text[start:end])
         if verdict is False:
             return 0.0
-        score = max(base, self.validated_score) if verdict else base
+        if verdict is True:
+            score = max(base, self.validated_score)
+        elif isinstance(verdict, float):
+            score = max(base, verdict)
+        else:
+            score = base
         has_context = self._context is not None and self.window.found(self._context, text, start, end)
         if has_context:
             score += self.context_boost

@@ -18,8 +18,11 @@ class UsccRecognizer(Recognizer):
     negative_context = ("编号", "单号", "订单", "条码", "流水", "order", "invoice")
     validated_score = 0.9
 
-    def validate(self, value: str) -> bool | None:
-        return uscc.is_valid(value)
+    def validate(self, value: str) -> bool | float | None:
+        if not uscc.is_valid(value):
+            return False
+        # an all-digit code competes with 18-digit card and ID numbers: it needs a word to win
+        return 0.55 if value.isdigit() else True
 
 
 class LicensePlateRecognizer(Recognizer):

@@ -103,8 +103,11 @@ class HkIdRecognizer(Recognizer):
     context = ("香港身份证", "身份证", "hkid", "hong kong identity", "hk id")
     validated_score = 0.85
 
-    def validate(self, value: str) -> bool | None:
-        return hkid.is_valid(value)
+    def validate(self, value: str) -> bool | float | None:
+        if not hkid.is_valid(value):
+            return False
+        # without its parentheses a check digit holds for 1 in 11 letter-digit codes (passports)
+        return True if "(" in value else 0.55
 
 
 class MoIdRecognizer(Recognizer):
@@ -139,8 +142,10 @@ class UsSsnRecognizer(Recognizer):
     validated_score = 0.55
     context_boost = 0.4
 
-    def validate(self, value: str) -> bool | None:
-        return ssn.is_valid(value)
+    def validate(self, value: str) -> bool | float | None:
+        if not ssn.is_valid(value):
+            return False
+        return True if "-" in value else 0.3  # nine bare digits are an SSN only if the words say so
 
 
 class DriverLicenseRecognizer(Recognizer):

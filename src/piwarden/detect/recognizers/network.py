@@ -16,9 +16,11 @@ _COMMON_TLD = (
     r"(?:\.(?:cn|hk|tw|jp|kr|sg|my|uk|au))?"
 )
 _EMAIL = (
-    # a local part does not start inside a digit run, nor with 7+ digits glued to letters: in
-    # "+886227627111aben@..." the digits are a phone number and the address is "aben@..."
-    r"(?:(?<![0-9])(?<![0-9]-)(?![0-9-]{7,}[A-Za-z_])|(?<=[0-9][0-9-]{6})(?=[A-Za-z_]))"
+    # a local part does not start inside a digit run, nor with a phone number glued to letters
+    # (12+ digits, or digits with dashes): in "+886227627111aben@..." the address is "aben@...",
+    # while "13911181807abc@163.com" stays one address
+    r"(?:(?<![0-9])(?<![0-9]-)(?![0-9]{12,}[A-Za-z_])(?![0-9]*-[0-9-]{5,}[A-Za-z_])"
+    r"|(?<=[0-9][0-9-]{6})(?=[A-Za-z_]))"
     r"[A-Za-z0-9][A-Za-z0-9._%+-]{0,63}@"
     r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.){1,8}"
     r"(?:[a-z]{2,24}(?![A-Za-z0-9@])|[A-Z]{2,24}(?![A-Za-z0-9@])|xn--[a-z0-9-]{2,59}(?![a-z0-9])|(?i:"
@@ -49,6 +51,8 @@ class IpRecognizer(Recognizer):
     validated_score = 0.7
 
     def validate(self, value: str) -> bool | None:
+        if ":" in value and sum(1 for g in value.split(":") if g) < 3:
+            return False  # "::", "a[::2]", "12:30::" are not addresses anyone owns
         return ip.is_valid(value)
 
 
@@ -57,7 +61,7 @@ class MacRecognizer(Recognizer):
     patterns = (
         Pattern("mac", r"(?<![0-9A-Za-z:-])[0-9A-Fa-f]{2}([:-])[0-9A-Fa-f]{2}(?:\1[0-9A-Fa-f]{2}){4}(?![0-9A-Za-z:-])",
                 0.6, needs_digit=False, gate=(":", "-")),
-        Pattern("mac_dotted", r"(?<![0-9A-Za-z.])[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}(?![0-9A-Za-z.])", 0.4,
+        Pattern("mac_dotted", r"(?<![0-9A-Za-z.])[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}(?![0-9A-Za-z])(?!\.[0-9A-Za-z])", 0.4,
                 needs_digit=False, gate=(".",)),
     )
     context = ("mac", "mac地址", "网卡", "物理地址", "设备", "device", "hardware address")

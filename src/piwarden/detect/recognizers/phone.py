@@ -85,8 +85,10 @@ class MobileRecognizer(Recognizer):
     patterns = (
         Pattern(
             "cn_mobile",
-            rf"(?<![0-9])(?:(?:{_PLUS}|00)?86[ -]?|[(（]{_PLUS}?86[)）] ?)?1[3-9](?:[ -]?[0-9]){{9}}" + _END,
+            rf"(?<![0-9])(?<![0-9][ -])(?:(?:{_PLUS}|00)?86[ -]?|[(（]{_PLUS}?86[)）] ?)?1[3-9](?:[ -]?[0-9]){{9}}"
+            + _END,
             0.6,
+            lead=1,  # a full-width ＋ is outside the ASCII island
         ),
     )
     context = _PHONE_WORDS

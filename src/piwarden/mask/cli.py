@@ -1,0 +1,156 @@
+"""``piwarden mask``: mask text records by policy, and lint policies.
+
+Mounted by the top-level CLI as a sub-app: ``piwarden mask run INPUTS...`` and
+``piwarden mask policy lint FILE``. Keys are never printed; errors name records, not values.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections import Counter
+from pathlib import Path
+from typing import Annotated
+
+import orjson
+import typer
+import yaml
+from rich.console import Console
+
+from piwarden import entities
+from piwarden.detect.analyzer import DEFAULT_MIN_SCORE
+from piwarden.detect.records import RecordError, input_size, iter_records
+from piwarden.detect.runner import DetectOptions
+from piwarden.mask.errors import PolicyError
+from piwarden.mask.keys import KeyFileError, key_available, load_keys
+from piwarden.mask.lint import lint_policy
+from piwarden.mask.policy import ANY, Policy, default_policy, load_policy
+from piwarden.mask.stream import MaskOptions, mask_stream
+from piwarden.progress import ByteProgress
+
+app = typer.Typer(help="Mask personal information by policy: partial, redact, pseudonyms, tokens, FPE, "
+                       "generalization.", no_args_is_help=True, add_completion=False)
+policy_app = typer.Typer(help="Check and show masking policies.", no_args_is_help=True)
+app.add_typer(policy_app, name="policy")
+err = Console(stderr=True, soft_wrap=True)
+
+KeyFileOption = Annotated[str | None, typer.Option(
+    "--key-file", help="Master key file; a bare name is looked up in PIWARDEN_HOME/keys and created (0600) if "
+                       "absent. Default: PIWARDEN_MASK_KEY, else PIWARDEN_HOME/keys/mask.key.")]
+
+
+def _load(policy: Path | None) -> Policy:
+    if policy is None:
+        return default_policy()
+    try:
+        return load_policy(policy)
+    except PolicyError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--policy") from None
+
+
+def _parse_types(types: str | None) -> tuple[str, ...] | None:
+    if not types:
+        return None
+    try:
+        return tuple(entities.canonical(t) for t in types.split(",") if t.strip())
+    except entities.UnknownEntityType as exc:
+        raise typer.BadParameter(str(exc), param_hint="--types") from None
+
+
+@app.command("run")
+def run(
+    inputs: Annotated[list[str], typer.Argument(help="JSONL files ({id, text} per line), text files, or - "
+                                                     "for JSONL on standard input.")],
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write JSONL here instead of "
+                                                                       "standard output.")] = None,
+    policy: Annotated[Path | None, typer.Option(help="Masking policy (YAML); default: by grade.")] = None,
+    role: Annotated[str, typer.Option(help="Role of the viewer; picks the policy's rules.")] = ANY,
+    purpose: Annotated[str | None, typer.Option(help="Purpose of the release; keyed operators derive "
+                                                     "their keys from it.")] = None,
+    key_file: KeyFileOption = None,
+    subject_field: Annotated[str | None, typer.Option(help="Input field naming the data subject (for "
+                                                           "date_shift); default: the record id.")] = None,
+    keep_fields: Annotated[str | None, typer.Option(help="Comma-separated input fields copied to the output "
+                                                         "unmasked (default: none).")] = None,
+    types: Annotated[str | None, typer.Option(help="Comma-separated entity types to mask (default: all).")] = None,
+    min_score: Annotated[float, typer.Option(min=0.0, max=1.0, help="Ignore spans scored below this.")]
+    = DEFAULT_MIN_SCORE,
+    config: Annotated[Path | None, typer.Option(help="Recognizer configuration (YAML).")] = None,
+    jobs: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
+    strict: Annotated[bool, typer.Option(help="Stop at the first malformed record.")] = False,
+    progress: Annotated[bool | None, typer.Option(help="Progress on standard error (default: when it is a "
+                                                       "terminal).")] = None,
+) -> None:
+    """Detect and mask PI in text records; one JSONL line {id, text, entities} per record, in order."""
+    for path in inputs:
+        if path != "-" and not Path(path).is_file():
+            raise typer.BadParameter(f"no such file: {path}", param_hint="INPUTS")
+    pol = _load(policy)
+    try:
+        keys = load_keys(key_file) if pol.needs_key(role, purpose) else None
+        options = MaskOptions(pol, role, purpose, keys, DetectOptions(_parse_types(types), min_score,
+                                                                      str(config) if config else None),
+                              subject_field, tuple(f for f in (keep_fields or "").split(",") if f))
+        options.policy.ruleset(role, purpose, keys)  # fail here, not in a worker
+    except (PolicyError, entities.UnknownEntityType) as exc:
+        err.print(f"[red]policy error[/] {exc} (run `piwarden mask policy lint`)", highlight=False)
+        raise typer.Exit(2) from None
+    except KeyFileError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--key-file") from None
+    sink = output.open("wb") if output else sys.stdout.buffer
+    ops: Counter[str] = Counter()
+    records = errors = fallbacks = 0
+    bar = ByteProgress("mask", input_size(inputs), enabled=progress, console=err)
+    stream = (item for path in inputs for item in iter_records(path))
+    try:
+        with bar:
+            for result in mask_stream(stream, options, jobs=jobs,
+                                      on_batch=lambda b: bar.advance(sum(r.size for r in b))):
+                if isinstance(result, RecordError):
+                    errors += 1
+                    err.print(f"[yellow]skipped[/] {result}", highlight=False)
+                    if strict:
+                        raise typer.Exit(2)
+                    continue
+                records += 1
+                for span in result["entities"]:  # type: ignore[attr-defined]
+                    ops[f"{span['type']}:{span['operator']}"] += 1
+                    fallbacks += bool(span.get("fallback"))
+                sink.write(orjson.dumps(result) + b"\n")
+    finally:
+        if output:
+            sink.close()
+    summary = ", ".join(f"{k} {n}" for k, n in ops.most_common()) or "no PI found"
+    note = f"; {fallbacks} values the operator could not handle were replaced by <TYPE>" if fallbacks else ""
+    err.print(f"{records} records, {errors} skipped; {summary}{note}", highlight=False)
+
+
+@policy_app.command("lint")
+def lint(
+    file: Annotated[Path, typer.Argument(help="Policy file (YAML).", exists=True, dir_okay=False)],
+    key_file: KeyFileOption = None,
+) -> None:
+    """Report unknown types and operators, bad parameters, missing keys, sensitive types left in clear."""
+    try:
+        pol = load_policy(file)
+    except PolicyError as exc:
+        err.print(f"error: {exc}", highlight=False)
+        raise typer.Exit(1) from None
+    issues = lint_policy(pol, key_available=key_available(key_file))
+    out = Console()
+    for issue in issues:
+        colour = "red" if issue.severity == "error" else "yellow"
+        out.print(f"[{colour}]{issue.severity}[/] {issue.where}: {issue.message}", highlight=False)
+    n_err = sum(i.severity == "error" for i in issues)
+    out.print(f"{file}: {n_err} errors, {len(issues) - n_err} warnings", highlight=False)
+    if n_err:
+        raise typer.Exit(1)
+
+
+@policy_app.command("default")
+def show_default(tokens: Annotated[bool, typer.Option(help="Tokenize L3 types instead of partial "
+                                                          "masking.")] = False) -> None:
+    """Print the default policy by grade, expanded per type, as YAML to start a policy from."""
+    pol = default_policy(tokens=tokens)
+    rules = {t: pol.rule_for(ANY, t).operator for t in entities.ENTITY_TYPES}
+    doc = {"name": "my-policy", "clear_roles": [], "default": pol.default, "roles": {ANY: rules}}
+    typer.echo(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False))

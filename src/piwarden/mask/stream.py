@@ -1,0 +1,105 @@
+"""Masking a stream of records: detection and masking per batch, in order, on one or more processes.
+
+The same shape as :mod:`piwarden.detect.runner`: batches of records, at most ``2 * jobs`` in
+flight, output in input order. Only the record id, the fields asked for, and the masked text
+leave a worker: no raw value is in the output.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass, field
+from itertools import islice
+
+from piwarden.detect.records import Record, RecordError
+from piwarden.detect.runner import DetectOptions
+from piwarden.mask.keys import KeyRing
+from piwarden.mask.policy import Policy
+from piwarden.mask.text import Masker
+
+Batch = list[Record | RecordError]
+
+
+@dataclass(frozen=True, slots=True)
+class MaskOptions:
+    """What a worker needs to build its own Analyzer and operators (picklable)."""
+
+    policy: Policy
+    role: str = "*"
+    purpose: str | None = None
+    keys: KeyRing | None = None
+    detect: DetectOptions = field(default_factory=DetectOptions)
+    subject_field: str | None = None  # the field naming the data subject (default: the record id)
+    keep_fields: tuple[str, ...] = ()  # other input fields copied to the output (they are not masked)
+
+    def masker(self) -> Masker:
+        return Masker(self.policy, role=self.role, purpose=self.purpose, keys=self.keys,
+                      analyzer=self.detect.analyzer())
+
+
+def _subject(record: Record, field: str | None) -> str:
+    value = record.extra.get(field) if field else None
+    return record.id if value is None else str(value)
+
+
+def _results(masker: Masker, options: MaskOptions, records: list[Record]) -> list[dict[str, object]]:
+    masked = masker.mask_batch([r.text for r in records], [_subject(r, options.subject_field) for r in records])
+    out = []
+    for record, result in zip(records, masked, strict=True):
+        kept = {k: record.extra[k] for k in options.keep_fields if k in record.extra}
+        out.append({"id": record.id, **kept, "text": result.text, "entities": [s.to_dict() for s in result.spans]})
+    return out
+
+
+_worker: tuple[Masker, MaskOptions] | None = None
+
+
+def _init_worker(options: MaskOptions) -> None:
+    global _worker
+    _worker = (options.masker(), options)
+
+
+def _mask_batch(records: list[Record]) -> list[dict[str, object]]:
+    assert _worker is not None
+    return _results(*_worker, records)
+
+
+def _batches(items: Iterable[Record | RecordError], size: int) -> Iterator[Batch]:
+    it = iter(items)
+    while batch := list(islice(it, size)):
+        yield batch
+
+
+def _merge(batch: Batch, results: list[dict[str, object]]) -> Iterator[dict[str, object] | RecordError]:
+    done = iter(results)
+    for item in batch:
+        yield item if isinstance(item, RecordError) else next(done)
+
+
+def mask_stream(items: Iterable[Record | RecordError], options: MaskOptions, jobs: int = 1, batch_size: int = 256,
+                on_batch: Callable[[Batch], None] | None = None) -> Iterator[dict[str, object] | RecordError]:
+    """One output object per record (or the record's error), in input order."""
+    if jobs <= 1:
+        masker = options.masker()
+        for batch in _batches(items, batch_size):
+            yield from _merge(batch, _results(masker, options, [r for r in batch if isinstance(r, Record)]))
+            if on_batch:
+                on_batch(batch)
+        return
+    with ProcessPoolExecutor(jobs, initializer=_init_worker, initargs=(options,)) as pool:
+        pending: deque[tuple[Batch, Future[list[dict[str, object]]]]] = deque()
+
+        def drain() -> Iterator[dict[str, object] | RecordError]:
+            batch, future = pending.popleft()
+            yield from _merge(batch, future.result())
+            if on_batch:
+                on_batch(batch)
+
+        for batch in _batches(items, batch_size):
+            pending.append((batch, pool.submit(_mask_batch, [r for r in batch if isinstance(r, Record)])))
+            if len(pending) >= 2 * jobs:
+                yield from drain()
+        while pending:
+            yield from drain()
