@@ -16,12 +16,13 @@ from rich.table import Table
 
 from piwarden import entities
 from piwarden.audit.cli import app as audit_app
-from piwarden.mask.cli import app as mask_app
 from piwarden.detect.analyzer import DEFAULT_MIN_SCORE
+from piwarden.detect.ner.cli import app as ner_app
 from piwarden.detect.records import RecordError, input_size, iter_records
 from piwarden.detect.registry import ConfigError
 from piwarden.detect.runner import DetectOptions, detect_stream
 from piwarden.home import default_db_url, home_dir, redact_url
+from piwarden.mask.cli import app as mask_app
 from piwarden.progress import ByteProgress
 
 app = typer.Typer(
@@ -31,6 +32,7 @@ app = typer.Typer(
     add_completion=False,
 )
 app.add_typer(audit_app, name="audit", help="Tamper-evident audit log of access to personal data.")
+app.add_typer(ner_app, name="ner", help="Train and evaluate the name/address/organisation model.")
 app.add_typer(mask_app, name="mask", help="Mask and de-identify PI by type and by the viewer's role.")
 err = Console(stderr=True, soft_wrap=True)
 

@@ -31,8 +31,8 @@ class Specs:
 def plugin_manager() -> pluggy.PluginManager:
     """The process-wide plugin manager: built-ins first, then installed plugins."""
     from piwarden.audit import signer as audit_signers
-    from piwarden.mask.operators.registry import MaskOperatorSpecs
     from piwarden.detect import recognizers as builtin
+    from piwarden.mask.operators.registry import MaskOperatorSpecs
 
     pm = pluggy.PluginManager("piwarden")
     pm.add_hookspecs(Specs)

@@ -24,7 +24,7 @@ def train(
     out: Annotated[Path, typer.Option(help="Artifact to write (.npz; a .json beside it).")] = Path(
         "src/piwarden/detect/ner/model/ner.npz"),
     seed: Annotated[int, typer.Option(help="Seed for initialization, batching and synthetic data.")] = 13,
-    threads: Annotated[int, typer.Option(help="torch threads (the reference run uses 2).")] = 2,
+    threads: Annotated[int, typer.Option(help="torch threads (the shipped model: 1).")] = 1,
     arch: Annotated[str | None, typer.Option(help="cnn or bilstm.")] = None,
     crf: Annotated[bool | None, typer.Option("--crf/--softmax", help="CRF or per-character softmax.")] = None,
     epochs: Annotated[int | None, typer.Option(help="Passes over the training data.")] = None,
@@ -32,6 +32,8 @@ def train(
     synthetic: Annotated[int | None, typer.Option(help="Synthetic records added (textgen).")] = None,
     gazetteer: Annotated[bool | None, typer.Option("--gazetteer/--no-gazetteer", help="Gazetteer features.")] = None,
     decode: Annotated[str | None, typer.Option(help="greedy or viterbi.")] = None,
+    dropout: Annotated[float | None, typer.Option(help="Dropout rate.")] = None,
+    lr: Annotated[float | None, typer.Option(help="Peak learning rate.")] = None,
     limit: Annotated[int | None, typer.Option(help="Use only the first N records of each file (tests).")] = None,
 ) -> None:
     """Train on the shared data (train split), export to numpy, report dev-split metrics."""
@@ -39,7 +41,7 @@ def train(
 
     command = "piwarden ner " + shlex.join(sys.argv[sys.argv.index("train"):] if "train" in sys.argv else ["train"])
     run(data_dir, out, seed=seed, threads=threads, log=typer.echo, limit=limit, command=command, arch=arch, crf=crf,
-        epochs=epochs, d=dim, synthetic=synthetic, gazetteer=gazetteer, decode=decode)
+        epochs=epochs, d=dim, synthetic=synthetic, gazetteer=gazetteer, decode=decode, dropout=dropout, lr=lr)
 
 
 @app.command("eval")

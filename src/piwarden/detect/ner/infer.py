@@ -44,6 +44,7 @@ class TaggerModel:
         self.calibration = (float(a), float(b))
         self.decode = self.meta.get("decode", "greedy")
         self._trans, self._start = _transitions(self.w.get("trans"))
+        self._lstm = _stack_lstm(self.w) if self.cfg["arch"] == "bilstm" else ()
 
     @classmethod
     def load(cls, path: str) -> TaggerModel:
@@ -63,7 +64,7 @@ class TaggerModel:
                 y = np.maximum(_conv(h, w[f"conv{i}_w"], r, k) + w[f"conv{i}_b"], 0.0)
                 h = _layer_norm(h + y, w[f"norm{i}_g"], w[f"norm{i}_b"]) * m
         else:
-            h = np.concatenate([_lstm(h, mask, w, "f"), _lstm(h[:, ::-1], mask[:, ::-1], w, "r")[:, ::-1]], -1) * m
+            h = _bilstm(h, mask, self._lstm) * m
         return h @ w["out_w"] + w["out_b"]
 
     def scores(self, texts: list[str]) -> list[np.ndarray]:
@@ -96,11 +97,14 @@ class TaggerModel:
             probs = _softmax(logit)
             tags = probs.argmax(-1) if self.decode == "greedy" else self._viterbi(logit, probs)
             spans = []
-            for start, end in _spans(tags):
+            found = _spans(tags)
+            if found:  # mean probability of each span's tags, from a running sum
+                cum = np.concatenate(([0.0], np.cumsum(probs[np.arange(len(tags)), tags])))
+            for start, end in found:
                 kind = TYPES[_KIND[tags[start]] - 1]
                 if kind == "PERSON" and (any(c in text[start:end + 1] for c in _MASKED)):
                     continue  # 薛某, 王某某: already de-identified
-                p = float(probs[np.arange(start, end), tags[start:end]].mean())
+                p = float(cum[end] - cum[start]) / (end - start)
                 spans.append((start, end, kind, min(1.0, max(0.0, a * p + b))))
             results.append(spans)
         return results
@@ -153,9 +157,10 @@ def _softmax(x: np.ndarray) -> np.ndarray:
 
 def _conv(h: np.ndarray, w: np.ndarray, r: int, k: int) -> np.ndarray:
     """Dilated 'same' convolution as one matmul over the stacked shifted inputs."""
-    n = h.shape[1]
+    b, n, d = h.shape
     pad = r * (k // 2)
-    hp = np.pad(h, ((0, 0), (pad, pad), (0, 0)))
+    hp = np.zeros((b, n + 2 * pad, d), dtype=h.dtype)
+    hp[:, pad:pad + n] = h
     stacked = np.concatenate([hp[:, j * r:j * r + n] for j in range(k)], -1)
     return stacked @ w
 
@@ -166,22 +171,33 @@ def _layer_norm(x: np.ndarray, g: np.ndarray, b: np.ndarray, eps: float = 1e-5) 
     return (x - mu) / np.sqrt(var + eps) * g + b
 
 
-def _lstm(x: np.ndarray, mask: np.ndarray, w: dict[str, np.ndarray], key: str) -> np.ndarray:
-    """One LSTM direction over ``(B, L, d)``; padded steps keep the state (rows are right-aligned
-    when reversed, so a reversed row starts after its padding)."""
-    wi, wh, b = w[f"lstm_{key}_wi"], w[f"lstm_{key}_wh"], w[f"lstm_{key}_b"]
-    n = wh.shape[0]
-    gates_x = x @ wi + b
-    h = np.zeros((x.shape[0], n), dtype=np.float32)
+def _bilstm(x: np.ndarray, mask: np.ndarray, lstm: tuple[np.ndarray, ...]) -> np.ndarray:
+    """Both LSTM directions in one loop: the reversed rows are a second stacked batch.
+
+    ``lstm`` is (input weights ``(2, d, 4n)``, recurrent ``(2, n, 4n)``, bias ``(2, 4n)``) with the
+    gates reordered to i, f, o, g (one sigmoid over three). A padded step keeps the state, so a
+    reversed row, whose padding comes first, starts at its first character.
+    """
+    wi, wh, b = lstm
+    n = wh.shape[1]
+    xs, ms = np.stack([x, x[:, ::-1]]), np.stack([mask, mask[:, ::-1]])[..., None]
+    gates_x = xs @ wi[:, None] + b[:, None, None]
+    h = np.zeros((2, x.shape[0], n), dtype=np.float32)
     c = np.zeros_like(h)
-    out = np.zeros((x.shape[0], x.shape[1], n), dtype=np.float32)
+    out = np.zeros((2, x.shape[0], x.shape[1], n), dtype=np.float32)
     for t in range(x.shape[1]):
-        g = gates_x[:, t] + h @ wh
-        i, f, gg, o = (1 / (1 + np.exp(-g[:, :n])), 1 / (1 + np.exp(-g[:, n:2 * n])), np.tanh(g[:, 2 * n:3 * n]),
-                       1 / (1 + np.exp(-g[:, 3 * n:])))
-        c_new = f * c + i * gg
-        h_new = o * np.tanh(c_new)
-        keep = mask[:, t:t + 1]
+        g = gates_x[:, :, t] + h @ wh
+        s = 1.0 / (1.0 + np.exp(-g[..., :3 * n]))
+        c_new = s[..., n:2 * n] * c + s[..., :n] * np.tanh(g[..., 3 * n:])
+        h_new = s[..., 2 * n:] * np.tanh(c_new)
+        keep = ms[:, :, t]
         c, h = np.where(keep, c_new, c), np.where(keep, h_new, h)
-        out[:, t] = h_new * keep
-    return out
+        out[:, :, t] = h_new * keep
+    return np.concatenate([out[0], out[1][:, ::-1]], -1)
+
+
+def _stack_lstm(w: dict[str, np.ndarray]) -> tuple[np.ndarray, ...]:
+    n = w["lstm_f_wh"].shape[0]
+    order = np.r_[0:2 * n, 3 * n:4 * n, 2 * n:3 * n]  # torch's i, f, g, o -> i, f, o, g
+    return tuple(np.ascontiguousarray(np.stack([w[f"lstm_f_{k}"], w[f"lstm_r_{k}"]])[..., order])
+                 for k in ("wi", "wh", "b"))

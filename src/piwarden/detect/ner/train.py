@@ -27,10 +27,10 @@ from piwarden.detect.ner.gazetteer import COMPOUND_SURNAMES, SINGLE_SURNAMES, pl
 from piwarden.detect.ner.infer import TaggerModel
 
 DEFAULTS: dict[str, Any] = {
-    "arch": "cnn", "crf": False, "dc": 64, "db": 32, "d": 128, "kernel": 3, "dilations": [1, 2, 4, 8],
-    "dropout": 0.2, "buckets": 49999, "gazetteer": True, "epochs": 8, "batch": 32, "lr": 2e-3,
+    "arch": "bilstm", "crf": False, "dc": 64, "db": 32, "d": 128, "kernel": 3, "dilations": [1, 2, 4, 8],
+    "dropout": 0.1, "buckets": 49999, "gazetteer": True, "epochs": 15, "batch": 32, "lr": 2e-3,
     "width": 150, "synthetic": 1500, "min_count": 2, "split_seed": 20260301, "dev_share": 0.1,
-    "decode": "greedy",
+    "decode": "viterbi",
 }
 Log = Callable[[str], None]
 

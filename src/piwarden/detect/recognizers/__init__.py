@@ -21,4 +21,6 @@ def builtin_classes() -> list[type[Recognizer]]:
 
 @hookimpl
 def piwarden_recognizers() -> list[type[Recognizer]]:
-    return builtin_classes()
+    from piwarden.detect.ner.recognizer import NameAddressRecognizer  # loads its model lazily
+
+    return [*builtin_classes(), NameAddressRecognizer]
