@@ -16,6 +16,7 @@ from rich.table import Table
 
 from piwarden import entities
 from piwarden.audit.cli import app as audit_app
+from piwarden.cli_common import parse_types
 from piwarden.detect.analyzer import DEFAULT_MIN_SCORE
 from piwarden.detect.ner.cli import app as ner_app
 from piwarden.detect.records import RecordError, input_size, iter_records
@@ -38,15 +39,6 @@ err = Console(stderr=True, soft_wrap=True)
 
 DbOption = Annotated[str | None, typer.Option("--db", help="SQLAlchemy URL of the piwarden database "
                                                           "(default: SQLite in PIWARDEN_HOME).")]
-
-
-def _parse_types(types: str | None) -> tuple[str, ...] | None:
-    if not types:
-        return None
-    try:
-        return tuple(entities.canonical(t) for t in types.split(",") if t.strip())
-    except entities.UnknownEntityType as exc:
-        raise typer.BadParameter(str(exc), param_hint="--types") from None
 
 
 @app.command()
@@ -73,7 +65,7 @@ def detect(
     for path in inputs:
         if path != "-" and not Path(path).is_file():
             raise typer.BadParameter(f"no such file: {path}", param_hint="INPUTS")
-    options = DetectOptions(_parse_types(types), min_score, str(config) if config else None, show_values,
+    options = DetectOptions(parse_types(types), min_score, str(config) if config else None, show_values,
                             classify)
     try:
         options.analyzer()  # fail before reading anything on a bad configuration

@@ -17,6 +17,7 @@ import yaml
 from rich.console import Console
 
 from piwarden import entities
+from piwarden.cli_common import parse_types
 from piwarden.detect.analyzer import DEFAULT_MIN_SCORE
 from piwarden.detect.records import RecordError, input_size, iter_records
 from piwarden.detect.runner import DetectOptions
@@ -45,15 +46,6 @@ def _load(policy: Path | None) -> Policy:
         return load_policy(policy)
     except PolicyError as exc:
         raise typer.BadParameter(str(exc), param_hint="--policy") from None
-
-
-def _parse_types(types: str | None) -> tuple[str, ...] | None:
-    if not types:
-        return None
-    try:
-        return tuple(entities.canonical(t) for t in types.split(",") if t.strip())
-    except entities.UnknownEntityType as exc:
-        raise typer.BadParameter(str(exc), param_hint="--types") from None
 
 
 @app.command("run")
@@ -87,7 +79,7 @@ def run(
     pol = _load(policy)
     try:
         keys = load_keys(key_file) if pol.needs_key(role, purpose) else None
-        options = MaskOptions(pol, role, purpose, keys, DetectOptions(_parse_types(types), min_score,
+        options = MaskOptions(pol, role, purpose, keys, DetectOptions(parse_types(types), min_score,
                                                                       str(config) if config else None),
                               subject_field, tuple(f for f in (keep_fields or "").split(",") if f))
         options.policy.ruleset(role, purpose, keys)  # fail here, not in a worker

@@ -1,0 +1,17 @@
+"""Option parsing shared by the command groups (detect, mask, ...)."""
+
+from __future__ import annotations
+
+import typer
+
+from piwarden import entities
+
+
+def parse_types(types: str | None) -> tuple[str, ...] | None:
+    """``--types PHONE,cn_id`` as canonical names; None for all types."""
+    if not types:
+        return None
+    try:
+        return tuple(entities.canonical(t) for t in types.split(",") if t.strip())
+    except entities.UnknownEntityType as exc:
+        raise typer.BadParameter(str(exc), param_hint="--types") from None
