@@ -118,10 +118,9 @@ def demo(db: DbOption = None) -> None:
         e = entities.get(name)
         table.add_row(name, e.zh, str(n), e.category.zh, "yes" if e.sensitive else "no", f"L{int(e.grade)}")
     out.print(table)
-    for record, result in zip(items, results, strict=False):
+    for result in results:
         types = ", ".join(e["type"] for e in result["entities"]) or "-"  # type: ignore[index,union-attr]
         out.print(f"[dim]{result['id']}[/] {types}", highlight=False)
-        del record
     url = db or default_db_url()
     run_id = record_detect_run(open_db(url), "demo:sample.jsonl", len(results),
                                sum(len(r.text.encode()) for r in items if not isinstance(r, RecordError)),

@@ -129,7 +129,7 @@ class Engine:
 
     def _in_islands(self, text: str, lowered: str, may: set[int] | None) -> Iterator[Candidate]:
         n = len(text)
-        active: list[tuple[int, _Compiled]] | None = None
+        active: list[_Compiled] | None = None
         seen: set[tuple[int, int, int]] = set()
         for a, b in self._windows(text):
             if may is None and (
@@ -140,18 +140,18 @@ class Engine:
             if active is None:  # gates are tested once per text, and only if a window needs them
                 is_open: dict[tuple[str, ...], bool] = {}
                 active = []
-                for i, c in enumerate(self._digit):
+                for c in self._digit:
                     if may is not None and c.id not in may:
                         continue
                     if c.gate not in is_open:
                         is_open[c.gate] = _open(c.gate, lowered)
                     if is_open[c.gate]:
-                        active.append((i, c))
-            for i, c in active:
+                        active.append(c)
+            for c in active:
                 group = c.value_group
                 # two characters past the window let look-aheads (at most 2 long) see the real text
                 for m in c.regex.finditer(text, max(0, a - c.pattern.lead), min(n, b + c.pattern.trail + 2)):
-                    key = (i, m.start(group), m.end(group))
+                    key = (c.id, m.start(group), m.end(group))
                     if key not in seen:  # widened windows of neighbouring islands may overlap
                         seen.add(key)
                         yield Candidate(c.recognizer, c.pattern, key[1], key[2])

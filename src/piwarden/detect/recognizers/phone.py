@@ -8,6 +8,7 @@ mobile segment) may touch letters; only digits, and an e-mail's ``@``, may not f
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from functools import lru_cache
 
 import phonenumbers
@@ -47,35 +48,38 @@ _NOT_PERSONAL = {
 }
 
 
-@lru_cache(maxsize=8192)
-def _hotline(value: str) -> bool:
-    """A toll-free or shared-cost number in any common region: a business line."""
-    number = _digits(value)
-    for region in (None,) if number.startswith("+") else ("US", "CN", "GB"):
-        try:
-            parsed = phonenumbers.parse(number, region)
-        except phonenumbers.NumberParseException:
-            continue
-        if phonenumbers.is_valid_number(parsed) and phonenumbers.number_type(parsed) in _NOT_PERSONAL:
-            return True
-    return False
-
-
-@lru_cache(maxsize=8192)
-def _valid(value: str, regions: tuple[str, ...] = _REGIONS) -> bool:
-    """Valid with its own country code, or as a national number of one of ``regions``; not a hotline."""
-    number = _digits(value)
-    tries = [(number, None)] if number.startswith("+") else [(number, r) for r in regions]
-    if not number.startswith("+"):
-        tries.append(("+" + number, None))  # 852..., 886... written without the plus
+def _valid_numbers(tries: list[tuple[str, str | None]]) -> Iterator[phonenumbers.PhoneNumber]:
+    """The numbers libphonenumber parses as valid, for each (text, default region) in turn."""
     for cand, region in tries:
         try:
             parsed = phonenumbers.parse(cand, region)
         except phonenumbers.NumberParseException:
             continue
         if phonenumbers.is_valid_number(parsed):
-            return phonenumbers.number_type(parsed) not in _NOT_PERSONAL
-    return False
+            yield parsed
+
+
+@lru_cache(maxsize=8192)
+def _hotline(value: str) -> bool:
+    """A toll-free or shared-cost number in any common region: a business line."""
+    number = _digits(value)
+    regions = (None,) if number.startswith("+") else ("US", "CN", "GB")
+    return any(
+        phonenumbers.number_type(n) in _NOT_PERSONAL for n in _valid_numbers([(number, r) for r in regions])
+    )
+
+
+@lru_cache(maxsize=8192)
+def _valid(value: str, regions: tuple[str, ...] = _REGIONS) -> bool:
+    """Valid with its own country code, or as a national number of one of ``regions``; not a hotline."""
+    number = _digits(value)
+    tries: list[tuple[str, str | None]] = (
+        [(number, None)] if number.startswith("+") else [(number, r) for r in regions]
+    )
+    if not number.startswith("+"):
+        tries.append(("+" + number, None))  # 852..., 886... written without the plus
+    first = next(_valid_numbers(tries), None)
+    return first is not None and phonenumbers.number_type(first) not in _NOT_PERSONAL
 
 
 class MobileRecognizer(Recognizer):
