@@ -2,13 +2,18 @@
 # Debian packages piwarden needs, installed by the project's own setup (never by hand).
 # Skips quietly when everything is present; needs root (or sudo) only when something is missing.
 set -euo pipefail
-PACKAGES=(python3-venv)
+# tesseract (chi_sim, eng): OCR of images; fonts-noto-cjk: Chinese text on rendered waybills;
+# libzbar0: QR decoding in the tests
+PACKAGES=(python3-venv tesseract-ocr tesseract-ocr-chi-sim tesseract-ocr-eng fonts-noto-cjk libzbar0)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
-# python3 -m venv works without python3-venv on some images (pyenv builds): then nothing to do.
-if [ ${#missing[@]} -gt 0 ] && ! python3 -c 'import venv, ensurepip' 2>/dev/null; then
+# python3 -m venv works without python3-venv on some images (pyenv builds): then it is not needed.
+if python3 -c 'import venv, ensurepip' 2>/dev/null; then
+  missing=("${missing[@]/python3-venv}"); missing=(${missing[@]})
+fi
+if [ ${#missing[@]} -gt 0 ]; then
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
   $SUDO apt-get update -qq
   $SUDO apt-get install -y -qq "${missing[@]}"
