@@ -3,8 +3,8 @@
 # Skips quietly when everything is present; needs root (or sudo) only when something is missing.
 set -euo pipefail
 # tesseract (chi_sim, eng): OCR of images; fonts-noto-cjk: Chinese text on rendered waybills;
-# libzbar0: QR decoding in the tests
-PACKAGES=(python3-venv tesseract-ocr tesseract-ocr-chi-sim tesseract-ocr-eng fonts-noto-cjk libzbar0)
+# libzbar0: QR decoding in the tests; openjdk-17-jre-headless: Apache Spark (scan --engine spark)
+PACKAGES=(python3-venv tesseract-ocr tesseract-ocr-chi-sim tesseract-ocr-eng fonts-noto-cjk libzbar0 openjdk-17-jre-headless)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
