@@ -16,11 +16,12 @@ subtrees, which the store keeps so that proofs are O(log n) lookups.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from hashlib import sha256
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from piwarden.audit.hasher import EMPTY_ROOT, HASH_SIZE, hash_children
+from piwarden.audit.hasher import EMPTY_ROOT, HASH_SIZE, NODE_PREFIX, hash_children
 
 
 class NodeID(NamedTuple):
@@ -63,6 +64,14 @@ def fold(hashes: Iterable[bytes]) -> bytes:
     return root
 
 
+def perfect_root(hashes: Sequence[bytes]) -> bytes:
+    """The root of a perfect subtree (``len(hashes)`` a power of two) over these node hashes."""
+    level = list(hashes)
+    while len(level) > 1:
+        level = [sha256(NODE_PREFIX + a + b).digest() for a, b in zip(level[0::2], level[1::2])]
+    return level[0]
+
+
 @dataclass
 class CompactRange:
     """The frontier of ``[0, size)``: one (node, hash) per set bit of ``size``, largest first."""
@@ -86,6 +95,36 @@ class CompactRange:
         self.nodes.append(node)
         self.hashes.append(h)
         self.size += 1
+        return created
+
+    def extend(self, leaf_hashes: Sequence[bytes], min_level: int = 1) -> list[tuple[int, int, bytes]]:
+        """Add many leaf hashes at once; return ``(level, index, hash)`` of the inner nodes they
+        complete whose level is at least ``min_level``, lowest level first.
+
+        Same result as ``append`` leaf by leaf, computed a level at a time (one list of hashes
+        per level, no per-leaf bookkeeping): the append path of the stores.
+        """
+        if any(len(h) != HASH_SIZE for h in leaf_hashes):
+            raise ValueError("leaf hash must be 32 bytes")
+        front = {node.level: h for node, h in zip(self.nodes, self.hashes, strict=True)}
+        end = self.size + len(leaf_hashes)
+        created: list[tuple[int, int, bytes]] = []
+        level, first, cur = 0, self.size, list(leaf_hashes)
+        # cur: the hashes of nodes first, first+1, ... at this level that the batch completes.
+        while cur:
+            if first & 1:  # its left sibling is the old frontier's node at this level
+                cur.insert(0, front[level])
+                first -= 1
+            if len(cur) & 1:  # the last one has no right sibling yet: it stays in the frontier
+                front[level] = cur[-1]
+            cur = [sha256(NODE_PREFIX + a + b).digest() for a, b in zip(cur[0::2], cur[1::2])]
+            level, first = level + 1, first >> 1
+            if level >= min_level:
+                created.extend((level, first + k, h) for k, h in enumerate(cur))
+        levels = [lv for lv in range(end.bit_length() - 1, -1, -1) if (end >> lv) & 1]
+        self.nodes = [NodeID(lv, (end >> lv) - 1) for lv in levels]
+        self.hashes = [front[lv] for lv in levels]
+        self.size = end
         return created
 
     def root(self) -> bytes:

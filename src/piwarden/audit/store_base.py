@@ -16,11 +16,13 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from piwarden.audit.compact import CompactRange, NodeID
+from piwarden.audit.compact import CompactRange, NodeID, perfect_root
 from piwarden.audit.hasher import hash_leaf
 from piwarden.events import AccessEvent, canonical_json
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: inner nodes stored from NODE_MIN_LEVEL up (1 stored every level >= 1)
+NODE_MIN_LEVEL = 4  # lower subtrees (<= 8 leaves) are folded from leaf hashes when a proof needs them
+EVENT_COLUMNS = ("idx", "leaf_hash", "body", "event_id", "actor", "action", "ts_us", "export_id")
 AUDIT_TABLES = ("audit_events", "audit_event_subjects", "audit_nodes", "audit_state", "audit_heads",
                 "audit_timestamps")
 
@@ -118,20 +120,23 @@ class AuditStore(abc.ABC):
             cur.execute(self._sql("SELECT size, frontier FROM audit_state WHERE id = 1" + self._lock_clause))
             size, frontier = cur.fetchone()
             cr = CompactRange.decode(size, bytes(frontier))
-            events, subjects, nodes = [], [], []
-            for i, ev in enumerate(items, start=size):
-                events.append((i, ev.leaf_hash, ev.body, ev.event_id, ev.actor, ev.action, ev.ts_us, ev.export_id))
-                subjects.extend((s, i) for s in ev.subjects)
-                nodes.extend((n.level, n.index, h) for n, h in cr.append(ev.leaf_hash))
-            self._many(cur, "INSERT INTO audit_events (idx, leaf_hash, body, event_id, actor, action, ts_us, "
-                            "export_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", events)
+            nodes = cr.extend([ev.leaf_hash for ev in items], NODE_MIN_LEVEL)
+            events = [(i, ev.leaf_hash, ev.body, ev.event_id, ev.actor, ev.action, ev.ts_us, ev.export_id)
+                      for i, ev in enumerate(items, start=size)]
+            subjects = [(s, i) for i, ev in enumerate(items, start=size) for s in ev.subjects]
+            self._insert(cur, "audit_events", EVENT_COLUMNS, events)
             if subjects:
-                self._many(cur, "INSERT INTO audit_event_subjects (subject, idx) VALUES (?, ?)", subjects)
+                self._insert(cur, "audit_event_subjects", ("subject", "idx"), subjects)
             if nodes:
-                self._many(cur, "INSERT INTO audit_nodes (level, idx, hash) VALUES (?, ?, ?)", nodes)
+                self._insert(cur, "audit_nodes", ("level", "idx", "hash"), nodes)
             cur.execute(self._sql("UPDATE audit_state SET size = ?, frontier = ?, root = ? WHERE id = 1"),
                         (cr.size, cr.encode(), cr.root()))
         return size
+
+    def _insert(self, cur: Any, table: str, columns: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
+        """Insert rows into one table inside the append transaction (PostgreSQL: COPY)."""
+        marks = ", ".join("?" * len(columns))
+        self._many(cur, f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows)
 
     _lock_clause = ""
     _placeholder = "?"
@@ -147,20 +152,38 @@ class AuditStore(abc.ABC):
         return CompactRange.decode(int(size), bytes(blob))
 
     def nodes(self, ids: Sequence[NodeID]) -> dict[NodeID, bytes]:
-        """Stored hashes of perfect subtrees (level 0: leaf hashes); raises if one is missing."""
+        """Hashes of perfect subtrees (level 0: leaf hashes); raises if one is missing.
+
+        Levels from ``NODE_MIN_LEVEL`` up are stored; a lower node is folded from the leaf
+        hashes under it (at most ``2**(NODE_MIN_LEVEL - 1)``, one range read per block).
+        """
         out: dict[NodeID, bytes] = {}
-        leaves = [n.index for n in ids if n.level == 0]
-        inner = [n for n in ids if n.level > 0]
-        for chunk in _chunks(leaves, 500):
-            marks = ",".join("?" * len(chunk))
-            for idx, h in self._read(f"SELECT idx, leaf_hash FROM audit_events WHERE idx IN ({marks})", chunk):
-                out[NodeID(0, int(idx))] = bytes(h)
+        wanted = set(ids)
+        low = [n for n in wanted if n.level < NODE_MIN_LEVEL]
+        inner = [n for n in wanted if n.level >= NODE_MIN_LEVEL]
+        # Leaf ranges of the low nodes, merged per aligned block of 2**NODE_MIN_LEVEL leaves.
+        blocks: dict[int, tuple[int, int]] = {}
+        for n in low:
+            b = n.begin >> NODE_MIN_LEVEL
+            lo, hi = blocks.get(b, (n.begin, n.end))
+            blocks[b] = (min(lo, n.begin), max(hi, n.end))
+        leaves: dict[int, bytes] = {}
+        spans = sorted(blocks.values())
+        for chunk in _chunks(spans, 200):
+            cond = " OR ".join("(idx >= ? AND idx < ?)" for _ in chunk)
+            flat = [v for span in chunk for v in span]
+            for idx, h in self._read(f"SELECT idx, leaf_hash FROM audit_events WHERE {cond}", flat):
+                leaves[int(idx)] = bytes(h)
+        for n in low:
+            hashes = [leaves.get(i) for i in range(n.begin, n.end)]
+            if None not in hashes:
+                out[n] = perfect_root(hashes)  # type: ignore[arg-type]
         for chunk in _chunks(inner, 250):
             cond = " OR ".join("(level = ? AND idx = ?)" for _ in chunk)
             flat = [v for n in chunk for v in n]
             for level, idx, h in self._read(f"SELECT level, idx, hash FROM audit_nodes WHERE {cond}", flat):
                 out[NodeID(int(level), int(idx))] = bytes(h)
-        if len(out) != len(set(ids)):
+        if len(out) != len(wanted):
             raise AuditStoreError("audit store is missing tree nodes it should hold")
         return out
 
@@ -234,16 +257,18 @@ def _chunks(items: Sequence[Any], n: int) -> Iterator[Sequence[Any]]:
         yield items[i:i + n]
 
 
-def schema(blob: str, bigint: str) -> list[str]:
-    """The DDL, with the dialect's names for binary and 64-bit integer columns."""
+def schema(blob: str, bigint: str, clustered: str = "") -> list[str]:
+    """The DDL, with the dialect's names for binary and 64-bit integer columns; ``clustered``
+    ends the tables that are nothing but their primary key (SQLite: ``WITHOUT ROWID``, one
+    B-tree per table instead of a table and an index)."""
     return [
         f"CREATE TABLE IF NOT EXISTS audit_events (idx {bigint} PRIMARY KEY, leaf_hash {blob} NOT NULL, "
         f"body {blob}, event_id TEXT NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL, "
         f"ts_us {bigint} NOT NULL, export_id TEXT)",
         f"CREATE TABLE IF NOT EXISTS audit_event_subjects (subject TEXT NOT NULL, idx {bigint} NOT NULL, "
-        "PRIMARY KEY (subject, idx))",
+        f"PRIMARY KEY (subject, idx)){clustered}",
         f"CREATE TABLE IF NOT EXISTS audit_nodes (level SMALLINT NOT NULL, idx {bigint} NOT NULL, "
-        f"hash {blob} NOT NULL, PRIMARY KEY (level, idx))",
+        f"hash {blob} NOT NULL, PRIMARY KEY (level, idx)){clustered}",
         f"CREATE TABLE IF NOT EXISTS audit_state (id INTEGER PRIMARY KEY, size {bigint} NOT NULL, "
         f"frontier {blob} NOT NULL, root {blob} NOT NULL, schema_version INTEGER NOT NULL)",
         f"CREATE TABLE IF NOT EXISTS audit_heads (size {bigint} NOT NULL, root {blob} NOT NULL, "
@@ -254,6 +279,5 @@ def schema(blob: str, bigint: str) -> list[str]:
         "CREATE INDEX IF NOT EXISTS audit_events_ts ON audit_events (ts_us)",
         "CREATE INDEX IF NOT EXISTS audit_events_action_ts ON audit_events (action, ts_us)",
         "CREATE INDEX IF NOT EXISTS audit_events_export ON audit_events (export_id) WHERE export_id IS NOT NULL",
-        "CREATE INDEX IF NOT EXISTS audit_events_event_id ON audit_events (event_id)",
         "CREATE INDEX IF NOT EXISTS audit_heads_size ON audit_heads (size)",
     ]

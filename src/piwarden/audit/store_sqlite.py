@@ -49,7 +49,7 @@ class SQLiteAuditStore(AuditStore):
 
     def _init_schema(self) -> None:
         with self._write_txn() as cur:
-            for ddl in schema("BLOB", "INTEGER"):
+            for ddl in schema("BLOB", "INTEGER", " WITHOUT ROWID"):
                 cur.execute(ddl)
             cur.execute("INSERT OR IGNORE INTO audit_state (id, size, frontier, root, schema_version) "
                         "VALUES (1, 0, ?, ?, ?)", (b"", EMPTY_ROOT, SCHEMA_VERSION))

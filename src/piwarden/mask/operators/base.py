@@ -33,6 +33,8 @@ class Operator(ABC):
     Params: ClassVar[type[Params]] = NoParams
     keyed: ClassVar[bool] = False
     reversible: ClassVar[bool] = False
+    #: the output depends on the data subject as well as the value (date_shift)
+    per_subject: ClassVar[bool] = False
     #: entity types the operator understands; None means any
     types: ClassVar[frozenset[str] | None] = None
 

@@ -33,6 +33,7 @@ class DateShift(Operator):
     Params = DateShiftParams
     params: DateShiftParams
     keyed = True
+    per_subject = True
     reversible = True
     types = frozenset({"DATE_OF_BIRTH", "DATETIME"})
 

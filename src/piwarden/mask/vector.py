@@ -1,0 +1,172 @@
+"""Masking whole columns at once: polars expressions where the shape allows, one call per distinct value elsewhere.
+
+A column is masked in two passes. The *fast path* is a polars expression that covers the values
+of a common, simple shape (``13812345678``, an 18-character ID, ``张三丰``, ``user@host``, a
+Chinese address): slicing and concatenation in Rust, no Python per row. Every other value goes
+to the operator's own ``mask``, called once per distinct value (per value and subject for
+operators such as ``date_shift``). The fast path must give exactly what ``mask`` gives;
+``tests/mask/test_vector.py`` checks that on generated values, so the two cannot drift apart.
+
+Keyed operators (hash, token, fpe, date_shift) have no fast path: their cost is the
+cryptography, paid once per distinct value.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import polars as pl
+
+from piwarden.detect.ids.cn.mobile import SEGMENTS
+from piwarden.mask.errors import MaskError
+from piwarden.mask.operators import Operator
+from piwarden.mask.operators.partial import CARD_TYPES, KEEP, Partial
+from piwarden.mask.shapes import _ADDRESS
+from piwarden.mask.surnames import COMPOUND_SURNAMES
+from piwarden.mask.text import OnError
+
+_RUN = 256  # the longest run of mask characters a fast path writes
+_V = pl.col("v")
+_N = _V.str.len_chars()
+
+FastPath = Callable[[Operator, str], pl.Expr | None]
+
+
+def mask_series(operator: Operator, values: pl.Series, entity: str, subjects: pl.Series | None = None, *,
+                on_error: OnError = "replace", column: str | None = None) -> pl.Series:
+    """``values`` masked as ``entity`` by ``operator``: a String series, nulls kept null.
+
+    ``subjects`` (one per value) feeds per-subject operators; a value ``mask`` rejects becomes
+    ``<TYPE>``, or raises naming ``column`` when ``on_error`` is ``"raise"``.
+    """
+    name = values.name
+    values = values if values.dtype == pl.String else values.cast(pl.String)
+    frame = pl.DataFrame({"v": values})
+    fast = _FAST.get(operator.name)
+    expr = fast(operator, entity) if fast else None
+    out = frame.select(expr.alias("m")).to_series() if expr is not None else pl.Series("m", [None] * len(values),
+                                                                                       pl.String)
+    todo = out.is_null() & values.is_not_null()
+    if todo.any():
+        idx = todo.arg_true()
+        subs = subjects.cast(pl.String).gather(idx) if subjects is not None and operator.per_subject else None
+        out = out.scatter(idx, _per_value(operator, values.gather(idx), entity, subs, on_error, column))
+    return out.alias(name)
+
+
+def _per_value(operator: Operator, values: pl.Series, entity: str, subjects: pl.Series | None, on_error: OnError,
+               column: str | None) -> pl.Series:
+    """``operator.mask`` once per distinct value (or value and subject)."""
+    def one(value: str, subject: str | None) -> str:
+        try:
+            return operator.mask(value, entity, subject)
+        except MaskError:
+            if on_error == "raise":
+                where = f"column {column!r}" if column else "a value"
+                raise MaskError(f"{where} ({entity}) could not be masked by {operator.name}") from None
+            return f"<{entity}>"
+
+    if subjects is None:
+        distinct = values.unique()
+        masked = pl.Series([one(v, None) for v in distinct], dtype=pl.String)
+        return values.replace_strict(distinct, masked, return_dtype=pl.String)
+    pairs = pl.DataFrame({"v": values, "s": subjects}).with_row_index("i")
+    distinct = pairs.unique(["v", "s"]).drop("i")
+    distinct = distinct.with_columns(m=pl.Series([one(v, s) for v, s in distinct.iter_rows()], dtype=pl.String))
+    return pairs.join(distinct, on=["v", "s"], how="left", nulls_equal=True).sort("i")["m"]
+
+
+# -- fast paths: each returns an expression over column "v", null where the shape does not fit
+
+def _constant(value: str) -> pl.Expr:
+    return pl.when(_V.is_not_null()).then(pl.lit(value, pl.String))
+
+
+def _stars(c: str, count: pl.Expr) -> pl.Expr:
+    return pl.lit(c * _RUN).str.slice(0, count)
+
+
+def _keep_ends(c: str, first: pl.Expr | int, last: pl.Expr | int, n: pl.Expr = _N) -> pl.Expr:
+    """``keep_ends`` for a value whose every character is significant and ``first + last < n``."""
+    return _V.str.slice(0, first) + _stars(c, n - first - last) + _V.str.slice(n - last)
+
+
+def _plain(first: int, last: int, c: str) -> pl.Expr:
+    """ASCII letters and digits only, longer than what is kept."""
+    fits = _V.str.contains(r"^[0-9A-Za-z]+$") & (_N > first + last) & (_N <= first + last + _RUN)
+    return pl.when(fits).then(_keep_ends(c, first, last))
+
+
+def _phone(c: str) -> pl.Expr:
+    fits = _V.str.contains(r"^1[0-9]{10}$") & _V.str.slice(0, 3).is_in(sorted(SEGMENTS))
+    return pl.when(fits).then(_V.str.slice(0, 3) + pl.lit(c * 4) + _V.str.slice(7))
+
+
+def _card(c: str) -> pl.Expr:
+    groups = {}
+    for n in range(9, 41):
+        middle = n - 4 - (n % 4 or 4)
+        groups[n] = " ".join(c * len(range(i, min(i + 4, middle))) for i in range(0, middle, 4))
+    end = pl.when(_N % 4 == 0).then(4).otherwise(_N % 4)
+    fits = _V.str.contains(r"^[0-9]{9,40}$")
+    middle = _N.replace_strict(list(groups), list(groups.values()), default=None, return_dtype=pl.String)
+    return pl.when(fits).then(_V.str.slice(0, 4) + pl.lit(" ") + middle + pl.lit(" ") + _V.str.slice(_N - end))
+
+
+def _email(c: str) -> pl.Expr:
+    at = _V.str.find("@")  # a byte offset, equal to the character offset before an ASCII local part
+    fits = _V.str.contains(r"^[0-9A-Za-z]{2,}@[^@]*$") & (at <= _RUN)
+    return pl.when(fits).then(_V.str.slice(0, 1) + _stars(c, at - 1) + _V.str.slice(at))
+
+
+def _name(c: str) -> pl.Expr:
+    keep = pl.when((_N > 2) & _V.str.slice(0, 2).is_in(sorted(COMPOUND_SURNAMES))).then(2).otherwise(1)
+    last = pl.when((keep == 1) & (_N >= 3)).then(1).otherwise(0)
+    fits = _V.str.contains(r"^[\u4e00-\u9fff]{2,64}$")
+    return pl.when(fits).then(_keep_ends(c, keep, last))
+
+
+_ADDRESS_CHARS = r"^[\u4e00-\u9fff0-9A-Za-z\s\-#()（）,，.·]*$"
+_SIGNIFICANT = r"[\u4e00-\u9fff0-9A-Za-z]"
+
+
+def _address(c: str) -> pl.Expr:
+    """Kept to the district (else the city, else the province); see ``shapes.address_levels``."""
+    g = _V.str.extract_groups("^(?:" + _ADDRESS.pattern + ")")
+    prov, city, dist = (g.struct.field(k).str.len_chars().fill_null(0) for k in ("prov", "city", "dist"))
+    prov_end = prov
+    city_end = pl.when(city > 0).then(prov + city).otherwise(0)
+    dist_end = pl.when((dist > 0) & (prov + city > 0)).then(prov + city + dist).otherwise(0)
+    keep = (pl.when((dist_end > 0) & (dist_end < _N)).then(dist_end)
+            .when((city_end > 0) & (city_end < _N)).then(city_end)
+            .when((prov_end > 0) & (prov_end < _N)).then(prov_end))
+    hidden = _V.str.slice(keep).str.count_matches(_SIGNIFICANT)
+    hidden = pl.when(hidden == 0).then(1).otherwise(hidden)
+    fits = _V.str.contains(_ADDRESS_CHARS) & keep.is_not_null() & (hidden <= _RUN)
+    return pl.when(fits).then(_V.str.slice(0, keep) + _stars(c, hidden))
+
+
+def _partial(operator: Operator, entity: str) -> pl.Expr | None:
+    assert isinstance(operator, Partial)
+    p, c = operator.params, operator.params.mask_char
+    if p.keep_first is not None or p.keep_last is not None:
+        return _plain(p.keep_first or 0, p.keep_last or 0, c)
+    if entity == "PERSON":
+        return _name(c)
+    if entity == "PHONE":
+        return _phone(c)
+    if entity in CARD_TYPES:
+        return _card(c)
+    if entity == "EMAIL":
+        return _email(c)
+    if entity == "ADDRESS":
+        return _address(c)
+    return _plain(*KEEP.get(entity, (1, 1)), c)
+
+
+_FAST: dict[str, FastPath] = {
+    "keep": lambda op, entity: _V,
+    "redact": lambda op, entity: _constant(""),
+    "replace": lambda op, entity: _constant(op.mask("", entity)),
+    "partial": _partial,
+}
