@@ -28,8 +28,8 @@ def _values(type_: str) -> st.SearchStrategy[list[str | None]]:
 def _expected(operator: object, values: list[str | None], entity: str, subjects: list[str] | None = None) -> list:
     out = []
     for i, v in enumerate(values):
-        if v is None:
-            out.append(None)
+        if not v:
+            out.append(v)
             continue
         try:
             out.append(operator.mask(v, entity, subjects[i] if subjects else None))  # type: ignore[attr-defined]

@@ -15,13 +15,13 @@ def mask_record(record: Mapping[str, Any], fields: Mapping[str, str], rules: Rul
                 subject: str | None = None, on_error: OnError = "replace") -> dict[str, Any]:
     """A copy of ``record`` with each field named in ``fields`` masked as its type.
 
-    Fields not named are copied unchanged; None stays None; other values are masked as text.
+    Fields not named are copied unchanged; None and empty strings stay; other values are masked as text.
     A value the operator cannot handle becomes ``<TYPE>`` (or raises, naming the field).
     """
     out = dict(record)
     for name, entity in fields.items():
         value = record.get(name)
-        if value is None:
+        if value is None or value == "":  # nothing to hide
             continue
         entity = entities.canonical(entity)
         try:

@@ -34,7 +34,7 @@ FastPath = Callable[[Operator, str], pl.Expr | None]
 
 def mask_series(operator: Operator, values: pl.Series, entity: str, subjects: pl.Series | None = None, *,
                 on_error: OnError = "replace", column: str | None = None) -> pl.Series:
-    """``values`` masked as ``entity`` by ``operator``: a String series, nulls kept null.
+    """``values`` masked as ``entity`` by ``operator``: a String series, nulls and empty strings kept.
 
     ``subjects`` (one per value) feeds per-subject operators; a value ``mask`` rejects becomes
     ``<TYPE>``, or raises naming ``column`` when ``on_error`` is ``"raise"``.
@@ -44,8 +44,8 @@ def mask_series(operator: Operator, values: pl.Series, entity: str, subjects: pl
     frame = pl.DataFrame({"v": values})
     fast = _FAST.get(operator.name)
     expr = fast(operator, entity) if fast else None
-    out = frame.select(expr.alias("m")).to_series() if expr is not None else pl.Series("m", [None] * len(values),
-                                                                                       pl.String)
+    empty = pl.when(_V == "").then(pl.lit("", pl.String))  # an empty cell holds no PI: it stays empty
+    out = frame.select((empty if expr is None else empty.otherwise(expr)).alias("m")).to_series()
     todo = out.is_null() & values.is_not_null()
     if todo.any():
         idx = todo.arg_true()

@@ -1,0 +1,275 @@
+"""Masking files column by column, streamed: CSV, TSV, JSONL, Parquet and XLSX.
+
+A file is read in batches of rows, each batch masked with :func:`piwarden.mask.table.mask_frame`
+and written out before the next is read, so memory stays flat whatever the file's size. Cells
+are read as text where the format has no types (CSV, TSV: ``0571...`` keeps its zero); columns
+not named pass through as they are (JSONL fields keep their JSON types, XLSX cells their types).
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+import orjson
+import polars as pl
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+from piwarden.mask.errors import MaskError
+from piwarden.mask.policy import Ruleset
+from piwarden.mask.table import mask_frame
+from piwarden.mask.text import OnError
+
+FORMATS = {".csv": "csv", ".tsv": "tsv", ".tab": "tsv", ".jsonl": "jsonl", ".ndjson": "jsonl",
+           ".parquet": "parquet", ".pq": "parquet", ".xlsx": "xlsx"}
+DELIMITERS = {"csv": ",", "tsv": "\t"}
+
+Progress = Callable[[int], None]  # called with the input bytes a batch took (estimated for Parquet, XLSX)
+
+
+@dataclass(frozen=True, slots=True)
+class FileJob:
+    """What to mask in a file, and how."""
+
+    columns: Mapping[str, str]
+    rules: Ruleset
+    subject_column: str | None = None
+    on_error: OnError = "replace"
+    batch_rows: int = 65_536
+
+    def mask(self, frame: pl.DataFrame) -> pl.DataFrame:
+        return mask_frame(frame, self.columns, self.rules, subject_column=self.subject_column, on_error=self.on_error)
+
+
+@dataclass(frozen=True, slots=True)
+class FileReport:
+    rows: int
+    columns: tuple[str, ...]  # the columns masked (named columns the file lacks are errors)
+
+
+def file_format(path: str | Path, explicit: str | None = None) -> str:
+    """``csv``, ``tsv``, ``jsonl``, ``parquet`` or ``xlsx``, from ``explicit`` or the file's suffix."""
+    if explicit:
+        if explicit not in DELIMITERS and explicit not in FORMATS.values():
+            raise MaskError(f"unknown format {explicit!r}; known: {', '.join(sorted(set(FORMATS.values())))}")
+        return explicit
+    fmt = FORMATS.get(Path(path).suffix.lower())
+    if fmt is None:
+        raise MaskError(f"cannot tell the format of {Path(path).name} from its suffix; "
+                        f"name one of: {', '.join(sorted(set(FORMATS.values())))}")
+    return fmt
+
+
+def mask_file(src: str | Path, dst: str | Path, job: FileJob, *, fmt: str | None = None,
+              progress: Progress | None = None) -> FileReport:
+    """Mask ``src`` into ``dst`` (the same format); ``dst`` is written whole or not at all."""
+    src, dst = Path(src), Path(dst)
+    fmt = file_format(src, fmt)
+    out_fmt = file_format(dst) if Path(dst).suffix.lower() in FORMATS else fmt
+    if out_fmt != fmt:
+        raise MaskError(f"{src.name} is {fmt} but {dst.name} would be {out_fmt}: masking keeps the format")
+    if src.resolve() == dst.resolve():
+        raise MaskError("the output would overwrite the input; write elsewhere")
+    tmp = dst.with_name(f".{dst.name}.part")
+    try:
+        rows = _WRITERS[fmt](src, tmp, job, fmt, progress or (lambda n: None))
+        tmp.replace(dst)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return FileReport(rows, tuple(job.columns))
+
+
+class _Counting:
+    """A binary file that counts the bytes read from it, for progress."""
+
+    def __init__(self, raw: IO[bytes]) -> None:
+        self.raw, self.count = raw, 0
+
+    def read(self, n: int = -1) -> bytes:
+        data = self.raw.read(n)
+        self.count += len(data)
+        return data
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.raw, name)
+
+
+def _csv(src: Path, dst: Path, job: FileJob, fmt: str, progress: Progress) -> int:
+    delimiter = DELIMITERS[fmt]
+    with src.open(encoding="utf-8-sig", newline="") as f:
+        header = next(csv.reader(f, delimiter=delimiter), None)
+    if not header:
+        raise MaskError(f"{src.name} is empty: a header row is needed")
+    _check_columns(job, header, src)
+    read = pacsv.ReadOptions(block_size=max(1 << 14, job.batch_rows * 128), use_threads=False)  # ~batch_rows
+    parse = pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True)
+    convert = pacsv.ConvertOptions(column_types=dict.fromkeys(header, pa.string()), strings_can_be_null=False,
+                                   quoted_strings_can_be_null=False)
+    rows = 0
+    with src.open("rb") as raw:
+        counting = _Counting(raw)
+        reader = pacsv.open_csv(counting, read_options=read, parse_options=parse, convert_options=convert)
+        writer = None
+        done = 0
+        try:
+            for batch in reader:
+                masked = job.mask(_frame(batch)).to_arrow()
+                masked = masked.cast(pa.schema([pa.field(n, pa.string()) for n in masked.column_names]))
+                if writer is None:
+                    options = pacsv.WriteOptions(delimiter=delimiter, quoting_style="needed")
+                    writer = pacsv.CSVWriter(str(dst), masked.schema, write_options=options)
+                writer.write_table(masked)
+                rows += masked.num_rows
+                progress(counting.count - done)
+                done = counting.count
+            if writer is None:  # a header and no rows
+                dst.write_text(delimiter.join(header) + "\n", "utf-8")
+        finally:
+            if writer is not None:
+                writer.close()
+    return rows
+
+
+def _frame(batch: pa.RecordBatch) -> pl.DataFrame:
+    frame = pl.from_arrow(batch)
+    assert isinstance(frame, pl.DataFrame)
+    return frame
+
+
+def _parquet(src: Path, dst: Path, job: FileJob, fmt: str, progress: Progress) -> int:
+    try:
+        pf = pq.ParquetFile(src)
+    except (pa.ArrowInvalid, OSError) as exc:
+        raise MaskError(f"{src.name} is not a readable Parquet file: {exc}") from None
+    _check_columns(job, pf.schema_arrow.names, src)
+    total, size = max(pf.metadata.num_rows, 1), src.stat().st_size
+    writer = None
+    rows = 0
+    try:
+        for batch in pf.iter_batches(batch_size=job.batch_rows):
+            table = job.mask(_frame(batch)).to_arrow()
+            if writer is None:
+                schema = _stable_schema(table.schema)
+                writer = pq.ParquetWriter(str(dst), schema)
+            writer.write_table(table.cast(schema))
+            rows += batch.num_rows
+            progress(size * batch.num_rows // total)
+        if writer is None:
+            pq.write_table(pf.schema_arrow.empty_table(), str(dst))
+    finally:
+        if writer is not None:
+            writer.close()
+    return rows
+
+
+def _stable_schema(schema: pa.Schema) -> pa.Schema:
+    """Polars' string views as plain strings, so every batch has the same schema."""
+    return pa.schema([pa.field(f.name, pa.large_string() if pa.types.is_string_view(f.type) or
+                               pa.types.is_string(f.type) else f.type) for f in schema])
+
+
+def _jsonl(src: Path, dst: Path, job: FileJob, fmt: str, progress: Progress) -> int:
+    rows = 0
+    with src.open("rb") as f, dst.open("wb") as out:
+        for lines, nbytes in _line_batches(f, job.batch_rows):
+            records = []
+            for n, line in lines:
+                try:
+                    record = orjson.loads(line)
+                except orjson.JSONDecodeError:
+                    raise MaskError(f"{src.name} line {n}: not JSON") from None
+                if not isinstance(record, dict):
+                    raise MaskError(f"{src.name} line {n}: not a JSON object")
+                records.append(record)
+            _mask_records(records, job)
+            out.write(b"".join(orjson.dumps(r) + b"\n" for r in records))
+            rows += len(records)
+            progress(nbytes)
+    return rows
+
+
+def _line_batches(f: IO[bytes], size: int) -> Iterator[tuple[list[tuple[int, bytes]], int]]:
+    """Batches of numbered non-blank lines, with the bytes they took."""
+    batch: list[tuple[int, bytes]] = []
+    nbytes = 0
+    for n, line in enumerate(f, 1):
+        nbytes += len(line)
+        if line.strip():
+            batch.append((n, line))
+        if len(batch) >= size:
+            yield batch, nbytes
+            batch, nbytes = [], 0
+    if batch or nbytes:
+        yield batch, nbytes
+
+
+def _mask_records(records: list[dict[str, Any]], job: FileJob) -> None:
+    """Mask the named fields of ``records`` in place; fields a record lacks stay absent."""
+    names = [*job.columns, *([job.subject_column] if job.subject_column else [])]
+    frame = pl.DataFrame({n: [_text(r.get(n)) for r in records] for n in names}, schema=dict.fromkeys(names,
+                                                                                                      pl.String))
+    masked = job.mask(frame)
+    for name in job.columns:
+        for record, value in zip(records, masked[name], strict=True):
+            if name in record and record[name] is not None:
+                record[name] = value
+
+
+def _text(value: Any) -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    return orjson.dumps(value).decode() if isinstance(value, (dict, list)) else str(value)
+
+
+def _xlsx(src: Path, dst: Path, job: FileJob, fmt: str, progress: Progress) -> int:
+    from openpyxl import Workbook, load_workbook
+
+    try:
+        book = load_workbook(src, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds on a broken file
+        raise MaskError(f"{src.name} is not a readable XLSX file: {type(exc).__name__}") from None
+    out = Workbook(write_only=True)
+    size = src.stat().st_size
+    total = max(sum(ws.max_row or 0 for ws in book.worksheets), 1)
+    rows, found = 0, set()
+    try:
+        for ws in book.worksheets:
+            sheet = out.create_sheet(ws.title)
+            it = ws.iter_rows(values_only=True)
+            header = next(it, None)
+            if header is None:
+                continue
+            sheet.append(list(header))
+            names = [str(h) if h is not None else "" for h in header]
+            here = {c: t for c, t in job.columns.items() if c in names}
+            found.update(here)
+            sub = FileJob(here, job.rules, job.subject_column if job.subject_column in names else None, job.on_error)
+            while batch := [list(r) for _, r in zip(range(job.batch_rows), it, strict=False)]:
+                records = [dict(zip(names, r, strict=False)) for r in batch]
+                if here:
+                    _mask_records(records, sub)
+                for r, record in zip(batch, records, strict=True):
+                    sheet.append([record.get(n, v) if n in here else v for n, v in zip(names, r, strict=False)])
+                rows += len(batch)
+                progress(size * len(batch) // total)
+        _check_columns(job, found, src)
+        out.save(dst)
+    finally:
+        book.close()
+    return rows
+
+
+def _check_columns(job: FileJob, present: Any, src: Path) -> None:
+    missing = [c for c in job.columns if c not in set(present)]
+    if missing:
+        raise MaskError(f"{src.name} has no column {', '.join(map(repr, missing))}")
+
+
+_WRITERS: dict[str, Callable[[Path, Path, FileJob, str, Progress], int]] = {
+    "csv": _csv, "tsv": _csv, "jsonl": _jsonl, "parquet": _parquet, "xlsx": _xlsx,
+}
