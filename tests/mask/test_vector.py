@@ -11,13 +11,14 @@ from hypothesis import strategies as st
 from piwarden import entities
 from piwarden.mask import KeyRing, MaskError, get_operator
 from piwarden.mask.vector import mask_series
+
 from .values import BY_TYPE
 
 KEYS = KeyRing(bytes(range(32)))
 ODD = st.text(st.sampled_from("0123456789Xx张欧阳三丰市区县省路号 -@._#（）·Ab\t"), max_size=24)
 PARTIAL_PARAMS = [{}, {"keep_first": 2, "keep_last": 1}, {"keep_first": 0, "keep_last": 4, "mask_char": "#"},
                   {"mask_char": "×"}]
-TYPES = sorted(BY_TYPE) + ["CN_USCC", "ORDER_ID", "CREDIT_CARD", "CN_LICENSE_PLATE", "US_SSN"]
+TYPES = [*sorted(BY_TYPE), "CN_USCC", "ORDER_ID", "CREDIT_CARD", "CN_LICENSE_PLATE", "US_SSN"]
 
 
 def _values(type_: str) -> st.SearchStrategy[list[str | None]]:

@@ -26,8 +26,8 @@ from piwarden.mask.surnames import COMPOUND_SURNAMES
 from piwarden.mask.text import OnError
 
 _RUN = 256  # the longest run of mask characters a fast path writes
-_V = pl.col("v")
-_N = _V.str.len_chars()
+_v = pl.col("v")
+_n = _v.str.len_chars()
 
 FastPath = Callable[[Operator, str], pl.Expr | None]
 
@@ -44,7 +44,7 @@ def mask_series(operator: Operator, values: pl.Series, entity: str, subjects: pl
     frame = pl.DataFrame({"v": values})
     fast = _FAST.get(operator.name)
     expr = fast(operator, entity) if fast else None
-    empty = pl.when(_V == "").then(pl.lit("", pl.String))  # an empty cell holds no PI: it stays empty
+    empty = pl.when(_v == "").then(pl.lit("", pl.String))  # an empty cell holds no PI: it stays empty
     out = frame.select((empty if expr is None else empty.otherwise(expr)).alias("m")).to_series()
     todo = out.is_null() & values.is_not_null()
     if todo.any():
@@ -79,27 +79,27 @@ def _per_value(operator: Operator, values: pl.Series, entity: str, subjects: pl.
 # -- fast paths: each returns an expression over column "v", null where the shape does not fit
 
 def _constant(value: str) -> pl.Expr:
-    return pl.when(_V.is_not_null()).then(pl.lit(value, pl.String))
+    return pl.when(_v.is_not_null()).then(pl.lit(value, pl.String))
 
 
 def _stars(c: str, count: pl.Expr) -> pl.Expr:
     return pl.lit(c * _RUN).str.slice(0, count)
 
 
-def _keep_ends(c: str, first: pl.Expr | int, last: pl.Expr | int, n: pl.Expr = _N) -> pl.Expr:
+def _keep_ends(c: str, first: pl.Expr | int, last: pl.Expr | int, n: pl.Expr = _n) -> pl.Expr:
     """``keep_ends`` for a value whose every character is significant and ``first + last < n``."""
-    return _V.str.slice(0, first) + _stars(c, n - first - last) + _V.str.slice(n - last)
+    return _v.str.slice(0, first) + _stars(c, n - first - last) + _v.str.slice(n - last)
 
 
 def _plain(first: int, last: int, c: str) -> pl.Expr:
     """ASCII letters and digits only, longer than what is kept."""
-    fits = _V.str.contains(r"^[0-9A-Za-z]+$") & (_N > first + last) & (_N <= first + last + _RUN)
+    fits = _v.str.contains(r"^[0-9A-Za-z]+$") & (_n > first + last) & (_n <= first + last + _RUN)
     return pl.when(fits).then(_keep_ends(c, first, last))
 
 
 def _phone(c: str) -> pl.Expr:
-    fits = _V.str.contains(r"^1[0-9]{10}$") & _V.str.slice(0, 3).is_in(sorted(SEGMENTS))
-    return pl.when(fits).then(_V.str.slice(0, 3) + pl.lit(c * 4) + _V.str.slice(7))
+    fits = _v.str.contains(r"^1[0-9]{10}$") & _v.str.slice(0, 3).is_in(sorted(SEGMENTS))
+    return pl.when(fits).then(_v.str.slice(0, 3) + pl.lit(c * 4) + _v.str.slice(7))
 
 
 def _card(c: str) -> pl.Expr:
@@ -107,22 +107,22 @@ def _card(c: str) -> pl.Expr:
     for n in range(9, 41):
         middle = n - 4 - (n % 4 or 4)
         groups[n] = " ".join(c * len(range(i, min(i + 4, middle))) for i in range(0, middle, 4))
-    end = pl.when(_N % 4 == 0).then(4).otherwise(_N % 4)
-    fits = _V.str.contains(r"^[0-9]{9,40}$")
-    middle = _N.replace_strict(list(groups), list(groups.values()), default=None, return_dtype=pl.String)
-    return pl.when(fits).then(_V.str.slice(0, 4) + pl.lit(" ") + middle + pl.lit(" ") + _V.str.slice(_N - end))
+    end = pl.when(_n % 4 == 0).then(4).otherwise(_n % 4)
+    fits = _v.str.contains(r"^[0-9]{9,40}$")
+    middle = _n.replace_strict(list(groups), list(groups.values()), default=None, return_dtype=pl.String)
+    return pl.when(fits).then(_v.str.slice(0, 4) + pl.lit(" ") + middle + pl.lit(" ") + _v.str.slice(_n - end))
 
 
 def _email(c: str) -> pl.Expr:
-    at = _V.str.find("@")  # a byte offset, equal to the character offset before an ASCII local part
-    fits = _V.str.contains(r"^[0-9A-Za-z]{2,}@[^@]*$") & (at <= _RUN)
-    return pl.when(fits).then(_V.str.slice(0, 1) + _stars(c, at - 1) + _V.str.slice(at))
+    at = _v.str.find("@")  # a byte offset, equal to the character offset before an ASCII local part
+    fits = _v.str.contains(r"^[0-9A-Za-z]{2,}@[^@]*$") & (at <= _RUN)
+    return pl.when(fits).then(_v.str.slice(0, 1) + _stars(c, at - 1) + _v.str.slice(at))
 
 
 def _name(c: str) -> pl.Expr:
-    keep = pl.when((_N > 2) & _V.str.slice(0, 2).is_in(sorted(COMPOUND_SURNAMES))).then(2).otherwise(1)
-    last = pl.when((keep == 1) & (_N >= 3)).then(1).otherwise(0)
-    fits = _V.str.contains(r"^[\u4e00-\u9fff]{2,64}$")
+    keep = pl.when((_n > 2) & _v.str.slice(0, 2).is_in(sorted(COMPOUND_SURNAMES))).then(2).otherwise(1)
+    last = pl.when((keep == 1) & (_n >= 3)).then(1).otherwise(0)
+    fits = _v.str.contains(r"^[\u4e00-\u9fff]{2,64}$")
     return pl.when(fits).then(_keep_ends(c, keep, last))
 
 
@@ -132,18 +132,18 @@ _SIGNIFICANT = r"[\u4e00-\u9fff0-9A-Za-z]"
 
 def _address(c: str) -> pl.Expr:
     """Kept to the district (else the city, else the province); see ``shapes.address_levels``."""
-    g = _V.str.extract_groups("^(?:" + _ADDRESS.pattern + ")")
+    g = _v.str.extract_groups("^(?:" + _ADDRESS.pattern + ")")
     prov, city, dist = (g.struct.field(k).str.len_chars().fill_null(0) for k in ("prov", "city", "dist"))
     prov_end = prov
     city_end = pl.when(city > 0).then(prov + city).otherwise(0)
     dist_end = pl.when((dist > 0) & (prov + city > 0)).then(prov + city + dist).otherwise(0)
-    keep = (pl.when((dist_end > 0) & (dist_end < _N)).then(dist_end)
-            .when((city_end > 0) & (city_end < _N)).then(city_end)
-            .when((prov_end > 0) & (prov_end < _N)).then(prov_end))
-    hidden = _V.str.slice(keep).str.count_matches(_SIGNIFICANT)
+    keep = (pl.when((dist_end > 0) & (dist_end < _n)).then(dist_end)
+            .when((city_end > 0) & (city_end < _n)).then(city_end)
+            .when((prov_end > 0) & (prov_end < _n)).then(prov_end))
+    hidden = _v.str.slice(keep).str.count_matches(_SIGNIFICANT)
     hidden = pl.when(hidden == 0).then(1).otherwise(hidden)
-    fits = _V.str.contains(_ADDRESS_CHARS) & keep.is_not_null() & (hidden <= _RUN)
-    return pl.when(fits).then(_V.str.slice(0, keep) + _stars(c, hidden))
+    fits = _v.str.contains(_ADDRESS_CHARS) & keep.is_not_null() & (hidden <= _RUN)
+    return pl.when(fits).then(_v.str.slice(0, keep) + _stars(c, hidden))
 
 
 def _partial(operator: Operator, entity: str) -> pl.Expr | None:
@@ -165,7 +165,7 @@ def _partial(operator: Operator, entity: str) -> pl.Expr | None:
 
 
 _FAST: dict[str, FastPath] = {
-    "keep": lambda op, entity: _V,
+    "keep": lambda op, entity: _v,
     "redact": lambda op, entity: _constant(""),
     "replace": lambda op, entity: _constant(op.mask("", entity)),
     "partial": _partial,

@@ -16,7 +16,7 @@ from functools import lru_cache
 
 from piwarden.mask.errors import MaskError
 from piwarden.mask.keys import KeyRing
-from piwarden.mask.operators import get_operator
+from piwarden.mask.operators import Operator, get_operator
 from piwarden.mask.waybill.model import WaybillError
 
 SCHEME = "piwarden:vault:v1:"
@@ -28,7 +28,7 @@ class QrError(WaybillError):
     """A QR payload that is not ours, was made with another key, or belongs to another waybill."""
 
 
-def _token_operator(keys: KeyRing):  # noqa: ANN202 - an Operator
+def _token_operator(keys: KeyRing) -> Operator:
     return get_operator("token")({}, keys=keys, purpose=PURPOSE)
 
 
