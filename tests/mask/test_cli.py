@@ -119,3 +119,23 @@ def test_run_on_two_processes_keeps_order(tmp_path: Path) -> None:
     out = _lines(result.stdout)
     assert [x["id"] for x in out] == [f"r{i}" for i in range(40)]
     assert len({x["text"] for x in out}) == 1 and PHONE not in result.stdout  # one key across workers
+
+
+def test_mask_table_cli_masks_a_csv_and_reports_rows(tmp_path: Path) -> None:
+    src, dst = tmp_path / "orders.csv", tmp_path / "out.csv"
+    src.write_text("xm,sjhm,n\n张三丰,13812345678,007\n", "utf-8")
+    result = CliRunner().invoke(root, ["mask", "table", str(src), str(dst), "--columns", "xm=PERSON,sjhm=phone_number"])
+    assert result.exit_code == 0, result.output
+    assert dst.read_text("utf-8") == "xm,sjhm,n\n张*丰,138****5678,007\n"
+    assert "1 rows" in result.output and "13812345678" not in result.output
+
+
+def test_mask_table_cli_errors_name_columns_not_values(tmp_path: Path) -> None:
+    src = tmp_path / "orders.csv"
+    src.write_text("sjhm\n13812345678\n", "utf-8")
+    bad = CliRunner().invoke(root, ["mask", "table", str(src), str(tmp_path / "o.csv"), "--columns", "tel=PHONE"])
+    assert bad.exit_code == 2 and "'tel'" in bad.output and "13812345678" not in bad.output
+    bad = CliRunner().invoke(root, ["mask", "table", str(src), str(tmp_path / "o.csv"), "--columns", "sjhm=NOPE"])
+    assert bad.exit_code == 2 and "NOPE" in bad.output
+    bad = CliRunner().invoke(root, ["mask", "table", str(src), str(tmp_path / "o.csv"), "--columns", "sjhm"])
+    assert bad.exit_code == 2 and "COLUMN=TYPE" in bad.output

@@ -1,7 +1,7 @@
-"""``piwarden mask``: mask text records by policy, and lint policies.
+"""``piwarden mask``: mask text records and table files by policy, and lint policies.
 
-Mounted by the top-level CLI as a sub-app: ``piwarden mask run INPUTS...`` and
-``piwarden mask policy lint FILE``. Keys are never printed; errors name records, not values.
+Mounted by the top-level CLI as a sub-app: ``piwarden mask run INPUTS...``,
+``piwarden mask table IN OUT --columns ...`` and ``piwarden mask policy lint FILE``. Keys are never printed; errors name records, not values.
 """
 
 from __future__ import annotations
@@ -21,10 +21,10 @@ from piwarden.cli_common import parse_types
 from piwarden.detect.analyzer import DEFAULT_MIN_SCORE
 from piwarden.detect.records import RecordError, input_size, iter_records
 from piwarden.detect.runner import DetectOptions
-from piwarden.mask.errors import PolicyError
+from piwarden.mask.errors import MaskError, PolicyError
 from piwarden.mask.keys import KeyFileError, key_available, load_keys
 from piwarden.mask.lint import lint_policy
-from piwarden.mask.policy import ANY, Policy, default_policy, load_policy
+from piwarden.mask.policy import ANY, Policy, Ruleset, default_policy, load_policy
 from piwarden.mask.stream import MaskOptions, mask_stream
 from piwarden.progress import ByteProgress
 
@@ -114,6 +114,73 @@ def run(
     summary = ", ".join(f"{k} {n}" for k, n in ops.most_common()) or "no PI found"
     note = f"; {fallbacks} values the operator could not handle were replaced by <TYPE>" if fallbacks else ""
     err.print(f"{records} records, {errors} skipped; {summary}{note}", highlight=False)
+
+
+def _ruleset(pol: Policy, role: str, purpose: str | None, key_file: str | None) -> Ruleset:
+    """The policy's operators for ``role``; exits 2 on policy errors and unusable keys."""
+    try:
+        keys = load_keys(key_file) if pol.needs_key(role, purpose) else None
+        return pol.ruleset(role, purpose, keys)
+    except (PolicyError, entities.UnknownEntityType) as exc:
+        err.print(f"[red]policy error[/] {exc} (run `piwarden mask policy lint`)", highlight=False)
+        raise typer.Exit(2) from None
+    except KeyFileError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--key-file") from None
+
+
+def parse_columns(spec: str) -> dict[str, str]:
+    """``name=PERSON,sjhm=PHONE`` -> {column: canonical type}."""
+    columns: dict[str, str] = {}
+    for part in filter(None, (p.strip() for p in spec.split(","))):
+        column, sep, type_ = part.rpartition("=")
+        if not sep or not column or not type_:
+            raise typer.BadParameter(f"{part!r} is not COLUMN=TYPE", param_hint="--columns")
+        try:
+            columns[column] = entities.canonical(type_)
+        except entities.UnknownEntityType as exc:
+            raise typer.BadParameter(str(exc), param_hint="--columns") from None
+    if not columns:
+        raise typer.BadParameter("name at least one COLUMN=TYPE", param_hint="--columns")
+    return columns
+
+
+@app.command("table")
+def table(
+    input: Annotated[Path, typer.Argument(help="CSV, TSV, JSONL, Parquet or XLSX file.", exists=True,
+                                          dir_okay=False)],
+    output: Annotated[Path, typer.Argument(help="Where the masked file goes (same format).")],
+    columns: Annotated[str, typer.Option(help="What the columns hold: COLUMN=TYPE,... (e.g. "
+                                              "xm=PERSON,sjhm=PHONE); other columns are copied.")],
+    policy: Annotated[Path | None, typer.Option(help="Masking policy (YAML); default: by grade.")] = None,
+    role: Annotated[str, typer.Option(help="Role of the viewer; picks the policy's rules.")] = ANY,
+    purpose: Annotated[str | None, typer.Option(help="Purpose of the release; keyed operators derive "
+                                                     "their keys from it.")] = None,
+    key_file: KeyFileOption = None,
+    subject_column: Annotated[str | None, typer.Option(help="Column naming the data subject (for "
+                                                            "date_shift); default: each row is its own.")] = None,
+    format: Annotated[str | None, typer.Option("--format", help="csv, tsv, jsonl, parquet or xlsx (default: "
+                                                                "from the suffix).")] = None,
+    batch_rows: Annotated[int, typer.Option(min=1, help="Rows masked per batch.")] = 65_536,
+    strict: Annotated[bool, typer.Option(help="Stop at a value the operator cannot handle instead of "
+                                              "writing <TYPE>.")] = False,
+    progress: Annotated[bool | None, typer.Option(help="Progress on standard error (default: when it is a "
+                                                       "terminal).")] = None,
+) -> None:
+    """Mask the named columns of a table file, streamed in batches, vectorized per column."""
+    from piwarden.mask.files import FileJob, mask_file  # polars and pyarrow load only when needed
+
+    cols = parse_columns(columns)
+    job = FileJob(cols, _ruleset(_load(policy), role, purpose, key_file), subject_column,
+                  "raise" if strict else "replace", batch_rows)
+    bar = ByteProgress("mask", input.stat().st_size, enabled=progress, console=err)
+    try:
+        with bar:
+            report = mask_file(input, output, job, fmt=format, progress=bar.advance)
+    except MaskError as exc:
+        err.print(f"[red]error[/] {exc}", highlight=False)
+        raise typer.Exit(2) from None
+    err.print(f"{report.rows} rows; masked {', '.join(f'{c} ({t})' for c, t in cols.items())} -> {output}",
+              highlight=False)
 
 
 @policy_app.command("lint")

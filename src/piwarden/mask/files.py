@@ -111,27 +111,17 @@ def _csv(src: Path, dst: Path, job: FileJob, fmt: str, progress: Progress) -> in
     convert = pacsv.ConvertOptions(column_types=dict.fromkeys(header, pa.string()), strings_can_be_null=False,
                                    quoted_strings_can_be_null=False)
     rows = 0
-    with src.open("rb") as raw:
+    with src.open("rb") as raw, dst.open("wb") as out:
         counting = _Counting(raw)
         reader = pacsv.open_csv(counting, read_options=read, parse_options=parse, convert_options=convert)
-        writer = None
         done = 0
-        try:
-            for batch in reader:
-                masked = job.mask(_frame(batch)).to_arrow()
-                masked = masked.cast(pa.schema([pa.field(n, pa.string()) for n in masked.column_names]))
-                if writer is None:
-                    options = pacsv.WriteOptions(delimiter=delimiter, quoting_style="needed")
-                    writer = pacsv.CSVWriter(str(dst), masked.schema, write_options=options)
-                writer.write_table(masked)
-                rows += masked.num_rows
-                progress(counting.count - done)
-                done = counting.count
-            if writer is None:  # a header and no rows
-                dst.write_text(delimiter.join(header) + "\n", "utf-8")
-        finally:
-            if writer is not None:
-                writer.close()
+        for batch in reader:
+            job.mask(_frame(batch)).write_csv(out, separator=delimiter, include_header=rows == 0)
+            rows += batch.num_rows
+            progress(counting.count - done)
+            done = counting.count
+        if rows == 0:  # a header and no rows
+            out.write((delimiter.join(header) + "\n").encode())
     return rows
 
 
