@@ -7,6 +7,7 @@ import os
 import stat
 from pathlib import Path
 
+import pytest
 import typer
 from typer.testing import CliRunner
 
@@ -139,3 +140,33 @@ def test_mask_table_cli_errors_name_columns_not_values(tmp_path: Path) -> None:
     assert bad.exit_code == 2 and "NOPE" in bad.output
     bad = CliRunner().invoke(root, ["mask", "table", str(src), str(tmp_path / "o.csv"), "--columns", "sjhm"])
     assert bad.exit_code == 2 and "COLUMN=TYPE" in bad.output
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet", ".xlsx", ".jsonl"])
+def test_mask_risk_cli_measures_and_anonymizes(tmp_path: Path, suffix: str) -> None:
+    import polars as pl
+
+    from piwarden.mask.files import read_frame, write_frame
+
+    src, dst = tmp_path / f"people{suffix}", tmp_path / f"anon{suffix}"
+    df = pl.DataFrame({"age": [21, 22, 23, 24, 35, 36, 37, 38], "zip": ["310012", "310013"] * 4,
+                       "dx": ["a", "b", "a", "b", "a", "b", "a", "c"]})
+    write_frame(df, src)
+    measured = CliRunner().invoke(root, ["mask", "risk", str(src), "--qi", "age,zip", "--sensitive", "dx"])
+    assert measured.exit_code == 0, measured.output
+    assert json.loads(measured.output)["k"] == 1
+    args = ["mask", "risk", str(src), "--qi", "age,zip", "--k", "4", "--hierarchy", "age=age,zip=postcode",
+            "-o", str(dst), "--max-suppression", "0"]
+    done = CliRunner().invoke(root, args)
+    assert done.exit_code == 0, done.output
+    assert json.loads(done.output)["after"]["k"] >= 4
+    assert read_frame(dst).group_by(["age", "zip"]).len()["len"].min() >= 4
+
+
+def test_mask_risk_cli_errors(tmp_path: Path) -> None:
+    src = tmp_path / "p.csv"
+    src.write_text("age\n1\n", "utf-8")
+    bad = CliRunner().invoke(root, ["mask", "risk", str(src), "--qi", "zip"])
+    assert bad.exit_code == 2 and "'zip'" in bad.output
+    bad = CliRunner().invoke(root, ["mask", "risk", str(src), "--qi", "age", "-o", str(tmp_path / "o.parquet")])
+    assert bad.exit_code == 2 and "format" in bad.output

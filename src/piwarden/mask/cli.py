@@ -183,6 +183,59 @@ def table(
               highlight=False)
 
 
+def _pairs(spec: str | None, option: str) -> dict[str, str]:
+    pairs: dict[str, str] = {}
+    for part in filter(None, (p.strip() for p in (spec or "").split(","))):
+        key, sep, value = part.rpartition("=")
+        if not sep or not key or not value:
+            raise typer.BadParameter(f"{part!r} is not COLUMN=NAME", param_hint=option)
+        pairs[key] = value
+    return pairs
+
+
+@app.command("risk")
+def risk(
+    input: Annotated[Path, typer.Argument(help="CSV, TSV, JSONL, Parquet or XLSX file.", exists=True,
+                                          dir_okay=False)],
+    qi: Annotated[str, typer.Option("--qi", help="Quasi-identifier columns, comma-separated (e.g. "
+                                                 "birth_date,postcode,gender).")],
+    sensitive: Annotated[str | None, typer.Option(help="Sensitive column, for l-diversity.")] = None,
+    k: Annotated[int, typer.Option(min=1, help="Target k: with --output, generalize until every class has "
+                                               "k records.")] = 5,
+    l_diversity: Annotated[int, typer.Option("--l", min=0, help="Target l: distinct sensitive values per "
+                                                                "class (needs --sensitive).")] = 0,
+    hierarchy: Annotated[str | None, typer.Option(help="COLUMN=HIERARCHY,... (age, number, date, postcode, "
+                                                       "address, category; default by column type).")] = None,
+    max_suppression: Annotated[float, typer.Option(min=0.0, max=1.0, help="Share of records that may be "
+                                                                          "suppressed.")] = 0.05,
+    drop_suppressed: Annotated[bool, typer.Option(help="Drop suppressed records instead of starring their "
+                                                       "quasi-identifiers.")] = False,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the k-anonymous table here "
+                                                                       "(same format).")] = None,
+) -> None:
+    """Measure re-identification risk (k, l, unique records); with --output, generalize to reach k."""
+    from piwarden.mask.files import file_format, read_frame, write_frame
+    from piwarden.mask.risk import anonymize, assess
+
+    quasi = [c.strip() for c in qi.split(",") if c.strip()]
+    try:
+        frame = read_frame(input)
+        if output is None:
+            result: dict[str, object] = assess(frame, quasi, sensitive=sensitive, k=k).to_dict()
+        else:
+            if file_format(output) != file_format(input):
+                raise MaskError(f"{output.name} would change the format of {input.name}")
+            done = anonymize(frame, quasi, k, hierarchies=_pairs(hierarchy, "--hierarchy"), sensitive=sensitive,
+                             l_diversity=l_diversity, max_suppression=max_suppression,
+                             drop_suppressed=drop_suppressed)
+            write_frame(done.frame, output)
+            result = done.report()
+    except MaskError as exc:
+        err.print(f"[red]error[/] {exc}", highlight=False)
+        raise typer.Exit(2) from None
+    typer.echo(orjson.dumps(result, option=orjson.OPT_INDENT_2).decode())
+
+
 @policy_app.command("lint")
 def lint(
     file: Annotated[Path, typer.Argument(help="Policy file (YAML).", exists=True, dir_okay=False)],

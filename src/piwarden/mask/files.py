@@ -254,6 +254,43 @@ def _xlsx(src: Path, dst: Path, job: FileJob, fmt: str, progress: Progress) -> i
     return rows
 
 
+def read_frame(path: str | Path, fmt: str | None = None) -> pl.DataFrame:
+    """A whole table file as one DataFrame, types inferred (for risk analysis, which needs every row)."""
+    path = Path(path)
+    fmt = file_format(path, fmt)
+    try:
+        if fmt in DELIMITERS:
+            return pl.read_csv(path, separator=DELIMITERS[fmt], infer_schema_length=10_000)
+        if fmt == "jsonl":
+            return pl.read_ndjson(path)
+        if fmt == "parquet":
+            return pl.read_parquet(path)
+        return pl.read_excel(path, engine="openpyxl")
+    except (pl.exceptions.PolarsError, OSError, ValueError) as exc:
+        raise MaskError(f"cannot read {path.name} as {fmt}: {type(exc).__name__}") from None
+
+
+def write_frame(frame: pl.DataFrame, path: str | Path, fmt: str | None = None) -> None:
+    """Write ``frame`` whole, in the format of ``path``."""
+    path = Path(path)
+    fmt = file_format(path, fmt)
+    if fmt in DELIMITERS:
+        frame.write_csv(path, separator=DELIMITERS[fmt])
+    elif fmt == "jsonl":
+        frame.write_ndjson(path)
+    elif fmt == "parquet":
+        frame.write_parquet(path)
+    else:
+        from openpyxl import Workbook
+
+        book = Workbook(write_only=True)
+        sheet = book.create_sheet("Sheet1")
+        sheet.append(frame.columns)
+        for row in frame.iter_rows():
+            sheet.append(list(row))
+        book.save(path)
+
+
 def _check_columns(job: FileJob, present: Any, src: Path) -> None:
     missing = [c for c in job.columns if c not in set(present)]
     if missing:

@@ -130,13 +130,18 @@ _ADDRESS_CHARS = r"^[\u4e00-\u9fff0-9A-Za-z\s\-#()（）,，.·]*$"
 _SIGNIFICANT = r"[\u4e00-\u9fff0-9A-Za-z]"
 
 
-def _address(c: str) -> pl.Expr:
-    """Kept to the district (else the city, else the province); see ``shapes.address_levels``."""
-    g = _v.str.extract_groups("^(?:" + _ADDRESS.pattern + ")")
+def address_ends(value: pl.Expr) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
+    """``shapes.address_levels`` as expressions: end offsets of province, city and district (0: absent)."""
+    g = value.str.extract_groups("^(?:" + _ADDRESS.pattern + ")")
     prov, city, dist = (g.struct.field(k).str.len_chars().fill_null(0) for k in ("prov", "city", "dist"))
-    prov_end = prov
     city_end = pl.when(city > 0).then(prov + city).otherwise(0)
     dist_end = pl.when((dist > 0) & (prov + city > 0)).then(prov + city + dist).otherwise(0)
+    return prov, city_end, dist_end
+
+
+def _address(c: str) -> pl.Expr:
+    """Kept to the district (else the city, else the province); see ``shapes.address_levels``."""
+    prov_end, city_end, dist_end = address_ends(_v)
     keep = (pl.when((dist_end > 0) & (dist_end < _n)).then(dist_end)
             .when((city_end > 0) & (city_end < _n)).then(city_end)
             .when((prov_end > 0) & (prov_end < _n)).then(prov_end))
