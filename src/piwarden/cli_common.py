@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
 
 from piwarden import entities
@@ -15,3 +17,8 @@ def parse_types(types: str | None) -> tuple[str, ...] | None:
         return tuple(entities.canonical(t) for t in types.split(",") if t.strip())
     except entities.UnknownEntityType as exc:
         raise typer.BadParameter(str(exc), param_hint="--types") from None
+
+
+KeyFileOption = Annotated[str | None, typer.Option(
+    "--key-file", help="Master key file; a bare name is looked up in PIWARDEN_HOME/keys and created (0600) if "
+                       "absent. Default: PIWARDEN_MASK_KEY, else PIWARDEN_HOME/keys/mask.key.")]

@@ -17,7 +17,7 @@ import yaml
 from rich.console import Console
 
 from piwarden import entities
-from piwarden.cli_common import parse_types
+from piwarden.cli_common import KeyFileOption, parse_types
 from piwarden.detect.analyzer import DEFAULT_MIN_SCORE
 from piwarden.detect.records import RecordError, input_size, iter_records
 from piwarden.detect.runner import DetectOptions
@@ -26,6 +26,7 @@ from piwarden.mask.keys import KeyFileError, key_available, load_keys
 from piwarden.mask.lint import lint_policy
 from piwarden.mask.policy import ANY, Policy, Ruleset, default_policy, load_policy
 from piwarden.mask.stream import MaskOptions, mask_stream
+from piwarden.mask.waybill.cli import waybill
 from piwarden.progress import ByteProgress
 
 app = typer.Typer(help="Mask personal information by policy: partial, redact, pseudonyms, tokens, FPE, "
@@ -33,10 +34,6 @@ app = typer.Typer(help="Mask personal information by policy: partial, redact, ps
 policy_app = typer.Typer(help="Check and show masking policies.", no_args_is_help=True)
 app.add_typer(policy_app, name="policy")
 err = Console(stderr=True, soft_wrap=True)
-
-KeyFileOption = Annotated[str | None, typer.Option(
-    "--key-file", help="Master key file; a bare name is looked up in PIWARDEN_HOME/keys and created (0600) if "
-                       "absent. Default: PIWARDEN_MASK_KEY, else PIWARDEN_HOME/keys/mask.key.")]
 
 
 def _load(policy: Path | None) -> Policy:
@@ -266,3 +263,6 @@ def show_default(tokens: Annotated[bool, typer.Option(help="Tokenize L3 types in
     rules = {t: pol.rule_for(ANY, t).operator for t in entities.ENTITY_TYPES}
     doc = {"name": "my-policy", "clear_roles": [], "default": pol.default, "roles": {ANY: rules}}
     typer.echo(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False))
+
+
+app.command("waybill")(waybill)  # defined with the waybill package; listed last

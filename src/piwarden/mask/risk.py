@@ -111,12 +111,12 @@ def _digits(keep: int) -> Level:
         0, (col.cast(pl.String).str.len_chars().cast(pl.Int64) - keep).clip(lower_bound=0))
 
 
-def _address(which: int) -> Level:
-    def level(col: pl.Expr) -> pl.Expr:
-        ends = address_ends(col.cast(pl.String))
-        end = ends[which]
-        return pl.when(end > 0).then(col.cast(pl.String).str.slice(0, end)).otherwise(pl.lit(SUPPRESSED))
-    return level
+def _address(which: str) -> Level:
+    def cut(values: pl.Series) -> pl.Series:
+        ends = address_ends(values).with_columns(v=values.cast(pl.String))
+        end = pl.col(which)
+        return ends.select(pl.when(end > 0).then(pl.col("v").str.slice(0, end)).otherwise(pl.lit(SUPPRESSED)))["v"]
+    return lambda col: col.map_batches(cut, return_dtype=pl.String)
 
 
 HIERARCHIES: dict[str, Hierarchy] = {
@@ -126,7 +126,7 @@ HIERARCHIES: dict[str, Hierarchy] = {
                         ("10s", "100s", "1000s", "10000s", "*")),
     "date": Hierarchy("date", (_date("%Y-%m"), _date("%Y"), _decade, _star), ("month", "year", "decade", "*")),
     "postcode": Hierarchy("postcode", (_digits(4), _digits(3), _digits(2), _star), ("4", "3", "2", "*")),
-    "address": Hierarchy("address", (_address(2), _address(1), _address(0), _star),
+    "address": Hierarchy("address", (_address("dist"), _address("city"), _address("prov"), _star),
                          ("district", "city", "province", "*")),
 }
 

@@ -45,11 +45,12 @@ def mobile_prefix(digits: str) -> int | None:
 
 # province (省, 自治区, or a municipality 市), prefecture (市, 自治州, 盟, 地区), county (区, 县, 市, 旗);
 # a bare 州 is not a suffix (杭州市 would stop at 杭州)
-_ADDRESS = re.compile(
-    r"(?P<prov>(?:北京|天津|上海|重庆)市|[^\d\s省市]{2,7}?(?:省|自治区|特别行政区))?"
-    r"(?P<city>[^\d\s省市区县]{1,8}?(?:自治州|地区|市|盟))?"
-    r"(?P<dist>[^\d\s省市区县]{1,8}?(?:新区|区|县|市|旗))?"
-)
+ADDRESS_PARTS = {
+    "prov": r"(?:北京|天津|上海|重庆)市|[^\d\s省市]{2,7}?(?:省|自治区|特别行政区)",
+    "city": r"[^\d\s省市区县]{1,8}?(?:自治州|地区|市|盟)",
+    "dist": r"[^\d\s省市区县]{1,8}?(?:新区|区|县|市|旗)",
+}
+_ADDRESS = re.compile("".join(f"(?P<{name}>{part})?" for name, part in ADDRESS_PARTS.items()))
 
 
 @dataclass(frozen=True, slots=True)

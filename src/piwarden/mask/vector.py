@@ -21,7 +21,7 @@ from piwarden.detect.ids.cn.mobile import SEGMENTS
 from piwarden.mask.errors import MaskError
 from piwarden.mask.operators import Operator
 from piwarden.mask.operators.partial import CARD_TYPES, KEEP, Partial
-from piwarden.mask.shapes import _ADDRESS
+from piwarden.mask.shapes import ADDRESS_PARTS
 from piwarden.mask.surnames import COMPOUND_SURNAMES
 from piwarden.mask.text import OnError
 
@@ -41,14 +41,14 @@ def mask_series(operator: Operator, values: pl.Series, entity: str, subjects: pl
     """
     name = values.name
     values = values if values.dtype == pl.String else values.cast(pl.String)
-    frame = pl.DataFrame({"v": values})
     fast = _FAST.get(operator.name)
     expr = fast(operator, entity) if fast else None
-    empty = pl.when(_v == "").then(pl.lit("", pl.String))  # an empty cell holds no PI: it stays empty
-    out = frame.select((empty if expr is None else empty.otherwise(expr)).alias("m")).to_series()
-    todo = out.is_null() & values.is_not_null()
-    if todo.any():
-        idx = todo.arg_true()
+    if expr is None:
+        out = pl.Series("m", [None] * len(values), pl.String)
+    else:
+        out = pl.DataFrame({"v": values}).select(expr.alias("m")).to_series()
+    if out.null_count() > values.null_count():  # values the fast path left to the operator
+        idx = (out.is_null() & values.is_not_null()).arg_true()
         subs = subjects.cast(pl.String).gather(idx) if subjects is not None and operator.per_subject else None
         out = out.scatter(idx, _per_value(operator, values.gather(idx), entity, subs, on_error, column))
     return out.alias(name)
@@ -58,6 +58,8 @@ def _per_value(operator: Operator, values: pl.Series, entity: str, subjects: pl.
                column: str | None) -> pl.Series:
     """``operator.mask`` once per distinct value (or value and subject)."""
     def one(value: str, subject: str | None) -> str:
+        if not value:  # an empty cell holds no PI: it stays empty
+            return value
         try:
             return operator.mask(value, entity, subject)
         except MaskError:
@@ -79,7 +81,7 @@ def _per_value(operator: Operator, values: pl.Series, entity: str, subjects: pl.
 # -- fast paths: each returns an expression over column "v", null where the shape does not fit
 
 def _constant(value: str) -> pl.Expr:
-    return pl.when(_v.is_not_null()).then(pl.lit(value, pl.String))
+    return pl.when(_v != "").then(pl.lit(value, pl.String)).otherwise(_v)
 
 
 def _stars(c: str, count: pl.Expr) -> pl.Expr:
@@ -103,14 +105,12 @@ def _phone(c: str) -> pl.Expr:
 
 
 def _card(c: str) -> pl.Expr:
-    groups = {}
-    for n in range(9, 41):
-        middle = n - 4 - (n % 4 or 4)
-        groups[n] = " ".join(c * len(range(i, min(i + 4, middle))) for i in range(0, middle, 4))
+    """First 4, the middle starred in space-separated groups of four, the last (n % 4 or 4) kept."""
     end = pl.when(_n % 4 == 0).then(4).otherwise(_n % 4)
+    middle = _n - 4 - end
+    groups = pl.lit((c * 4 + " ") * 10).str.slice(0, middle + (middle - 1) // 4)
     fits = _v.str.contains(r"^[0-9]{9,40}$")
-    middle = _n.replace_strict(list(groups), list(groups.values()), default=None, return_dtype=pl.String)
-    return pl.when(fits).then(_v.str.slice(0, 4) + pl.lit(" ") + middle + pl.lit(" ") + _v.str.slice(_n - end))
+    return pl.when(fits).then(_v.str.slice(0, 4) + pl.lit(" ") + groups + pl.lit(" ") + _v.str.slice(_n - end))
 
 
 def _email(c: str) -> pl.Expr:
@@ -122,33 +122,47 @@ def _email(c: str) -> pl.Expr:
 def _name(c: str) -> pl.Expr:
     keep = pl.when((_n > 2) & _v.str.slice(0, 2).is_in(sorted(COMPOUND_SURNAMES))).then(2).otherwise(1)
     last = pl.when((keep == 1) & (_n >= 3)).then(1).otherwise(0)
-    fits = _v.str.contains(r"^[\u4e00-\u9fff]{2,64}$")
+    fits = _v.str.contains(r"^[\u4e00-\u9fff]+$") & (_n >= 2) & (_n <= _RUN)
     return pl.when(fits).then(_keep_ends(c, keep, last))
 
 
-_ADDRESS_CHARS = r"^[\u4e00-\u9fff0-9A-Za-z\s\-#()（）,，.·]*$"
-_SIGNIFICANT = r"[\u4e00-\u9fff0-9A-Za-z]"
 
 
-def address_ends(value: pl.Expr) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
-    """``shapes.address_levels`` as expressions: end offsets of province, city and district (0: absent)."""
-    g = value.str.extract_groups("^(?:" + _ADDRESS.pattern + ")")
-    prov, city, dist = (g.struct.field(k).str.len_chars().fill_null(0) for k in ("prov", "city", "dist"))
-    city_end = pl.when(city > 0).then(prov + city).otherwise(0)
-    dist_end = pl.when((dist > 0) & (prov + city > 0)).then(prov + city + dist).otherwise(0)
-    return prov, city_end, dist_end
+def address_ends(values: pl.Series) -> pl.DataFrame:
+    """``shapes.address_levels`` for a column: end offsets ``prov``, ``city``, ``dist`` (0: absent).
+
+    The address pattern is three optional groups, each matched as short as it can be, so it
+    matches group by group: three anchored removals, each on what the one before left, run in
+    stages so that no expression is evaluated twice. Also returns ``rest``, what follows the
+    district (or the city, the province), and the value's length ``n``.
+    """
+    f = pl.DataFrame({"v": values.cast(pl.String)}).with_columns(n=_length(pl.col("v")))
+    for part, before, after in (("prov", "v", "r1"), ("city", "r1", "r2"), ("dist", "r2", "rest")):
+        f = f.with_columns(pl.col(before).str.replace(f"^(?:{ADDRESS_PARTS[part]})", "", n=1).alias(after))
+    p = pl.col("n") - _length(pl.col("r1"))
+    c = _length(pl.col("r1")) - _length(pl.col("r2"))
+    d = _length(pl.col("r2")) - _length(pl.col("rest"))
+    return f.select("n", "rest", prov=p, city=pl.when(c > 0).then(p + c).otherwise(0),
+                    dist=pl.when((d > 0) & (p + c > 0)).then(p + c + d).otherwise(0))
+
+
+def _length(value: pl.Expr) -> pl.Expr:
+    return value.str.len_chars().cast(pl.Int64)
+
+
+def _address_series(values: pl.Series, c: str) -> pl.Series:
+    """Letters, digits and CJK only (most addresses); the operator does the rest."""
+    f = address_ends(values).with_columns(v=values)
+    n, prov, city, dist = pl.col("n"), pl.col("prov"), pl.col("city"), pl.col("dist")
+    keep = (pl.when((dist > 0) & (dist < n)).then(dist).when((city > 0) & (city < n)).then(city)
+            .when((prov > 0) & (prov < n)).then(prov))
+    fits = ~_v.str.contains(r"[^\u4e00-\u9fff0-9A-Za-z]") & (n - keep <= _RUN)
+    return f.select(pl.when(fits).then(_v.str.slice(0, keep) + _stars(c, n - keep)))["v"]
 
 
 def _address(c: str) -> pl.Expr:
     """Kept to the district (else the city, else the province); see ``shapes.address_levels``."""
-    prov_end, city_end, dist_end = address_ends(_v)
-    keep = (pl.when((dist_end > 0) & (dist_end < _n)).then(dist_end)
-            .when((city_end > 0) & (city_end < _n)).then(city_end)
-            .when((prov_end > 0) & (prov_end < _n)).then(prov_end))
-    hidden = _v.str.slice(keep).str.count_matches(_SIGNIFICANT)
-    hidden = pl.when(hidden == 0).then(1).otherwise(hidden)
-    fits = _v.str.contains(_ADDRESS_CHARS) & keep.is_not_null() & (hidden <= _RUN)
-    return pl.when(fits).then(_v.str.slice(0, keep) + _stars(c, hidden))
+    return _v.map_batches(lambda s: _address_series(s, c), return_dtype=pl.String)
 
 
 def _partial(operator: Operator, entity: str) -> pl.Expr | None:

@@ -1,0 +1,144 @@
+"""``piwarden scan PATH|URL ...``: inventory the PI in files and databases.
+
+Registered on the top-level app as one command (``app.command("scan")(scan_command)``), so
+the syntax is ``piwarden scan TARGETS...``. Output names stores, assets and columns, with
+counts and grades; never a value.
+"""
+
+from __future__ import annotations
+
+import time
+from enum import StrEnum
+from pathlib import Path
+from types import TracebackType
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+from rich.table import Table
+
+from piwarden.home import default_db_url, redact_url
+from piwarden.scan import report
+from piwarden.scan.inventory import AssetScan, InventoryError
+from piwarden.scan.runner import DEFAULT_SAMPLE, ScanOptions, scan
+from piwarden.scan.sources import SourceError, is_url
+
+err = Console(stderr=True, soft_wrap=True)
+
+
+class EngineName(StrEnum):
+    local = "local"
+    spark = "spark"
+
+
+class AssetProgress:
+    """Assets done out of assets found: a Rich bar on a terminal, a line every few seconds elsewhere."""
+
+    def __init__(self, enabled: bool | None, console: Console, interval: float = 2.0) -> None:
+        tty = console.is_terminal
+        self.mode = "off" if enabled is False or (enabled is None and not tty) else ("bar" if tty else "lines")
+        self.console, self.interval = console, interval
+        self.total, self.done, self._last = 0, 0, 0.0
+        self._bar: Progress | None = None
+
+    def __enter__(self) -> AssetProgress:
+        self._last = time.monotonic()
+        if self.mode == "bar":
+            self._bar = Progress("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
+                                 TimeElapsedColumn(), console=self.console)
+            self._bar.start()
+            self._task = self._bar.add_task("scan", total=None)
+        return self
+
+    def found(self, total: int) -> None:
+        self.total = total
+        if self._bar is not None:
+            self._bar.update(self._task, total=total)
+
+    def advance(self, result: AssetScan) -> None:
+        self.done += 1
+        if self._bar is not None:
+            self._bar.update(self._task, advance=1)
+        elif self.mode == "lines" and time.monotonic() - self._last >= self.interval:
+            self._last = time.monotonic()
+            self.console.print(f"scan: {self.done}/{self.total} assets", highlight=False)
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        if self._bar is not None:
+            self._bar.stop()
+
+
+def _write(path: Path, data: bytes | str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(data, str):
+        path.write_text(data, encoding="utf-8")
+    else:
+        path.write_bytes(data)
+
+
+def scan_command(
+    targets: Annotated[list[str], typer.Argument(help="Files, directories, or SQLAlchemy database URLs "
+                                                      "(sqlite:///f.db, postgresql+psycopg://..., "
+                                                      "mysql+pymysql://...).")],
+    sample: Annotated[int, typer.Option(min=1, help="Rows sampled per table or tabular file.")] = DEFAULT_SAMPLE,
+    jobs: Annotated[int, typer.Option(min=1, help="Worker processes across files and tables.")] = 1,
+    tables: Annotated[str | None, typer.Option(help="Comma-separated tables to scan (name, schema.name, or "
+                                                    "glob patterns); default: all.")] = None,
+    engine: Annotated[EngineName, typer.Option(help="Where classification runs.")] = EngineName.local,
+    full: Annotated[bool, typer.Option(help="Rescan everything, even assets unchanged since the last scan.")]
+    = False,
+    report_html: Annotated[Path | None, typer.Option("--report", help="Write an HTML report here.")] = None,
+    json_out: Annotated[Path | None, typer.Option("--json", help="Write the inventory as JSON here.")] = None,
+    csv_out: Annotated[Path | None, typer.Option("--csv", help="Write one CSV row per column here.")] = None,
+    sarif_out: Annotated[Path | None, typer.Option("--sarif", help="Write SARIF 2.1.0 here (files in code "
+                                                                   "repositories).")] = None,
+    db: Annotated[str | None, typer.Option("--db", help="SQLAlchemy URL of the piwarden database that holds "
+                                                        "the inventory (default: SQLite in PIWARDEN_HOME).")] = None,
+    progress: Annotated[bool | None, typer.Option(help="Progress on standard error (default: when it is a "
+                                                       "terminal).")] = None,
+) -> None:
+    """Scan files and databases for PI; classify and grade each column; store the inventory."""
+    if engine is EngineName.spark:
+        err.print("--engine spark is not available yet; use --engine local with --jobs N", highlight=False)
+        raise typer.Exit(2)
+    for target in targets:
+        if not is_url(target) and not Path(target).exists():
+            raise typer.BadParameter(f"no such file or directory: {target}", param_hint="TARGETS")
+    options = ScanOptions(sample=sample, full=full,
+                          tables=tuple(t.strip() for t in (tables or "").split(",") if t.strip()))
+    bar = AssetProgress(progress, err)
+    try:
+        with bar:
+            result = scan(targets, options, db, jobs, on_asset=bar.advance, on_discovered=bar.found)
+    except (SourceError, InventoryError) as exc:
+        err.print(f"[red]error[/] {exc}", highlight=False)
+        raise typer.Exit(1) from None
+    run = {"id": result.run_id, "targets": [redact_url(t) if is_url(t) else t for t in targets],
+           "assets": result.assets, "scanned": result.scanned, "unchanged": result.unchanged,
+           "errors": len(result.errors), "seconds": round(result.seconds, 3), "sample": sample}
+    outputs = [(json_out, lambda: report.to_json(result.inventory, run)),
+               (csv_out, lambda: report.to_csv(result.inventory)),
+               (report_html, lambda: report.to_html(result.inventory, run)),
+               (sarif_out, lambda: report.to_sarif(result.inventory))]
+    for path, render in outputs:
+        if path is not None:
+            _write(path, render())
+    _print_table(result.inventory)
+    for message in result.errors:
+        err.print(f"[yellow]error[/] {message}", highlight=False)
+    err.print(f"{result.assets} assets: {result.scanned} scanned, {result.unchanged} unchanged, "
+              f"{len(result.errors)} errors in {result.seconds:.1f}s; inventory run {result.run_id} in "
+              f"{redact_url(db or default_db_url())}", highlight=False)
+
+
+def _print_table(assets: list[dict[str, object]]) -> None:
+    table = Table(title="PI inventory (most sensitive first)")
+    for i, col in enumerate(("grade", "asset", "rows", "subjects", "types")):
+        table.add_column(col, no_wrap=i < 2)
+    for a in report.ordered(assets):  # type: ignore[arg-type]
+        types = ", ".join(f"{t} {n}" for t, n in a["types"].items()) or ("error" if a["error"] else "-")
+        table.add_row(f"L{a['grade']}" if a["grade"] else "-", str(a["asset"]),
+                      "" if a["rows"] is None else str(a["rows"]), str(a["subjects"] or ""), types)
+    Console().print(table)

@@ -1,0 +1,227 @@
+"""Tabular files: CSV, TSV, JSON (an array of objects), JSON Lines, Parquet, XLSX.
+
+Each reads as a :class:`TableSample` in bounded memory: text formats stream through a
+reservoir (Vitter's algorithm R, seeded so that a rescan of the same file samples the same
+rows), Parquet reads only as many row groups as the sample needs, and XLSX streams in
+openpyxl's read-only mode. Nested JSON objects are flattened one level per dot
+(``buyer.phone``); lists stay as their JSON text.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import os
+import random
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+import orjson
+
+from piwarden.scan.sources import FILE, Asset, SourceError, TableSample
+
+TABULAR = {".csv": "csv", ".tsv": "tsv", ".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl",
+           ".parquet": "parquet", ".xlsx": "xlsx"}
+DOCUMENTS = {".txt": "text", ".log": "text", ".md": "text", ".docx": "docx", ".pdf": "pdf", ".png": "image",
+             ".jpg": "image", ".jpeg": "image"}
+FORMATS = {**TABULAR, **DOCUMENTS}
+_SEED = 5  # same file, same sample: rescans and tests are repeatable
+
+
+def file_format(path: Path) -> str | None:
+    return FORMATS.get(path.suffix.lower())
+
+
+def discover(target: str) -> list[Asset]:
+    """The files under ``target`` (a file or a directory) that piwarden can read, sorted."""
+    root = Path(target).expanduser()
+    if root.is_file():
+        fmt = file_format(root)
+        if fmt is None:
+            raise SourceError(f"{target}: not a supported file type (suffix {root.suffix or 'none'})")
+        return [Asset(str(root.parent.resolve()), root.name, FILE, fmt, str(root.resolve()))]
+    if not root.is_dir():
+        raise SourceError(f"{target}: no such file or directory")
+    store = str(root.resolve())
+    found = []
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for name in sorted(filenames):
+            path = Path(dirpath) / name
+            fmt = file_format(path)
+            if fmt is not None and not name.startswith(("~$", ".")):
+                found.append(Asset(store, path.relative_to(root).as_posix(), FILE, fmt, str(path.resolve())))
+    return found
+
+
+def file_hash(path: str) -> str:
+    """BLAKE2b of the content, streamed."""
+    h = hashlib.blake2b(digest_size=20)
+    with open(path, "rb") as fh:
+        while chunk := fh.read(1 << 20):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+class Reservoir:
+    """A uniform sample of ``size`` items from a stream of unknown length."""
+
+    def __init__(self, size: int, seed: int = _SEED) -> None:
+        self.size, self.seen, self.items = size, 0, []  # type: ignore[var-annotated]
+        self._rng = random.Random(seed)
+
+    def add(self, item: object) -> None:
+        self.seen += 1
+        if len(self.items) < self.size:
+            self.items.append(item)
+        else:
+            j = self._rng.randrange(self.seen)
+            if j < self.size:
+                self.items[j] = item
+
+
+def _by_column(rows: Iterable[dict[str, object]], names: list[str] | None = None) -> dict[str, list[object]]:
+    rows = list(rows)
+    if names is None:
+        names = list(dict.fromkeys(k for r in rows for k in r))
+    return {n: [r.get(n) for r in rows] for n in names}
+
+
+def flatten(obj: dict[str, object], prefix: str = "") -> dict[str, object]:
+    out: dict[str, object] = {}
+    for k, v in obj.items():
+        key = f"{prefix}{k}"
+        if isinstance(v, dict):
+            out.update(flatten(v, key + "."))
+        elif isinstance(v, list):
+            out[key] = orjson.dumps(v).decode() if v else None
+        else:
+            out[key] = v
+    return out
+
+
+def _open_text(path: str) -> io.TextIOWrapper:
+    raw = open(path, "rb")  # noqa: SIM115 - handed to the wrapper, which closes it
+    head = raw.read(4096)
+    raw.seek(0)
+    try:
+        head.decode("utf-8")
+        encoding = "utf-8-sig"
+    except UnicodeDecodeError as exc:
+        # a multi-byte character cut at the end of the probe is still UTF-8
+        encoding = "utf-8-sig" if exc.start >= len(head) - 3 else "gb18030"
+    return io.TextIOWrapper(raw, encoding=encoding, errors="replace", newline="")
+
+
+def _delimited(path: str, sample: int, delimiter: str) -> TableSample:
+    with _open_text(path) as fh:
+        reader = csv.reader(fh, delimiter=delimiter)
+        header = next(reader, None)
+        if header is None:
+            return TableSample({}, 0, 0)
+        names = [h.strip() or f"column_{i + 1}" for i, h in enumerate(header)]
+        res = Reservoir(sample)
+        for row in reader:
+            if row:
+                res.add(row)
+    columns = {n: [r[i] if i < len(r) else None for r in res.items] for i, n in enumerate(names)}
+    return TableSample(columns, res.seen, len(res.items))
+
+
+def _json(path: str, sample: int) -> TableSample:
+    with open(path, "rb") as fh:
+        try:
+            data = orjson.loads(fh.read())
+        except orjson.JSONDecodeError:
+            raise SourceError(f"{path}: not valid JSON") from None
+    if isinstance(data, dict):  # {"customers": [...]}: the first list of objects inside
+        data = next((v for v in data.values() if isinstance(v, list)), [data])
+    if not isinstance(data, list):
+        raise SourceError(f"{path}: JSON must be an array of objects")
+    res = Reservoir(sample)
+    for item in data:
+        if isinstance(item, dict):
+            res.add(flatten(item))
+    return TableSample(_by_column(res.items), res.seen, len(res.items))
+
+
+def _jsonl(path: str, sample: int) -> TableSample:
+    res = Reservoir(sample)
+    with open(path, "rb") as fh:
+        for raw in fh:
+            if not raw.strip():
+                continue
+            try:
+                item = orjson.loads(raw)
+            except orjson.JSONDecodeError:
+                continue  # a broken line is skipped; the rest of the file still counts
+            if isinstance(item, dict):
+                res.add(flatten(item))
+    return TableSample(_by_column(res.items), res.seen, len(res.items))
+
+
+def _parquet(path: str, sample: int) -> TableSample:
+    import pyarrow.parquet as pq
+
+    pf = pq.ParquetFile(path)
+    total = pf.metadata.num_rows
+    groups = list(range(pf.num_row_groups))
+    random.Random(_SEED).shuffle(groups)
+    chosen, rows = [], 0
+    for g in groups:  # random row groups until the sample is full: no full read of a large file
+        chosen.append(g)
+        rows += pf.metadata.row_group(g).num_rows
+        if rows >= sample:
+            break
+    table = pf.read_row_groups(sorted(chosen)) if chosen else pf.schema_arrow.empty_table()
+    if table.num_rows > sample:
+        idx = sorted(random.Random(_SEED).sample(range(table.num_rows), sample))
+        table = table.take(idx)
+    columns = {name: table.column(name).to_pylist() for name in table.column_names}
+    return TableSample(columns, total, table.num_rows)
+
+
+def _xlsx(path: str, sample: int) -> TableSample:
+    from openpyxl import load_workbook
+
+    wb = load_workbook(path, read_only=True, data_only=True)
+    try:
+        columns: dict[str, list[object]] = {}
+        total = sampled = 0
+        several = len(wb.worksheets) > 1
+        for ws in wb.worksheets:
+            rows = ws.iter_rows(values_only=True)
+            header = next(rows, None)
+            if header is None:
+                continue
+            names = [str(h).strip() if h is not None else f"column_{i + 1}" for i, h in enumerate(header)]
+            res = Reservoir(sample)
+            for row in rows:
+                if any(c is not None for c in row):
+                    res.add(row)
+            for i, n in enumerate(names):
+                columns[f"{ws.title}!{n}" if several else n] = [r[i] if i < len(r) else None for r in res.items]
+            total += res.seen
+            sampled += len(res.items)
+        return TableSample(columns, total, sampled)
+    finally:
+        wb.close()
+
+
+def read_table(asset: Asset, sample: int) -> TableSample:
+    """A sample of the rows of a tabular file."""
+    readers = {"csv": lambda p, n: _delimited(p, n, ","), "tsv": lambda p, n: _delimited(p, n, "\t"),
+               "json": _json, "jsonl": _jsonl, "parquet": _parquet, "xlsx": _xlsx}
+    try:
+        return readers[asset.format](asset.locator, sample)
+    except SourceError:
+        raise
+    except Exception as exc:  # a corrupt file: name it and the error class, nothing from inside
+        raise SourceError(f"{asset.name}: cannot read {asset.format} ({type(exc).__name__})") from None
+
+
+def iter_lines(path: str) -> Iterator[str]:
+    with _open_text(path) as fh:
+        for line in fh:
+            yield line.rstrip("\r\n")
