@@ -46,7 +46,7 @@ def mask_series(operator: Operator, values: pl.Series, entity: str, subjects: pl
     if expr is None:
         out = pl.Series("m", [None] * len(values), pl.String)
     else:
-        out = pl.DataFrame({"v": values}).select(expr.alias("m")).to_series()
+        out = pl.DataFrame({"v": values}).lazy().select(expr.alias("m")).collect().to_series()  # lazy: CSE
     if out.null_count() > values.null_count():  # values the fast path left to the operator
         idx = (out.is_null() & values.is_not_null()).arg_true()
         subs = subjects.cast(pl.String).gather(idx) if subjects is not None and operator.per_subject else None
@@ -106,26 +106,28 @@ def _phone(c: str) -> pl.Expr:
 
 def _card(c: str) -> pl.Expr:
     """First 4, the middle starred in space-separated groups of four, the last (n % 4 or 4) kept."""
-    end = pl.when(_n % 4 == 0).then(4).otherwise(_n % 4)
+    end = (_n - 1) % 4 + 1
     middle = _n - 4 - end
     groups = pl.lit((c * 4 + " ") * 10).str.slice(0, middle + (middle - 1) // 4)
-    fits = _v.str.contains(r"^[0-9]{9,40}$")
+    fits = _v.str.contains(r"^[0-9]+$") & (_n >= 9) & (_n <= 40)
     return pl.when(fits).then(_v.str.slice(0, 4) + pl.lit(" ") + groups + pl.lit(" ") + _v.str.slice(_n - end))
 
 
 def _email(c: str) -> pl.Expr:
-    at = _v.str.find("@")  # a byte offset, equal to the character offset before an ASCII local part
-    fits = _v.str.contains(r"^[0-9A-Za-z]{2,}@[^@]*$") & (at <= _RUN)
+    at = _v.str.find("@", literal=True)  # a byte offset, equal to the character offset before an ASCII local part
+    fits = _v.str.contains(r"^[0-9A-Za-z]+@[^@]*$") & (at >= 2) & (at <= _RUN)
     return pl.when(fits).then(_v.str.slice(0, 1) + _stars(c, at - 1) + _v.str.slice(at))
 
 
+_COMPOUND = "^(?:" + "|".join(sorted(COMPOUND_SURNAMES)) + ")"
+
+
 def _name(c: str) -> pl.Expr:
-    keep = pl.when((_n > 2) & _v.str.slice(0, 2).is_in(sorted(COMPOUND_SURNAMES))).then(2).otherwise(1)
-    last = pl.when((keep == 1) & (_n >= 3)).then(1).otherwise(0)
+    compound = (_n > 2) & _v.str.contains(_COMPOUND)
+    keep = 1 + compound.cast(pl.Int64)
+    last = (~compound & (_n >= 3)).cast(pl.Int64)
     fits = _v.str.contains(r"^[\u4e00-\u9fff]+$") & (_n >= 2) & (_n <= _RUN)
     return pl.when(fits).then(_keep_ends(c, keep, last))
-
-
 
 
 def address_ends(values: pl.Series) -> pl.DataFrame:
@@ -150,19 +152,26 @@ def _length(value: pl.Expr) -> pl.Expr:
     return value.str.len_chars().cast(pl.Int64)
 
 
-def _address_series(values: pl.Series, c: str) -> pl.Series:
-    """Letters, digits and CJK only (most addresses); the operator does the rest."""
-    f = address_ends(values).with_columns(v=values)
-    n, prov, city, dist = pl.col("n"), pl.col("prov"), pl.col("city"), pl.col("dist")
-    keep = (pl.when((dist > 0) & (dist < n)).then(dist).when((city > 0) & (city < n)).then(city)
-            .when((prov > 0) & (prov < n)).then(prov))
-    fits = ~_v.str.contains(r"[^\u4e00-\u9fff0-9A-Za-z]") & (n - keep <= _RUN)
-    return f.select(pl.when(fits).then(_v.str.slice(0, keep) + _stars(c, n - keep)))["v"]
+_P, _C, _D = (f"(?:{ADDRESS_PARTS[k]})" for k in ("prov", "city", "dist"))
+_UPPER_LEVELS = f"^(?:{_P}{_C}?{_D}?|{_C}{_D}?)"  # the address pattern, when a province or city starts it
 
 
 def _address(c: str) -> pl.Expr:
-    """Kept to the district (else the city, else the province); see ``shapes.address_levels``."""
-    return _v.map_batches(lambda s: _address_series(s, c), return_dtype=pl.String)
+    """Kept to the district (else the city, else the province); see ``shapes.address_levels``.
+
+    One removal of the levels gives where the district ends; that is the answer when a
+    province or city starts the value and something follows. Other values (a bare district,
+    nothing after it, separators) go to the operator.
+    """
+    return _v.map_batches(lambda values: _address_series(values, c), return_dtype=pl.String)
+
+
+def _address_series(values: pl.Series, c: str) -> pl.Series:
+    f = pl.DataFrame({"v": values}).with_columns(n=_length(_v), keep=_length(_v.str.replace(_UPPER_LEVELS, "", n=1)))
+    f = f.with_columns(keep=pl.col("n") - pl.col("keep"))
+    n, keep = pl.col("n"), pl.col("keep")
+    fits = ((keep > 0) & (keep < n) & (n - keep <= _RUN) & ~_v.str.contains(r"[^\u4e00-\u9fff0-9A-Za-z]"))
+    return f.select(pl.when(fits).then(_v.str.slice(0, keep) + _stars(c, n - keep)))["v"]
 
 
 def _partial(operator: Operator, entity: str) -> pl.Expr | None:
