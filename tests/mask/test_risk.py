@@ -48,6 +48,7 @@ def test_suppression_budget_is_used_before_generalizing_further() -> None:
     df = pl.DataFrame({"city": ["杭州"] * 50 + ["北京"] * 50 + ["拉萨"], "n": range(101)})
     out = anonymize(df, ["city"], 5, max_suppression=0.02)
     assert out.levels == {"city": "value"} and out.suppressed == 1 and out.frame["city"][-1] == "*"
+    assert out.after.k == 50 and out.after.rows == 100
     dropped = anonymize(df, ["city"], 5, max_suppression=0.02, drop_suppressed=True)
     assert dropped.frame.height == 100 and dropped.after.k == 50
 

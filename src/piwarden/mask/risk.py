@@ -154,7 +154,7 @@ class Anonymized:
     levels: dict[str, str]  # column -> the level applied ("value" when untouched)
     suppressed: int  # records whose quasi-identifiers were all replaced by "*" (or dropped)
     before: Risk
-    after: Risk
+    after: Risk  # over the records released with their quasi-identifiers (suppressed ones excluded)
     generalization_loss: float  # mean over quasi-identifiers of level / height (0: none, 1: all "*")
 
     def report(self) -> dict[str, object]:
@@ -189,13 +189,13 @@ def anonymize(frame: pl.DataFrame, quasi: Sequence[str], k: int, *, hierarchies:
         column = _most_distinct(current, [c for c in quasi if levels[c] < chosen[c].height])
         levels[column] += 1
     suppressed = int(small.sum())
+    after = assess(current.filter(~small), quasi, sensitive=sensitive, k=k)  # suppressed records are no class
     if suppressed:
         if drop_suppressed:
             current = current.filter(~small)
         else:
             current = current.with_columns([pl.when(small).then(pl.lit(SUPPRESSED)).otherwise(pl.col(c)).alias(c)
                                             for c in quasi])
-    after = assess(current, quasi, sensitive=sensitive, k=k)
     loss = sum(levels[c] / chosen[c].height for c in quasi) / max(len(quasi), 1)
     named = {c: "value" if levels[c] == 0 else chosen[c].names[levels[c] - 1] for c in quasi}
     return Anonymized(current, named, suppressed, before, after, loss)
