@@ -24,6 +24,7 @@ from piwarden.detect.registry import ConfigError
 from piwarden.detect.runner import DetectOptions, detect_stream
 from piwarden.home import default_db_url, home_dir, redact_url
 from piwarden.mask.cli import app as mask_app
+from piwarden.mask.cli import policy_app
 from piwarden.progress import ByteProgress
 from piwarden.scan.cli import scan_command
 
@@ -36,6 +37,7 @@ app = typer.Typer(
 app.add_typer(audit_app, name="audit", help="Tamper-evident audit log of access to personal data.")
 app.add_typer(ner_app, name="ner", help="Train and evaluate the name/address/organisation model.")
 app.add_typer(mask_app, name="mask", help="Mask and de-identify PI by type and by the viewer's role.")
+app.add_typer(policy_app, name="policy", help="Check and show masking policies (same as `piwarden mask policy`).")
 app.command("scan")(scan_command)
 err = Console(stderr=True, soft_wrap=True)
 

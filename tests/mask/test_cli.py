@@ -170,3 +170,13 @@ def test_mask_risk_cli_errors(tmp_path: Path) -> None:
     assert bad.exit_code == 2 and "'zip'" in bad.output
     bad = CliRunner().invoke(root, ["mask", "risk", str(src), "--qi", "age", "-o", str(tmp_path / "o.parquet")])
     assert bad.exit_code == 2 and "format" in bad.output
+
+
+def test_top_level_policy_lint_is_the_mask_policy_lint(tmp_path: Path) -> None:
+    bad = tmp_path / "p.yaml"
+    bad.write_text("roles:\n  analyst:\n    NOT_A_TYPE: partial\n", "utf-8")
+    from piwarden.cli import app
+
+    a = CliRunner().invoke(app, ["policy", "lint", str(bad)])
+    b = CliRunner().invoke(root, ["mask", "policy", "lint", str(bad)])
+    assert a.exit_code == b.exit_code == 1 and a.output == b.output and "NOT_A_TYPE" in a.output
