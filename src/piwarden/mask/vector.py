@@ -90,7 +90,7 @@ def _stars(c: str, count: pl.Expr) -> pl.Expr:
 
 def _keep_ends(c: str, first: pl.Expr | int, last: pl.Expr | int, n: pl.Expr = _n) -> pl.Expr:
     """``keep_ends`` for a value whose every character is significant and ``first + last < n``."""
-    return _v.str.slice(0, first) + _stars(c, n - first - last) + _v.str.slice(n - last)
+    return pl.concat_str([_v.str.head(first), _stars(c, n - first - last), _v.str.tail(last)])
 
 
 def _plain(first: int, last: int, c: str) -> pl.Expr:
@@ -101,7 +101,7 @@ def _plain(first: int, last: int, c: str) -> pl.Expr:
 
 def _phone(c: str) -> pl.Expr:
     fits = _v.str.contains(r"^1[0-9]{10}$") & _v.str.slice(0, 3).is_in(sorted(SEGMENTS))
-    return pl.when(fits).then(_v.str.slice(0, 3) + pl.lit(c * 4) + _v.str.slice(7))
+    return pl.when(fits).then(pl.concat_str([_v.str.head(3), pl.lit(c * 4), _v.str.tail(4)]))
 
 
 def _card(c: str) -> pl.Expr:
@@ -110,13 +110,13 @@ def _card(c: str) -> pl.Expr:
     middle = _n - 4 - end
     groups = pl.lit((c * 4 + " ") * 10).str.slice(0, middle + (middle - 1) // 4)
     fits = _v.str.contains(r"^[0-9]+$") & (_n >= 9) & (_n <= 40)
-    return pl.when(fits).then(_v.str.slice(0, 4) + pl.lit(" ") + groups + pl.lit(" ") + _v.str.slice(_n - end))
+    return pl.when(fits).then(pl.concat_str([_v.str.head(4), groups, _v.str.tail(end)], separator=" "))
 
 
 def _email(c: str) -> pl.Expr:
     at = _v.str.find("@", literal=True)  # a byte offset, equal to the character offset before an ASCII local part
     fits = _v.str.contains(r"^[0-9A-Za-z]+@[^@]*$") & (at >= 2) & (at <= _RUN)
-    return pl.when(fits).then(_v.str.slice(0, 1) + _stars(c, at - 1) + _v.str.slice(at))
+    return pl.when(fits).then(pl.concat_str([_v.str.head(1), _stars(c, at - 1), _v.str.slice(at)]))
 
 
 _COMPOUND = "^(?:" + "|".join(sorted(COMPOUND_SURNAMES)) + ")"
@@ -161,7 +161,7 @@ def _address(c: str) -> pl.Expr:
 
     One removal of the levels gives where the district ends; that is the answer when a
     province or city starts the value and something follows. Other values (a bare district,
-    nothing after it, separators) go to the operator.
+    nothing after it) go to the operator.
     """
     return _v.map_batches(lambda values: _address_series(values, c), return_dtype=pl.String)
 
@@ -170,8 +170,8 @@ def _address_series(values: pl.Series, c: str) -> pl.Series:
     f = pl.DataFrame({"v": values}).with_columns(n=_length(_v), keep=_length(_v.str.replace(_UPPER_LEVELS, "", n=1)))
     f = f.with_columns(keep=pl.col("n") - pl.col("keep"))
     n, keep = pl.col("n"), pl.col("keep")
-    fits = ((keep > 0) & (keep < n) & (n - keep <= _RUN) & ~_v.str.contains(r"[^\u4e00-\u9fff0-9A-Za-z]"))
-    return f.select(pl.when(fits).then(_v.str.slice(0, keep) + _stars(c, n - keep)))["v"]
+    fits = (keep > 0) & (keep < n) & (n - keep <= _RUN)
+    return f.select(pl.when(fits).then(pl.concat_str([_v.str.head(keep), _stars(c, n - keep)])))["v"]
 
 
 def _partial(operator: Operator, entity: str) -> pl.Expr | None:

@@ -11,7 +11,8 @@ PHONE          138-1234-5678 -> 138-****-5678 mobiles keep the segment and the l
 CN_RESIDENT_ID 110101********123X          first 6 (region) and last 4
 BANK_CARD      6222 **** **** 1234         first 4, hutool grouping, last group kept
 EMAIL          z***@example.com            first character of the local part
-ADDRESS        浙江省杭州市西湖区********     kept to the district (省/市/区/县 suffixes)
+ADDRESS        浙江省杭州市西湖区********     kept to the district (省/市/区/县 suffixes); the rest
+                                           starred character for character
 other          1 first, 1 last (table below)
 ============== =========================== ==========================================
 
@@ -145,5 +146,5 @@ def _address(value: str, c: str) -> str:
     levels = address_levels(value)
     for keep in (levels.district, levels.city, levels.province):
         if 0 < keep < len(value):
-            return value[:keep] + c * len(slots(value[keep:]) or "x")
+            return value[:keep] + c * (len(value) - keep)  # one star a character, separators too
     return keep_ends(value, 1, 0, c)
