@@ -92,7 +92,11 @@ class Engine:
                 c = _Compiled(len(everything), rec, pattern, regex, regex.groupindex.get("v", 0), _gate(rec, pattern))
                 everything.append(c)
                 (self._digit if pattern.needs_digit else self._anywhere).append(c)
-        self._prefilter = prefilter.build([c.regex.pattern for c in everything]) if use_prefilter else None
+        # the gates' keywords join the prefilter as literals, so one scan also says which are present
+        keywords = sorted({g for c in everything for g in c.gate if len(g) > 1})
+        self._keyword_id = {g: len(everything) + i for i, g in enumerate(keywords)}
+        regexes = [c.regex.pattern for c in everything] + [f"(?i:{re.escape(g)})" for g in keywords]
+        self._prefilter = prefilter.build(regexes) if use_prefilter else None
         self._any_digit = _any_of(self._digit)
         self._lead = max((c.pattern.lead for c in self._digit), default=0)
         self._trail = max((c.pattern.trail for c in self._digit), default=0)
@@ -104,8 +108,18 @@ class Engine:
         lowered = text.lower()
         yield from self._in_islands(text, lowered, may)
         for c in self._anywhere:
-            if (may is None or c.id in may) and _open(c.gate, lowered):
+            if (may is None or c.id in may) and self._open(c.gate, lowered, may):
                 yield from self._matches(c, text, 0, len(text))
+
+    def _open(self, gate: tuple[str, ...], lowered: str, may: set[int] | None) -> bool:
+        """Whether one of the gate's literals occurs: from the prefilter's report, else by search."""
+        if may is None or not gate:
+            return _open(gate, lowered)
+        for g in gate:
+            kid = self._keyword_id.get(g)
+            if (g in lowered) if kid is None else (kid in may):
+                return True
+        return False
 
     def _windows(self, text: str) -> Iterator[tuple[int, int]]:
         """Islands with a digit, merged when less than ``_GAP`` characters apart.
@@ -144,7 +158,7 @@ class Engine:
                     if may is not None and c.id not in may:
                         continue
                     if c.gate not in is_open:
-                        is_open[c.gate] = _open(c.gate, lowered)
+                        is_open[c.gate] = self._open(c.gate, lowered, may)
                     if is_open[c.gate]:
                         active.append(c)
             for c in active:

@@ -24,6 +24,7 @@ except ImportError:  # pragma: no cover - depends on the platform
     hyperscan = None
 
 _LOOKAROUND_OPENERS = ("(?<!", "(?<=", "(?!", "(?=")
+_DIGIT_RUN = "1234567890123456789"
 
 
 def without_lookarounds(regex: str) -> str:
@@ -70,8 +71,15 @@ class Prefilter:
     def __init__(self, regexes: Sequence[str]) -> None:
         if hyperscan is None:
             raise RuntimeError("hyperscan is not installed")
-        exprs = [without_lookarounds(r).encode() for r in regexes]
-        self._db, self.always = _database(exprs)
+        stripped = [without_lookarounds(r) for r in regexes]
+        # a pattern that matches any long run of digits reports at almost every digit of a log
+        # line and says nothing a digit island does not: it runs always, and the reports of the
+        # others stay few enough for the budget
+        noisy = {i for i, r in enumerate(stripped) if re.search(r, _DIGIT_RUN)}
+        if len(noisy) == len(stripped):  # nothing left for Hyperscan to rule out
+            self._db, self.always = None, noisy
+            return
+        self._db, self.always = _database([r.encode() for r in stripped], noisy)
         self._scratch = hyperscan.Scratch(self._db)
 
     @staticmethod
@@ -87,6 +95,8 @@ class Prefilter:
         None (run every pattern), which bounds the cost of asking.
         """
         found = set(self.always)
+        if self._db is None:
+            return found
         reports = 0
 
         def on_match(pattern_id: int, start: int, end: int, flags: int, context: object) -> bool:
@@ -107,31 +117,34 @@ class Prefilter:
 _MEMO: dict[str, tuple[object, set[int]]] = {}
 
 
-def _database(exprs: list[bytes]) -> tuple[object, set[int]]:
+def _database(exprs: list[bytes], skip: set[int]) -> tuple[object, set[int]]:
     """The compiled database and the ids that did not compile; cached in memory and on disk.
 
     Compiling takes a second or two of CPU, once per pattern set: every process loads the
     serialized database from ``PIWARDEN_HOME/cache`` instead, and one process compiles once.
     """
-    key = hashlib.sha256(b"\0".join(exprs) + hyperscan.__version__.encode()).hexdigest()[:32]
+    skipped = ",".join(map(str, sorted(skip))).encode()
+    key = hashlib.sha256(b"\0".join(exprs) + b"\1" + skipped + hyperscan.__version__.encode()).hexdigest()[:32]
     if key in _MEMO:
         return _MEMO[key]
     path = home_dir() / "cache" / f"prefilter-{key}.hsdb"
-    result = _load(path) or _compile(exprs)
+    result = _load(path) or _compile(exprs, skip)
     if not path.exists():
         _save(path, result)
     _MEMO[key] = result
     return result
 
 
-def _compile(exprs: list[bytes]) -> tuple[object, set[int]]:
+def _compile(exprs: list[bytes], skip: set[int]) -> tuple[object, set[int]]:
     flags = Prefilter._flags()
-    ids = list(range(len(exprs)))
-    always: set[int] = set()
+    ids = [i for i in range(len(exprs)) if i not in skip]
+    always: set[int] = set(skip)
     try:
-        db = _compile_db(exprs, ids, flags)
+        db = _compile_db([exprs[i] for i in ids], ids, flags)
     except hyperscan.error:  # find the patterns Hyperscan cannot take: those always run
         for i, expr in enumerate(exprs):
+            if i in skip:
+                continue
             try:
                 _compile_db([expr], [i], flags)
             except hyperscan.error:
