@@ -22,6 +22,7 @@ from piwarden.detect.ner.cli import app as ner_app
 from piwarden.detect.records import RecordError, input_size, iter_records
 from piwarden.detect.registry import ConfigError
 from piwarden.detect.runner import DetectOptions, detect_stream
+from piwarden.forensics.cli import app as forensics_app
 from piwarden.home import default_db_url, home_dir, redact_url
 from piwarden.mask.cli import app as mask_app
 from piwarden.mask.cli import policy_app
@@ -37,6 +38,7 @@ app = typer.Typer(
 app.add_typer(audit_app, name="audit", help="Tamper-evident audit log of access to personal data.")
 app.add_typer(ner_app, name="ner", help="Train and evaluate the name/address/organisation model.")
 app.add_typer(mask_app, name="mask", help="Mask and de-identify PI by type and by the viewer's role.")
+app.add_typer(forensics_app, name="forensics", help="Catch the insider: simulate a platform, detect abnormal access.")
 app.add_typer(policy_app, name="policy", help="Check and show masking policies (same as `piwarden mask policy`).")
 app.command("scan")(scan_command)
 err = Console(stderr=True, soft_wrap=True)

@@ -1,0 +1,1 @@
+"""Forensics: catch the insider (abnormal access), trace the leak, spot reused documents."""

@@ -1,0 +1,189 @@
+"""``piwarden forensics``: simulate a platform, detect abnormal access, record analyst feedback."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from datetime import date, timedelta, timezone
+from pathlib import Path
+from typing import Annotated, Any
+
+import orjson
+import typer
+from rich.console import Console
+
+from piwarden.events import EventError, canonical_json, parse_event
+from piwarden.progress import ByteProgress
+
+app = typer.Typer(name="forensics", help="Catch the insider: abnormal access detection over access events.",
+                  no_args_is_help=True, add_completion=False)
+err = Console(stderr=True, soft_wrap=True)
+_REQUIRED = (("id", str), ("ts", str), ("actor", str), ("party", str), ("role", str), ("action", str),
+             ("subjects", list), ("fields", list))
+
+
+def _check(obj: Any, strict: bool) -> dict[str, Any]:
+    """A decoded event, checked for what detection reads (``strict``: the whole spec)."""
+    if strict:
+        return parse_event(obj).canonical_dict()
+    if not isinstance(obj, dict):
+        raise EventError("event", [("(json)", "must be a JSON object")])
+    bad = [(k, f"must be a {t.__name__}") for k, t in _REQUIRED if not isinstance(obj.get(k), t)]
+    if bad:
+        raise EventError("event", bad)
+    return obj
+
+
+def read_events(path: Path, *, strict: bool = False, progress: bool | None = None,
+                skipped: list[str] | None = None) -> Iterator[dict[str, Any]]:
+    """Events from a JSONL file, with a progress bar; bad lines are named by number, never shown."""
+    size = path.stat().st_size if path != Path("-") else None
+    src = sys.stdin.buffer if path == Path("-") else path.open("rb")
+    bar = ByteProgress("anomalies", size, enabled=progress, console=err)
+    pending = 0
+    try:
+        with bar:
+            for lineno, line in enumerate(src, 1):
+                pending += len(line)
+                if pending >= 1 << 20:
+                    bar.advance(pending)
+                    pending = 0
+                if not line.strip():
+                    continue
+                try:
+                    yield _check(orjson.loads(line), strict)
+                except (orjson.JSONDecodeError, EventError) as exc:
+                    msg = f"line {lineno}: " + (str(exc).split(": ", 1)[-1] if isinstance(exc, EventError)
+                                                else "not valid JSON")
+                    if skipped is not None:
+                        skipped.append(msg)
+            bar.advance(pending)
+    finally:
+        if src is not sys.stdin.buffer:
+            src.close()
+
+
+@app.command()
+def anomalies(
+    events: Annotated[Path, typer.Option("--events", help="Access events, JSON Lines (access-event v1), in "
+                                                          "time order; - for standard input.")],
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Write JSON Lines here instead of standard "
+                                                                 "output.")] = None,
+    feedback: Annotated[Path | None, typer.Option("--feedback", help="Analyst feedback file (see `piwarden "
+                                                                     "forensics feedback`).")] = None,
+    threshold: Annotated[float, typer.Option(min=0.0, max=1.0, help="Alert threshold on the 0-1 score.")] = 0.6,
+    stream: Annotated[bool, typer.Option(help="Write each alert as it fires (first crossing of the threshold, "
+                                              "in time order) instead of the final ranking of every actor.")]
+    = False,
+    top: Annotated[int | None, typer.Option(min=1, help="Only the N highest-risk actors.")] = None,
+    tz: Annotated[str, typer.Option(help="UTC offset of the working day, e.g. +08:00.")] = "+08:00",
+    strict: Annotated[bool, typer.Option(help="Validate every event against the spec (slower).")] = False,
+    progress: Annotated[bool | None, typer.Option(help="Progress on standard error (default: when it is a "
+                                                       "terminal).")] = None,
+) -> None:
+    """Score every actor's access to personal data; write one JSON line per actor, highest risk first."""
+    from piwarden.forensics.anomalies import Detector
+    from piwarden.forensics.feedback import Feedback, FeedbackError
+
+    if str(events) != "-" and not events.is_file():
+        raise typer.BadParameter(f"no such file: {events}", param_hint="--events")
+    try:
+        sign = -1 if tz.startswith("-") else 1
+        hh, mm = tz.lstrip("+-").split(":")
+        zone = timezone(sign * timedelta(hours=int(hh), minutes=int(mm)))
+    except ValueError:
+        raise typer.BadParameter("expected an offset such as +08:00", param_hint="--tz") from None
+    try:
+        fb = Feedback.load(feedback)
+    except FeedbackError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--feedback") from None
+    det = Detector(threshold=threshold, feedback=fb, tz=zone)
+    skipped: list[str] = []
+    sink = out.open("wb") if out else sys.stdout.buffer
+    n_alerts = 0
+    try:
+        for ev in read_events(events, strict=strict, progress=progress, skipped=skipped):
+            for alert in det.observe(ev):
+                n_alerts += 1
+                if stream:
+                    sink.write(orjson.dumps(alert.to_json() | {"raised_at": alert.raised_at}) + b"\n")
+        for alert in det.finish():
+            n_alerts += 1
+            if stream:
+                sink.write(orjson.dumps(alert.to_json() | {"raised_at": alert.raised_at}) + b"\n")
+        if not stream:
+            for r in det.results()[:top]:
+                sink.write(orjson.dumps(r.to_json()) + b"\n")
+    finally:
+        if out:
+            sink.close()
+    for msg in skipped[:20]:
+        err.print(f"[yellow]skipped[/] {msg}", highlight=False)
+    err.print(f"{det.n_events} events, {len(skipped)} skipped, {len(det.actors)} actors, {n_alerts} above "
+              f"{threshold}", highlight=False)
+
+
+@app.command("feedback")
+def feedback_cmd(
+    file: Annotated[Path, typer.Option("--file", help="Feedback file (JSON; created if absent).")],
+    actor: Annotated[str | None, typer.Option(help="The actor the alert was about; * for every actor.")] = None,
+    verdict: Annotated[str | None, typer.Option(help="confirm or dismiss.")] = None,
+    reason: Annotated[str | None, typer.Option(help="Reason code from the alert (e.g. keyed_no_ticket, "
+                                                    "rule.ticket_reuse); default: every reason.")] = None,
+    note: Annotated[str | None, typer.Option(help="Free-text note (do not paste PI here).")] = None,
+) -> None:
+    """Record an analyst's confirm/dismiss; later `anomalies --feedback FILE` runs weigh it. Lists without --actor."""
+    from piwarden.forensics.feedback import Feedback, FeedbackError
+
+    try:
+        fb = Feedback.load(file)
+        if actor is None:
+            for e in fb.entries:
+                typer.echo(json.dumps(e, ensure_ascii=False))
+            return
+        if verdict is None:
+            raise typer.BadParameter("needed with --actor", param_hint="--verdict")
+        entry = fb.add(actor, verdict, reason, note)
+    except FeedbackError as exc:
+        err.print(f"error: {exc}", highlight=False)
+        raise typer.Exit(2) from None
+    fb.save(file)
+    typer.echo(json.dumps(entry, ensure_ascii=False))
+
+
+@app.command()
+def simulate(
+    out: Annotated[Path, typer.Option("--out", help="Directory to write into (created).")],
+    seed: Annotated[int, typer.Option(help="Random seed: the same seed writes the same files.")] = 0,
+    days: Annotated[int, typer.Option(min=1, help="Days of activity.")] = 28,
+    scale: Annotated[float, typer.Option(min=0.01, help="Multiply every population (customers, merchants, "
+                                                        "staff, orders).")] = 1.0,
+    start: Annotated[str, typer.Option(help="First day (YYYY-MM-DD).")] = "2026-03-02",
+    incidents: Annotated[bool, typer.Option(help="Inject the incidents (ground_truth.json).")] = True,
+    records: Annotated[bool, typer.Option(help="Also write customers.csv, orders.csv, records.jsonl and "
+                                               "datamap.yaml.")] = True,
+    validate: Annotated[bool, typer.Option(help="Validate every event against the spec while writing.")] = True,
+) -> None:
+    """Write a synthetic platform: events.jsonl, ground_truth.json and its records and data map."""
+    from piwarden.demo.platform import PlatformConfig, Simulation
+
+    try:
+        first = date.fromisoformat(start)
+    except ValueError:
+        raise typer.BadParameter("expected YYYY-MM-DD", param_hint="--start") from None
+    out.mkdir(parents=True, exist_ok=True)
+    sim = Simulation(PlatformConfig(seed=seed, days=days, scale=scale, start=first, incidents=incidents))
+    with (out / "events.jsonl").open("wb") as f:
+        for e in sim.events():
+            f.write((canonical_json(parse_event(e)) if validate else orjson.dumps(e, option=orjson.OPT_SORT_KEYS))
+                    + b"\n")
+    truth = sim.ground_truth()
+    (out / "ground_truth.json").write_text(json.dumps(truth, ensure_ascii=False, indent=1) + "\n", "utf-8")
+    summary = f"{truth['events']} events, {truth['actors']} actors, {len(truth['incidents'])} incidents"
+    if records:
+        from piwarden.demo.records import write
+
+        counts = write(sim, out)
+        summary += f", {counts['customers']} customers, {counts['orders']} orders"
+    err.print(f"{summary} -> {out}", highlight=False)

@@ -1,0 +1,227 @@
+"""Per-actor, per-day features of access events, kept as running aggregates.
+
+Abuse of legitimate permissions looks like ordinary work done too often, at the wrong time,
+keyed the wrong way or without a reason. Each feature below counts one of those signs for
+one actor on one local calendar day; :mod:`piwarden.forensics.model` compares the day with
+the actor's own past days and with its peer group (same party kind and role).
+
+Memory is bounded by the number of actors, never by the number of events: per actor a
+capped history of daily vectors, a 24-hour histogram, the devices and networks seen, the
+last id per record kind, and a capped LRU of tickets with capped subject sets.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import OrderedDict, deque
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+#: Feature names, in vector order, with what each counts (one actor, one day).
+FEATURES: dict[str, str] = {
+    "events": "accesses to personal data",
+    "records": "records disclosed in clear",
+    "reveals": "reveals of masked fields",
+    "reveal_ratio": "share of accesses that reveal",
+    "no_ticket": "accesses without a ticket",
+    "keyed_no_ticket": "lookups by policy number, phone or ID number without a ticket",
+    "keyed": "lookups by policy number, phone or ID number",
+    "ticket_reuse": "distinct subjects opened under a single ticket",
+    "sequential": "accesses to the next id after the previous one (enumeration)",
+    "off_hours": "accesses at hours when neither the actor nor its peers usually work",
+    "new_client": "accesses from a device or network not seen before",
+    "export_max": "records in the largest clear export, print or download",
+}
+NAMES = tuple(FEATURES)
+INDEX = {name: i for i, name in enumerate(NAMES)}
+KEYED = frozenset({"policy_no", "phone", "id_number", "mobile", "id_card", "name"})
+BULK_ACTIONS = frozenset({"export", "print", "download"})
+HISTORY_DAYS = 56
+TICKETS_PER_ACTOR = 512
+SUBJECTS_PER_TICKET = 64
+FLAGGED_PER_DAY = 100
+MIN_DAYS_FOR_NEW_CLIENT = 3
+_ID = re.compile(r"^(.*?)(\d+)$")
+
+
+def peer_key(party: str, role: str) -> str:
+    """Peer group: the role within a platform party, or the role across external parties.
+
+    ``platform.cs`` and ``platform.cs.escalation`` are different desks; all merchants'
+    operators form one group (``merchant/merchant_operator``).
+    """
+    kind = party if party.startswith("platform") else party.split(":", 1)[0]
+    return f"{kind}/{role}"
+
+
+@dataclass(slots=True)
+class ActorDay:
+    """Running counters for one actor on one day."""
+
+    day: str
+    events: int = 0
+    records: int = 0
+    reveals: int = 0
+    no_ticket: int = 0
+    keyed_no_ticket: int = 0
+    keyed: int = 0
+    ticket_reuse: int = 0
+    sequential: int = 0
+    off_hours: int = 0
+    new_client: int = 0
+    export_max: int = 0
+    first_ts: str = ""
+    first_flag_ts: str = ""
+    hours: list[int] = field(default_factory=lambda: [0] * 24)
+    flagged: list[str] = field(default_factory=list)
+    clients: set[str] = field(default_factory=set)
+    nets: set[str] = field(default_factory=set)
+
+    def vector(self) -> np.ndarray:
+        ratio = self.reveals / max(self.events, 10)  # a day of one reveal is not a ratio of 1
+        return np.array([self.events, self.records, self.reveals, ratio, self.no_ticket, self.keyed_no_ticket,
+                         self.keyed, self.ticket_reuse, self.sequential, self.off_hours, self.new_client,
+                         self.export_max], dtype=np.float64)
+
+
+@dataclass(slots=True)
+class ActorState:
+    """What the detector remembers about one actor between days."""
+
+    actor: str
+    peer: str
+    history: deque[np.ndarray] = field(default_factory=lambda: deque(maxlen=HISTORY_DAYS))
+    hours: np.ndarray = field(default_factory=lambda: np.zeros(24))
+    ok_hours: frozenset[int] = frozenset(range(7, 23))
+    devices: set[str] = field(default_factory=set)
+    nets: set[str] = field(default_factory=set)
+    last_id: dict[str, int] = field(default_factory=dict)
+    tickets: OrderedDict[str, set[str]] = field(default_factory=OrderedDict)
+    today: ActorDay | None = None
+    first_ts: str = ""
+    dirty: bool = False
+    self_stats: tuple[np.ndarray, np.ndarray] | None = None
+
+    @property
+    def days(self) -> int:
+        return len(self.history)
+
+
+def _net(ip: str) -> str:
+    """The /16 of an IPv4 address (dynamic addresses move within it), else the address."""
+    parts = ip.split(".")
+    return ".".join(parts[:2]) if len(parts) == 4 else ip
+
+
+def observe(st: ActorState, ev: dict[str, Any], day: str, hour: int) -> None:
+    """Add one event to the actor's counters for ``day``."""
+    ad = st.today
+    if ad is None or ad.day != day:
+        ad = st.today = ActorDay(day)
+    ts = ev["ts"]
+    if not ad.first_ts:
+        ad.first_ts = ts
+        if not st.first_ts:
+            st.first_ts = ts
+    st.dirty = True
+    flag = False
+    client = ev.get("client")
+    new_client = False
+    if isinstance(client, dict):
+        device, ip = client.get("device"), client.get("ip")
+        if isinstance(device, str):
+            ad.clients.add(device)
+            new_client = device not in st.devices
+        if isinstance(ip, str):
+            net = _net(ip)
+            ad.nets.add(net)
+            new_client = new_client or net not in st.nets
+        new_client = new_client and st.days >= MIN_DAYS_FOR_NEW_CLIENT
+    action = ev["action"]
+    if action == "login":
+        return
+    subjects = ev.get("subjects") or ()
+    count = ev.get("count")
+    n = count if isinstance(count, int) else len(subjects)
+    fields = ev.get("fields")
+    ad.events += 1
+    ad.hours[hour] += 1
+    if fields:
+        ad.records += n
+    if action == "reveal":
+        ad.reveals += 1
+    ticket = ev.get("ticket")
+    query = ev.get("query")
+    keyed = isinstance(query, dict) and query.get("by") in KEYED
+    if keyed:
+        ad.keyed += 1
+    if not ticket:
+        ad.no_ticket += 1
+        if keyed:
+            ad.keyed_no_ticket += 1
+            flag = True
+        elif action == "reveal":
+            flag = True
+    elif len(subjects) <= 3 and isinstance(ticket, str):
+        seen = st.tickets.get(ticket)
+        if seen is None:
+            seen = st.tickets[ticket] = set()
+            if len(st.tickets) > TICKETS_PER_ACTOR:
+                st.tickets.popitem(last=False)
+        else:
+            st.tickets.move_to_end(ticket)
+        if len(seen) < SUBJECTS_PER_TICKET:
+            seen.update(subjects)
+        if len(seen) > ad.ticket_reuse:
+            ad.ticket_reuse = len(seen)
+        if len(seen) > 2:
+            flag = True
+    if 0 < len(subjects) <= 3:
+        recs = ev.get("records")
+        ident = recs[0] if recs else subjects[0]
+        m = _ID.match(ident) if isinstance(ident, str) else None
+        if m:
+            prefix, num = m.group(1), int(m.group(2))
+            last = st.last_id.get(prefix)
+            if last is not None and 0 < num - last <= 2:
+                ad.sequential += 1
+                flag = True
+            if len(st.last_id) < 32 or prefix in st.last_id:
+                st.last_id[prefix] = num
+    if hour not in st.ok_hours:
+        ad.off_hours += 1
+        flag = True
+    if new_client:
+        ad.new_client += 1
+        flag = True
+    if action in BULK_ACTIONS and fields:
+        if n > ad.export_max:
+            ad.export_max = n
+        if n >= 100:
+            flag = True
+    if flag:
+        if not ad.first_flag_ts:
+            ad.first_flag_ts = ts
+        if len(ad.flagged) < FLAGGED_PER_DAY:
+            ad.flagged.append(ev["id"])
+
+
+def close_day(st: ActorState) -> np.ndarray | None:
+    """Fold the finished day into the actor's history; return its vector."""
+    ad = st.today
+    if ad is None:
+        return None
+    st.today = None
+    st.self_stats = None
+    st.devices.update(ad.clients)
+    st.nets.update(ad.nets)
+    if len(st.devices) > 64:
+        st.devices = set(list(st.devices)[-32:])
+    st.hours += np.asarray(ad.hours, dtype=np.float64)
+    if ad.events == 0:
+        return None
+    v = ad.vector()
+    st.history.append(v)
+    return v

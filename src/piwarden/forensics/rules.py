@@ -1,0 +1,65 @@
+"""Named rules for the abuse patterns every investigator knows, on top of the model.
+
+A rule fires on an absolute threshold (the pattern is bad whatever the baseline says) but
+only when the actor's own history does not already show it: the escalation desk looking
+customers up by phone every day is its job, not a rule hit. Each hit adds a fixed amount to
+the day's raw score and a reason to the alert.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from piwarden.forensics.features import INDEX
+
+
+@dataclass(frozen=True)
+class Rule:
+    code: str
+    feature: str
+    threshold: float
+    bonus: float
+    text: str  # format with {n} (the day's value) and {day}
+    human_only: bool = False
+    also: tuple[str, float] | None = None  # a second feature that must reach its own threshold
+
+    def fires(self, x: np.ndarray, self_med: np.ndarray | None, peer_med: np.ndarray | None, role: str) -> bool:
+        if self.human_only and role == "service":
+            return False
+        i = INDEX[self.feature]
+        if x[i] < self.threshold or (self.also and x[INDEX[self.also[0]]] < self.also[1]):
+            return False
+        usual = self_med if self_med is not None else peer_med  # a new actor: usual for its peers?
+        return usual is None or usual[i] < self.threshold / 3
+
+
+RULES: tuple[Rule, ...] = (
+    Rule("rule.keyed_lookup_without_ticket", "keyed_no_ticket", 10, 4.0,
+         "{n:.0f} lookups by policy number or phone without a ticket on {day}"),
+    Rule("rule.ticket_reuse", "ticket_reuse", 8, 4.0,
+         "one ticket used to open {n:.0f} different subjects (on {day})"),
+    Rule("rule.sequential_ids", "sequential", 15, 4.0,
+         "{n:.0f} accesses to consecutive record ids on {day} (enumeration)"),
+    Rule("rule.off_hours_bulk", "off_hours", 25, 3.0,
+         "{n:.0f} accesses at unusual hours on {day}"),
+    Rule("rule.large_human_export", "export_max", 1000, 4.0,
+         "an export, print or download of {n:.0f} records in clear by a person on {day}", human_only=True),
+    Rule("rule.new_client_reveals", "new_client", 10, 3.0,
+         "{n:.0f} accesses, 10 or more of them reveals, from a device or network never seen for this account "
+         "(on {day})", also=("reveals", 10)),
+)
+
+
+def apply(x: np.ndarray, self_med: np.ndarray | None, peer_med: np.ndarray | None, role: str, day: str,
+          weight: Callable[[str], float]) -> tuple[dict[str, float], dict[str, str]]:
+    """Bonus and reason per rule that fires, each bonus scaled by ``weight(code)``."""
+    bonus: dict[str, float] = {}
+    reasons: dict[str, str] = {}
+    for rule in RULES:
+        if rule.fires(x, self_med, peer_med, role):
+            bonus[rule.code] = rule.bonus * weight(rule.code)
+            reasons[rule.code] = f"{rule.code}: " + rule.text.format(n=x[INDEX[rule.feature]], day=day)
+    return bonus, reasons

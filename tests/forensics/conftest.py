@@ -1,0 +1,18 @@
+"""A small simulated platform shared by the forensics tests (seed 11; never a benchmark seed)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from piwarden.demo.platform import PlatformConfig, Simulation
+
+CONFIG = PlatformConfig(seed=11, days=14, scale=0.5)
+
+
+@pytest.fixture(scope="session")
+def platform() -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    sim = Simulation(CONFIG)
+    events = list(sim.events())
+    return events, sim.ground_truth()
