@@ -1,23 +1,51 @@
 """Durable appends/s through piwarden's audit log vs a bare INSERT of the same rows.
 
-Usage: python benchmarks/audit_append.py [--db URL] [--events N] [--threads T] [--batch B]
+Usage: python benchmarks/audit_append.py [--db URL ...] [--events N] [--single-events M]
+       [--threads T] [--batch B] [--repeats R]
 
-Each thread appends N/T events one at a time (group commit shares transactions), then the
-same number again through append_many batches of B; the baseline inserts the same canonical
-rows with one transaction per row and per batch, same durability settings, same database.
+Per database (``--db`` repeatable; default a temporary SQLite file), each repeat starts from
+empty tables and measures, in alternating order so neither side always runs first:
+
+- piwarden, batched: ``append_encoded`` of N pre-validated events in batches of B (one
+  transaction each: rows, subjects, tree nodes, block ranges, frontier);
+- bare, batched: the same N rows (index, body, leaf hash, actor, ts) inserted with
+  ``executemany`` of a plain ``INSERT`` into a table with a primary key and no other index,
+  one transaction per B rows;
+- piwarden, single: T threads each appending M/T events one ``append`` at a time (validation
+  included; group commit shares transactions);
+- bare, single: T threads each inserting M/T rows, one transaction per row;
+- piwarden, concurrent batches: T threads each appending batches of B/T of the N events (a
+  service with several producers; group commit merges their batches into shared transactions);
+- bare, concurrent batches: the same, each small batch its own transaction;
+- informative: the batched rows inserted into piwarden's own event and subject tables with
+  its secondary indexes but no tree (what the query indexes alone cost), and on PostgreSQL a
+  bare ``COPY`` of the bare rows (piwarden itself appends with ``COPY`` there).
+
+Both sides use the store's own write connection, hence the same durability: SQLite in WAL
+mode with ``synchronous=FULL`` (every commit fsyncs), PostgreSQL with its default
+``synchronous_commit=on``. Prints the median over the repeats of each rate and the ratio of
+the medians (for the batched pair also per CPU second of this process, which other load on
+a shared machine disturbs less), then one JSON line.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import statistics
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
-from piwarden.audit.log import open_log
-from piwarden.audit.store_base import EncodedEvent
+from piwarden.audit.log import AuditLog, open_log
+from piwarden.audit.store_base import AUDIT_TABLES, EVENT_COLUMNS, EncodedEvent, schema
 from piwarden.events import parse_event
+
+BARE = "bare_events"
+INDEXED = ("bare_audit_events", "bare_audit_event_subjects")
 
 
 def make_event(i: int) -> dict[str, object]:
@@ -26,85 +54,177 @@ def make_event(i: int) -> dict[str, object]:
             "subjects": [f"c-{i % 10007}"], "fields": ["name", "phone"]}
 
 
-def timed(fn, n: int) -> float:  # type: ignore[no-untyped-def]
-    t = time.perf_counter()
+CPU: dict[str, float] = {}  # events per CPU second of this process, of the last rate() call
+
+
+def rate(fn: Callable[[], object], n: int) -> float:
+    t, c = time.perf_counter(), time.process_time()
     fn()
+    CPU["last"] = n / max(time.process_time() - c, 1e-9)
     return n / (time.perf_counter() - t)
 
 
-def bench_log(url: str, n: int, threads: int, batch: int) -> dict[str, float]:
-    log = open_log(url)
-    per = n // threads
-
-    def single(t: int) -> None:
-        for k in range(per):
-            log.append(make_event(t * per + k))
-
-    def run_threads() -> None:
-        pool = [threading.Thread(target=single, args=(t,)) for t in range(threads)]
-        for th in pool:
-            th.start()
-        for th in pool:
-            th.join()
-
-    commits0 = log.commits
-    single_rate = timed(run_threads, per * threads)
-    commits = log.commits - commits0
-    encoded = [EncodedEvent.of(parse_event(make_event(i))) for i in range(n)]
-    batch_rate = timed(lambda: [log.append_encoded(encoded[i:i + batch]) for i in range(0, n, batch)], n)
-    log.close()
-    return {"append_threads_per_s": single_rate, "events_per_commit": per * threads / max(commits, 1),
-            "append_encoded_batches_per_s": batch_rate}
-
-
-def bench_bare(url: str, n: int, threads: int, batch: int) -> dict[str, float]:
-    """Same rows, same database, one INSERT per row in its own transaction, then batched."""
-    log = open_log(url)
-    store = log.store
-    store._writer.execute("CREATE TABLE IF NOT EXISTS bare_events (idx BIGINT PRIMARY KEY, body BYTEA, "
-                          "leaf_hash BYTEA, actor TEXT, ts_us BIGINT)".replace(
-                              "BYTEA", "BLOB" if url.startswith("sqlite") else "BYTEA"))
-    encoded = [EncodedEvent.of(parse_event(make_event(i))) for i in range(n)]
-    rows = [(i, e.body, e.leaf_hash, e.actor, e.ts_us) for i, e in enumerate(encoded)]
-    sql = store._sql("INSERT INTO bare_events VALUES (?, ?, ?, ?, ?)")
-    lock = threading.Lock()
-
-    def single(chunk: list[tuple[object, ...]]) -> None:
-        for r in chunk:
-            with lock, store._write_txn() as cur:
-                cur.execute(sql, r)
-
-    per = n // threads
-    pool = [threading.Thread(target=single, args=(rows[t * per:(t + 1) * per],)) for t in range(threads)]
-    t0 = time.perf_counter()
+def threaded(work: Callable[[int], None], threads: int) -> None:
+    pool = [threading.Thread(target=work, args=(t,)) for t in range(threads)]
     for th in pool:
         th.start()
     for th in pool:
         th.join()
-    single_rate = per * threads / (time.perf_counter() - t0)
-    rows2 = [(i + n, *r[1:]) for i, r in enumerate(rows)]
 
-    def batched() -> None:
+
+def reset(url: str) -> AuditLog:
+    """Drop the audit tables and the bare table; return a log on fresh tables."""
+    log = open_log(url)
+    with log.store._write_txn() as cur:
+        for table in (*AUDIT_TABLES, BARE, *INDEXED):
+            cur.execute(f"DROP TABLE IF EXISTS {table}")
+    log.close()
+    log = open_log(url)
+    blob = "BLOB" if url.startswith("sqlite") else "BYTEA"
+    with log.store._write_txn() as cur:
+        cur.execute(f"CREATE TABLE {BARE} (idx BIGINT PRIMARY KEY, body {blob}, leaf_hash {blob}, actor TEXT, "
+                    "ts_us BIGINT)")
+        # Informative: piwarden's own event and subject tables and indexes, without the tree.
+        for ddl in schema(blob, "BIGINT", " WITHOUT ROWID" if url.startswith("sqlite") else ""):
+            if ddl.startswith(("CREATE TABLE IF NOT EXISTS audit_events ", "CREATE TABLE IF NOT EXISTS "
+                               "audit_event_subjects ", "CREATE INDEX IF NOT EXISTS audit_events_")):
+                cur.execute(ddl.replace("audit_event", "bare_audit_event"))
+    return log
+
+
+def one_repeat(url: str, encoded: list[EncodedEvent], single: int, threads: int, batch: int,
+               bare_first: bool) -> dict[str, float]:
+    log = reset(url)
+    store, n = log.store, len(encoded)
+    rows = [(i, e.body, e.leaf_hash, e.actor, e.ts_us) for i, e in enumerate(encoded)]
+    sql = f"INSERT INTO {BARE} (idx, body, leaf_hash, actor, ts_us) VALUES (?, ?, ?, ?, ?)"
+    out: dict[str, float] = {}
+
+    def piwarden_batched() -> None:
+        for i in range(0, n, batch):
+            log.append_encoded(encoded[i:i + batch])
+
+    def bare_batched() -> None:
         for i in range(0, n, batch):
             with store._write_txn() as cur:
-                store._many(cur, "INSERT INTO bare_events VALUES (?, ?, ?, ?, ?)", rows2[i:i + batch])
+                store._many(cur, sql, rows[i:i + batch])
 
-    batch_rate = timed(batched, n)
+    def bare_copy_batched() -> None:  # PostgreSQL only: what COPY does for the bare rows (informative)
+        for i in range(0, n, batch):
+            with store._write_txn() as cur, cur.copy(f"COPY {BARE} (idx, body, leaf_hash, actor, ts_us) "
+                                                     "FROM STDIN") as copy:
+                for r in rows[i:i + batch]:
+                    copy.write_row((r[0] + 2 * n, *r[1:]))
+
+    def bare_indexed_batched() -> None:  # informative: the same rows and indexes as piwarden, no tree
+        for i in range(0, n, batch):
+            with store._write_txn() as cur:
+                store._insert(cur, INDEXED[0], EVENT_COLUMNS, [
+                    (k, e.leaf_hash, e.body, e.actor, e.action, e.ts_us, e.export_id)
+                    for k, e in enumerate(encoded[i:i + batch], start=i)])
+                store._insert(cur, INDEXED[1], ("subject", "idx"), [
+                    (s, k) for k, e in enumerate(encoded[i:i + batch], start=i) for s in e.subjects])
+
+    per = single // threads
+
+    def piwarden_single(t: int) -> None:
+        for k in range(per):
+            log.append(make_event(n + t * per + k))
+
+    def bare_single(t: int) -> None:
+        stmt = store._sql(sql)
+        for r in rows[t * per:(t + 1) * per]:
+            with store._write_txn() as cur:
+                cur.execute(stmt, (r[0] + n, *r[1:]))
+
+    small = max(1, batch // threads)
+    shares = [list(range(t * small, n, threads * small)) for t in range(threads)]
+
+    def piwarden_concurrent(t: int) -> None:
+        for i in shares[t]:
+            log.append_encoded(encoded[i:i + small])
+
+    def bare_concurrent(t: int) -> None:
+        for i in shares[t]:
+            with store._write_txn() as cur:
+                store._many(cur, sql, [(r[0] + 3 * n, *r[1:]) for r in rows[i:i + small]])
+
+    steps: list[tuple[str, Callable[[], float]]] = [
+        ("piwarden_batched", lambda: rate(piwarden_batched, n)),
+        ("bare_batched", lambda: rate(bare_batched, n)),
+        ("piwarden_single", lambda: rate(lambda: threaded(piwarden_single, threads), per * threads)),
+        ("bare_single", lambda: rate(lambda: threaded(bare_single, threads), per * threads)),
+    ]
+    steps += [("piwarden_concurrent", lambda: rate(lambda: threaded(piwarden_concurrent, threads), n)),
+              ("bare_concurrent", lambda: rate(lambda: threaded(bare_concurrent, threads), n))]
+    if bare_first:
+        steps = [steps[1], steps[0], steps[3], steps[2], steps[5], steps[4]]
+    steps.append(("bare_indexed_batched", lambda: rate(bare_indexed_batched, n)))
+    if not url.startswith("sqlite"):
+        steps.append(("bare_copy_batched", lambda: rate(bare_copy_batched, n)))
+    commits0 = log.commits
+    for name, step in steps:
+        commits0 = log.commits
+        out[name] = step()
+        if name in ("piwarden_batched", "bare_batched"):
+            out[name + "_cpu"] = CPU["last"]
+        if name == "piwarden_single":
+            out["single_events_per_commit"] = per * threads / max(log.commits - commits0, 1)
+        if name == "piwarden_concurrent":
+            out["concurrent_events_per_commit"] = n / max(log.commits - commits0, 1)
+    assert log.size() == 2 * n + per * threads
     log.close()
-    return {"bare_insert_per_txn_per_s": single_rate, "bare_insert_batches_per_s": batch_rate}
+    return out
+
+
+def bench(url: str, n: int, single: int, threads: int, batch: int, repeats: int) -> dict[str, Any]:
+    encoded = [EncodedEvent.of(parse_event(make_event(i))) for i in range(n)]
+    runs = [one_repeat(url, encoded, single, threads, batch, bare_first=bool(r % 2)) for r in range(repeats)]
+    med = {k: statistics.median(r[k] for r in runs) for k in runs[0]}
+    return {"db": url.split("://")[0], "events": n, "batch": batch, "single_events": single, "threads": threads,
+            "repeats": repeats, "median": med, "runs": runs,
+            "ratio_batched": med["piwarden_batched"] / med["bare_batched"],
+            "ratio_single": med["piwarden_single"] / med["bare_single"],
+            "ratio_concurrent": med["piwarden_concurrent"] / med["bare_concurrent"]}
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--db", default=None)
-    ap.add_argument("--events", type=int, default=4000)
+    ap.add_argument("--db", action="append", help="database URL; repeatable (default: a temporary SQLite file)")
+    ap.add_argument("--events", type=int, default=20_000, help="events per batched measurement")
+    ap.add_argument("--single-events", type=int, default=2_000, help="events per single-append measurement")
     ap.add_argument("--threads", type=int, default=8)
     ap.add_argument("--batch", type=int, default=1000)
+    ap.add_argument("--repeats", type=int, default=5)
     a = ap.parse_args()
-    url = a.db or f"sqlite:///{Path(tempfile.mkdtemp()) / 'bench.db'}"
-    res = bench_log(url, a.events, a.threads, a.batch) | bench_bare(url, a.events, a.threads, a.batch)
-    for k, v in res.items():
-        print(f"{k:32s} {v:12.1f}")
+    urls = a.db or [f"sqlite:///{Path(tempfile.mkdtemp()) / 'bench.db'}"]
+    results = []
+    for url in urls:
+        res = bench(url, a.events, a.single_events, a.threads, a.batch, a.repeats)
+        results.append(res)
+        m = res["median"]
+        print(f"== {res['db']}: {a.events} events in batches of {a.batch}; {a.single_events} single appends "
+              f"from {a.threads} threads; medians of {a.repeats} repeats")
+        print(f"  batched             piwarden {m['piwarden_batched']:10.0f}/s   bare INSERT {m['bare_batched']:10.0f}/s   "
+              f"ratio {res['ratio_batched']:.2f}x")
+        print(f"  batched, per CPU s  piwarden {m['piwarden_batched_cpu']:10.0f}/s   bare INSERT "
+              f"{m['bare_batched_cpu']:10.0f}/s   ratio {m['piwarden_batched_cpu'] / m['bare_batched_cpu']:.2f}x   "
+              "(this process's CPU time: less sensitive to other load; excludes fsync waits"
+              + ("" if res["db"] == "sqlite" else " and the server's CPU") + ")")
+        print(f"  single              piwarden {m['piwarden_single']:10.0f}/s   bare INSERT {m['bare_single']:10.0f}/s   "
+              f"ratio {res['ratio_single']:.2f}x   ({m['single_events_per_commit']:.1f} events per commit)")
+        print(f"  concurrent batches  piwarden {m['piwarden_concurrent']:10.0f}/s   bare INSERT "
+              f"{m['bare_concurrent']:10.0f}/s   ratio {res['ratio_concurrent']:.2f}x   ({a.threads} threads x "
+              f"batches of {max(1, a.batch // a.threads)}; {m['concurrent_events_per_commit']:.0f} events per commit)")
+        print(f"  (informative: the same rows inserted into piwarden's own event and subject tables with its "
+              f"indexes, no tree, batched: {m['bare_indexed_batched']:.0f}/s, "
+              f"{m['bare_indexed_batched'] / m['bare_batched']:.2f}x of bare; piwarden batched is "
+              f"{m['piwarden_batched'] / m['bare_indexed_batched']:.2f}x of it)")
+        if "bare_copy_batched" in m:
+            print(f"  (informative: bare COPY of the same rows {m['bare_copy_batched']:10.0f}/s; piwarden "
+                  f"appends with COPY on PostgreSQL, ratio to bare COPY "
+                  f"{m['piwarden_batched'] / m['bare_copy_batched']:.2f}x)")
+    print(json.dumps(results))
 
 
 if __name__ == "__main__":

@@ -166,3 +166,61 @@ def test_bad_signature_and_missing_files_fail_cleanly(work: Path) -> None:
     assert not verify_bundle(work / "b", key=SIGNER.verifier.vkey()).ok
     (work / "b" / FILES["events"]).unlink()
     assert not verify_bundle(work / "b", key=SIGNER.verifier.vkey()).ok
+
+
+def _peak_verify_bytes(work: Path, n: int) -> tuple[int, int]:
+    """Peak Python memory of verifying a bundle of ``n`` events, and the bundle's events file size."""
+    import tracemalloc
+
+    from piwarden.audit.store_base import EncodedEvent
+    from piwarden.events import parse_event
+
+    log = open_log(f"sqlite:///{work / 'audit.db'}")
+    encoded = [EncodedEvent.of(parse_event(make_event(i, note="x" * 200))) for i in range(n)]
+    for k in range(0, n, 5000):
+        log.append_encoded(encoded[k:k + 5000])
+    sign_head(log, SIGNER)  # a checkpoint in the middle too
+    log.append_encoded([EncodedEvent.of(parse_event(make_event(n)))])
+    export_bundle(log, work / "bundle", SIGNER)
+    log.close()
+    del encoded
+    tracemalloc.start()
+    try:
+        report = verify_bundle(work / "bundle", key=SIGNER.verifier.vkey())
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert report.ok, report.problems
+    return peak, (work / "bundle" / FILES["events"]).stat().st_size
+
+
+def test_verify_streams_in_constant_memory(tmp_path: Path) -> None:
+    """Peak memory of verify does not grow with the bundle: 10x the events, about the same peak,
+    and far below the size of the events file (which a loading verifier would hold at least once)."""
+    small, _ = _peak_verify_bytes(tmp_path / "small", 2_000)
+    large, events_bytes = _peak_verify_bytes(tmp_path / "large", 20_000)
+    assert events_bytes > 5_000_000
+    assert large < 1_000_000 and large < 2 * small + 200_000, (small, large)
+
+
+def test_streaming_verifier_names_the_first_bad_index_past_a_chunk(tmp_path: Path) -> None:
+    """A flipped byte far into the stream (past several hashing chunks) is found exactly."""
+    from piwarden.audit import verify
+
+    log = build_log(tmp_path, 3 * verify.CHUNK + 17, [verify.CHUNK + 5, 2 * verify.CHUNK])
+    export_bundle(log, tmp_path / "bundle", SIGNER)
+    items = lines(tmp_path / "bundle")
+    bad = 2 * verify.CHUNK + 3
+    items[bad] = items[bad].replace(b"cs-", b"cS-", 1)
+    write_lines(tmp_path / "bundle", items)
+    report = verify_bundle(tmp_path / "bundle", key=SIGNER.verifier.vkey())
+    assert not report.ok and report.first_bad_index == bad
+
+
+def test_export_with_another_key_is_refused_cleanly(work: Path) -> None:
+    """The latest head is by another key and the log has not grown since: export refuses (as
+    signing does) instead of failing with an IndexError."""
+    log = build_log(work, 5, [5])
+    with pytest.raises(InconsistentHead):
+        export_bundle(log, work / "b1", OTHER)
+    assert not (work / "b1").exists()

@@ -18,6 +18,7 @@ from piwarden.audit.checkpoint import (
 )
 from piwarden.audit.log import AuditLog
 from piwarden.audit.note import NoteError, NoteSigner, NoteVerifier, open_note, split_note
+from piwarden.audit.store_base import NODE_MIN_LEVEL
 
 from .conftest import make_event
 from .tamper import execute, truncate
@@ -115,10 +116,12 @@ def test_refuses_to_sign_a_rewritten_history(audit_log: AuditLog) -> None:
 
 def test_refuses_when_a_node_was_altered(audit_log: AuditLog) -> None:
     signer = NoteSigner.generate("test.example/log")
-    audit_log.append_many(make_event(i) for i in range(8))
+    # The lowest stored level (lower nodes are folded from leaf hashes, tampered with elsewhere).
+    width = 1 << NODE_MIN_LEVEL
+    audit_log.append_many(make_event(i) for i in range(width))
     sign_head(audit_log, signer)
-    audit_log.append(make_event(8))
-    execute(audit_log, "UPDATE audit_nodes SET hash = ? WHERE level = 3 AND idx = 0", (bytes(32),))
+    audit_log.append(make_event(width))
+    execute(audit_log, "UPDATE audit_nodes SET hash = ? WHERE level = ? AND idx = 0", (bytes(32), NODE_MIN_LEVEL))
     with pytest.raises(InconsistentHead):
         sign_head(audit_log, signer)
 

@@ -9,7 +9,7 @@ import pytest
 from piwarden.audit.hasher import hash_leaf
 from piwarden.audit.log import AuditLog, open_log
 from piwarden.audit.proof import verify_consistency, verify_inclusion
-from piwarden.audit.store_base import AuditStoreError, Query
+from piwarden.audit.store_base import BLOCK_BITS, NODE_MIN_LEVEL, AuditStoreError, Query
 from piwarden.events import EventError, canonical_json, parse_event, parse_ts
 
 from .conftest import make_event
@@ -56,23 +56,25 @@ def test_invalid_event_is_rejected_and_nothing_is_stored(audit_log: AuditLog) ->
 
 
 def test_failed_batch_rolls_back_everything(audit_log: AuditLog) -> None:
-    audit_log.append(make_event(0))
+    width = 1 << NODE_MIN_LEVEL  # the append of leaf width - 1 completes the first stored node
+    audit_log.append_many(make_event(i) for i in range(width - 1))
     store = audit_log.store
-    real = store._many
-    calls = []
+    real = store._insert
+    tables = []
 
-    def fail_on_nodes(cur: object, sql: str, rows: list[tuple[object, ...]]) -> None:
-        calls.append(sql)
-        if "audit_nodes" in sql:
+    def fail_on_nodes(cur: object, table: str, columns: object, rows: list[tuple[object, ...]]) -> None:
+        tables.append(table)
+        if table == "audit_nodes":
             raise RuntimeError("disk on fire")
-        real(cur, sql, rows)
+        real(cur, table, columns, rows)  # type: ignore[arg-type]
 
-    store._many = fail_on_nodes  # type: ignore[method-assign]
+    store._insert = fail_on_nodes  # type: ignore[method-assign]
     with pytest.raises(AuditStoreError):
-        audit_log.append(make_event(1))
-    store._many = real  # type: ignore[method-assign]
-    assert audit_log.size() == 1 and len(_bodies(audit_log)) == 1
-    assert audit_log.append(make_event(1)) == 1 and audit_log.root() == mth(_bodies(audit_log))
+        audit_log.append(make_event(width - 1))
+    store._insert = real  # type: ignore[method-assign]
+    assert tables == ["audit_events", "audit_event_subjects", "audit_nodes"]
+    assert audit_log.size() == width - 1 and len(_bodies(audit_log)) == width - 1
+    assert audit_log.append(make_event(width - 1)) == width - 1 and audit_log.root() == mth(_bodies(audit_log))
 
 
 def test_queries_by_subject_actor_action_export_and_time(audit_log: AuditLog) -> None:
@@ -91,6 +93,34 @@ def test_queries_by_subject_actor_action_export_and_time(audit_log: AuditLog) ->
         i for i, e in enumerate(events) if lo <= parse_ts(e["ts"]) < hi]
     assert ids(Query(subject="c-3", actor="cs-0001", limit=2)) == [
         i for i, e in enumerate(events) if "c-3" in e["subjects"] and e["actor"] == "cs-0001"][:2]
+
+
+def test_time_windows_and_actions_across_blocks_with_out_of_order_times(audit_log: AuditLog) -> None:
+    """Time windows use per-block time ranges, routine actions no index: both must stay exact
+    when times are not in index order (imports of other systems' logs)."""
+    n = (1 << BLOCK_BITS) * 2 + 100
+    events = [make_event(i, ts=f"2026-03-{1 + (i * 7) % 28:02d}T{i % 24:02d}:15:02Z",
+                         action=("view", "search", "print", "delete")[i % 4]) for i in range(n)]
+    for k in range(0, n, 700):
+        audit_log.append_many(events[k:k + 700])
+    us = [int(parse_ts(e["ts"]).timestamp() * 1e6) for e in events]
+
+    def ids(q: Query) -> list[int]:
+        return [e.index for e in audit_log.query(q)]
+
+    for lo_day, hi_day in ((3, 4), (1, 29), (27, 28), (10, 17)):
+        lo = int(parse_ts(f"2026-03-{lo_day:02d}T00:00:00Z").timestamp() * 1e6)
+        hi = int(parse_ts(f"2026-03-{hi_day:02d}T00:00:00Z").timestamp() * 1e6)
+        want = [i for i in range(n) if lo <= us[i] < hi]
+        assert ids(Query(since_us=lo, until_us=hi, limit=n)) == want
+        assert ids(Query(since_us=lo, limit=n)) == [i for i in range(n) if lo <= us[i]]
+        for action in ("view", "print"):
+            assert ids(Query(action=action, since_us=lo, until_us=hi, limit=n)) == [
+                i for i in want if events[i]["action"] == action]
+    assert ids(Query(action="delete", limit=n)) == [i for i in range(n) if events[i]["action"] == "delete"]
+    assert ids(Query(action="search", limit=5)) == [i for i in range(n) if events[i]["action"] == "search"][:5]
+    far = int(parse_ts("2027-01-01T00:00:00Z").timestamp() * 1e6)
+    assert ids(Query(since_us=far)) == []
 
 
 def test_concurrent_writers_share_commits(audit_log: AuditLog) -> None:
@@ -171,3 +201,37 @@ def test_signing_heads_while_appending_loses_nothing(audit_log: AuditLog) -> Non
     signer_thread.join()
     assert not errors
     assert audit_log.size() == 120 and audit_log.root() == mth(_bodies(audit_log))
+
+
+def test_schema_1_database_is_migrated_on_open(db_url: str) -> None:
+    """A database written by schema 1 (event_id column, ts and action indexes, nodes of every
+    level, no block ranges) opens as schema 2 and keeps its tree, proofs and queries."""
+    from piwarden.audit.compact import NodeID
+    from piwarden.audit.store_base import SCHEMA_VERSION
+
+    from .tamper import execute
+
+    events = [make_event(i) for i in range(40)]
+    with open_log(db_url) as log:
+        log.append_many(events)
+        root = log.root()
+        # Turn it back into what schema 1 wrote.
+        execute(log, "ALTER TABLE audit_events ADD COLUMN event_id TEXT NOT NULL DEFAULT ''")
+        for ddl in ("CREATE INDEX audit_events_event_id ON audit_events (event_id)",
+                    "CREATE INDEX audit_events_ts ON audit_events (ts_us)",
+                    "CREATE INDEX audit_events_action_ts ON audit_events (action, ts_us)",
+                    "DELETE FROM audit_blocks", "UPDATE audit_state SET schema_version = 1"):
+            execute(log, ddl)
+        low = [NodeID(level, k) for level in (1, 2, 3) for k in range(40 >> level)]
+        for n, h in log.store.nodes(low).items():
+            execute(log, "INSERT INTO audit_nodes (level, idx, hash) VALUES (?, ?, ?)", (n.level, n.index, h))
+    with open_log(db_url) as log:
+        assert log.store._read("SELECT schema_version FROM audit_state")[0][0] == SCHEMA_VERSION
+        assert log.store._read("SELECT COUNT(*) FROM audit_nodes WHERE level < ?", (NODE_MIN_LEVEL,))[0][0] == 0
+        assert log.root() == log.root(40) == root
+        proof = log.inclusion_proof(5, 40)
+        verify_inclusion(5, 40, hash_leaf(canonical_json(parse_event(events[5]))), proof, root)
+        lo = int(parse_ts("2026-03-05T00:00:00+08:00").timestamp() * 1e6)
+        assert [e.index for e in log.query(Query(since_us=lo, limit=100))] == [
+            i for i, e in enumerate(events) if parse_ts(e["ts"]).timestamp() * 1e6 >= lo]
+        assert log.append(make_event(40)) == 40

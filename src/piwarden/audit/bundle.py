@@ -24,6 +24,7 @@ from pathlib import Path
 from piwarden.audit.checkpoint import open_checkpoint, sign_head
 from piwarden.audit.log import AuditLog
 from piwarden.audit.note import NoteError, NoteSigner
+from piwarden.audit.store_base import HeadRecord
 
 FORMAT = "piwarden-audit-bundle"
 VERSION = 1
@@ -40,13 +41,9 @@ def _b64(items: list[bytes]) -> list[str]:
     return [base64.b64encode(h).decode() for h in items]
 
 
-def export_bundle(log: AuditLog, out: Path, signer: NoteSigner) -> dict[str, object]:
-    """Write the whole log, signing a fresh head first if needed; return the manifest."""
-    if out.exists():
-        raise BundleError(f"{out} exists; choose a new directory")
-    if (latest := log.store.latest_head()) is None or latest.size < log.size():
-        sign_head(log, signer)
-    heads = []
+def _own_heads(log: AuditLog, signer: NoteSigner) -> list[HeadRecord]:
+    """The stored heads this signer's key verifies, one per size, smallest first."""
+    heads: list[HeadRecord] = []
     for h in log.store.heads():
         try:
             open_checkpoint(h.note, signer.verifier)
@@ -54,6 +51,17 @@ def export_bundle(log: AuditLog, out: Path, signer: NoteSigner) -> dict[str, obj
             continue  # signed by another key (rotated): not verifiable with this bundle's key
         if not heads or h.size != heads[-1].size:
             heads.append(h)
+    return heads
+
+
+def export_bundle(log: AuditLog, out: Path, signer: NoteSigner) -> dict[str, object]:
+    """Write the whole log, signing a fresh head first if needed; return the manifest."""
+    if out.exists():
+        raise BundleError(f"{out} exists; choose a new directory")
+    heads = _own_heads(log, signer)
+    if not heads or heads[-1].size < log.size():  # (a head by another key, rotated, does not count)
+        sign_head(log, signer)
+        heads = _own_heads(log, signer)
     size = heads[-1].size
     tmp = Path(tempfile.mkdtemp(prefix=".bundle-", dir=out.parent))
     try:

@@ -17,8 +17,8 @@ subtrees, which the store keeps so that proofs are O(log n) lookups.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from hashlib import sha256
 from dataclasses import dataclass, field
+from hashlib import sha256
 from typing import NamedTuple
 
 from piwarden.audit.hasher import EMPTY_ROOT, HASH_SIZE, NODE_PREFIX, hash_children
@@ -68,7 +68,7 @@ def perfect_root(hashes: Sequence[bytes]) -> bytes:
     """The root of a perfect subtree (``len(hashes)`` a power of two) over these node hashes."""
     level = list(hashes)
     while len(level) > 1:
-        level = [sha256(NODE_PREFIX + a + b).digest() for a, b in zip(level[0::2], level[1::2])]
+        level = [sha256(NODE_PREFIX + a + b).digest() for a, b in zip(level[0::2], level[1::2], strict=True)]
     return level[0]
 
 
@@ -104,7 +104,7 @@ class CompactRange:
         Same result as ``append`` leaf by leaf, computed a level at a time (one list of hashes
         per level, no per-leaf bookkeeping): the append path of the stores.
         """
-        if any(len(h) != HASH_SIZE for h in leaf_hashes):
+        if leaf_hashes and set(map(len, leaf_hashes)) != {HASH_SIZE}:
             raise ValueError("leaf hash must be 32 bytes")
         front = {node.level: h for node, h in zip(self.nodes, self.hashes, strict=True)}
         end = self.size + len(leaf_hashes)
@@ -117,7 +117,7 @@ class CompactRange:
                 first -= 1
             if len(cur) & 1:  # the last one has no right sibling yet: it stays in the frontier
                 front[level] = cur[-1]
-            cur = [sha256(NODE_PREFIX + a + b).digest() for a, b in zip(cur[0::2], cur[1::2])]
+            cur = [sha256(NODE_PREFIX + a + b).digest() for a, b in zip(cur[0::2], cur[1::2], strict=False)]
             level, first = level + 1, first >> 1
             if level >= min_level:
                 created.extend((level, first + k, h) for k, h in enumerate(cur))

@@ -3,7 +3,7 @@
 A purged leaf keeps its index, leaf hash and time (``ts_us``) and the tree nodes above it, so
 roots, signed checkpoints, inclusion and consistency proofs are unchanged and still verify.
 What goes: the canonical body, the subject index rows, and the columns that name people
-(event id, actor, export id). Bundles write an empty line for a purged leaf and the verifier
+(actor, export id). Bundles write an empty line for a purged leaf and the verifier
 takes its hash from ``leaf-hashes.bin``, which the signed roots authenticate
 (``docs/audit.md``).
 
@@ -47,7 +47,7 @@ def _purge_batch(log: AuditLog, rows: list[tuple[int, bytes]]) -> None:
     """Clear the bodies and identifying columns of these leaves and drop their subject rows."""
     store = log.store
     with store._write_txn() as cur:
-        store._many(cur, "UPDATE audit_events SET body = NULL, event_id = '', actor = '', export_id = NULL "
+        store._many(cur, "UPDATE audit_events SET body = NULL, actor = '', export_id = NULL "
                          "WHERE idx = ? AND body IS NOT NULL", [(i,) for i, _ in rows])
         gone = [(s, i) for i, body in rows for s in dict.fromkeys(_subjects(body))]
         if gone:

@@ -22,6 +22,7 @@ def _connect(path: str) -> sqlite3.Connection:
     conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=30.0)
     conn.execute("PRAGMA busy_timeout = 30000")
     conn.execute("PRAGMA synchronous = FULL")
+    conn.execute("PRAGMA cache_size = -65536")  # 64 MiB: index pages of large logs stay cached
     return conn
 
 
@@ -53,6 +54,7 @@ class SQLiteAuditStore(AuditStore):
                 cur.execute(ddl)
             cur.execute("INSERT OR IGNORE INTO audit_state (id, size, frontier, root, schema_version) "
                         "VALUES (1, 0, ?, ?, ?)", (b"", EMPTY_ROOT, SCHEMA_VERSION))
+            self._migrate(cur)
 
     @contextmanager
     def _write_txn(self) -> Iterator[sqlite3.Cursor]:

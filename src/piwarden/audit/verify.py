@@ -4,6 +4,9 @@ It recomputes every leaf hash from the event bytes and the tree from those, chec
 checkpoint's signature and root, the consistency proofs between checkpoints, and names the
 first bad index: exact where the bundle's leaf hashes are themselves authenticated by a
 checkpoint, otherwise the first index not covered by a checkpoint that still verifies.
+
+It streams: events and leaf hashes are read once, line by line, and only the two trees'
+frontiers (O(log n) hashes) are kept, so memory does not grow with the number of events.
 """
 
 from __future__ import annotations
@@ -21,6 +24,8 @@ from piwarden.audit.cosign import CosignatureVerifier
 from piwarden.audit.hasher import HASH_SIZE, hash_leaf
 from piwarden.audit.note import NoteError, NoteVerifier, split_note
 from piwarden.audit.proof import ProofError, verify_consistency
+
+CHUNK = 4096  # leaf hashes hashed into the tree at a time while streaming
 
 
 @dataclass
@@ -76,54 +81,79 @@ def _check_proofs(root: Path, cps: list[Checkpoint], report: Report) -> None:
             report.fail(f"consistency proof {old.size} -> {new.size} fails: {exc}", old.size)
 
 
-def _verified_prefix(hashes: list[bytes], cps: list[Checkpoint]) -> int:
-    """The largest checkpoint size up to which the tree of ``hashes`` matches every checkpoint."""
-    cr, good, it = CompactRange(), 0, iter(cps)
-    cp = next(it, None)
-    while cp is not None and cp.size <= len(hashes):
-        while cr.size < cp.size:
-            cr.append(hashes[cr.size])
-        if cr.root() != cp.root:
-            break
-        good, cp = cp.size, next(it, None)
-    return good
+class _Tree:
+    """A tree grown leaf by leaf (in chunks) and held to the checkpoints as it passes their sizes:
+    ``good`` is the largest checkpoint size up to which every checkpoint's root matched."""
 
+    def __init__(self, cps: list[Checkpoint]) -> None:
+        self.cr, self.cps, self.next, self.good, self.broken = CompactRange(), cps, 0, 0, False
+        self.pending: list[bytes] = []
+        self.flush()  # checkpoints of the empty tree
 
-def _read_leaf_hashes(root: Path) -> list[bytes]:
-    blob = (root / FILES["leaf_hashes"]).read_bytes()
-    return [blob[i:i + HASH_SIZE] for i in range(0, len(blob) - len(blob) % HASH_SIZE, HASH_SIZE)]
+    def add(self, leaf_hash: bytes) -> None:
+        self.pending.append(leaf_hash)
+        if len(self.pending) >= CHUNK or (self.next < len(self.cps)
+                                          and self.cr.size + len(self.pending) >= self.cps[self.next].size):
+            self.flush()
+
+    def flush(self) -> None:
+        self.cr.extend(self.pending, min_level=64)  # no inner nodes wanted, only the frontier
+        self.pending = []
+        while self.next < len(self.cps) and self.cps[self.next].size <= self.cr.size:
+            cp = self.cps[self.next]
+            if cp.size == self.cr.size and not self.broken:
+                if self.cr.root() == cp.root:
+                    self.good = cp.size
+                else:
+                    self.broken = True
+            self.next += 1
 
 
 def _check_events(root: Path, cps: list[Checkpoint], report: Report) -> None:
-    """Recompute leaves and tree; compare with checkpoints and with the shipped leaf hashes."""
-    data = (root / FILES["events"]).read_bytes()
-    lines = data.split(b"\n")
-    if lines and lines[-1] == b"":
-        lines.pop()
-    shipped = _read_leaf_hashes(root)
-    computed = []
-    for i, line in enumerate(lines):
-        if line:
-            computed.append(hash_leaf(line))
-        elif i < len(shipped):  # purged by retention: the signed roots vouch for its hash
-            computed.append(shipped[i])
-            report.purged += 1
-        else:
-            report.fail(f"event {i} is empty (purged) but the bundle has no leaf hash for it", i)
-            computed.append(bytes(HASH_SIZE))
+    """Recompute leaves and tree; compare with checkpoints and with the shipped leaf hashes.
+
+    One pass over ``events.jsonl`` and ``leaf-hashes.bin`` side by side, in constant memory:
+    two trees grow together (the recomputed one and the shipped one), each checked at every
+    checkpoint size, and the first index where a recomputed leaf hash differs from the shipped
+    one is remembered.
+    """
     size = cps[-1].size if cps else 0
-    if len(computed) != size:
-        report.fail(f"bundle holds {len(computed)} events, its last checkpoint {size}", min(len(computed), size))
-    good = _verified_prefix(computed, cps)
-    if good == size and len(computed) >= size:
+    computed, shipped = _Tree(cps), _Tree(cps)
+    count, first_diff = 0, None
+    with (root / FILES["events"]).open("rb") as events, (root / FILES["leaf_hashes"]).open("rb") as hashes:
+        for i, line in enumerate(events):
+            count = i + 1
+            if line.endswith(b"\n"):
+                line = line[:-1]
+            ship = hashes.read(HASH_SIZE)
+            if len(ship) == HASH_SIZE:
+                shipped.add(ship)
+            else:
+                ship = b""
+            if line:
+                h = hash_leaf(line)
+            elif ship:  # purged by retention: the signed roots vouch for its hash
+                h = ship
+                report.purged += 1
+            else:
+                report.fail(f"event {i} is empty (purged) but the bundle has no leaf hash for it", i)
+                h = bytes(HASH_SIZE)
+            computed.add(h)
+            if first_diff is None and ship and h != ship:
+                first_diff = i
+        while len(ship := hashes.read(HASH_SIZE)) == HASH_SIZE:  # shipped hashes beyond the events
+            shipped.add(ship)
+    computed.flush()
+    shipped.flush()
+    if count != size:
+        report.fail(f"bundle holds {count} events, its last checkpoint {size}", min(count, size))
+    if computed.good == size and count >= size:
         return
     # Leaf hashes a checkpoint authenticates pin down the exact first event that differs.
-    trusted = _verified_prefix(shipped, cps)
-    for i in range(min(trusted, len(computed))):
-        if computed[i] != shipped[i]:
-            report.fail(f"event {i} does not match its signed leaf hash", i)
-            return
-    report.fail(f"events from index {good} on do not match the signed checkpoints", good)
+    if first_diff is not None and first_diff < min(shipped.good, count):
+        report.fail(f"event {first_diff} does not match its signed leaf hash", first_diff)
+        return
+    report.fail(f"events from index {computed.good} on do not match the signed checkpoints", computed.good)
 
 
 def _check_cosignatures(root: Path, witness_keys: list[str], report: Report) -> None:
