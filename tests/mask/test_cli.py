@@ -180,3 +180,21 @@ def test_top_level_policy_lint_is_the_mask_policy_lint(tmp_path: Path) -> None:
     a = CliRunner().invoke(app, ["policy", "lint", str(bad)])
     b = CliRunner().invoke(root, ["mask", "policy", "lint", str(bad)])
     assert a.exit_code == b.exit_code == 1 and a.output == b.output and "NOT_A_TYPE" in a.output
+
+
+def test_mask_table_cli_auto_columns_classifies_and_masks_free_text(tmp_path: Path) -> None:
+    from faker import Faker
+
+    fake = Faker("zh_CN")
+    fake.seed_instance(5)
+    rows = [(f"{i:08d}", fake.name(), fake.phone_number(), fake.ssn(), f"请回电{fake.phone_number()}谢谢")
+            for i in range(60)]
+    src, dst = tmp_path / "orders.csv", tmp_path / "out.csv"
+    src.write_text("order_no,xm,sjhm,sfzh,remark\n" + "".join(",".join(r) + "\n" for r in rows), "utf-8")
+    result = CliRunner().invoke(root, ["mask", "table", str(src), str(dst), "--columns", "auto"])
+    assert result.exit_code == 0, result.output
+    assert "xm=PERSON" in result.output and "sjhm=PHONE" in result.output and "remark=TEXT" in result.output
+    out = dst.read_text("utf-8")
+    assert "00000059" in out  # order numbers are not PI: copied
+    for r in rows:
+        assert r[2] not in out and r[3] not in out and r[4][3:14] not in out

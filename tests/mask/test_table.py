@@ -70,3 +70,9 @@ def test_nulls_stay_null_and_unknown_columns_are_named() -> None:
 def test_unsupported_table_kind_is_a_clear_error() -> None:
     with pytest.raises(TypeError, match="polars or pandas"):
         mask_table([{"a": 1}], {"a": "PHONE"}, default_policy().ruleset())
+
+
+def test_text_columns_are_detected_then_masked() -> None:
+    df = pl.DataFrame({"note": ["客户手机13812345678要求改地址", None, "", "无", "客户手机13812345678要求改地址"]})
+    out = mask_table(df, {"note": "TEXT"}, default_policy().ruleset())
+    assert out["note"].to_list() == ["客户手机138****5678要求改地址", None, "", "无", "客户手机138****5678要求改地址"]

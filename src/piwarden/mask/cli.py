@@ -9,7 +9,7 @@ from __future__ import annotations
 import sys
 from collections import Counter
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import orjson
 import typer
@@ -126,12 +126,15 @@ def _ruleset(pol: Policy, role: str, purpose: str | None, key_file: str | None) 
 
 
 def parse_columns(spec: str) -> dict[str, str]:
-    """``name=PERSON,sjhm=PHONE`` -> {column: canonical type}."""
+    """``name=PERSON,sjhm=PHONE,note=TEXT`` -> {column: canonical type or TEXT}."""
     columns: dict[str, str] = {}
     for part in filter(None, (p.strip() for p in spec.split(","))):
         column, sep, type_ = part.rpartition("=")
         if not sep or not column or not type_:
             raise typer.BadParameter(f"{part!r} is not COLUMN=TYPE", param_hint="--columns")
+        if type_.upper() == "TEXT":
+            columns[column] = "TEXT"
+            continue
         try:
             columns[column] = entities.canonical(type_)
         except entities.UnknownEntityType as exc:
@@ -147,7 +150,9 @@ def table(
                                           dir_okay=False)],
     output: Annotated[Path, typer.Argument(help="Where the masked file goes (same format).")],
     columns: Annotated[str, typer.Option(help="What the columns hold: COLUMN=TYPE,... (e.g. "
-                                              "xm=PERSON,sjhm=PHONE); other columns are copied.")],
+                                              "xm=PERSON,sjhm=PHONE,remark=TEXT; TEXT: detect in free text), "
+                                              "or 'auto' to classify the columns from their names and the "
+                                              "first rows; other columns are copied.")],
     policy: Annotated[Path | None, typer.Option(help="Masking policy (YAML); default: by grade.")] = None,
     role: Annotated[str, typer.Option(help="Role of the viewer; picks the policy's rules.")] = ANY,
     purpose: Annotated[str | None, typer.Option(help="Purpose of the release; keyed operators derive "
@@ -166,7 +171,7 @@ def table(
     """Mask the named columns of a table file, streamed in batches, vectorized per column."""
     from piwarden.mask.files import FileJob, mask_file  # polars and pyarrow load only when needed
 
-    cols = parse_columns(columns)
+    cols = _auto_columns(input, format) if columns.strip().lower() == "auto" else parse_columns(columns)
     job = FileJob(cols, _ruleset(_load(policy), role, purpose, key_file), subject_column,
                   "raise" if strict else "replace", batch_rows)
     bar = ByteProgress("mask", input.stat().st_size, enabled=progress, console=err)
@@ -178,6 +183,42 @@ def table(
         raise typer.Exit(2) from None
     err.print(f"{report.rows} rows; masked {', '.join(f'{c} ({t})' for c, t in cols.items())} -> {output}",
               highlight=False)
+
+
+def _auto_columns(path: Path, fmt: str | None, rows: int = 1000) -> dict[str, str]:
+    """Columns classified by name and the first ``rows`` values (the scan's classifier)."""
+    from piwarden.mask.files import head_frame
+    from piwarden.scan.classify import Classifier
+
+    try:
+        head = head_frame(path, rows, fmt)
+    except MaskError as exc:
+        err.print(f"[red]error[/] {exc}", highlight=False)
+        raise typer.Exit(2) from None
+    classifier = Classifier()
+    chosen: dict[str, str] = {}
+    for name in head.columns:
+        found = classifier.column(name, head[name].to_list())
+        if found.free_text and found.found:
+            chosen[name] = "TEXT"
+        elif found.entity and entities.get(found.entity).is_pi and found.confidence >= 0.5:
+            chosen[name] = found.entity
+        elif _holds_pi_spans(classifier, head[name]):
+            chosen[name] = "TEXT"
+    if not chosen:
+        err.print(f"no PI columns found in the first {rows} rows; name them with --columns", highlight=False)
+        raise typer.Exit(2)
+    err.print("columns: " + ", ".join(f"{c}={t}" for c, t in chosen.items()), highlight=False)
+    return chosen
+
+
+def _holds_pi_spans(classifier: Any, values: Any) -> bool:
+    """Whether some sampled values (at least 1%) contain PI inside other text: mask it as TEXT."""
+    texts = [str(v) for v in values.drop_nulls().to_list() if str(v).strip()]
+    if not texts:
+        return False
+    hits = sum(any(entities.get(s.type).is_pi for s in spans) for spans in classifier.analyzer.analyze_batch(texts))
+    return hits >= max(1, len(texts) // 100)
 
 
 def _pairs(spec: str | None, option: str) -> dict[str, str]:

@@ -22,8 +22,8 @@ import pyarrow.parquet as pq
 
 from piwarden.mask.errors import MaskError
 from piwarden.mask.policy import Ruleset
-from piwarden.mask.table import mask_frame
-from piwarden.mask.text import OnError
+from piwarden.mask.table import TEXT, mask_frame
+from piwarden.mask.text import Masker, OnError
 
 FORMATS = {".csv": "csv", ".tsv": "tsv", ".tab": "tsv", ".jsonl": "jsonl", ".ndjson": "jsonl",
            ".parquet": "parquet", ".pq": "parquet", ".xlsx": "xlsx"}
@@ -36,14 +36,20 @@ Progress = Callable[[int], None]  # called with the input bytes a batch took (es
 class FileJob:
     """What to mask in a file, and how."""
 
-    columns: Mapping[str, str]
+    columns: Mapping[str, str]  # column -> entity type, or TEXT for free text
     rules: Ruleset
     subject_column: str | None = None
     on_error: OnError = "replace"
     batch_rows: int = 65_536
+    masker: Masker | None = None  # detection + masking for TEXT columns; built once when needed
+
+    def __post_init__(self) -> None:
+        if self.masker is None and TEXT in self.columns.values():
+            object.__setattr__(self, "masker", Masker(self.rules, on_error=self.on_error))
 
     def mask(self, frame: pl.DataFrame) -> pl.DataFrame:
-        return mask_frame(frame, self.columns, self.rules, subject_column=self.subject_column, on_error=self.on_error)
+        return mask_frame(frame, self.columns, self.rules, subject_column=self.subject_column, on_error=self.on_error,
+                          masker=self.masker)
 
 
 @dataclass(frozen=True, slots=True)
@@ -238,7 +244,8 @@ def _xlsx(src: Path, dst: Path, job: FileJob, fmt: str, progress: Progress) -> i
             names = [str(h) if h is not None else "" for h in header]
             here = {c: t for c, t in job.columns.items() if c in names}
             found.update(here)
-            sub = FileJob(here, job.rules, job.subject_column if job.subject_column in names else None, job.on_error)
+            sub = FileJob(here, job.rules, job.subject_column if job.subject_column in names else None, job.on_error,
+                          masker=job.masker)
             while batch := [list(r) for _, r in zip(range(job.batch_rows), it, strict=False)]:
                 records = [dict(zip(names, r, strict=False)) for r in batch]
                 if here:
@@ -266,6 +273,26 @@ def read_frame(path: str | Path, fmt: str | None = None) -> pl.DataFrame:
         if fmt == "parquet":
             return pl.read_parquet(path)
         return pl.read_excel(path, engine="openpyxl")
+    except (pl.exceptions.PolarsError, OSError, ValueError) as exc:
+        raise MaskError(f"cannot read {path.name} as {fmt}: {type(exc).__name__}") from None
+
+
+def head_frame(path: str | Path, rows: int, fmt: str | None = None) -> pl.DataFrame:
+    """The first ``rows`` rows as text (the first sheet of a workbook), to decide what columns hold."""
+    path = Path(path)
+    fmt = file_format(path, fmt)
+    try:
+        if fmt in DELIMITERS:
+            return pl.read_csv(path, separator=DELIMITERS[fmt], n_rows=rows, infer_schema=False)
+        if fmt == "jsonl":
+            with path.open("rb") as f:
+                records = [orjson.loads(line) for _, line in zip(range(rows), filter(bytes.strip, f), strict=False)]
+            names = list(dict.fromkeys(k for r in records if isinstance(r, dict) for k in r))
+            return pl.DataFrame({n: [_text(r.get(n)) if isinstance(r, dict) else None for r in records]
+                                 for n in names}, schema=dict.fromkeys(names, pl.String))
+        if fmt == "parquet":
+            return pl.read_parquet(path, n_rows=rows)
+        return pl.read_excel(path, engine="openpyxl").head(rows)
     except (pl.exceptions.PolarsError, OSError, ValueError) as exc:
         raise MaskError(f"cannot read {path.name} as {fmt}: {type(exc).__name__}") from None
 

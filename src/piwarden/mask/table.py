@@ -22,10 +22,11 @@ import polars as pl
 from piwarden import entities
 from piwarden.mask.errors import MaskError
 from piwarden.mask.policy import Ruleset
-from piwarden.mask.text import OnError
+from piwarden.mask.text import Masker, OnError
 from piwarden.mask.vector import mask_series
 
 T = TypeVar("T")
+TEXT = "TEXT"  # a column of free text: detect, then mask what was found
 
 
 def mask_table(table: T, columns: Mapping[str, str], rules: Ruleset, *, subject_column: str | None = None,
@@ -41,18 +42,33 @@ def mask_table(table: T, columns: Mapping[str, str], rules: Ruleset, *, subject_
 
 
 def mask_frame(frame: pl.DataFrame, columns: Mapping[str, str], rules: Ruleset, *,
-               subject_column: str | None = None, on_error: OnError = "replace") -> pl.DataFrame:
-    """:func:`mask_table` on a polars DataFrame."""
+               subject_column: str | None = None, on_error: OnError = "replace",
+               masker: Masker | None = None) -> pl.DataFrame:
+    """:func:`mask_table` on a polars DataFrame; ``masker`` serves ``TEXT`` columns (built when needed)."""
     missing = [c for c in [*columns, *([subject_column] if subject_column else [])] if c not in frame.columns]
     if missing:
         raise MaskError(f"no such column: {', '.join(map(repr, missing))} (columns: {', '.join(frame.columns)})")
     subjects = frame[subject_column] if subject_column else pl.Series(range(len(frame)))
     updates = []
     for name, entity in columns.items():
+        if entity == TEXT:
+            masker = masker or Masker(rules, on_error=on_error)
+            updates.append(mask_text_series(masker, frame[name]))
+            continue
         entity = entities.canonical(entity)
         updates.append(mask_series(rules.operator(entity), frame[name], entity, subjects, on_error=on_error,
                                    column=name))
     return frame.with_columns(updates) if updates else frame
+
+
+def mask_text_series(masker: Masker, values: pl.Series) -> pl.Series:
+    """Free text: detection then masking, once per distinct non-empty value."""
+    text = values if values.dtype == pl.String else values.cast(pl.String)
+    distinct = text.filter(text.is_not_null() & (text != "")).unique()
+    if distinct.len() == 0:
+        return text
+    masked = pl.Series([m.text for m in masker.mask_batch(distinct.to_list())], dtype=pl.String)
+    return text.replace_strict(distinct, masked, default=text, return_dtype=pl.String)
 
 
 def to_polars(table: Any) -> pl.DataFrame:

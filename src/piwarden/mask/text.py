@@ -110,9 +110,11 @@ def mask_text(text: str, spans: Iterable[Span], policy: Policy | Ruleset | None 
 class Masker:
     """Detect and mask in one go: ``Masker(policy, role="analyst", keys=...).mask(text)``."""
 
-    def __init__(self, policy: Policy | None = None, *, role: str = ANY, purpose: str | None = None,
+    def __init__(self, policy: Policy | Ruleset | None = None, *, role: str = ANY, purpose: str | None = None,
                  keys: KeyRing | None = None, analyzer: Analyzer | None = None, on_error: OnError = "replace") -> None:
-        self.rules = (policy or default_policy()).ruleset(role, purpose, keys)
+        """``policy`` may also be a policy already resolved for a role (a ``Ruleset``)."""
+        self.rules = policy if isinstance(policy, Ruleset) else (policy or default_policy()).ruleset(role, purpose,
+                                                                                                      keys)
         self.analyzer = analyzer if analyzer is not None else Analyzer()
         self.on_error: OnError = on_error
 
