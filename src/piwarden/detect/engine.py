@@ -97,6 +97,9 @@ class Engine:
         self._keyword_id = {g: len(everything) + i for i, g in enumerate(keywords)}
         regexes = [c.regex.pattern for c in everything] + [f"(?i:{re.escape(g)})" for g in keywords]
         self._prefilter = prefilter.build(regexes) if use_prefilter else None
+        # per gate: the prefilter ids of its keywords, and the one-character literals searched in the text
+        self._gate_parts = {c.gate: (frozenset(self._keyword_id[g] for g in c.gate if g in self._keyword_id),
+                                     tuple(g for g in c.gate if g not in self._keyword_id)) for c in everything}
         self._any_digit = _any_of(self._digit)
         self._lead = max((c.pattern.lead for c in self._digit), default=0)
         self._trail = max((c.pattern.trail for c in self._digit), default=0)
@@ -115,11 +118,8 @@ class Engine:
         """Whether one of the gate's literals occurs: from the prefilter's report, else by search."""
         if may is None or not gate:
             return _open(gate, lowered)
-        for g in gate:
-            kid = self._keyword_id.get(g)
-            if (g in lowered) if kid is None else (kid in may):
-                return True
-        return False
+        ids, chars = self._gate_parts[gate]
+        return not ids.isdisjoint(may) or any(map(lowered.__contains__, chars))
 
     def _windows(self, text: str) -> Iterator[tuple[int, int]]:
         """Islands with a digit, merged when less than ``_GAP`` characters apart.
