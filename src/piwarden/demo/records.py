@@ -6,8 +6,9 @@ Writes, next to the events of :mod:`piwarden.demo.platform`:
   values from Faker ``zh_CN`` and the valid-by-construction generators of
   :mod:`piwarden.demo.textgen_values`);
 - ``orders.csv``: every order with its merchant, carrier and waybill number;
-- ``records.jsonl``: one line per order in the format of ``leak-sample.md`` (the fields
-  each record holds and the data-map parties that received it);
+- ``records.jsonl``: one line per order, customer and policy in the format of
+  ``leak-sample.md`` (the fields each record holds and the data-map parties that received
+  it; a customer record goes to no outside party);
 - ``datamap.yaml``: the parties (platform desks, every merchant, carriers on the offline
   waybill channel, payment providers) and the fields each receives, per ``datamap.md``.
 
@@ -115,7 +116,10 @@ def write(sim: Simulation, out: Path) -> dict[str, int]:
                 rec = {"subject": o.customer, "record": o.id, "resource": "order", "fields": fields,
                        "recipients": [f"merchant:{o.merchant}", f"logistics:{o.carrier}", rng.choice(PAYERS)]}
                 fr.write(orjson.dumps(rec) + b"\n")
-        for p in people:
+        for p in people:  # the customer record itself: held by the platform only
+            rec = {"subject": p["customer_id"], "record": p["customer_id"], "resource": "customer",
+                   "fields": {k: p[k] for k in ("name", "phone", "address", "id_number")}, "recipients": []}
+            fr.write(orjson.dumps(rec) + b"\n")
             pol = policy_no(p["customer_id"])
             if pol:
                 rec = {"subject": p["customer_id"], "record": pol, "resource": "policy",

@@ -16,7 +16,8 @@ from rich.console import Console
 from piwarden.events import EventError, canonical_json, parse_event
 from piwarden.progress import ByteProgress
 
-app = typer.Typer(name="forensics", help="Catch the insider: abnormal access detection over access events.",
+app = typer.Typer(name="forensics", help="Catch the insider and trace the leak: abnormal access detection, leak "
+                                       "attribution and honeytokens over access events.",
                   no_args_is_help=True, add_completion=False)
 err = Console(stderr=True, soft_wrap=True)
 _REQUIRED = (("id", str), ("ts", str), ("actor", str), ("party", str), ("role", str), ("action", str),
@@ -36,11 +37,11 @@ def _check(obj: Any, strict: bool) -> dict[str, Any]:
 
 
 def read_events(path: Path, *, strict: bool = False, progress: bool | None = None,
-                skipped: list[str] | None = None) -> Iterator[dict[str, Any]]:
+                skipped: list[str] | None = None, label: str = "anomalies") -> Iterator[dict[str, Any]]:
     """Events from a JSONL file, with a progress bar; bad lines are named by number, never shown."""
     size = path.stat().st_size if path != Path("-") else None
     src = sys.stdin.buffer if path == Path("-") else path.open("rb")
-    bar = ByteProgress("anomalies", size, enabled=progress, console=err)
+    bar = ByteProgress(label, size, enabled=progress, console=err)
     pending = 0
     try:
         with bar:
@@ -187,3 +188,145 @@ def simulate(
         counts = write(sim, out)
         summary += f", {counts['customers']} customers, {counts['orders']} orders"
     err.print(f"{summary} -> {out}", highlight=False)
+
+
+@app.command()
+def trace(
+    leak: Annotated[Path, typer.Option("--leak", help="The leak sample: CSV or JSON Lines with canonical field "
+                                                      "names, or free text (e.g. a fraud-call transcript).")],
+    datamap: Annotated[Path, typer.Option("--datamap", help="Data map (YAML or JSON, datamap.md).")],
+    records: Annotated[Path, typer.Option("--records", help="The platform's records, JSON Lines (leak-sample.md).")],
+    events: Annotated[Path, typer.Option("--events", help="Access events, JSON Lines (access-event v1); - for "
+                                                          "standard input.")],
+    fmt: Annotated[str, typer.Option("--format", help="json or text.")] = "json",
+    leak_format: Annotated[str | None, typer.Option("--leak-format", help="csv, jsonl or text (default: by "
+                                                                          "extension, then content).")] = None,
+    honeytokens: Annotated[Path | None, typer.Option("--honeytokens", help="Honeytoken registry (see `piwarden "
+                                                                           "forensics honeytokens plant`).")] = None,
+    lang: Annotated[str, typer.Option(help="Evidence language: both (English, then Chinese), en or zh.")] = "both",
+    progress: Annotated[bool | None, typer.Option(help="Progress on standard error (default: when it is a "
+                                                       "terminal).")] = None,
+) -> None:
+    """Rank who leaked a sample: parties and, where the logs allow, actors, with evidence (leak-sample.md)."""
+    from piwarden.forensics.datamap import DataMap, DataMapError
+    from piwarden.forensics.honeytokens import HoneytokenError, Registry
+    from piwarden.forensics.leak import LeakError, read_leak
+    from piwarden.forensics.match import RecordIndex, RecordsError
+    from piwarden.forensics.trace import attribute
+
+    if fmt not in ("json", "text"):
+        raise typer.BadParameter("json or text", param_hint="--format")
+    if lang not in ("both", "en", "zh"):
+        raise typer.BadParameter("both, en or zh", param_hint="--lang")
+    if leak_format not in (None, "csv", "jsonl", "text"):
+        raise typer.BadParameter("csv, jsonl or text", param_hint="--leak-format")
+    for path, hint in ((leak, "--leak"), (datamap, "--datamap"), (records, "--records")):
+        if not path.is_file():
+            raise typer.BadParameter(f"no such file: {path}", param_hint=hint)
+    if str(events) != "-" and not events.is_file():
+        raise typer.BadParameter(f"no such file: {events}", param_hint="--events")
+    try:
+        dm = DataMap.load(datamap)
+        index = RecordIndex.load(records)
+        canaries = None
+        if honeytokens is not None:
+            reg = Registry.load(honeytokens)
+            for r in reg.records():
+                index.add(r)
+            canaries = reg.exposure()
+        kind, rows = read_leak(leak, leak_format)
+    except (DataMapError, RecordsError, HoneytokenError, LeakError) as exc:
+        err.print(f"error: {exc}", highlight=False)
+        raise typer.Exit(2) from None
+    skipped: list[str] = []
+    ranked, summary = attribute(rows, index, dm, read_events(events, progress=progress, skipped=skipped,
+                                                             label="trace"), canaries, lang)
+    if fmt == "json":
+        typer.echo(json.dumps({"candidates": [c.to_json() for c in ranked]}, ensure_ascii=False))
+    else:
+        for i, c in enumerate(ranked, 1):
+            typer.echo(f"{i}. {c.party}  actor={c.actor or '-'}  score={c.score:.3f}")
+            for line in c.evidence:
+                typer.echo(f"   - {line}")
+    hits = summary["honeytoken_hits"]
+    err.print(f"{kind} leak: {summary['rows']} rows, {summary['matched_rows']} matched to {summary['subjects']} "
+              f"subjects, {summary['unmatched_rows']} unmatched (not customers, or too little to identify); "
+              f"{summary['events']} events read, {summary['events_kept']} touching them, {len(skipped)} skipped"
+              + (f"; honeytokens hit: {', '.join(hits)}" if hits else ""), highlight=False)
+
+
+honeytokens_app = typer.Typer(name="honeytokens", help="Plant canary customers; check events and leaks for them.",
+                              no_args_is_help=True, add_completion=False)
+app.add_typer(honeytokens_app)
+
+
+def _key(key: str | None) -> bytes:
+    import os
+
+    k = key or os.environ.get("PIWARDEN_HONEYTOKEN_KEY")
+    if not k:
+        raise typer.BadParameter("give --key or set PIWARDEN_HONEYTOKEN_KEY", param_hint="--key")
+    return k.encode()
+
+
+@honeytokens_app.command("plant")
+def honeytokens_plant(
+    registry: Annotated[Path, typer.Option("--registry", help="Registry file (JSON; extended if present).")],
+    party: Annotated[list[str], typer.Option("--party", help="Data-map party to expose canaries to; repeat.")],
+    per_party: Annotated[int, typer.Option(min=1, help="Canaries per party.")] = 2,
+    key: Annotated[str | None, typer.Option(help="Secret key (default: $PIWARDEN_HONEYTOKEN_KEY).")] = None,
+    id_start: Annotated[int, typer.Option(help="First customer number of the range reserved for canaries.")]
+    = 900000,
+    records_out: Annotated[Path | None, typer.Option("--records-out", help="Also write the canaries as records "
+                                                                           "(leak-sample.md) to feed your systems.")]
+    = None,
+) -> None:
+    """Plant canaries (deterministic per key and party); prints canary ids and parties only."""
+    from piwarden.forensics.honeytokens import HoneytokenError, Registry, plant
+
+    try:
+        existing = Registry.load(registry) if registry.is_file() else None
+        reg = plant(_key(key), party, per_party, id_start, existing)
+    except HoneytokenError as exc:
+        err.print(f"error: {exc}", highlight=False)
+        raise typer.Exit(2) from None
+    reg.save(registry)
+    if records_out is not None:
+        with records_out.open("wb") as f:
+            for c in reg.canaries:
+                f.write(orjson.dumps({"subject": c.subject, "record": c.record, "resource": "order",
+                                      "fields": c.fields, "recipients": c.parties}) + b"\n")
+    for c in reg.canaries:
+        typer.echo(json.dumps({"canary": c.subject, "record": c.record, "exposed_to": c.parties}))
+
+
+@honeytokens_app.command("check")
+def honeytokens_check(
+    registry: Annotated[Path, typer.Option("--registry", help="Registry written by `plant`.")],
+    events: Annotated[Path | None, typer.Option("--events", help="Access events to scan, JSON Lines.")] = None,
+    leak: Annotated[Path | None, typer.Option("--leak", help="A leak sample to scan (CSV, JSONL or text).")] = None,
+    progress: Annotated[bool | None, typer.Option(help="Progress on standard error.")] = None,
+) -> None:
+    """Alert (JSON Lines) on every access to a canary and every canary in a leak; exit 1 if any."""
+    from piwarden.forensics.honeytokens import HoneytokenError, Registry, check_events, check_leak
+    from piwarden.forensics.leak import LeakError, read_leak
+
+    if events is None and leak is None:
+        raise typer.BadParameter("give --events, --leak or both", param_hint="--events")
+    try:
+        reg = Registry.load(registry)
+        rows = read_leak(leak)[1] if leak is not None else []
+    except (HoneytokenError, LeakError) as exc:
+        err.print(f"error: {exc}", highlight=False)
+        raise typer.Exit(2) from None
+    n = 0
+    if events is not None:
+        for alert in check_events(reg, read_events(events, progress=progress, label="honeytokens")):
+            n += 1
+            typer.echo(json.dumps(alert, ensure_ascii=False))
+    for alert in check_leak(reg, rows):
+        n += 1
+        typer.echo(json.dumps(alert, ensure_ascii=False))
+    err.print(f"{len(reg.canaries)} canaries, {n} alerts", highlight=False)
+    if n:
+        raise typer.Exit(1)

@@ -1,0 +1,84 @@
+"""Who accessed the leaked subjects in clear: one streaming pass over access events.
+
+Only events that touch a matched subject are kept, folded into per-actor, per-subject sets
+of fields seen in clear, so memory grows with actors x matched subjects, not with events.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+#: actions that disclose a subject's fields to the actor (``search`` shows result lists)
+DISCLOSING = frozenset({"view", "reveal", "search", "export", "print", "download"})
+#: actions that produce an artifact (a file, a printout): how bulk leaks leave
+ARTIFACT = frozenset({"export", "print", "download"})
+EVENT_IDS_KEPT = 12
+
+
+@dataclass
+class ActorAccess:
+    """What one actor saw of the matched subjects."""
+
+    actor: str
+    party: str
+    role: str
+    service: bool = False
+    seen: dict[str, set[str]] = field(default_factory=dict)  # subject -> fields seen in clear
+    actions: Counter[str] = field(default_factory=Counter)
+    events: list[str] = field(default_factory=list)
+    first_ts: str | None = None
+    last_ts: str | None = None
+    canary_events: list[str] = field(default_factory=list)
+    records: dict[str, set[str]] = field(default_factory=dict)  # watched record -> fields seen in clear
+    artifacts: dict[str, set[str]] = field(default_factory=dict)  # export/print id -> watched records/subjects
+
+
+class AccessLog:
+    """Accesses to a fixed set of subjects, from a stream of events (access-event v1)."""
+
+    def __init__(self, subjects: Iterable[str], canaries: Iterable[str] = (), records: Iterable[str] = ()) -> None:
+        self.subjects = frozenset(subjects)
+        self.watch_records = frozenset(records)
+        self.canaries = frozenset(canaries)
+        self.watch = self.subjects | self.canaries
+        self.actors: dict[str, ActorAccess] = {}
+        self.n_events = 0
+        self.n_kept = 0
+
+    def observe(self, ev: dict[str, Any]) -> None:
+        self.n_events += 1
+        if ev.get("action") not in DISCLOSING or ev.get("result", "allowed") != "allowed":
+            return
+        subjects = ev.get("subjects") or ()
+        hit = self.watch.intersection(subjects)
+        if not hit:
+            return
+        self.n_kept += 1
+        actor = str(ev.get("actor"))
+        a = self.actors.get(actor)
+        if a is None:
+            role = str(ev.get("role", ""))
+            a = self.actors[actor] = ActorAccess(actor, str(ev.get("party", "")), role,
+                                                 service=role == "service" or ev.get("channel") == "batch")
+        fields = set(ev.get("fields") or ())
+        for s in hit:
+            a.seen.setdefault(s, set()).update(fields)
+        recs = self.watch_records.intersection(ev.get("records") or ())
+        for r in recs:
+            a.records.setdefault(r, set()).update(fields)
+        if ev["action"] in ARTIFACT and len(hit) > 1:
+            key = str(ev.get("export_id") or ev.get("id", ""))
+            a.artifacts.setdefault(key, set()).update(recs or hit)
+        a.actions[str(ev["action"])] += 1
+        eid = str(ev.get("id", ""))
+        if len(a.events) < EVENT_IDS_KEPT:
+            a.events.append(eid)
+        if hit & self.canaries and len(a.canary_events) < EVENT_IDS_KEPT:
+            a.canary_events.append(eid)
+        ts = ev.get("ts")
+        if isinstance(ts, str):
+            a.first_ts = a.first_ts or ts
+            a.last_ts = ts
