@@ -152,3 +152,23 @@ def test_leak_cases_are_deterministic(world: dict[str, Any]) -> None:
     assert [c.content for c in again] == [c.content for c in world["cases"]]
     people = {p["customer_id"] for p in csv.DictReader((world["dir"] / "customers.csv").open(encoding="utf-8"))}
     assert all(set(c.subjects) <= people for c in again)
+
+
+@pytest.mark.slow
+def test_an_insider_beats_a_carrier_that_lacked_some_of_the_leaked_people(tmp_path: Path) -> None:
+    """Seed 31, case 12: a CS agent revealed 12 of 12 leaked people; a carrier had 10 of them.
+
+    A platform desk can open every field, so its field-set fit is what its staff saw of these
+    people (here name, phone, address: a perfect fit), not everything the desk could open.
+    """
+    sim = Simulation(PlatformConfig(seed=31, days=21, scale=0.3))
+    events = list(sim.events())
+    write(sim, tmp_path)
+    case = next(c for c in make_cases(sim, customers(sim), events, 13) if c.id == "leak-31-012")
+    assert case.kind == "insider" and case.actor
+    path = tmp_path / f"leak{case.suffix}"
+    path.write_text(case.content, "utf-8")
+    _, rows = read_leak(path)
+    ranked, _ = attribute(rows, RecordIndex.load(tmp_path / "records.jsonl"), DataMap.load(tmp_path / "datamap.yaml"),
+                          events, {}, "en")
+    assert (ranked[0].party, ranked[0].actor) == (case.party, case.actor)

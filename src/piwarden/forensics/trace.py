@@ -133,17 +133,30 @@ class Attribution:
             rows = rows_of[pid]
             g = guilt((len(had[i]), self.matches[i].subject in self.canaries) for i in rows)
             cov = len(rows) / n
-            fit = len(leaked & party.holds) / len(leaked | party.holds) if party.holds else 0.0
+            holds = self._held(party, rows, actor_had)
+            fit = len(leaked & holds) / len(leaked | holds) if holds else 0.0
             raw = g * cov * cov * (0.25 + 0.75 * fit)
             actor, actor_ev = self._best_actor(pid, rows, actor_had, had)
             c = Candidate(pid, actor, 0.0, raw=raw)
-            c.evidence = self._evidence(party, rows, had, leaked, fit, g, actor_ev)
+            c.evidence = self._evidence(party, rows, had, leaked, fit, g, actor_ev, holds)
             cands.append(c)
         total = sum(c.raw for c in cands) or 1.0
         for c in cands:
             c.score = round(c.raw / total, 3)
         cands.sort(key=lambda c: (-c.raw, c.party))
         return cands[:MAX_CANDIDATES]
+
+    def _held(self, party: Party, rows: list[int], actor_had: list[dict[str, set[str]]]) -> frozenset[str]:
+        """The field set to fit: a platform desk can open anything, so what its actors saw of
+        these subjects in clear (the logs say it); any other party, what the data map gives it."""
+        if party.kind != "platform":
+            return party.holds
+        seen: set[str] = set()
+        for i in rows:
+            subject = self.matches[i].subject
+            for actor in actor_had[i].get(party.id, ()):
+                seen |= self.log.actors[actor].seen.get(subject, set())
+        return frozenset(seen) or party.holds
 
     def _best_actor(self, pid: str, rows: list[int], actor_had: list[dict[str, set[str]]],
                     had_parties: list[set[str]]) -> tuple[str | None, list[tuple[str, str]]]:
@@ -208,7 +221,7 @@ class Attribution:
         return out
 
     def _evidence(self, party: Party, rows: list[int], had: list[set[str]], leaked: set[str], fit: float,
-                  g: float, actor_ev: list[tuple[str, str]]) -> list[str]:
+                  g: float, actor_ev: list[tuple[str, str]], holds: frozenset[str]) -> list[str]:
         n, k = len(self.matches), len(rows)
         out: list[str] = []
         clear = {f for m in self.matches for f, c in m.fields.items() if c}
@@ -222,7 +235,8 @@ class Attribution:
                              f"{party.id}不接收部分泄露记录中的明文字段{_fmt(miss)}")
         out += self._say(f"{party.id} had {k} of {n} matched leaked records ({100 * k // n}%)",
                          f"{n}条已匹配的泄露记录中{party.id}持有{k}条（{100 * k // n}%）")
-        absent = (party.holds - leaked)
+        absent = holds - leaked
+        seen_by_actors = holds != party.holds
         others = {p for i in rows for p in had[i]} - {party.id}
         other_only = set().union(*(self.dm.party(p).holds for p in others)) - leaked - party.holds if others else set()
         hint = [f for f in ORDER_ONLY_HINT if f in other_only]
@@ -230,13 +244,15 @@ class Attribution:
             out += self._say(f"order-only fields ({', '.join(hint)}) absent from every leaked record; {party.id} "
                              "never receives them",
                              f"所有泄露记录均不含订单专属字段（{', '.join(hint)}），{party.id}本就不接收这些字段")
+        what, what_zh = ("its staff saw of these people in clear", "其员工明文查看过的") if seen_by_actors \
+            else ("holds", "持有")
         if absent:
-            out += self._say(f"fields {party.id} holds but no leaked record carries: {_fmt(absent)} "
+            out += self._say(f"fields {party.id} {what} but no leaked record carries: {_fmt(absent)} "
                              f"(field-set fit {fit:.2f})",
-                             f"{party.id}持有但泄露记录中均未出现的字段：{_fmt(absent)}（字段集合契合度{fit:.2f}）")
+                             f"{party.id}{what_zh}但泄露记录中均未出现的字段：{_fmt(absent)}（字段集合契合度{fit:.2f}）")
         else:
-            out += self._say(f"field-set fit {fit:.2f}: the leak carries every field {party.id} holds",
-                             f"字段集合契合度{fit:.2f}：泄露记录含有{party.id}持有的全部字段")
+            out += self._say(f"field-set fit {fit:.2f}: the leak carries every field {party.id} {what}",
+                             f"字段集合契合度{fit:.2f}：泄露记录含有{party.id}{what_zh}的全部字段")
         if party.offline:
             out += self._say(f"{party.id} receives on the offline {party.channel} channel: no access log exists, "
                              "so this rests on field sets alone",
