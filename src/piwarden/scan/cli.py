@@ -86,7 +86,11 @@ def scan_command(
     jobs: Annotated[int, typer.Option(min=1, help="Worker processes across files and tables.")] = 1,
     tables: Annotated[str | None, typer.Option(help="Comma-separated tables to scan (name, schema.name, or "
                                                     "glob patterns); default: all.")] = None,
-    engine: Annotated[EngineName, typer.Option(help="Where classification runs.")] = EngineName.local,
+    engine: Annotated[EngineName, typer.Option(help="Where classification runs: spark takes Parquet files "
+                                                    "and directories of Parquet files; the rest stays local.")]
+    = EngineName.local,
+    spark_master: Annotated[str, typer.Option(help="Spark master URL for --engine spark (local[2], "
+                                                   "spark://host:7077, yarn, ...).")] = "local[*]",
     full: Annotated[bool, typer.Option(help="Rescan everything, even assets unchanged since the last scan.")]
     = False,
     report_html: Annotated[Path | None, typer.Option("--report", help="Write an HTML report here.")] = None,
@@ -100,13 +104,10 @@ def scan_command(
                                                        "terminal).")] = None,
 ) -> None:
     """Scan files and databases for PI; classify and grade each column; store the inventory."""
-    if engine is EngineName.spark:
-        err.print("--engine spark is not available yet; use --engine local with --jobs N", highlight=False)
-        raise typer.Exit(2)
     for target in targets:
         if not is_url(target) and not Path(target).exists():
             raise typer.BadParameter(f"no such file or directory: {target}", param_hint="TARGETS")
-    options = ScanOptions(sample=sample, full=full,
+    options = ScanOptions(sample=sample, full=full, engine=engine.value, spark_master=spark_master,
                           tables=tuple(t.strip() for t in (tables or "").split(",") if t.strip()))
     bar = AssetProgress(progress, err)
     try:
@@ -117,7 +118,8 @@ def scan_command(
         raise typer.Exit(1) from None
     run = {"id": result.run_id, "targets": [redact_url(t) if is_url(t) else t for t in targets],
            "assets": result.assets, "scanned": result.scanned, "unchanged": result.unchanged,
-           "errors": len(result.errors), "seconds": round(result.seconds, 3), "sample": sample}
+           "errors": len(result.errors), "seconds": round(result.seconds, 3), "sample": sample,
+           "engine": engine.value}
     outputs = [(json_out, lambda: report.to_json(result.inventory, run)),
                (csv_out, lambda: report.to_csv(result.inventory)),
                (report_html, lambda: report.to_html(result.inventory, run)),

@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from itertools import chain
 
 from piwarden.scan import inventory
 from piwarden.scan.classify import Classifier, ColumnFinding
@@ -30,6 +31,8 @@ class ScanOptions:
     sample: int = DEFAULT_SAMPLE
     full: bool = False  # rescan everything, ignoring the inventory's fingerprints
     tables: tuple[str, ...] = ()  # table names or schema.table patterns; empty means all
+    engine: str = "local"  # or "spark": Parquet datasets on Spark (piwarden.scan.spark)
+    spark_master: str = "local[*]"
 
 
 def discover(targets: list[str], options: ScanOptions, exclude_tables: set[str] | None = None) -> list[Asset]:
@@ -150,17 +153,36 @@ def scan(targets: list[str], options: ScanOptions, db_url: str | None = None, jo
     url = db_url or default_db_url()
     engine = inventory.open_inventory(url)
     own = set(inventory.TABLES)
-    assets = discover(targets, options, exclude_tables=own if any(redact_url(t) == redact_url(url)
-                                                                  for t in targets) else None)
+    datasets: list[Asset] = []
+    local_targets = targets
+    if options.engine == "spark":  # imported only here: pyspark stays out of every other scan
+        try:
+            import pyspark  # noqa: F401
+
+            from piwarden.scan import spark
+        except ImportError as exc:
+            raise SourceError(f"--engine spark needs pyspark and pandas (pip install 'pyspark>=3.5' pandas): "
+                              f"{exc.name} is missing") from None
+
+        local_targets = [t for t in targets if is_url(t) or not spark.is_dataset(t)]
+        datasets = [spark.dataset(t) for t in targets if t not in local_targets]
+    local = discover(local_targets, options, exclude_tables=own if any(redact_url(t) == redact_url(url)
+                                                                       for t in targets) else None)
+    local_keys = {a.key for a in local}
+    datasets = [d for d in dict.fromkeys(datasets) if d.key not in local_keys]
+    assets = local + datasets
     if on_discovered is not None:
         on_discovered(len(assets))
     run_id = inventory.start_run(engine, [redact_url(t) if is_url(t) else t for t in targets],
                                  {"sample": options.sample, "full": options.full, "jobs": jobs,
-                                  "tables": list(options.tables)})
+                                  "tables": list(options.tables), "engine": options.engine})
     prev = inventory.previous(engine, [a.key for a in assets]) if not options.full else {}
     scanned = unchanged = 0
     errors: list[str] = []
-    for result in run_scan(assets, options, prev, jobs):
+    results = run_scan(local, options, prev, jobs)
+    if datasets:
+        results = chain(results, spark.run(datasets, options.sample, prev, options.full, options.spark_master))
+    for result in results:
         inventory.save(engine, run_id, result)
         if result.error:
             errors.append(result.error)

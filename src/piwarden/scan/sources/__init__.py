@@ -50,7 +50,7 @@ class Document:
     """The text of a document, line by line, and what kind of document it is."""
 
     lines: Iterator[str]
-    image: bool = False
+    image: bool = False  # OCR'd: an image, or a scanned PDF (which may be an ID card too)
 
 
 def is_url(target: str) -> bool:

@@ -1,7 +1,10 @@
 """Documents: plain text and logs, DOCX, PDF, and images through Tesseract OCR.
 
-Each reads as lines of text for per-line detection. Images go through Tesseract with the
-``chi_sim+eng`` models; Tesseract writes Chinese with a space between characters
+Each reads as lines of text for per-line detection: DOCX paragraphs, tables (nested ones
+too), headers and footers; PDF text layers, and Tesseract OCR of the images of pages that
+have no text layer (scanned documents); an encrypted PDF is read only when it opens with an
+empty password, and is named otherwise. Images go through Tesseract with the
+``chi_sim+eng`` models, upright (EXIF orientation) and enlarged when small; Tesseract writes Chinese with a space between characters
 (``姓 名 张 三``), which are removed so that detection sees ``姓名张三``. An image whose text
 holds a resident ID number next to the words printed on an ID card is itself an
 identity-document image (ID_CARD_IMAGE, grade L4): the photo, not only the number, leaked.
@@ -21,32 +24,75 @@ _CJK_GAP = re.compile(r"(?<=[\u3400-\u9fff\uff00-\uffef]) +(?=[\u3400-\u9fff\uff
 _DIGIT_GAP = re.compile(r"(?<=[0-9]) (?=[0-9Xx])")
 
 
+_MIN_OCR_WIDTH = 1000  # Tesseract misreads small print: narrower images are enlarged
+_MAX_PDF_IMAGES = 20  # OCR'd images per scanned PDF, so that a 500-page scan stays bounded
+
+
+def _docx_tables(tables: list) -> Iterator[str]:  # type: ignore[type-arg]
+    for table in tables:
+        for row in table.rows:
+            yield "  ".join(cell.text for cell in row.cells)
+            for cell in row.cells:
+                yield from _docx_tables(cell.tables)  # a table inside a cell
+
+
 def _docx(path: str) -> Iterator[str]:
     import docx
 
     doc = docx.Document(path)
     for p in doc.paragraphs:
         yield p.text
-    for table in doc.tables:
-        for row in table.rows:
-            yield "  ".join(cell.text for cell in row.cells)
+    yield from _docx_tables(doc.tables)
+    for section in doc.sections:  # letterheads and footers often carry a phone or an address
+        for part in (section.header, section.footer):
+            if not part.is_linked_to_previous:
+                yield from (p.text for p in part.paragraphs)
+                yield from _docx_tables(part.tables)
 
 
-def _pdf(path: str) -> Iterator[str]:
+def _pdf(path: str, name: str) -> tuple[list[str], bool]:
+    """The lines of a PDF, and whether it is a scan (no page has a text layer)."""
     from pypdf import PdfReader
 
     reader = PdfReader(path)
+    if reader.is_encrypted and not reader.decrypt(""):
+        raise SourceError(f"{name}: encrypted pdf (no empty password)")
+    lines: list[str] = []
+    ocr_budget, scanned = _MAX_PDF_IMAGES, True
     for page in reader.pages:
-        yield from (page.extract_text() or "").splitlines()
+        text = page.extract_text() or ""
+        if text.strip():
+            lines += text.splitlines()
+            scanned = False
+            continue
+        for image in page.images:  # a scanned page: its text is in the picture
+            if ocr_budget > 0:
+                ocr_budget -= 1
+                lines += _ocr(image.image)
+    return lines, scanned
+
+
+def _ocr(img: object) -> list[str]:
+    import pytesseract
+    from PIL import Image, ImageOps
+
+    assert isinstance(img, Image.Image)
+    img = ImageOps.exif_transpose(img).convert("RGB")  # phone photos are stored sideways
+    if img.width < _MIN_OCR_WIDTH:
+        scale = _MIN_OCR_WIDTH / img.width
+        img = img.resize((_MIN_OCR_WIDTH, max(1, round(img.height * scale))), Image.Resampling.LANCZOS)
+    return _clean(pytesseract.image_to_string(img, lang=OCR_LANGUAGES))
 
 
 def ocr_lines(path: str) -> list[str]:
     """The text Tesseract reads in an image, one line per line, CJK spacing removed."""
-    import pytesseract
     from PIL import Image
 
     with Image.open(path) as img:
-        text = pytesseract.image_to_string(img.convert("RGB"), lang=OCR_LANGUAGES)
+        return _ocr(img)
+
+
+def _clean(text: str) -> list[str]:
     out = []
     for line in text.splitlines():
         line = _CJK_GAP.sub("", line.strip())
@@ -66,9 +112,12 @@ def read_document(asset: Asset) -> Document:
         if asset.format == "docx":
             return Document(iter(list(_docx(asset.locator))))
         if asset.format == "pdf":
-            return Document(iter(list(_pdf(asset.locator))))
+            lines, scanned = _pdf(asset.locator, asset.name)
+            return Document(iter(lines), image=scanned)
         if asset.format == "image":
             return Document(iter(ocr_lines(asset.locator)), image=True)
+    except SourceError:
+        raise
     except Exception as exc:  # corrupt file, missing tesseract: name the file and the error class
         raise SourceError(f"{asset.name}: cannot read {asset.format} ({type(exc).__name__})") from None
     raise SourceError(f"{asset.name}: not a document format ({asset.format})")
