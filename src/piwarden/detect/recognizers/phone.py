@@ -59,11 +59,40 @@ def _valid_numbers(tries: list[tuple[str, str | None]]) -> Iterator[phonenumbers
             yield parsed
 
 
+_HOTLINE_REGIONS = ("US", "CN", "GB")
+
+
+def _hotline_tail(regions: tuple[str, ...]) -> re.Pattern[str]:
+    """A national number of a not-personal type in ``regions``, at the end of a digit string.
+
+    libphonenumber's parse only strips prefixes (international prefix, country code, trunk
+    prefix; none of these regions rewrites the number) and types the rest by the region of its
+    country code that claims it, so a number it types as toll-free or shared-cost has such a
+    tail: without one, the number is no hotline and no parse is needed.
+    """
+    parts = []
+    sharing = {r for region in regions  # +1 is shared by the NANP countries, +44 by GB, GG, IM, JE
+               for r in phonenumbers.region_codes_for_country_code(phonenumbers.country_code_for_region(region))}
+    for region in sorted(sharing):
+        meta = phonenumbers.PhoneMetadata.metadata_for_region(region)
+        if meta is None:
+            continue
+        for desc in (meta.toll_free, meta.premium_rate, meta.shared_cost):
+            if desc is not None and desc.national_number_pattern:
+                parts.append(f"(?:{desc.national_number_pattern})")
+    return re.compile(f"(?:{'|'.join(parts)})\\Z")
+
+
+_HOTLINE_TAIL = _hotline_tail(_HOTLINE_REGIONS)
+
+
 @lru_cache(maxsize=8192)
 def _hotline(value: str) -> bool:
     """A toll-free or shared-cost number in any common region: a business line."""
     number = _digits(value)
-    regions = (None,) if number.startswith("+") else ("US", "CN", "GB")
+    if not number.startswith(("+", "00", "011")) and not _HOTLINE_TAIL.search(number):
+        return False  # the cheap necessary condition (about 50 µs of parsing saved)
+    regions = (None,) if number.startswith("+") else _HOTLINE_REGIONS
     return any(
         phonenumbers.number_type(n) in _NOT_PERSONAL for n in _valid_numbers([(number, r) for r in regions])
     )
