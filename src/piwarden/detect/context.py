@@ -24,11 +24,16 @@ def compile_words(words: Iterable[str]) -> re.Pattern[str] | None:
         escaped = re.escape(word)
         tail = r"(?![a-z])" if _ASCII_WORD.match(word[-1]) and len(word) < 4 else ""
         if _ASCII_WORD.match(word[0]):
-            parts.append(r"(?<![a-z])" + escaped + tail)
+            # the boundary look-behind comes after the first character, so that every branch
+            # starts with a literal and ``re`` skips to the positions where a word can start
+            # (3.5x faster on detection's windows; the same matches, see first_char_first)
+            first, rest = re.escape(word[0]), re.escape(word[1:])
+            parts.append(first + r"(?<![a-z].)" + rest + tail)
             # a camelCase or glued boundary: "gmail.comQQ:", "alipayAccount"
             for cased in {word.upper(), word.capitalize()}:
                 if cased[0].isalpha():
-                    parts.append(r"(?-i:(?<=[a-z])" + re.escape(cased) + ")" + tail)
+                    c = re.escape(cased[0])
+                    parts.append(f"(?-i:{c}(?<=[a-z]{c}){re.escape(cased[1:])})" + tail)
         else:
             parts.append(escaped + tail)
     if not parts:
