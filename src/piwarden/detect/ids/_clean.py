@@ -15,6 +15,15 @@ import string
 from piwarden.detect.ids.exceptions import InvalidFormat
 
 _ASCII_UPPER = str.maketrans(string.ascii_lowercase, string.ascii_uppercase)
+_TABLES: dict[str, dict[int, int | None]] = {}
+
+
+def _table(deletechars: str) -> dict[int, int | None]:
+    """One translate table that deletes ``deletechars`` and upper-cases ASCII letters."""
+    table = _TABLES.get(deletechars)
+    if table is None:
+        table = _TABLES[deletechars] = {**_ASCII_UPPER, **dict.fromkeys(map(ord, deletechars))}
+    return table
 
 
 def clean(number: object, deletechars: str = " -") -> str:
@@ -29,7 +38,7 @@ def clean(number: object, deletechars: str = " -") -> str:
     """
     if not isinstance(number, str):
         raise InvalidFormat()
-    return "".join(c for c in number.strip() if c not in deletechars).translate(_ASCII_UPPER)
+    return number.strip().translate(_table(deletechars))
 
 
 def isdigits(number: str) -> bool:
