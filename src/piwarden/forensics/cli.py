@@ -14,6 +14,7 @@ import typer
 from rich.console import Console
 
 from piwarden.events import EventError, canonical_json, parse_event
+from piwarden.forensics.documents.cli import app as documents_app
 from piwarden.progress import ByteProgress
 
 app = typer.Typer(name="forensics", help="Catch the insider and trace the leak: abnormal access detection, leak "
@@ -330,3 +331,6 @@ def honeytokens_check(
     err.print(f"{len(reg.canaries)} canaries, {n} alerts", highlight=False)
     if n:
         raise typer.Exit(1)
+
+
+app.add_typer(documents_app, name="documents")

@@ -1,0 +1,181 @@
+"""The document store: index certification images, and check a new submission against them.
+
+A submission is flagged when it is the same physical document as a stored image that belongs to
+another subject or another account (the case behind issue 7: a stranger re-used someone's ID
+card photo and business licence to certify a second account). The same subject re-uploading for
+the same account is fine. Hashes shortlist, :mod:`.verify` decides; results carry ids only.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from piwarden.forensics.documents import hashes as Hs
+from piwarden.forensics.documents import templates as T
+from piwarden.forensics.documents import verify as V
+from piwarden.forensics.documents.index import HashIndex, Registry, Row
+
+COLUMNS = (*Hs.NAMES, "rhash")
+RHASH_RADIUS, RHASH_POOL = 32, 256  # registered content hash: same document <= ~22 bits, distinct ~32
+RERANK_K = 8                        # verified after re-ranking the pool by content correlation
+GLOBAL_RADIUS, GLOBAL_K = 12, 4     # global hashes: a fallback shortlist when registration fails
+_VEC = T.COMPACT[0] * T.COMPACT[1]
+
+
+@dataclass
+class Fingerprint:
+    """What the store keeps of an image: ORB features (transient), hashes and template."""
+
+    features: V.Features
+    hashes: np.ndarray        # uint64, COLUMNS order
+    template: int
+    vector: np.ndarray        # int8 compact content deviation (zeros without a template)
+    cover: np.ndarray         # which cells of ``vector`` the image covers
+
+
+@dataclass
+class Match:
+    row: Row
+    verdict: V.Verdict
+    distances: dict[str, int]
+    relation: str             # other_subject | other_account | same_subject
+
+    def to_json(self) -> dict[str, object]:
+        return {"doc_id": self.row.doc_id, "subject": self.row.subject, "account": self.row.account,
+                "relation": self.relation, **self.verdict.to_json(), "hash_distances": self.distances}
+
+
+@dataclass
+class CheckResult:
+    flagged: bool
+    matches: list[Match] = field(default_factory=list)
+    candidates: int = 0
+
+    def to_json(self) -> dict[str, object]:
+        return {"flagged": self.flagged, "candidates": self.candidates,
+                "matches": [m.to_json() for m in self.matches]}
+
+
+def _image(src: Image.Image | str | Path) -> Image.Image:
+    if isinstance(src, Image.Image):
+        return src.convert("RGB")
+    with Image.open(src) as im:
+        return im.convert("RGB")
+
+
+class DocumentStore:
+    """Hash index + registry + templates in one directory (default ``PIWARDEN_HOME/documents``)."""
+
+    def __init__(self, directory: Path) -> None:
+        self.dir = directory
+        directory.mkdir(parents=True, exist_ok=True)
+        self.registry = Registry(directory / "registry.sqlite")
+        self.templates = T.load(directory / "templates.npz")
+        self.index = HashIndex.load(directory / "hashes") if (directory / "hashes" / "hashes.npy").exists() \
+            else HashIndex(np.zeros((0, len(COLUMNS)), np.uint64), np.zeros(0, np.int16))
+        self._cache: OrderedDict[int, V.Features] = OrderedDict()
+
+    def close(self) -> None:
+        self.registry.close()
+
+    def fingerprint(self, img: Image.Image | str | Path | None, g: np.ndarray | None = None,
+                    f: V.Features | None = None) -> Fingerprint:
+        """Features, hashes, template and compact vector of ``img`` (or of its grayscale ``g``)."""
+        if g is None:
+            if img is None:
+                raise ValueError("an image or its grayscale is needed")
+            g = Hs.gray(_image(img))
+        f = f or V.features(g)
+        tid, reg = T.assign(f, self.templates)
+        if reg is None:
+            return Fingerprint(f, np.array([*Hs.hashes(g), 0], np.uint64), -1, np.zeros(_VEC, np.int8),
+                               np.zeros(_VEC, bool))
+        x, m = T.content_vector(*reg)
+        vec, cover = T.compact(x, m, self.templates[tid])
+        return Fingerprint(f, np.array([*Hs.hashes(g), T.simhash(x, m, self.templates[tid])], np.uint64), tid,
+                           vec, cover)
+
+    def add(self, items: Iterable[tuple[Image.Image | str | Path, str, str, str]]) -> int:
+        """Store ``(image or path, doc_id, subject, account)`` items; new templates are learnt from them."""
+        items = list(items)
+        grays = [Hs.gray(_image(img)) for img, *_ in items]
+        feats = [V.features(g) for g in grays]
+        before = len(self.templates)
+        self.templates = T.learn(feats, self.templates)
+        if len(self.templates) != before:
+            T.save(self.templates, self.dir / "templates.npz")
+        start = len(self.index)
+        fps = [self.fingerprint(None, g, f) for g, f in zip(grays, feats, strict=True)]
+        rows = [(start + n, doc_id, subject, account, str(Path(img).resolve()) if isinstance(img, str | Path) else "")
+                for n, (img, doc_id, subject, account) in enumerate(items)]
+        hashes = np.concatenate([np.asarray(self.index.hashes),
+                                 np.array([fp.hashes for fp in fps], np.uint64).reshape(-1, len(COLUMNS))])
+        groups = np.concatenate([np.asarray(self.index.groups), np.array([fp.template for fp in fps], np.int16)])
+        old = self.index.vectors if self.index.vectors is not None else np.zeros((len(self.index), _VEC), np.int8)
+        vectors = np.concatenate([np.asarray(old), np.array([fp.vector for fp in fps], np.int8).reshape(-1, _VEC)])
+        self.index = HashIndex(hashes, groups, vectors)
+        self.index.build()
+        self.index.save(self.dir / "hashes")
+        self.registry.add(rows)
+        return len(items)
+
+    def _features(self, row: Row) -> V.Features | None:
+        if row.row in self._cache:
+            self._cache.move_to_end(row.row)
+            return self._cache[row.row]
+        if not row.path or not Path(row.path).exists():
+            return None
+        f = V.features(Hs.gray(row.path))
+        self._cache[row.row] = f
+        if len(self._cache) > 256:
+            self._cache.popitem(last=False)
+        return f
+
+    def candidates(self, fp: Fingerprint) -> list[int]:
+        """Shortlist of stored rows, most likely first: registered-content neighbours, then global ones."""
+        out: dict[int, None] = {}
+        if fp.template >= 0 and fp.cover.sum() >= 16:
+            rows, _ = self.index.search(COLUMNS.index("rhash"), fp.hashes[-1], RHASH_RADIUS, group=fp.template,
+                                        limit=RHASH_POOL)
+            if len(rows) and self.index.vectors is not None:
+                order = np.sort(rows)     # ascending rows: sequential reads from the memory map
+                corr = T.correlation(np.asarray(self.index.vectors[order]), fp.vector, fp.cover)
+                rows = order[np.argsort(-corr, kind="stable")]
+            out.update(dict.fromkeys(rows[:RERANK_K].tolist()))
+        for name in ("phash", "chash"):
+            c = COLUMNS.index(name)
+            rows, _ = self.index.search(c, fp.hashes[c], GLOBAL_RADIUS, limit=GLOBAL_K // (2 if out else 1))
+            out.update(dict.fromkeys(rows.tolist()))
+        return list(out)
+
+    def matches(self, img: Image.Image | str | Path,
+                fp: Fingerprint | None = None) -> tuple[list[tuple[Row, V.Verdict, dict[str, int]]], int]:
+        """Verified same-document rows for ``img`` and how many candidates were verified."""
+        fp = fp or self.fingerprint(img)
+        rows = self.candidates(fp)
+        found = []
+        for row in self.registry.get(rows):
+            feats = self._features(row)
+            if feats is None:
+                continue
+            verdict = V.verify(fp.features, feats)
+            if verdict.same:
+                dist = Hs.hamming(np.asarray(self.index.hashes[row.row]), fp.hashes)
+                found.append((row, verdict, {n: int(d) for n, d in zip(COLUMNS, dist, strict=True)}))
+        return found, len(rows)
+
+    def check(self, img: Image.Image | str | Path, subject: str, account: str) -> CheckResult:
+        """Flag ``img`` if it is a stored document of another subject or account."""
+        found, n = self.matches(img)
+        out = []
+        for row, verdict, dist in found:
+            relation = ("other_subject" if row.subject != subject else
+                        "other_account" if row.account != account else "same_subject")
+            out.append(Match(row, verdict, dist, relation))
+        return CheckResult(any(m.relation != "same_subject" for m in out), out, n)

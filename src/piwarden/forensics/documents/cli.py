@@ -1,0 +1,155 @@
+"""``piwarden forensics documents``: index certification images, check submissions, stamp copies."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import sqlite3
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+app = typer.Typer(name="documents", help="Reused identity documents: index, check, stamp, mark.",
+                  no_args_is_help=True, add_completion=False)
+err = Console(stderr=True, soft_wrap=True)
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff"}
+
+IndexOption = Annotated[Path | None, typer.Option("--index", help="Index directory (default: "
+                                                                  "PIWARDEN_HOME/documents).")]
+KeyOption = Annotated[Path | None, typer.Option("--key-file", help="Mark key (default: PIWARDEN_HOME/keys/"
+                                                                   "documents-mark.key, created 0600 if absent).")]
+
+
+def _index_dir(index: Path | None) -> Path:
+    from piwarden.home import home_dir
+
+    return index or home_dir() / "documents"
+
+
+def _key(path: Path | None) -> bytes:
+    from piwarden.home import home_dir
+
+    path = path or home_dir() / "keys" / "documents-mark.key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as f:
+            f.write(os.urandom(32))
+    return path.read_bytes()
+
+
+def _marks(index: Path) -> sqlite3.Connection:
+    index.mkdir(parents=True, exist_ok=True)
+    db = sqlite3.connect(index / "marks.sqlite")
+    db.execute("CREATE TABLE IF NOT EXISTS marks (number INTEGER PRIMARY KEY, recipient TEXT NOT NULL)")
+    return db
+
+
+@app.command("index")
+def index_cmd(
+    directory: Annotated[Path, typer.Argument(help="Directory of certification images.")],
+    subject_map: Annotated[Path, typer.Option("--subject-map", help="CSV with columns file,subject,account "
+                                                                    "(optional doc_id); file relative to DIR.")],
+    index: IndexOption = None,
+) -> None:
+    """Hash every image listed in the subject map into the index (templates are learnt on first use)."""
+    from piwarden.forensics.documents.check import DocumentStore
+
+    if not directory.is_dir():
+        raise typer.BadParameter(f"no such directory: {directory}", param_hint="DIR")
+    items, missing = [], 0
+    with subject_map.open(newline="", encoding="utf-8") as f:
+        for rec in csv.DictReader(f):
+            path = directory / rec["file"]
+            if path.suffix.lower() not in IMAGE_SUFFIXES or not path.is_file():
+                missing += 1
+                continue
+            items.append((path, rec.get("doc_id") or path.stem, rec["subject"], rec["account"]))
+    store = DocumentStore(_index_dir(index))
+    try:
+        known = store.registry.known(doc_id for _, doc_id, _, _ in items)
+        added = store.add([it for it in items if it[1] not in known]) if len(known) < len(items) else 0
+        total = len(store.index)
+    finally:
+        store.close()
+    err.print(f"{added} documents indexed, {len(known)} already there, {missing} rows skipped, {total} in the index",
+              highlight=False)
+
+
+@app.command()
+def check(
+    image: Annotated[Path, typer.Argument(help="The submitted image.")],
+    subject: Annotated[str, typer.Option("--subject", help="Subject id the submission claims.")],
+    account: Annotated[str, typer.Option("--account", help="Account id it is submitted for.")],
+    index: IndexOption = None,
+) -> None:
+    """Is this the same document as a stored one of another subject or account? Exit 1 when flagged."""
+    from piwarden.forensics.documents.check import DocumentStore
+
+    if not image.is_file():
+        raise typer.BadParameter(f"no such file: {image}", param_hint="IMAGE")
+    store = DocumentStore(_index_dir(index))
+    try:
+        result = store.check(image, subject, account)
+    finally:
+        store.close()
+    typer.echo(json.dumps(result.to_json(), ensure_ascii=False))
+    if result.flagged:
+        raise typer.Exit(1)
+
+
+@app.command("stamp")
+def stamp_cmd(
+    image: Annotated[Path, typer.Argument(help="The document image to hand out.")],
+    purpose: Annotated[str, typer.Option("--purpose", help="Visible text, e.g. 仅供XX平台企业认证使用.")],
+    recipient: Annotated[str, typer.Option("--recipient", help="Who receives this copy (id; carried invisibly).")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="Stamped copy (PNG or JPEG by suffix).")],
+    index: IndexOption = None,
+    key_file: KeyOption = None,
+) -> None:
+    """Write a copy with the visible purpose text and an invisible mark naming the recipient."""
+    from PIL import Image
+
+    from piwarden.forensics.documents.stamp import stamp
+
+    if not image.is_file():
+        raise typer.BadParameter(f"no such file: {image}", param_hint="IMAGE")
+    with Image.open(image) as im:
+        stamped, number = stamp(im.convert("RGB"), purpose, recipient, _key(key_file))
+    out.parent.mkdir(parents=True, exist_ok=True)
+    stamped.save(out, **({"quality": 95} if out.suffix.lower() in {".jpg", ".jpeg"} else {}))
+    db = _marks(_index_dir(index))
+    with db:
+        db.execute("INSERT OR REPLACE INTO marks VALUES (?, ?)", (number, recipient))
+    db.close()
+    err.print(f"stamped for {recipient} (mark {number:06x}) -> {out}", highlight=False)
+
+
+@app.command()
+def mark(
+    image: Annotated[Path, typer.Argument(help="A stamped copy found somewhere (same size as stamped).")],
+    index: IndexOption = None,
+    key_file: KeyOption = None,
+) -> None:
+    """Decode the invisible mark: which recipient was this copy stamped for? Exit 1 when none is found."""
+    from PIL import Image
+
+    from piwarden.forensics.documents.stamp import decode
+
+    if not image.is_file():
+        raise typer.BadParameter(f"no such file: {image}", param_hint="IMAGE")
+    with Image.open(image) as im:
+        d = decode(im.convert("RGB"), _key(key_file))
+    recipient = None
+    if d.valid:
+        db = _marks(_index_dir(index))
+        row = db.execute("SELECT recipient FROM marks WHERE number = ?", (d.number,)).fetchone()
+        db.close()
+        recipient = row[0] if row else None
+    typer.echo(json.dumps({"mark": f"{d.number:06x}" if d.valid else None, "recipient": recipient,
+                           "confidence": round(d.confidence, 2)}, ensure_ascii=False))
+    if not d.valid:
+        raise typer.Exit(1)

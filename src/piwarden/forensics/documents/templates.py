@@ -1,0 +1,121 @@
+"""Document templates and the registered content hash (``rhash``).
+
+Global hashes of ID cards are dominated by what every card shares (labels, border, guilloche),
+so two different people's cards hash alike while a 3-degree rotation of one card does not.
+The fix is to register first and hash second: each document is registered (ORB + RANSAC) onto
+its template's reference image, the template's median appearance is subtracted, and what remains
+(photo, names, numbers, handwriting) is hashed by 64 random hyperplanes (SimHash). Templates are
+learnt from the first indexed documents and then frozen, so stored hashes never change.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from piwarden.forensics.documents import verify as V
+
+GRID = (48, 30)            # content vector: block means of the registered, blurred image
+COMPACT = (24, 15)         # stored re-ranking vector: the content deviation at half that resolution, int8
+MIN_INLIERS = 10          # similarity fits (4 degrees of freedom) are trustworthy from few inliers
+LEARN_FROM = 64            # documents per template used for its median appearance
+
+
+@dataclass
+class Template:
+    """A reference image (working scale) and the median content vector of its documents."""
+
+    ref: V.Features
+    median: np.ndarray      # (GRID[1], GRID[0]) float32
+
+
+def _planes() -> np.ndarray:
+    return np.random.default_rng(20260307).standard_normal((64, GRID[0] * GRID[1])).astype(np.float32)
+
+
+_PLANES = _planes()
+_WEIGHTS = (1 << np.arange(63, -1, -1, dtype=np.uint64)).astype(np.uint64)
+
+
+def registered(f: V.Features, t: Template) -> tuple[np.ndarray, np.ndarray] | None:
+    """``f`` warped into the template's frame and the mask of pixels it covers; None if it does not register."""
+    hom, inl = V.register(f, t.ref, similarity=True)
+    if hom is None or inl < MIN_INLIERS:
+        return None
+    h, w = t.ref.gray.shape
+    img = cv2.warpPerspective(f.gray, hom, (w, h), flags=cv2.INTER_LINEAR).astype(np.float32)
+    mask = cv2.warpPerspective(np.full(f.gray.shape, 255, np.uint8), hom, (w, h), flags=cv2.INTER_NEAREST) > 0
+    return img, mask
+
+
+def content_vector(img: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Block means of the blurred registered image, brightness-normalised; and which blocks are covered."""
+    x = cv2.resize(cv2.GaussianBlur(img, (0, 0), 3), GRID, interpolation=cv2.INTER_AREA)
+    m = cv2.resize(mask.astype(np.float32), GRID, interpolation=cv2.INTER_AREA) > 0.99
+    x = (x - x[m].mean()) / (x[m].std() + 1e-6)
+    return x.astype(np.float32), m
+
+
+def simhash(x: np.ndarray, m: np.ndarray, t: Template) -> np.uint64:
+    """64-bit SimHash of the content left after subtracting the template's median appearance."""
+    d = np.where(m, x - t.median, 0.0).ravel()
+    bits = (_PLANES @ d) > 0
+    return np.uint64(np.bitwise_or.reduce(bits.astype(np.uint64) * _WEIGHTS))
+
+
+def compact(x: np.ndarray, m: np.ndarray, t: Template) -> tuple[np.ndarray, np.ndarray]:
+    """The deviation from the template at ``COMPACT`` resolution as int8, and its covered cells."""
+    d = cv2.resize(np.where(m, x - t.median, 0.0).astype(np.float32), COMPACT, interpolation=cv2.INTER_AREA)
+    cover = cv2.resize(m.astype(np.float32), COMPACT, interpolation=cv2.INTER_AREA) > 0.99
+    return np.clip(np.rint(d * 32), -127, 127).astype(np.int8).ravel(), cover.ravel()
+
+
+def correlation(stored: np.ndarray, query: np.ndarray, cover: np.ndarray) -> np.ndarray:
+    """Pearson correlation of each stored compact vector with the query over the query's covered cells."""
+    a = stored[:, cover].astype(np.float32)
+    b = query[cover].astype(np.float32)
+    a -= a.mean(1, keepdims=True)
+    b -= b.mean()
+    return (a @ b) / (np.linalg.norm(a, axis=1) * np.linalg.norm(b) + 1e-9)
+
+
+def assign(f: V.Features, templates: list[Template]) -> tuple[int, tuple[np.ndarray, np.ndarray] | None]:
+    """The template ``f`` registers best onto (index, registered image and mask), or (-1, None)."""
+    best, best_inl = -1, MIN_INLIERS - 1
+    for i, t in enumerate(templates):
+        hom, inl = V.register(f, t.ref, similarity=True)
+        if hom is not None and inl > best_inl:
+            best, best_inl = i, inl
+    return (best, registered(f, templates[best])) if best >= 0 else (-1, None)
+
+
+def learn(feats: list[V.Features], templates: list[Template]) -> list[Template]:
+    """Add templates for documents that register onto none of ``templates`` (greedy, first come)."""
+    pending: dict[int, list[np.ndarray]] = {}
+    out = list(templates)
+    for f in feats:
+        i, reg = assign(f, out)
+        if i < 0:
+            out.append(Template(f, np.zeros(GRID[::-1], np.float32)))
+            i, reg = len(out) - 1, (f.gray.astype(np.float32), np.ones(f.gray.shape, bool))
+        if i >= len(templates) and reg is not None and len(pending.setdefault(i, [])) < LEARN_FROM:
+            x, m = content_vector(*reg)
+            pending[i].append(np.where(m, x, np.nan))
+    for i, xs in pending.items():
+        out[i].median = np.nan_to_num(np.nanmedian(np.stack(xs), 0)).astype(np.float32)
+    return out
+
+
+def save(templates: list[Template], path: Path) -> None:
+    np.savez_compressed(path, n=len(templates), **{f"ref{i}": t.ref.gray for i, t in enumerate(templates)},
+                        **{f"median{i}": t.median for i, t in enumerate(templates)})
+
+
+def load(path: Path) -> list[Template]:
+    if not path.exists():
+        return []
+    z = np.load(path)
+    return [Template(V.features(z[f"ref{i}"]), z[f"median{i}"]) for i in range(int(z["n"]))]

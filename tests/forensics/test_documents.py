@@ -1,0 +1,133 @@
+"""Reused identity documents: matching under re-photographing, the check, stamps and the CLI."""
+
+from __future__ import annotations
+
+import csv
+import json
+import random
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+from typer.testing import CliRunner
+
+from piwarden.cli import app
+from piwarden.forensics.documents import hashes as Hs
+from piwarden.forensics.documents import stamp as S
+from piwarden.forensics.documents import synth
+from piwarden.forensics.documents import verify as V
+from piwarden.forensics.documents.check import DocumentStore
+from piwarden.forensics.documents.index import HashIndex
+
+SEED = 700_000          # never a benchmark seed
+KEY = b"test-key-0123456789abcdef0123456"
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory: pytest.TempPathFactory) -> DocumentStore:
+    root = tmp_path_factory.mktemp("docs")
+    paths = synth.write_set(root / "img", 10, seed=SEED) + synth.write_set(root / "img", 3, seed=SEED,
+                                                                            kind="business_licence")
+    st = DocumentStore(root / "store")
+    st.add([(p, p.stem, f"subj-{i}", f"acct-{i}") for i, p in enumerate(paths)])
+    return st
+
+
+def _original(store: DocumentStore, doc_id: str) -> tuple[Image.Image, int]:
+    row = next(r for r in store.registry.get(list(range(len(store.index)))) if r.doc_id == doc_id)
+    return Image.open(row.path).convert("RGB"), row.row
+
+
+@pytest.mark.parametrize("kinds", [["crop"], ["rotate"], ["brightness"], ["jpeg"], ["scribble"],
+                                   list(synth.TRANSFORMS)])
+def test_rephotographed_copy_matches_its_original(store: DocumentStore, kinds: list[str]) -> None:
+    rng = random.Random(len(kinds) * 7 + len(kinds[0]))
+    for doc_id in (f"id_card-{SEED + 3:06d}", f"business_licence-{SEED + 1:06d}"):
+        img, _ = _original(store, doc_id)
+        found, _ = store.matches(synth.rephotograph(img, kinds, rng))
+        assert [r.doc_id for r, _, _ in found] == [doc_id]
+
+
+def test_another_person_on_the_same_template_does_not_match(store: DocumentStore) -> None:
+    other = synth.id_card(SEED + 500).image           # never stored
+    found, n = store.matches(synth.rephotograph(other, synth.TRANSFORMS, random.Random(1)))
+    assert found == [] and n > 0
+    a, b = (V.features(Hs.gray(synth.id_card(SEED + k).image)) for k in (0, 1))
+    verdict = V.verify(a, b)
+    assert verdict.inliers >= V.MIN_INLIERS and not verdict.same    # the template registers; content differs
+
+
+def test_check_flags_another_subject_or_account_not_a_reupload(store: DocumentStore) -> None:
+    img, _ = _original(store, f"id_card-{SEED + 2:06d}")
+    copy = synth.rephotograph(img, ["rotate", "jpeg"], random.Random(3))
+    same = store.check(copy, "subj-2", "acct-2")
+    assert not same.flagged and [m.relation for m in same.matches] == ["same_subject"]
+    stranger = store.check(copy, "subj-999", "acct-999")
+    assert stranger.flagged and stranger.matches[0].relation == "other_subject"
+    assert stranger.to_json()["matches"][0]["subject"] == "subj-2"
+    second_account = store.check(copy, "subj-2", "acct-77")
+    assert second_account.flagged and second_account.matches[0].relation == "other_account"
+
+
+def test_stamp_is_visible_and_mark_survives_jpeg_50() -> None:
+    img = synth.business_licence(SEED + 9).image
+    purpose = "仅供XX平台企业认证使用"
+    stamped, number = S.stamp(img, purpose, "platform-xx", KEY)
+    diff = np.abs(np.asarray(stamped, np.int16) - np.asarray(img, np.int16)).sum(-1)
+    assert (diff > 40).mean() > 0.02                               # the purpose text is drawn, not just noise
+    decoded = S.decode(synth.jpeg(stamped, 50), KEY)
+    assert decoded.valid and decoded.number == number == S.recipient_number("platform-xx", KEY)
+    assert S.recipient_number("platform-yy", KEY) != number
+    assert not S.decode(synth.jpeg(img, 50), KEY).valid
+    assert not S.decode(stamped, b"another key, another platform..").valid
+
+
+def test_index_persists_and_reloads(tmp_path: Path, store: DocumentStore) -> None:
+    rng = np.random.default_rng(0)
+    h = rng.integers(0, 2**63, (5000, 2), dtype=np.uint64)
+    idx = HashIndex(h, np.zeros(5000, np.int16))
+    idx.build()
+    idx.save(tmp_path / "h")
+    again = HashIndex.load(tmp_path / "h")
+    q = h[42, 1] ^ np.uint64(0b101)
+    for radius in (2, 3, 9, 16):         # multi-index hashing up to 3, a popcount scan above
+        rows, dist = again.search(1, q, radius)
+        assert rows[0] == 42 and dist[0] == 2
+        assert np.array_equal(rows, idx.search(1, q, radius)[0])
+    reopened = DocumentStore(store.dir)
+    img, row = _original(store, f"id_card-{SEED + 5:06d}")
+    found, _ = reopened.matches(synth.rephotograph(img, ["crop"], random.Random(2)))
+    assert [r.row for r, _, _ in found] == [row]
+    reopened.close()
+
+
+def test_cli_end_to_end(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PIWARDEN_HOME", str(tmp_path / "home"))
+    paths = synth.write_set(tmp_path / "img", 4, seed=SEED + 100)
+    with (tmp_path / "map.csv").open("w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["file", "subject", "account"])
+        w.writerows([p.name, f"s{i}", f"a{i}"] for i, p in enumerate(paths))
+    run = CliRunner().invoke
+    res = run(app, ["forensics", "documents", "index", str(tmp_path / "img"), "--subject-map", str(tmp_path / "map.csv")])
+    assert res.exit_code == 0, res.output
+    res = run(app, ["forensics", "documents", "index", str(tmp_path / "img"), "--subject-map", str(tmp_path / "map.csv")])
+    assert res.exit_code == 0 and "0 documents indexed, 4 already there" in res.output
+    sub = tmp_path / "submitted.jpg"
+    synth.rephotograph(Image.open(paths[1]), ["crop", "rotate", "jpeg"], random.Random(5)).save(sub)
+    res = run(app, ["forensics", "documents", "check", str(sub), "--subject", "s9", "--account", "a9"])
+    assert res.exit_code == 1
+    out = json.loads(res.stdout)
+    assert out["flagged"] and out["matches"][0]["subject"] == "s1"
+    res = run(app, ["forensics", "documents", "check", str(sub), "--subject", "s1", "--account", "a1"])
+    assert res.exit_code == 0 and not json.loads(res.stdout)["flagged"]
+    copy = tmp_path / "copy.png"
+    res = run(app, ["forensics", "documents", "stamp", str(paths[0]), "--purpose", "仅供XX平台企业认证使用",
+                    "--recipient", "xx-platform", "-o", str(copy)])
+    assert res.exit_code == 0, res.output
+    synth.jpeg(Image.open(copy), 50).save(tmp_path / "leaked.jpg", quality=95)
+    res = run(app, ["forensics", "documents", "mark", str(tmp_path / "leaked.jpg")])
+    assert res.exit_code == 0 and json.loads(res.stdout)["recipient"] == "xx-platform"
+    res = run(app, ["forensics", "documents", "mark", str(paths[2])])
+    assert res.exit_code == 1 and json.loads(res.stdout)["recipient"] is None
