@@ -54,3 +54,14 @@ def test_lookaround_stripping_keeps_a_superset() -> None:
         "[0-9A-F]{2}[:-][0-9A-F]{2}(?:[:-][0-9A-F]{2}){4}"
     )
     assert without_lookarounds(r"(?P<v>[a-z]+(?<=[(\]])x)") == "(?:[a-z]+x)"
+
+
+@settings(max_examples=600, deadline=None)
+@given(st.lists(st.sampled_from(FRAGMENTS), min_size=1, max_size=4).map("".join))
+def test_whole_value_candidates_include_every_whole_span_a_search_finds(value: str) -> None:
+    engine = NaiveEngine(NAIVE.recognizers)
+    searched = {(c.recognizer.name, c.pattern.name) for c in engine.candidates(value)
+                if c.start == 0 and c.end == len(value)}
+    whole = {(c.recognizer.name, c.pattern.name) for c in engine.whole(value)}
+    assert searched <= whole  # fullmatch also finds a whole-value match a leftmost search passes over
+    assert all(c.start == 0 and c.end == len(value) for c in engine.whole(value))

@@ -170,6 +170,18 @@ class Engine:
                         seen.add(key)
                         yield Candidate(c.recognizer, c.pattern, key[1], key[2])
 
+    def whole(self, value: str) -> Iterator[Candidate]:
+        """Candidates that span all of ``value`` (a table cell): one anchored match per pattern.
+
+        What scanning asks of a cell is "is this whole value a phone?", and ``fullmatch`` answers
+        that at the first character that cannot start one, where a search would try every position.
+        """
+        n = len(value)
+        for c in (*self._digit, *self._anywhere):
+            m = c.regex.fullmatch(value)
+            if m is not None and m.start(c.value_group) == 0 and m.end(c.value_group) == n:
+                yield Candidate(c.recognizer, c.pattern, 0, n)
+
     @staticmethod
     def _matches(c: _Compiled, text: str, pos: int, endpos: int) -> Iterator[Candidate]:
         group = c.value_group

@@ -124,9 +124,7 @@ class ValueMatcher:
 
     def _match(self, v: str) -> dict[str, Level]:
         out = shape_types(v)
-        for cand in self.engine.candidates(v):
-            if cand.start != 0 or cand.end != len(v):
-                continue
+        for cand in self.engine.whole(v):
             rec = cand.recognizer
             try:
                 verdict = rec.validate(v)
