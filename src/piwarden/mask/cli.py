@@ -22,7 +22,7 @@ from piwarden.detect.analyzer import DEFAULT_MIN_SCORE
 from piwarden.detect.records import RecordError, input_size, iter_records
 from piwarden.detect.runner import DetectOptions
 from piwarden.mask.errors import MaskError, PolicyError
-from piwarden.mask.keys import KeyFileError, key_available, load_keys
+from piwarden.mask.keys import KeyFileError, KeyRing, key_available, load_keys
 from piwarden.mask.lint import lint_policy
 from piwarden.mask.policy import ANY, Policy, Ruleset, default_policy, load_policy
 from piwarden.mask.stream import MaskOptions, mask_stream
@@ -74,17 +74,10 @@ def run(
         if path != "-" and not Path(path).is_file():
             raise typer.BadParameter(f"no such file: {path}", param_hint="INPUTS")
     pol = _load(policy)
-    try:
-        keys = load_keys(key_file) if pol.needs_key(role, purpose) else None
-        options = MaskOptions(pol, role, purpose, keys, DetectOptions(parse_types(types), min_score,
-                                                                      str(config) if config else None),
-                              subject_field, tuple(f for f in (keep_fields or "").split(",") if f))
-        options.policy.ruleset(role, purpose, keys)  # fail here, not in a worker
-    except (PolicyError, entities.UnknownEntityType) as exc:
-        err.print(f"[red]policy error[/] {exc} (run `piwarden mask policy lint`)", highlight=False)
-        raise typer.Exit(2) from None
-    except KeyFileError as exc:
-        raise typer.BadParameter(str(exc), param_hint="--key-file") from None
+    _, keys = _resolve(pol, role, purpose, key_file)  # fail here, not in a worker
+    options = MaskOptions(pol, role, purpose, keys, DetectOptions(parse_types(types), min_score,
+                                                                  str(config) if config else None),
+                          subject_field, tuple(f for f in (keep_fields or "").split(",") if f))
     sink = output.open("wb") if output else sys.stdout.buffer
     ops: Counter[str] = Counter()
     records = errors = fallbacks = 0
@@ -113,11 +106,14 @@ def run(
     err.print(f"{records} records, {errors} skipped; {summary}{note}", highlight=False)
 
 
-def _ruleset(pol: Policy, role: str, purpose: str | None, key_file: str | None) -> Ruleset:
-    """The policy's operators for ``role``; exits 2 on policy errors and unusable keys."""
+def _resolve(pol: Policy, role: str, purpose: str | None, key_file: str | None) -> tuple[Ruleset, KeyRing | None]:
+    """The policy's operators for ``role`` and the keys they use (None when no rule needs one).
+
+    Exits 2 on policy errors; an unusable key file is a bad ``--key-file``.
+    """
     try:
         keys = load_keys(key_file) if pol.needs_key(role, purpose) else None
-        return pol.ruleset(role, purpose, keys)
+        return pol.ruleset(role, purpose, keys), keys
     except (PolicyError, entities.UnknownEntityType) as exc:
         err.print(f"[red]policy error[/] {exc} (run `piwarden mask policy lint`)", highlight=False)
         raise typer.Exit(2) from None
@@ -128,10 +124,7 @@ def _ruleset(pol: Policy, role: str, purpose: str | None, key_file: str | None) 
 def parse_columns(spec: str) -> dict[str, str]:
     """``name=PERSON,sjhm=PHONE,note=TEXT`` -> {column: canonical type or TEXT}."""
     columns: dict[str, str] = {}
-    for part in filter(None, (p.strip() for p in spec.split(","))):
-        column, sep, type_ = part.rpartition("=")
-        if not sep or not column or not type_:
-            raise typer.BadParameter(f"{part!r} is not COLUMN=TYPE", param_hint="--columns")
+    for column, type_ in _pairs(spec, "--columns", "COLUMN=TYPE").items():
         if type_.upper() == "TEXT":
             columns[column] = "TEXT"
             continue
@@ -172,7 +165,7 @@ def table(
     from piwarden.mask.files import FileJob, mask_file  # polars and pyarrow load only when needed
 
     cols = _auto_columns(input, format) if columns.strip().lower() == "auto" else parse_columns(columns)
-    job = FileJob(cols, _ruleset(_load(policy), role, purpose, key_file), subject_column,
+    job = FileJob(cols, _resolve(_load(policy), role, purpose, key_file)[0], subject_column,
                   "raise" if strict else "replace", batch_rows)
     bar = ByteProgress("mask", input.stat().st_size, enabled=progress, console=err)
     try:
@@ -221,12 +214,13 @@ def _holds_pi_spans(classifier: Any, values: Any) -> bool:
     return hits >= max(1, len(texts) // 100)
 
 
-def _pairs(spec: str | None, option: str) -> dict[str, str]:
+def _pairs(spec: str | None, option: str, form: str = "COLUMN=NAME") -> dict[str, str]:
+    """``a=x,b=y`` -> {a: x, b: y}; a part that is not ``form`` is a bad ``option``."""
     pairs: dict[str, str] = {}
     for part in filter(None, (p.strip() for p in (spec or "").split(","))):
         key, sep, value = part.rpartition("=")
         if not sep or not key or not value:
-            raise typer.BadParameter(f"{part!r} is not COLUMN=NAME", param_hint=option)
+            raise typer.BadParameter(f"{part!r} is not {form}", param_hint=option)
         pairs[key] = value
     return pairs
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -265,7 +266,7 @@ def read_frame(path: str | Path, fmt: str | None = None) -> pl.DataFrame:
     """A whole table file as one DataFrame, types inferred (for risk analysis, which needs every row)."""
     path = Path(path)
     fmt = file_format(path, fmt)
-    try:
+    with _reading(path, fmt):
         if fmt in DELIMITERS:
             return pl.read_csv(path, separator=DELIMITERS[fmt], infer_schema_length=10_000)
         if fmt == "jsonl":
@@ -273,15 +274,13 @@ def read_frame(path: str | Path, fmt: str | None = None) -> pl.DataFrame:
         if fmt == "parquet":
             return pl.read_parquet(path)
         return pl.read_excel(path, engine="openpyxl")
-    except (pl.exceptions.PolarsError, OSError, ValueError) as exc:
-        raise MaskError(f"cannot read {path.name} as {fmt}: {type(exc).__name__}") from None
 
 
 def head_frame(path: str | Path, rows: int, fmt: str | None = None) -> pl.DataFrame:
     """The first ``rows`` rows as text (the first sheet of a workbook), to decide what columns hold."""
     path = Path(path)
     fmt = file_format(path, fmt)
-    try:
+    with _reading(path, fmt):
         if fmt in DELIMITERS:
             return pl.read_csv(path, separator=DELIMITERS[fmt], n_rows=rows, infer_schema=False)
         if fmt == "jsonl":
@@ -293,6 +292,13 @@ def head_frame(path: str | Path, rows: int, fmt: str | None = None) -> pl.DataFr
         if fmt == "parquet":
             return pl.read_parquet(path, n_rows=rows)
         return pl.read_excel(path, engine="openpyxl").head(rows)
+
+
+@contextmanager
+def _reading(path: Path, fmt: str) -> Iterator[None]:
+    """Reader errors as a MaskError naming the file and the error's kind, never its text (it can quote data)."""
+    try:
+        yield
     except (pl.exceptions.PolarsError, OSError, ValueError) as exc:
         raise MaskError(f"cannot read {path.name} as {fmt}: {type(exc).__name__}") from None
 

@@ -48,7 +48,7 @@ def mask_frame(frame: pl.DataFrame, columns: Mapping[str, str], rules: Ruleset, 
     missing = [c for c in [*columns, *([subject_column] if subject_column else [])] if c not in frame.columns]
     if missing:
         raise MaskError(f"no such column: {', '.join(map(repr, missing))} (columns: {', '.join(frame.columns)})")
-    subjects = frame[subject_column] if subject_column else pl.Series(range(len(frame)))
+    subjects: pl.Series | None = frame[subject_column] if subject_column else None
     updates = []
     for name, entity in columns.items():
         if entity == TEXT:
@@ -56,8 +56,10 @@ def mask_frame(frame: pl.DataFrame, columns: Mapping[str, str], rules: Ruleset, 
             updates.append(mask_text_series(masker, frame[name]))
             continue
         entity = entities.canonical(entity)
-        updates.append(mask_series(rules.operator(entity), frame[name], entity, subjects, on_error=on_error,
-                                   column=name))
+        operator = rules.operator(entity)
+        if subjects is None and operator.per_subject:  # each row its own subject, built only when used
+            subjects = pl.Series(range(len(frame)))
+        updates.append(mask_series(operator, frame[name], entity, subjects, on_error=on_error, column=name))
     return frame.with_columns(updates) if updates else frame
 
 
