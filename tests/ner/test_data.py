@@ -51,3 +51,30 @@ def test_synthetic_companies_become_org_spans() -> None:
         assert "\x01" not in text and text[s["start"]:s["end"]].strip()
     for r in recs:
         assert all(0 <= s["start"] < s["end"] <= len(r["text"]) for s in r["spans"])
+
+
+def test_mention_replacement_keeps_context_and_span_types() -> None:
+    import random
+
+    rec = _rec("记者张三在北京市海淀区采访了阿里巴巴公司。", (2, 4, "PERSON"), (5, 11, "ADDRESS"),
+               (14, 20, "ORG"), (5, 7, "LOCATION"))
+    pools = {"PERSON": ["欧阳娜娜"], "ADDRESS": ["杭州市西湖区文三路1号"], "ORG": ["腾讯"]}
+    new = data.swap_mentions(rec, "zh_cluener2020", pools, random.Random(0))
+    assert new is not None
+    assert new["text"] == "记者欧阳娜娜在杭州市西湖区文三路1号采访了腾讯。"
+    assert [(new["text"][s["start"]:s["end"]], s["label"]) for s in new["spans"]] == [
+        ("欧阳娜娜", "PERSON"), ("杭州市西湖区文三路1号", "ADDRESS"), ("腾讯", "ORG")]  # the overlap dropped
+    ignored = data.swap_mentions(_rec("住在北京", (2, 4, "LOCATION")), "zh_weibo_ner", {"LOCATION": ["上海"]},
+                                 random.Random(0))
+    assert ignored is None  # out of the loss there: kept, and nothing else to replace
+
+
+def test_augment_draws_per_set_and_is_seeded() -> None:
+    sets = {"zh_cluener2020": [_rec(f"张{i}来了", (0, 2, "PERSON")) for i in range(20)],
+            "zh_weibo_ner": [_rec("总经理说", (0, 3, "ORG"))], "en_presidio_synth_v2": [_rec("Bob", (0, 3, "PERSON"))]}
+    a, b = data.augment(sets, 2, seed=3), data.augment(sets, 2, seed=3)
+    assert a == b and len(a) == 2 * 21
+    assert {src for _, src in a} == {"zh_cluener2020", "zh_weibo_ner"}
+    assert all(r["text"].endswith("来了") for r, src in a if src == "zh_cluener2020")
+    assert [r["text"] for r, src in a if src == "zh_weibo_ner"] == ["总经理说"] * 2  # its own pool only
+    assert data.augment(sets, 0, seed=3) == []

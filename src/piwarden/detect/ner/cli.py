@@ -34,6 +34,7 @@ def train(
     decode: Annotated[str | None, typer.Option(help="greedy or viterbi.")] = None,
     dropout: Annotated[float | None, typer.Option(help="Dropout rate.")] = None,
     lr: Annotated[float | None, typer.Option(help="Peak learning rate.")] = None,
+    swap: Annotated[int | None, typer.Option(help="Mention-replaced copies of the Chinese training records.")] = None,
     limit: Annotated[int | None, typer.Option(help="Use only the first N records of each file (tests).")] = None,
 ) -> None:
     """Train on the shared data (train split), export to numpy, report dev-split metrics."""
@@ -41,7 +42,8 @@ def train(
 
     command = "piwarden ner " + shlex.join(sys.argv[sys.argv.index("train"):] if "train" in sys.argv else ["train"])
     run(data_dir, out, seed=seed, threads=threads, log=typer.echo, limit=limit, command=command, arch=arch, crf=crf,
-        epochs=epochs, d=dim, synthetic=synthetic, gazetteer=gazetteer, decode=decode, dropout=dropout, lr=lr)
+        epochs=epochs, d=dim, synthetic=synthetic, gazetteer=gazetteer, decode=decode, dropout=dropout, lr=lr,
+        swap=swap)
 
 
 @app.command("eval")

@@ -30,7 +30,7 @@ DEFAULTS: dict[str, Any] = {
     "arch": "bilstm", "crf": False, "dc": 64, "db": 32, "d": 128, "kernel": 3, "dilations": [1, 2, 4, 8],
     "dropout": 0.1, "buckets": 49999, "gazetteer": True, "epochs": 15, "batch": 32, "lr": 2e-3,
     "width": 150, "synthetic": 1500, "min_count": 2, "split_seed": 20260301, "dev_share": 0.1,
-    "decode": "viterbi",
+    "decode": "viterbi", "swap": 0,
 }
 Log = Callable[[str], None]
 
@@ -75,6 +75,7 @@ def train(data_dir: Path, out: Path | None, seed: int = 13, threads: int = 2, lo
     records = [(r, name) for name, recs in train_sets.items() for r in recs]
     n_synth = cfg["synthetic"] if limit is None else min(cfg["synthetic"], limit)
     records += [(r, "synthetic") for r in data.synthetic(n_synth, seed)] if n_synth else []
+    records += data.augment(train_sets, cfg["swap"], seed)
     examples = [c for r, src in records for c in data.chunks(data.to_example(r, src), cfg["width"])]
     featurizer = featurizer_for(examples, cfg)
     encoded = [featurizer.encode(ex.text) for ex in examples]
