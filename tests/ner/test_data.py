@@ -22,7 +22,7 @@ def test_bio_tags_and_ignored_labels() -> None:
 
 def test_chunks_cut_after_punctuation_and_keep_tags() -> None:
     text = "甲" * 50 + "。" + "乙" * 80
-    ex = data.Example(text, list(range(len(text))), "x")
+    ex = data.Example(text, [data.TAGS.index("B-ORG") * (k % 3 == 0) for k in range(len(text))], "x")
     parts = list(data.chunks(ex, 60))
     assert "".join(p.text for p in parts) == text
     assert parts[0].text.endswith("。")
@@ -73,8 +73,16 @@ def test_augment_draws_per_set_and_is_seeded() -> None:
     sets = {"zh_cluener2020": [_rec(f"张{i}来了", (0, 2, "PERSON")) for i in range(20)],
             "zh_weibo_ner": [_rec("总经理说", (0, 3, "ORG"))], "en_presidio_synth_v2": [_rec("Bob", (0, 3, "PERSON"))]}
     a, b = data.augment(sets, 2, seed=3), data.augment(sets, 2, seed=3)
-    assert a == b and len(a) == 2 * 21
-    assert {src for _, src in a} == {"zh_cluener2020", "zh_weibo_ner"}
+    assert a == b and len(a) == 2 * 22
+    assert {src for _, src in a} == {"zh_cluener2020", "zh_weibo_ner", "en_presidio_synth_v2"}
     assert all(r["text"].endswith("来了") for r, src in a if src == "zh_cluener2020")
     assert [r["text"] for r, src in a if src == "zh_weibo_ner"] == ["总经理说"] * 2  # its own pool only
     assert data.augment(sets, 0, seed=3) == []
+
+
+def test_a_piece_cut_inside_a_mention_starts_it() -> None:
+    text = "甲" * 58 + "张三丰" + "乙" * 40
+    ex = data.to_example(_rec(text, (58, 61, "PERSON")), "zh_cluener2020")
+    parts = list(data.chunks(ex, 60))
+    b, i = data.TAGS.index("B-PERSON"), data.TAGS.index("I-PERSON")
+    assert parts[0].tags[-2:] == [b, i] and parts[1].tags[0] == b

@@ -89,3 +89,15 @@ def test_registered_but_off_by_default_and_enabled_by_config() -> None:
     text = "收件人张伟，手机13812345678"
     types = [s.type for s in analyzer.analyze(text)]
     assert "PHONE" in types and "PERSON" in types
+
+
+def test_job_titles_only_when_attached_to_a_name() -> None:
+    rec = NameAddressRecognizer()
+    attached, alone = rec.find(["公司总经理张伟表示，今年的业绩很好。", "我们正在招聘总经理一名。"])
+    titles = [(s, e) for s, e, k, _ in attached if k == "JOB_TITLE"]
+    assert titles == [(2, 5)]
+    name = next(sc for _, _, k, sc in attached if k == "PERSON")
+    assert all(sc <= name for _, _, k, sc in attached if k == "JOB_TITLE")
+    assert not [s for s in alone if s[2] == "JOB_TITLE"]
+    spans = [(1, 3, "JOB_TITLE", 0.9), (10, 12, "JOB_TITLE", 0.9), (3, 5, "PERSON", 0.6)]
+    assert rec._attached_titles(spans) == [(1, 3, "JOB_TITLE", 0.6), (3, 5, "PERSON", 0.6)]

@@ -125,15 +125,25 @@ def to_example(rec: dict[str, Any], source: str) -> Example:
 
 
 def chunks(ex: Example, width: int) -> Iterator[Example]:
-    """Pieces of at most ``width`` characters, cut after sentence punctuation where possible."""
+    """Pieces of at most ``width`` characters, cut after sentence punctuation where possible.
+
+    A piece that starts inside a mention starts it with a B tag: a CRF cannot score a path that
+    begins with I, and one such piece in a batch would swamp the batch's loss.
+    """
     text, start = ex.text, 0
     while len(text) - start > width:
         window = text[start:start + width]
         cut = max(window.rfind(p) for p in "。！？；\n!?;")
         end = start + (cut + 1 if cut > width // 3 else width)
-        yield Example(text[start:end], ex.tags[start:end], ex.source)
+        yield Example(text[start:end], _begin(ex.tags[start:end]), ex.source)
         start = end
-    yield Example(text[start:], ex.tags[start:], ex.source)
+    yield Example(text[start:], _begin(ex.tags[start:]), ex.source)
+
+
+def _begin(tags: list[int]) -> list[int]:
+    if tags and tags[0] > 0 and TAGS[tags[0]].startswith("I-"):
+        return [tags[0] - 1, *tags[1:]]
+    return tags
 
 
 # -- synthetic augmentation -------------------------------------------------------------------
@@ -221,24 +231,22 @@ def swap_mentions(rec: dict[str, Any], source: str, pools: dict[str, list[str]],
 
 def augment(train_sets: dict[str, list[dict[str, Any]]], copies: int, seed: int,
             ) -> list[tuple[dict[str, Any], str]]:
-    """``copies`` mention-replaced copies of every Chinese training record that has a mention.
+    """``copies`` mention-replaced copies of every training record that has a mention.
 
     Each set draws from its own mentions (the sets label differently: Weibo's ORG holds nominal
-    mentions CLUENER would not label), PERSON also from Faker zh_CN names (as many as the set
-    holds), so that names outside the news and social-media register the sets were drawn
-    from (customers, couriers, claimants) are seen too.
+    mentions CLUENER would not label), PERSON also from Faker names of the set's language (as
+    many as the set holds), so that names outside the news and social-media register the sets
+    were drawn from (customers, couriers, claimants) are seen too.
     """
     if copies <= 0:
         return []
     from faker import Faker
 
-    fake = Faker("zh_CN")
-    fake.seed_instance(seed)
     rng = random.Random(seed)
     out = []
     for name, recs in train_sets.items():
-        if not name.startswith("zh_"):
-            continue
+        fake = Faker("zh_CN" if name.startswith("zh_") else "en_US")
+        fake.seed_instance(seed)
         pools = mention_pools(recs)
         names = {fake.name() for _ in range(len(pools.get("PERSON", ())))}
         pools["PERSON"] = sorted({*pools.get("PERSON", ()), *names})

@@ -1,6 +1,7 @@
 """``NameAddressRecognizer``: the trained tagger as a recognizer of the Analyzer.
 
-It reports PERSON, ADDRESS and ORG spans found by the model shipped in ``model/ner.npz``
+It reports PERSON, ADDRESS and ORG spans found by the model shipped in ``model/ner.npz``, and
+JOB_TITLE spans attached to a reported name
 (see ``docs/ner.md``). The artifact is loaded on first use, once per process, under a lock;
 after that the model is read-only and one instance serves any number of threads. Scores are
 the model's calibrated span probabilities (0.5 is the dev-set optimum); a context word of the
@@ -42,7 +43,8 @@ class NameAddressRecognizer(ModelRecognizer):
     """Person names, postal addresses and organisations in Chinese and English text (trained model)."""
 
     entity = "PERSON"
-    also: ClassVar[tuple[str, ...]] = ("ADDRESS", "ORG")
+    also: ClassVar[tuple[str, ...]] = ("ADDRESS", "ORG", "JOB_TITLE")
+    attached_gap: ClassVar[int] = 1  # a job title is reported only this close to a reported name
     context_boost: ClassVar[float] = 0.1
     negative_boost: ClassVar[float] = 0.2
     window: ClassVar[ContextWindow] = ContextWindow(before=8, after=4)
@@ -69,11 +71,25 @@ class NameAddressRecognizer(ModelRecognizer):
     def find(self, texts: list[str]) -> list[list[tuple[int, int, str, float]]]:
         out = []
         for text, spans in zip(texts, self.model.predict(texts), strict=True):
-            kept = []
-            for start, end, kind, score in spans:
-                if kind == self.entity or kind in self.also:
-                    kept.append((start, end, kind, self._adjust(text, start, end, kind, score)))
-            out.append(kept)
+            kept = [(start, end, kind, self._adjust(text, start, end, kind, score))
+                    for start, end, kind, score in spans if kind == self.entity or kind in self.also]
+            out.append(self._attached_titles(kept))
+        return out
+
+    def _attached_titles(self, spans: list[tuple[int, int, str, float]]) -> list[tuple[int, int, str, float]]:
+        """Job titles only next to a name (总经理张伟, 张伟经理): alone a title is no one's PI.
+
+        The title's score is at most its name's, so that it is never kept without the name.
+        """
+        names = [(s, e, sc) for s, e, k, sc in spans if k == "PERSON"]
+        out = []
+        for start, end, kind, score in spans:
+            if kind == "JOB_TITLE":
+                near = [sc for s, e, sc in names if 0 <= s - end <= self.attached_gap or 0 <= start - e <= self.attached_gap]
+                if not near:
+                    continue
+                score = min(score, max(near))
+            out.append((start, end, kind, score))
         return out
 
     def _adjust(self, text: str, start: int, end: int, kind: str, score: float) -> float:
