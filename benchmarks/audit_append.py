@@ -17,9 +17,9 @@ empty tables and measures, in alternating order so neither side always runs firs
 - piwarden, concurrent batches: T threads each appending batches of B/T of the N events (a
   service with several producers; group commit merges their batches into shared transactions);
 - bare, concurrent batches: the same, each small batch its own transaction;
-- informative: the batched rows inserted into piwarden's own event and subject tables with
-  its secondary indexes but no tree (what the query indexes alone cost), and on PostgreSQL a
-  bare ``COPY`` of the bare rows (piwarden itself appends with ``COPY`` there).
+- informative: the batched rows inserted into piwarden's own event, subject and posting tables
+  but no tree (what the query lookups alone cost), and on PostgreSQL a bare ``COPY`` of the bare
+  rows (piwarden itself appends with ``COPY`` there).
 
 Both sides use the store's own write connection, hence the same durability: SQLite in WAL
 mode with ``synchronous=FULL`` (every commit fsyncs), PostgreSQL with its default
@@ -40,12 +40,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from piwarden.audit import postings, store_sqlite
 from piwarden.audit.log import AuditLog, open_log
-from piwarden.audit.store_base import AUDIT_TABLES, EVENT_COLUMNS, EncodedEvent, schema
+from piwarden.audit.store_base import AUDIT_TABLES, EVENT_COLUMNS, POSTING_COLUMNS, EncodedEvent, schema
 from piwarden.events import parse_event
 
 BARE = "bare_events"
-INDEXED = ("bare_audit_events", "bare_audit_event_subjects")
+INDEXED = ("bare_audit_events", "bare_audit_event_subjects", "bare_audit_postings")
 
 
 def make_event(i: int) -> dict[str, object]:
@@ -84,11 +85,10 @@ def reset(url: str) -> AuditLog:
     with log.store._write_txn() as cur:
         cur.execute(f"CREATE TABLE {BARE} (idx BIGINT PRIMARY KEY, body {blob}, leaf_hash {blob}, actor TEXT, "
                     "ts_us BIGINT)")
-        # Informative: piwarden's own event and subject tables and indexes, without the tree.
+        # Informative: piwarden's own event, subject and posting tables (and any index), without the tree.
         for ddl in schema(blob, "BIGINT", " WITHOUT ROWID" if url.startswith("sqlite") else ""):
-            if ddl.startswith(("CREATE TABLE IF NOT EXISTS audit_events ", "CREATE TABLE IF NOT EXISTS "
-                               "audit_event_subjects ", "CREATE INDEX IF NOT EXISTS audit_events_")):
-                cur.execute(ddl.replace("audit_event", "bare_audit_event"))
+            if any(f" {t} " in ddl for t in ("audit_events", "audit_event_subjects", "audit_postings")):
+                cur.execute(ddl.replace(" audit_", " bare_audit_"))
     return log
 
 
@@ -116,7 +116,7 @@ def one_repeat(url: str, encoded: list[EncodedEvent], single: int, threads: int,
                 for r in rows[i:i + batch]:
                     copy.write_row((r[0] + 2 * n, *r[1:]))
 
-    def bare_indexed_batched() -> None:  # informative: the same rows and indexes as piwarden, no tree
+    def bare_indexed_batched() -> None:  # informative: the same rows and lookups as piwarden, no tree
         for i in range(0, n, batch):
             with store._write_txn() as cur:
                 store._insert(cur, INDEXED[0], EVENT_COLUMNS, [
@@ -124,6 +124,7 @@ def one_repeat(url: str, encoded: list[EncodedEvent], single: int, threads: int,
                     for k, e in enumerate(encoded[i:i + batch], start=i)])
                 store._insert(cur, INDEXED[1], ("subject", "idx"), [
                     (s, k) for k, e in enumerate(encoded[i:i + batch], start=i) for s in e.subjects])
+                store._insert(cur, INDEXED[2], POSTING_COLUMNS, postings.runs(i, encoded[i:i + batch]))
 
     per = single // threads
 
@@ -198,6 +199,9 @@ def main() -> None:
     ap.add_argument("--repeats", type=int, default=5)
     a = ap.parse_args()
     urls = a.db or [f"sqlite:///{Path(tempfile.mkdtemp()) / 'bench.db'}"]
+    # The informative copies of piwarden's tables go in the way the store's own do (SQLite:
+    # multi-row VALUES for the tables it names).
+    store_sqlite.MULTI_ROW_TABLES += tuple("bare_" + t for t in store_sqlite.MULTI_ROW_TABLES)
     results = []
     for url in urls:
         res = bench(url, a.events, a.single_events, a.threads, a.batch, a.repeats)
@@ -216,8 +220,8 @@ def main() -> None:
         print(f"  concurrent batches  piwarden {m['piwarden_concurrent']:10.0f}/s   bare INSERT "
               f"{m['bare_concurrent']:10.0f}/s   ratio {res['ratio_concurrent']:.2f}x   ({a.threads} threads x "
               f"batches of {max(1, a.batch // a.threads)}; {m['concurrent_events_per_commit']:.0f} events per commit)")
-        print(f"  (informative: the same rows inserted into piwarden's own event and subject tables with its "
-              f"indexes, no tree, batched: {m['bare_indexed_batched']:.0f}/s, "
+        print(f"  (informative: the same rows inserted into piwarden's own event, subject and posting tables, "
+              f"no tree, batched: {m['bare_indexed_batched']:.0f}/s, "
               f"{m['bare_indexed_batched'] / m['bare_batched']:.2f}x of bare; piwarden batched is "
               f"{m['piwarden_batched'] / m['bare_indexed_batched']:.2f}x of it)")
         if "bare_copy_batched" in m:

@@ -72,7 +72,7 @@ def test_failed_batch_rolls_back_everything(audit_log: AuditLog) -> None:
     with pytest.raises(AuditStoreError):
         audit_log.append(make_event(width - 1))
     store._insert = real  # type: ignore[method-assign]
-    assert tables == ["audit_events", "audit_event_subjects", "audit_nodes"]
+    assert tables == ["audit_events", "audit_event_subjects", "audit_postings", "audit_nodes"]
     assert audit_log.size() == width - 1 and len(_bodies(audit_log)) == width - 1
     assert audit_log.append(make_event(width - 1)) == width - 1 and audit_log.root() == mth(_bodies(audit_log))
 
@@ -205,7 +205,8 @@ def test_signing_heads_while_appending_loses_nothing(audit_log: AuditLog) -> Non
 
 def test_schema_1_database_is_migrated_on_open(db_url: str) -> None:
     """A database written by schema 1 (event_id column, ts and action indexes, nodes of every
-    level, no block ranges) opens as schema 2 and keeps its tree, proofs and queries."""
+    level, no block ranges, no postings) opens as the current schema and keeps its tree, proofs
+    and queries."""
     from piwarden.audit.compact import NodeID
     from piwarden.audit.store_base import SCHEMA_VERSION
 
@@ -217,7 +218,7 @@ def test_schema_1_database_is_migrated_on_open(db_url: str) -> None:
         root = log.root()
         # Turn it back into what schema 1 wrote.
         execute(log, "ALTER TABLE audit_events ADD COLUMN event_id TEXT NOT NULL DEFAULT ''")
-        for ddl in ("CREATE INDEX audit_events_event_id ON audit_events (event_id)",
+        for ddl in ("DROP TABLE audit_postings", "CREATE INDEX audit_events_event_id ON audit_events (event_id)",
                     "CREATE INDEX audit_events_ts ON audit_events (ts_us)",
                     "CREATE INDEX audit_events_action_ts ON audit_events (action, ts_us)",
                     "DELETE FROM audit_blocks", "UPDATE audit_state SET schema_version = 1"):
@@ -235,3 +236,48 @@ def test_schema_1_database_is_migrated_on_open(db_url: str) -> None:
         assert [e.index for e in log.query(Query(since_us=lo, limit=100))] == [
             i for i, e in enumerate(events) if parse_ts(e["ts"]).timestamp() * 1e6 >= lo]
         assert log.append(make_event(40)) == 40
+
+
+def test_schema_2_database_is_migrated_on_open(db_url: str) -> None:
+    """A database written by schema 2 ((actor, ts), partial (action, ts) and export-id indexes,
+    no postings) opens as schema 3: its indexes go, postings are built, every query still
+    answers exactly, and a purge after the migration forgets the purged actors."""
+    from piwarden.audit.retention import purge
+    from piwarden.audit.store_base import SCHEMA_VERSION
+
+    from .tamper import execute
+
+    events = [make_event(i) for i in range(50)]
+    with open_log(db_url) as log:
+        log.append_many(events)
+        root = log.root()
+        for ddl in ("DROP TABLE audit_postings", "CREATE INDEX audit_events_actor_ts ON audit_events (actor, ts_us)",
+                    "CREATE INDEX audit_events_rare_action_ts ON audit_events (action, ts_us) "
+                    "WHERE action <> 'view' AND action <> 'search' AND action <> 'login'",
+                    "CREATE INDEX audit_events_export ON audit_events (export_id) WHERE export_id IS NOT NULL",
+                    "UPDATE audit_state SET schema_version = 2"):
+            execute(log, ddl)
+    with open_log(db_url) as log:
+        assert log.store._read("SELECT schema_version FROM audit_state")[0][0] == SCHEMA_VERSION == 3
+        assert log.store._read("SELECT COUNT(*) FROM audit_postings")[0][0] > 0
+        assert log.root() == root
+        log.append_many(make_event(i) for i in range(50, 60))
+        events += [make_event(i) for i in range(50, 60)]
+
+        def ids(q: Query) -> list[int]:
+            return [e.index for e in log.query(q)]
+
+        lo, hi = parse_ts("2026-03-03T00:00:00+08:00"), parse_ts("2026-03-20T00:00:00+08:00")
+        lo_us, hi_us = int(lo.timestamp() * 1e6), int(hi.timestamp() * 1e6)
+        for actor in ("cs-0001", "cs-0004"):
+            assert ids(Query(actor=actor)) == [i for i, e in enumerate(events) if e["actor"] == actor]
+            assert ids(Query(actor=actor, since_us=lo_us, until_us=hi_us)) == [
+                i for i, e in enumerate(events) if e["actor"] == actor and lo <= parse_ts(e["ts"]) < hi]
+        assert ids(Query(action="reveal", since_us=lo_us)) == [
+            i for i, e in enumerate(events) if e["action"] == "reveal" and lo <= parse_ts(e["ts"])]
+        assert ids(Query(export_id="x-2")) == [i for i, e in enumerate(events) if e.get("export_id") == "x-2"]
+        purge(log, below_index=30, vacuum=False)
+        assert ids(Query(actor="cs-0001")) == [
+            i for i, e in enumerate(events) if e["actor"] == "cs-0001" and i >= 30]
+        posted = log.store._read("SELECT idx, more FROM audit_postings WHERE kind = 0 AND key = 'cs-0001'")
+        assert posted and min(int(i) for i, _ in posted) >= 30

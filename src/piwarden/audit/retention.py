@@ -2,8 +2,8 @@
 
 A purged leaf keeps its index, leaf hash and time (``ts_us``) and the tree nodes above it, so
 roots, signed checkpoints, inclusion and consistency proofs are unchanged and still verify.
-What goes: the canonical body, the subject index rows, and the columns that name people
-(actor, export id). Bundles write an empty line for a purged leaf and the verifier
+What goes: the canonical body, the subject rows, the columns that name people (actor,
+export id) and their postings. Bundles write an empty line for a purged leaf and the verifier
 takes its hash from ``leaf-hashes.bin``, which the signed roots authenticate
 (``docs/audit.md``).
 
@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import orjson
 
 from piwarden.audit.log import AuditLog
+from piwarden.audit.postings import ACTOR, EXPORT
 
 BATCH = 2000  # events per purge transaction: short, so appends are not held up for long
 
@@ -43,15 +44,18 @@ def _subjects(body: bytes) -> list[str]:
     return [s for s in subjects if isinstance(s, str)]
 
 
-def _purge_batch(log: AuditLog, rows: list[tuple[int, bytes]]) -> None:
-    """Clear the bodies and identifying columns of these leaves and drop their subject rows."""
+def _purge_batch(log: AuditLog, rows: list[tuple[int, bytes, str, str | None, int]]) -> None:
+    """Clear the bodies and identifying columns of these leaves; drop their subject rows and
+    take them out of their actor and export-id postings."""
     store = log.store
     with store._write_txn() as cur:
         store._many(cur, "UPDATE audit_events SET body = NULL, actor = '', export_id = NULL "
-                         "WHERE idx = ? AND body IS NOT NULL", [(i,) for i, _ in rows])
-        gone = [(s, i) for i, body in rows for s in dict.fromkeys(_subjects(body))]
+                         "WHERE idx = ? AND body IS NOT NULL", [(r[0],) for r in rows])
+        gone = [(s, r[0]) for r in rows for s in dict.fromkeys(_subjects(r[1]))]
         if gone:
             store._many(cur, "DELETE FROM audit_event_subjects WHERE subject = ? AND idx = ?", gone)
+        store.unpost(cur, ACTOR, [(actor, ts, i) for i, _, actor, _, ts in rows])
+        store.unpost(cur, EXPORT, [(x, ts, i) for i, _, _, x, ts in rows if x is not None])
 
 
 def purge(log: AuditLog, before_us: int | None = None, below_index: int | None = None,
@@ -68,10 +72,10 @@ def purge(log: AuditLog, before_us: int | None = None, below_index: int | None =
         # Walk the primary key in pages (not the ts index): one pass over the range, however
         # many bodies earlier purges already cleared.
         params: list[int] = [begin, min(end, begin + 50 * BATCH)]
-        rows = store._read(f"SELECT idx, body FROM audit_events WHERE {where} ORDER BY idx",
+        rows = store._read(f"SELECT idx, body, actor, export_id, ts_us FROM audit_events WHERE {where} ORDER BY idx",
                            params + ([] if before_us is None else [before_us]))
         for k in range(0, len(rows), BATCH):
-            chunk = [(int(i), bytes(b)) for i, b in rows[k:k + BATCH]]
+            chunk = [(int(i), bytes(b), a, x, int(t)) for i, b, a, x, t in rows[k:k + BATCH]]
             _purge_batch(log, chunk)
             purged += len(chunk)
         begin = params[1]

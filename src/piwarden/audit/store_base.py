@@ -2,21 +2,20 @@
 
 Tables (prefix ``audit_``): ``events`` (leaf index, leaf hash, canonical body, and the
 columns queries filter on: actor, action, ts in UTC microseconds, export id),
-``event_subjects`` (subject, leaf index), ``nodes`` (the perfect subtrees of level >=
+``event_subjects`` (subject, leaf index), ``postings`` (actor, rare-action and export-id
+lookups, one row per run of events: ``postings.py``), ``nodes`` (the perfect subtrees of level >=
 ``NODE_MIN_LEVEL``, so proofs are O(log n) lookups; lower ones are folded from the leaf hashes
 in ``events.leaf_hash``), ``blocks`` (min and max ``ts`` of each aligned block of
 ``2**BLOCK_BITS`` leaves: a block-range index for time windows, one row per block instead of
 one index entry per event), ``state`` (one row: tree size and frontier, read under the write
 lock so several processes can append safely), ``heads`` (signed checkpoints) and
-``timestamps``. One append batch is one transaction: events, subjects, new nodes, block
-ranges and the new frontier commit together or not at all.
+``timestamps``. One append batch is one transaction: events, subjects, postings, new nodes,
+block ranges and the new frontier commit together or not at all.
 
-Secondary indexes, chosen by measurement (``docs/audit.md``): ``(actor, ts)`` for an actor's
-day, ``export_id`` (partial: rows that have one) and ``(action, ts)`` only for the actions
-that are not routine (partial: ``RARE_ACTIONS_SQL``); routine actions (view, search, login) are
-most of any log, so a scan in index order finds them at once and an index on them would cost
-every append. Each index entry costs an append about 0.5-1 µs (and the pages it dirties at
-commit) against about 3 µs for the row itself.
+No secondary index on ``audit_events``: each index entry cost an append about 1 µs against
+about 3 µs for the row itself (``docs/audit.md``). Lookups by actor, non-routine action and
+export id read ``audit_postings``, then the candidate rows by primary key, re-checking every
+filter on the row itself.
 """
 
 from __future__ import annotations
@@ -28,16 +27,28 @@ from typing import Any
 
 from piwarden.audit.compact import CompactRange, NodeID, perfect_root
 from piwarden.audit.hasher import hash_leaf
+from piwarden.audit.postings import (
+    ACTION,
+    ACTOR,
+    EXPORT,
+    MAX_OFFSET,
+    ROUTINE_ACTIONS,
+    RUN_SPAN_US,
+    members,
+    pack,
+    runs,
+)
 from piwarden.events import AccessEvent, canonical_json
 
-SCHEMA_VERSION = 2  # 1: nodes of every level >= 1, an event_id column, (ts) and (action, ts) indexes
+SCHEMA_VERSION = 3  # 2: (actor, ts), partial (action, ts) and (export_id) indexes; 1: also event_id, (ts), low nodes
 NODE_MIN_LEVEL = 4  # lower subtrees (<= 8 leaves) are folded from leaf hashes when a proof needs them
 BLOCK_BITS = 10  # audit_blocks: ts range of each aligned block of 1,024 leaves
 EVENT_COLUMNS = ("idx", "leaf_hash", "body", "actor", "action", "ts_us", "export_id")
-ROUTINE_ACTIONS = ("view", "search", "login")
-RARE_ACTIONS_SQL = "action <> 'view' AND action <> 'search' AND action <> 'login'"  # the partial (action, ts) index's WHERE
-AUDIT_TABLES = ("audit_events", "audit_event_subjects", "audit_nodes", "audit_blocks", "audit_state",
-                "audit_heads", "audit_timestamps")
+POSTING_COLUMNS = ("kind", "key", "ts_us", "idx", "more")
+RARE_ACTIONS_SQL = " AND ".join(f"action <> '{a}'" for a in ROUTINE_ACTIONS)
+MAX_CANDIDATES = 100_000  # beyond this many posted leaves a query scans the events in index order instead
+AUDIT_TABLES = ("audit_events", "audit_event_subjects", "audit_postings", "audit_nodes", "audit_blocks",
+                "audit_state", "audit_heads", "audit_timestamps")
 
 
 class AuditStoreError(RuntimeError):
@@ -140,6 +151,7 @@ class AuditStore(abc.ABC):
             self._insert(cur, "audit_events", EVENT_COLUMNS, events)
             if subjects:
                 self._insert(cur, "audit_event_subjects", ("subject", "idx"), subjects)
+            self._insert(cur, "audit_postings", POSTING_COLUMNS, runs(size, items))
             if nodes:
                 self._insert(cur, "audit_nodes", ("level", "idx", "hash"), nodes)
             self._many(cur, self._blocks_upsert, _block_ranges(size, [ev.ts_us for ev in items]))
@@ -163,21 +175,31 @@ class AuditStore(abc.ABC):
                 f"max_ts = {self._greatest}(audit_blocks.max_ts, excluded.max_ts)")
 
     def _migrate(self, cur: Any) -> None:
-        """Bring a schema-1 database to schema 2 (inside ``_init_schema``'s transaction).
+        """Bring an older database to ``SCHEMA_VERSION`` (inside ``_init_schema``'s transaction).
 
-        The old ``event_id`` column, the ``(ts)``, ``(action, ts)`` and ``event_id`` indexes and
+        1 to 2: the ``event_id`` column, the ``(ts)``, ``(action, ts)`` and ``event_id`` indexes and
         the nodes below ``NODE_MIN_LEVEL`` go; ``audit_blocks`` is filled from the events.
+        2 to 3: the ``(actor, ts)``, rare ``(action, ts)`` and ``export_id`` indexes give way to
+        ``audit_postings``, filled with one run per event (the purged keep no actor posting).
         """
         cur.execute("SELECT schema_version FROM audit_state WHERE id = 1")
         row = cur.fetchone()
         if row is None or int(row[0]) >= SCHEMA_VERSION:
             return
-        for index in ("audit_events_event_id", "audit_events_ts", "audit_events_action_ts"):
+        if int(row[0]) < 2:
+            for index in ("audit_events_event_id", "audit_events_ts", "audit_events_action_ts"):
+                cur.execute(f"DROP INDEX IF EXISTS {index}")
+            cur.execute("ALTER TABLE audit_events DROP COLUMN event_id")
+            cur.execute(self._sql(f"DELETE FROM audit_nodes WHERE level < {NODE_MIN_LEVEL}"))
+            cur.execute(f"INSERT INTO audit_blocks (block, min_ts, max_ts) SELECT idx / {1 << BLOCK_BITS}, "
+                        f"MIN(ts_us), MAX(ts_us) FROM audit_events GROUP BY idx / {1 << BLOCK_BITS}")
+        for index in ("audit_events_actor_ts", "audit_events_rare_action_ts", "audit_events_export"):
             cur.execute(f"DROP INDEX IF EXISTS {index}")
-        cur.execute("ALTER TABLE audit_events DROP COLUMN event_id")
-        cur.execute(self._sql(f"DELETE FROM audit_nodes WHERE level < {NODE_MIN_LEVEL}"))
-        cur.execute(f"INSERT INTO audit_blocks (block, min_ts, max_ts) SELECT idx / {1 << BLOCK_BITS}, "
-                    f"MIN(ts_us), MAX(ts_us) FROM audit_events GROUP BY idx / {1 << BLOCK_BITS}")
+        cur.execute("DELETE FROM audit_postings")  # created empty by schema(); nothing else may be there
+        for kind, column, cond in ((ACTOR, "actor", "body IS NOT NULL"), (ACTION, "action", RARE_ACTIONS_SQL),
+                                   (EXPORT, "export_id", "export_id IS NOT NULL")):
+            cur.execute(f"INSERT INTO audit_postings ({', '.join(POSTING_COLUMNS)}) "
+                        f"SELECT {kind}, {column}, ts_us, idx, NULL FROM audit_events WHERE {cond}")
         cur.execute(self._sql("UPDATE audit_state SET schema_version = ? WHERE id = 1"), (SCHEMA_VERSION,))
 
     def _sql(self, sql: str) -> str:
@@ -239,37 +261,87 @@ class AuditStore(abc.ABC):
 
     def query(self, q: Query) -> list[StoredEvent]:
         """Events matching every given filter, oldest first."""
-        where, params = [], []
-        table = "audit_events e"
+        where, params = _row_filters(q)
         if q.subject is not None:
-            table += " JOIN audit_event_subjects s ON s.idx = e.idx"
-            where.append("s.subject = ?")
-            params.append(q.subject)
-        for column, value in (("actor", q.actor), ("action", q.action), ("export_id", q.export_id)):
-            if value is not None:
-                where.append(f"e.{column} = ?")
-                params.append(value)
-        if q.action is not None and q.action not in ROUTINE_ACTIONS:
-            where.append(RARE_ACTIONS_SQL)  # the partial index's own condition, so it is used
-        if q.since_us is not None:
-            where.append("e.ts_us >= ?")
-            params.append(q.since_us)
-        if q.until_us is not None:
-            where.append("e.ts_us < ?")
-            params.append(q.until_us)
-        window = q.since_us is not None or q.until_us is not None
-        if window and q.subject is None and q.actor is None and q.export_id is None and (
-                q.action is None or q.action in ROUTINE_ACTIONS):
-            # No index narrows it: take the leaf ranges whose blocks' times overlap the window.
+            sql = "SELECT e.idx, e.leaf_hash, e.body FROM audit_events e JOIN audit_event_subjects s ON s.idx = e.idx"
+            return self._rows(sql + _where(["s.subject = ?", *where]), [q.subject, *params], q.limit)
+        posting = _posting_key(q)
+        if posting is not None:
+            candidates = self._posted(*posting, q.since_us, q.until_us)
+            if candidates is not None:
+                return self._rows_of(candidates, where, params, q.limit)
+        if q.since_us is not None or q.until_us is not None:
+            # No lookup narrows it: take the leaf ranges whose blocks' times overlap the window.
             ranges = self.window_ranges(q.since_us, q.until_us)
             if not ranges:
                 return []
             where.append("(" + " OR ".join("(e.idx >= ? AND e.idx < ?)" for _ in ranges) + ")")
             params.extend(v for r in ranges for v in r)
-        sql = f"SELECT e.idx, e.leaf_hash, e.body FROM {table}"
-        sql += (" WHERE " + " AND ".join(where)) if where else ""
-        rows = self._read(sql + f" ORDER BY e.idx LIMIT {int(q.limit)}", params)
+        return self._rows("SELECT e.idx, e.leaf_hash, e.body FROM audit_events e" + _where(where), params, q.limit)
+
+    def _rows(self, sql: str, params: Sequence[Any], limit: int) -> list[StoredEvent]:
+        rows = self._read(sql + f" ORDER BY e.idx LIMIT {int(limit)}", params)
         return [StoredEvent(int(i), bytes(h), None if b is None else bytes(b)) for i, h, b in rows]
+
+    def _posted(self, kind: int, key: str, since_us: int | None, until_us: int | None) -> list[int] | None:
+        """The leaves posted under ``(kind, key)`` that may lie in ``[since, until)``, ascending;
+        None if there are more than ``MAX_CANDIDATES`` (a scan in index order is then cheaper)."""
+        cond, params = ["kind = ?", "key = ?"], [kind, key]
+        if since_us is not None:  # a run holds times in [ts_us, ts_us + RUN_SPAN_US)
+            cond.append("ts_us > ?")
+            params.append(since_us - RUN_SPAN_US)
+        if until_us is not None:
+            cond.append("ts_us < ?")
+            params.append(until_us)
+        rows = self._read(f"SELECT idx, more FROM audit_postings WHERE {' AND '.join(cond)} "
+                          f"LIMIT {MAX_CANDIDATES + 1}", params)
+        if len(rows) > MAX_CANDIDATES:
+            return None
+        found: set[int] = set()
+        for idx, more in rows:
+            found.update(members(int(idx), None if more is None else bytes(more)))
+            if len(found) > MAX_CANDIDATES:
+                return None
+        return sorted(found)
+
+    def _rows_of(self, candidates: list[int], where: list[str], params: list[Any], limit: int) -> list[StoredEvent]:
+        """The candidate leaves that pass the row filters, oldest first, at most ``limit``."""
+        out: list[StoredEvent] = []
+        for chunk in _chunks(candidates, 512):
+            # Padded to a power of two (repeating the last) so few statement texts exist: SQLite
+            # and psycopg reuse prepared statements by text.
+            chunk = [*chunk, *[chunk[-1]] * ((1 << (len(chunk) - 1).bit_length()) - len(chunk))]
+            marks = ", ".join("?" * len(chunk))
+            sql = "SELECT e.idx, e.leaf_hash, e.body FROM audit_events e" + _where([f"e.idx IN ({marks})", *where])
+            out += self._rows(sql, [*chunk, *params], limit - len(out))
+            if len(out) >= limit:
+                break
+        return out
+
+    def unpost(self, cur: Any, kind: int, entries: Sequence[tuple[str, int, int]]) -> None:
+        """Take leaves out of their runs (retention), inside a write transaction: ``entries`` are
+        ``(key, ts_us, idx)`` as the event rows hold them; a run left empty is deleted."""
+        by_key: dict[str, list[tuple[int, int]]] = {}
+        for key, ts, idx in entries:
+            by_key.setdefault(key, []).append((ts, idx))
+        for key, items in by_key.items():
+            gone = {idx for _, idx in items}
+            # The runs that can hold them: started at most RUN_SPAN_US before and MAX_OFFSET leaves before.
+            cur.execute(self._sql("SELECT ts_us, idx, more FROM audit_postings WHERE kind = ? AND key = ? "
+                                  "AND ts_us > ? AND ts_us <= ? AND idx > ? AND idx <= ?"),
+                        (kind, key, min(t for t, _ in items) - RUN_SPAN_US, max(t for t, _ in items),
+                         min(gone) - MAX_OFFSET - 1, max(gone)))
+            for ts, first, more in cur.fetchall():
+                old = members(int(first), None if more is None else bytes(more))
+                keep = [i for i in old if i not in gone]
+                if len(keep) == len(old):
+                    continue
+                cur.execute(self._sql("DELETE FROM audit_postings WHERE kind = ? AND key = ? AND ts_us = ? "
+                                      "AND idx = ?"), (kind, key, ts, first))
+                if keep:  # the run's earliest time stays a lower bound of what is left
+                    cur.execute(self._sql(f"INSERT INTO audit_postings ({', '.join(POSTING_COLUMNS)}) "
+                                          "VALUES (?, ?, ?, ?, ?)"),
+                                (kind, key, ts, keep[0], pack([i - keep[0] for i in keep[1:]])))
 
     def window_ranges(self, since_us: int | None, until_us: int | None) -> list[tuple[int, int]]:
         """Leaf index ranges holding every event with ``since_us <= ts < until_us`` (and others)."""
@@ -312,6 +384,38 @@ class AuditStore(abc.ABC):
         rows = self._read("SELECT size, root, note, created_us FROM audit_heads "
                           "ORDER BY size DESC, created_us DESC LIMIT 1")
         return HeadRecord(int(rows[0][0]), bytes(rows[0][1]), rows[0][2], int(rows[0][3])) if rows else None
+
+
+def _row_filters(q: Query) -> tuple[list[str], list[Any]]:
+    """The conditions on the event row itself (``e``) for the filters other than subject."""
+    where: list[str] = []
+    params: list[Any] = []
+    for column, value in (("actor", q.actor), ("action", q.action), ("export_id", q.export_id)):
+        if value is not None:
+            where.append(f"e.{column} = ?")
+            params.append(value)
+    if q.since_us is not None:
+        where.append("e.ts_us >= ?")
+        params.append(q.since_us)
+    if q.until_us is not None:
+        where.append("e.ts_us < ?")
+        params.append(q.until_us)
+    return where, params
+
+
+def _where(conditions: list[str]) -> str:
+    return " WHERE " + " AND ".join(conditions) if conditions else ""
+
+
+def _posting_key(q: Query) -> tuple[int, str] | None:
+    """The most selective posted filter of a query: export id, else actor, else a rare action."""
+    if q.export_id is not None:
+        return EXPORT, q.export_id
+    if q.actor is not None:
+        return ACTOR, q.actor
+    if q.action is not None and q.action not in ROUTINE_ACTIONS:
+        return ACTION, q.action
+    return None
 
 
 def _block_ranges(first: int, ts: list[int]) -> list[tuple[int, int, int]]:
@@ -366,9 +470,7 @@ def schema(blob: str, bigint: str, clustered: str = "") -> list[str]:
         f"note TEXT NOT NULL, created_us {bigint} NOT NULL)",
         f"CREATE TABLE IF NOT EXISTS audit_timestamps (size {bigint} NOT NULL, root {blob} NOT NULL, "
         f"tsa TEXT NOT NULL, token {blob} NOT NULL, created_us {bigint} NOT NULL)",
-        "CREATE INDEX IF NOT EXISTS audit_events_actor_ts ON audit_events (actor, ts_us)",
-        f"CREATE INDEX IF NOT EXISTS audit_events_rare_action_ts ON audit_events (action, ts_us) "
-        f"WHERE {RARE_ACTIONS_SQL}",
-        "CREATE INDEX IF NOT EXISTS audit_events_export ON audit_events (export_id) WHERE export_id IS NOT NULL",
+        f"CREATE TABLE IF NOT EXISTS audit_postings (kind SMALLINT NOT NULL, key TEXT NOT NULL, "
+        f"ts_us {bigint} NOT NULL, idx {bigint} NOT NULL, more {blob}, PRIMARY KEY (kind, key, ts_us, idx)){clustered}",
         "CREATE INDEX IF NOT EXISTS audit_heads_size ON audit_heads (size)",
     ]

@@ -84,8 +84,8 @@ class PostgresAuditStore(AuditStore):
     def reclaim(self, full: bool = False) -> None:
         """VACUUM (space reusable by later appends) or VACUUM FULL (returned, exclusive lock)."""
         with self._write_lock:
-            self._writer.execute("VACUUM (FULL) audit_events, audit_event_subjects" if full
-                                 else "VACUUM audit_events, audit_event_subjects")
+            tables = "audit_events, audit_event_subjects, audit_postings"
+            self._writer.execute(f"VACUUM (FULL) {tables}" if full else f"VACUUM {tables}")
 
     def disk_bytes(self) -> int:
         tables = ", ".join(f"'{t}'" for t in AUDIT_TABLES)
