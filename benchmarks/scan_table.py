@@ -1,7 +1,8 @@
 """A 10M-row table: sampled scan vs full scan, and Presidio's structured analyzer, as ratios.
 
-Usage: python benchmarks/scan_table.py [--rows 10000000] [--sample 1000] [--full-rows 100000]
-       [--presidio-rows 1000] [--presidio-lang zh,en] [--repeats 3] [--workdir DIR] [--cpu 0]
+Usage: python benchmarks/scan_table.py [--rows 10000000] [--sample 1000] [--full-rows ROWS]
+       [--full-jobs 2] [--full-cpus 0,1] [--chunk-rows 10000] [--presidio-rows 1000]
+       [--presidio-lang zh,en] [--repeats 3] [--workdir DIR] [--cpu 0]
 
 1. A SQLite table of ``--rows`` customer rows (benchmarks/scan_common.py: twelve columns named
    in pinyin initials, Chinese and English, one misleading) is built with executemany in
@@ -9,18 +10,19 @@ Usage: python benchmarks/scan_table.py [--rows 10000000] [--sample 1000] [--full
 2. *Sampled scan*: ``piwarden scan sqlite:///... --sample N --full`` through the scan API
    (COUNT(*), end-rows fingerprint, eight primary-key windows, classification, inventory
    write); median wall time over ``--repeats``. Its rows/s is the table's rows over that time.
-3. *Full scan*: every row read and every value classified. Classification runs at about a
-   thousand 12-column rows/s per core, so 10M rows take hours here: the full scan runs on
-   the first ``--full-rows`` rows (a copy of them, ``--sample`` = their count, so nothing is
-   skipped) and its wall time for ``--rows`` is extrapolated from the rows/s measured. With
-   ``--full-rows`` = ``--rows`` it is measured outright.
+3. *Full scan*: every row read and every value classified, ``piwarden scan --all-rows
+   --jobs J --chunk-rows C`` through the scan API (streamed in key-range chunks, the ranges on
+   ``--full-jobs`` processes, pinned to ``--full-cpus``), once. By default on all ``--rows``
+   rows, measured outright; with a smaller ``--full-rows`` on a copy of the first rows, and the
+   time for ``--rows`` extrapolated from the rows/s measured. Peak resident memory of the
+   scanning process and of its largest worker is reported too.
 4. *Presidio*: presidio-structured's ``PandasAnalysisBuilder`` (in .venv-presidio, through
    benchmarks/presidio_structured_runner.py) on the first ``--presidio-rows`` rows, for each
    configuration in ``--presidio-lang`` (``zh``: patterns on a blank Chinese pipeline; ``en``:
    the default English pipeline). It has no database sampling: it analyzes the DataFrame
    it is given, so its time for a sample equals its per-row time times the sample.
 
-Everything runs pinned to one core (``--cpu``, ``OMP_NUM_THREADS=1``), Presidio included.
+Everything else runs pinned to one core (``--cpu``, ``OMP_NUM_THREADS=1``), Presidio included.
 Prints the figures, the ratios, the column-type accuracy of each side against
 scan_common.EXPECTED, then one JSON line.
 """
@@ -33,6 +35,7 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 import argparse
 import json
+import resource
 import sqlite3
 import statistics
 import subprocess
@@ -91,6 +94,31 @@ def run_scan(db: Path, sample: int, inventory: Path) -> tuple[float, ScanSummary
     return seconds, summary
 
 
+def run_full_scan(db: Path, jobs: int, chunk_rows: int, inventory: Path) -> tuple[float, ScanSummary]:
+    """Every row classified (``--all-rows``); a progress line every minute."""
+    t = time.perf_counter()
+    last = [t]
+
+    def progress(asset: object, done: int, total: int) -> None:
+        now = time.perf_counter()
+        if now - last[0] >= 60 or done >= total:
+            last[0] = now
+            print(f"  full scan: {done:,}/{total:,} rows in {now - t:,.0f}s ({done / (now - t):,.0f} rows/s)",
+                  flush=True)
+
+    options = ScanOptions(full=True, all_rows=True, chunk_rows=chunk_rows)
+    summary = scan([f"sqlite:///{db}"], options, f"sqlite:///{inventory}", jobs, on_rows=progress)
+    seconds = time.perf_counter() - t
+    assert not summary.errors, summary.errors
+    return seconds, summary
+
+
+def peak_rss_mb() -> tuple[float, float]:
+    """Peak resident memory (MB) of this process and of its largest finished child (Linux: KB)."""
+    return (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+            resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)
+
+
 def types_of(summary: ScanSummary) -> dict[str, str | None]:
     return {c["name"]: c["entity"] for c in summary.inventory[0]["columns"]}  # type: ignore[index]
 
@@ -112,7 +140,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rows", type=int, default=10_000_000)
     parser.add_argument("--sample", type=int, default=1000)
-    parser.add_argument("--full-rows", type=int, default=100_000)
+    parser.add_argument("--full-rows", type=int, default=None, help="default: --rows (measured outright)")
+    parser.add_argument("--full-jobs", type=int, default=2, help="processes of the full scan")
+    parser.add_argument("--full-cpus", default="0,1", help="cores of the full scan (empty: no pinning)")
+    parser.add_argument("--chunk-rows", type=int, default=10_000)
     parser.add_argument("--presidio-rows", type=int, default=1000)
     parser.add_argument("--presidio-lang", default="zh,en", help="comma-separated: zh, en (empty: skip)")
     parser.add_argument("--repeats", type=int, default=3)
@@ -122,11 +153,15 @@ def main(argv: list[str] | None = None) -> int:
     if args.cpu >= 0:
         os.sched_setaffinity(0, {args.cpu})
     args.workdir.mkdir(parents=True, exist_ok=True)
-    full_rows = min(args.full_rows, args.rows)
+    full_rows = min(args.full_rows or args.rows, args.rows)
     big = args.workdir / f"scan_table_{args.rows}.db"
-    small = args.workdir / f"scan_table_{args.rows}_first_{full_rows}.db"
+    small = args.workdir / f"scan_table_{args.rows}_first_{full_rows}.db" if full_rows < args.rows else big
+    presidio_rows = min(args.presidio_rows, full_rows)
+    head = args.workdir / f"scan_table_{args.rows}_first_{presidio_rows}.db"
     built = build(big, args.rows)
-    copy_prefix(big, small, full_rows)
+    if small != big:
+        copy_prefix(big, small, full_rows)
+    copy_prefix(big, head, presidio_rows)
     print(f"table: {args.rows:,} rows x {len(EXPECTED)} columns, {big.stat().st_size / 1e9:.2f} GB"
           + (f", built in {built:.1f}s ({args.rows / built:,.0f} rows/s)" if built else " (reused)"))
 
@@ -142,18 +177,31 @@ def main(argv: list[str] | None = None) -> int:
     print(f"sampled scan (--sample {args.sample}): {sampled_s:.2f}s median of {args.repeats}, "
           f"{args.rows / sampled_s:,.0f} table rows/s, accuracy {sampled_acc:.3f}")
 
-    full_s, full_summary = run_scan(small, full_rows, inventory)
+    cpus = {int(c) for c in args.full_cpus.split(",") if c.strip()}
+    if cpus:
+        os.sched_setaffinity(0, cpus)  # the workers fork from here and inherit it
+    print(f"full scan: --all-rows --jobs {args.full_jobs} --chunk-rows {args.chunk_rows} on cores "
+          f"{sorted(cpus) or 'any'}, load average {os.getloadavg()[0]:.2f}", flush=True)
+    full_s, full_summary = run_full_scan(small, args.full_jobs, args.chunk_rows, inventory)
+    if args.cpu >= 0:
+        os.sched_setaffinity(0, {args.cpu})
+    rss_self, rss_child = peak_rss_mb()
+    asset = full_summary.inventory[0]
+    assert asset["sampled"] == full_rows, (asset["sampled"], full_rows)  # every row classified
     full_rate = full_rows / full_s
     full_est = args.rows / full_rate
     full_acc = accuracy(types_of(full_summary))
     how = "measured" if full_rows == args.rows else f"extrapolated from {full_rows:,} rows"
-    print(f"full scan: {full_rows:,} rows in {full_s:.1f}s = {full_rate:,.0f} rows/s; "
-          f"{args.rows:,} rows: {full_est:,.0f}s ({how}); accuracy {full_acc:.3f}")
-    print(f"ratio: sampled scan is {full_est / sampled_s:,.0f}x faster than a full scan of {args.rows:,} rows")
+    print(f"full scan: {full_rows:,} rows in {full_s:,.1f}s = {full_rate:,.0f} rows/s "
+          f"({full_rate / max(1, args.full_jobs):,.0f} per process); {args.rows:,} rows: {full_est:,.0f}s ({how}); "
+          f"accuracy {full_acc:.3f}; peak RSS {rss_self:,.0f} MB (scan process), {rss_child:,.0f} MB (largest "
+          f"worker); load average now {os.getloadavg()[0]:.2f}")
+    print(f"ratio: sampled scan is {full_est / sampled_s:,.0f}x faster than a full scan of {args.rows:,} rows "
+          f"(wall time); rows/s {args.rows / sampled_s:,.0f} (table rows) vs {full_rate:,.0f}")
 
     anchors: dict[str, object] = {}
     for lang in [x for x in args.presidio_lang.split(",") if x]:
-        p = presidio(small, min(args.presidio_rows, full_rows), lang)
+        p = presidio(head, presidio_rows, lang)
         if p is None:
             break
         rate = float(p["rows_per_s"])  # type: ignore[arg-type]
@@ -163,7 +211,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"presidio-structured {lang} ({p['config']}): {p['rows']} rows in {p['seconds']:.2f}s = "
               f"{rate:,.0f} rows/s, accuracy {p['accuracy']:.3f}; a {args.sample}-row sample takes "
               f"{p['sample_seconds']:.2f}s, {args.rows:,} rows {p['full_seconds_estimate']:,.0f}s")
-        print(f"  ratios: piwarden full-scan rows/s / presidio rows/s = {full_rate / rate:.1f}x; piwarden sampled "
+        print(f"  ratios: piwarden full-scan rows/s / presidio rows/s = {full_rate / rate:.1f}x "
+              f"({full_rate / max(1, args.full_jobs) / rate:.1f}x per process); piwarden sampled "
               f"scan of the {args.rows:,}-row table vs presidio on a {args.sample}-row sample: "
               f"{p['sample_seconds'] / sampled_s:.2f}x")
 
@@ -172,6 +221,8 @@ def main(argv: list[str] | None = None) -> int:
         "repeats": args.repeats, "build_seconds": round(built, 1), "sampled_seconds": round(sampled_s, 3),
         "sampled_rows_per_s": round(args.rows / sampled_s), "sampled_accuracy": sampled_acc,
         "full_rows": full_rows, "full_seconds": round(full_s, 2), "full_rows_per_s": round(full_rate),
+        "full_jobs": args.full_jobs, "full_cpus": sorted(cpus), "chunk_rows": args.chunk_rows,
+        "full_peak_rss_mb": round(rss_self), "full_worker_peak_rss_mb": round(rss_child),
         "full_seconds_for_rows": round(full_est), "full_extrapolated": full_rows != args.rows,
         "full_accuracy": full_acc, "sampled_speedup": round(full_est / sampled_s, 1),
         "presidio": {k: {"rows": v["rows"], "seconds": round(v["seconds"], 3), "rows_per_s": round(v["rows_per_s"], 1),  # type: ignore[index]

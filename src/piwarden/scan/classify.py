@@ -20,8 +20,9 @@ Shares are over non-null values: a column that is 95% NULL and 5% mobiles is a p
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal
@@ -30,13 +31,14 @@ from piwarden import entities
 from piwarden.detect.analyzer import Analyzer
 from piwarden.mask.operators import get_operator
 from piwarden.scan import names
-from piwarden.scan.values import Level, ValueMatcher
+from piwarden.scan.values import Level, Signature, ValueMatcher
 
 MIN_SHARE = 0.4  # a type the name does not hint needs this share of the values
 MIN_SHARE_HINTED = 0.2
 ALSO_SHARE = 0.15  # other types this common are reported as well (mixed columns)
 EXAMPLES = 3
 TEXT_COLUMN = "(text)"
+_WORDY = re.compile(r"[ ，。；！？,.;!?]")  # a space or sentence punctuation: long values with them are prose
 
 # types that values alone can confirm or refute; the rest (HEALTH, RELIGION, ...) go by name
 _SHAPE_TYPES = frozenset({"PERSON", "ADDRESS", "ORDER_ID", "DATETIME", "DATE_OF_BIRTH", "AMOUNT", "CREDENTIAL"})
@@ -92,6 +94,39 @@ class ColumnFinding:
         }
 
 
+@dataclass(slots=True)
+class ColumnTally:
+    """What deciding a column needs of its values, as counts that add up chunk by chunk.
+
+    Values with the same signature (the types and levels they can be) count alike, so a column
+    of any length is a few counters; the only raw values kept are the first few of each type,
+    for the masked examples. Distinct counts cannot be added (chunks share values): the owner
+    fills ``distinct`` once every value has been seen (:meth:`Classifier.count`).
+    """
+
+    name: str
+    sampled: int = 0  # values, NULLs included
+    non_null: int = 0
+    length: int = 0  # characters over the non-null values (free-text test)
+    wordy: int = 0  # non-null values with a space or sentence punctuation
+    signatures: Counter[Signature] = field(default_factory=Counter)  # in order of first appearance
+    firsts: dict[str, list[tuple[int, str]]] = field(default_factory=dict)  # per type: first distinct (row, value)s
+    distinct: dict[Signature, tuple[int, int]] = field(default_factory=dict)  # (distinct, seen once)
+
+    def merge(self, later: ColumnTally) -> None:
+        """Add the tally of rows that come after these (order matters for examples and ties)."""
+        self.sampled += later.sampled
+        self.non_null += later.non_null
+        self.length += later.length
+        self.wordy += later.wordy
+        self.signatures.update(later.signatures)
+        for t, pairs in later.firsts.items():
+            mine = self.firsts.setdefault(t, [])
+            for row, value in pairs:
+                if len(mine) < EXAMPLES and all(v != value for _, v in mine):
+                    mine.append((row, value))
+
+
 def cell_text(value: object) -> str | None:
     """A cell as text, or None for NULL, NaN, empty and binary cells."""
     if value is None or isinstance(value, bytes | bytearray | memoryview):
@@ -123,52 +158,109 @@ class Classifier:
 
     def column(self, name: str, values: Sequence[object], total_rows: int | None = None) -> ColumnFinding:
         """Classify the column ``name`` from a sample of its ``values`` (of ``total_rows`` rows)."""
-        texts = [t for t in map(cell_text, values) if t is not None]
+        tally, by_signature = self.count(name, values)
+        tally.distinct = {sig: distinct_counts(Counter(texts)) for sig, texts in by_signature.items()}
+        return self.finding(tally, total_rows, lambda: [t for t in map(cell_text, values) if t is not None])
+
+    def count(self, name: str, values: Iterable[object], start: int = 0) -> tuple[ColumnTally, dict[Signature, list[str]]]:
+        """The tally of ``values`` (rows ``start``, ``start + 1``, ...) and their texts by signature.
+
+        The texts are what distinct counts need; the caller counts them (in memory for a sample,
+        spilled to disk for a whole table) and fills ``tally.distinct``.
+        """
+        tally = ColumnTally(name)
+        signatures = tally.signatures
+        firsts = tally.firsts
+        by_signature: dict[Signature, list[str]] = {}
+        signature = self.matcher.signature
+        wordy_mark = _WORDY.search
+        n = length = wordy = 0
+        for i, value in enumerate(values, start):
+            n += 1
+            text = cell_text(value)
+            if text is None:
+                continue
+            sig = signature(text)
+            signatures[sig] += 1
+            length += len(text)
+            if wordy_mark(text):
+                wordy += 1
+            bucket = by_signature.get(sig)
+            if bucket is None:
+                bucket = by_signature[sig] = []
+            bucket.append(text)
+            for t, _ in sig:
+                seen = firsts.get(t)
+                if seen is None:
+                    firsts[t] = [(i, text)]
+                elif len(seen) < EXAMPLES and all(v != text for _, v in seen):
+                    seen.append((i, text))
+        tally.sampled, tally.length, tally.wordy = n, length, wordy
+        tally.non_null = sum(signatures.values())
+        return tally, by_signature
+
+    def finding(self, tally: ColumnTally, total_rows: int | None = None,
+                texts: Callable[[], Iterable[str]] | None = None) -> ColumnFinding:
+        """Decide a column from its tally; ``texts`` re-reads its non-null texts if it turns out free text."""
+        name = tally.name
         hinted = names.hints(name)
         hint = max(hinted, key=lambda e: hinted[e]) if hinted else None
-        out = ColumnFinding(name, sampled=len(values), non_null=len(texts), distinct=len(set(texts)), hint=hint)
-        if not texts:
+        out = ColumnFinding(name, sampled=tally.sampled, non_null=tally.non_null,
+                            distinct=sum(d for d, _ in tally.distinct.values()), hint=hint)
+        if not tally.non_null:
             if hint is not None:
                 out.entity, out.confidence, out.basis = hint, round(0.5 * hinted[hint], 3), "name"
             return out
-        per_value = [self.matcher.types(t) for t in texts]
-        shares = _shares(per_value, hinted)
+        sigs = tally.signatures
+        shares = _shares(sigs, hinted, tally.non_null)
         best = _best(shares, hinted)
         if best is not None and best not in hinted and hint is not None and hint not in self.checkable \
-                and hinted[hint] >= 0.9 and _checked_share(per_value, best) < 0.5:
+                and hinted[hint] >= 0.9 and _checked_share(sigs, best, tally.non_null) < 0.5:
             best = None  # "zhenduan": 高血压 looks like a name, but the name of the column is clearer
         if best is not None:
-            self._typed(out, best, texts, per_value, shares, hinted, total_rows)
-        elif _looks_free(texts):
-            self._free_text(out, texts)
+            self._typed(out, best, tally, shares, hinted, total_rows)
+        elif tally.length / tally.non_null >= 20 and tally.wordy / tally.non_null >= 0.3:
+            # long values with words or sentence punctuation: remarks, descriptions, messages
+            if texts is None:
+                raise ValueError(f"{name}: a free-text column needs its texts")
+            self._free_text(out, texts())
         elif hint is not None and hint not in self.checkable:
             out.entity, out.confidence, out.basis = hint, round(0.6 * hinted[hint], 3), "name"
         return out
 
-
-    def _typed(self, out: ColumnFinding, best: str, texts: list[str], per_value: list[dict[str, Level]],
-               shares: dict[str, float], hinted: dict[str, float], total_rows: int | None) -> None:
+    def _typed(self, out: ColumnFinding, best: str, tally: ColumnTally, shares: dict[str, float],
+               hinted: dict[str, float], total_rows: int | None) -> None:
+        sigs, n_texts = tally.signatures, tally.non_null
         family = next((f for f in _FAMILIES if best in f), {best})
-        share = sum(1 for types in per_value if family.intersection(types)) / len(texts)
-        counts = Counter(t for types in per_value for t in types if shares.get(t, 0) > 0)
+        matching_sigs = [sig for sig in sigs if family.intersection(t for t, _ in sig)]
+        n_matching = sum(sigs[sig] for sig in matching_sigs)
+        share = n_matching / n_texts
+        counts: Counter[str] = Counter()
+        levels: Counter[int] = Counter()
+        for sig, n in sigs.items():
+            for t, _ in sig:
+                if shares.get(t, 0) > 0:
+                    counts[t] += n
+            types = dict(sig)
+            levels[max((types[t] for t in family if t in types), default=0)] += n
         if len(family) > 1 and best not in hinted:  # domestic vs international cards: the majority names it
             best = max(family, key=lambda t: counts.get(t, 0))
-        levels = Counter(max((types[t] for t in family if t in types), default=0) for types in per_value)
-        strength = (0.95 * levels[Level.CHECKED] + 0.8 * levels[Level.SHAPED] + 0.55 * levels[Level.WEAK]) / len(texts)
+        strength = (0.95 * levels[Level.CHECKED] + 0.8 * levels[Level.SHAPED] + 0.55 * levels[Level.WEAK]) / n_texts
         prior = max((hinted.get(t, 0.0) for t in family), default=0.0)
         out.entity, out.share = best, share
         out.confidence = round(min(1.0, strength + 0.15 * prior * share), 3)
         out.basis = "values+name" if prior else "values"
         out.also = [t for t, s in sorted(shares.items(), key=lambda kv: -kv[1])
-                    if t not in family and s >= ALSO_SHARE and entities.get(t).is_pi and _independent(t, best, per_value)]
+                    if t not in family and s >= ALSO_SHARE and entities.get(t).is_pi and _independent(t, best, sigs)]
         out.types = {t: n for t, n in counts.most_common() if t in family or t in out.also}
-        matching = [t for t, types in zip(texts, per_value, strict=True) if family.intersection(types)]
-        out.examples = [self.masked(v, best) for v in list(dict.fromkeys(matching))[:EXAMPLES]]
+        firsts = sorted((p for t in family for p in tally.firsts.get(t, ())), key=lambda p: p[0])
+        out.examples = [self.masked(v, best) for v in list(dict.fromkeys(v for _, v in firsts))[:EXAMPLES]]
         if best in IDENTIFYING:
-            seen = Counter(matching)
+            d = sum(tally.distinct.get(sig, (0, 0))[0] for sig in matching_sigs)
+            f1 = sum(tally.distinct.get(sig, (0, 0))[1] for sig in matching_sigs)
             n_rows = total_rows if total_rows is not None else out.sampled
-            population = round(n_rows * len(matching) / max(out.sampled, 1))
-            out.subjects = estimate_distinct(seen, len(matching), population)
+            population = round(n_rows * n_matching / max(out.sampled, 1))
+            out.subjects = duj1(n_matching, d, f1, population)
 
     def _free_text(self, out: ColumnFinding, texts: list[str]) -> None:
         finding = self.text(texts)
@@ -209,14 +301,14 @@ class Classifier:
         return out
 
 
-def _shares(per_value: list[dict[str, Level]], hinted: dict[str, float]) -> dict[str, float]:
+def _shares(sigs: Counter[Signature], hinted: dict[str, float], n_texts: int) -> dict[str, float]:
     """For each type, the share of values that are that type at the level it needs."""
     counts: Counter[str] = Counter()
-    for types in per_value:
-        for t, level in types.items():
+    for sig, n in sigs.items():
+        for t, level in sig:
             if level >= (Level.WEAK if t in hinted else Level.SHAPED):
-                counts[t] += 1
-    return {t: n / len(per_value) for t, n in counts.items()}
+                counts[t] += n
+    return {t: n / n_texts for t, n in counts.items()}
 
 
 def _best(shares: dict[str, float], hinted: dict[str, float]) -> str | None:
@@ -228,20 +320,18 @@ def _best(shares: dict[str, float], hinted: dict[str, float]) -> str | None:
     return max(scored, key=lambda t: (round(scored[t], 6), entities.get(t).grade, t))
 
 
-def _checked_share(per_value: list[dict[str, Level]], entity: str) -> float:
-    return sum(1 for types in per_value if types.get(entity) == Level.CHECKED) / len(per_value)
+def _checked_share(sigs: Counter[Signature], entity: str, n_texts: int) -> float:
+    return sum(n for sig, n in sigs.items() if (entity, Level.CHECKED) in sig) / n_texts
 
 
-def _independent(other: str, best: str, per_value: list[dict[str, Level]]) -> bool:
+def _independent(other: str, best: str, sigs: Counter[Signature]) -> bool:
     """``other`` is another type in a mixed column, not a second reading of the same values."""
-    return any(other in types and best not in types for types in per_value)
+    return any(other in types and best not in types for types in ({t for t, _ in sig} for sig in sigs))
 
 
-def _looks_free(texts: list[str]) -> bool:
-    """Long values with words or sentence punctuation: remarks, descriptions, messages."""
-    mean = sum(map(len, texts)) / len(texts)
-    wordy = sum(1 for t in texts if " " in t.strip() or any(p in t for p in "，。；！？,.;!?")) / len(texts)
-    return mean >= 20 and wordy >= 0.3
+def distinct_counts(seen: Counter[str]) -> tuple[int, int]:
+    """``(distinct values, values seen once)``: what :func:`duj1` needs of a sample."""
+    return len(seen), sum(1 for c in seen.values() if c == 1)
 
 
 def estimate_distinct(seen: Counter[str], n: int, population: int) -> int:
@@ -250,8 +340,11 @@ def estimate_distinct(seen: Counter[str], n: int, population: int) -> int:
     ``n * d / (n - f1 + f1 * n / N)`` with ``d`` distinct values in the sample and ``f1`` of them
     seen once: a sample without repeats scales to the population, one of repeats stays at ``d``.
     """
-    d = len(seen)
+    return duj1(n, *distinct_counts(seen), population)
+
+
+def duj1(n: int, d: int, f1: int, population: int) -> int:
+    """:func:`estimate_distinct` from the sample's counts: ``d`` distinct, ``f1`` of them seen once."""
     if n <= 0 or population <= n:
         return d
-    f1 = sum(1 for c in seen.values() if c == 1)
     return int(min(population, max(d, round(n * d / (n - f1 + f1 * n / population)))))

@@ -15,14 +15,15 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
 from piwarden.home import default_db_url, redact_url
 from piwarden.scan import report
 from piwarden.scan.inventory import AssetScan, InventoryError
+from piwarden.scan.rows import DEFAULT_CHUNK
 from piwarden.scan.runner import DEFAULT_SAMPLE, ScanOptions, scan
-from piwarden.scan.sources import SourceError, is_url
+from piwarden.scan.sources import Asset, SourceError, is_url
 
 err = Console(stderr=True, soft_wrap=True)
 
@@ -33,7 +34,8 @@ class EngineName(StrEnum):
 
 
 class AssetProgress:
-    """Assets done out of assets found: a Rich bar on a terminal, a line every few seconds elsewhere."""
+    """Assets done out of assets found (and rows of a table read whole): a Rich bar on a terminal,
+    a line every few seconds elsewhere."""
 
     def __init__(self, enabled: bool | None, console: Console, interval: float = 2.0) -> None:
         tty = console.is_terminal
@@ -41,12 +43,13 @@ class AssetProgress:
         self.console, self.interval = console, interval
         self.total, self.done, self._last = 0, 0, 0.0
         self._bar: Progress | None = None
+        self._rows: dict[str, TaskID] = {}
 
     def __enter__(self) -> AssetProgress:
         self._last = time.monotonic()
         if self.mode == "bar":
             self._bar = Progress("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
-                                 TimeElapsedColumn(), console=self.console)
+                                 TimeElapsedColumn(), TimeRemainingColumn(), console=self.console)
             self._bar.start()
             self._task = self._bar.add_task("scan", total=None)
         return self
@@ -63,6 +66,17 @@ class AssetProgress:
         elif self.mode == "lines" and time.monotonic() - self._last >= self.interval:
             self._last = time.monotonic()
             self.console.print(f"scan: {self.done}/{self.total} assets", highlight=False)
+
+    def rows(self, asset: Asset, done: int, total: int) -> None:
+        """Rows classified of a table scanned with ``--all-rows``."""
+        if self._bar is not None:
+            task = self._rows.get(asset.name)
+            if task is None:
+                task = self._rows[asset.name] = self._bar.add_task(f"rows of {asset.name}", total=total)
+            self._bar.update(task, completed=done, total=total)
+        elif self.mode == "lines" and (time.monotonic() - self._last >= self.interval or done >= total):
+            self._last = time.monotonic()
+            self.console.print(f"scan: {asset.name}: {done:,}/{total:,} rows", highlight=False)
 
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
@@ -93,6 +107,11 @@ def scan_command(
                                                    "spark://host:7077, yarn, ...).")] = "local[*]",
     full: Annotated[bool, typer.Option(help="Rescan everything, even assets unchanged since the last scan.")]
     = False,
+    all_rows: Annotated[bool, typer.Option(help="Classify every row of every database table (streamed in "
+                                                "chunks; one table's key ranges on --jobs processes) "
+                                                "instead of a sample.")] = False,
+    chunk_rows: Annotated[int, typer.Option(min=1, help="Rows read and classified at a time with "
+                                                        "--all-rows.")] = DEFAULT_CHUNK,
     report_html: Annotated[Path | None, typer.Option("--report", help="Write an HTML report here.")] = None,
     json_out: Annotated[Path | None, typer.Option("--json", help="Write the inventory as JSON here.")] = None,
     csv_out: Annotated[Path | None, typer.Option("--csv", help="Write one CSV row per column here.")] = None,
@@ -108,18 +127,19 @@ def scan_command(
         if not is_url(target) and not Path(target).exists():
             raise typer.BadParameter(f"no such file or directory: {target}", param_hint="TARGETS")
     options = ScanOptions(sample=sample, full=full, engine=engine.value, spark_master=spark_master,
-                          tables=tuple(t.strip() for t in (tables or "").split(",") if t.strip()))
+                          all_rows=all_rows, chunk_rows=chunk_rows, tables=tuple(t.strip() for t in (tables or "").split(",") if t.strip()))
     bar = AssetProgress(progress, err)
     try:
         with bar:
-            result = scan(targets, options, db, jobs, on_asset=bar.advance, on_discovered=bar.found)
+            result = scan(targets, options, db, jobs, on_asset=bar.advance, on_discovered=bar.found,
+                          on_rows=bar.rows)
     except (SourceError, InventoryError) as exc:
         err.print(f"[red]error[/] {exc}", highlight=False)
         raise typer.Exit(1) from None
     run = {"id": result.run_id, "targets": [redact_url(t) if is_url(t) else t for t in targets],
            "assets": result.assets, "scanned": result.scanned, "unchanged": result.unchanged,
            "errors": len(result.errors), "seconds": round(result.seconds, 3), "sample": sample,
-           "engine": engine.value}
+           "all_rows": all_rows, "engine": engine.value}
     outputs = [(json_out, lambda: report.to_json(result.inventory, run)),
                (csv_out, lambda: report.to_csv(result.inventory)),
                (report_html, lambda: report.to_html(result.inventory, run)),

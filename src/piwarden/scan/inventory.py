@@ -191,7 +191,7 @@ def previous(engine: Engine, keys: list[tuple[str, str]]) -> dict[tuple[str, str
         for store in stores:
             rows = conn.execute(select(scan_assets.c.store, scan_assets.c.asset, scan_assets.c.size_bytes,
                                        scan_assets.c.mtime_ns, scan_assets.c.content_hash, scan_assets.c.rows,
-                                       scan_assets.c.error).where(scan_assets.c.store == store))
+                                       scan_assets.c.sampled, scan_assets.c.error).where(scan_assets.c.store == store))
             for r in rows:
                 if (r.store, r.asset) in wanted and r.error is None:
                     out[(r.store, r.asset)] = dict(r._mapping)

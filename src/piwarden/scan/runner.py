@@ -4,6 +4,9 @@ Incremental by default: a file whose size and modification time match the invent
 skipped without being opened; one whose time changed but not its size is hashed, and
 skipped when the hash matches; a table whose row count and end-rows hash match is skipped.
 Skipped assets keep their stored findings, so every report covers every target.
+
+With ``all_rows`` every row of every database table is classified (:mod:`piwarden.scan.rows`:
+streamed in chunks, each table's key ranges on the ``jobs`` processes); files are sampled.
 """
 
 from __future__ import annotations
@@ -18,7 +21,8 @@ from itertools import chain
 from piwarden.scan import inventory
 from piwarden.scan.classify import Classifier, ColumnFinding
 from piwarden.scan.inventory import AssetScan
-from piwarden.scan.sources import FILE, Asset, SourceError, is_url
+from piwarden.scan.rows import DEFAULT_CHUNK, RowsCallback, TableScanner
+from piwarden.scan.sources import FILE, TABLE, Asset, SourceError, is_url
 from piwarden.scan.sources import files as file_source
 from piwarden.scan.sources import sql as sql_source
 from piwarden.scan.sources.documents import looks_like_id_card, read_document
@@ -33,6 +37,8 @@ class ScanOptions:
     tables: tuple[str, ...] = ()  # table names or schema.table patterns; empty means all
     engine: str = "local"  # or "spark": Parquet datasets on Spark (piwarden.scan.spark)
     spark_master: str = "local[*]"
+    all_rows: bool = False  # classify every row of every database table instead of a sample
+    chunk_rows: int = DEFAULT_CHUNK  # rows read and classified at a time with all_rows
 
 
 def discover(targets: list[str], options: ScanOptions, exclude_tables: set[str] | None = None) -> list[Asset]:
@@ -120,9 +126,45 @@ def _work(item: tuple[Asset, dict[str, object] | None]) -> AssetScan:
 
 
 def run_scan(assets: list[Asset], options: ScanOptions, prev: dict[tuple[str, str], dict[str, object]],
-             jobs: int = 1) -> Iterator[AssetScan]:
-    """Scan results as they finish (in asset order with one job)."""
+             jobs: int = 1, on_rows: RowsCallback | None = None) -> Iterator[AssetScan]:
+    """Scan results as they finish (in asset order with one job; with ``all_rows``, tables last)."""
     items = [(a, prev.get(a.key)) for a in assets]
+    if options.all_rows:
+        tables = [(a, p) for a, p in items if a.kind == TABLE]
+        yield from _each([(a, p) for a, p in items if a.kind != TABLE], options, jobs)
+        yield from _every_row(tables, options, jobs, on_rows)
+        return
+    yield from _each(items, options, jobs)
+
+
+def _every_row(tables: list[tuple[Asset, dict[str, object] | None]], options: ScanOptions, jobs: int,
+               on_rows: RowsCallback | None) -> Iterator[AssetScan]:
+    """Each table read whole, one after the other, each split across the ``jobs`` processes."""
+    if not tables:
+        return
+    with TableScanner(jobs, options.chunk_rows, on_rows) as scanner:
+        for asset, prev in tables:
+            started = time.perf_counter()
+            out = AssetScan(asset.store, asset.name, asset.kind, asset.format)
+            try:
+                # unchanged, and every row classified last time too: the stored findings stand
+                if prev is not None and not options.full and prev.get("sampled") == prev["rows"]:
+                    rows, digest = sql_source.table_fingerprint(asset)
+                    out.unchanged = rows == prev["rows"] and digest == prev["content_hash"]
+                if not out.unchanged:
+                    scanner.scan(asset, out)
+            except SourceError as exc:
+                out.error = str(exc)
+            except Exception as exc:  # a bug must not stop the other assets; the class name is enough
+                out.error = f"{asset.name}: scan failed ({type(exc).__name__})"
+            out.seconds = time.perf_counter() - started
+            yield out
+
+
+def _each(items: list[tuple[Asset, dict[str, object] | None]], options: ScanOptions,
+          jobs: int) -> Iterator[AssetScan]:
+    if not items:
+        return
     if jobs <= 1 or len(items) <= 1:
         classifier = Classifier()
         for asset, p in items:
@@ -145,7 +187,7 @@ class ScanSummary:
 
 def scan(targets: list[str], options: ScanOptions, db_url: str | None = None, jobs: int = 1,
          on_asset: Callable[[AssetScan], None] | None = None,
-         on_discovered: Callable[[int], None] | None = None) -> ScanSummary:
+         on_discovered: Callable[[int], None] | None = None, on_rows: RowsCallback | None = None) -> ScanSummary:
     """Scan the targets into the inventory at ``db_url`` and return what it now says about them."""
     from piwarden.home import default_db_url, redact_url
 
@@ -175,11 +217,12 @@ def scan(targets: list[str], options: ScanOptions, db_url: str | None = None, jo
         on_discovered(len(assets))
     run_id = inventory.start_run(engine, [redact_url(t) if is_url(t) else t for t in targets],
                                  {"sample": options.sample, "full": options.full, "jobs": jobs,
+                                  "all_rows": options.all_rows,
                                   "tables": list(options.tables), "engine": options.engine})
     prev = inventory.previous(engine, [a.key for a in assets]) if not options.full else {}
     scanned = unchanged = 0
     errors: list[str] = []
-    results = run_scan(local, options, prev, jobs)
+    results = run_scan(local, options, prev, jobs, on_rows)
     if datasets:
         results = chain(results, spark.run(datasets, options.sample, prev, options.full, options.spark_master))
     for result in results:

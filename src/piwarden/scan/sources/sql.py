@@ -9,7 +9,8 @@ Sampling never reads a whole large table:
   random points between ``min`` and ``max`` (index range scans), topped up with ``LIMIT``;
 - otherwise the first ``N`` rows (``LIMIT``).
 
-Tables no larger than the sample are read whole. A table's *fingerprint* for incremental
+Tables no larger than the sample are read whole, and so is every table in ``--all-rows``
+mode, in chunks (:func:`read_chunks`: keyset pagination over an integer primary key). A table's *fingerprint* for incremental
 scans is its row count and a hash of its first and last rows by primary key: cheap, and it
 changes on any insert or delete and on updates at either end (updates in the middle of a
 table that keep its size are caught only by a full rescan, ``--full``).
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import random
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from sqlalchemy import Integer, MetaData, Table, create_engine, func, inspect, select, tablesample
@@ -166,3 +168,85 @@ def table_fingerprint(asset: Asset) -> tuple[int, str]:
         raise SourceError(f"{asset.store} {asset.name}: cannot read ({type(exc).__name__})") from None
     finally:
         engine.dispose()
+
+
+@dataclass(frozen=True, slots=True)
+class RowPlan:
+    """How to read every row of a table: its fingerprint, columns and integer-key bounds (if any)."""
+
+    rows: int
+    digest: str
+    columns: tuple[str, ...]
+    key: str | None  # the single integer primary key that windows and ranges use
+    lo: int | None
+    hi: int | None
+
+
+def plan_rows(asset: Asset) -> RowPlan:
+    """Fingerprint, column names and key bounds of a table about to be read whole."""
+    engine = _engine(asset.locator)
+    try:
+        with engine.connect() as conn:
+            shape = _reflect(conn, asset)
+            count, digest = fingerprint(conn, shape)
+            lo = hi = None
+            if shape.int_pk is not None and count:
+                key = shape.table.c[shape.int_pk]
+                lo = conn.execute(select(func.min(key))).scalar_one()  # apart: see _sample_rows
+                hi = conn.execute(select(func.max(key))).scalar_one()
+        names = tuple(c.name for c in shape.table.columns)
+        return RowPlan(count, digest, names, shape.int_pk, None if lo is None else int(lo),
+                       None if hi is None else int(hi))
+    except SQLAlchemyError as exc:
+        raise SourceError(f"{asset.store} {asset.name}: cannot read ({type(exc).__name__})") from None
+    finally:
+        engine.dispose()
+
+
+def open_engine(asset: Asset) -> Engine:
+    """An engine to pass to :func:`read_chunks` for many ranges of a table (the caller disposes it)."""
+    return _engine(asset.locator)
+
+
+def read_chunks(asset: Asset, chunk: int, lo: int | None = None, hi: int | None = None,
+                engine: Engine | None = None) -> Iterator[tuple[int, list[tuple]]]:
+    """Every row (with an integer key: those keyed ``lo..hi``), ``chunk`` rows at a time, in key order.
+
+    Yields ``(position, rows)``: the first row's key (or ordinal), so that positions grow
+    with the rows. With an integer key each chunk is one index range query that starts after
+    the last key seen (keyset pagination: no ``OFFSET`` to skip over); without one, one query
+    whose rows are streamed from a server-side cursor. ``engine`` (from :func:`open_engine`) is
+    reused and left open; without it one is opened and disposed.
+    """
+    own = engine is None
+    engine = engine or _engine(asset.locator)
+    try:
+        # no statement cache: each call reflects a new Table, and cached statements would pile up on a reused engine
+        with engine.connect().execution_options(compiled_cache=None) as conn:
+            shape = _reflect(conn, asset)
+            t = shape.table
+            if shape.int_pk is None:
+                result = conn.execution_options(stream_results=True, yield_per=chunk).execute(
+                    select(t).order_by(*_ordered(shape)) if shape.pk else select(t))
+                done = 0
+                for part in result.partitions(chunk):
+                    yield done, [tuple(r) for r in part]
+                    done += len(part)
+                return
+            key = t.c[shape.int_pk]
+            at = key.name
+            where = [] if lo is None else [key >= lo]
+            bound = [] if hi is None else [key <= hi]
+            while True:
+                rows = conn.execute(select(t).where(*where, *bound).order_by(key).limit(chunk)).all()
+                if not rows:
+                    return
+                yield int(rows[0]._mapping[at]), [tuple(r) for r in rows]
+                if len(rows) < chunk:
+                    return
+                where = [key > rows[-1]._mapping[at]]
+    except SQLAlchemyError as exc:
+        raise SourceError(f"{asset.store} {asset.name}: cannot read ({type(exc).__name__})") from None
+    finally:
+        if own:
+            engine.dispose()
