@@ -27,10 +27,10 @@ from piwarden.detect.ner.gazetteer import COMPOUND_SURNAMES, SINGLE_SURNAMES, pl
 from piwarden.detect.ner.infer import TaggerModel
 
 DEFAULTS: dict[str, Any] = {
-    "arch": "bilstm", "crf": False, "dc": 64, "db": 32, "d": 128, "kernel": 3, "dilations": [1, 2, 4, 8],
+    "arch": "bilstm", "crf": False, "dc": 64, "db": 32, "d": 192, "kernel": 3, "dilations": [1, 2, 4, 8],
     "dropout": 0.1, "buckets": 49999, "gazetteer": True, "epochs": 15, "batch": 32, "lr": 2e-3,
     "width": 150, "synthetic": 1500, "min_count": 2, "split_seed": 20260301, "dev_share": 0.1,
-    "decode": "viterbi", "swap": 0,
+    "decode": "viterbi", "swap": 1,
 }
 Log = Callable[[str], None]
 
