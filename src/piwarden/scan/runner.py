@@ -15,6 +15,7 @@ import os
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import chain
 
@@ -55,19 +56,26 @@ def discover(targets: list[str], options: ScanOptions, exclude_tables: set[str] 
 def scan_asset(classifier: Classifier, asset: Asset, options: ScanOptions,
                prev: dict[str, object] | None) -> AssetScan:
     """Scan one asset, or report it unchanged; errors are returned, named, never raised."""
-    started = time.perf_counter()
     out = AssetScan(asset.store, asset.name, asset.kind, asset.format)
-    try:
+    with _recorded(asset, out):
         if asset.kind == FILE:
             _scan_file(classifier, asset, options, prev, out)
         else:
             _scan_table(classifier, asset, options, prev, out)
+    return out
+
+
+@contextmanager
+def _recorded(asset: Asset, out: AssetScan) -> Iterator[None]:
+    """The scan's errors into ``out.error`` (named, never raised) and its time into ``out.seconds``."""
+    started = time.perf_counter()
+    try:
+        yield
     except SourceError as exc:
         out.error = str(exc)
     except Exception as exc:  # a bug must not stop the other assets; the class name is enough
         out.error = f"{asset.name}: scan failed ({type(exc).__name__})"
     out.seconds = time.perf_counter() - started
-    return out
 
 
 def _scan_file(classifier: Classifier, asset: Asset, options: ScanOptions, prev: dict[str, object] | None,
@@ -144,20 +152,14 @@ def _every_row(tables: list[tuple[Asset, dict[str, object] | None]], options: Sc
         return
     with TableScanner(jobs, options.chunk_rows, on_rows) as scanner:
         for asset, prev in tables:
-            started = time.perf_counter()
             out = AssetScan(asset.store, asset.name, asset.kind, asset.format)
-            try:
+            with _recorded(asset, out):
                 # unchanged, and every row classified last time too: the stored findings stand
                 if prev is not None and not options.full and prev.get("sampled") == prev["rows"]:
                     rows, digest = sql_source.table_fingerprint(asset)
                     out.unchanged = rows == prev["rows"] and digest == prev["content_hash"]
                 if not out.unchanged:
                     scanner.scan(asset, out)
-            except SourceError as exc:
-                out.error = str(exc)
-            except Exception as exc:  # a bug must not stop the other assets; the class name is enough
-                out.error = f"{asset.name}: scan failed ({type(exc).__name__})"
-            out.seconds = time.perf_counter() - started
             yield out
 
 
