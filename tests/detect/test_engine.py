@@ -65,3 +65,48 @@ def test_whole_value_candidates_include_every_whole_span_a_search_finds(value: s
     whole = {(c.recognizer.name, c.pattern.name) for c in engine.whole(value)}
     assert searched <= whole  # fullmatch also finds a whole-value match a leftmost search passes over
     assert all(c.start == 0 and c.end == len(value) for c in engine.whole(value))
+
+
+_ENGINE = FAST.engine
+_PATTERNS = [*_ENGINE._digit, *_ENGINE._anywhere]
+
+
+def test_whole_token_patterns_are_recognized() -> None:
+    from piwarden.detect.tokens import token_shape
+
+    shaped = {c.pattern.name for c in _PATTERNS if c.shape is not None}
+    assert {"card_plain", "ric18", "uscc", "imei", "digits", "s10"} <= shaped
+    assert not shaped & {"hkid", "card_grouped", "cn_mobile", "order_id"}  # parentheses, spaces, keys
+    assert token_shape(r"(?<![0-9A-Za-z])(?i:k)[0-9]{5}(?![0-9A-Za-z])") is None  # re.I: "k" matches "K"
+    assert token_shape(r"(?<![0-9A-Za-z])\d{5}(?![0-9A-Za-z])") is None  # \d: any Unicode digit
+
+
+def test_start_classes_list_every_first_character() -> None:
+    from piwarden.detect.starts import first_chars
+
+    assert first_chars(r"(?<![0-9])(?:(?:[+＋]|00)?86[ -]?|[(（][+＋]?86[)）] ?)?1[3-9][0-9]{9}") == frozenset(
+        map(ord, "+＋08(（1"))
+    assert first_chars(r"(?:(?<![0-9])|(?<=[0-9]-))[a-z]+@") == frozenset(map(ord, "abcdefghijklmnopqrstuvwxyz"))
+    assert first_chars(r"(?<![0-9])[0-9]*") is None  # may match nothing
+    assert first_chars(r"(?i:a)b") is None
+    assert first_chars(r"\d+") is None
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(FRAGMENTS), max_size=24).map("".join), st.data())
+def test_token_and_start_class_matching_equals_each_patterns_search(text: str, data: st.DataObject) -> None:
+    import re
+
+    from piwarden.detect.engine import _disjoint
+
+    lo = data.draw(st.integers(0, len(text)))
+    hi = data.draw(st.integers(lo, len(text)))
+    tokens = [m.span() for m in re.finditer("[0-9A-Za-z]+", text)]
+    for c in _PATTERNS:
+        searched = [m.span(c.value_group) for m in c.regex.finditer(text)]
+        if c.shape is not None:
+            assert [t for t in tokens if c.shape.body.fullmatch(text, *t)] == searched, c.pattern.name
+        if c.starts is not None:
+            assert _disjoint(c.starts.finditer(text)) == searched, c.pattern.name
+            windowed = [m.span(c.value_group) for m in c.regex.finditer(text, lo, hi)]
+            assert _disjoint(c.starts.finditer(text, lo, hi)) == windowed, c.pattern.name

@@ -52,7 +52,9 @@ class Analyzer:
 
     def analyze(self, text: str) -> list[Span]:
         """Spans of PI in ``text``, sorted by start, non-overlapping."""
-        return self.analyze_batch([text])[0]
+        if self.models or not isinstance(text, str):
+            return self.analyze_batch([text])[0]
+        return resolve_overlaps(self._patterns(text), self._priority)  # analyze_batch's work for one text
 
     def analyze_batch(self, texts: Iterable[str]) -> list[list[Span]]:
         """``analyze`` over many texts; one list of spans per text, in order.
@@ -83,16 +85,18 @@ class Analyzer:
 
     def _patterns(self, text: str) -> list[Span]:
         spans = []
+        min_score, types = self.min_score, self.types  # _keep, inlined: this loop runs per candidate
         for cand in self.engine.candidates(text):
+            rec = cand.recognizer
             try:
-                score = cand.recognizer.score(text, cand.start, cand.end, cand.pattern.score)
-                kind = cand.recognizer.value_type(text[cand.start : cand.end]) if score else ""
+                score = rec.score(text, cand.start, cand.end, cand.pattern.score)
+                if score < min_score or score <= 0.0:
+                    continue
+                kind = rec.value_type(text[cand.start : cand.end])
             except Exception as exc:  # re-raised below with the recognizer named
-                raise RecognizerError(
-                    f"recognizer {cand.recognizer.name} failed ({type(exc).__name__})"
-                ) from None
-            if self._keep(kind, score):
-                spans.append(Span(cand.start, cand.end, kind, score, cand.recognizer.name))
+                raise RecognizerError(f"recognizer {rec.name} failed ({type(exc).__name__})") from None
+            if types is None or kind in types:
+                spans.append(Span(cand.start, cand.end, kind, score, rec.name))
         return spans
 
 
@@ -104,7 +108,11 @@ def resolve_overlaps(spans: list[Span], priority: dict[str, int] | None = None) 
     ranked = sorted(spans, key=lambda s: (-s.score, s.start - s.end, -prio.get(s.recognizer, 0), s.start))
     kept: list[Span] = []
     for span in ranked:
-        if not any(span.overlaps(k) for k in kept):
+        start, end = span.start, span.end
+        for k in kept:
+            if start < k.end and k.start < end:  # Span.overlaps, inlined: quadratic in spans per text
+                break
+        else:
             kept.append(span)
     kept.sort(key=lambda s: s.start)
     return kept

@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from piwarden import entities
-from piwarden.detect.context import ContextWindow, compile_words
+from piwarden.detect.context import ContextWindow, compile_word_starts
 
 # Boundaries that work in Chinese text: a value may touch CJK characters and punctuation,
 # but not more ASCII letters or digits of the same run.
@@ -90,8 +90,8 @@ class Recognizer:
     def __init__(self) -> None:
         entities.get(self.entity)  # fail at start-up on a type outside the vocabulary
         self.name = type(self).__name__
-        self._context = compile_words(self.context)
-        self._negative = compile_words(self.negative_context)
+        self._context = compile_word_starts(self.context)
+        self._negative = compile_word_starts(self.negative_context)
 
     @property
     def context_literals(self) -> tuple[str, ...]:
@@ -111,7 +111,17 @@ class Recognizer:
         return self.entity
 
     def score(self, text: str, start: int, end: int, base: float) -> float:
-        """Final score for ``text[start:end]``; 0 means drop."""
+        """Final score for ``text[start:end]``; 0 means drop.
+
+        Where context is required it is looked for first: without it the answer is 0 whatever
+        ``validate`` says, and validating a phone-shaped number can cost a libphonenumber parse.
+        """
+        if self.context_required:
+            if self._context is None or not self.window.found(self._context, text, start, end):
+                return 0.0
+            has_context: bool | None = True
+        else:
+            has_context = None  # looked for only if the value passes
         verdict = self.validate(text[start:end])
         if verdict is False:
             return 0.0
@@ -121,11 +131,10 @@ class Recognizer:
             score = max(base, verdict)
         else:
             score = base
-        has_context = self._context is not None and self.window.found(self._context, text, start, end)
+        if has_context is None:
+            has_context = self._context is not None and self.window.found(self._context, text, start, end)
         if has_context:
             score += self.context_boost
-        elif self.context_required:
-            return 0.0
         if self._negative is not None and self.negative_window.found(self._negative, text, start, end):
             score -= self.negative_boost
         return min(score, 1.0)

@@ -16,6 +16,9 @@ cross-border payments and Hong Kong or foreign accounts.
 
 from __future__ import annotations
 
+import string
+from functools import cache
+
 from stdnum import iban as stdnum_iban
 
 from piwarden.detect.ids._clean import clean
@@ -39,8 +42,21 @@ def validate(number: str) -> str:
         return stdnum_iban.validate(number)
 
 
+@cache
+def _countries() -> frozenset[str]:
+    """The first two characters of every IBAN python-stdnum's registry knows (its country codes)."""
+    chars = string.ascii_uppercase + string.digits
+    return frozenset(a + b for a in chars for b in chars if stdnum_iban._ibandb.info(a + b)[0][1])
+
+
 def is_valid(number: object) -> bool:
-    """Check the IBAN; never raises."""
+    """Check the IBAN; never raises.
+
+    A code whose country has no IBAN fails first: most candidates in text are waybill or order
+    numbers shaped like one (``SF88 3093 8044 567``), and the full check costs 8 µs.
+    """
+    if isinstance(number, str) and compact(number)[:2] not in _countries():
+        return False
     try:
         validate(number)  # type: ignore[arg-type]
     except ValidationError:

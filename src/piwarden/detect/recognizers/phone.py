@@ -29,11 +29,14 @@ _NOT_PHONE_WORDS = ("订单", "单号", "编号", "流水", "order", "invoice", 
 _REGIONS = ("CN", "HK", "TW", "MO", "US", "GB", "DE", "FR", "IT", "ES", "NL", "SE", "CH", "AU", "CA", "IN", "IL",
             "BR", "SG", "MY", "JP", "KR")
 _NOT_DIGIT = re.compile(r"[^0-9]")
+_EXTENSION = re.compile(r"#|转|ext|x")
 
 
 def _digits(value: str) -> str:
     """Digits only, with ``+``/``00`` kept as a leading ``+`` and any extension dropped."""
-    main = re.split(r"#|转|ext|x", value, maxsplit=1)[0].replace("(0)", "")  # +41 (0)96: trunk prefix
+    if value.isascii() and value.isdigit() and not value.startswith("00"):
+        return value  # the common case, 13812345678: nothing to take away
+    main = _EXTENSION.split(value, maxsplit=1)[0].replace("(0)", "")  # +41 (0)96: trunk prefix
     lead = "+" if main.lstrip("(（").startswith(("+", "＋", "00")) else ""
     digits = _NOT_DIGIT.sub("", main)
     if lead and digits.startswith("00"):
@@ -62,16 +65,15 @@ def _valid_numbers(tries: list[tuple[str, str | None]]) -> Iterator[phonenumbers
 _HOTLINE_REGIONS = ("US", "CN", "GB")
 
 
-def _hotline_tail(regions: tuple[str, ...]) -> re.Pattern[str]:
-    """A national number of a not-personal type in ``regions``, at the end of a digit string.
+def _not_personal(regions: tuple[str, ...]) -> str:
+    """An alternation of the national numbers of a not-personal type in ``regions``.
 
-    libphonenumber's parse only strips prefixes (international prefix, country code, trunk
-    prefix; none of these regions rewrites the number) and types the rest by the region of its
-    country code that claims it, so a number it types as toll-free or shared-cost has such a
-    tail: without one, the number is no hotline and no parse is needed.
+    Those of every region sharing a country code count: libphonenumber types a number by the
+    region of its country code that claims it (+1 is shared by the NANP countries, +44 by GB,
+    GG, IM and JE).
     """
     parts = []
-    sharing = {r for region in regions  # +1 is shared by the NANP countries, +44 by GB, GG, IM, JE
+    sharing = {r for region in regions
                for r in phonenumbers.region_codes_for_country_code(phonenumbers.country_code_for_region(region))}
     for region in sorted(sharing):
         meta = phonenumbers.PhoneMetadata.metadata_for_region(region)
@@ -80,18 +82,48 @@ def _hotline_tail(regions: tuple[str, ...]) -> re.Pattern[str]:
         for desc in (meta.toll_free, meta.premium_rate, meta.shared_cost):
             if desc is not None and desc.national_number_pattern:
                 parts.append(f"(?:{desc.national_number_pattern})")
-    return re.compile(f"(?:{'|'.join(parts)})\\Z")
+    # NANP countries share their toll-free patterns: one copy of each is enough
+    return "|".join(dict.fromkeys(parts))
 
 
-_HOTLINE_TAIL = _hotline_tail(_HOTLINE_REGIONS)
+def _hotline_shape(regions: tuple[str, ...]) -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """What a parse in ``regions`` can type as not personal, as a digit string; and their IDDs.
+
+    Parsing a digit string with a default region and no international prefix (IDD) strips
+    prefixes only (none of these regions rewrites the number): the region's country code, then
+    its national prefix or carrier code, at most twice (once after the country code, once
+    more). So a number libphonenumber types as toll-free, premium or shared-cost is such
+    prefixes followed by one of those national numbers. A number that starts with an IDD may
+    be of any country: those always go to the parse.
+    """
+    shapes, idds = [], []
+    for region in regions:
+        meta = phonenumbers.PhoneMetadata.metadata_for_region(region)
+        national = f"(?:{meta.national_prefix_for_parsing})?" if meta.national_prefix_for_parsing else ""
+        shapes.append(f"(?:{meta.country_code})?{national}{national}(?:{_not_personal((region,))})")
+        if meta.international_prefix:
+            idds.append(f"(?:{meta.international_prefix})")
+    return re.compile("|".join(f"(?:{shape})" for shape in shapes)), re.compile("|".join(idds))
+
+
+_HOTLINE_SHAPE, _IDD = _hotline_shape(_HOTLINE_REGIONS)
+_HOTLINE_TAIL = re.compile(f"(?:{_not_personal(_HOTLINE_REGIONS)})\\Z")
 
 
 @lru_cache(maxsize=8192)
 def _hotline(value: str) -> bool:
     """A toll-free or shared-cost number in any common region: a business line."""
     number = _digits(value)
-    if not number.startswith(("+", "00", "011")) and not _HOTLINE_TAIL.search(number):
-        return False  # the cheap necessary condition (about 50 µs of parsing saved)
+    if number.startswith(("+", "00", "011")):
+        return _parsed_hotline(number)
+    if _IDD.match(number):  # a carrier's IDD (China's 1xxxx00): only a not-personal tail is asked for
+        return _HOTLINE_TAIL.search(number) is not None and _parsed_hotline(number)
+    # the cheap necessary condition (about 50 µs of parsing saved)
+    return _HOTLINE_SHAPE.fullmatch(number) is not None and _parsed_hotline(number)
+
+
+def _parsed_hotline(number: str) -> bool:
+    """``_hotline`` by libphonenumber alone, without the cheap condition (the tests' reference)."""
     regions = (None,) if number.startswith("+") else _HOTLINE_REGIONS
     return any(
         phonenumbers.number_type(n) in _NOT_PERSONAL for n in _valid_numbers([(number, r) for r in regions])

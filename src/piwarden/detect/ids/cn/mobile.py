@@ -60,6 +60,7 @@ SEGMENTS: dict[str, str] = {
 PARTIAL_SEGMENTS: dict[str, str] = {"1610": BROADNET, "1740": TELECOM}
 # 4-digit exceptions inside a segment
 _SUBSEGMENTS = {"1349": TELECOM}  # satellite phones carved out of China Mobile's 134
+_FORM = re.compile(r"1[0-9]{10}")
 _COUNTRY_PREFIX = re.compile(r"(?:\+86|0086|86)(?=1[0-9]{10}\Z)")
 
 
@@ -73,7 +74,7 @@ def validate(number: str) -> str:
     number = compact(number)
     if len(number) != 11:
         raise InvalidLength()
-    if not re.fullmatch(r"1[0-9]{10}", number):
+    if not _FORM.fullmatch(number):
         raise InvalidFormat()
     if number[:3] not in SEGMENTS and number[:4] not in PARTIAL_SEGMENTS:
         raise InvalidComponent("not an allocated mobile segment")
