@@ -6,6 +6,7 @@ import json
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
+import pytest
 
 from piwarden.detect import Analyzer
 from piwarden.detect.ner import recognizer as ner
@@ -101,3 +102,13 @@ def test_job_titles_only_when_attached_to_a_name() -> None:
     assert not [s for s in alone if s[2] == "JOB_TITLE"]
     spans = [(1, 3, "JOB_TITLE", 0.9), (10, 12, "JOB_TITLE", 0.9), (3, 5, "PERSON", 0.6)]
     assert rec._attached_titles(spans) == [(1, 3, "JOB_TITLE", 0.6), (3, 5, "PERSON", 0.6)]
+
+
+def test_context_words_before_and_after_a_span_move_its_score() -> None:
+    rec = NameAddressRecognizer()
+    assert rec._adjust("今天张伟来了。", 2, 4, "PERSON", 0.6) == 0.6
+    assert rec._adjust("今天张伟先生来了。", 2, 4, "PERSON", 0.6) == pytest.approx(0.7)  # after the span
+    assert rec._adjust("收件人张伟来了。", 3, 5, "PERSON", 0.6) == pytest.approx(0.7)  # before it
+    text = "访问IP地址北京市朝阳区的服务器"
+    assert rec._adjust(text, 6, 12, "ADDRESS", 0.6) == pytest.approx(0.5)  # +0.1 地址, -0.2 IP地址
+    assert rec._adjust("地址：北京市朝阳区", 3, 9, "ADDRESS", 0.9) == rec.max_score  # capped

@@ -15,7 +15,7 @@ import threading
 from pathlib import Path
 from typing import ClassVar
 
-from piwarden.detect.context import ContextWindow, compile_words
+from piwarden.detect.context import ContextWindow, compile_word_starts
 from piwarden.detect.ner.infer import TaggerModel
 from piwarden.detect.recognizer import ModelRecognizer
 
@@ -61,8 +61,8 @@ class NameAddressRecognizer(ModelRecognizer):
 
     def __init__(self) -> None:
         super().__init__()
-        self._type_context = {k: compile_words(v) for k, v in self.type_context.items()}
-        self._type_negative = {k: compile_words(v) for k, v in self.type_negative.items()}
+        self._type_context = {k: compile_word_starts(v) for k, v in self.type_context.items()}
+        self._type_negative = {k: compile_word_starts(v) for k, v in self.type_negative.items()}
 
     @property
     def model(self) -> TaggerModel:
