@@ -216,7 +216,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--ner", action="store_true",
                         help="enable the trained PERSON/ADDRESS/ORG model (NameAddressRecognizer)")
     parser.add_argument("--batch", type=int, default=None,
-                        help="texts per analyze_batch call (default: 1, or 64 with --ner)")
+                        help="texts per analyze_batch call (default: 1, or with --ner 256, "
+                             "the batch `piwarden detect` hands the analyzer)")
     args = parser.parse_args(argv)
     limit = QUICK_LIMIT if args.quick else None
     if args.quick and args.synthetic > 2 * QUICK_LIMIT:
@@ -236,7 +237,7 @@ def main(argv: list[str] | None = None) -> int:
         from piwarden.detect.ner.recognizer import NameAddressRecognizer
 
         analyzer = Analyzer([NameAddressRecognizer(), *analyzer.recognizers])
-    batch = args.batch or (64 if args.ner else 1)
+    batch = args.batch or (256 if args.ner else 1)
     results = []
     for name, lang, path, records in load_sets(args, limit):
         pw = run_piwarden(records, analyzer, batch)
