@@ -41,39 +41,25 @@ import polars as pl
 
 from piwarden.mask import KeyRing, get_operator
 from piwarden.mask.vector import mask_series
+from scan_common import GIVEN, PLACES, ROADS, SEGMENTS, SURNAMES, WEIGHTS, digits, pick  # same dir
 
 REPO = Path(__file__).resolve().parents[1]
 COLUMNS = {"name": "PERSON", "phone": "PHONE", "id_no": "CN_RESIDENT_ID", "card": "BANK_CARD", "email": "EMAIL",
            "address": "ADDRESS"}
-SURNAMES = list("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈")
 COMPOUND = ["欧阳", "司马", "诸葛", "上官", "慕容"]
-GIVEN = list("伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华建国志红玉兰海燕鹏飞")
-SEGMENTS = ["130", "131", "132", "135", "136", "137", "138", "139", "150", "151", "158", "159", "177", "186", "188"]
-PLACES = ["浙江省杭州市西湖区", "浙江省宁波市鄞州区", "江苏省南京市鼓楼区", "广东省广州市天河区", "北京市朝阳区",
-          "上海市浦东新区", "四川省成都市武侯区", "湖北省武汉市洪山区", "广东省深圳市南山区", "山东省济南市历下区"]
-ROADS = ["文三路", "中山路", "人民大道", "建国路", "解放路", "学院路", "长江路", "和平街"]
-WEIGHTS = np.array([7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2])
-
-
-def _digits(rng: np.random.Generator, n: int, width: int) -> pl.Series:
-    return pl.Series(rng.integers(0, 10**width, n)).cast(pl.String).str.zfill(width)
-
-
-def _pick(rng: np.random.Generator, pool: list[str], n: int) -> pl.Series:
-    return pl.Series(np.array(pool)[rng.integers(0, len(pool), n)])
 
 
 def make_table(n: int, seed: int = 7) -> pl.DataFrame:
     rng = np.random.default_rng(seed)
-    surname = _pick(rng, SURNAMES, n)
-    surname = pl.Series(np.where(rng.random(n) < 0.02, _pick(rng, COMPOUND, n).to_numpy(), surname.to_numpy()))
-    given = _pick(rng, GIVEN, n) + pl.Series(np.where(rng.random(n) < 0.7, _pick(rng, GIVEN, n).to_numpy(), ""))
+    surname = pick(rng, SURNAMES, n)
+    surname = pl.Series(np.where(rng.random(n) < 0.02, pick(rng, COMPOUND, n).to_numpy(), surname.to_numpy()))
+    given = pick(rng, GIVEN, n) + pl.Series(np.where(rng.random(n) < 0.7, pick(rng, GIVEN, n).to_numpy(), ""))
     born = (np.datetime64("1950-01-01") + rng.integers(0, 365 * 55, n)).astype("datetime64[D]")
     body = (pl.Series(rng.integers(110000, 659000, n)).cast(pl.String) + pl.Series(born).dt.strftime("%Y%m%d")
-            + _digits(rng, n, 3))
-    digits = np.frombuffer(body.str.join("").to_list()[0].encode(), dtype=np.uint8).reshape(n, 17) - 48
-    check = np.array(list("10X98765432"))[(digits * WEIGHTS).sum(axis=1) % 11]
-    card_body = pl.lit("622202") + _digits(rng, n, 6) + _digits(rng, n, 6)
+            + digits(rng, n, 3))
+    id_digits = np.frombuffer(body.str.join("").to_list()[0].encode(), dtype=np.uint8).reshape(n, 17) - 48
+    check = np.array(list("10X98765432"))[(id_digits * WEIGHTS).sum(axis=1) % 11]
+    card_body = pl.lit("622202") + digits(rng, n, 6) + digits(rng, n, 6)
     card_body = pl.select(card_body).to_series()
     card_digits = np.frombuffer(card_body.str.join("").to_list()[0].encode(), dtype=np.uint8).reshape(n, 18) - 48
     doubled = card_digits[:, ::-1].copy()
@@ -82,11 +68,11 @@ def make_table(n: int, seed: int = 7) -> pl.DataFrame:
     luhn = (10 - doubled.sum(axis=1) % 10) % 10
     return pl.DataFrame({
         "name": surname + given,
-        "phone": _pick(rng, SEGMENTS, n) + _digits(rng, n, 8),
+        "phone": pick(rng, SEGMENTS, n) + digits(rng, n, 8),
         "id_no": body + pl.Series(check),
         "card": card_body + pl.Series(luhn).cast(pl.String),
-        "email": _pick(rng, list("abcdefghijklmnopqrstuvwxyz"), n) + _digits(rng, n, 7) + "@example.com",
-        "address": _pick(rng, PLACES, n) + _pick(rng, ROADS, n) + pl.Series(rng.integers(1, 999, n)).cast(pl.String)
+        "email": pick(rng, list("abcdefghijklmnopqrstuvwxyz"), n) + digits(rng, n, 7) + "@example.com",
+        "address": pick(rng, PLACES, n) + pick(rng, ROADS, n) + pl.Series(rng.integers(1, 999, n)).cast(pl.String)
         + "号" + pl.Series(rng.integers(1, 30, n)).cast(pl.String) + "幢" + pl.Series(rng.integers(101, 2999, n))
         .cast(pl.String) + "室",
         "birth": pl.Series(born).dt.strftime("%Y-%m-%d"),

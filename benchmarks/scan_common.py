@@ -31,11 +31,11 @@ EXPECTED: dict[str, str | None] = {
 }
 
 
-def _pick(rng: np.random.Generator, pool: list[str], n: int) -> pl.Series:
+def pick(rng: np.random.Generator, pool: list[str], n: int) -> pl.Series:
     return pl.Series(np.array(pool)[rng.integers(0, len(pool), n)])
 
 
-def _digits(rng: np.random.Generator, n: int, width: int) -> pl.Series:
+def digits(rng: np.random.Generator, n: int, width: int) -> pl.Series:
     return pl.Series(rng.integers(0, 10**width, n)).cast(pl.String).str.zfill(width)
 
 
@@ -46,29 +46,29 @@ def _matrix(s: pl.Series, width: int) -> np.ndarray:
 def make_table(n: int, seed: int = 7, start: int = 0) -> pl.DataFrame:
     """``n`` rows with ids ``start+1 ..``; the same seed gives the same rows."""
     rng = np.random.default_rng(seed)
-    given = _pick(rng, GIVEN, n) + pl.Series(np.where(rng.random(n) < 0.7, _pick(rng, GIVEN, n).to_numpy(), ""))
+    given = pick(rng, GIVEN, n) + pl.Series(np.where(rng.random(n) < 0.7, pick(rng, GIVEN, n).to_numpy(), ""))
     born = (np.datetime64("1950-01-01") + rng.integers(0, 365 * 55, n)).astype("datetime64[D]")
     body = (pl.Series(rng.integers(110000, 659000, n)).cast(pl.String) + pl.Series(born).dt.strftime("%Y%m%d")
-            + _digits(rng, n, 3))
+            + digits(rng, n, 3))
     check = np.array(list("10X98765432"))[(_matrix(body, 17) * WEIGHTS).sum(axis=1) % 11]
-    card_body = "622202" + _digits(rng, n, 6) + _digits(rng, n, 6)
+    card_body = "622202" + digits(rng, n, 6) + digits(rng, n, 6)
     doubled = _matrix(card_body, 18)[:, ::-1].copy()
     doubled[:, ::2] *= 2
     luhn = (10 - np.where(doubled > 9, doubled - 9, doubled).sum(axis=1) % 10) % 10
     return pl.DataFrame({
         "id": np.arange(start + 1, start + n + 1, dtype=np.int64),
-        "xm": _pick(rng, SURNAMES, n) + given,
-        "sjhm": _pick(rng, SEGMENTS, n) + _digits(rng, n, 8),
+        "xm": pick(rng, SURNAMES, n) + given,
+        "sjhm": pick(rng, SEGMENTS, n) + digits(rng, n, 8),
         "sfzh": body + pl.Series(check),
         "yhkh": card_body + pl.Series(luhn).cast(pl.String),
-        "email": _pick(rng, list("abcdefghijklmnopqrstuvwxyz"), n) + _digits(rng, n, 7) + "@example.com",
-        "联系地址": _pick(rng, PLACES, n) + _pick(rng, ROADS, n) + pl.Series(rng.integers(1, 999, n)).cast(pl.String)
+        "email": pick(rng, list("abcdefghijklmnopqrstuvwxyz"), n) + digits(rng, n, 7) + "@example.com",
+        "联系地址": pick(rng, PLACES, n) + pick(rng, ROADS, n) + pl.Series(rng.integers(1, 999, n)).cast(pl.String)
         + "号" + pl.Series(rng.integers(1, 30, n)).cast(pl.String) + "幢",
         "csrq": pl.Series(born).dt.strftime("%Y-%m-%d"),
         "phone": "DD2026" + pl.Series(rng.integers(101, 1229, n) // 100 * 100 + rng.integers(1, 29, n)).cast(
-            pl.String).str.zfill(4) + _digits(rng, n, 10),
-        "col_7": _pick(rng, SEGMENTS, n) + _digits(rng, n, 8),
-        "status": _pick(rng, ["paid", "shipped", "closed", "refunded"], n),
+            pl.String).str.zfill(4) + digits(rng, n, 10),
+        "col_7": pick(rng, SEGMENTS, n) + digits(rng, n, 8),
+        "status": pick(rng, ["paid", "shipped", "closed", "refunded"], n),
         "amount": pl.Series(rng.integers(100, 10_000_000, n) / 100),
     })
 
