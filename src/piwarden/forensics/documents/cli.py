@@ -7,10 +7,13 @@ import json
 import os
 import sqlite3
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
+
+if TYPE_CHECKING:
+    from PIL.Image import Image
 
 app = typer.Typer(name="documents", help="Reused identity documents: index, check, stamp, mark.",
                   no_args_is_help=True, add_completion=False)
@@ -39,6 +42,16 @@ def _key(path: Path | None) -> bytes:
         with os.fdopen(fd, "wb") as f:
             f.write(os.urandom(32))
     return path.read_bytes()
+
+
+def _rgb(image: Path) -> Image:
+    """The image at ``image`` as RGB, or a usage error naming the argument."""
+    from PIL import Image as pil
+
+    if not image.is_file():
+        raise typer.BadParameter(f"no such file: {image}", param_hint="IMAGE")
+    with pil.open(image) as im:
+        return im.convert("RGB")
 
 
 def _marks(index: Path) -> sqlite3.Connection:
@@ -111,14 +124,9 @@ def stamp_cmd(
     key_file: KeyOption = None,
 ) -> None:
     """Write a copy with the visible purpose text and an invisible mark naming the recipient."""
-    from PIL import Image
-
     from piwarden.forensics.documents.stamp import stamp
 
-    if not image.is_file():
-        raise typer.BadParameter(f"no such file: {image}", param_hint="IMAGE")
-    with Image.open(image) as im:
-        stamped, number = stamp(im.convert("RGB"), purpose, recipient, _key(key_file))
+    stamped, number = stamp(_rgb(image), purpose, recipient, _key(key_file))
     out.parent.mkdir(parents=True, exist_ok=True)
     stamped.save(out, **({"quality": 95} if out.suffix.lower() in {".jpg", ".jpeg"} else {}))
     db = _marks(_index_dir(index))
@@ -135,14 +143,9 @@ def mark(
     key_file: KeyOption = None,
 ) -> None:
     """Decode the invisible mark: which recipient was this copy stamped for? Exit 1 when none is found."""
-    from PIL import Image
-
     from piwarden.forensics.documents.stamp import decode
 
-    if not image.is_file():
-        raise typer.BadParameter(f"no such file: {image}", param_hint="IMAGE")
-    with Image.open(image) as im:
-        d = decode(im.convert("RGB"), _key(key_file))
+    d = decode(_rgb(image), _key(key_file))
     recipient = None
     if d.valid:
         db = _marks(_index_dir(index))
