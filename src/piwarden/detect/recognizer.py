@@ -127,8 +127,8 @@ class Recognizer:
             return 0.0
         if verdict is True:
             score = max(base, self.validated_score)
-        elif isinstance(verdict, float):
-            score = max(base, verdict)
+        elif isinstance(verdict, float):  # worth less than a checksum alone: never more than validated_score
+            score = max(base, min(verdict, self.validated_score))
         else:
             score = base
         if has_context is None:
@@ -138,6 +138,15 @@ class Recognizer:
         if self._negative is not None and self.negative_window.found(self._negative, text, start, end):
             score -= self.negative_boost
         return min(score, 1.0)
+
+    def ceiling(self, base: float) -> float:
+        """The most :meth:`score` can return for a match of a pattern worth ``base``.
+
+        The analyzer ranks candidates by it, so that one overlapped by a better span already kept
+        is dropped without its validator running (see ``Analyzer._resolve``).
+        """
+        boost = self.context_boost if self._context is not None else 0.0
+        return min(max(base, self.validated_score) + boost, 1.0)
 
     def compiled(self) -> list[tuple[Pattern, re.Pattern[str]]]:
         return [(p, re.compile(first_char_first(p.regex))) for p in self.patterns]

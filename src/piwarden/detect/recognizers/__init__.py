@@ -14,7 +14,8 @@ def builtin_classes() -> list[type[Recognizer]]:
     found = []
     for module in _MODULES:
         for value in vars(module).values():
-            if isinstance(value, type) and issubclass(value, Recognizer) and value.__module__ == module.__name__:
+            if (isinstance(value, type) and issubclass(value, Recognizer) and value.__module__ == module.__name__
+                    and hasattr(value, "entity")):  # bases such as phone's _ParsingRecognizer declare none
                 found.append(value)
     return found
 

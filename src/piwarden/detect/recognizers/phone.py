@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from functools import lru_cache
+from functools import cache, lru_cache
 
 import phonenumbers
 
@@ -143,6 +143,28 @@ def _valid(value: str, regions: tuple[str, ...] = _REGIONS) -> bool:
     return first is not None and phonenumbers.number_type(first) not in _NOT_PERSONAL
 
 
+@cache
+def preload(regions: tuple[str, ...] = _REGIONS) -> None:
+    """Load libphonenumber's metadata for ``regions`` and compile their patterns, once a process.
+
+    libphonenumber does both on a region's first use, and a first parse then costs about 20
+    times a later one: at start-up, not in the middle of the first texts a scan reads.
+    """
+    for region in regions:
+        for kind in (phonenumbers.PhoneNumberType.FIXED_LINE, phonenumbers.PhoneNumberType.MOBILE):
+            example = phonenumbers.example_number_for_type(region, kind)
+            if example is not None:
+                phonenumbers.number_type(example)
+
+
+class _ParsingRecognizer(Recognizer):
+    """A phone recognizer that asks libphonenumber: its metadata is loaded when it is built."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        preload()
+
+
 class MobileRecognizer(Recognizer):
     """Mainland mobiles in current number segments, with +86/0086/(86), any grouping."""
 
@@ -166,7 +188,7 @@ class MobileRecognizer(Recognizer):
         return mobile.is_valid(number[-11:]) and len(number) in (11, 13)
 
 
-class LandlineRecognizer(Recognizer):
+class LandlineRecognizer(_ParsingRecognizer):
     """Landlines with an area code 0xx/0xxx (mainland, Taiwan), optional extension."""
 
     entity = "PHONE"
@@ -187,7 +209,7 @@ class LandlineRecognizer(Recognizer):
         return _valid(value, ("CN", "TW"))
 
 
-class InternationalPhoneRecognizer(Recognizer):
+class InternationalPhoneRecognizer(_ParsingRecognizer):
     """Numbers with a country code (+852, 00886, (+886), 852-...) or in North American format."""
 
     entity = "PHONE"
@@ -221,7 +243,7 @@ _DATE_OR_AMOUNT = re.compile(r"(?:19|20)[0-9]{2}[-/.][0-9]{1,2}[-/.][0-9]{1,2}.*
 _HOTLINE = re.compile(r"[48]00[0-9]{7}")
 
 
-class LocalPhoneRecognizer(Recognizer):
+class LocalPhoneRecognizer(_ParsingRecognizer):
     """Grouped digits in a national format; only where the words around say it is a phone."""
 
     entity = "PHONE"
