@@ -51,3 +51,23 @@ def test_precheck_agrees_on_any_digits(number: str) -> None:
 def test_hotlines_are_still_found() -> None:
     assert phone._hotline("4008123123") and phone._hotline("1-800-275-2273") and phone._hotline("08001111")
     assert not phone._hotline("13812345678")
+
+
+_ANY_REGION = [*sorted({*phone._REGIONS, *phone._HOTLINE_REGIONS}), None]
+
+
+@settings(max_examples=800, deadline=None)
+@given(st.sampled_from([*PREFIXES, "+852", "+886", "+853", "+1", "+44", "+86"]),
+       st.sampled_from([*EXAMPLES, "91234567", "223456789"]), st.integers(0, 30), st.sampled_from("0123456789"),
+       st.sampled_from(_ANY_REGION))
+def test_a_known_type_means_a_valid_number(prefix: str, national: str, at: int, char: str, region: str | None) -> None:
+    """phone._valid_types asks number_type alone: it must be known exactly for valid numbers."""
+    number = prefix + national
+    at %= len(number)
+    for value in (number, number[:at] + char + number[at + 1:]):
+        try:
+            parsed = phonenumbers.parse(value, region)
+        except phonenumbers.NumberParseException:
+            continue
+        known = phonenumbers.number_type(parsed) != phonenumbers.PhoneNumberType.UNKNOWN
+        assert known == phonenumbers.is_valid_number(parsed), value

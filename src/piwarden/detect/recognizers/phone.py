@@ -51,15 +51,21 @@ _NOT_PERSONAL = {
 }
 
 
-def _valid_numbers(tries: list[tuple[str, str | None]]) -> Iterator[phonenumbers.PhoneNumber]:
-    """The numbers libphonenumber parses as valid, for each (text, default region) in turn."""
+def _valid_types(tries: list[tuple[str, str | None]]) -> Iterator[int]:
+    """The type of each number libphonenumber parses as valid, for each (text, default region) in turn.
+
+    ``number_type`` is not UNKNOWN exactly when ``is_valid_number`` holds (both type the national
+    number against the metadata of the region its country code names; tests/detect/test_hotline.py),
+    so one call answers both questions, where asking both typed every number twice.
+    """
     for cand, region in tries:
         try:
             parsed = phonenumbers.parse(cand, region)
         except phonenumbers.NumberParseException:
             continue
-        if phonenumbers.is_valid_number(parsed):
-            yield parsed
+        kind = phonenumbers.number_type(parsed)
+        if kind != phonenumbers.PhoneNumberType.UNKNOWN:
+            yield kind
 
 
 _HOTLINE_REGIONS = ("US", "CN", "GB")
@@ -126,7 +132,7 @@ def _parsed_hotline(number: str) -> bool:
     """``_hotline`` by libphonenumber alone, without the cheap condition (the tests' reference)."""
     regions = (None,) if number.startswith("+") else _HOTLINE_REGIONS
     return any(
-        phonenumbers.number_type(n) in _NOT_PERSONAL for n in _valid_numbers([(number, r) for r in regions])
+        kind in _NOT_PERSONAL for kind in _valid_types([(number, r) for r in regions])
     )
 
 
@@ -139,8 +145,8 @@ def _valid(value: str, regions: tuple[str, ...] = _REGIONS) -> bool:
     )
     if not number.startswith("+"):
         tries.append(("+" + number, None))  # 852..., 886... written without the plus
-    first = next(_valid_numbers(tries), None)
-    return first is not None and phonenumbers.number_type(first) not in _NOT_PERSONAL
+    first = next(_valid_types(tries), None)
+    return first is not None and first not in _NOT_PERSONAL
 
 
 @cache
@@ -223,7 +229,8 @@ class InternationalPhoneRecognizer(_ParsingRecognizer):
         ),
         Pattern(
             "greater_china",
-            L + r"(?<![0-9][ -])[(（]?(?:852|853|886)[)）]?[ -]?[0-9]{1,4}(?:[ -]?[0-9]{3,4}){1,3}(?:#[0-9]{1,5})?" + _END,
+            L + r"(?<![0-9][ -])[(（]?(?:852|853|886)[)）]?[ \-﹣]?[0-9]{1,4}(?:[ \-﹣]?[0-9]{3,4}){1,3}(?:#[0-9]{1,5})?"
+            + _END,
             0.4,
         ),
         Pattern("nanp", L + r"(?:1[ .-])?(?:\([2-9][0-9]{2}\) ?|[2-9][0-9]{2}[ .-])[2-9][0-9]{2}[ .-][0-9]{4}"
@@ -234,8 +241,11 @@ class InternationalPhoneRecognizer(_ParsingRecognizer):
     validated_score = 0.7
 
     def validate(self, value: str) -> bool | None:
-        if _digits(value).startswith(("+", "852", "853", "886")):
+        number = _digits(value)
+        if number.startswith("+"):
             return _valid(value)
+        if number.startswith(("852", "853", "886")):  # a country code without its plus, not a national number
+            return _valid("+" + number)
         return _valid(value, ("US", "CA"))  # the North American shape: 1-800-... is not a CN mobile
 
 
