@@ -82,10 +82,13 @@ def run_piwarden(records: list[dict[str, Any]], analyzer: Any, batch: int = 1) -
     return {"predictions": preds, "seconds": seconds}
 
 
-def run_presidio(path: Path, lang: str, limit: int | None, python: Path, core: int) -> dict[str, Any]:
+def run_presidio(path: Path, lang: str, limit: int | None, python: Path, core: int,
+                 zh_minimal: bool = False) -> dict[str, Any]:
     cmd = [str(python), str(REPO / "benchmarks" / "presidio_runner.py"), "--lang", lang, str(path)]
     if limit is not None:
         cmd += ["--limit", str(limit)]
+    if zh_minimal:
+        cmd.append("--zh-minimal")
     if shutil.which("taskset"):
         cmd = ["taskset", "-c", str(core), *cmd]
     env = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1",
@@ -96,6 +99,11 @@ def run_presidio(path: Path, lang: str, limit: int | None, python: Path, core: i
     out = json.loads(proc.stdout)
     out["predictions"] = [[tuple(p) for p in preds] for preds in out["predictions"]]
     return out
+
+
+def _median_run(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """The run of median time (predictions are the same in every run)."""
+    return sorted(runs, key=lambda r: r["seconds"])[len(runs) // 2]
 
 
 def speed(records: int, nbytes: int, seconds: float) -> dict[str, float]:
@@ -213,6 +221,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--presidio-python", type=Path, default=REPO / ".venv-presidio" / "bin" / "python")
     parser.add_argument("--no-presidio", action="store_true", help="run piwarden's side only")
     parser.add_argument("--core", type=int, default=0, help="CPU core both sides are pinned to")
+    parser.add_argument("--presidio-zh-minimal", action="store_true",
+                        help="Presidio's Chinese configuration without the USCC/HK ID/TW ID/passport/permit/plate "
+                             "recognizers (as measured before session 4)")
+    parser.add_argument("--repeats", type=int, default=1,
+                        help="run both sides in turn this many times; report the median-time run of each")
+    parser.add_argument("--only", nargs="+", default=None, metavar="SET",
+                        help="run only these data sets (e.g. synthetic_zh zh_bdci2020_privacy)")
     parser.add_argument("--ner", action="store_true",
                         help="enable the trained PERSON/ADDRESS/ORG model (NameAddressRecognizer)")
     parser.add_argument("--batch", type=int, default=None,
@@ -240,8 +255,20 @@ def main(argv: list[str] | None = None) -> int:
     batch = args.batch or (256 if args.ner else 1)
     results = []
     for name, lang, path, records in load_sets(args, limit):
-        pw = run_piwarden(records, analyzer, batch)
-        pr = run_presidio(path, lang, len(records), args.presidio_python, args.core) if presidio else None
+        if args.only and name not in args.only:
+            continue
+        # both sides in turn, --repeats times: the shared machine's speed drifts over minutes, and the
+        # median of interleaved runs keeps one side from being timed in a slow stretch only
+        pws, prs = [], []
+        for _ in range(args.repeats):
+            pws.append(run_piwarden(records, analyzer, batch))
+            if presidio:
+                prs.append(run_presidio(path, lang, len(records), args.presidio_python, args.core,
+                                        args.presidio_zh_minimal))
+        pw, pr = _median_run(pws), _median_run(prs) if prs else None
+        if args.repeats > 1:
+            print(f"{name}: piwarden seconds {[round(r['seconds'], 3) for r in pws]}, "
+                  f"Presidio seconds {[round(r['seconds'], 3) for r in prs]}", flush=True)
         res = compare(name, lang, records, pw, pr)
         print(res["markdown"], flush=True)
         results.append(res)
@@ -249,7 +276,8 @@ def main(argv: list[str] | None = None) -> int:
     summary = summary_markdown(results)
     print("## Summary\n\n" + summary)
     meta = {"quick": args.quick, "synthetic": args.synthetic, "seed": args.seed, "core": args.core,
-            "ner": args.ner, "batch": batch,
+            "ner": args.ner, "batch": batch, "presidio_zh_minimal": args.presidio_zh_minimal,
+            "repeats": args.repeats,
             "python": sys.version.split()[0], "time": time.strftime("%Y-%m-%d %H:%M:%S")}
     (args.out / "detect_vs_presidio.json").write_text(
         json.dumps({"meta": meta, "datasets": results}, ensure_ascii=False, indent=1), encoding="utf-8")
