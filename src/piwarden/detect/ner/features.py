@@ -8,7 +8,9 @@ character:
 - the hashed ids of the bigrams it ends and starts (``(prev, c)`` and ``(c, next)``), so a
   name's ``张三`` or an address's ``路1`` has an embedding without a word list;
 - :data:`FEATURES`: character class, and whether a Chinese surname (single or compound) or a
-  place name from the gazetteer starts, continues or ends there.
+  place name from the gazetteer starts, continues or ends there;
+- with a :class:`~piwarden.detect.ner.lexicon.Lexicon` (models trained with ``--lexicon``), whether
+  a word of jieba's dictionary of each class starts, continues or ends there.
 """
 
 from __future__ import annotations
@@ -16,6 +18,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+
+from piwarden.detect.ner.lexicon import FEATURES as LEXICON_FEATURES
+from piwarden.detect.ner.lexicon import Lexicon
 
 PAD, UNK = 0, 1
 BOS, EOS = 0x02, 0x03
@@ -48,8 +53,10 @@ class Encoded:
 class Featurizer:
     """Vocabulary, bigram hashing and gazetteers; stored in the model artifact as arrays."""
 
-    def __init__(self, vocab: str, buckets: int, surnames: str, compound: list[str], places: list[str]) -> None:
-        self.vocab, self.buckets = vocab, buckets
+    def __init__(self, vocab: str, buckets: int, surnames: str, compound: list[str], places: list[str],
+                 lexicon: Lexicon | None = None) -> None:
+        self.vocab, self.buckets, self.lexicon = vocab, buckets, lexicon
+        self.n_feats = len(FEATURES) + (len(LEXICON_FEATURES) if lexicon is not None else 0)
         self.surnames, self.compound, self.places = surnames, sorted(set(compound)), sorted(set(places))
         self._ids = np.full(_BMP, UNK, dtype=np.int64)
         for i, ch in enumerate(vocab):
@@ -76,10 +83,12 @@ class Featurizer:
         nxt = np.concatenate((cps[1:], [EOS])) if n else cps
         left = (prev * BIGRAM_MULT + cps) % self.buckets
         right = (cps * BIGRAM_MULT + nxt) % self.buckets
-        feats = np.zeros((n, len(FEATURES)), dtype=np.float32)
+        feats = np.zeros((n, self.n_feats), dtype=np.float32)
         if n:
             self._char_classes(cps, feats)
             self._gazetteers(text, feats)
+            if self.lexicon is not None:
+                self.lexicon.mark(text, feats[:, len(FEATURES):])
         return Encoded(chars, left, right, feats)
 
     @staticmethod
@@ -117,7 +126,7 @@ class Featurizer:
         b, width = len(encoded), max((len(e.chars) for e in encoded), default=0)
         chars = np.zeros((b, width), dtype=np.int64)
         left, right = np.zeros_like(chars), np.zeros_like(chars)
-        feats = np.zeros((b, width, len(FEATURES)), dtype=np.float32)
+        feats = np.zeros((b, width, self.n_feats), dtype=np.float32)
         mask = np.zeros((b, width), dtype=bool)
         for i, e in enumerate(encoded):
             n = len(e.chars)
@@ -125,11 +134,15 @@ class Featurizer:
         return chars, left, right, feats, mask
 
     def to_arrays(self) -> dict[str, np.ndarray]:
-        return {"vocab": np.array(self.vocab), "buckets": np.array(self.buckets),
-                "surnames": np.array(self.surnames), "compound": np.array("\n".join(self.compound)),
-                "places": np.array("\n".join(self.places))}
+        arrays = {"vocab": np.array(self.vocab), "buckets": np.array(self.buckets),
+                  "surnames": np.array(self.surnames), "compound": np.array("\n".join(self.compound)),
+                  "places": np.array("\n".join(self.places))}
+        if self.lexicon is not None:
+            arrays["lexicon"] = self.lexicon.to_array()
+        return arrays
 
     @classmethod
     def from_arrays(cls, arrays: dict[str, np.ndarray]) -> Featurizer:
+        lexicon = Lexicon.from_array(arrays["lexicon"]) if "lexicon" in arrays else None
         return cls(str(arrays["vocab"]), int(arrays["buckets"]), str(arrays["surnames"]),
-                   str(arrays["compound"]).split("\n"), str(arrays["places"]).split("\n"))
+                   str(arrays["compound"]).split("\n"), str(arrays["places"]).split("\n"), lexicon)

@@ -41,7 +41,7 @@ class TaggerModel:
         self.meta: dict[str, Any] = json.loads(str(arrays["meta"]))
         self.cfg = self.meta["model"]
         self.featurizer = Featurizer.from_arrays(arrays)
-        skip = {"meta", "vocab", "buckets", "surnames", "compound", "places"}
+        skip = {"meta", "vocab", "buckets", "surnames", "compound", "places", "lexicon"}
         self.w = {k: np.asarray(v, dtype=np.float32) for k, v in arrays.items() if k not in skip}
         a, b = self.meta.get("calibration", (1.0, 0.0))
         self.calibration = (float(a), float(b))

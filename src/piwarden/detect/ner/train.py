@@ -25,12 +25,13 @@ from piwarden.detect.ner import data
 from piwarden.detect.ner.features import Encoded, Featurizer, codepoints
 from piwarden.detect.ner.gazetteer import COMPOUND_SURNAMES, SINGLE_SURNAMES, place_names
 from piwarden.detect.ner.infer import TaggerModel
+from piwarden.detect.ner.lexicon import Lexicon, jieba_words
 
 DEFAULTS: dict[str, Any] = {
     "arch": "bilstm", "crf": False, "dc": 64, "db": 32, "d": 192, "kernel": 3, "dilations": [1, 2, 4, 8],
     "dropout": 0.1, "buckets": 49999, "gazetteer": True, "epochs": 15, "batch": 32, "lr": 2e-3,
     "width": 150, "synthetic": 1500, "min_count": 2, "split_seed": 20260301, "dev_share": 0.1,
-    "decode": "viterbi", "swap": 1,
+    "decode": "viterbi", "swap": 1, "lexicon": False,
 }
 Log = Callable[[str], None]
 
@@ -40,9 +41,10 @@ def featurizer_for(examples: list[data.Example], cfg: dict[str, Any]) -> Featuri
     for ex in examples:
         counts.update(codepoints(ex.text).tolist())
     vocab = "".join(chr(c) for c in sorted(c for c, n in counts.items() if n >= cfg["min_count"] and c < 0x10000))
+    lexicon = Lexicon(jieba_words()) if cfg["lexicon"] else None
     if cfg["gazetteer"]:
-        return Featurizer(vocab, cfg["buckets"], SINGLE_SURNAMES, list(COMPOUND_SURNAMES), place_names())
-    return Featurizer(vocab, cfg["buckets"], "", [], [])
+        return Featurizer(vocab, cfg["buckets"], SINGLE_SURNAMES, list(COMPOUND_SURNAMES), place_names(), lexicon)
+    return Featurizer(vocab, cfg["buckets"], "", [], [], lexicon)
 
 
 def _batches(lengths: list[int], size: int, rng: np.random.Generator) -> list[np.ndarray]:
