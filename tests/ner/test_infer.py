@@ -73,3 +73,24 @@ def _iofg(w: dict[str, np.ndarray], key: str, n: int) -> tuple[np.ndarray, ...]:
     """torch's gate order i, f, g, o as i, f, o, g (what :func:`_lstm_one` reads)."""
     order = np.r_[0:2 * n, 3 * n:4 * n, 2 * n:3 * n]
     return tuple(w[f"lstm_{key}_{p}"][..., order] for p in ("wi", "wh", "b"))
+
+
+def test_trim_drops_separators_and_unpaired_brackets() -> None:
+    cases = {"海淀区玉渊潭南路北，": "海淀区玉渊潭南路北", "穆赫辛·": "穆赫辛", "《东亚银行": "东亚银行", "胡斯”": "胡斯",
+             "Davis, Reynolds and ": "Davis, Reynolds and", "英国电影分级委员会(BBFC)": "英国电影分级委员会(BBFC)",
+             "，": "", " 张三 ": "张三"}
+    for text, want in cases.items():
+        a, b = infer.trim(text, 0, len(text))
+        assert text[a:b] == want
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="张三路号 ，,·()（）《》“”ab", max_size=20), st.data())
+def test_trim_stays_inside_and_is_idempotent(text: str, data: st.DataObject) -> None:
+    start = data.draw(st.integers(0, len(text)))
+    end = data.draw(st.integers(start, len(text)))
+    a, b = infer.trim(text, start, end)
+    assert start <= a and b <= end
+    if a < b:
+        assert infer.trim(text, a, b) == (a, b)
+        assert text[a] not in infer._EDGE and text[b - 1] not in infer._EDGE

@@ -109,12 +109,38 @@ class TaggerModel:
                 cum = np.concatenate(([0.0], np.cumsum(prob[np.arange(len(tags)), tags])))
             for start, end in found:
                 kind = TYPES[_KIND[tags[start]] - 1]
+                start, end = trim(text, start, end)
+                if start >= end:
+                    continue
                 if kind == "PERSON" and (any(c in text[start:end + 1] for c in _MASKED)):
                     continue  # 薛某, 王某某: already de-identified
                 p = float(cum[end] - cum[start]) / (end - start)
                 spans.append((start, end, kind, min(1.0, max(0.0, a * p + b))))
             results.append(spans)
         return results
+
+
+_EDGE = frozenset(" \t\r\n\u3000，,。；;：:、·•!！?？")
+_PAIRS = {"(": ")", "（": "）", "[": "]", "【": "】", "《": "》", "“": "”", "‘": "’", "「": "」"}
+_CLOSERS = {v: k for k, v in _PAIRS.items()}
+
+
+def trim(text: str, start: int, end: int) -> tuple[int, int]:
+    """A span without spaces or separators at its edges, nor a bracket or quote it does not close.
+
+    The tagger sometimes takes in the comma after an address, the space after an English name,
+    or the ``·`` of a transliterated name whose second part it missed; no gold set puts those
+    at a span's edge. A bracket is kept when its partner is inside the span (``(BBFC)``).
+    """
+    while start < end:
+        first, last = text[start], text[end - 1]
+        if first in _EDGE or (first in _CLOSERS) or (first in _PAIRS and _PAIRS[first] not in text[start + 1:end]):
+            start += 1
+        elif last in _EDGE or (last in _PAIRS) or (last in _CLOSERS and _CLOSERS[last] not in text[start:end - 1]):
+            end -= 1
+        else:
+            break
+    return start, end
 
 
 def viterbi(emits: list[np.ndarray], trans: np.ndarray, start: np.ndarray, rows: int = 256) -> list[np.ndarray]:
