@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import functools
 import json
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -109,7 +110,7 @@ class TaggerModel:
                 cum = np.concatenate(([0.0], np.cumsum(prob[np.arange(len(tags)), tags])))
             for start, end in found:
                 kind = TYPES[_KIND[tags[start]] - 1]
-                start, end = trim(text, start, end)
+                start, end = trim(text, int(start), int(end))
                 if start >= end:
                     continue
                 if kind == "PERSON" and (any(c in text[start:end + 1] for c in _MASKED)):
@@ -217,15 +218,32 @@ def _blas() -> Any:
     return ThreadpoolController()
 
 
+_BLAS_LOCK = threading.Lock()
+_blas_state: dict[str, Any] = {"users": 0, "limiter": None}
+
+
 @contextmanager
 def _one_blas_thread() -> Iterator[None]:
     """One BLAS thread for the network's small matrices.
 
     Extra BLAS threads only spin-wait on matrices this small: on a busy 2-core machine they made
-    inference 4.5x slower per CPU second. Limits the process's BLAS pool while a batch runs.
+    inference 4.5x slower per CPU second. The limit is process-wide, so it is counted: the first
+    batch to start sets it and the last to finish restores it. (Each call setting and restoring
+    it on its own let one thread lift the limit while another was mid-batch, and that batch's
+    scores changed in the sixth decimal with the number of BLAS threads.)
     """
-    with _blas().limit(limits=1, user_api="blas"):
+    with _BLAS_LOCK:
+        if _blas_state["users"] == 0:
+            _blas_state["limiter"] = _blas().limit(limits=1, user_api="blas")
+        _blas_state["users"] += 1
+    try:
         yield
+    finally:
+        with _BLAS_LOCK:
+            _blas_state["users"] -= 1
+            if _blas_state["users"] == 0:
+                _blas_state["limiter"].restore_original_limits()
+                _blas_state["limiter"] = None
 
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:
