@@ -63,3 +63,14 @@ def test_featurizer_round_trip_keeps_the_lexicon() -> None:
     assert a.feats.shape == (7, len(FEATURES) + len(LEX))
     assert np.array_equal(a.feats, b.feats)
     assert Featurizer.from_arrays(Featurizer("张三", 97, "张", [], []).to_arrays()).lexicon is None
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.text(alphabet="伯南克张三杭州市西湖区阿里巴巴集团表示在a ，", max_size=15), max_size=6))
+def test_encode_many_equals_one_text_at_a_time(texts: list[str]) -> None:
+    f = Featurizer("张三", 97, "张", [], ["杭州市"], Lexicon(WORDS))
+    many = f.encode_many(texts)
+    for text, enc in zip(texts, many, strict=True):
+        marks = _marks(f.lexicon, text)
+        assert np.array_equal(enc.feats[:, len(FEATURES):], marks)
+        assert np.array_equal(enc.feats[:, :len(FEATURES)], f._encode_one(text).feats[:, :len(FEATURES)])

@@ -74,8 +74,7 @@ class TaggerModel:
     def scores(self, texts: list[str]) -> list[np.ndarray]:
         """Per text, ``(len, T)`` tag logits."""
         windows = []  # (text index, window start, keep from, keep to, encoded)
-        for ti, text in enumerate(texts):
-            enc = self.featurizer.encode(text)
+        for ti, (text, enc) in enumerate(zip(texts, self.featurizer.encode_many(texts), strict=True)):
             for lo in range(0, max(len(text), 1), WINDOW):
                 a, b = max(0, lo - MARGIN), min(len(text), lo + WINDOW + MARGIN)
                 part = type(enc)(enc.chars[a:b], enc.left[a:b], enc.right[a:b], enc.feats[a:b])
