@@ -55,6 +55,10 @@ class IbanRecognizer(Recognizer):
     )
     context = ("iban", "bank account", "账户", "账号", "swift", "transfer", "汇款")
 
+    def __init__(self) -> None:
+        super().__init__()
+        iban.preload()
+
     def validate(self, value: str) -> bool | None:
         return iban.is_valid(value)
 
