@@ -32,6 +32,7 @@ def train(
     synthetic: Annotated[int | None, typer.Option(help="Synthetic records added (textgen).")] = None,
     gazetteer: Annotated[bool | None, typer.Option("--gazetteer/--no-gazetteer", help="Gazetteer features.")] = None,
     lexicon: Annotated[bool | None, typer.Option("--lexicon/--no-lexicon", help="jieba dictionary features.")] = None,
+    buckets: Annotated[int | None, typer.Option(help="Hash buckets of the bigram embeddings.")] = None,
     decode: Annotated[str | None, typer.Option(help="greedy or viterbi.")] = None,
     dropout: Annotated[float | None, typer.Option(help="Dropout rate.")] = None,
     lr: Annotated[float | None, typer.Option(help="Peak learning rate.")] = None,
@@ -44,7 +45,7 @@ def train(
     command = "piwarden ner " + shlex.join(sys.argv[sys.argv.index("train"):] if "train" in sys.argv else ["train"])
     run(data_dir, out, seed=seed, threads=threads, log=typer.echo, limit=limit, command=command, arch=arch, crf=crf,
         epochs=epochs, d=dim, synthetic=synthetic, gazetteer=gazetteer, decode=decode, dropout=dropout, lr=lr,
-        swap=swap, lexicon=lexicon)
+        swap=swap, lexicon=lexicon, buckets=buckets)
 
 
 @app.command("eval")
