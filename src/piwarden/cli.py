@@ -62,6 +62,8 @@ def detect(
     classify: Annotated[bool, typer.Option(help="Add category, sensitivity and grade to each span.")] = False,
     jobs: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
     config: Annotated[Path | None, typer.Option(help="Recognizer configuration (YAML).")] = None,
+    names: Annotated[bool, typer.Option(help="Also find person names, addresses and organisations with "
+                                             "the trained model (docs/ner.md).")] = False,
     strict: Annotated[bool, typer.Option(help="Stop at the first malformed record instead of "
                                               "reporting it and going on.")] = False,
     progress: Annotated[bool | None, typer.Option(help="Progress on standard error (default: when it "
@@ -72,7 +74,7 @@ def detect(
         if path != "-" and not Path(path).is_file():
             raise typer.BadParameter(f"no such file: {path}", param_hint="INPUTS")
     options = DetectOptions(parse_types(types), min_score, str(config) if config else None, show_values,
-                            classify)
+                            classify, names)
     try:
         options.analyzer()  # fail before reading anything on a bad configuration
     except ConfigError as exc:

@@ -115,3 +115,15 @@ def test_bad_recognizer_config_is_a_clear_error(tmp_path: Path) -> None:
     result = runner.invoke(app, ["detect", str(src), "--config", str(config)])
     assert result.exit_code == 2 and "NoSuchRecognizer" in result.output
     assert "Traceback" not in result.output
+
+
+def test_names_flag_adds_the_trained_model(tmp_path: Path) -> None:
+    text = "收件人：张伟，电话13812345678，地址：浙江省杭州市西湖区文三路478号华星时代广场A座1205室。"
+    src = _write(tmp_path / "in.jsonl", [{"id": "a", "text": text}])
+    plain = runner.invoke(app, ["detect", str(src)])
+    named = runner.invoke(app, ["detect", str(src), "--names", "--types", "PERSON,ADDRESS,PHONE"])
+    assert plain.exit_code == 0 and named.exit_code == 0, named.output
+    types = lambda out: [e["type"] for x in out.splitlines() if x.startswith("{") for e in json.loads(x)["entities"]]  # noqa: E731
+    assert types(plain.stdout) == ["PHONE"]
+    assert types(named.stdout) == ["PERSON", "PHONE", "ADDRESS"]
+    assert "张伟" not in named.stdout  # values stay out of the output by default

@@ -14,6 +14,7 @@ from itertools import islice
 
 from piwarden.detect.analyzer import Analyzer
 from piwarden.detect.records import Record, RecordError
+from piwarden.detect.registry import load_recognizers
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,9 +26,17 @@ class DetectOptions:
     config: str | None = None
     show_values: bool = False
     classify: bool = False
+    names: bool = False  # add the trained name/address/organisation model to the configured recognizers
 
     def analyzer(self) -> Analyzer:
-        return Analyzer(types=self.types, min_score=self.min_score, config=self.config)
+        if not self.names:
+            return Analyzer(types=self.types, min_score=self.min_score, config=self.config)
+        from piwarden.detect.ner.recognizer import NameAddressRecognizer
+
+        recognizers = load_recognizers(self.config)
+        if not any(isinstance(r, NameAddressRecognizer) for r in recognizers):
+            recognizers.insert(0, NameAddressRecognizer())
+        return Analyzer(recognizers, types=self.types, min_score=self.min_score)
 
 
 _worker: tuple[Analyzer, DetectOptions] | None = None
