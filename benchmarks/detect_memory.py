@@ -1,7 +1,7 @@
 """Peak memory and speed of ``piwarden detect`` on a large JSONL file (issue 2: < 300 MB at 200 MB).
 
     python benchmarks/detect_memory.py [--size-mb 200] [--jobs 1 2] [--seed 7] [--base-records 3000]
-                                       [--dense-every 1] [--workdir DIR] [--keep] [--out benchmarks/out]
+                                       [--dense-every 1] [--workdir DIR] [--keep] [--names] [--out benchmarks/out]
 
 The input is ``--size-mb`` MiB of JSON Lines made from ``--base-records`` records of the
 synthetic generator (:mod:`piwarden.demo.textgen`), cycled with fresh ids until the size is
@@ -197,9 +197,11 @@ def check_output(path: Path, records: int) -> tuple[int, bool]:
     return n, in_order and n == records
 
 
-def measure(source: Path, output: Path, jobs: int, records: int) -> Run:
+def measure(source: Path, output: Path, jobs: int, records: int, names: bool = False) -> Run:
     """Run ``piwarden detect`` once and sample its process tree."""
     cmd = [*detect_command(), "detect", str(source), "-o", str(output), "--progress", "--jobs", str(jobs)]
+    if names:
+        cmd.append("--names")
     stderr_path = output.with_suffix(".stderr")
     env = {**os.environ, "COLUMNS": "120"}
     with stderr_path.open("wb") as stderr:
@@ -242,6 +244,7 @@ def main(argv: list[str] | None = None) -> int:
                     help="keep every Nth record as generated, strip the digits of the others (default 1: all)")
     ap.add_argument("--workdir", type=Path, help="where the input and outputs go (default: a temp dir)")
     ap.add_argument("--keep", action="store_true", help="keep the input and outputs")
+    ap.add_argument("--names", action="store_true", help="run detect with --names (the trained name/address model)")
     ap.add_argument("--out", type=Path, default=REPO / "benchmarks" / "out")
     args = ap.parse_args(argv)
 
@@ -255,7 +258,7 @@ def main(argv: list[str] | None = None) -> int:
               file=sys.stderr)
         runs = []
         for jobs in args.jobs:
-            run = measure(source, work / f"out-jobs{jobs}.jsonl", jobs, records)
+            run = measure(source, work / f"out-jobs{jobs}.jsonl", jobs, records, args.names)
             print(f"jobs {jobs}: {run.seconds:.1f} s, peak tree RSS {run.peak_tree_rss_mb:.1f} MB", file=sys.stderr)
             runs.append(run)
     finally:

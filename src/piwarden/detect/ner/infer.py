@@ -284,14 +284,17 @@ def _bilstm(x: np.ndarray, lengths: np.ndarray, lstm: tuple[np.ndarray, ...]) ->
     order = np.argsort(-lengths, kind="stable")
     x, lengths = x[order], lengths[order]
     xs = np.stack([x, _reverse_rows(x, lengths)])
-    gates_x = np.ascontiguousarray((xs @ wi[:, None] + b[:, None, None]).transpose(2, 0, 1, 3))  # (L, 2, B, 4n)
+    del x
     active = _running(lengths, width)
     h = np.zeros((2, size, n), dtype=np.float32)
     c = np.zeros_like(h)
     out = np.zeros((width, 2, size, n), dtype=np.float32)
+    gates_x = np.zeros(0, dtype=np.float32)
     for t in range(width):
+        if t % _STEPS == 0:  # input products for the next steps only: all at once held 60 MB a batch
+            gates_x = np.ascontiguousarray((xs[:, :, t:t + _STEPS] @ wi[:, None] + b[:, None, None]).transpose(2, 0, 1, 3))
         k = active[t]
-        g = gates_x[t, :, :k] + h[:, :k] @ wh
+        g = gates_x[t % _STEPS, :, :k] + h[:, :k] @ wh
         s = _sigmoid(g[..., :3 * n])
         c[:, :k] = s[..., n:2 * n] * c[:, :k] + s[..., :n] * np.tanh(g[..., 3 * n:])
         h[:, :k] = s[..., 2 * n:] * np.tanh(c[:, :k])
@@ -301,6 +304,9 @@ def _bilstm(x: np.ndarray, lengths: np.ndarray, lstm: tuple[np.ndarray, ...]) ->
     result = np.empty_like(both)
     result[order] = both
     return result
+
+
+_STEPS = 32  # LSTM time steps whose input products are computed together
 
 
 def _reverse_rows(x: np.ndarray, lengths: np.ndarray) -> np.ndarray:

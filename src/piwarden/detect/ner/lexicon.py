@@ -53,27 +53,25 @@ def _hashes_rows(grams: np.ndarray) -> np.ndarray:
 
 
 class Lexicon:
-    """Word hashes per length with their classes; :meth:`mark` writes the B/I/E features of a text."""
+    """Word hashes per length with their classes; :meth:`mark` writes the B/I/E features of a text.
+
+    The words are kept as one serialized string (what the artifact stores) and hashed straight
+    from its code points: 349,046 Python strings would hold about 40 MB for nothing at inference.
+    """
 
     def __init__(self, words: dict[str, list[str]]) -> None:
-        self.words = {c: sorted(set(words.get(c, ()))) for c in CLASSES}
-        self._tables: list[tuple[np.ndarray, np.ndarray]] = []  # [k]: sorted hashes, class bit masks
-        for k in range(MAX_LEN + 1):
-            hashes, bits = [], []
-            for ci, c in enumerate(CLASSES):
-                ws = [w for w in self.words[c] if len(w) == k]
-                if ws:
-                    grams = np.frombuffer("".join(ws).encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
-                    hashes.append(_hashes_rows(grams.reshape(len(ws), k)))
-                    bits.append(np.full(len(ws), 1 << ci, dtype=np.uint8))
-            if not hashes:
-                self._tables.append((np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=np.uint8)))
-                continue
-            h, b = np.concatenate(hashes), np.concatenate(bits)
-            uniq, inverse = np.unique(h, return_inverse=True)
-            mask = np.zeros(len(uniq), dtype=np.uint8)
-            np.bitwise_or.at(mask, inverse, b)  # a word in several classes carries all their bits
-            self._tables.append((uniq, mask))
+        kept = {c: sorted({w for w in words.get(c, ()) if w and not any(ch.isspace() for ch in w)}) for c in CLASSES}
+        self._text = "\n".join(f"{c}\t{' '.join(ws)}" for c, ws in kept.items())
+        self._tables = _tables(self._text)
+
+    @property
+    def words(self) -> dict[str, list[str]]:
+        """Class -> sorted words (built on demand: for tests and inspection)."""
+        out = {}
+        for line in self._text.split("\n"):
+            c, _, ws = line.partition("\t")
+            out[c] = ws.split(" ") if ws else []
+        return out
 
     def __len__(self) -> int:
         return sum(len(ws) for ws in self.words.values())
@@ -104,12 +102,42 @@ class Lexicon:
                         out[starts + j, 3 * ci + 1] = 1.0
 
     def to_array(self) -> np.ndarray:
-        return np.array("\n".join(f"{c}\t{' '.join(self.words[c])}" for c in CLASSES))
+        return np.array(self._text)
 
     @classmethod
     def from_array(cls, array: np.ndarray) -> Lexicon:
-        words = {}
-        for line in str(array).split("\n"):
-            c, _, ws = line.partition("\t")
-            words[c] = ws.split(" ") if ws else []
-        return cls(words)
+        lexicon = cls.__new__(cls)
+        lexicon._text = str(array)
+        lexicon._tables = _tables(lexicon._text)
+        return lexicon
+
+
+def _tables(text: str) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Per word length k: the sorted unique hashes of the words of ``text`` (``class\\tw1 w2 ...``
+    lines) and, for each, a bit mask of the classes it is in."""
+    parts: list[list[tuple[np.ndarray, np.ndarray]]] = [[] for _ in range(MAX_LEN + 1)]
+    for line in text.split("\n"):
+        name, _, ws = line.partition("\t")
+        if name not in CLASSES or not ws:
+            continue
+        bit = np.uint8(1 << CLASSES.index(name))
+        cps = np.frombuffer((ws + " ").encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+        ends = np.flatnonzero(cps == 0x20)
+        starts = np.concatenate(([0], ends[:-1] + 1))
+        lengths = ends - starts
+        for k in range(2, MAX_LEN + 1):
+            first = starts[lengths == k]
+            if len(first):
+                grams = cps[first[:, None] + np.arange(k)]
+                parts[k].append((_hashes_rows(grams), np.full(len(first), bit, dtype=np.uint8)))
+    tables = []
+    for by_len in parts:
+        if not by_len:
+            tables.append((np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=np.uint8)))
+            continue
+        h, b = np.concatenate([p[0] for p in by_len]), np.concatenate([p[1] for p in by_len])
+        uniq, inverse = np.unique(h, return_inverse=True)
+        mask = np.zeros(len(uniq), dtype=np.uint8)
+        np.bitwise_or.at(mask, inverse, b)  # a word in several classes carries all their bits
+        tables.append((uniq, mask))
+    return tables
