@@ -136,7 +136,7 @@ class Engine:
                                      tuple(g for g in c.gate if g not in self._keyword_id)) for c in everything}
         self._any_digit = _any_of(self._digit)
         self._digit_ids = frozenset(c.id for c in self._digit)
-        self._plans: dict[frozenset[int] | None, tuple[list[_Compiled], tuple[tuple[str, ...], ...]]] = {}
+        self._plans: dict[frozenset[int] | None, tuple[list[_Compiled], tuple[tuple[str, ...], ...], tuple]] = {}
         self._lead = max((c.pattern.lead for c in self._digit), default=0)
         self._trail = max((c.pattern.trail for c in self._digit), default=0)
         # whole-token patterns by the token lengths they accept, and one scan for tokens that long
@@ -232,12 +232,16 @@ class Engine:
         plan = self._plans.get(key)
         if plan is None:  # the reported patterns and their gates; texts share a few hundred such sets
             reported = [c for c in self._digit if key is None or c.id in key]
-            plan = (reported, tuple(dict.fromkeys(c.gate for c in reported if c.gate)))
+            gates = tuple(dict.fromkeys(c.gate for c in reported if c.gate))
+            plan = (reported, gates, tuple((g, *self._gate_parts[g]) for g in gates))
             if len(self._plans) >= _MAX_PLANS:
                 self._plans.clear()
             self._plans[key] = plan
-        reported, gates = plan
-        closed = {gate for gate in gates if not self._open(gate, lowered, may)}
+        reported, gates, parts = plan
+        if may is None:
+            closed = {gate for gate in gates if not _open(gate, lowered)}
+        else:  # _open's test with the gate's keyword ids and literals looked up once per plan
+            closed = {g for g, ids, chars in parts if ids.isdisjoint(may) and not any(map(lowered.__contains__, chars))}
         return [c for c in reported if c.gate not in closed] if closed else reported
 
     def _token_matches(self, text: str, a: int, b: int, ids: frozenset[int]) -> dict[int, list[tuple[int, int]]]:
