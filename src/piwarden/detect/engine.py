@@ -37,7 +37,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from piwarden.detect import prefilter
 from piwarden.detect.recognizer import Pattern, Recognizer
@@ -98,6 +98,15 @@ def _open(gate: tuple[str, ...], lowered: str) -> bool:
     return not gate or any(map(lowered.__contains__, gate))
 
 
+def _gate_open(gate: tuple[str, ...], ids: frozenset[int], chars: tuple[str, ...], lowered: str,
+               may: set[int] | None) -> bool:
+    """Whether a gate is open: one of its keywords (prefilter ids) was reported, or one of its
+    one-character literals occurs; without a prefilter report, by searching ``lowered``."""
+    if may is None or not gate:
+        return _open(gate, lowered)
+    return not ids.isdisjoint(may) or any(map(lowered.__contains__, chars))
+
+
 def _any_of(compiled: Sequence[_Compiled]) -> re.Pattern[str] | None:
     """One alternation of all patterns: a cheap test that an island holds any match at all."""
     if not compiled:
@@ -136,7 +145,8 @@ class Engine:
                                      tuple(g for g in c.gate if g not in self._keyword_id)) for c in everything}
         self._any_digit = _any_of(self._digit)
         self._digit_ids = frozenset(c.id for c in self._digit)
-        self._plans: dict[frozenset[int] | None, tuple[list[_Compiled], tuple[tuple[str, ...], ...], tuple]] = {}
+        # prefilter report -> (reported patterns, (gate, keyword ids, literals) of each of their gates)
+        self._plans: dict[frozenset[int] | None, tuple[list[_Compiled], tuple[tuple[Any, ...], ...]]] = {}
         self._lead = max((c.pattern.lead for c in self._digit), default=0)
         self._trail = max((c.pattern.trail for c in self._digit), default=0)
         # whole-token patterns by the token lengths they accept, and one scan for tokens that long
@@ -167,10 +177,7 @@ class Engine:
 
     def _open(self, gate: tuple[str, ...], lowered: str, may: set[int] | None) -> bool:
         """Whether one of the gate's literals occurs: from the prefilter's report, else by search."""
-        if may is None or not gate:
-            return _open(gate, lowered)
-        ids, chars = self._gate_parts[gate]
-        return not ids.isdisjoint(may) or any(map(lowered.__contains__, chars))
+        return _gate_open(gate, *self._gate_parts[gate], lowered, may)
 
     def _windows(self, text: str) -> Iterator[tuple[int, int]]:
         """Islands with a digit, merged when less than ``_GAP`` characters apart.
@@ -232,16 +239,13 @@ class Engine:
         plan = self._plans.get(key)
         if plan is None:  # the reported patterns and their gates; texts share a few hundred such sets
             reported = [c for c in self._digit if key is None or c.id in key]
-            gates = tuple(dict.fromkeys(c.gate for c in reported if c.gate))
-            plan = (reported, gates, tuple((g, *self._gate_parts[g]) for g in gates))
+            gates = dict.fromkeys(c.gate for c in reported if c.gate)
+            plan = (reported, tuple((g, *self._gate_parts[g]) for g in gates))  # parts looked up once a plan
             if len(self._plans) >= _MAX_PLANS:
                 self._plans.clear()
             self._plans[key] = plan
-        reported, gates, parts = plan
-        if may is None:
-            closed = {gate for gate in gates if not _open(gate, lowered)}
-        else:  # _open's test with the gate's keyword ids and literals looked up once per plan
-            closed = {g for g, ids, chars in parts if ids.isdisjoint(may) and not any(map(lowered.__contains__, chars))}
+        reported, parts = plan
+        closed = {g for g, ids, chars in parts if not _gate_open(g, ids, chars, lowered, may)}
         return [c for c in reported if c.gate not in closed] if closed else reported
 
     def _token_matches(self, text: str, a: int, b: int, ids: frozenset[int]) -> dict[int, list[tuple[int, int]]]:
