@@ -29,13 +29,12 @@ class DetectOptions:
     names: bool = False  # add the trained name/address/organisation model to the configured recognizers
 
     def analyzer(self) -> Analyzer:
-        if not self.names:
-            return Analyzer(types=self.types, min_score=self.min_score, config=self.config)
-        from piwarden.detect.ner.recognizer import NameAddressRecognizer
-
         recognizers = load_recognizers(self.config)
-        if not any(isinstance(r, NameAddressRecognizer) for r in recognizers):
-            recognizers.insert(0, NameAddressRecognizer())
+        if self.names:
+            from piwarden.detect.ner.recognizer import NameAddressRecognizer
+
+            if not any(isinstance(r, NameAddressRecognizer) for r in recognizers):
+                recognizers.insert(0, NameAddressRecognizer())
         return Analyzer(recognizers, types=self.types, min_score=self.min_score)
 
 
