@@ -49,11 +49,30 @@ def test_results_do_not_depend_on_the_hyperscan_prefilter() -> None:
 def test_lookaround_stripping_keeps_a_superset() -> None:
     from piwarden.detect.prefilter import without_lookarounds
 
-    assert without_lookarounds(r"(?<![0-9A-Za-z])1[3-9](?![0-9])(?!@[A-Za-z0-9])") == "1[3-9]"
+    # a leading look-behind and the first trailing look-ahead of one class become consuming boundaries
+    assert without_lookarounds(r"(?<![0-9A-Za-z])1[3-9](?![0-9])(?!@[A-Za-z0-9])") == (
+        "(?:^|[^0-9A-Za-z])1[3-9](?:[^0-9]|$)"
+    )
+    assert without_lookarounds(r"[0-9](?!\.[0-9])(?![0-9-])") == "[0-9](?:[^0-9-]|$)"
+    # others are dropped: inside the pattern, of two characters, negated classes, look-aheads mid-way
+    assert without_lookarounds(r"(?<![0-9]-)x(?![0-9])y") == "xy"
+    assert without_lookarounds(r"(?<![^a])x(?![0-9]{2})") == "x"
     assert without_lookarounds(r"[0-9A-F]{2}([:-])[0-9A-F]{2}(?:\1[0-9A-F]{2}){4}") == (
         "[0-9A-F]{2}[:-][0-9A-F]{2}(?:[:-][0-9A-F]{2}){4}"
     )
     assert without_lookarounds(r"(?P<v>[a-z]+(?<=[(\]])x)") == "(?:[a-z]+x)"
+    assert without_lookarounds(r"(?<![\]a])x(?![0-9])") == "(?:^|[^\\]a])x(?:[^0-9]|$)"
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.lists(st.sampled_from(FRAGMENTS), max_size=24).map("".join))
+def test_the_prefilter_reports_every_pattern_that_matches(text: str) -> None:
+    engine = FAST.engine
+    if engine._prefilter is None:  # no Hyperscan on this platform
+        return
+    reported = engine._prefilter.may_match(text)
+    matching = {c.id for c in (*engine._digit, *engine._anywhere) if c.regex.search(text)}
+    assert matching <= reported
 
 
 @settings(max_examples=600, deadline=None)

@@ -138,7 +138,7 @@ class Engine:
         # the gates' keywords join the prefilter as literals, so one scan also says which are present
         keywords = sorted({g for c in everything for g in c.gate if len(g) > 1})
         self._keyword_id = {g: len(everything) + i for i, g in enumerate(keywords)}
-        regexes = [c.regex.pattern for c in everything] + [f"(?i:{re.escape(g)})" for g in keywords]
+        regexes = [c.pattern.regex for c in everything] + [f"(?i:{re.escape(g)})" for g in keywords]
         self._prefilter = prefilter.build(regexes) if use_prefilter else None
         # per gate: the prefilter ids of its keywords, and the one-character literals searched in the text
         self._gate_parts = {c.gate: (frozenset(self._keyword_id[g] for g in c.gate if g in self._keyword_id),

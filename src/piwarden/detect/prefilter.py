@@ -1,8 +1,8 @@
 """A Hyperscan prefilter: which patterns can match a text at all, in one SIMD pass.
 
-Each pattern is compiled with its look-arounds removed (and back-references widened), so it
-matches a superset of what the real pattern matches: a pattern Hyperscan does not report
-cannot match, and the engine skips it. The patterns it does report still run in Python's
+Each pattern is compiled with its look-arounds removed or turned into consuming boundaries
+(and back-references widened), so it matches a superset of what the real pattern matches: a
+pattern Hyperscan does not report cannot match, and the engine skips it. The patterns it does report still run in Python's
 ``re``, so results are exactly those of ``re``; Hyperscan only saves work. On texts dense with
 identifiers (logs, JSON) it cuts the ``re`` scans per text from about 45 to about 13
 (docs/benchmarks.md). Hyperscan ships wheels for x86-64 only; elsewhere, or if a pattern does
@@ -25,11 +25,29 @@ except ImportError:  # pragma: no cover - depends on the platform
     hyperscan = None
 
 _LOOKAROUND_OPENERS = ("(?<!", "(?<=", "(?!", "(?=")
-_DIGIT_RUN = "1234567890123456789"
+_LOOKAHEADS = ("(?!", "(?=")
+# a negative look-around of one character class, e.g. ``(?<![0-9A-Za-z])``
+_ONE_CLASS = re.compile(r"\(\?<?!(\[(?!\^)(?:\\.|[^\]\\])+\])\)")
 
 
 def without_lookarounds(regex: str) -> str:
-    """``regex`` with every look-around group removed and ``\\1`` widened to the class it refers to."""
+    """``regex`` as a superset Hyperscan can take: look-arounds removed or made to consume.
+
+    A leading ``(?<![class])`` becomes ``(?:^|[^class])`` and the first trailing ``(?![class])``
+    becomes ``(?:[^class]|$)``: the same boundary, read as a character, so that a mobile
+    pattern is not reported inside every long run of digits. Every other look-around is
+    dropped and ``\\1`` is widened to the class it refers to.
+    """
+    head = tail = ""
+    first = _ONE_CLASS.match(regex)
+    if first is not None and regex.startswith("(?<!"):
+        head = f"(?:^|[^{first[1][1:-1]}])"
+        regex = regex[first.end():]
+    for start, end in _trailing_lookaheads(regex):
+        last = _ONE_CLASS.fullmatch(regex, start, end)
+        if last is not None and regex.startswith("(?!", start):
+            tail = f"(?:[^{last[1][1:-1]}]|$)"
+            break
     out: list[str] = []
     i = 0
     while i < len(regex):
@@ -38,9 +56,37 @@ def without_lookarounds(regex: str) -> str:
             continue
         out.append(regex[i])
         i += 1
-    text = "".join(out).replace("(?P<v>", "(?:")
+    text = head + "".join(out).replace("(?P<v>", "(?:") + tail
     # the MAC pattern's separator group and its back-reference: any separator will do here
     return re.sub(r"\((\[:-\])\)", r"\1", text).replace("\\1", "[:-]")
+
+
+def _trailing_lookaheads(regex: str) -> list[tuple[int, int]]:
+    """Spans of the look-ahead groups that end ``regex`` at its top level, in order."""
+    spans: list[tuple[int, int]] = []
+    i = 0
+    while i < len(regex):
+        ch = regex[i]
+        if ch == "(":
+            end = _group_end(regex, i) + 1
+            spans = [*spans, (i, end)] if regex.startswith(_LOOKAHEADS, i) else []
+            i = end
+            continue
+        if ch == "[":
+            i = _class_end(regex, i)
+        elif ch == "\\":
+            i += 1
+        spans = []
+        i += 1
+    return spans
+
+
+def _class_end(regex: str, start: int) -> int:
+    """Index of the ``]`` closing the class opened at ``start``."""
+    i = start + 1
+    while regex[i] != "]":
+        i += 2 if regex[i] == "\\" else 1
+    return i
 
 
 def _group_end(regex: str, start: int) -> int:
@@ -73,14 +119,7 @@ class Prefilter:
         if hyperscan is None:
             raise RuntimeError("hyperscan is not installed")
         stripped = [without_lookarounds(r) for r in regexes]
-        # a pattern that matches any long run of digits reports at almost every digit of a log
-        # line and says nothing a digit island does not: it runs always, and the reports of the
-        # others stay few enough for the budget
-        noisy = {i for i, r in enumerate(stripped) if re.search(r, _DIGIT_RUN)}
-        if len(noisy) == len(stripped):  # nothing left for Hyperscan to rule out
-            self._db, self.always = None, noisy
-            return
-        self._db, self.always = _database([r.encode() for r in stripped], noisy)
+        self._db, self.always = _database([r.encode() for r in stripped])
         self._scratch = hyperscan.Scratch(self._db)
         self._local = threading.local()
 
@@ -90,30 +129,16 @@ class Prefilter:
         # Python callback (22 per synthetic Chinese record without it, 38 µs of a 400 µs record)
         return hyperscan.HS_FLAG_UTF8 | hyperscan.HS_FLAG_ALLOWEMPTY | hyperscan.HS_FLAG_SINGLEMATCH
 
-    def may_match(self, text: str, budget: int = 64) -> set[int] | None:
-        """Ids of the regexes that may match ``text``; None when that is not known cheaply.
+    def may_match(self, text: str) -> set[int]:
+        """Ids of the regexes that may match ``text``.
 
-        Hyperscan reports every end of every match through a Python callback, and a text dense
-        with numbers makes thousands. After ``budget`` reports the scan stops and the answer is
-        None (run every pattern), which bounds the cost of asking.
+        With ``HS_FLAG_SINGLEMATCH`` each pattern reports at most once per scan, so a text
+        dense with numbers costs at most one Python callback per pattern.
         """
         found = set(self.always)
-        if self._db is None:
-            return found
-        reports = 0
-
-        def on_match(pattern_id: int, start: int, end: int, flags: int, context: object) -> bool:
-            nonlocal reports
-            reports += 1
-            found.add(pattern_id)
-            return reports > budget  # True halts the scan
-
-        scratch = self._thread_scratch()
-        try:
-            self._db.scan(text.encode("utf-8", "replace"), match_event_handler=on_match, scratch=scratch)
-        except hyperscan.ScanTerminated:
-            return None
-        return None if reports > budget else found
+        self._db.scan(text.encode("utf-8", "replace"), match_event_handler=_collect, context=found,
+                      scratch=self._thread_scratch())
+        return found
 
     def _thread_scratch(self) -> object:
         """This thread's scratch space: scans must not share one, and cloning per scan cost 5 µs."""
@@ -123,38 +148,39 @@ class Prefilter:
         return scratch
 
 
+def _collect(pattern_id: int, start: int, end: int, flags: int, found: set[int]) -> None:
+    found.add(pattern_id)
+
+
 _MEMO: dict[str, tuple[object, set[int]]] = {}
 
 
-def _database(exprs: list[bytes], skip: set[int]) -> tuple[object, set[int]]:
+def _database(exprs: list[bytes]) -> tuple[object, set[int]]:
     """The compiled database and the ids that did not compile; cached in memory and on disk.
 
     Compiling takes a second or two of CPU, once per pattern set: every process loads the
     serialized database from ``PIWARDEN_HOME/cache`` instead, and one process compiles once.
     """
-    skipped = ",".join(map(str, sorted(skip))).encode()
     salt = f"{hyperscan.__version__}/{Prefilter._flags()}".encode()
-    key = hashlib.sha256(b"\0".join(exprs) + b"\1" + skipped + salt).hexdigest()[:32]
+    key = hashlib.sha256(b"\0".join(exprs) + b"\1" + salt).hexdigest()[:32]
     if key in _MEMO:
         return _MEMO[key]
     path = home_dir() / "cache" / f"prefilter-{key}.hsdb"
-    result = _load(path) or _compile(exprs, skip)
+    result = _load(path) or _compile(exprs)
     if not path.exists():
         _save(path, result)
     _MEMO[key] = result
     return result
 
 
-def _compile(exprs: list[bytes], skip: set[int]) -> tuple[object, set[int]]:
+def _compile(exprs: list[bytes]) -> tuple[object, set[int]]:
     flags = Prefilter._flags()
-    ids = [i for i in range(len(exprs)) if i not in skip]
-    always: set[int] = set(skip)
+    ids = list(range(len(exprs)))
+    always: set[int] = set()
     try:
         db = _compile_db([exprs[i] for i in ids], ids, flags)
     except hyperscan.error:  # find the patterns Hyperscan cannot take: those always run
         for i, expr in enumerate(exprs):
-            if i in skip:
-                continue
             try:
                 _compile_db([expr], [i], flags)
             except hyperscan.error:
