@@ -69,6 +69,7 @@ class _Compiled:
     regex: re.Pattern[str]
     value_group: int  # 0 for the whole match, else the index of (?P<v>...)
     gate: tuple[str, ...]  # one of these must occur in the lower-cased text for the pattern to run
+    gate_id: int  # the gate's number: plans test and exclude gates by it (hashing the tuple cost more)
     shape: TokenShape | None  # set when the pattern matches whole ASCII tokens (see tokens.py)
     starts: re.Pattern[str] | None  # the same led by its first characters, group 1 the match (starts.py)
 
@@ -127,12 +128,14 @@ class Engine:
         self._digit: list[_Compiled] = []
         self._anywhere: list[_Compiled] = []
         everything: list[_Compiled] = []
+        gate_ids: dict[tuple[str, ...], int] = {}
         for rec in recognizers:
             for pattern, regex in rec.compiled():
                 group = regex.groupindex.get("v", 0)
                 shape = _shape(pattern, group)
-                c = _Compiled(len(everything), rec, pattern, regex, group, _gate(rec, pattern), shape,
-                              None if shape else _starts(regex))
+                gate = _gate(rec, pattern)
+                c = _Compiled(len(everything), rec, pattern, regex, group, gate, gate_ids.setdefault(gate, len(gate_ids)),
+                              shape, None if shape else _starts(regex))
                 everything.append(c)
                 (self._digit if pattern.needs_digit else self._anywhere).append(c)
         # the gates' keywords join the prefilter as literals, so one scan also says which are present
@@ -145,7 +148,7 @@ class Engine:
                                      tuple(g for g in c.gate if g not in self._keyword_id)) for c in everything}
         self._any_digit = _any_of(self._digit)
         self._digit_ids = frozenset(c.id for c in self._digit)
-        # prefilter report -> (reported patterns, (gate, keyword ids, literals) of each of their gates)
+        # prefilter report -> (reported patterns, (gate id, gate, keyword ids, literals) of each of their gates)
         self._plans: dict[frozenset[int] | None, tuple[list[_Compiled], tuple[tuple[Any, ...], ...]]] = {}
         self._lead = max((c.pattern.lead for c in self._digit), default=0)
         self._trail = max((c.pattern.trail for c in self._digit), default=0)
@@ -239,14 +242,14 @@ class Engine:
         plan = self._plans.get(key)
         if plan is None:  # the reported patterns and their gates; texts share a few hundred such sets
             reported = [c for c in self._digit if key is None or c.id in key]
-            gates = dict.fromkeys(c.gate for c in reported if c.gate)
-            plan = (reported, tuple((g, *self._gate_parts[g]) for g in gates))  # parts looked up once a plan
+            gates = {c.gate_id: c.gate for c in reported if c.gate}
+            plan = (reported, tuple((i, g, *self._gate_parts[g]) for i, g in gates.items()))  # looked up once a plan
             if len(self._plans) >= _MAX_PLANS:
                 self._plans.clear()
             self._plans[key] = plan
         reported, parts = plan
-        closed = {g for g, ids, chars in parts if not _gate_open(g, ids, chars, lowered, may)}
-        return [c for c in reported if c.gate not in closed] if closed else reported
+        closed = {i for i, g, ids, chars in parts if not _gate_open(g, ids, chars, lowered, may)}
+        return [c for c in reported if c.gate_id not in closed] if closed else reported
 
     def _token_matches(self, text: str, a: int, b: int, ids: frozenset[int]) -> dict[int, list[tuple[int, int]]]:
         """Spans of the whole-token patterns ``ids`` in the window ``[a, b)``, by pattern id.
