@@ -57,19 +57,26 @@ class Analyzer:
         """Spans of PI in ``text``, sorted by start, non-overlapping."""
         if self.models or not isinstance(text, str):
             return self.analyze_batch([text])[0]
-        return self._resolve(text, [])  # analyze_batch's work for one text
+        return self._resolve(text, self.engine.candidates(text), [])  # analyze_batch's work for one text
 
     def analyze_batch(self, texts: Iterable[str]) -> list[list[Span]]:
         """``analyze`` over many texts; one list of spans per text, in order.
 
         Model recognizers see the whole batch at once, so batching is what makes them fast.
+        The pattern work runs in phases over the batch too (every text's prefilter scan, then
+        every text's pattern matches, then scoring): each phase keeps its own tables and code
+        in the CPU's caches, where one text after another through all three took 13% more
+        time on synthetic Chinese records (docs/benchmarks.md).
         """
         texts = list(texts)
         for text in texts:
             if not isinstance(text, str):
                 raise TypeError(f"text must be str, not {type(text).__name__}")
         found = [self._find(r, texts) for r in self.models]
-        return [self._resolve(text, [s for spans in found for s in spans[i]]) for i, text in enumerate(texts)]
+        engine = self.engine
+        reports = [engine.report(text) for text in texts]
+        cands = [engine.reported_candidates(text, may) for text, may in zip(texts, reports, strict=True)]
+        return [self._resolve(text, cands[i], [s for spans in found for s in spans[i]]) for i, text in enumerate(texts)]
 
     def _find(self, model: ModelRecognizer, texts: list[str]) -> list[list[Span]]:
         try:
@@ -83,8 +90,8 @@ class Analyzer:
     def _keep(self, kind: str, score: float) -> bool:
         return score >= self.min_score and score > 0.0 and (self.types is None or kind in self.types)
 
-    def _resolve(self, text: str, found: list[Span]) -> list[Span]:
-        """The pattern candidates of ``text`` and the spans ``found`` by models, overlaps resolved.
+    def _resolve(self, text: str, cands: list[Candidate], found: list[Span]) -> list[Span]:
+        """The pattern candidates ``cands`` of ``text`` and the spans ``found`` by models, overlaps resolved.
 
         The same spans as scoring every candidate and then :func:`resolve_overlaps`, with less
         work: candidates are ranked by the most their recognizer could score them
@@ -93,7 +100,6 @@ class Analyzer:
         texts dense with identifiers that skips a quarter of all validations (a phone parse for
         every number that a mobile or landline pattern already took).
         """
-        cands = self.engine.candidates(text)
         if not cands and len(found) < 2:
             return found
         rank, prio = self._rank, self._priority

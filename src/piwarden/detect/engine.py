@@ -163,8 +163,15 @@ class Engine:
         shortest = min(self._by_length, default=1)
         self._long_token = re.compile(f"{TOKEN_CHARS}(?<!{TOKEN_CHARS}.){TOKEN_CHARS}{{{shortest - 1},}}")
 
+    def report(self, text: str) -> set[int] | None:
+        """Ids of the patterns (and gate keywords) that may match ``text``; None: all may."""
+        return self._prefilter.may_match(text) if self._prefilter is not None else None
+
     def candidates(self, text: str) -> list[Candidate]:
-        may = self._prefilter.may_match(text) if self._prefilter is not None else None
+        return self.reported_candidates(text, self.report(text))
+
+    def reported_candidates(self, text: str, may: set[int] | None) -> list[Candidate]:
+        """The candidates of ``text`` given its :meth:`report` (a batch asks for all reports first)."""
         if may is not None and not may:
             return []
         lowered = text.lower()
@@ -302,5 +309,5 @@ class NaiveEngine(Engine):
     def __init__(self, recognizers: Sequence[Recognizer]) -> None:
         super().__init__(recognizers, use_prefilter=False)
 
-    def candidates(self, text: str) -> list[Candidate]:
+    def reported_candidates(self, text: str, may: set[int] | None) -> list[Candidate]:
         return [cand for c in (*self._digit, *self._anywhere) for cand in self._matches(c, text, 0, len(text))]
