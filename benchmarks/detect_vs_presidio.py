@@ -19,6 +19,9 @@ Writes ``<out>/detect_vs_presidio.json`` and ``<out>/detect_vs_presidio.md``.
 
 Times are the process's CPU time around each analyze call (``time.process_time``) on both
 sides: on a shared, loaded machine wall-clock time measures the neighbours as much as the code.
+piwarden is called as ``piwarden detect`` and scans call it, 256 texts per ``analyze_batch``
+(``--batch 1``: one ``analyze`` call per text); Presidio one ``analyze`` call per text, which is
+also all its ``BatchAnalyzerEngine`` does.
 """
 
 from __future__ import annotations
@@ -240,8 +243,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--ner", action="store_true",
                         help="enable the trained PERSON/ADDRESS/ORG model (NameAddressRecognizer)")
     parser.add_argument("--batch", type=int, default=None,
-                        help="texts per analyze_batch call (default: 1, or with --ner 256, "
-                             "the batch `piwarden detect` hands the analyzer)")
+                        help="texts per analyze_batch call (default 256, the batch `piwarden detect` "
+                             "and scans hand the analyzer; 1: one analyze call per text)")
     parser.add_argument("--no-warm-pass", dest="warm_pass", action="store_false",
                         help=f"warm each side up on its first {WARMUP} records only (before session 5) instead of "
                              "one untimed pass over the whole set")
@@ -264,7 +267,7 @@ def main(argv: list[str] | None = None) -> int:
         from piwarden.detect.ner.recognizer import NameAddressRecognizer
 
         analyzer = Analyzer([NameAddressRecognizer(), *analyzer.recognizers])
-    batch = args.batch or (256 if args.ner else 1)
+    batch = args.batch or 256
     results = []
     for name, lang, path, records in load_sets(args, limit):
         if args.only and name not in args.only:

@@ -103,3 +103,13 @@ def test_model_recognizers_get_whole_batches_and_join_overlap_resolution() -> No
     assert _SurnameModel.calls == [3]
     assert [[s.type for s in spans] for spans in out] == [["PERSON", "PHONE"], [], ["PERSON"]]
     assert Analyzer([_SurnameModel()], types=["PHONE"]).analyze("薛某") == []
+
+
+def test_a_batch_finds_what_one_text_at_a_time_finds() -> None:
+    # analyze_batch runs its phases over the whole batch (prefilter, matches, scoring)
+    from piwarden.demo.textgen import generate
+
+    analyzer = Analyzer()
+    texts = [r["text"] for r in generate(300, seed=7)]
+    assert analyzer.analyze_batch(texts) == [analyzer.analyze(t) for t in texts]
+    assert analyzer.analyze_batch([]) == []
