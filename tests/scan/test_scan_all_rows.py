@@ -148,15 +148,21 @@ def test_memory_does_not_grow_with_the_table(tmp_path: Path, monkeypatch: pytest
                           for i in range(n)])
     engine.dispose()
     assets = {a.name: a for a in sql_source.discover(url)}
-    peaks = {}
+    peaks: dict[str, int] = {}
     with rows.TableScanner(1, 100, cache_size=300) as scanner:
-        for name in ("big", "small", "big"):  # the first run builds what is built once (regexes, the Analyzer)
+        # the first run builds what is built once (regexes, the Analyzer) and does not count.
+        # tracemalloc counts every thread's allocations, and once in a full run something else in
+        # the pytest-xdist worker (probably its messaging thread) added 8 MB to one traced scan:
+        # each table's peak is the smaller of two runs
+        for i, name in enumerate(("big", "small", "big", "small", "big")):
             out = AssetScan(assets[name].store, name, assets[name].kind, assets[name].format)
             scanner.classifier.matcher._cache.clear()
             tracemalloc.start()
             scanner.scan(assets[name], out)
-            peaks[name] = tracemalloc.get_traced_memory()[1]
+            peak = tracemalloc.get_traced_memory()[1]
             tracemalloc.stop()
+            if i:
+                peaks[name] = min(peaks.get(name, peak), peak)
             assert out.sampled == out.rows
     # holding the 12,000 more values would add about 800 kB
     assert peaks["big"] - peaks["small"] < 300_000, peaks
