@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import ipaddress
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from piwarden.detect.ids import ip
 from piwarden.detect.ids.exceptions import InvalidFormat
@@ -55,3 +59,13 @@ def test_is_private(number, private):
 def test_version():
     assert ip.version("192.0.2.1") == 4
     assert ip.version("[2001:db8::1]") == 6
+
+
+@settings(max_examples=2000)
+@given(st.text(alphabet="0123456789. \n:a１", max_size=18))
+def test_the_dotted_shortcut_agrees_with_ipaddress(text: str) -> None:
+    try:
+        expected = ipaddress.ip_address(text.strip()) is not None
+    except ValueError:
+        expected = False
+    assert ip.is_valid(text) == expected

@@ -119,7 +119,10 @@ def format(number: str) -> str:
 
 def issuer(number: str) -> str | None:
     """Return the card scheme of a valid number, or None for an unknown IIN range."""
-    number = validate(number)
+    return _issuer(validate(number))
+
+
+def _issuer(number: str) -> str | None:
     for scheme, low, high in _IIN_RANGES:
         if low <= number[: len(low)] <= high:
             return scheme
@@ -133,4 +136,5 @@ def bank(number: str) -> str | None:
 
 def is_domestic(number: str) -> bool:
     """True for UnionPay cards and the Chinese bank BINs in ``CHINESE_BANK_BINS``."""
-    return issuer(number) == "UnionPay" or bank(number) is not None
+    number = validate(number)  # once: detection asks this of every card it reports
+    return _issuer(number) == "UnionPay" or number[:6] in CHINESE_BANK_BINS

@@ -23,10 +23,13 @@ identifies a device inside one network, not on the Internet.
 from __future__ import annotations
 
 import ipaddress
+import re
 
 from piwarden.detect.ids.exceptions import InvalidFormat, ValidationError
 
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
+_OCTET = "(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])"
+_DOTTED = re.compile(rf"(?:{_OCTET}\.){{3}}{_OCTET}")  # four octets, no leading zeros, ASCII digits
 
 
 def _parse(number: object) -> Address:
@@ -58,6 +61,8 @@ def validate(number: str) -> str:
 
 def is_valid(number: object) -> bool:
     """Check the address; never raises."""
+    if isinstance(number, str) and _DOTTED.fullmatch(number.strip()):
+        return True  # what ipaddress accepts as IPv4, without its 4 µs parse (detection validates many)
     try:
         validate(number)  # type: ignore[arg-type]
     except ValidationError:
