@@ -61,7 +61,18 @@ def without_lookarounds(regex: str) -> str:
         i += 1
     text = head + "".join(out).replace("(?P<v>", "(?:") + tail
     # the MAC pattern's separator group and its back-reference: any separator will do here
-    return re.sub(r"\((\[:-\])\)", r"\1", text).replace("\\1", "[:-]")
+    text = re.sub(r"\((\[:-\])\)", r"\1", text).replace("\\1", "[:-]")
+    # wide bounded repeats ({0,63}, {7,31}) cost Hyperscan states; open-ended ones report a few
+    # more texts but scan faster (16.9 -> 15.0 ms a pass over synthetic zh) and compile in half the time
+    return _WIDE_REPEAT.sub(_open_ended, text)
+
+
+_WIDE_REPEAT = re.compile(r"(?<!\\)\{([0-9]+),([0-9]+)\}")
+
+
+def _open_ended(m: re.Match[str]) -> str:
+    low, high = int(m[1]), int(m[2])
+    return f"{{{low},}}" if high - low >= 8 else m[0]
 
 
 def _trailing_lookaheads(regex: str) -> list[tuple[int, int]]:
