@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from piwarden.detect import Analyzer
 from piwarden.detect.engine import NaiveEngine
+from piwarden.detect.recognizer import Pattern, Recognizer
 
 FAST = Analyzer(min_score=0.0)
 NAIVE = Analyzer(min_score=0.0)
@@ -131,3 +134,24 @@ def test_token_and_start_class_matching_equals_each_patterns_search(text: str, d
             assert _disjoint(c.starts.finditer(text)) == searched, c.pattern.name
             windowed = [m.span(c.value_group) for m in c.regex.finditer(text, lo, hi)]
             assert _disjoint(c.starts.finditer(text, lo, hi)) == windowed, c.pattern.name
+
+
+class _OwnCompile(Recognizer):
+    """Compiles its patterns its own way (here: case-insensitive, inline): the prefilter must follow."""
+
+    entity = "ORDER_ID"
+    patterns = (Pattern("ticket", r"(?<![a-z])tk-[0-9]{6}(?![0-9])", 0.9),)
+
+    def compiled(self) -> list[tuple[Pattern, re.Pattern[str]]]:
+        return [(p, re.compile(f"(?i:{p.regex})")) for p in self.patterns]
+
+
+def test_the_prefilter_follows_a_recognizer_that_compiles_its_own_patterns() -> None:
+    from piwarden.detect.engine import Engine
+
+    analyzer = Analyzer([_OwnCompile()])
+    plain = Analyzer([_OwnCompile()])
+    plain.engine = Engine(plain.recognizers, use_prefilter=False)
+    text = "工单 TK-123456 已关闭"
+    assert [s.type for s in plain.analyze(text)] == ["ORDER_ID"]
+    assert analyzer.analyze(text) == plain.analyze(text)

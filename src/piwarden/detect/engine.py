@@ -40,7 +40,7 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from piwarden.detect import prefilter
-from piwarden.detect.recognizer import Pattern, Recognizer
+from piwarden.detect.recognizer import Pattern, Recognizer, first_char_first
 from piwarden.detect.starts import with_start_class
 from piwarden.detect.tokens import TOKEN_CHARS, TokenShape, token_shape
 
@@ -95,6 +95,16 @@ def _starts(regex: re.Pattern[str]) -> re.Pattern[str] | None:
     return with_start_class(regex.pattern)
 
 
+def _prefilter_source(c: _Compiled) -> str:
+    """The regex the prefilter gets for a pattern: as written, where that is what runs.
+
+    The written form keeps its leading look-behind, which the prefilter turns into a boundary
+    (``first_char_first`` moves it after the first character). A recognizer that compiles its
+    patterns its own way gets what it compiled.
+    """
+    return c.pattern.regex if c.regex.pattern == first_char_first(c.pattern.regex) else c.regex.pattern
+
+
 def _open(gate: tuple[str, ...], lowered: str) -> bool:
     return not gate or any(map(lowered.__contains__, gate))
 
@@ -141,7 +151,7 @@ class Engine:
         # the gates' keywords join the prefilter as literals, so one scan also says which are present
         keywords = sorted({g for c in everything for g in c.gate if len(g) > 1})
         self._keyword_id = {g: len(everything) + i for i, g in enumerate(keywords)}
-        regexes = [c.pattern.regex for c in everything] + [f"(?i:{re.escape(g)})" for g in keywords]
+        regexes = [_prefilter_source(c) for c in everything] + [f"(?i:{re.escape(g)})" for g in keywords]
         self._prefilter = prefilter.build(regexes) if use_prefilter else None
         # per gate: the prefilter ids of its keywords, and the one-character literals searched in the text
         self._gate_parts = {c.gate: (frozenset(self._keyword_id[g] for g in c.gate if g in self._keyword_id),
