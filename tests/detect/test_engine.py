@@ -69,8 +69,14 @@ def test_lookaround_stripping_keeps_a_superset() -> None:
     assert without_lookarounds(r"[a-z]{0,63}@[0-9]{2,4}\{1,9\}") == r"[a-z]{0,}@[0-9]{2,4}\{1,9\}"
 
 
+# fragments glued with any character at all: surrogates (encoded as "?"), NUL, emoji, the
+# Kelvin sign and dotless i (which re.IGNORECASE matches to k and i), full-width digits
+_ANY_GLUE = st.one_of(st.sampled_from(FRAGMENTS), st.characters(codec=None), st.sampled_from(
+    ["\ud800", "\x00", "\U0001F600", "\u212a", "\u0131", "１", "\u00a0", "\r\n"]))
+
+
 @settings(max_examples=1500, deadline=None)
-@given(st.lists(st.sampled_from(FRAGMENTS), max_size=24).map("".join))
+@given(st.one_of(st.lists(st.sampled_from(FRAGMENTS), max_size=24), st.lists(_ANY_GLUE, max_size=24)).map("".join))
 def test_the_prefilter_reports_every_pattern_that_matches(text: str) -> None:
     engine = FAST.engine
     if engine._prefilter is None:  # no Hyperscan on this platform
