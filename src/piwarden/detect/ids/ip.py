@@ -29,7 +29,10 @@ from piwarden.detect.ids.exceptions import InvalidFormat, ValidationError
 
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 _OCTET = "(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])"
-_DOTTED = re.compile(rf"(?:{_OCTET}\.){{3}}{_OCTET}")  # four octets, no leading zeros, ASCII digits
+# a dotted IPv4 address as ipaddress accepts it: four octets, no leading zeros, ASCII digits
+# (the IP recognizer's pattern is built from it)
+DOTTED = rf"(?:{_OCTET}\.){{3}}{_OCTET}"
+_DOTTED = re.compile(DOTTED)
 
 
 def _parse(number: object) -> Address:

@@ -27,7 +27,6 @@ _EMAIL = (
     + _COMMON_TLD
     + "))"
 )
-_OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])"
 
 
 class EmailRecognizer(Recognizer):
@@ -42,7 +41,7 @@ class EmailRecognizer(Recognizer):
 class IpRecognizer(Recognizer):
     entity = "IP_ADDRESS"
     patterns = (
-        Pattern("ipv4", r"(?<![0-9A-Za-z.])" + rf"(?:{_OCTET}\.){{3}}{_OCTET}" + r"(?![0-9A-Za-z])(?!\.[0-9])", 0.6),
+        Pattern("ipv4", r"(?<![0-9A-Za-z.])" + ip.DOTTED + r"(?![0-9A-Za-z])(?!\.[0-9])", 0.6),
         Pattern("ipv6", r"(?<![0-9A-Za-z:])(?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f]{0,4}(?![0-9A-Za-z:])", 0.5,
                 needs_digit=False, gate=(":",)),
     )
