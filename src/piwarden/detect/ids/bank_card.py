@@ -131,10 +131,14 @@ def _issuer(number: str) -> str | None:
 
 def bank(number: str) -> str | None:
     """Return the Chinese bank for the well-known BINs in ``CHINESE_BANK_BINS``, else None."""
-    return CHINESE_BANK_BINS.get(validate(number)[:6])
+    return _bank(validate(number))
+
+
+def _bank(number: str) -> str | None:
+    return CHINESE_BANK_BINS.get(number[:6])
 
 
 def is_domestic(number: str) -> bool:
     """True for UnionPay cards and the Chinese bank BINs in ``CHINESE_BANK_BINS``."""
     number = validate(number)  # once: detection asks this of every card it reports
-    return _issuer(number) == "UnionPay" or number[:6] in CHINESE_BANK_BINS
+    return _issuer(number) == "UnionPay" or _bank(number) is not None
