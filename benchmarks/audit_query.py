@@ -79,7 +79,7 @@ def verify_cli(bundle: Path, vkey: str) -> dict[str, object]:
     seconds and its peak resident memory (the whole process: interpreter, libraries, data)."""
     # The child reports its own peak RSS (VmHWM, Linux): the rusage of a forked child would
     # count the pages of this big parent it started from.
-    code = ("import atexit, sys, typer; from piwarden.audit.cli import app; "
+    code = ("import atexit, sys, typer; from piwarden.cli.audit import app; "
             "atexit.register(lambda: print(next((l for l in open('/proc/self/status') if l.startswith('VmHWM')),"
             " 'VmHWM: ? kB'), file=sys.stderr)); "
             "root = typer.Typer(); root.add_typer(app, name='audit'); root()")

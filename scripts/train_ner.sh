@@ -4,5 +4,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 .venv/bin/pip install --quiet -e '.[train]'
-.venv/bin/python -m piwarden.detect.ner.cli train --data-dir "${DATA_DIR:-../shared/data}" \
+.venv/bin/python -m piwarden.cli.ner train --data-dir "${DATA_DIR:-../shared/data}" \
   --out src/piwarden/detect/ner/model/ner.npz --seed "${SEED:-13}" --threads 1 "$@"

@@ -9,9 +9,9 @@ from pathlib import Path
 import typer
 from typer.testing import CliRunner
 
-from piwarden.audit.cli import app as audit_app
 from piwarden.audit.hasher import hash_leaf
 from piwarden.audit.proof import verify_consistency, verify_inclusion
+from piwarden.cli.audit import app as audit_app
 from piwarden.events import canonical_json, parse_event
 
 from .conftest import make_event

@@ -181,7 +181,7 @@ def test_serve_command_runs_uvicorn(tmp_path: Path) -> None:
     """`piwarden audit serve` in a subprocess: reads the token from the environment."""
     port = free_port()
     env = {**os.environ, "PIWARDEN_HOME": str(tmp_path / "home"), "PIWARDEN_AUDIT_TOKEN": TOKEN}
-    code = ("import typer; from piwarden.audit.cli import app; root = typer.Typer(); "
+    code = ("import typer; from piwarden.cli.audit import app; root = typer.Typer(); "
             "root.add_typer(app, name='audit'); root()")
     proc = subprocess.Popen([sys.executable, "-c", code, "audit", "serve", "--port", str(port), "--db",
                              f"sqlite:///{tmp_path / 'a.db'}"], env=env, stderr=subprocess.PIPE)

@@ -11,8 +11,8 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
+from piwarden.cli.mask import app as mask_app
 from piwarden.mask import detokenize
-from piwarden.mask.cli import app as mask_app
 from piwarden.mask.keys import ENV_KEY, KeyRing, load_keys
 
 root = typer.Typer()

@@ -69,7 +69,7 @@ def test_numpy_inference_matches_torch(arch: str, crf: bool) -> None:
 def test_cli_train_and_eval(tmp_path: Path) -> None:
     from typer.testing import CliRunner
 
-    from piwarden.detect.ner.cli import app
+    from piwarden.cli.ner import app
 
     src = _write_sets(tmp_path)
     out = tmp_path / "m.npz"

@@ -4,7 +4,7 @@
 - :mod:`~piwarden.detect.ner.infer`: numpy inference of the shipped artifact (``model/ner.npz``);
 - :mod:`~piwarden.detect.ner.features`, :mod:`~piwarden.detect.ner.gazetteer`: model inputs;
 - :mod:`~piwarden.detect.ner.data`, :mod:`~piwarden.detect.ner.model`,
-  :mod:`~piwarden.detect.ner.train`, :mod:`~piwarden.detect.ner.cli`: training (``[train]`` extra).
+  :mod:`~piwarden.detect.ner.train`, :mod:`~piwarden.cli.ner`: training (``[train]`` extra).
 
 See ``docs/ner.md`` for data, split, models measured and how to retrain.
 """

@@ -1,4 +1,4 @@
-"""The ``piwarden`` command."""
+"""``piwarden detect`` and the commands around it: ``demo``, ``types``, ``recognizers``."""
 
 from __future__ import annotations
 
@@ -15,39 +15,16 @@ from rich.console import Console
 from rich.table import Table
 
 from piwarden import entities
-from piwarden.audit.cli import app as audit_app
-from piwarden.cli_common import parse_types
+from piwarden.cli.common import DbOption, parse_types
 from piwarden.detect.analyzer import DEFAULT_MIN_SCORE
-from piwarden.detect.ner.cli import app as ner_app
 from piwarden.detect.records import RecordError, input_size, iter_records
 from piwarden.detect.registry import ConfigError
 from piwarden.detect.runner import DetectOptions, detect_stream
-from piwarden.forensics.cli import app as forensics_app
-from piwarden.home import default_db_url, home_dir, redact_url
-from piwarden.mask.cli import app as mask_app
-from piwarden.mask.cli import policy_app
+from piwarden.home import default_db_url, redact_url
 from piwarden.progress import ByteProgress
-from piwarden.scan.cli import scan_command
 
-app = typer.Typer(
-    name="piwarden",
-    help="Find personal information, keep it from leaking, catch whoever leaks it, prove what was done.",
-    no_args_is_help=True,
-    add_completion=False,
-)
-app.add_typer(audit_app, name="audit", help="Tamper-evident audit log of access to personal data.")
-app.add_typer(ner_app, name="ner", help="Train and evaluate the name/address/organisation model.")
-app.add_typer(mask_app, name="mask", help="Mask and de-identify PI by type and by the viewer's role.")
-app.add_typer(forensics_app, name="forensics", help="Catch the insider: simulate a platform, detect abnormal access.")
-app.add_typer(policy_app, name="policy", help="Check and show masking policies (same as `piwarden mask policy`).")
-app.command("scan")(scan_command)
 err = Console(stderr=True, soft_wrap=True)
 
-DbOption = Annotated[str | None, typer.Option("--db", help="SQLAlchemy URL of the piwarden database "
-                                                          "(default: SQLite in PIWARDEN_HOME).")]
-
-
-@app.command()
 def detect(
     inputs: Annotated[list[str], typer.Argument(help="JSONL files ({id, text} per line), text files, or - "
                                                      "for JSONL on standard input.")],
@@ -105,7 +82,6 @@ def detect(
     err.print(f"{records} records, {errors} skipped; {summary}", highlight=False)
 
 
-@app.command()
 def demo(db: DbOption = None) -> None:
     """Run detection over the bundled synthetic sample and report what was found."""
     from piwarden.store import open_db, record_detect_run
@@ -136,7 +112,6 @@ def demo(db: DbOption = None) -> None:
     out.print(f"run {run_id} recorded in {redact_url(url)} (counts only, no values)", highlight=False)
 
 
-@app.command("types")
 def list_types() -> None:
     """List the canonical PI types with their category, sensitivity and grade."""
     table = Table()
@@ -148,7 +123,6 @@ def list_types() -> None:
     Console().print(table)
 
 
-@app.command()
 def recognizers(config: Annotated[Path | None, typer.Option(help="Recognizer configuration (YAML).")]
                 = None) -> None:
     """List the recognizers that run, with their types and context words."""
@@ -163,13 +137,3 @@ def recognizers(config: Annotated[Path | None, typer.Option(help="Recognizer con
     Console().print(table)
 
 
-@app.command()
-def home(db: DbOption = None) -> None:
-    """Show where piwarden keeps its state."""
-    out = Console()
-    out.print(f"home: {home_dir()}", highlight=False)
-    out.print(f"database: {redact_url(db or default_db_url())}", highlight=False)
-
-
-def main() -> None:  # pragma: no cover - console entry
-    app()

@@ -17,12 +17,11 @@ from piwarden.audit.signer import signer_from_settings
 from piwarden.audit.store_base import AuditStoreError
 from piwarden.audit.timestamp import TimestampError, imprint, verify_token
 from piwarden.audit.witness import WitnessError, publish, read_witness_file
+from piwarden.cli.common import DbOption
 
 app = typer.Typer(name="witness", help="Publish signed checkpoints where the operator cannot rewrite them.",
                   no_args_is_help=True, add_completion=False)
 err = Console(stderr=True)
-DbOption = Annotated[str | None, typer.Option("--db", help="SQLAlchemy URL of the audit database "
-                                                          "(default: SQLite in PIWARDEN_HOME).")]
 
 
 @app.command("publish")

@@ -18,7 +18,8 @@ from piwarden.audit.note import NoteError, NoteVerifier
 from piwarden.audit.signer import signer_from_settings
 from piwarden.audit.store_base import AuditStoreError, EncodedEvent, Query
 from piwarden.audit.verify import verify_bundle
-from piwarden.audit.witness_cli import app as witness_app
+from piwarden.cli.common import DbOption
+from piwarden.cli.witness import app as witness_app
 from piwarden.events import EventError, parse_event, parse_ts
 from piwarden.progress import ByteProgress
 
@@ -26,8 +27,6 @@ app = typer.Typer(name="audit", help="The tamper-evident audit log of every acce
                   no_args_is_help=True, add_completion=False)
 app.add_typer(witness_app, name="witness")
 err = Console(stderr=True)
-DbOption = Annotated[str | None, typer.Option("--db", help="SQLAlchemy URL of the audit database "
-                                                          "(default: SQLite in PIWARDEN_HOME).")]
 IMPORT_BATCH = 5000
 
 

@@ -1,6 +1,6 @@
 """``piwarden mask waybill``: print privacy waybills from JSON orders, as PNG and/or PDF files.
 
-The command function is registered by :mod:`piwarden.mask.cli`. Rendering libraries load
+The command function is registered by :mod:`piwarden.cli.mask`. Rendering libraries load
 only when the command runs. Keys are never printed; errors name a waybill by its position
 and number, never by a name, phone or address.
 """
@@ -19,7 +19,7 @@ from pydantic import ValidationError
 from rich.console import Console
 
 from piwarden import entities
-from piwarden.cli_common import KeyFileOption
+from piwarden.cli.common import KeyFileOption
 from piwarden.mask.errors import MaskError, PolicyError
 from piwarden.mask.keys import KeyFileError, load_keys
 from piwarden.mask.policy import ANY, default_policy, load_policy

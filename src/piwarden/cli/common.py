@@ -22,3 +22,7 @@ def parse_types(types: str | None) -> tuple[str, ...] | None:
 KeyFileOption = Annotated[str | None, typer.Option(
     "--key-file", help="Master key file; a bare name is looked up in PIWARDEN_HOME/keys and created (0600) if "
                        "absent. Default: PIWARDEN_MASK_KEY, else PIWARDEN_HOME/keys/mask.key.")]
+
+
+DbOption = Annotated[str | None, typer.Option("--db", help="SQLAlchemy URL of the piwarden database "
+                                                          "(default: SQLite in PIWARDEN_HOME).")]

@@ -17,7 +17,8 @@ import yaml
 from rich.console import Console
 
 from piwarden import entities
-from piwarden.cli_common import KeyFileOption, parse_types
+from piwarden.cli.common import KeyFileOption, parse_types
+from piwarden.cli.waybill import waybill
 from piwarden.detect.analyzer import DEFAULT_MIN_SCORE
 from piwarden.detect.records import RecordError, input_size, iter_records
 from piwarden.detect.runner import DetectOptions
@@ -26,7 +27,6 @@ from piwarden.mask.keys import KeyFileError, KeyRing, key_available, load_keys
 from piwarden.mask.lint import lint_policy
 from piwarden.mask.policy import ANY, Policy, Ruleset, default_policy, load_policy
 from piwarden.mask.stream import MaskOptions, mask_stream
-from piwarden.mask.waybill.cli import waybill
 from piwarden.progress import ByteProgress
 
 app = typer.Typer(help="Mask personal information by policy: partial, redact, pseudonyms, tokens, FPE, "

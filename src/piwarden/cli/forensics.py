@@ -13,8 +13,8 @@ import orjson
 import typer
 from rich.console import Console
 
+from piwarden.cli.documents import app as documents_app
 from piwarden.events import EventError, canonical_json, parse_event
-from piwarden.forensics.documents.cli import app as documents_app
 from piwarden.progress import ByteProgress
 
 app = typer.Typer(name="forensics", help="Catch the insider and trace the leak: abnormal access detection, leak "

@@ -1,0 +1,45 @@
+"""The ``piwarden`` command."""
+
+from __future__ import annotations
+
+import typer
+from rich.console import Console
+
+from piwarden.cli import detect as detect_commands
+from piwarden.cli.audit import app as audit_app
+from piwarden.cli.common import DbOption
+from piwarden.cli.forensics import app as forensics_app
+from piwarden.cli.mask import app as mask_app
+from piwarden.cli.mask import policy_app
+from piwarden.cli.ner import app as ner_app
+from piwarden.cli.scan import scan_command
+from piwarden.home import default_db_url, home_dir, redact_url
+
+app = typer.Typer(
+    name="piwarden",
+    help="Find personal information, keep it from leaking, catch whoever leaks it, prove what was done.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+app.add_typer(audit_app, name="audit", help="Tamper-evident audit log of access to personal data.")
+app.add_typer(ner_app, name="ner", help="Train and evaluate the name/address/organisation model.")
+app.add_typer(mask_app, name="mask", help="Mask and de-identify PI by type and by the viewer's role.")
+app.add_typer(forensics_app, name="forensics", help="Catch the insider: simulate a platform, detect abnormal access.")
+app.add_typer(policy_app, name="policy", help="Check and show masking policies (same as `piwarden mask policy`).")
+app.command("detect")(detect_commands.detect)
+app.command("demo")(detect_commands.demo)
+app.command("types")(detect_commands.list_types)
+app.command("recognizers")(detect_commands.recognizers)
+app.command("scan")(scan_command)
+
+
+@app.command()
+def home(db: DbOption = None) -> None:
+    """Show where piwarden keeps its state."""
+    out = Console()
+    out.print(f"home: {home_dir()}", highlight=False)
+    out.print(f"database: {redact_url(db or default_db_url())}", highlight=False)
+
+
+def main() -> None:  # pragma: no cover - console entry
+    app()
