@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from piwarden.forensics.documents import synth
+from piwarden.demo import documents as synth
 from piwarden.forensics.documents import templates as T
 from piwarden.forensics.documents import verify as V
 from piwarden.forensics.documents.check import COLUMNS, GLOBAL_RADIUS, RHASH_POOL, RHASH_RADIUS, DocumentStore

@@ -13,9 +13,9 @@ from PIL import Image
 from typer.testing import CliRunner
 
 from piwarden.cli import app
+from piwarden.demo import documents as synth
 from piwarden.forensics.documents import hashes as Hs
 from piwarden.forensics.documents import stamp as S
-from piwarden.forensics.documents import synth
 from piwarden.forensics.documents import verify as V
 from piwarden.forensics.documents.check import DocumentStore
 from piwarden.forensics.documents.index import HashIndex

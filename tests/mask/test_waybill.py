@@ -21,6 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
+from piwarden import fonts as fonts_module
 from piwarden.cli.waybill import waybill as waybill_command
 from piwarden.mask.keys import ENV_KEY, KeyRing
 from piwarden.mask.operators import get_operator
@@ -39,7 +40,6 @@ from piwarden.mask.waybill import (
     resolve_qr,
     virtual_number,
 )
-from piwarden.mask.waybill import fonts as fonts_module
 from piwarden.mask.waybill.layout import QrCode
 
 KEYS = KeyRing(bytes(range(32)))

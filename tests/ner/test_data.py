@@ -44,7 +44,9 @@ def test_split_keeps_cluener_sentences_with_their_bdci_documents() -> None:
 
 
 def test_synthetic_companies_become_org_spans() -> None:
-    recs = data.synthetic(60, seed=13)
+    from piwarden.demo.textgen import generate_with_orgs
+
+    recs = generate_with_orgs(60, seed=13)
     orgs = [(r["text"], s) for r in recs for s in r["spans"] if s["label"] == "ORG"]
     assert orgs
     for text, s in orgs:

@@ -15,7 +15,7 @@ app = typer.Typer(help="Train and evaluate the PERSON/ADDRESS/ORG tagger.", no_a
 DataDir = Annotated[Path, typer.Option(help="Folder with the shared JSONL files (shared/data).")]
 
 
-DEFAULT_DATA = Path(__file__).resolve().parents[4].parent / "shared" / "data"  # ../shared/data of a checkout
+DEFAULT_DATA = Path(__file__).resolve().parents[3].parent / "shared" / "data"  # ../shared/data of a checkout
 
 
 @app.command()
@@ -40,12 +40,13 @@ def train(
     limit: Annotated[int | None, typer.Option(help="Use only the first N records of each file (tests).")] = None,
 ) -> None:
     """Train on the shared data (train split), export to numpy, report dev-split metrics."""
+    from piwarden.demo.textgen import generate_with_orgs
     from piwarden.detect.ner.train import train as run
 
     command = "piwarden ner " + shlex.join(sys.argv[sys.argv.index("train"):] if "train" in sys.argv else ["train"])
     run(data_dir, out, seed=seed, threads=threads, log=typer.echo, limit=limit, command=command, arch=arch, crf=crf,
         epochs=epochs, d=dim, synthetic=synthetic, gazetteer=gazetteer, decode=decode, dropout=dropout, lr=lr,
-        swap=swap, lexicon=lexicon, buckets=buckets)
+        swap=swap, lexicon=lexicon, buckets=buckets, make_synthetic=generate_with_orgs)
 
 
 @app.command("eval")

@@ -27,7 +27,7 @@ from piwarden.mask.waybill.model import WaybillError, describe, parse_waybill
 from piwarden.mask.waybill.virtual import VirtualNumberPool
 
 if TYPE_CHECKING:
-    from piwarden.mask.waybill.fonts import FontPair
+    from piwarden.fonts import FontPair
     from piwarden.mask.waybill.layout import Layout
 
 err = Console(stderr=True, soft_wrap=True)
@@ -60,7 +60,7 @@ def waybill(
     strict: Annotated[bool, typer.Option(help="Stop at the first waybill that cannot be printed.")] = False,
 ) -> None:
     """Print privacy waybills: masked names and phones, a virtual number, a QR code resolved by the vault."""
-    from piwarden.mask.waybill.fonts import FontNotFound, find_cjk_fonts
+    from piwarden.fonts import FontNotFound, find_cjk_fonts
     from piwarden.mask.waybill.layout import layout
     from piwarden.mask.waybill.masking import WaybillMasker
 

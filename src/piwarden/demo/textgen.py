@@ -335,3 +335,41 @@ def write_jsonl(path: str | Path, n: int, seed: int, lang: str = "both") -> Path
         for rec in generate(n, seed, lang):
             fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
     return path
+
+
+# -- training records for the name/address/organisation model ------------------------------
+
+_OPEN, _CLOSE = "\x01", "\x02"
+
+
+def generate_with_orgs(n: int, seed: int) -> list[dict[str, Any]]:
+    """``n`` records of :func:`generate` with company names labeled ORG (``piwarden ner train``).
+
+    The generator draws company names as unlabeled filler; here they are drawn between two
+    marker characters, which are then removed and turned into ORG spans.
+    """
+    company = FILLERS["company"]
+    FILLERS["company"] = lambda g, v: _OPEN + company(g, v) + _CLOSE
+    try:
+        recs = list(generate(n, seed))
+    finally:
+        FILLERS["company"] = company
+    return [_unmark(r) for r in recs]
+
+
+def _unmark(rec: dict[str, Any]) -> dict[str, Any]:
+    text = rec["text"]
+    if _OPEN not in text:
+        return rec
+    new_pos, out, orgs, opened = [], [], [], 0
+    for ch in text:
+        new_pos.append(len(out))
+        if ch == _OPEN:
+            opened = len(out)
+        elif ch == _CLOSE:
+            orgs.append({"start": opened, "end": len(out), "label": "ORG"})
+        else:
+            out.append(ch)
+    new_pos.append(len(out))
+    spans = [{**s, "start": new_pos[s["start"]], "end": new_pos[s["end"]]} for s in rec["spans"]]
+    return {**rec, "text": "".join(out), "spans": sorted(spans + orgs, key=lambda s: s["start"])}

@@ -146,46 +146,6 @@ def _begin(tags: list[int]) -> list[int]:
     return tags
 
 
-# -- synthetic augmentation -------------------------------------------------------------------
-
-_OPEN, _CLOSE = "\x01", "\x02"
-
-
-def synthetic(n: int, seed: int) -> list[dict[str, Any]]:
-    """``n`` records of :mod:`piwarden.demo.textgen` with company names labeled ORG.
-
-    The generator draws company names as unlabeled filler; here they are drawn between two
-    marker characters, which are then removed and turned into ORG spans.
-    """
-    from piwarden.demo import textgen
-
-    company = textgen.FILLERS["company"]
-    textgen.FILLERS["company"] = lambda g, v: _OPEN + company(g, v) + _CLOSE
-    try:
-        recs = list(textgen.generate(n, seed))
-    finally:
-        textgen.FILLERS["company"] = company
-    return [_unmark(r) for r in recs]
-
-
-def _unmark(rec: dict[str, Any]) -> dict[str, Any]:
-    text = rec["text"]
-    if _OPEN not in text:
-        return rec
-    new_pos, out, orgs, opened = [], [], [], 0
-    for ch in text:
-        new_pos.append(len(out))
-        if ch == _OPEN:
-            opened = len(out)
-        elif ch == _CLOSE:
-            orgs.append({"start": opened, "end": len(out), "label": "ORG"})
-        else:
-            out.append(ch)
-    new_pos.append(len(out))
-    spans = [{**s, "start": new_pos[s["start"]], "end": new_pos[s["end"]]} for s in rec["spans"]]
-    return {**rec, "text": "".join(out), "spans": sorted(spans + orgs, key=lambda s: s["start"])}
-
-
 # -- mention replacement -----------------------------------------------------------------------
 
 

@@ -55,8 +55,12 @@ def _batches(lengths: list[int], size: int, rng: np.random.Generator) -> list[np
 
 
 def train(data_dir: Path, out: Path | None, seed: int = 13, threads: int = 2, log: Log = print,
-          limit: int | None = None, command: str = "", device: str = "cpu", **overrides: Any) -> dict[str, Any]:
-    """Train, export, evaluate; write ``out`` (``.npz``) and ``out`` with ``.json`` if given."""
+          limit: int | None = None, command: str = "", device: str = "cpu",
+          make_synthetic: Callable[[int, int], list[dict[str, Any]]] | None = None, **overrides: Any) -> dict[str, Any]:
+    """Train, export, evaluate; write ``out`` (``.npz``) and ``out`` with ``.json`` if given.
+
+    ``make_synthetic(n, seed)`` gives the labeled synthetic records mixed in (the CLI passes
+    :func:`piwarden.demo.textgen.generate_with_orgs`; the generators live in ``demo/`` only)."""
     import torch
 
     from piwarden.detect.ner.model import Tagger, export
@@ -76,7 +80,9 @@ def train(data_dir: Path, out: Path | None, seed: int = 13, threads: int = 2, lo
         train_sets = {k: v[:limit] for k, v in train_sets.items()}
     records = [(r, name) for name, recs in train_sets.items() for r in recs]
     n_synth = cfg["synthetic"] if limit is None else min(cfg["synthetic"], limit)
-    records += [(r, "synthetic") for r in data.synthetic(n_synth, seed)] if n_synth else []
+    if n_synth and make_synthetic is None:
+        raise ValueError("synthetic records asked for but no generator given (make_synthetic)")
+    records += [(r, "synthetic") for r in make_synthetic(n_synth, seed)] if n_synth and make_synthetic else []
     records += data.augment(train_sets, cfg["swap"], seed)
     examples = [c for r, src in records for c in data.chunks(data.to_example(r, src), cfg["width"])]
     featurizer = featurizer_for(examples, cfg)

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image, ImageDraw
 
-from piwarden.forensics.documents.synth import font
+from piwarden.fonts import pil_font
 
 PAYLOAD_BITS, ID_BITS = 32, 24
 STRENGTH = 5.0                 # DCT amplitude per coefficient (orthonormal 8x8): about +-1.5 grey levels
@@ -105,7 +105,7 @@ def visible(img: Image.Image, purpose: str) -> Image.Image:
     size = max(18, w // 24)
     layer = Image.new("RGBA", (w * 2, h * 2), (0, 0, 0, 0))
     d = ImageDraw.Draw(layer)
-    f = font(size)
+    f = pil_font(size)
     step_x = int(d.textlength(purpose, font=f)) + size * 3
     for row, y in enumerate(range(0, h * 2, size * 4)):
         for x in range(-step_x + (row % 2) * step_x // 2, w * 2, step_x):

@@ -20,7 +20,7 @@ The renderers (``render_png``, ``render_pdf``) load Pillow and fpdf2 on first us
 
 from typing import Any
 
-from piwarden.mask.waybill.fonts import FontFace, FontNotFound, FontPair, find_cjk_fonts
+from piwarden.fonts import FontFace, FontNotFound, FontPair, find_cjk_fonts
 from piwarden.mask.waybill.layout import Layout, layout
 from piwarden.mask.waybill.masking import MaskedParty, MaskedWaybill, WaybillMasker
 from piwarden.mask.waybill.model import Party, Waybill, WaybillError, parse_waybill

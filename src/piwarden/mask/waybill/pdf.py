@@ -11,7 +11,7 @@ from collections.abc import Iterable
 
 from fpdf import FPDF
 
-from piwarden.mask.waybill.fonts import FontPair, find_cjk_fonts
+from piwarden.fonts import FontPair, find_cjk_fonts
 from piwarden.mask.waybill.layout import Box, Layout, Line, QrCode, Text
 from piwarden.mask.waybill.qr import dark_runs, qr_modules
 

@@ -7,7 +7,7 @@ from functools import lru_cache
 
 from PIL import Image, ImageDraw, ImageFont
 
-from piwarden.mask.waybill.fonts import FontFace, FontPair, find_cjk_fonts
+from piwarden.fonts import FontFace, FontPair, find_cjk_fonts
 from piwarden.mask.waybill.layout import Box, Layout, Line, QrCode, Text
 from piwarden.mask.waybill.qr import dark_runs, qr_modules
 

@@ -1,7 +1,7 @@
 """Finding a font that draws Chinese: fontconfig first, then where distributions put Noto CJK.
 
-Waybills are printed in Noto Sans CJK SC, which Debian ships as ``fonts-noto-cjk`` (installed by
-``scripts/setup-system.sh``). Its files are TrueType collections with CFF outlines; Pillow
+Waybills and purpose stamps are drawn in Noto Sans CJK SC, which Debian ships as
+``fonts-noto-cjk`` (installed by ``scripts/setup-system.sh``). Its files are TrueType collections with CFF outlines; Pillow
 opens a face by ``index`` and fpdf2 by ``collection_font_number``, so a face is a path and an
 index. No font, no waybill: a label that prints boxes instead of 收件人 is worse than an error.
 """
@@ -13,8 +13,10 @@ import subprocess
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from piwarden.mask.waybill.model import WaybillError
+if TYPE_CHECKING:
+    from PIL import ImageFont
 
 DEBIAN_PACKAGE = "fonts-noto-cjk"
 FAMILY = "Noto Sans CJK SC"
@@ -24,7 +26,7 @@ _FILES = {False: ("NotoSansCJK-Regular.ttc", "NotoSansCJKsc-Regular.otf"),
           True: ("NotoSansCJK-Bold.ttc", "NotoSansCJKsc-Bold.otf")}
 
 
-class FontNotFound(WaybillError):
+class FontNotFound(RuntimeError):
     """No font with Chinese glyphs was found."""
 
 
@@ -38,7 +40,7 @@ class FontFace:
 
 @dataclass(frozen=True, slots=True)
 class FontPair:
-    """The faces a waybill uses: regular text, and bold for labels (the regular face if no bold)."""
+    """Regular text, and bold for labels (the regular face if there is no bold one)."""
 
     regular: FontFace
     bold: FontFace
@@ -102,3 +104,16 @@ def _sc_index(path: Path) -> int:
         if family and family.endswith(" SC"):
             return index
     return 0
+
+
+@lru_cache(maxsize=32)
+def pil_font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
+    """The Noto CJK file's first face at ``size`` pixels, else Pillow's default font: for drawings
+    that must not fail for want of a font (purpose stamps, synthetic documents)."""
+    from PIL import ImageFont
+
+    face = _find(False)
+    try:
+        return ImageFont.truetype(str(face.path), size) if face else ImageFont.load_default(size)
+    except OSError:
+        return ImageFont.load_default(size)

@@ -16,20 +16,12 @@ from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, ImageDraw, ImageEnhance, ImageFont
+from PIL import Image, ImageDraw, ImageEnhance
 
-FONT_PATH = "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"
+from piwarden.fonts import pil_font
+
 ID_SIZE = (856, 540)
 LICENCE_SIZE = (1000, 700)
-
-
-@lru_cache(maxsize=32)
-def font(size: int, path: str = FONT_PATH) -> ImageFont.FreeTypeFont:
-    """A CJK-capable font; Noto Sans CJK (Debian fonts-noto-cjk), else Pillow's default."""
-    try:
-        return ImageFont.truetype(path, size)
-    except OSError:
-        return ImageFont.load_default(size)
 
 
 @lru_cache(maxsize=4)
@@ -96,20 +88,20 @@ def id_card(seed: int) -> Synthetic:
               "id": fk.ssn(min_age=18, max_age=75)}
     img = _background(ID_SIZE, (236, 232, 214)).copy()
     d = ImageDraw.Draw(img)
-    lab, val, small = (120, 120, 150), (20, 20, 20), font(22)
+    lab, val, small = (120, 120, 150), (20, 20, 20), pil_font(22)
     d.rounded_rectangle([6, 6, ID_SIZE[0] - 7, ID_SIZE[1] - 7], 28, outline=(170, 160, 140), width=3)
     rows = [("姓名", fields["name"], 60), ("性别", fields["sex"], 120), ("出生", fields["birth"], 180)]
     for label, value, y in rows:
         d.text((50, y), label, font=small, fill=lab)
-        d.text((130, y - 4), value, font=font(30 if label == "姓名" else 26), fill=val)
+        d.text((130, y - 4), value, font=pil_font(30 if label == "姓名" else 26), fill=val)
     d.text((300, 120), "民族", font=small, fill=lab)
-    d.text((380, 116), fields["nation"], font=font(26), fill=val)
+    d.text((380, 116), fields["nation"], font=pil_font(26), fill=val)
     d.text((50, 240), "住址", font=small, fill=lab)
     addr = fields["address"]
     for i in range(0, min(len(addr), 36), 12):
-        d.text((130, 236 + i // 12 * 38), addr[i:i + 12], font=font(26), fill=val)
+        d.text((130, 236 + i // 12 * 38), addr[i:i + 12], font=pil_font(26), fill=val)
     d.text((50, 440), "公民身份号码", font=small, fill=lab)
-    d.text((230, 432), fields["id"], font=font(34), fill=val)
+    d.text((230, 432), fields["id"], font=pil_font(34), fill=val)
     img.paste(_portrait(rng, (220, 270)), (590, 70))
     return Synthetic("id_card", img, fields)
 
@@ -130,14 +122,14 @@ def business_licence(seed: int) -> Synthetic:
     d = ImageDraw.Draw(img)
     red, val = (180, 30, 30), (25, 25, 25)
     d.rectangle([14, 14, LICENCE_SIZE[0] - 15, LICENCE_SIZE[1] - 15], outline=(190, 150, 60), width=8)
-    d.text((LICENCE_SIZE[0] // 2, 70), "营 业 执 照", font=font(60), fill=red, anchor="mm")
-    d.text((60, 130), f"统一社会信用代码 {code}", font=font(24), fill=val)
+    d.text((LICENCE_SIZE[0] // 2, 70), "营 业 执 照", font=pil_font(60), fill=red, anchor="mm")
+    d.text((60, 130), f"统一社会信用代码 {code}", font=pil_font(24), fill=val)
     rows = [("名　　称", fields["company"]), ("类　　型", fields["type"]), ("法定代表人", fields["legal"]),
             ("注册资本", fields["capital"]), ("成立日期", fields["date"]), ("住　　所", fields["address"][:24])]
     for i, (label, value) in enumerate(rows):
         y = 200 + i * 62
-        d.text((90, y), label, font=font(26), fill=(90, 90, 90))
-        d.text((260, y), value, font=font(28), fill=val)
+        d.text((90, y), label, font=pil_font(26), fill=(90, 90, 90))
+        d.text((260, y), value, font=pil_font(28), fill=val)
     d.rectangle([800, 130, 930, 260], outline=val, width=2)  # QR-code box with a per-company pattern
     bits = np.random.default_rng(rng.getrandbits(32)).integers(0, 2, (21, 21))
     for (r, c), b in np.ndenumerate(bits):
@@ -149,7 +141,7 @@ def business_licence(seed: int) -> Synthetic:
     name = fields["company"][:8]
     for i, ch in enumerate(name):
         a = math.radians(200 + i * 140 / max(len(name) - 1, 1))
-        d.text((cx + 62 * math.cos(a), cy + 62 * math.sin(a)), ch, font=font(20), fill=red, anchor="mm")
+        d.text((cx + 62 * math.cos(a), cy + 62 * math.sin(a)), ch, font=pil_font(20), fill=red, anchor="mm")
     return Synthetic("business_licence", img, fields)
 
 
@@ -197,7 +189,7 @@ def scribble(img: Image.Image, rng: random.Random) -> Image.Image:
         pts.append((x, y))
     pen = rng.choice([(20, 40, 160), (30, 30, 30), (170, 20, 20)])
     d.line(pts, fill=pen, width=3, joint="curve")
-    d.text((pts[0][0], pts[0][1] + 18), rng.choice(["已核对", "复印件", "仅供参考", "ok"]), font=font(30), fill=pen)
+    d.text((pts[0][0], pts[0][1] + 18), rng.choice(["已核对", "复印件", "仅供参考", "ok"]), font=pil_font(30), fill=pen)
     return out
 
 
