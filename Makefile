@@ -22,6 +22,7 @@ run: setup
 
 lint: setup
 	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/lint-imports
 
 test: lint
 	$(BIN)/pytest -q -n 2 --dist loadfile

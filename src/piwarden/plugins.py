@@ -1,44 +1,36 @@
-"""Extension points (pluggy hook specs). Built-in behaviour registers through the same hooks.
+"""The one plugin manager: piwarden's built-in plugins, then every installed one.
 
-A plugin is a module or object with ``@hookimpl`` functions, registered through the
-``piwarden`` entry-point group in its package metadata::
-
-    [project.entry-points.piwarden]
-    my_recognizers = "my_package.piwarden_plugin"
+Built-ins are modules named here and registered like any plugin (Datasette's way), so they
+use exactly the hooks of ``hookspecs.py``; importing them by name keeps this module below
+the parts in the import layers. Third-party plugins come from the ``piwarden`` entry-point
+group. ``hookimpl`` is re-exported for plugins written against earlier releases.
 """
 
 from __future__ import annotations
 
 from functools import cache
-from typing import TYPE_CHECKING
+from importlib import import_module
 
 import pluggy
 
-if TYPE_CHECKING:
-    from piwarden.detect.recognizer import Recognizer
+from piwarden import hookspecs
+from piwarden.hookspecs import PROJECT, hookimpl
 
-hookspec = pluggy.HookspecMarker("piwarden")
-hookimpl = pluggy.HookimplMarker("piwarden")
+__all__ = ["BUILTIN_PLUGINS", "hookimpl", "plugin_manager"]
 
-
-class Specs:
-    @hookspec
-    def piwarden_recognizers(self) -> list[type[Recognizer]]:  # type: ignore[empty-body]
-        """Recognizer classes this plugin contributes; enabled or not by configuration."""
+BUILTIN_PLUGINS = (
+    "piwarden.detect.plugin",
+    "piwarden.mask.plugin",
+    "piwarden.audit.plugin",
+)
 
 
 @cache
 def plugin_manager() -> pluggy.PluginManager:
     """The process-wide plugin manager: built-ins first, then installed plugins."""
-    from piwarden.audit import signer as audit_signers
-    from piwarden.detect import recognizers as builtin
-    from piwarden.mask.operators.registry import MaskOperatorSpecs
-
-    pm = pluggy.PluginManager("piwarden")
-    pm.add_hookspecs(Specs)
-    pm.add_hookspecs(audit_signers.AuditSignerSpecs)
-    pm.add_hookspecs(MaskOperatorSpecs)
-    pm.register(builtin, name="piwarden.builtin")
-    pm.register(audit_signers, name="piwarden.audit.signers")
-    pm.load_setuptools_entrypoints("piwarden")
+    pm = pluggy.PluginManager(PROJECT)
+    pm.add_hookspecs(hookspecs)
+    for name in BUILTIN_PLUGINS:
+        pm.register(import_module(name), name=name)
+    pm.load_setuptools_entrypoints(PROJECT)
     return pm

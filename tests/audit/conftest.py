@@ -21,7 +21,8 @@ PG_ADMIN = {"host": os.environ.get("PIWARDEN_TEST_PG_HOST", "127.0.0.1"), "port"
 
 
 def _pg_database() -> str:
-    return "piwarden_test_audit_" + os.environ.get("PYTEST_XDIST_WORKER", "main")
+    """One database per xdist worker; ``PIWARDEN_TEST_DB_TAG`` keeps checkouts tested at once apart."""
+    return "piwarden_test_audit_" + os.environ.get("PIWARDEN_TEST_DB_TAG", "") + os.environ.get("PYTEST_XDIST_WORKER", "main")
 
 
 def _reset_pg() -> str:

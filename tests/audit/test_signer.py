@@ -9,12 +9,14 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
-import piwarden.audit.signer as builtin
+import piwarden.audit.plugin as builtin
+from piwarden import hookspecs
 from piwarden.audit.checkpoint import ENV_KEY, open_checkpoint, sign_head
 from piwarden.audit.log import open_log
 from piwarden.audit.note import NoteError, NoteSigner
 from piwarden.audit.settings import AuditSettings
-from piwarden.audit.signer import AuditSignerSpecs, hookimpl, signer_from_settings
+from piwarden.audit.signer import signer_from_settings
+from piwarden.hookspecs import hookimpl
 
 from .conftest import make_event
 
@@ -45,7 +47,7 @@ class KMSPlugin:
 
 def manager(*plugins: object) -> pluggy.PluginManager:
     pm = pluggy.PluginManager("piwarden")
-    pm.add_hookspecs(AuditSignerSpecs)
+    pm.add_hookspecs(hookspecs)
     pm.register(builtin)
     for p in plugins:
         pm.register(p)

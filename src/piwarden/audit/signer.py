@@ -7,9 +7,8 @@ same hook): ``default`` (``PIWARDEN_AUDIT_KEY``, else the key file, created on f
 plugin returns ``NoteSigner.with_backend(name, public_key, sign)``, where ``sign`` calls the
 KMS for an Ed25519 signature; the private key never enters this process.
 
-The hook spec and the built-in sources are registered in piwarden's one plugin manager
-(``piwarden.plugins.plugin_manager``), beside the recognizer hooks; plugins installed under
-the ``piwarden`` entry-point group take part.
+The hook is declared in ``piwarden.hookspecs``; the built-in sources answer it from
+``piwarden.audit.plugin``, registered in piwarden's one plugin manager like any plugin.
 """
 
 from __future__ import annotations
@@ -22,19 +21,10 @@ from piwarden.audit.checkpoint import ENV_KEY, KEY_FILE, load_signer
 from piwarden.audit.note import NoteError, NoteSigner
 from piwarden.audit.settings import AuditSettings
 from piwarden.home import home_dir
-
-hookspec = pluggy.HookspecMarker("piwarden")
-hookimpl = pluggy.HookimplMarker("piwarden")
+from piwarden.plugins import plugin_manager
 
 
-class AuditSignerSpecs:
-    @hookspec(firstresult=True)
-    def piwarden_audit_signer(self, source: str, settings: AuditSettings) -> NoteSigner | None:  # type: ignore[empty-body]
-        """The log's signer for the named source, or None if this plugin does not provide it."""
-
-
-@hookimpl(trylast=True)
-def piwarden_audit_signer(source: str, settings: AuditSettings) -> NoteSigner | None:
+def builtin_signer(source: str, settings: AuditSettings) -> NoteSigner | None:
     """Built-in sources: ``default``, ``env`` and ``file``."""
     if source == "default":
         return load_signer(settings.key_file)
@@ -50,17 +40,10 @@ def piwarden_audit_signer(source: str, settings: AuditSettings) -> NoteSigner | 
     return None
 
 
-def audit_plugin_manager() -> pluggy.PluginManager:
-    """piwarden's plugin manager, which carries the signer hook and the built-in sources."""
-    from piwarden.plugins import plugin_manager
-
-    return plugin_manager()
-
-
 def signer_from_settings(settings: AuditSettings | None = None, pm: pluggy.PluginManager | None = None) -> NoteSigner:
     """The signer ``settings.signer`` names; raises ``NoteError`` if no plugin provides it."""
     settings = settings or AuditSettings()
-    signer = (pm or audit_plugin_manager()).hook.piwarden_audit_signer(source=settings.signer, settings=settings)
+    signer = (pm or plugin_manager()).hook.piwarden_audit_signer(source=settings.signer, settings=settings)
     if signer is None:
         raise NoteError(f"no signer source {settings.signer!r}: is the plugin that provides it installed?")
     return signer

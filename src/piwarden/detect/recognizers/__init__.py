@@ -1,10 +1,9 @@
-"""Built-in recognizers, one module per family, registered through the plugin hook."""
+"""Built-in recognizers, one module per family (registered by ``piwarden.detect.plugin``)."""
 
 from __future__ import annotations
 
 from piwarden.detect.recognizer import Recognizer
 from piwarden.detect.recognizers import cn_misc, dates, finance, identity, location, network, phone, platform
-from piwarden.plugins import hookimpl
 
 _MODULES = (identity, phone, finance, network, cn_misc, location, dates, platform)
 
@@ -18,10 +17,3 @@ def builtin_classes() -> list[type[Recognizer]]:
                     and hasattr(value, "entity")):  # bases such as phone's _ParsingRecognizer declare none
                 found.append(value)
     return found
-
-
-@hookimpl
-def piwarden_recognizers() -> list[type[Recognizer]]:
-    from piwarden.detect.ner.recognizer import NameAddressRecognizer  # loads its model lazily
-
-    return [*builtin_classes(), NameAddressRecognizer]

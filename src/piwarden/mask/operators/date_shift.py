@@ -17,7 +17,6 @@ from pydantic import Field
 from piwarden.mask.errors import MaskError
 from piwarden.mask.keys import KeyRing
 from piwarden.mask.operators.base import Operator, Params
-from piwarden.mask.operators.registry import register
 from piwarden.mask.shapes import parse_date
 
 
@@ -25,7 +24,6 @@ class DateShiftParams(Params):
     max_days: int = Field(180, ge=1, le=3650, description="Offsets fall in [-max_days, max_days], never 0.")
 
 
-@register
 class DateShift(Operator):
     """A date plus the subject's offset."""
 

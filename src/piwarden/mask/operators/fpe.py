@@ -33,7 +33,6 @@ from piwarden.mask.errors import MaskError
 from piwarden.mask.ff1 import FF1, MIN_DOMAIN, decrypt_int, encrypt_int
 from piwarden.mask.keys import KeyRing
 from piwarden.mask.operators.base import Operator, Params
-from piwarden.mask.operators.registry import register
 from piwarden.mask.shapes import ascii_digit, mobile_prefix, put, slots
 
 TEXT_TYPES = frozenset({"PERSON", "ADDRESS", "ORG", "LOCATION", "JOB_TITLE", "GOODS"})
@@ -52,7 +51,6 @@ def _is_ascii_alnum(c: str) -> bool:
     return c.isascii() and c.isalnum()
 
 
-@register
 class Fpe(Operator):
     """FF1 over the value's own alphabet; identifiers keep their prefix and a valid check digit."""
 

@@ -27,7 +27,6 @@ from pydantic import Field
 
 from piwarden.mask.errors import MaskError
 from piwarden.mask.operators.base import Operator, Params
-from piwarden.mask.operators.registry import register
 from piwarden.mask.shapes import address_levels, parse_date
 
 Level = Literal["auto", "year", "month", "age_band", "city", "province", "grid", "band"]
@@ -45,7 +44,6 @@ class GeneralizeParams(Params):
                                       description="Ascending band edges for amounts.")
 
 
-@register
 class Generalize(Operator):
     """Dates to years or age bands, addresses to city or province, GPS to a cell, amounts to a band."""
 

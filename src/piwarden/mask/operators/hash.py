@@ -21,7 +21,6 @@ from pydantic import Field
 from piwarden.mask.keys import KeyRing
 from piwarden.mask.normalize import normalize
 from piwarden.mask.operators.base import Operator, Params
-from piwarden.mask.operators.registry import register
 
 
 class HashParams(Params):
@@ -30,7 +29,6 @@ class HashParams(Params):
     template: str = Field("{digest}", description="Output template with {digest} and {type}, e.g. 'P_{digest}'.")
 
 
-@register
 class Hash(Operator):
     """HMAC-SHA256(key(purpose), normalized value), truncated and encoded."""
 

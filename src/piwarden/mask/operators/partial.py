@@ -25,7 +25,6 @@ from __future__ import annotations
 from pydantic import Field
 
 from piwarden.mask.operators.base import Operator, Params
-from piwarden.mask.operators.registry import register
 from piwarden.mask.shapes import address_levels, ascii_digit, mobile_prefix, put, slots
 from piwarden.mask.surnames import surname_length
 
@@ -61,7 +60,6 @@ class PartialParams(Params):
     mask_char: str = Field("*", min_length=1, max_length=1, description="The character that hides.")
 
 
-@register
 class Partial(Operator):
     """Keep the first and last few characters, hide the rest; per-type defaults."""
 

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 from piwarden.mask.operators.base import Operator
-from piwarden.mask.operators.registry import register
 
 
-@register
 class Redact(Operator):
     """The empty string."""
 

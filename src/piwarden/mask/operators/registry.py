@@ -1,73 +1,63 @@
-"""Finding operators by name: the built-ins, then plugins through a pluggy hook.
+"""Finding operators by name: every class the ``piwarden_mask_operators`` hook returns.
 
-A plugin adds an operator by implementing the hook in a module registered under the
-``piwarden`` entry-point group::
+The built-ins come through that hook too (``piwarden.mask.plugin``). A plugin adds an
+operator by implementing it in a module registered under the ``piwarden`` entry-point group::
 
-    from piwarden.plugins import hookimpl
+    from piwarden.hookspecs import hookimpl
 
     @hookimpl
     def piwarden_mask_operators():
         return [MyOperator]          # subclasses of piwarden.mask.Operator, with a unique name
 
-Or, in-process, ``register(MyOperator)``.
+Or, in-process (a notebook, a test), ``register(MyOperator)``.
 """
 
 from __future__ import annotations
 
 from functools import cache
-from importlib import import_module
-
-import pluggy
 
 from piwarden.mask.errors import PolicyError
 from piwarden.mask.operators.base import Operator
+from piwarden.plugins import plugin_manager
 
-_BUILTINS = ("keep", "partial", "redact", "replace", "hash", "token", "fpe", "generalize", "date_shift")
-_REGISTRY: dict[str, type[Operator]] = {}
-
-hookspec = pluggy.HookspecMarker("piwarden")
+_IN_PROCESS: dict[str, type[Operator]] = {}
 
 
-class MaskOperatorSpecs:
-    @hookspec
-    def piwarden_mask_operators(self) -> list[type[Operator]]:  # type: ignore[empty-body]
-        """Masking operator classes this plugin contributes, each under its own name."""
-
-
-def register(cls: type[Operator]) -> type[Operator]:
-    """Add an operator class under ``cls.name`` (usable as a decorator)."""
-    existing = _REGISTRY.get(cls.name)
+def _add(into: dict[str, type[Operator]], cls: type[Operator]) -> None:
+    existing = into.get(cls.name)
     if existing is not None and existing is not cls:
         raise PolicyError(f"operator name {cls.name!r} is already registered")
-    _REGISTRY[cls.name] = cls
-    return cls
+    into[cls.name] = cls
 
 
 @cache
-def _load() -> None:
-    for name in _BUILTINS:
-        import_module(f"piwarden.mask.operators.{name}")
-    _load_plugins()
-
-
-def _load_plugins() -> None:
-    from piwarden.plugins import plugin_manager
-
-    pm = plugin_manager()  # carries MaskOperatorSpecs (piwarden.plugins)
-    for classes in pm.hook.piwarden_mask_operators():
+def _hooked() -> dict[str, type[Operator]]:
+    found: dict[str, type[Operator]] = {}
+    for classes in plugin_manager().hook.piwarden_mask_operators():
         for cls in classes or ():
-            register(cls)
+            _add(found, cls)
+    return found
+
+
+def _all() -> dict[str, type[Operator]]:
+    return {**_hooked(), **_IN_PROCESS}
+
+
+def register(cls: type[Operator]) -> type[Operator]:
+    """Add an operator class under ``cls.name`` in this process (usable as a decorator)."""
+    if (existing := _hooked().get(cls.name)) is not None and existing is not cls:
+        raise PolicyError(f"operator name {cls.name!r} is already registered")
+    _add(_IN_PROCESS, cls)
+    return cls
 
 
 def get_operator(name: str) -> type[Operator]:
     """The operator class registered under ``name``."""
-    _load()
     try:
-        return _REGISTRY[name]
+        return _all()[name]
     except KeyError:
         raise PolicyError(f"unknown operator {name!r}; known operators: {', '.join(operator_names())}") from None
 
 
 def operator_names() -> list[str]:
-    _load()
-    return sorted(_REGISTRY)
+    return sorted(_all())

@@ -6,7 +6,6 @@ from pydantic import Field
 
 from piwarden import entities
 from piwarden.mask.operators.base import Operator, Params
-from piwarden.mask.operators.registry import register
 
 
 class ReplaceParams(Params):
@@ -14,7 +13,6 @@ class ReplaceParams(Params):
     template: str = Field("<{type}>", description="Template with {type} (PHONE) and {zh} (电话号码).")
 
 
-@register
 class Replace(Operator):
     """``<PHONE>``, ``[{zh}]`` -> ``[电话号码]``, or a fixed string."""
 

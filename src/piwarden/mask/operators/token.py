@@ -18,7 +18,6 @@ from pydantic import Field
 from piwarden.mask.errors import MaskError
 from piwarden.mask.keys import KeyRing
 from piwarden.mask.operators.base import Operator, Params
-from piwarden.mask.operators.registry import register
 
 _AD = [b"piwarden-token-v1"]
 
@@ -27,7 +26,6 @@ class TokenParams(Params):
     prefix: str = Field("tok_", pattern=r"^[A-Za-z]*_?$", description="Marks tokens in text (letters and '_').")
 
 
-@register
 class Token(Operator):
     """AES-256-SIV of the value under the purpose's key."""
 
