@@ -28,7 +28,7 @@ class NodeID(NamedTuple):
     """The perfect subtree at ``level`` covering leaves ``[index << level, (index + 1) << level)``."""
 
     level: int
-    index: int
+    index: int  # type: ignore[assignment]  # shadows tuple.index, as RFC 6962 code names it
 
     @property
     def begin(self) -> int:

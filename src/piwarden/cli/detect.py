@@ -73,7 +73,7 @@ def detect(
                         raise typer.Exit(2)
                     continue
                 records += 1
-                counts.update(e["type"] for e in result["entities"])  # type: ignore[index,union-attr]
+                counts.update(e["type"] for e in result["entities"])
                 sink.write(orjson.dumps(result) + b"\n")
     finally:
         if output:
@@ -93,7 +93,7 @@ def demo(db: DbOption = None) -> None:
     started = time.perf_counter()
     results = [r for r in detect_stream(items, options) if not isinstance(r, RecordError)]
     seconds = time.perf_counter() - started
-    counts: Counter[str] = Counter(e["type"] for r in results for e in r["entities"])  # type: ignore[union-attr]
+    counts: Counter[str] = Counter(e["type"] for r in results for e in r["entities"])
     out = Console()
     table = Table(title=f"PI found in {len(results)} synthetic records (bundled sample)")
     for i, col in enumerate(("type", "类型", "count", "category", "sensitive", "grade")):
@@ -103,7 +103,7 @@ def demo(db: DbOption = None) -> None:
         table.add_row(name, e.zh, str(n), e.category.zh, "yes" if e.sensitive else "no", f"L{int(e.grade)}")
     out.print(table)
     for result in results:
-        types = ", ".join(e["type"] for e in result["entities"]) or "-"  # type: ignore[index,union-attr]
+        types = ", ".join(e["type"] for e in result["entities"]) or "-"
         out.print(f"[dim]{result['id']}[/] {types}", highlight=False)
     url = db or default_db_url()
     run_id = record_detect_run(open_db(url), "demo:sample.jsonl", len(results),

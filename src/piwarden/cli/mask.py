@@ -296,7 +296,7 @@ def show_default(tokens: Annotated[bool, typer.Option(help="Tokenize L3 types in
     """Print the default policy by grade, expanded per type, as YAML to start a policy from."""
     pol = default_policy(tokens=tokens)
     rules = {t: pol.rule_for(ANY, t).operator for t in entities.ENTITY_TYPES}
-    doc = {"name": "my-policy", "clear_roles": [], "default": pol.default, "roles": {ANY: rules}}
+    doc: dict[str, object] = {"name": "my-policy", "clear_roles": [], "default": pol.default, "roles": {ANY: rules}}
     typer.echo(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False))
 
 

@@ -427,7 +427,7 @@ class _DayGen:
 
     # -- merchants ----------------------------------------------------------------------------
     def merchant(self, a: Actor, sessions: tuple[tuple[int, int], ...]) -> list[Draft]:
-        r, out = self.rng, []
+        r, out = self.rng, list[Draft]()
         ops = self.sim.world.merchant_ops[a.merchant or ""]
         me = ops.index(a)
         mine = [o for o in self.by_merchant.get(a.merchant or "", []) if int(o.id[2:]) % len(ops) == me]
@@ -513,7 +513,7 @@ class _DayGen:
         return out
 
     def service(self, a: Actor) -> list[Draft]:
-        r, out, prev = self.rng, [], self.prev
+        r, out, prev = self.rng, list[Draft](), self.prev
         if not prev:
             return out
         if a.id == "svc-waybill-sync":  # nightly hand-over of yesterday's waybills to each carrier

@@ -24,12 +24,13 @@ from __future__ import annotations
 import datetime as dt
 import random
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from piwarden.demo import textgen_values as V
 
+T = TypeVar("T")
 _PLACEHOLDER = re.compile(r"\{([A-Za-z_0-9]+)(?::([a-z0-9_]+))?(?:#(\d+))?\}")
 HARD_NEGATIVE_SHARE = 0.2
 
@@ -97,7 +98,7 @@ class Gen:
             raise KeyError(f"no generator for placeholder {{{name}}}") from None
         return make(self, variant)
 
-    def pick(self, options: list[str] | tuple[str, ...]) -> str:
+    def pick(self, options: Sequence[T]) -> T:
         return self.rng.choice(options)
 
     def sep(self) -> str:
@@ -361,7 +362,7 @@ def _unmark(rec: dict[str, Any]) -> dict[str, Any]:
     text = rec["text"]
     if _OPEN not in text:
         return rec
-    new_pos, out, orgs, opened = [], [], [], 0
+    new_pos, out, orgs, opened = list[int](), list[str](), list[dict[str, Any]](), 0
     for ch in text:
         new_pos.append(len(out))
         if ch == _OPEN:

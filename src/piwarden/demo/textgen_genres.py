@@ -8,15 +8,16 @@ is empty about half the time in Chinese, so ``手机13812345678`` and ``卡号62
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 if TYPE_CHECKING:
     from piwarden.demo.textgen import Gen
 
 Genre = Callable[["Gen"], list[str]]
+T = TypeVar("T")
 
 
-def _some(g: Gen, pool: list[str], lo: int, hi: int) -> list[str]:
+def _some(g: Gen, pool: list[T], lo: int, hi: int) -> list[T]:
     """``lo``..``hi`` distinct lines of ``pool`` in pool order."""
     k = min(len(pool), g.rng.randint(lo, hi))
     return [pool[i] for i in sorted(g.rng.sample(range(len(pool)), k))]

@@ -306,10 +306,10 @@ def plate(rng: Rng) -> str:
     if rng.random() < 0.3:  # new energy: D/F + 5 (small car) or 5 + D/F (large)
         tail = rng.choice("DF") + digits(rng, 5) if rng.random() < 0.8 else digits(rng, 5) + rng.choice("DF")
     else:
-        tail = list(digits(rng, 5))
+        chars = list(digits(rng, 5))
         for i in rng.sample(range(5), rng.choice((0, 1, 1, 2))):
-            tail[i] = rng.choice(LETTERS_NO_IO)
-        tail = "".join(tail)
+            chars[i] = rng.choice(LETTERS_NO_IO)
+        tail = "".join(chars)
     return head + dot + tail
 
 

@@ -11,10 +11,13 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from itertools import islice
+from typing import Any
 
 from piwarden.detect.analyzer import Analyzer
 from piwarden.detect.records import Record, RecordError
 from piwarden.detect.registry import load_recognizers
+
+DetectResult = dict[str, Any]  # {"id", ...the record's extra fields, "entities": [span dicts]}
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,14 +49,14 @@ def _init_worker(options: DetectOptions) -> None:
     _worker = (options.analyzer(), options)
 
 
-def _detect_batch(batch: list[tuple[str, str, dict[str, object]]]) -> list[dict[str, object]]:
+def _detect_batch(batch: list[tuple[str, str, dict[str, object]]]) -> list[DetectResult]:
     assert _worker is not None
     return _results(*_worker, batch)
 
 
 def _results(
     analyzer: Analyzer, options: DetectOptions, batch: list[tuple[str, str, dict[str, object]]]
-) -> list[dict[str, object]]:
+) -> list[DetectResult]:
     """One output object per record; the analyzer sees the batch at once (models batch inference)."""
     out = []
     for (rid, text, extra), spans in zip(batch, analyzer.analyze_batch([t for _, t, _ in batch]), strict=True):
@@ -74,7 +77,7 @@ def detect_stream(
     jobs: int = 1,
     batch_size: int = 256,
     on_batch: Callable[[list[Record | RecordError]], None] | None = None,
-) -> Iterator[dict[str, object] | RecordError]:
+) -> Iterator[DetectResult | RecordError]:
     """Yield one result per record (or the record's error), in input order."""
     if jobs <= 1:
         analyzer = options.analyzer()
@@ -87,7 +90,7 @@ def detect_stream(
                 on_batch(batch)
         return
     with ProcessPoolExecutor(jobs, initializer=_init_worker, initargs=(options,)) as pool:
-        pending: deque[tuple[list[Record | RecordError], Future[list[dict[str, object]]]]] = deque()
+        pending: deque[tuple[list[Record | RecordError], Future[list[DetectResult]]]] = deque()
         for batch in _batches(items, batch_size):
             work = [(r.id, r.text, r.extra) for r in batch if isinstance(r, Record)]
             pending.append((batch, pool.submit(_detect_batch, work)))
@@ -98,9 +101,9 @@ def detect_stream(
 
 
 def _drain(
-    entry: tuple[list[Record | RecordError], Future[list[dict[str, object]]]],
+    entry: tuple[list[Record | RecordError], Future[list[DetectResult]]],
     on_batch: Callable[[list[Record | RecordError]], None] | None,
-) -> Iterator[dict[str, object] | RecordError]:
+) -> Iterator[DetectResult | RecordError]:
     batch, future = entry
     results = iter(future.result())
     for item in batch:

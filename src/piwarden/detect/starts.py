@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 import re._constants as sre  # the parsed form of a regex: the only way to read its structure
 import re._parser as sre_parse
+from typing import cast
 
 _MAX_CLASS = 256  # larger start sets skip too little to pay for the look-around
 
@@ -84,7 +85,7 @@ def _class(items: list[tuple[object, object]]) -> set[int] | None:
         if op is sre.LITERAL:
             chars.add(av)  # type: ignore[arg-type]
         elif op is sre.RANGE:
-            low, high = av  # type: ignore[misc]
+            low, high = cast("tuple[int, int]", av)
             if high - low > _MAX_CLASS:
                 return None
             chars.update(range(low, high + 1))

@@ -17,6 +17,7 @@ import re
 import re._constants as sre  # the parsed form of a regex: the only way to read its structure
 import re._parser as sre_parse
 from dataclasses import dataclass
+from typing import cast
 
 from piwarden.detect.recognizer import NOT_AFTER_ALNUM, NOT_BEFORE_ALNUM
 
@@ -78,6 +79,6 @@ def _alnum_item(op: object, av: object) -> bool:
     if op is sre.LITERAL:
         return av in _ALNUM
     if op is sre.RANGE:
-        low, high = av  # type: ignore[misc]
+        low, high = cast("tuple[int, int]", av)
         return all(c in _ALNUM for c in range(low, high + 1))
     return False  # NEGATE, CATEGORY

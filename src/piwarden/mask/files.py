@@ -233,7 +233,7 @@ def _xlsx(src: Path, dst: Path, job: FileJob, fmt: str, progress: Progress) -> i
     out = Workbook(write_only=True)
     size = src.stat().st_size
     total = max(sum(ws.max_row or 0 for ws in book.worksheets), 1)
-    rows, found = 0, set()
+    rows, found = 0, set[str]()
     try:
         for ws in book.worksheets:
             sheet = out.create_sheet(ws.title)

@@ -82,7 +82,7 @@ class Policy(BaseModel):
     name: str = ""
     clear_roles: list[str] = Field(default_factory=list)
     default: Literal["by_grade", "by_grade_token"] | Rule = "by_grade"
-    roles: dict[str, dict[str, Rule]] = Field(default_factory=lambda: {ANY: {}})
+    roles: dict[str, dict[str, Rule]] = Field(default_factory=lambda: {ANY: dict[str, Rule]()})
 
     @field_validator("roles", mode="before")
     @classmethod

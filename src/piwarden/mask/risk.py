@@ -37,7 +37,7 @@ class Risk:
     l_diversity: int | None  # fewest distinct sensitive values in a class, when a sensitive column is named
 
     def to_dict(self) -> dict[str, object]:
-        return {f: getattr(self, f) for f in self.__slots__}  # type: ignore[attr-defined]
+        return {f: getattr(self, f) for f in self.__slots__}
 
 
 def assess(frame: pl.DataFrame, quasi: Sequence[str], *, sensitive: str | None = None, k: int = 0) -> Risk:

@@ -73,9 +73,9 @@ def _per_value(operator: Operator, values: pl.Series, entity: str, subjects: pl.
         masked = pl.Series([one(v, None) for v in distinct], dtype=pl.String)
         return values.replace_strict(distinct, masked, return_dtype=pl.String)
     pairs = pl.DataFrame({"v": values, "s": subjects}).with_row_index("i")
-    distinct = pairs.unique(["v", "s"]).drop("i")
-    distinct = distinct.with_columns(m=pl.Series([one(v, s) for v, s in distinct.iter_rows()], dtype=pl.String))
-    return pairs.join(distinct, on=["v", "s"], how="left", nulls_equal=True).sort("i")["m"]
+    keys = pairs.unique(["v", "s"]).drop("i")
+    keys = keys.with_columns(m=pl.Series([one(v, s) for v, s in keys.iter_rows()], dtype=pl.String))
+    return pairs.join(keys, on=["v", "s"], how="left", nulls_equal=True).sort("i")["m"]
 
 
 # -- fast paths: each returns an expression over column "v", null where the shape does not fit

@@ -200,12 +200,12 @@ def _spans(tags: np.ndarray) -> list[tuple[int, int]]:
     kind = _KIND[tags]
     prev = np.concatenate(([0], kind[:-1]))
     starts = np.flatnonzero((kind > 0) & (_IS_B[tags] | (prev != kind)))
-    ends = []
+    ends: list[int] = []
     for s in starts:
         e = s + 1
         while e < len(tags) and kind[e] == kind[s] and not _IS_B[tags[e]]:
             e += 1
-        ends.append(e)
+        ends.append(int(e))
     return list(zip(starts.tolist(), ends, strict=True))
 
 

@@ -125,7 +125,7 @@ def train(data_dir: Path, out: Path | None, seed: int = 13, threads: int = 2, lo
     log(summary(meta["metrics"]))
     if out is not None:
         out.parent.mkdir(parents=True, exist_ok=True)
-        np.savez_compressed(out, **arrays, **featurizer.to_arrays(), meta=np.array(json.dumps(meta)))
+        np.savez_compressed(out, **arrays, **featurizer.to_arrays(), meta=np.array(json.dumps(meta)))  # type: ignore[arg-type]  # numpy's stub types **kwds as the allow_pickle flag
         out.with_suffix(".json").write_text(json.dumps(meta, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     return meta
 

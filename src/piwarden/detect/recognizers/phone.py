@@ -105,6 +105,8 @@ def _hotline_shape(regions: tuple[str, ...]) -> tuple[re.Pattern[str], re.Patter
     shapes, idds = [], []
     for region in regions:
         meta = phonenumbers.PhoneMetadata.metadata_for_region(region)
+        if meta is None:
+            raise ValueError(f"phonenumbers has no metadata for region {region}")
         national = f"(?:{meta.national_prefix_for_parsing})?" if meta.national_prefix_for_parsing else ""
         shapes.append(f"(?:{meta.country_code})?{national}{national}(?:{_not_personal((region,))})")
         if meta.international_prefix:

@@ -22,6 +22,9 @@ class NoParams(Params):
     """An operator without parameters."""
 
 
+AnyParams = Params  # the base class under a name that ``Operator.Params`` (the subclass's model) does not shadow
+
+
 class Operator(ABC):
     """Masks one value of one entity type.
 
@@ -38,7 +41,7 @@ class Operator(ABC):
     #: entity types the operator understands; None means any
     types: ClassVar[frozenset[str] | None] = None
 
-    def __init__(self, params: Params | Mapping[str, Any] | None = None, *, keys: KeyRing | None = None,
+    def __init__(self, params: AnyParams | Mapping[str, Any] | None = None, *, keys: KeyRing | None = None,
                  purpose: str = "default") -> None:
         if isinstance(params, self.Params):
             self.params = params
