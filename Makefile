@@ -21,7 +21,7 @@ run: setup
 	$(BIN)/piwarden demo
 
 lint: setup
-	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks scripts
 	$(BIN)/lint-imports
 
 test: lint
