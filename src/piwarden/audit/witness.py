@@ -152,7 +152,10 @@ def publish_to_http(log: AuditLog, head: HeadRecord, url: str, witness: Cosignat
 class Witness(Protocol):
     """Somewhere outside the operator's control that keeps the signed checkpoints it is handed."""
 
-    name: str  # its key in Publication.witnessed; unique among the configured witnesses
+    @property
+    def name(self) -> str:
+        """Its key in ``Publication.witnessed``; unique among the configured witnesses."""
+        ...
 
     def publish(self, log: AuditLog, head: HeadRecord, verifier: NoteVerifier) -> object:
         """Hand over ``head`` (``verifier`` checks the log's signature); return what the witness
