@@ -49,7 +49,7 @@ class ScanOptions:
     tables: tuple[str, ...] = ()  # table names or schema.table patterns; empty means all
     engine: str = "local"  # or "spark": Parquet datasets on Spark (piwarden.scan.spark)
     spark_master: str = "local[*]"
-    all_rows: bool = False  # classify every row of every database table instead of a sample
+    all_rows: bool = False  # classify every row of every asset of a streaming source (tables) instead of a sample
     chunk_rows: int = DEFAULT_CHUNK  # rows read and classified at a time with all_rows
 
 

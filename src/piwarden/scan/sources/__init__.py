@@ -26,9 +26,8 @@ from piwarden.scan.sources.base import (
     SourceError,
     SparkSource,
     TableSample,
-    is_url,
     target_label,
 )
 
 __all__ = ["FILE", "TABLE", "Asset", "Chunk", "Document", "Fingerprint", "RowPlan", "RowReader", "Scope", "Source",
-           "SourceError", "SparkSource", "TableSample", "is_url", "target_label"]
+           "SourceError", "SparkSource", "TableSample", "target_label"]

@@ -194,8 +194,3 @@ def target_label(target: str) -> str:
     from piwarden.home import redact_url
 
     return redact_url(target) if "://" in target else target
-
-
-def is_url(target: str) -> bool:
-    """Kept for callers of earlier releases; the registry decides which source reads a target."""
-    return "://" in target and not target.startswith("file://")
