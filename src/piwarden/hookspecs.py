@@ -29,8 +29,10 @@ import pluggy
 if TYPE_CHECKING:
     from piwarden.audit.note import NoteSigner
     from piwarden.audit.settings import AuditSettings
+    from piwarden.audit.witness import Witness
     from piwarden.detect.recognizer import Recognizer
     from piwarden.mask.operators.base import Operator
+    from piwarden.scan.sources.base import Source
 
 PROJECT = "piwarden"
 hookspec = pluggy.HookspecMarker(PROJECT)
@@ -53,13 +55,13 @@ def piwarden_audit_signer(source: str, settings: AuditSettings) -> NoteSigner | 
 
 
 @hookspec
-def piwarden_audit_witnesses(settings: AuditSettings) -> list[Any]:  # type: ignore[empty-body]
-    """Witnesses that each signed checkpoint is published to (beyond the configured directory and URL)."""
+def piwarden_audit_witnesses(settings: AuditSettings) -> list[Witness]:  # type: ignore[empty-body]
+    """Witnesses that each signed checkpoint is published to, as configured in ``settings`` (none: ``[]``)."""
 
 
 @hookspec
-def piwarden_scan_sources() -> list[type[Any]]:  # type: ignore[empty-body]
-    """Scan source classes: each claims the targets it can read, discovers assets and streams them."""
+def piwarden_scan_sources() -> list[type[Source]]:  # type: ignore[empty-body]
+    """Scan source classes: each claims the targets it can read, discovers assets, samples and streams them."""
 
 
 @hookspec

@@ -16,21 +16,31 @@ import pluggy
 from piwarden import hookspecs
 from piwarden.hookspecs import PROJECT, hookimpl
 
-__all__ = ["BUILTIN_PLUGINS", "hookimpl", "plugin_manager"]
+__all__ = ["BUILTIN_PLUGINS", "hookimpl", "new_plugin_manager", "plugin_manager"]
 
 BUILTIN_PLUGINS = (
     "piwarden.detect.plugin",
     "piwarden.mask.plugin",
     "piwarden.audit.plugin",
+    "piwarden.scan.plugin",
 )
+
+
+def new_plugin_manager(*plugins: object, entry_points: bool = True) -> pluggy.PluginManager:
+    """A plugin manager with the built-ins, then ``plugins`` (objects or modules with hook
+    implementations: a test's, a notebook's), then the installed plugins unless ``entry_points`` is False."""
+    pm = pluggy.PluginManager(PROJECT)
+    pm.add_hookspecs(hookspecs)
+    for name in BUILTIN_PLUGINS:
+        pm.register(import_module(name), name=name)
+    for plugin in plugins:
+        pm.register(plugin)
+    if entry_points:
+        pm.load_setuptools_entrypoints(PROJECT)
+    return pm
 
 
 @cache
 def plugin_manager() -> pluggy.PluginManager:
     """The process-wide plugin manager: built-ins first, then installed plugins."""
-    pm = pluggy.PluginManager(PROJECT)
-    pm.add_hookspecs(hookspecs)
-    for name in BUILTIN_PLUGINS:
-        pm.register(import_module(name), name=name)
-    pm.load_setuptools_entrypoints(PROJECT)
-    return pm
+    return new_plugin_manager()

@@ -1,4 +1,4 @@
-"""Witnessing: directory witness, C2SP tlog-witness over HTTP with cosignatures, RFC 3161 TSA."""
+"""Witnessing: directory witness, C2SP tlog-witness over HTTP with cosignatures, RFC 3161 TSA, a plugin's witness."""
 
 from __future__ import annotations
 
@@ -9,13 +9,17 @@ from pathlib import Path
 import pytest
 
 from piwarden.audit.bundle import export_bundle
+from piwarden.audit.checkpoint import open_checkpoint
 from piwarden.audit.cosign import CosignatureVerifier, Cosigner
 from piwarden.audit.log import AuditLog, open_log
-from piwarden.audit.note import NoteError, NoteSigner, split_note
+from piwarden.audit.note import NoteError, NoteSigner, NoteVerifier, split_note
+from piwarden.audit.proof import verify_consistency
 from piwarden.audit.settings import AuditSettings
+from piwarden.audit.store_base import HeadRecord
 from piwarden.audit.timestamp import TimestampError, imprint, verify_token
 from piwarden.audit.verify import verify_bundle
-from piwarden.audit.witness import WITNESS_FILE, WitnessError, publish, read_witness_file
+from piwarden.audit.witness import WITNESS_FILE, WitnessError, publish, read_witness_file, witnesses
+from piwarden.plugins import hookimpl, new_plugin_manager
 
 from .conftest import make_event
 from .tamper import execute, truncate
@@ -171,3 +175,49 @@ def test_settings_from_the_environment(monkeypatch: pytest.MonkeyPatch, tmp_path
     s = AuditSettings()
     assert (s.witness_dir, s.witness_timeout_s) == (tmp_path, 2.5)
     assert all(f.description for f in AuditSettings.model_fields.values())
+
+
+class NotebookWitness:
+    """A plugin's witness: checks the log's signature and that each head extends the last it kept."""
+
+    name = "notebook"
+
+    def __init__(self) -> None:
+        self.kept: list[tuple[int, bytes]] = []
+
+    def publish(self, log: AuditLog, head: HeadRecord, verifier: NoteVerifier) -> int:
+        cp = open_checkpoint(head.note, verifier)
+        if self.kept:
+            size, root = self.kept[-1]
+            if cp.size < size:
+                raise WitnessError(f"notebook holds a tree of size {size}")
+            verify_consistency(size, cp.size, log.consistency_proof(size, cp.size), root, cp.root)
+        self.kept.append((cp.size, cp.root))
+        return len(self.kept)
+
+
+class NotebookPlugin:
+    def __init__(self, witness: NotebookWitness) -> None:
+        self.witness = witness
+
+    @hookimpl
+    def piwarden_audit_witnesses(self, settings: AuditSettings) -> list[NotebookWitness]:
+        return [self.witness]
+
+
+def test_plugin_witness_is_published_to_after_the_built_ins(log: AuditLog, tmp_path: Path) -> None:
+    notebook = NotebookWitness()
+    pm = new_plugin_manager(NotebookPlugin(notebook), entry_points=False)
+    settings = AuditSettings(witness_dir=tmp_path / "w")
+    assert [w.name for w in witnesses(settings, pm)] == ["directory", "notebook"]
+    assert [w.name for w in witnesses(AuditSettings(), pm)] == ["notebook"]  # no directory configured
+    grow(log, 5)
+    out = publish(log, SIGNER, settings, pm)
+    assert out.witnessed == {"directory": True, "notebook": 1} and out.directory is True and out.cosigned is None
+    grow(log, 3)
+    assert publish(log, SIGNER, AuditSettings(), pm).witnessed == {"notebook": 2}
+    assert [size for size, _ in notebook.kept] == [5, 8]
+    assert publish(log, SIGNER, settings).witnessed == {"directory": True}  # the process's plugins: none of it
+    pm.register(NotebookPlugin(NotebookWitness()))
+    with pytest.raises(WitnessError, match="share a name: notebook"):
+        publish(log, SIGNER, settings, pm)

@@ -1,6 +1,9 @@
 """Publishing signed checkpoints outside the operator's control.
 
-Three kinds of witness, any of them configured (``settings.py``):
+A witness is anything with a ``name`` and a ``publish`` (:class:`Witness`); ``publish``
+asks the ``piwarden_audit_witnesses`` hook for the witnesses ``settings`` configures, so a
+plugin adds one (a transparency service, object-lock storage) the way the two built-ins are
+added (``piwarden.audit.plugin``). Built in, any of them configured (``settings.py``):
 
 * a **directory witness**: ``checkpoints.jsonl`` in a directory the operator cannot rewrite
   (another party's share, WORM storage); each line holds a checkpoint and the consistency
@@ -22,6 +25,9 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import ClassVar, Protocol
+
+import pluggy
 
 from piwarden.audit.checkpoint import Checkpoint, open_checkpoint, sign_head
 from piwarden.audit.cosign import CosignatureVerifier
@@ -31,6 +37,7 @@ from piwarden.audit.proof import ProofError, verify_consistency
 from piwarden.audit.settings import AuditSettings
 from piwarden.audit.store_base import HeadRecord
 from piwarden.audit.timestamp import Timestamp, timestamp_checkpoint
+from piwarden.plugins import plugin_manager
 
 WITNESS_FILE = "checkpoints.jsonl"
 MAX_PROOF_LINES = 63  # tlog-witness: a client sends at most 63 proof lines
@@ -142,31 +149,102 @@ def publish_to_http(log: AuditLog, head: HeadRecord, url: str, witness: Cosignat
     raise WitnessError("the witness kept answering 409 Conflict")
 
 
+class Witness(Protocol):
+    """Somewhere outside the operator's control that keeps the signed checkpoints it is handed."""
+
+    @property
+    def name(self) -> str:
+        """Its key in ``Publication.witnessed``; unique among the configured witnesses."""
+        ...
+
+    def publish(self, log: AuditLog, head: HeadRecord, verifier: NoteVerifier) -> object:
+        """Hand over ``head`` (``verifier`` checks the log's signature); return what the witness
+        answered, for the record. Raise :class:`WitnessError` when it refuses or cannot be reached."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class DirectoryWitness:
+    """``checkpoints.jsonl`` in a directory the operator cannot rewrite; answers whether it appended."""
+
+    directory: Path
+    name: ClassVar[str] = "directory"
+
+    def publish(self, log: AuditLog, head: HeadRecord, verifier: NoteVerifier) -> bool:
+        return publish_to_directory(log, head, self.directory, verifier)
+
+
+@dataclass(frozen=True, slots=True)
+class HttpWitness:
+    """A C2SP tlog-witness; answers with the cosigned note (also stored with the head)."""
+
+    url: str
+    key: str | None  # the witness's cosigner vkey; checked when publishing, after the witnesses before it
+    timeout_s: float = 10.0
+    name: ClassVar[str] = "http"
+
+    def publish(self, log: AuditLog, head: HeadRecord, verifier: NoteVerifier) -> str:
+        if not self.key:
+            raise WitnessError("witness_url is set but witness_key (the witness's vkey) is not")
+        return publish_to_http(log, head, self.url, CosignatureVerifier.from_vkey(self.key), self.timeout_s)
+
+
+def builtin_witnesses(settings: AuditSettings) -> list[Witness]:
+    """The directory and HTTP witnesses, those of them that ``settings`` configures."""
+    found: list[Witness] = []
+    if settings.witness_dir is not None:
+        found.append(DirectoryWitness(settings.witness_dir))
+    if settings.witness_url:
+        found.append(HttpWitness(settings.witness_url, settings.witness_key, settings.witness_timeout_s))
+    return found
+
+
+def witnesses(settings: AuditSettings, pm: pluggy.PluginManager | None = None) -> list[Witness]:
+    """Every witness the ``piwarden_audit_witnesses`` hook answers for ``settings``: built-ins first."""
+    found = [w for group in (pm or plugin_manager()).hook.piwarden_audit_witnesses(settings=settings)
+             for w in group or ()]
+    names = [w.name for w in found]
+    if len(set(names)) < len(names):
+        raise WitnessError(f"two witnesses share a name: {', '.join(sorted(n for n in set(names) if names.count(n) > 1))}")
+    return found
+
+
 @dataclass
 class Publication:
     """What one ``publish`` did."""
 
     head: HeadRecord
-    directory: bool | None = None  # appended (False: already there); None: no directory witness
-    cosigned: str | None = None
+    witnessed: dict[str, object] = field(default_factory=dict)  # each witness's answer, by witness name
     timestamp: Timestamp | None = None
     skipped: list[str] = field(default_factory=list)
 
+    @property
+    def directory(self) -> bool | None:
+        """Appended to the directory witness (False: it already held the head); None: no directory witness."""
+        answer = self.witnessed.get(DirectoryWitness.name)
+        return None if answer is None else bool(answer)
 
-def publish(log: AuditLog, signer: NoteSigner, settings: AuditSettings) -> Publication:
-    """Sign a head if the log grew since the last one, then hand it to every configured witness."""
+    @property
+    def cosigned(self) -> str | None:
+        """The head's note with the HTTP witness's cosignature; None: no HTTP witness."""
+        answer = self.witnessed.get(HttpWitness.name)
+        return None if answer is None else str(answer)
+
+
+def publish(log: AuditLog, signer: NoteSigner, settings: AuditSettings,
+            pm: pluggy.PluginManager | None = None) -> Publication:
+    """Sign a head if the log grew since the last one, then hand it to every configured witness.
+
+    The witnesses are those the ``piwarden_audit_witnesses`` hook answers (``pm``: the
+    process's plugin manager by default), in turn; the first refusal stops the publication.
+    """
+    chosen = witnesses(settings, pm)
     head = log.store.latest_head()
     if head is None or head.size < log.size():
         head = sign_head(log, signer)
     out = Publication(head)
-    if settings.witness_dir is not None:
-        out.directory = publish_to_directory(log, head, settings.witness_dir, signer.verifier)
-    if settings.witness_url:
-        if not settings.witness_key:
-            raise WitnessError("witness_url is set but witness_key (the witness's vkey) is not")
-        out.cosigned = publish_to_http(log, head, settings.witness_url,
-                                       CosignatureVerifier.from_vkey(settings.witness_key),
-                                       settings.witness_timeout_s)
+    for witness in chosen:
+        out.witnessed[witness.name] = witness.publish(log, head, signer.verifier)
     if settings.tsa_url:
         if settings.tsa_cert is None:
             raise WitnessError("tsa_url is set but tsa_cert (the TSA's certificate) is not")

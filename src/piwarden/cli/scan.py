@@ -23,7 +23,8 @@ from piwarden.scan import report
 from piwarden.scan.inventory import AssetScan, InventoryError
 from piwarden.scan.rows import DEFAULT_CHUNK
 from piwarden.scan.runner import DEFAULT_SAMPLE, ScanOptions, scan
-from piwarden.scan.sources import Asset, SourceError, is_url
+from piwarden.scan.sources.base import Asset, SourceError, target_label
+from piwarden.scan.sources.registry import NoSourceError, sources
 
 err = Console(stderr=True, soft_wrap=True)
 
@@ -95,7 +96,8 @@ def _write(path: Path, data: bytes | str) -> None:
 def scan_command(
     targets: Annotated[list[str], typer.Argument(help="Files, directories, or SQLAlchemy database URLs "
                                                       "(sqlite:///f.db, postgresql+psycopg://..., "
-                                                      "mysql+pymysql://...).")],
+                                                      "mysql+pymysql://...), or what a plugin's scan "
+                                                      "source reads.")],
     sample: Annotated[int, typer.Option(min=1, help="Rows sampled per table or tabular file.")] = DEFAULT_SAMPLE,
     jobs: Annotated[int, typer.Option(min=1, help="Worker processes across files and tables.")] = 1,
     tables: Annotated[str | None, typer.Option(help="Comma-separated tables to scan (name, schema.name, or "
@@ -123,9 +125,11 @@ def scan_command(
                                                        "terminal).")] = None,
 ) -> None:
     """Scan files and databases for PI; classify and grade each column; store the inventory."""
-    for target in targets:
-        if not is_url(target) and not Path(target).exists():
-            raise typer.BadParameter(f"no such file or directory: {target}", param_hint="TARGETS")
+    for target in targets:  # every target claimed by a source before anything is read or written
+        try:
+            sources().claiming(target, engine.value)
+        except NoSourceError as exc:
+            raise typer.BadParameter(str(exc), param_hint="TARGETS") from None
     options = ScanOptions(sample=sample, full=full, engine=engine.value, spark_master=spark_master,
                           all_rows=all_rows, chunk_rows=chunk_rows, tables=tuple(t.strip() for t in (tables or "").split(",") if t.strip()))
     bar = AssetProgress(progress, err)
@@ -136,7 +140,7 @@ def scan_command(
     except (SourceError, InventoryError) as exc:
         err.print(f"[red]error[/] {exc}", highlight=False)
         raise typer.Exit(1) from None
-    run = {"id": result.run_id, "targets": [redact_url(t) if is_url(t) else t for t in targets],
+    run = {"id": result.run_id, "targets": [target_label(t) for t in targets],
            "assets": result.assets, "scanned": result.scanned, "unchanged": result.unchanged,
            "errors": len(result.errors), "seconds": round(result.seconds, 3), "sample": sample,
            "all_rows": all_rows, "engine": engine.value}

@@ -16,7 +16,7 @@ from piwarden.audit.settings import AuditSettings
 from piwarden.audit.signer import signer_from_settings
 from piwarden.audit.store_base import AuditStoreError
 from piwarden.audit.timestamp import TimestampError, imprint, verify_token
-from piwarden.audit.witness import WitnessError, publish, read_witness_file
+from piwarden.audit.witness import DirectoryWitness, HttpWitness, WitnessError, publish, read_witness_file, witnesses
 from piwarden.cli.common import DbOption
 
 app = typer.Typer(name="witness", help="Publish signed checkpoints where the operator cannot rewrite them.",
@@ -41,9 +41,15 @@ def publish_cmd(
     given = {"witness_dir": dir, "witness_url": url, "witness_key": witness_key, "tsa_url": tsa_url,
              "tsa_cert": tsa_cert}
     settings = AuditSettings(**{k: v for k, v in given.items() if v is not None})
-    if not (settings.witness_dir or settings.witness_url or settings.tsa_url):
+    try:
+        configured = bool(settings.tsa_url) or bool(witnesses(settings))
+    except WitnessError as exc:
+        err.print(f"error: {exc}", highlight=False)
+        raise typer.Exit(1) from None
+    if not configured:
         raise typer.BadParameter("no witness configured: give --dir, --url or --tsa-url (or set "
-                                 "PIWARDEN__AUDIT__WITNESS_DIR, _WITNESS_URL, _TSA_URL)")
+                                 "PIWARDEN__AUDIT__WITNESS_DIR, _WITNESS_URL, _TSA_URL, or install a "
+                                 "witness plugin)")
     try:
         with open_log(db) as log:
             out = publish(log, signer_from_settings(settings), settings)
@@ -55,6 +61,9 @@ def publish_cmd(
         typer.echo(f"directory witness: {'appended' if out.directory else 'already held it'}")
     if out.cosigned is not None:
         typer.echo("HTTP witness: cosigned")
+    for name, answer in out.witnessed.items():
+        if name not in (DirectoryWitness.name, HttpWitness.name):
+            typer.echo(f"witness {name}: {answer}")
     if out.timestamp is not None:
         typer.echo(f"timestamp: {out.timestamp.gen_time.isoformat()} serial {out.timestamp.serial}")
 

@@ -1,12 +1,15 @@
 """Classifying every row of a database table (``--all-rows``): streamed, split across processes.
 
+Any source that ``streams`` is read this way (:meth:`Source.plan <piwarden.scan.sources.base.Source.plan>`
+and :meth:`Source.open <piwarden.scan.sources.base.Source.open>`); the built-in one is SQL.
+
 A sample answers "what does this column hold" in seconds; an audit sometimes needs every row.
 Holding a 10M-row table in memory to classify it is not an option, so:
 
 1. the table is cut into key ranges (its single integer primary key, ``min..max`` in equal
    spans; a table without one is one range, read through a server-side cursor);
-2. each range is read ``chunk_rows`` rows at a time (keyset pagination:
-   :func:`~piwarden.scan.sources.sql.read_chunks`) and every value classified; a chunk leaves
+2. each range is read ``chunk_rows`` rows at a time (:meth:`RowReader.chunks
+   <piwarden.scan.sources.base.RowReader.chunks>`; for SQL keyset pagination) and every value classified; a chunk leaves
    only a :class:`~piwarden.scan.classify.ColumnTally` per column (counts per signature, the
    first few values of each type) and the 16-byte BLAKE2b digests of its values, appended to
    spill files on disk;
@@ -35,12 +38,11 @@ from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from pathlib import Path
 
 import numpy as np
-from sqlalchemy.engine import Engine
 
 from piwarden.scan.classify import Classifier, ColumnTally, cell_text
 from piwarden.scan.inventory import AssetScan
-from piwarden.scan.sources import Asset
-from piwarden.scan.sources import sql as sql_source
+from piwarden.scan.sources.base import Asset, RowPlan, RowReader
+from piwarden.scan.sources.registry import sources
 from piwarden.scan.values import Signature
 
 DEFAULT_CHUNK = 10_000
@@ -112,19 +114,33 @@ class Spill:
 
 
 def classify_range(classifier: Classifier, asset: Asset, columns: tuple[str, ...], chunk_rows: int,
-                   lo: int | None, hi: int | None, spill: Spill, engine: Engine | None = None) -> list[ColumnTally]:
-    """Tallies of the rows keyed ``lo..hi`` (all rows when None), their digests spilled."""
+                   lo: int | None, hi: int | None, spill: Spill, reader: RowReader | None = None) -> list[ColumnTally]:
+    """Tallies of the rows keyed ``lo..hi`` (all rows when None), their digests spilled.
+
+    ``reader`` (from the asset's source's ``open``) is reused and left open; without it one is
+    opened and closed.
+    """
     tallies = [ColumnTally(name) for name in columns]
-    for start, rows in sql_source.read_chunks(asset, chunk_rows, lo, hi, engine):
-        for i, name in enumerate(columns):
-            tally, by_signature = classifier.count(name, [r[i] for r in rows], start)
-            tallies[i].merge(tally)
-            spill.add(i, by_signature)
+    own = reader is None
+    reader = reader or sources().get(asset.source).open(asset)
+    try:
+        for start, rows in reader.chunks(asset, chunk_rows, lo, hi):
+            for i, name in enumerate(columns):
+                tally, by_signature = classifier.count(name, [r[i] for r in rows], start)
+                tallies[i].merge(tally)
+                spill.add(i, by_signature)
+    finally:
+        if own:
+            reader.close()
     spill.flush()
     return tallies
 
 
-def ranges(plan: sql_source.RowPlan, jobs: int, chunk_rows: int) -> list[tuple[int | None, int | None]]:
+def _reader_key(asset: Asset) -> tuple[str, str]:
+    return asset.source, asset.locator  # one reader per database: its tables share the connections
+
+
+def ranges(plan: RowPlan, jobs: int, chunk_rows: int) -> list[tuple[int | None, int | None]]:
     """Key ranges of about equal span: enough for every process to stay busy, none too long."""
     if plan.key is None or plan.lo is None or plan.hi is None:
         return [(None, None)]
@@ -136,7 +152,7 @@ def ranges(plan: sql_source.RowPlan, jobs: int, chunk_rows: int) -> list[tuple[i
 
 
 _worker: Classifier | None = None
-_engines: dict[str, Engine] = {}  # per worker process, one per database: ranges reuse its connections
+_readers: dict[tuple[str, str], RowReader] = {}  # per worker process, one per database: ranges reuse it
 
 
 def _init_worker(cache_size: int | None) -> None:
@@ -149,10 +165,10 @@ def _init_worker(cache_size: int | None) -> None:
 def _work(asset: Asset, columns: tuple[str, ...], chunk_rows: int, lo: int | None, hi: int | None,
           directory: Path, buckets: int) -> list[ColumnTally]:
     assert _worker is not None
-    engine = _engines.get(asset.locator)
-    if engine is None:
-        engine = _engines[asset.locator] = sql_source.open_engine(asset)
-    return classify_range(_worker, asset, columns, chunk_rows, lo, hi, Spill(directory, buckets), engine)
+    reader = _readers.get(_reader_key(asset))
+    if reader is None:
+        reader = _readers[_reader_key(asset)] = sources().get(asset.source).open(asset)
+    return classify_range(_worker, asset, columns, chunk_rows, lo, hi, Spill(directory, buckets), reader)
 
 
 class TableScanner:
@@ -164,7 +180,7 @@ class TableScanner:
         self.spill_dir, self.cache_size = spill_dir, cache_size
         self._classifier: Classifier | None = None
         self._pool: ProcessPoolExecutor | None = None
-        self._engines: dict[str, Engine] = {}  # in this process (one job)
+        self._readers: dict[tuple[str, str], RowReader] = {}  # in this process (one job)
 
     @property
     def classifier(self) -> Classifier:
@@ -178,16 +194,16 @@ class TableScanner:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        for engine in self._engines.values():
-            engine.dispose()
-        self._engines.clear()
+        for reader in self._readers.values():
+            reader.close()
+        self._readers.clear()
         if self._pool is not None:
             self._pool.shutdown(cancel_futures=True)
             self._pool = None
 
-    def scan(self, asset: Asset, out: AssetScan, plan: sql_source.RowPlan | None = None) -> None:
-        """Fill ``out`` with the findings of every row of ``asset``."""
-        plan = plan or sql_source.plan_rows(asset)
+    def scan(self, asset: Asset, out: AssetScan, plan: RowPlan | None = None) -> None:
+        """Fill ``out`` with the findings of every row of ``asset`` (of a source that ``streams``)."""
+        plan = plan or sources().get(asset.source).plan(asset)
         out.rows, out.content_hash = plan.rows, plan.digest
         directory = Path(tempfile.mkdtemp(prefix="piwarden-scan-", dir=self.spill_dir))
         try:
@@ -203,7 +219,7 @@ class TableScanner:
         finally:
             shutil.rmtree(directory, ignore_errors=True)
 
-    def _tallies(self, asset: Asset, plan: sql_source.RowPlan, directory: Path, buckets: int) -> list[ColumnTally]:
+    def _tallies(self, asset: Asset, plan: RowPlan, directory: Path, buckets: int) -> list[ColumnTally]:
         parts = ranges(plan, self.jobs, self.chunk_rows)
         merged = [ColumnTally(name) for name in plan.columns]
         waiting: dict[int, list[ColumnTally]] = {}  # ranges done before one that comes earlier
@@ -222,14 +238,14 @@ class TableScanner:
     def _run(self, asset: Asset, columns: tuple[str, ...], parts: list[tuple[int | None, int | None]],
              directory: Path, buckets: int) -> Iterator[tuple[int, list[ColumnTally]]]:
         if self.jobs <= 1 or len(parts) <= 1:
-            # one job keeps its engine for every range; a lone range of a parallel scan opens its own,
+            # one job keeps its reader for every range; a lone range of a parallel scan opens its own,
             # so that no open connection is forked into the workers of the next table
-            engine = self._engines.get(asset.locator) if self.jobs <= 1 else None
-            if engine is None and self.jobs <= 1:
-                engine = self._engines[asset.locator] = sql_source.open_engine(asset)
+            reader = self._readers.get(_reader_key(asset)) if self.jobs <= 1 else None
+            if reader is None and self.jobs <= 1:
+                reader = self._readers[_reader_key(asset)] = sources().get(asset.source).open(asset)
             for index, (lo, hi) in enumerate(parts):
                 yield index, classify_range(self.classifier, asset, columns, self.chunk_rows, lo, hi,
-                                            Spill(directory, buckets), engine)
+                                            Spill(directory, buckets), reader)
             return
         if self._pool is None:
             self._pool = ProcessPoolExecutor(max_workers=self.jobs, initializer=_init_worker,
@@ -246,9 +262,13 @@ class TableScanner:
 
     def _texts(self, asset: Asset, column: int) -> Iterator[str]:
         """The column's non-null texts, read once more (free-text columns only)."""
-        for _, rows in sql_source.read_chunks(asset, self.chunk_rows):
-            for row in rows:
-                text = cell_text(row[column])
-                if text is not None:
-                    yield text
+        reader = sources().get(asset.source).open(asset)
+        try:
+            for _, rows in reader.chunks(asset, self.chunk_rows):
+                for row in rows:
+                    text = cell_text(row[column])
+                    if text is not None:
+                        yield text
+        finally:
+            reader.close()
 

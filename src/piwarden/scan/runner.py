@@ -1,17 +1,20 @@
 """Running a scan: targets to assets, assets to findings (on ``jobs`` processes), into the inventory.
 
-Incremental by default: a file whose size and modification time match the inventory is
-skipped without being opened; one whose time changed but not its size is hashed, and
-skipped when the hash matches; a table whose row count and end-rows hash match is skipped.
-Skipped assets keep their stored findings, so every report covers every target.
+Each target is read by the source that claims it (:mod:`piwarden.scan.sources.registry`);
+the runner knows sources only through their protocol (:class:`~piwarden.scan.sources.base.Source`).
 
-With ``all_rows`` every row of every database table is classified (:mod:`piwarden.scan.rows`:
-streamed in chunks, each table's key ranges on the ``jobs`` processes); files are sampled.
+Incremental by default: an asset whose fingerprint matches the inventory's is skipped (a file
+whose size and modification time match is not even opened; one whose time changed but not its
+size is hashed, and skipped when the hash matches; a table whose row count and end-rows hash
+match is skipped). Skipped assets keep their stored findings, so every report covers every target.
+
+With ``all_rows`` every row of every asset of a streaming source (database tables) is
+classified (:mod:`piwarden.scan.rows`: streamed in chunks, each table's key ranges on the
+``jobs`` processes); other assets (files) are sampled.
 """
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -23,10 +26,18 @@ from piwarden.scan import inventory
 from piwarden.scan.classify import Classifier, ColumnFinding
 from piwarden.scan.inventory import AssetScan
 from piwarden.scan.rows import DEFAULT_CHUNK, RowsCallback, TableScanner
-from piwarden.scan.sources import FILE, TABLE, Asset, SourceError, is_url
-from piwarden.scan.sources import files as file_source
-from piwarden.scan.sources import sql as sql_source
-from piwarden.scan.sources.documents import looks_like_id_card, read_document
+from piwarden.scan.sources.base import (
+    Asset,
+    Document,
+    Fingerprint,
+    Scope,
+    Source,
+    SourceError,
+    TableSample,
+    target_label,
+)
+from piwarden.scan.sources.documents import looks_like_id_card
+from piwarden.scan.sources.registry import sources
 
 DEFAULT_SAMPLE = 1000
 
@@ -38,19 +49,26 @@ class ScanOptions:
     tables: tuple[str, ...] = ()  # table names or schema.table patterns; empty means all
     engine: str = "local"  # or "spark": Parquet datasets on Spark (piwarden.scan.spark)
     spark_master: str = "local[*]"
-    all_rows: bool = False  # classify every row of every database table instead of a sample
+    all_rows: bool = False  # classify every row of every asset of a streaming source (tables) instead of a sample
     chunk_rows: int = DEFAULT_CHUNK  # rows read and classified at a time with all_rows
 
 
 def discover(targets: list[str], options: ScanOptions, exclude_tables: set[str] | None = None) -> list[Asset]:
-    """Every asset of every target, in target order."""
+    """Every asset of every target, in target order, each target read by the source that claims it."""
+    registry = sources()
+    return _discover([(t, registry.claiming(t, options.engine)) for t in targets],
+                     Scope(options.tables, frozenset(exclude_tables or ())))
+
+
+def _discover(claimed: list[tuple[str, Source]], scope: Scope) -> list[Asset]:
     assets: list[Asset] = []
-    for target in targets:
-        if is_url(target):
-            assets += sql_source.discover(target, list(options.tables) or None, exclude_tables)
-        else:
-            assets += file_source.discover(target)
+    for target, source in claimed:
+        assets += source.discover(target, scope)
     return list({a.key: a for a in assets}.values())
+
+
+def _previous(prev: dict[str, object] | None, options: ScanOptions) -> Fingerprint | None:
+    return None if prev is None or options.full else Fingerprint.stored(prev)
 
 
 def scan_asset(classifier: Classifier, asset: Asset, options: ScanOptions,
@@ -58,10 +76,15 @@ def scan_asset(classifier: Classifier, asset: Asset, options: ScanOptions,
     """Scan one asset, or report it unchanged; errors are returned, named, never raised."""
     out = AssetScan(asset.store, asset.name, asset.kind, asset.format)
     with _recorded(asset, out):
-        if asset.kind == FILE:
-            _scan_file(classifier, asset, options, prev, out)
+        source = sources().get(asset.source)
+        previous = _previous(prev, options)
+        fingerprint = source.fingerprint(asset, previous)
+        out.size_bytes, out.mtime_ns = fingerprint.size_bytes, fingerprint.mtime_ns
+        out.content_hash, out.rows = fingerprint.content_hash, fingerprint.rows
+        if previous is not None and fingerprint.matches(previous):
+            out.unchanged = True
         else:
-            _scan_table(classifier, asset, options, prev, out)
+            _classify(classifier, source.sample(asset, options.sample, fingerprint), out)
     return out
 
 
@@ -78,46 +101,18 @@ def _recorded(asset: Asset, out: AssetScan) -> Iterator[None]:
     out.seconds = time.perf_counter() - started
 
 
-def _scan_file(classifier: Classifier, asset: Asset, options: ScanOptions, prev: dict[str, object] | None,
-               out: AssetScan) -> None:
-    try:
-        st = os.stat(asset.locator)
-    except OSError:
-        raise SourceError(f"{asset.name}: cannot stat") from None
-    out.size_bytes, out.mtime_ns = st.st_size, st.st_mtime_ns
-    if prev is not None and not options.full and prev["size_bytes"] == st.st_size:
-        if prev["mtime_ns"] == st.st_mtime_ns:
-            out.unchanged = True
-            return
-        out.content_hash = file_source.file_hash(asset.locator)
-        if out.content_hash == prev["content_hash"]:
-            out.unchanged = True
-            return
-    out.content_hash = out.content_hash or file_source.file_hash(asset.locator)
-    if asset.format in file_source.TABULAR.values():
-        table = file_source.read_table(asset, options.sample)
-        out.rows, out.sampled = table.rows, table.sampled
-        out.columns = [classifier.column(name, values, table.rows) for name, values in table.columns.items()]
+def _classify(classifier: Classifier, sample: TableSample | Document, out: AssetScan) -> None:
+    """Columns of a table sample, or one finding for a document's lines."""
+    if isinstance(sample, TableSample):
+        out.rows, out.sampled = sample.rows, sample.sampled
+        out.columns = [classifier.column(name, values, sample.rows) for name, values in sample.columns.items()]
         return
-    doc = read_document(asset)
-    lines = list(doc.lines)
+    lines = list(sample.lines)
     finding = classifier.text(lines)
     out.rows = out.sampled = len(lines)
-    if doc.image and looks_like_id_card(lines, "CN_RESIDENT_ID" in finding.types):
+    if sample.image and looks_like_id_card(lines, "CN_RESIDENT_ID" in finding.types):
         finding.types = {"ID_CARD_IMAGE": 1, **finding.types}
     out.columns = [finding]
-
-
-def _scan_table(classifier: Classifier, asset: Asset, options: ScanOptions, prev: dict[str, object] | None,
-                out: AssetScan) -> None:
-    if prev is not None and not options.full:
-        rows, digest = sql_source.table_fingerprint(asset)
-        if rows == prev["rows"] and digest == prev["content_hash"]:
-            out.unchanged = True
-            return
-    table, rows, digest = sql_source.read_table(asset, options.sample)
-    out.rows, out.sampled, out.content_hash = rows, table.sampled, digest
-    out.columns = [classifier.column(name, values, rows) for name, values in table.columns.items()]
 
 
 _worker: tuple[Classifier, ScanOptions] | None = None
@@ -138,8 +133,9 @@ def run_scan(assets: list[Asset], options: ScanOptions, prev: dict[tuple[str, st
     """Scan results as they finish (in asset order with one job; with ``all_rows``, tables last)."""
     items = [(a, prev.get(a.key)) for a in assets]
     if options.all_rows:
-        tables = [(a, p) for a, p in items if a.kind == TABLE]
-        yield from _each([(a, p) for a, p in items if a.kind != TABLE], options, jobs)
+        registry = sources()
+        tables = [(a, p) for a, p in items if registry.get(a.source).streams]
+        yield from _each([(a, p) for a, p in items if not registry.get(a.source).streams], options, jobs)
         yield from _every_row(tables, options, jobs, on_rows)
         return
     yield from _each(items, options, jobs)
@@ -147,7 +143,7 @@ def run_scan(assets: list[Asset], options: ScanOptions, prev: dict[tuple[str, st
 
 def _every_row(tables: list[tuple[Asset, dict[str, object] | None]], options: ScanOptions, jobs: int,
                on_rows: RowsCallback | None) -> Iterator[AssetScan]:
-    """Each table read whole, one after the other, each split across the ``jobs`` processes."""
+    """Each table (asset of a streaming source) read whole, one after the other, split across the ``jobs`` processes."""
     if not tables:
         return
     with TableScanner(jobs, options.chunk_rows, on_rows) as scanner:
@@ -155,9 +151,9 @@ def _every_row(tables: list[tuple[Asset, dict[str, object] | None]], options: Sc
             out = AssetScan(asset.store, asset.name, asset.kind, asset.format)
             with _recorded(asset, out):
                 # unchanged, and every row classified last time too: the stored findings stand
-                if prev is not None and not options.full and prev.get("sampled") == prev["rows"]:
-                    rows, digest = sql_source.table_fingerprint(asset)
-                    out.unchanged = rows == prev["rows"] and digest == prev["content_hash"]
+                previous = _previous(prev, options)
+                if previous is not None and prev is not None and prev.get("sampled") == previous.rows:
+                    out.unchanged = sources().get(asset.source).fingerprint(asset, previous).matches(previous)
                 if not out.unchanged:
                     scanner.scan(asset, out)
             yield out
@@ -195,10 +191,6 @@ def scan(targets: list[str], options: ScanOptions, db_url: str | None = None, jo
 
     started = time.perf_counter()
     url = db_url or default_db_url()
-    engine = inventory.open_inventory(url)
-    own = set(inventory.TABLES)
-    datasets: list[Asset] = []
-    local_targets = targets
     if options.engine == "spark":  # imported only here: pyspark stays out of every other scan
         try:
             import pyspark  # noqa: F401
@@ -207,17 +199,20 @@ def scan(targets: list[str], options: ScanOptions, db_url: str | None = None, jo
         except ImportError as exc:
             raise SourceError(f"--engine spark needs pyspark and pandas (pip install 'pyspark>=3.5' pandas): "
                               f"{exc.name} is missing") from None
-
-        local_targets = [t for t in targets if is_url(t) or not spark.is_dataset(t)]
-        datasets = [spark.dataset(t) for t in targets if t not in local_targets]
-    local = discover(local_targets, options, exclude_tables=own if any(redact_url(t) == redact_url(url)
-                                                                       for t in targets) else None)
+    registry = sources()
+    claimed = [(t, registry.claiming(t, options.engine)) for t in targets]  # before anything is written
+    engine = inventory.open_inventory(url)
+    own = set(inventory.TABLES)
+    scope = Scope(options.tables, frozenset(own) if any(redact_url(t) == redact_url(url) for t in targets)
+                  else frozenset())
+    local = _discover([(t, s) for t, s in claimed if s.engine == "local"], scope)
     local_keys = {a.key for a in local}
-    datasets = [d for d in dict.fromkeys(datasets) if d.key not in local_keys]
+    on_spark = [a for t, s in claimed if s.engine != "local" for a in s.discover(t, scope)]
+    datasets = [d for d in dict.fromkeys(on_spark) if d.key not in local_keys]
     assets = local + datasets
     if on_discovered is not None:
         on_discovered(len(assets))
-    run_id = inventory.start_run(engine, [redact_url(t) if is_url(t) else t for t in targets],
+    run_id = inventory.start_run(engine, [target_label(t) for t in targets],
                                  {"sample": options.sample, "full": options.full, "jobs": jobs,
                                   "all_rows": options.all_rows,
                                   "tables": list(options.tables), "engine": options.engine})

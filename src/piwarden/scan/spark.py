@@ -1,12 +1,13 @@
-"""``--engine spark``: classify Parquet datasets on Apache Spark, with Arrow and pandas UDFs.
+"""``--engine spark``: classify the assets of Spark sources on Apache Spark, with Arrow and pandas UDFs.
 
-A *dataset* is a Parquet file or a directory whose readable files are all Parquet (flat, or
-Hive-partitioned ``key=value/`` folders). Other targets (databases, mixed directories) keep
-the local engine. For each dataset:
+The assets are those of the sources whose ``engine`` is ``spark``
+(:class:`~piwarden.scan.sources.base.SparkSource`); the built-in one reads Parquet datasets
+(:mod:`piwarden.scan.sources.datasets`: a Parquet file or a directory of them). Other targets
+(databases, mixed directories) keep the local engine. For each asset:
 
-1. the driver reads only the Parquet footers (row counts), picks files at random (seeded)
-   until about three times ``--sample`` rows are covered, and Spark reads just those: no
-   full scan of a large dataset;
+1. the source hands Spark a DataFrame of about ``--sample`` rows (the Parquet source reads
+   only the footers on the driver, then only the files it picked: no full scan of a large
+   dataset);
 2. a Bernoulli sample of those rows, cut to ``--sample``, is turned into cell texts on the
    executors (``mapInArrow``: the same Python values as the local engine's pyarrow reader);
 3. the texts are grouped by column and a grouped-aggregate pandas UDF runs the local
@@ -21,29 +22,27 @@ pyspark is imported only here, and only when a dataset is scanned. The session r
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import os
-import random
 import shutil
 import sys
 import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import orjson
 import pandas as pd
 
 from piwarden.scan.classify import Classifier, ColumnFinding, cell_text
 from piwarden.scan.inventory import AssetScan
-from piwarden.scan.sources import FILE, Asset, SourceError
-from piwarden.scan.sources import files as file_source
+from piwarden.scan.sources.base import Asset, Fingerprint, SourceError, SparkSource
+from piwarden.scan.sources.datasets import DATASET, dataset, is_dataset
+from piwarden.scan.sources.registry import sources
 
-DATASET = "dataset"  # kind of a directory of Parquet files scanned as one table
+__all__ = ["DATASET", "DEFAULT_MASTER", "SparkEngine", "classify_frame", "dataset", "is_dataset", "run"]
+
 DEFAULT_MASTER = "local[*]"
-_SEED = 5
-_OVERREAD = 3  # files are picked until they hold this many times the sample
 
 _LOG4J = """\
 rootLogger.level = warn
@@ -56,75 +55,6 @@ appender.stderr.target = SYSTEM_ERR
 appender.stderr.layout.type = PatternLayout
 appender.stderr.layout.pattern = %d{HH:mm:ss} %p %c{1}: %m%n%ex{short}
 """
-
-
-def _parquet_files(root: Path) -> list[Path]:
-    return [root] if root.is_file() else [Path(a.locator) for a in file_source.discover(str(root))]
-
-
-def is_dataset(target: str) -> bool:
-    """A Parquet file, or a directory holding Parquet files and no other readable file."""
-    path = Path(target).expanduser()
-    if path.is_file():
-        return file_source.file_format(path) == "parquet"
-    if not path.is_dir():
-        return False
-    found = file_source.discover(str(path))
-    return bool(found) and all(a.format == "parquet" for a in found)
-
-
-def dataset(target: str) -> Asset:
-    """The asset of a dataset: a file keeps the local engine's key, a directory is one asset."""
-    path = Path(target).expanduser().resolve()
-    if path.is_file():
-        return file_source.discover(str(path))[0]
-    return Asset(str(path.parent), path.name, DATASET, "parquet", str(path))
-
-
-def _listing(files: list[Path], root: Path) -> tuple[int, int, str]:
-    """Total size, newest mtime, and a hash of every file's path, size and mtime."""
-    h = hashlib.blake2b(digest_size=20)
-    size = newest = 0
-    for f in files:
-        st = f.stat()
-        size, newest = size + st.st_size, max(newest, st.st_mtime_ns)
-        h.update(f"{f.relative_to(root).as_posix()}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
-    return size, newest, h.hexdigest()
-
-
-def _unchanged(asset: Asset, prev: dict[str, object] | None, full: bool, out: AssetScan) -> bool:
-    """Fill the fingerprint; a file as in the local engine, a directory by its listing."""
-    root = Path(asset.locator)
-    if asset.kind == FILE:
-        st = root.stat()
-        out.size_bytes, out.mtime_ns = st.st_size, st.st_mtime_ns
-        if prev is not None and not full and prev["size_bytes"] == st.st_size:
-            if prev["mtime_ns"] == st.st_mtime_ns:
-                return True
-            out.content_hash = file_source.file_hash(asset.locator)
-            if out.content_hash == prev["content_hash"]:
-                return True
-        out.content_hash = out.content_hash or file_source.file_hash(asset.locator)
-        return False
-    out.size_bytes, out.mtime_ns, out.content_hash = _listing(_parquet_files(root), root)
-    return prev is not None and not full and prev["content_hash"] == out.content_hash
-
-
-def _pick(files: list[Path], sample: int) -> tuple[list[Path], int, int]:
-    """Files covering about ``_OVERREAD * sample`` rows (seeded), their rows, and all rows."""
-    import pyarrow.parquet as pq
-
-    counts = {f: pq.ParquetFile(f).metadata.num_rows for f in files}
-    total = sum(counts.values())
-    order = sorted(files)
-    random.Random(_SEED).shuffle(order)
-    chosen, rows = [], 0
-    for f in order:
-        if rows >= _OVERREAD * sample:
-            break
-        chosen.append(f)
-        rows += counts[f]
-    return sorted(chosen), rows, total
 
 
 class SparkEngine:
@@ -187,14 +117,21 @@ class SparkEngine:
 
     def scan(self, asset: Asset, sample: int, prev: dict[str, object] | None = None,
              full: bool = False) -> AssetScan:
-        """Scan one dataset (or find it unchanged); errors are returned, named, never raised."""
+        """Scan one asset (or find it unchanged); errors are returned, named, never raised."""
         started = time.perf_counter()
         out = AssetScan(asset.store, asset.name, asset.kind, asset.format)
         try:
-            if not _unchanged(asset, prev, full, out):
-                self._classify(asset, sample, out)
-            else:
+            source = sources().get(asset.source)
+            if source.engine != "spark":
+                raise SourceError(f"{asset.name}: the {source.name} source is not read on Spark")
+            previous = None if prev is None or full else Fingerprint.stored(prev)
+            fingerprint = source.fingerprint(asset, previous)
+            out.size_bytes, out.mtime_ns, out.content_hash = (fingerprint.size_bytes, fingerprint.mtime_ns,
+                                                              fingerprint.content_hash)
+            if previous is not None and fingerprint.matches(previous):
                 out.unchanged = True
+            else:
+                self._classify(cast(SparkSource, source), asset, sample, out)
         except SourceError as exc:
             out.error = str(exc)
         except Exception as exc:  # Spark's messages may quote data: keep only the class name
@@ -202,20 +139,9 @@ class SparkEngine:
         out.seconds = time.perf_counter() - started
         return out
 
-    def _classify(self, asset: Asset, sample: int, out: AssetScan) -> None:
-        root = Path(asset.locator)
-        files = _parquet_files(root)
-        if not files:
-            raise SourceError(f"{asset.name}: no Parquet files")
-        chosen, covered, total = _pick(files, sample)
-        reader = self.start().read
-        if asset.kind == DATASET:
-            reader = reader.option("basePath", str(root))
-        df = reader.parquet(*(str(f) for f in chosen))
-        names = list(df.columns)
-        if covered > sample:
-            df = df.sample(withReplacement=False, fraction=min(1.0, 1.2 * sample / covered), seed=_SEED).limit(sample)
-        findings = classify_frame(df, names, total)
+    def _classify(self, source: SparkSource, asset: Asset, sample: int, out: AssetScan) -> None:
+        df, total = source.frame(self.start(), asset, sample)
+        findings = classify_frame(df, list(df.columns), total)
         out.rows = total
         out.sampled = max((f.sampled for f in findings), default=0)
         out.columns = findings

@@ -8,6 +8,9 @@ empty password, and is named otherwise. Images go through Tesseract with the
 (``姓 名 张 三``), which are removed so that detection sees ``姓名张三``. An image whose text
 holds a resident ID number next to the words printed on an ID card is itself an
 identity-document image (ID_CARD_IMAGE, grade L4): the photo, not only the number, leaked.
+
+The documents source (:class:`DocumentSource`) claims no target of its own: the files
+source's walk of a path finds documents and names this source to read them.
 """
 
 from __future__ import annotations
@@ -15,8 +18,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from piwarden.scan.sources import Asset, Document, SourceError
-from piwarden.scan.sources.files import iter_lines
+from piwarden.scan.sources.base import Asset, Document, Fingerprint, Scope, Source, SourceError, TableSample
+from piwarden.scan.sources.files import DOCUMENT_SOURCE, discover, file_fingerprint, iter_lines
 
 OCR_LANGUAGES = "chi_sim+eng"
 ID_CARD_WORDS = ("公民身份号码", "姓名", "性别", "住址", "出生", "民族", "签发机关", "有效期限")
@@ -133,3 +136,21 @@ def looks_like_id_card(lines: list[str], has_id_number: bool) -> bool:
     """Two card words and a resident ID number, or four card words when OCR garbled the number."""
     words = id_card_words(lines)
     return words >= 4 or (words >= 2 and has_id_number)
+
+
+class DocumentSource(Source):
+    """Text, DOCX, PDF and images among the files of a scanned path, read as lines."""
+
+    name = DOCUMENT_SOURCE
+
+    def claims(self, target: str) -> bool:
+        return False  # the files source claims paths and hands their documents here
+
+    def discover(self, target: str, scope: Scope) -> list[Asset]:
+        return [a for a in discover(target) if a.source == self.name]
+
+    def fingerprint(self, asset: Asset, previous: Fingerprint | None) -> Fingerprint:
+        return file_fingerprint(asset, previous)
+
+    def sample(self, asset: Asset, rows: int, fingerprint: Fingerprint) -> TableSample | Document:
+        return read_document(asset)

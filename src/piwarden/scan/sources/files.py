@@ -1,6 +1,8 @@
 """Tabular files: CSV, TSV, JSON (an array of objects), JSON Lines, Parquet, XLSX.
 
-Each reads as a :class:`TableSample` in bounded memory: text formats stream through a
+The files source (:class:`FileSource`) claims a local path; its walk of a directory finds
+tabular files, which it reads itself, and documents, which it hands to the documents source
+(``documents.py``). Each tabular file reads as a :class:`TableSample` in bounded memory: text formats stream through a
 reservoir (Vitter's algorithm R, seeded so that a rescan of the same file samples the same
 rows), Parquet reads only as many row groups as the sample needs, and XLSX streams in
 openpyxl's read-only mode. Nested JSON objects are flattened one level per dot
@@ -19,7 +21,7 @@ from pathlib import Path
 
 import orjson
 
-from piwarden.scan.sources import FILE, Asset, SourceError, TableSample
+from piwarden.scan.sources.base import FILE, Asset, Document, Fingerprint, Scope, Source, SourceError, TableSample
 
 TABULAR = {".csv": "csv", ".tsv": "tsv", ".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl",
            ".parquet": "parquet", ".xlsx": "xlsx"}
@@ -27,10 +29,17 @@ DOCUMENTS = {".txt": "text", ".log": "text", ".md": "text", ".docx": "docx", ".p
              ".jpg": "image", ".jpeg": "image"}
 FORMATS = {**TABULAR, **DOCUMENTS}
 _SEED = 5  # same file, same sample: rescans and tests are repeatable
+NAME = "files"
+DOCUMENT_SOURCE = "documents"  # reads the files of DOCUMENTS formats (documents.py)
 
 
 def file_format(path: Path) -> str | None:
     return FORMATS.get(path.suffix.lower())
+
+
+def _asset(store: str, name: str, fmt: str, path: Path) -> Asset:
+    source = NAME if fmt in TABULAR.values() else DOCUMENT_SOURCE
+    return Asset(store, name, FILE, fmt, str(path.resolve()), source=source)
 
 
 def discover(target: str) -> list[Asset]:
@@ -40,7 +49,7 @@ def discover(target: str) -> list[Asset]:
         fmt = file_format(root)
         if fmt is None:
             raise SourceError(f"{target}: not a supported file type (suffix {root.suffix or 'none'})")
-        return [Asset(str(root.parent.resolve()), root.name, FILE, fmt, str(root.resolve()))]
+        return [_asset(str(root.parent.resolve()), root.name, fmt, root)]
     if not root.is_dir():
         raise SourceError(f"{target}: no such file or directory")
     store = str(root.resolve())
@@ -51,7 +60,7 @@ def discover(target: str) -> list[Asset]:
             path = Path(dirpath) / name
             fmt = file_format(path)
             if fmt is not None and not name.startswith(("~$", ".")):
-                found.append(Asset(store, path.relative_to(root).as_posix(), FILE, fmt, str(path.resolve())))
+                found.append(_asset(store, path.relative_to(root).as_posix(), fmt, path))
     return found
 
 
@@ -62,6 +71,18 @@ def file_hash(path: str) -> str:
         while chunk := fh.read(1 << 20):
             h.update(chunk)
     return h.hexdigest()
+
+
+def file_fingerprint(asset: Asset, previous: Fingerprint | None) -> Fingerprint:
+    """Size, modification time and BLAKE2b hash; not hashed when size and time are as before."""
+    try:
+        st = os.stat(asset.locator)
+    except OSError:
+        raise SourceError(f"{asset.name}: cannot stat") from None
+    if previous is not None and (previous.size_bytes, previous.mtime_ns) == (st.st_size, st.st_mtime_ns):
+        return Fingerprint(previous.content_hash, None, st.st_size, st.st_mtime_ns)
+    # same size, new time: the hash decides (a touched file is unchanged); else it is stored
+    return Fingerprint(file_hash(asset.locator), None, st.st_size, st.st_mtime_ns)
 
 
 class Reservoir:
@@ -225,3 +246,24 @@ def iter_lines(path: str) -> Iterator[str]:
     with _open_text(path) as fh:
         for line in fh:
             yield line.rstrip("\r\n")
+
+
+class FileSource(Source):
+    """Local files and directories; tabular files are read here, documents by the documents source."""
+
+    name = NAME
+
+    def claims(self, target: str) -> bool:
+        try:
+            return Path(target).expanduser().exists()
+        except (OSError, ValueError):  # a name too long for the file system, a NUL: not a path
+            return False
+
+    def discover(self, target: str, scope: Scope) -> list[Asset]:
+        return discover(target)
+
+    def fingerprint(self, asset: Asset, previous: Fingerprint | None) -> Fingerprint:
+        return file_fingerprint(asset, previous)
+
+    def sample(self, asset: Asset, rows: int, fingerprint: Fingerprint) -> TableSample | Document:
+        return read_table(asset, rows)

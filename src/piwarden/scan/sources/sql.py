@@ -14,6 +14,9 @@ mode, in chunks (:func:`read_chunks`: keyset pagination over an integer primary 
 scans is its row count and a hash of its first and last rows by primary key: cheap, and it
 changes on any insert or delete and on updates at either end (updates in the middle of a
 table that keep its size are caught only by a full rescan, ``--full``).
+
+:class:`SqlSource` puts these behind the :class:`~piwarden.scan.sources.base.Source`
+protocol: it claims every URL whose SQLAlchemy dialect is installed.
 """
 
 from __future__ import annotations
@@ -28,12 +31,24 @@ from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from piwarden.home import redact_url
-from piwarden.scan.sources import TABLE, Asset, SourceError, TableSample
+from piwarden.scan.sources.base import (
+    TABLE,
+    Asset,
+    Chunk,
+    Document,
+    Fingerprint,
+    RowPlan,
+    Scope,
+    Source,
+    SourceError,
+    TableSample,
+)
 
 _SYSTEM_SCHEMAS = {"information_schema", "pg_catalog", "pg_toast", "mysql", "performance_schema", "sys"}
 _WINDOWS = 8
 _ENDS = 50  # rows at each end hashed into the fingerprint
 _SEED = 5
+NAME = "sql"
 
 
 def _engine(url: str) -> Engine:
@@ -71,7 +86,7 @@ def discover(url: str, tables: list[str] | None = None, exclude: set[str] | None
                 if (exclude and name in exclude) or not _wanted(schema, name, tables):
                     continue
                 label = f"{schema}.{name}" if schema else name
-                found.append(Asset(store, label, TABLE, dialect, url, schema, name))
+                found.append(Asset(store, label, TABLE, dialect, url, schema, name, source=NAME))
     except SQLAlchemyError as exc:
         raise SourceError(f"{store}: cannot list tables ({type(exc).__name__})") from None
     finally:
@@ -158,6 +173,21 @@ def read_table(asset: Asset, sample: int) -> tuple[TableSample, int, str]:
         engine.dispose()
 
 
+def sample_table(asset: Asset, sample: int, count: int) -> TableSample:
+    """A sample of the table's rows, its row count known (from its fingerprint)."""
+    engine = _engine(asset.locator)
+    try:
+        with engine.connect() as conn:
+            shape = _reflect(conn, asset)
+            rows = _sample_rows(conn, shape, count, sample, engine.dialect.name)
+        names = [c.name for c in shape.table.columns]
+        return TableSample({name: [r[i] for r in rows] for i, name in enumerate(names)}, count, len(rows))
+    except SQLAlchemyError as exc:
+        raise SourceError(f"{asset.store} {asset.name}: cannot read ({type(exc).__name__})") from None
+    finally:
+        engine.dispose()
+
+
 def table_fingerprint(asset: Asset) -> tuple[int, str]:
     """Only the fingerprint, to decide whether a table changed since the last scan."""
     engine = _engine(asset.locator)
@@ -168,18 +198,6 @@ def table_fingerprint(asset: Asset) -> tuple[int, str]:
         raise SourceError(f"{asset.store} {asset.name}: cannot read ({type(exc).__name__})") from None
     finally:
         engine.dispose()
-
-
-@dataclass(frozen=True, slots=True)
-class RowPlan:
-    """How to read every row of a table: its fingerprint, columns and integer-key bounds (if any)."""
-
-    rows: int
-    digest: str
-    columns: tuple[str, ...]
-    key: str | None  # the single integer primary key that windows and ranges use
-    lo: int | None
-    hi: int | None
 
 
 def plan_rows(asset: Asset) -> RowPlan:
@@ -209,7 +227,7 @@ def open_engine(asset: Asset) -> Engine:
 
 
 def read_chunks(asset: Asset, chunk: int, lo: int | None = None, hi: int | None = None,
-                engine: Engine | None = None) -> Iterator[tuple[int, list[tuple]]]:
+                engine: Engine | None = None) -> Iterator[Chunk]:
     """Every row (with an integer key: those keyed ``lo..hi``), ``chunk`` rows at a time, in key order.
 
     Yields ``(position, rows)``: the first row's key (or ordinal), so that positions grow
@@ -250,3 +268,50 @@ def read_chunks(asset: Asset, chunk: int, lo: int | None = None, hi: int | None 
     finally:
         if own:
             engine.dispose()
+
+
+class SqlRows:
+    """One database's engine, reused for every range of every table read whole."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def chunks(self, asset: Asset, chunk_rows: int, lo: int | None = None, hi: int | None = None) -> Iterator[Chunk]:
+        return read_chunks(asset, chunk_rows, lo, hi, self.engine)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+class SqlSource(Source):
+    """SQL databases by SQLAlchemy URL: any URL whose dialect is installed."""
+
+    name = NAME
+    streams = True
+
+    def claims(self, target: str) -> bool:
+        if "://" not in target:
+            return False
+        try:
+            make_url(target).get_dialect()  # loads the dialect's class only, not its driver
+        except Exception:  # not an URL, or no such dialect: another source's target
+            return False
+        return True
+
+    def discover(self, target: str, scope: Scope) -> list[Asset]:
+        return discover(target, list(scope.tables) or None, set(scope.exclude) or None)
+
+    def fingerprint(self, asset: Asset, previous: Fingerprint | None) -> Fingerprint:
+        rows, digest = table_fingerprint(asset)
+        return Fingerprint(digest, rows)
+
+    def sample(self, asset: Asset, rows: int, fingerprint: Fingerprint) -> TableSample | Document:
+        if fingerprint.rows is None:
+            return read_table(asset, rows)[0]
+        return sample_table(asset, rows, fingerprint.rows)
+
+    def plan(self, asset: Asset) -> RowPlan:
+        return plan_rows(asset)
+
+    def open(self, asset: Asset) -> SqlRows:
+        return SqlRows(open_engine(asset))
