@@ -3,10 +3,10 @@
 Configuration in, app out: the lifespan opens the audit log (``db``) when the app starts and
 closes it when the app stops, unless an open ``log`` was given (then left open). The app gets
 the built-in routers, then every plugin's (``piwarden_api_routers``), one error format for all
-(``errors.py``), and is refused if a route has no scope or description (``scopes.enforce``).
+(``errors.py``), and is refused if a route has no scope or description (``scopes.route_table``).
 OpenAPI is on: ``/openapi.json``, and ``/docs`` to read it.
 
->>> app = create_app("sqlite:///:memory:", token="t", plugins=False)
+>>> app = create_app("sqlite:///audit.db", token="t", plugins=False)  # opens the log only when started
 >>> sorted({entry.scope.value for entry in app.state.routes})
 ['audit:read', 'audit:write']
 """
@@ -26,8 +26,9 @@ from piwarden.audit.note import NoteSigner
 from piwarden.plugins import plugin_manager
 from piwarden.server.config import MAX_BODY, ServiceConfig
 from piwarden.server.errors import install_error_handlers
+from piwarden.server.openapi import extend
 from piwarden.server.routers import BUILTIN_ROUTERS
-from piwarden.server.scopes import RULES, enforce
+from piwarden.server.scopes import RULES, route_table
 
 DESCRIPTION = """piwarden's HTTP API. Every route has one permission scope (`x-piwarden-scope`):
 
@@ -80,5 +81,6 @@ def create_app(db: str | None = None, *, token: str | None = None, signer: NoteS
     install_error_handlers(app)
     for r in [*routers, *(plugin_routers(pm) if plugins else [])]:
         app.include_router(r)
-    app.state.routes = enforce(app)
+    extend(app)
+    app.state.routes = route_table(app.openapi(), app.routes)
     return app

@@ -3,7 +3,7 @@
 A route declares its scope with FastAPI's ``Security``: ``dependencies=[requires(Scope.X)]``,
 or a parameter typed with one of the ``deps`` aliases (``WriterDep``, ``ReaderDep``). That
 dependency is the enforcement: ``authorize`` refuses a caller without the scope before
-anything else of the route runs. ``enforce(app)`` then reads the app's OpenAPI document and
+anything else of the route runs. ``route_table`` reads the app's OpenAPI document and
 its routes, and raises ``UndeclaredRoute`` for any route with no scope, several, no
 description, or left out of the document; the app factory calls it, so a plugin router that
 forgets fails the service at start, not in use.
@@ -24,7 +24,7 @@ from types import MappingProxyType
 from typing import Annotated, Any
 
 import fastapi.routing
-from fastapi import Depends, FastAPI, Request, Security
+from fastapi import Depends, Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer, SecurityScopes
 from starlette.routing import BaseRoute
 
@@ -40,6 +40,9 @@ class Scope(StrEnum):
 
     AUDIT_READ = "audit:read"
     AUDIT_WRITE = "audit:write"
+
+
+KNOWN = frozenset(s.value for s in Scope)
 
 
 @dataclass(frozen=True)
@@ -85,9 +88,9 @@ class Caller:
     authenticated: bool
 
 
-def _refusal(scopes: Iterable[str]) -> str | None:
+def refusal(scopes: Iterable[str]) -> str | None:
     """Why these scopes need the token (None if they do not); unknown or no scopes need it too."""
-    rules = [RULES.get(Scope(s)) if s in Scope.__members__.values() else None for s in scopes] or [None]
+    rules = [RULES[Scope(s)] if s in KNOWN else None for s in scopes] or [None]
     for rule in rules:
         if rule is None or rule.needs_token:
             return rule.refusal if rule else "for this route"
@@ -102,9 +105,9 @@ async def authorize(security_scopes: SecurityScopes, request: Request,
     # Constant-time compare: the time taken says nothing about how much of the token was right.
     shown = (token is not None and credentials is not None
              and hmac.compare_digest(credentials.credentials.encode(), token.encode()))
-    refusal = _refusal(security_scopes.scopes)
-    if refusal is not None and token is not None and not shown:
-        raise ApiError(401, f"a valid bearer token is required {refusal}", headers={"WWW-Authenticate": "Bearer"})
+    why = refusal(security_scopes.scopes)
+    if why is not None and token is not None and not shown:
+        raise ApiError(401, f"a valid bearer token is required {why}", headers={"WWW-Authenticate": "Bearer"})
     return Caller(tuple(security_scopes.scopes), shown)
 
 
@@ -127,14 +130,16 @@ class UndeclaredRoute(RuntimeError):
     """A route without exactly one scope, without a description, or missing from the OpenAPI document."""
 
 
-def _operations(schema: dict[str, Any]) -> Iterable[tuple[str, str, dict[str, Any]]]:
+def operations(schema: dict[str, Any]) -> Iterable[tuple[str, str, dict[str, Any]]]:
+    """(method, path, operation) of every operation of an OpenAPI document."""
     for path, item in schema.get("paths", {}).items():
         for method, op in item.items():
             if isinstance(op, dict) and "responses" in op:
                 yield method.upper(), path, op
 
 
-def _op_scopes(op: dict[str, Any]) -> set[str]:
+def operation_scopes(op: dict[str, Any]) -> set[str]:
+    """The scopes an OpenAPI operation's security requirements name."""
     return {s for requirement in op.get("security", []) for s in requirement.get(SCHEME, [])}
 
 
@@ -154,9 +159,9 @@ def route_table(schema: dict[str, Any], routes: Iterable[BaseRoute]) -> list[Rou
     """Every operation's method, path and scope; raises ``UndeclaredRoute`` naming each route that breaks the rules."""
     table: list[RouteEntry] = []
     problems: list[str] = []
-    for method, path, op in _operations(schema):
-        scopes = _op_scopes(op)
-        known = scopes & set(Scope.__members__.values())
+    for method, path, op in operations(schema):
+        scopes = operation_scopes(op)
+        known = scopes & KNOWN
         if len(scopes) != 1 or not known:
             problems.append(f"{method} {path}: declares {sorted(scopes) or 'no scope'}, needs exactly one known "
                             "scope (scopes.requires)")
@@ -164,32 +169,10 @@ def route_table(schema: dict[str, Any], routes: Iterable[BaseRoute]) -> list[Rou
             problems.append(f"{method} {path}: has no description (give the endpoint a docstring)")
         if len(scopes) == 1 and known:
             table.append(RouteEntry(method, path, Scope(next(iter(known))), op.get("summary", "")))
-    documented = {(e.method, e.path) for e in table} | {(m, p) for m, p, _ in _operations(schema)}
+    documented = {(e.method, e.path) for e in table} | {(m, p) for m, p, _ in operations(schema)}
     for method, path in sorted(_endpoints(routes) - documented):
         if path not in DOC_PATHS:
             problems.append(f"{method} {path}: not in the OpenAPI document, so its scope cannot be checked")
     if problems:
         raise UndeclaredRoute("; ".join(problems))
     return table
-
-
-def _annotate(schema: dict[str, Any]) -> dict[str, Any]:
-    """Name each operation's scope; mark the token optional where the scope does not need it (idempotent)."""
-    for _, _, op in _operations(schema):
-        scopes = _op_scopes(op)
-        if len(scopes) == 1:
-            op[SCOPE_KEY] = next(iter(scopes))
-            if _refusal(scopes) is None and {} not in op["security"]:
-                op["security"].append({})
-    return schema
-
-
-def enforce(app: FastAPI) -> list[RouteEntry]:
-    """Check every route of ``app`` (``route_table``) and name each one's scope in its OpenAPI document."""
-    generate = app.openapi
-
-    def scoped_openapi() -> dict[str, Any]:
-        return _annotate(generate())
-
-    app.openapi = scoped_openapi  # type: ignore[method-assign]  # FastAPI's documented way to extend it
-    return route_table(app.openapi(), app.routes)

@@ -50,6 +50,7 @@ def _is_jsonl(request: Request, fmt: str | None) -> bool:
 
 
 @router.post(AuditPath.EVENTS, summary="Append access events", response_model=Appended | BatchReport,
+             response_description="Committed: the event's index, or the batch's report.",
              openapi_extra=ingest_body(),
              responses={422: {"model": InvalidEvent | BatchReport,
                               "description": "Nothing appended: the event, or every line of the batch, is invalid."},
@@ -90,6 +91,7 @@ def sign_checkpoint(caller: WriterDep, service: AuditServiceDep) -> PlainTextRes
 
 
 @router.get(AuditPath.HEAD, summary="Size, root and latest checkpoint", response_model=Head,
+            response_description="The log now.",
             responses=error_responses(503))
 def head(caller: ReaderDep, service: AuditServiceDep) -> Head:
     """The log's size and root hash now, and its latest signed checkpoint."""
@@ -107,6 +109,7 @@ def latest_checkpoint(caller: ReaderDep, service: AuditServiceDep) -> PlainTextR
 
 
 @router.get(AuditPath.INCLUSION, summary="Inclusion proof", response_model=InclusionProof,
+            response_description="The proof, with the leaf hash and root it links.",
             responses=error_responses(400, 503))
 def inclusion_proof(caller: ReaderDep, service: AuditServiceDep, index: Index, size: Size = None) -> InclusionProof:
     """That leaf `index` is in the tree of `size` leaves: its hash, the root and the audit path."""
@@ -117,6 +120,7 @@ def inclusion_proof(caller: ReaderDep, service: AuditServiceDep, index: Index, s
 
 
 @router.get(AuditPath.CONSISTENCY, summary="Consistency proof", response_model=ConsistencyProof,
+            response_description="The proof, with both roots it links.",
             responses=error_responses(400, 503))
 def consistency_proof(caller: ReaderDep, service: AuditServiceDep, old: Annotated[int, Query(
         ge=0, le=MAX_TREE, description="The earlier tree size.")], size: Size = None) -> ConsistencyProof:
