@@ -7,6 +7,7 @@ FastAPI generates it; ``extend`` post-processes it (FastAPI's documented way: re
   the bearer requirement is marked optional (an empty alternative);
 - FastAPI's own ``422 HTTPValidationError`` (which would echo inputs) becomes the
   ``ErrorBody`` the error handlers answer: ``400`` for a bad parameter, ``422`` for a bad body;
+- error answers are documented as JSON, also on routes that answer text;
 - an optional query parameter is just its type (FastAPI spells ``int | None`` as "integer or
   null", and a query string has no null).
 """
@@ -45,6 +46,15 @@ def _errors(op: dict[str, Any]) -> None:
                                   "content": {"application/json": {"schema": _ERROR}}})
 
 
+def _error_media(op: dict[str, Any]) -> None:
+    """Errors are JSON even where the route answers text (FastAPI files them under the route's type)."""
+    for status, response in op.get("responses", {}).items():
+        content = response.get("content", {})
+        if status[0] in "45" and "application/json" not in content:
+            for media in [m for m, body in content.items() if body.get("schema") == _ERROR]:
+                content["application/json"] = content.pop(media)
+
+
 def _optional_params(op: dict[str, Any]) -> None:
     for param in op.get("parameters", []):
         schema = param.get("schema", {})
@@ -59,6 +69,7 @@ def shape(schema: dict[str, Any]) -> dict[str, Any]:
     for _, _, op in operations(schema):
         _scopes(op)
         _errors(op)
+        _error_media(op)
         _optional_params(op)
     components = schema.setdefault("components", {}).setdefault("schemas", {})
     components.setdefault("ErrorBody", ErrorBody.model_json_schema())
