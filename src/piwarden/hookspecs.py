@@ -27,6 +27,8 @@ from typing import TYPE_CHECKING, Any
 import pluggy
 
 if TYPE_CHECKING:
+    from fastapi import APIRouter
+
     from piwarden.audit.note import NoteSigner
     from piwarden.audit.settings import AuditSettings
     from piwarden.audit.witness import Witness
@@ -75,5 +77,5 @@ def piwarden_key_provider(source: str) -> Any:  # type: ignore[empty-body]
 
 
 @hookspec
-def piwarden_api_routers() -> list[Any]:  # type: ignore[empty-body]
-    """FastAPI routers this plugin mounts on the service app (``piwarden serve``)."""
+def piwarden_api_routers() -> list[APIRouter]:  # type: ignore[empty-body]
+    """FastAPI routers this plugin mounts on the service app (``piwarden serve``); every route declares a scope."""

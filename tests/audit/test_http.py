@@ -18,11 +18,11 @@ import pytest
 import uvicorn
 
 from piwarden.audit.hasher import hash_leaf
-from piwarden.audit.http import create_app
 from piwarden.audit.log import open_log
 from piwarden.audit.note import NoteSigner
 from piwarden.audit.proof import verify_consistency, verify_inclusion
 from piwarden.events import canonical_json, parse_event
+from piwarden.server import create_app
 
 from .conftest import make_event
 
@@ -207,14 +207,12 @@ def test_serve_command_runs_uvicorn(tmp_path: Path) -> None:
 
 
 def test_router_mounts_in_another_app(tmp_path: Path) -> None:
-    """The vault service mounts the router in its own app: errors still answer as JSON."""
+    """The service app mounted under a prefix of another app: errors still answer as JSON."""
     from fastapi import FastAPI
-
-    from piwarden.audit.http import router
 
     log = open_log(f"sqlite:///{tmp_path / 'a.db'}")
     app = FastAPI()
-    app.include_router(router(log, token=TOKEN), prefix="/v1")
+    app.mount("/v1", create_app(log=log, token=TOKEN, plugins=False))
     try:
         with Server(app) as client:
             assert client.post("/v1/audit/events", json=make_event(0)).json()["error"].startswith("a valid bearer")

@@ -13,6 +13,7 @@ from piwarden.cli.mask import app as mask_app
 from piwarden.cli.mask import policy_app
 from piwarden.cli.ner import app as ner_app
 from piwarden.cli.scan import scan_command
+from piwarden.cli.serve import serve as serve_command
 from piwarden.home import default_db_url, home_dir, redact_url
 
 app = typer.Typer(
@@ -31,6 +32,7 @@ app.command("demo")(detect_commands.demo)
 app.command("types")(detect_commands.list_types)
 app.command("recognizers")(detect_commands.recognizers)
 app.command("scan")(scan_command)
+app.command("serve")(serve_command)
 
 
 @app.command()

@@ -19,6 +19,15 @@ from piwarden.audit.signer import signer_from_settings
 from piwarden.audit.store_base import AuditStoreError, EncodedEvent, Query
 from piwarden.audit.verify import verify_bundle
 from piwarden.cli.common import DbOption
+from piwarden.cli.serve import (
+    TOKEN_ENV,
+    HostOption,
+    PortOption,
+    SignOption,
+    TokenEnvOption,
+    run_service,
+    service_options,
+)
 from piwarden.cli.witness import app as witness_app
 from piwarden.events import EventError, parse_event, parse_ts
 from piwarden.progress import ByteProgress
@@ -230,28 +239,7 @@ def purge(before: Annotated[str | None, typer.Option(help="Purge bodies of event
 
 
 @app.command()
-def serve(host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
-          port: Annotated[int, typer.Option(min=0, max=65535, help="TCP port.")] = 8470,
-          db: DbOption = None,
-          token_env: Annotated[str, typer.Option(help="Environment variable holding the bearer token that "
-                                                      "POSTs must carry (unset: no token needed).")]
-          = "PIWARDEN_AUDIT_TOKEN",
-          sign: Annotated[bool, typer.Option(help="Allow POST /audit/checkpoint to sign heads with the "
-                                                  "configured key.")] = True) -> None:
+def serve(host: HostOption = "127.0.0.1", port: PortOption = 8470, db: DbOption = None,
+          token_env: TokenEnvOption = TOKEN_ENV, sign: SignOption = True) -> None:
     """Serve the HTTP ingest and proof API (docs/audit.md): POST events, GET head and proofs."""
-    import os
-
-    import uvicorn
-
-    from piwarden.audit.http import create_app
-
-    token = os.environ.get(token_env) or None
-    if token is None and host not in ("127.0.0.1", "localhost", "::1"):
-        err.print(f"warning: {token_env} is not set; anyone who reaches {host}:{port} can append",
-                  highlight=False)
-    try:
-        application = create_app(db, token=token, signer=signer_from_settings() if sign else None)
-    except AuditStoreError as exc:
-        err.print(f"error: {exc}", highlight=False)
-        raise typer.Exit(2) from None
-    uvicorn.run(application, host=host, port=port, log_level="warning", access_log=False)
+    run_service(service_options(host, port, token_env), db, sign=sign, plugins=False)

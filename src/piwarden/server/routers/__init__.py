@@ -1,0 +1,9 @@
+"""One router per resource; ``BUILTIN_ROUTERS`` is what every app gets (plugins add theirs)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from piwarden.server.routers import audit
+
+BUILTIN_ROUTERS: tuple[APIRouter, ...] = (audit.router,)

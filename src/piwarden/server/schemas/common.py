@@ -1,0 +1,27 @@
+"""The one error body every route answers failures with."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+
+class ErrorBody(BaseModel):
+    """A refusal or failure: what went wrong, naming fields, lines and limits, never submitted values."""
+
+    error: str = Field(description="What went wrong, in words; never repeats a submitted value.")
+
+
+def error_responses(*statuses: int) -> dict[int | str, dict[str, object]]:
+    """OpenAPI ``responses`` entries for the error statuses a route can answer."""
+    return {status: {"model": ErrorBody, "description": _MEANING.get(status, "Refused.")} for status in statuses}
+
+
+_MEANING = {
+    400: "A query parameter is missing, not an integer, or out of range; or the batch is empty.",
+    401: "The bearer token is missing or wrong.",
+    404: "Nothing to return yet.",
+    409: "Refused: it would not extend the last signed checkpoint.",
+    413: "The request body is over the size limit; send smaller batches.",
+    501: "This server has no signing key configured.",
+    503: "The database failed (the message names the kind of failure only).",
+}

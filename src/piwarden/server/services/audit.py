@@ -1,0 +1,116 @@
+"""``AuditService``: ingest, head, checkpoints and proofs over one open ``AuditLog``.
+
+Blocking (database calls): the router runs each method in a worker thread. Appends return
+only once committed, so what they return is an acknowledgement.
+
+>>> import tempfile
+>>> from piwarden.audit.log import open_log
+>>> log = open_log(f"sqlite:///{tempfile.mkdtemp()}/a.db")
+>>> service = AuditService(log)
+>>> service.append_lines(b'{"bad": 1}\\n\\n').rejected
+1
+>>> service.head().size
+0
+>>> log.close()
+"""
+
+from __future__ import annotations
+
+import base64
+
+from piwarden.audit.checkpoint import sign_head
+from piwarden.audit.log import AuditLog
+from piwarden.audit.note import NoteSigner
+from piwarden.audit.store_base import EncodedEvent
+from piwarden.events import EventError, parse_event
+from piwarden.server.schemas.audit import (
+    Appended,
+    BatchReport,
+    ConsistencyProof,
+    Head,
+    InclusionProof,
+    Problem,
+    RejectedLine,
+)
+
+MAX_REPORTED = 1000  # rejected lines listed in one answer (the count is always exact)
+
+
+class NoSigner(LookupError):
+    """The service was started without a signing key."""
+
+
+class EmptyBatch(ValueError):
+    """A batch with no line at all."""
+
+
+def _b64(h: bytes) -> str:
+    return base64.b64encode(h).decode()
+
+
+def problems(exc: EventError) -> list[Problem]:
+    """An event's problems as fields and messages; ``EventError`` keeps values out of both."""
+    return [Problem(field=f, problem=p) for f, p in exc.problems]
+
+
+class AuditService:
+    """The audit API's operations; ``signer`` signs checkpoints on request (None: refuse)."""
+
+    def __init__(self, log: AuditLog, signer: NoteSigner | None = None) -> None:
+        self.log, self.signer = log, signer
+
+    def append_event(self, data: bytes) -> Appended:
+        """Validate and commit one event (raises ``EventError``)."""
+        encoded = EncodedEvent.of(parse_event(data, "event"))
+        first = self.log.append_encoded([encoded])
+        return Appended(index=first, size=first + 1)
+
+    def append_lines(self, data: bytes) -> BatchReport:
+        """Commit the good lines of a JSONL batch in one transaction; report the bad ones by number."""
+        good: list[EncodedEvent] = []
+        rejected: list[RejectedLine] = []
+        bad = 0
+        for number, line in enumerate(data.split(b"\n"), start=1):
+            if not line.strip():
+                continue
+            try:
+                good.append(EncodedEvent.of(parse_event(line, f"line {number}")))
+            except EventError as exc:
+                bad += 1
+                if len(rejected) < MAX_REPORTED:
+                    rejected.append(RejectedLine(line=number, problems=problems(exc)))
+        if not good and not bad:
+            raise EmptyBatch("empty batch")
+        first = self.log.append_encoded(good) if good else None
+        return BatchReport(accepted=len(good), rejected=bad, first_index=first,
+                           size=None if first is None else first + len(good), errors=rejected)
+
+    def head(self) -> Head:
+        latest = self.log.store.latest_head()
+        frontier = self.log.store.frontier()
+        return Head(size=frontier.size, root=_b64(frontier.root()),
+                    checkpoint=None if latest is None else latest.note)
+
+    def latest_checkpoint(self) -> str | None:
+        latest = self.log.store.latest_head()
+        return None if latest is None else latest.note
+
+    def sign(self) -> str:
+        """Sign a checkpoint of the log now; raises ``NoSigner``, or ``InconsistentHead``/``NoteError``."""
+        if self.signer is None:
+            raise NoSigner("this server has no signing key configured")
+        return sign_head(self.log, self.signer).note
+
+    def inclusion(self, index: int, size: int | None = None) -> InclusionProof:
+        """Raises ``ValueError`` (value-free message) for an index or size outside the log."""
+        n = self.log.size() if size is None else size
+        proof = self.log.inclusion_proof(index, n)  # first: it checks index and size
+        return InclusionProof(index=index, size=n, leaf_hash=_b64(self.log.leaf_hash(index)),
+                              root=_b64(self.log.root(n)), proof=[_b64(h) for h in proof])
+
+    def consistency(self, old: int, size: int | None = None) -> ConsistencyProof:
+        """Raises ``ValueError`` (value-free message) for sizes outside the log."""
+        n = self.log.size() if size is None else size
+        proof = self.log.consistency_proof(old, n)  # first: it checks both sizes
+        return ConsistencyProof(old=old, size=n, old_root=_b64(self.log.root(old)), root=_b64(self.log.root(n)),
+                                proof=[_b64(h) for h in proof])
