@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from piwarden.audit.note import NoteSigner
     from piwarden.audit.settings import AuditSettings
     from piwarden.detect.recognizer import Recognizer
+    from piwarden.keys import KeyProvider
     from piwarden.mask.operators.base import Operator
 
 PROJECT = "piwarden"
@@ -68,8 +69,8 @@ def piwarden_forensic_detectors() -> list[Any]:  # type: ignore[empty-body]
 
 
 @hookspec(firstresult=True)
-def piwarden_key_provider(source: str) -> Any:  # type: ignore[empty-body]
-    """The key provider for the named source (e.g. a KMS or HSM), or None if not this plugin's."""
+def piwarden_key_provider(source: str) -> KeyProvider | None:  # type: ignore[empty-body]
+    """The key provider for the named source (``keys.provider``, e.g. a KMS or HSM), or None if not this plugin's."""
 
 
 @hookspec
