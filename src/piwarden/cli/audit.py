@@ -18,7 +18,7 @@ from piwarden.audit.note import NoteError, NoteVerifier
 from piwarden.audit.signer import signer_from_settings
 from piwarden.audit.store_base import AuditStoreError, EncodedEvent, Query
 from piwarden.audit.verify import verify_bundle
-from piwarden.cli.common import DbOption
+from piwarden.cli.common import DbOption, cli_settings
 from piwarden.cli.witness import app as witness_app
 from piwarden.events import EventError, parse_event, parse_ts
 from piwarden.progress import ByteProgress
@@ -230,27 +230,36 @@ def purge(before: Annotated[str | None, typer.Option(help="Purge bodies of event
 
 
 @app.command()
-def serve(host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
-          port: Annotated[int, typer.Option(min=0, max=65535, help="TCP port.")] = 8470,
+def serve(host: Annotated[str | None, typer.Option(help="Address to listen on (default: service.host, "
+                                                       "127.0.0.1).")] = None,
+          port: Annotated[int | None, typer.Option(min=0, max=65535, help="TCP port (default: service.port, "
+                                                                          "8470).")] = None,
           db: DbOption = None,
-          token_env: Annotated[str, typer.Option(help="Environment variable holding the bearer token that "
-                                                      "POSTs must carry (unset: no token needed).")]
-          = "PIWARDEN_AUDIT_TOKEN",
+          token_env: Annotated[str | None, typer.Option(help="Environment variable holding the bearer token that "
+                                                             "POSTs must carry (default: service.token, i.e. "
+                                                             "PIWARDEN__SERVICE__TOKEN or PIWARDEN_AUDIT_TOKEN; "
+                                                             "unset: no token needed).")] = None,
           sign: Annotated[bool, typer.Option(help="Allow POST /audit/checkpoint to sign heads with the "
                                                   "configured key.")] = True) -> None:
     """Serve the HTTP ingest and proof API (docs/audit.md): POST events, GET head and proofs."""
-    import os
-
     import uvicorn
 
     from piwarden.audit.http import create_app
+    from piwarden.settings import environment_value
 
-    token = os.environ.get(token_env) or None
-    if token is None and host not in ("127.0.0.1", "localhost", "::1"):
+    settings = cli_settings(service={"host": host, "port": port}, database={"url": db})
+    host, port = settings.service.host, settings.service.port
+    if token_env is None:
+        token_env = "PIWARDEN_AUDIT_TOKEN"
+        token = settings.service.token.get_secret_value() if settings.service.token is not None else None
+    else:
+        token = environment_value(token_env)
+    if not token and host not in ("127.0.0.1", "localhost", "::1"):
         err.print(f"warning: {token_env} is not set; anyone who reaches {host}:{port} can append",
                   highlight=False)
     try:
-        application = create_app(db, token=token, signer=signer_from_settings() if sign else None)
+        application = create_app(settings.db_url, token=token or None,
+                                 signer=signer_from_settings(settings.audit) if sign else None)
     except AuditStoreError as exc:
         err.print(f"error: {exc}", highlight=False)
         raise typer.Exit(2) from None
