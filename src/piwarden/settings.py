@@ -59,70 +59,70 @@ class _Section(BaseModel):
 class DatabaseSection(_Section):
     """The piwarden database."""
 
-    url: SecretStr | None = Field(None, description="SQLAlchemy URL of the piwarden database (it may hold a "
-                                                     "password); default: the SQLite file piwarden.db in the home.")
+    url: SecretStr | None = Field(default=None, description="SQLAlchemy URL of the piwarden database (it may hold a "
+                                                             "password); default: the SQLite file piwarden.db in the home.")
 
 
 class KeysSection(_Section):
     """Key values and the key provider (``piwarden.keys``); without a value, the key file in HOME/keys is used."""
 
-    mask_key: SecretStr | None = Field(None, description="Master key of the keyed masking operators (base64url "
-                                                          "or hex of 32 bytes); else HOME/keys/mask.key, created "
-                                                          "on first use.")
-    audit_key: SecretStr | None = Field(None, description="The audit log's signing key (signed-note private key "
-                                                           "text); else HOME/keys/audit-ed25519.key, created on "
-                                                           "first use by signer 'default'.")
-    honeytoken_key: SecretStr | None = Field(None, description="Secret from which honeytoken canaries are "
-                                                                "derived; else HOME/keys/honeytoken.key if present.")
-    provider: str | None = Field(None, description="Key-provider source (a plugin answering the "
-                                                   "piwarden_key_provider hook, e.g. a KMS) asked for keys that "
-                                                   "have neither a value nor a key file.")
+    mask_key: SecretStr | None = Field(default=None, description="Master key of the keyed masking operators (base64url "
+                                                                  "or hex of 32 bytes); else HOME/keys/mask.key, created "
+                                                                  "on first use.")
+    audit_key: SecretStr | None = Field(default=None, description="The audit log's signing key (signed-note private key "
+                                                                   "text); else HOME/keys/audit-ed25519.key, created on "
+                                                                   "first use by signer 'default'.")
+    honeytoken_key: SecretStr | None = Field(default=None, description="Secret from which honeytoken canaries are "
+                                                                        "derived; else HOME/keys/honeytoken.key if present.")
+    provider: str | None = Field(default=None, description="Key-provider source (a plugin answering the "
+                                                           "piwarden_key_provider hook, e.g. a KMS) asked for keys that "
+                                                           "have neither a value nor a key file.")
 
 
 class AuditSection(_Section):
     """Where signed checkpoints are published and how the signing key is found."""
 
-    signer: str = Field("default", description="Signing-key source: 'default' (keys.audit_key, else the key "
-                                               "file), 'env', 'file', or a name a plugin's "
-                                               "piwarden_audit_signer hook answers to (e.g. a KMS).")
-    key_file: Path | None = Field(None, description="Signing key file for signer 'file' (default: "
-                                                    "HOME/keys/audit-ed25519.key).")
-    witness_dir: Path | None = Field(None, description="Directory witness: checkpoints are appended to "
-                                                       "<dir>/checkpoints.jsonl (mount storage the operator "
-                                                       "cannot rewrite: another party's share, WORM).")
-    witness_url: str | None = Field(None, description="C2SP tlog-witness submission prefix; checkpoints are "
-                                                      "POSTed to <url>/add-checkpoint.")
-    witness_key: str | None = Field(None, description="The HTTP witness's cosigner verifier key (vkey, type "
-                                                      "0x04); its cosignature is checked before it is kept.")
-    tsa_url: str | None = Field(None, description="RFC 3161 time-stamping authority URL; each published "
-                                                  "checkpoint's SHA-256 is timestamped there.")
-    tsa_cert: Path | None = Field(None, description="PEM certificate of the TSA, trusted to verify its "
-                                                    "timestamp tokens.")
-    witness_timeout_s: float = Field(10.0, gt=0, description="Timeout in seconds for each witness or TSA "
-                                                             "request.")
+    signer: str = Field(default="default", description="Signing-key source: 'default' (keys.audit_key, else the key "
+                                                       "file), 'env', 'file', or a name a plugin's "
+                                                       "piwarden_audit_signer hook answers to (e.g. a KMS).")
+    key_file: Path | None = Field(default=None, description="Signing key file for signers 'default' and 'file' (default: "
+                                                            "HOME/keys/audit-ed25519.key).")
+    witness_dir: Path | None = Field(default=None, description="Directory witness: checkpoints are appended to "
+                                                               "<dir>/checkpoints.jsonl (mount storage the operator "
+                                                               "cannot rewrite: another party's share, WORM).")
+    witness_url: str | None = Field(default=None, description="C2SP tlog-witness submission prefix; checkpoints are "
+                                                              "POSTed to <url>/add-checkpoint.")
+    witness_key: str | None = Field(default=None, description="The HTTP witness's cosigner verifier key (vkey, type "
+                                                              "0x04); its cosignature is checked before it is kept.")
+    tsa_url: str | None = Field(default=None, description="RFC 3161 time-stamping authority URL; each published "
+                                                          "checkpoint's SHA-256 is timestamped there.")
+    tsa_cert: Path | None = Field(default=None, description="PEM certificate of the TSA, trusted to verify its "
+                                                            "timestamp tokens.")
+    witness_timeout_s: float = Field(default=10.0, gt=0, description="Timeout in seconds for each witness or TSA "
+                                                                     "request.")
 
 
 class ServiceSection(_Section):
     """The HTTP service (``piwarden audit serve``)."""
 
-    host: str = Field("127.0.0.1", description="Address the service listens on.")
-    port: int = Field(8470, ge=0, le=65535, description="TCP port the service listens on.")
-    token: SecretStr | None = Field(None, description="Bearer token that POST requests must carry (unset: no "
-                                                      "token needed; set it whenever others can reach the port).")
+    host: str = Field(default="127.0.0.1", description="Address the service listens on.")
+    port: int = Field(default=8470, ge=0, le=65535, description="TCP port the service listens on.")
+    token: SecretStr | None = Field(default=None, description="Bearer token that POST requests must carry (unset: no "
+                                                              "token needed; set it whenever others can reach the port).")
 
 
 class DetectSection(_Section):
     """Detection."""
 
-    cache_dir: Path | None = Field(None, description="Where compiled prefilter databases are kept between runs "
-                                                     "(default: HOME/cache).")
+    cache_dir: Path | None = Field(default=None, description="Where compiled prefilter databases are kept between runs "
+                                                             "(default: HOME/cache).")
 
 
 class ForensicsSection(_Section):
     """Forensics."""
 
-    documents_dir: Path | None = Field(None, description="Index of certification documents (`forensics "
-                                                         "documents`; default: HOME/documents).")
+    documents_dir: Path | None = Field(default=None, description="Index of certification documents (`forensics "
+                                                                 "documents`; default: HOME/documents).")
 
 
 def _default_home() -> Path:
@@ -136,13 +136,13 @@ class Settings(BaseSettings):
 
     home: Path = Field(default_factory=_default_home, description="piwarden's state: the SQLite database, "
                                                                   "keys/, cache/, documents/ and piwarden.toml.")
-    database: DatabaseSection = Field(default_factory=DatabaseSection, description="The piwarden database.")
-    keys: KeysSection = Field(default_factory=KeysSection, description="Keys and the key provider.")
-    audit: AuditSection = Field(default_factory=AuditSection, description="The audit log's signer and "
-                                                                          "witnesses.")
-    service: ServiceSection = Field(default_factory=ServiceSection, description="The HTTP service.")
-    detect: DetectSection = Field(default_factory=DetectSection, description="Detection.")
-    forensics: ForensicsSection = Field(default_factory=ForensicsSection, description="Forensics.")
+    database: DatabaseSection = Field(default=DatabaseSection(), description="The piwarden database.")
+    keys: KeysSection = Field(default=KeysSection(), description="Keys and the key provider.")
+    audit: AuditSection = Field(default=AuditSection(), description="The audit log's signer and "
+                                                                                  "witnesses.")
+    service: ServiceSection = Field(default=ServiceSection(), description="The HTTP service.")
+    detect: DetectSection = Field(default=DetectSection(), description="Detection.")
+    forensics: ForensicsSection = Field(default=ForensicsSection(), description="Forensics.")
 
     @field_validator("home")
     @classmethod

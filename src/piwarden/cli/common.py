@@ -85,7 +85,7 @@ def cli_settings(**sections: Mapping[str, Any]) -> Settings:
     if not given:
         return _state.settings if _state is not None else get_settings()
     try:
-        return load_settings(**(_state.flags if _state is not None else {}), **given)
+        return load_settings(_state.flags.get("home") if _state is not None else None, **given)
     except SettingsError as exc:
         raise settings_error(exc) from None
 
