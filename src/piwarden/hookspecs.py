@@ -69,7 +69,7 @@ def piwarden_forensic_detectors() -> list[Any]:  # type: ignore[empty-body]
 
 
 @hookspec(firstresult=True)
-def piwarden_key_provider(source: str) -> KeyProvider | None:  # type: ignore[empty-body]
+def piwarden_key_provider(source: str) -> KeyProvider | None:
     """The key provider for the named source (``keys.provider``, e.g. a KMS or HSM), or None if not this plugin's."""
 
 

@@ -32,6 +32,8 @@ from piwarden.settings import Settings, get_settings
 
 Source = Literal["setting", "file", "provider"]
 EVERY_SOURCE: tuple[Source, ...] = ("setting", "file", "provider")
+SETTING_ONLY: tuple[Source, ...] = ("setting",)
+FILE_ONLY: tuple[Source, ...] = ("file",)
 
 
 @dataclass(frozen=True)

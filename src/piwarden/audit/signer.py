@@ -18,7 +18,7 @@ import pluggy
 
 from piwarden.audit.checkpoint import ENV_KEY, load_signer, signer_of
 from piwarden.audit.note import NoteError, NoteSigner
-from piwarden.keys import AUDIT_KEY, find_key, key_path
+from piwarden.keys import AUDIT_KEY, FILE_ONLY, SETTING_ONLY, find_key, key_path
 from piwarden.plugins import plugin_manager
 from piwarden.settings import AuditSection, get_settings
 
@@ -28,13 +28,13 @@ def builtin_signer(source: str, settings: AuditSection) -> NoteSigner | None:
     if source == "default":
         return load_signer(settings.key_file)
     if source == "env":
-        key = find_key(AUDIT_KEY, sources=("setting",))
+        key = find_key(AUDIT_KEY, sources=SETTING_ONLY)
         if key is None:
             raise NoteError(f"signer 'env' chosen but {ENV_KEY} is not set")
         return signer_of(key)
     if source == "file":
         path = settings.key_file or key_path(AUDIT_KEY)
-        key = find_key(AUDIT_KEY, path=path, sources=("file",))
+        key = find_key(AUDIT_KEY, path=path, sources=FILE_ONLY)
         if key is None:
             raise NoteError(f"signer 'file' chosen but there is no key file at {path}")
         return signer_of(key)
@@ -44,7 +44,7 @@ def builtin_signer(source: str, settings: AuditSection) -> NoteSigner | None:
 def signer_from_settings(settings: AuditSection | None = None, pm: pluggy.PluginManager | None = None) -> NoteSigner:
     """The signer ``settings.signer`` names; raises ``NoteError`` if no plugin provides it."""
     settings = settings or get_settings().audit
-    signer = (pm or plugin_manager()).hook.piwarden_audit_signer(source=settings.signer, settings=settings)
+    signer: NoteSigner | None = (pm or plugin_manager()).hook.piwarden_audit_signer(source=settings.signer, settings=settings)
     if signer is None:
         raise NoteError(f"no signer source {settings.signer!r}: is the plugin that provides it installed?")
     return signer

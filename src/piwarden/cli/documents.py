@@ -34,10 +34,10 @@ def _index_dir(index: Path | None) -> Path:
 
 def _key(path: Path | None) -> bytes:
     """The mark key: --key-file, else HOME/keys/documents-mark.key, else the key provider, else a new key file."""
-    from piwarden.keys import DOCUMENTS_MARK_KEY, KeySourceError, load_key
+    from piwarden.keys import DOCUMENTS_MARK_KEY, EVERY_SOURCE, FILE_ONLY, KeySourceError, load_key
 
     try:
-        key = load_key(DOCUMENTS_MARK_KEY, path=path, sources=("file",) if path else ("file", "provider"),
+        key = load_key(DOCUMENTS_MARK_KEY, path=path, sources=FILE_ONLY if path else EVERY_SOURCE,
                        create=lambda: os.urandom(32))
     except KeySourceError as exc:
         raise typer.BadParameter(str(exc), param_hint="--key-file") from None

@@ -20,7 +20,7 @@ from pathlib import Path
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from piwarden.keys import MASK_KEY, KeySourceError, find_key, load_key
+from piwarden.keys import EVERY_SOURCE, FILE_ONLY, MASK_KEY, KeySourceError, find_key, load_key
 from piwarden.settings import Settings, get_settings
 
 ENV_KEY = "PIWARDEN_MASK_KEY"
@@ -95,7 +95,7 @@ def key_path(name: str | Path | None = None, settings: Settings | None = None) -
 def key_available(key_file: str | Path | None = None, settings: Settings | None = None) -> bool:
     """Whether a key is already there (the setting, the file, or the key provider); creates nothing."""
     settings = settings or get_settings()
-    sources = ("file",) if key_file is not None else ("setting", "file", "provider")
+    sources = FILE_ONLY if key_file is not None else EVERY_SOURCE
     try:
         return find_key(MASK_KEY, settings, path=key_path(key_file, settings), sources=sources) is not None
     except KeySourceError:
@@ -109,7 +109,7 @@ def load_keys(key_file: str | Path | None = None, *, create: bool = True, settin
     """
     settings = settings or get_settings()
     path = key_path(key_file, settings)
-    sources = ("file",) if key_file is not None else ("setting", "file", "provider")
+    sources = FILE_ONLY if key_file is not None else EVERY_SOURCE
     try:
         key = load_key(MASK_KEY, settings, path=path, sources=sources,
                        create=(lambda: (KeyRing.generate().export() + "\n").encode()) if create else None)
