@@ -6,7 +6,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
 from piwarden.cli import detect as detect_commands
 from piwarden.cli.audit import app as audit_app
@@ -51,9 +50,8 @@ def root(ctx: typer.Context,
 def home(db: DbOption = None) -> None:
     """Show where piwarden keeps its state."""
     settings = cli_settings(database={"url": db})
-    out = Console()
-    out.print(f"home: {settings.home}", highlight=False)
-    out.print(f"database: {redact_url(settings.db_url)}", highlight=False)
+    typer.echo(f"home: {settings.home}")  # plain: rich would wrap a long path and read [..] as markup
+    typer.echo(f"database: {redact_url(settings.db_url)}")
 
 
 def main() -> None:  # pragma: no cover - console entry
