@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from piwarden.audit.settings import AuditSettings
     from piwarden.audit.witness import Witness
     from piwarden.detect.recognizer import Recognizer
+    from piwarden.keys import KeyProvider
     from piwarden.mask.operators.base import Operator
     from piwarden.scan.sources.base import Source
 
@@ -72,8 +73,8 @@ def piwarden_forensic_detectors() -> list[Any]:  # type: ignore[empty-body]
 
 
 @hookspec(firstresult=True)
-def piwarden_key_provider(source: str) -> Any:  # type: ignore[empty-body]
-    """The key provider for the named source (e.g. a KMS or HSM), or None if not this plugin's."""
+def piwarden_key_provider(source: str) -> KeyProvider | None:
+    """The key provider for the named source (``keys.provider``, e.g. a KMS or HSM), or None if not this plugin's."""
 
 
 @hookspec

@@ -13,7 +13,7 @@ from sqlalchemy import JSON, Column, DateTime, Float, Integer, MetaData, String,
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from piwarden.home import default_db_url, redact_url
+from piwarden.home import default_db_url, ensure_db_dir, redact_url
 
 metadata = MetaData()
 
@@ -35,7 +35,7 @@ class StoreError(RuntimeError):
 
 
 def open_db(url: str | None = None) -> Engine:
-    url = url or default_db_url()
+    url = ensure_db_dir(url or default_db_url())  # the home is created (0700) only to write in it
     try:
         engine = create_engine(url, future=True)
         metadata.create_all(engine)

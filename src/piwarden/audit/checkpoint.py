@@ -3,15 +3,15 @@ never sign a head that is not consistent with the last one signed.
 
 A checkpoint's text is three lines, the log's origin, the tree size in decimal and the
 base64 root hash, each ending in a newline; the note signature follows
-(``note.py``). The signing key comes from ``PIWARDEN_AUDIT_KEY`` (the private key's text
-form) or from ``PIWARDEN_HOME/keys/audit-ed25519.key``, created owner-only on first use.
+(``note.py``). The signing key comes from ``PIWARDEN_AUDIT_KEY`` (``keys.audit_key``: the private
+key's text form), else from ``HOME/keys/audit-ed25519.key``, else from the key provider, else a
+new key file, created owner-only (``piwarden.keys``, the one key loader).
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
-import os
 import re
 import socket
 import time
@@ -23,10 +23,11 @@ from piwarden.audit.log import AuditLog
 from piwarden.audit.note import NoteError, NoteSigner, NoteVerifier, open_note
 from piwarden.audit.proof import ProofError, verify_consistency
 from piwarden.audit.store_base import HeadRecord
-from piwarden.home import home_dir
+from piwarden.keys import AUDIT_KEY, Key, KeySourceError, load_key
+from piwarden.settings import Settings, get_settings
 
-ENV_KEY = "PIWARDEN_AUDIT_KEY"
-KEY_FILE = "audit-ed25519.key"
+ENV_KEY = "PIWARDEN_AUDIT_KEY"  # AUDIT_KEY.env
+KEY_FILE = "audit-ed25519.key"  # AUDIT_KEY.file_name
 _SIZE = re.compile(r"0|[1-9][0-9]{0,19}")
 
 
@@ -69,21 +70,26 @@ def default_key_name() -> str:
     return f"{host}/piwarden-audit"
 
 
-def load_signer(key_file: Path | None = None, create: bool = True) -> NoteSigner:
+def load_signer(key_file: Path | None = None, create: bool = True, settings: Settings | None = None) -> NoteSigner:
     """The log's signing key: ``PIWARDEN_AUDIT_KEY``, else the key file (created 0600 if absent)."""
-    if os.environ.get(ENV_KEY):
-        return NoteSigner.from_skey(os.environ[ENV_KEY])
-    path = key_file or home_dir() / "keys" / KEY_FILE
-    if path.exists():
-        return NoteSigner.from_skey(path.read_text(encoding="ascii"))
-    if not create:
+    settings = settings or get_settings()
+    path = key_file or settings.keys_dir / KEY_FILE
+    try:
+        key = load_key(AUDIT_KEY, settings, path=path,
+                       create=(lambda: (NoteSigner.generate(default_key_name()).skey() + "\n").encode()) if create
+                       else None)
+    except KeySourceError as exc:
+        raise NoteError(str(exc)) from None
+    if key is None:
         raise NoteError(f"no audit signing key at {path} and {ENV_KEY} is not set")
-    signer = NoteSigner.generate(default_key_name())
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w", encoding="ascii") as f:
-        f.write(signer.skey() + "\n")
-    path.with_suffix(".vkey").write_text(signer.verifier.vkey() + "\n", encoding="ascii")
+    return signer_of(key)
+
+
+def signer_of(key: Key) -> NoteSigner:
+    """The signer of a loaded key; a key file just created gets its public ``.vkey`` beside it."""
+    signer = NoteSigner.from_skey(key.text())
+    if key.origin == "created" and key.path is not None:
+        key.path.with_suffix(".vkey").write_text(signer.verifier.vkey() + "\n", encoding="ascii")
     return signer
 
 

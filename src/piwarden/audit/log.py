@@ -21,14 +21,14 @@ from piwarden.audit.group_commit import GroupCommitter
 from piwarden.audit.proof import assemble, consistency_ranges, inclusion_ranges, needed_nodes
 from piwarden.audit.store_base import AuditStore, AuditStoreError, EncodedEvent, Query, StoredEvent
 from piwarden.events import AccessEvent, parse_event
-from piwarden.home import default_db_url, redact_url
+from piwarden.home import default_db_url, ensure_db_dir, redact_url
 
 
 def open_store(url: str | None = None) -> AuditStore:
     """The store for an SQLAlchemy-style URL; default: the SQLite file in PIWARDEN_HOME."""
     from sqlalchemy.engine import make_url
 
-    url = url or default_db_url()
+    url = ensure_db_dir(url or default_db_url())  # the home is created (0700) only to write in it
     try:
         parsed = make_url(url)
     except Exception:  # never echo a malformed URL: it may hold a password

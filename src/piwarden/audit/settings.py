@@ -1,4 +1,8 @@
-"""Audit-log settings: environment variables ``PIWARDEN__AUDIT__<FIELD>`` (or CLI options).
+"""Audit-log settings: the ``audit`` section of ``piwarden.settings`` (``PIWARDEN__AUDIT__<FIELD>``).
+
+``AuditSettings`` stays for code written against earlier releases: built with keyword
+arguments, it takes every field it is not given from the effective settings (environment,
+``piwarden.toml``), as it did when it read the environment itself.
 
 >>> AuditSettings(witness_timeout_s=3).witness_timeout_s
 3.0
@@ -6,32 +10,21 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from typing import Any
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import model_validator
+
+from piwarden.settings import AuditSection, get_settings
+
+__all__ = ["AuditSection", "AuditSettings"]
 
 
-class AuditSettings(BaseSettings):
-    """Where signed checkpoints are published and how the signing key is found."""
+class AuditSettings(AuditSection):
+    """The audit section on its own; unset fields come from ``get_settings().audit``."""
 
-    model_config = SettingsConfigDict(env_prefix="PIWARDEN__AUDIT__", extra="ignore")
-
-    signer: str = Field("default", description="Signing-key source: 'default' (PIWARDEN_AUDIT_KEY, else the "
-                                               "key file), 'env', 'file', or a name a plugin's "
-                                               "piwarden_audit_signer hook answers to (e.g. a KMS).")
-    key_file: Path | None = Field(None, description="Signing key file for signer 'file' (default: "
-                                                    "PIWARDEN_HOME/keys/audit-ed25519.key).")
-    witness_dir: Path | None = Field(None, description="Directory witness: checkpoints are appended to "
-                                                       "<dir>/checkpoints.jsonl (mount storage the operator "
-                                                       "cannot rewrite: another party's share, WORM).")
-    witness_url: str | None = Field(None, description="C2SP tlog-witness submission prefix; checkpoints are "
-                                                      "POSTed to <url>/add-checkpoint.")
-    witness_key: str | None = Field(None, description="The HTTP witness's cosigner verifier key (vkey, type "
-                                                      "0x04); its cosignature is checked before it is kept.")
-    tsa_url: str | None = Field(None, description="RFC 3161 time-stamping authority URL; each published "
-                                                  "checkpoint's SHA-256 is timestamped there.")
-    tsa_cert: Path | None = Field(None, description="PEM certificate of the TSA, trusted to verify its "
-                                                    "timestamp tokens.")
-    witness_timeout_s: float = Field(10.0, gt=0, description="Timeout in seconds for each witness or TSA "
-                                                             "request.")
+    @model_validator(mode="before")
+    @classmethod
+    def _effective(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            return {**get_settings().audit.model_dump(exclude_unset=True), **data}
+        return data

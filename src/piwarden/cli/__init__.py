@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Annotated
+
 import typer
-from rich.console import Console
 
 from piwarden.cli import detect as detect_commands
 from piwarden.cli.audit import app as audit_app
-from piwarden.cli.common import DbOption
+from piwarden.cli.common import DbOption, cli_settings, start_settings
+from piwarden.cli.config import app as config_app
 from piwarden.cli.forensics import app as forensics_app
 from piwarden.cli.mask import app as mask_app
 from piwarden.cli.mask import policy_app
 from piwarden.cli.ner import app as ner_app
 from piwarden.cli.scan import scan_command
 from piwarden.cli.serve import serve as serve_command
-from piwarden.home import default_db_url, home_dir, redact_url
+from piwarden.home import redact_url
 
 app = typer.Typer(
     name="piwarden",
@@ -26,6 +29,7 @@ app.add_typer(audit_app, name="audit", help="Tamper-evident audit log of access 
 app.add_typer(ner_app, name="ner", help="Train and evaluate the name/address/organisation model.")
 app.add_typer(mask_app, name="mask", help="Mask and de-identify PI by type and by the viewer's role.")
 app.add_typer(forensics_app, name="forensics", help="Catch the insider: simulate a platform, detect abnormal access.")
+app.add_typer(config_app, name="config", help="The effective settings and where each comes from.")
 app.add_typer(policy_app, name="policy", help="Check and show masking policies (same as `piwarden mask policy`).")
 app.command("detect")(detect_commands.detect)
 app.command("demo")(detect_commands.demo)
@@ -35,12 +39,21 @@ app.command("scan")(scan_command)
 app.command("serve")(serve_command)
 
 
+@app.callback()
+def root(ctx: typer.Context,
+         home: Annotated[Path | None, typer.Option("--home", help="piwarden's home: database, keys, cache and "
+                                                                  "piwarden.toml (default: PIWARDEN_HOME, else "
+                                                                  "~/.piwarden).")] = None) -> None:
+    """Build the settings once (defaults < piwarden.toml < environment < flags) for the command that runs."""
+    start_settings(ctx, home)
+
+
 @app.command()
 def home(db: DbOption = None) -> None:
     """Show where piwarden keeps its state."""
-    out = Console()
-    out.print(f"home: {home_dir()}", highlight=False)
-    out.print(f"database: {redact_url(db or default_db_url())}", highlight=False)
+    settings = cli_settings(database={"url": db})
+    typer.echo(f"home: {settings.home}")  # plain: rich would wrap a long path and read [..] as markup
+    typer.echo(f"database: {redact_url(settings.db_url)}")
 
 
 def main() -> None:  # pragma: no cover - console entry

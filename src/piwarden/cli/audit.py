@@ -19,15 +19,7 @@ from piwarden.audit.signer import signer_from_settings
 from piwarden.audit.store_base import AuditStoreError, EncodedEvent, Query
 from piwarden.audit.verify import verify_bundle
 from piwarden.cli.common import DbOption
-from piwarden.cli.serve import (
-    TOKEN_ENV,
-    HostOption,
-    PortOption,
-    SignOption,
-    TokenEnvOption,
-    run_service,
-    service_options,
-)
+from piwarden.cli.serve import HostOption, PortOption, SignOption, TokenEnvOption, run_service, service_options
 from piwarden.cli.witness import app as witness_app
 from piwarden.events import EventError, parse_event, parse_ts
 from piwarden.progress import ByteProgress
@@ -239,7 +231,7 @@ def purge(before: Annotated[str | None, typer.Option(help="Purge bodies of event
 
 
 @app.command()
-def serve(host: HostOption = "127.0.0.1", port: PortOption = 8470, db: DbOption = None,
-          token_env: TokenEnvOption = TOKEN_ENV, sign: SignOption = True) -> None:
+def serve(host: HostOption = None, port: PortOption = None, db: DbOption = None,
+          token_env: TokenEnvOption = None, sign: SignOption = True) -> None:
     """Serve the HTTP ingest and proof API (docs/audit.md): POST events, GET head and proofs."""
     run_service(service_options(host, port, token_env), db, sign=sign, plugins=False)

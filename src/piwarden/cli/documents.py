@@ -21,27 +21,29 @@ err = Console(stderr=True, soft_wrap=True)
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff"}
 
 IndexOption = Annotated[Path | None, typer.Option("--index", help="Index directory (default: "
-                                                                  "PIWARDEN_HOME/documents).")]
-KeyOption = Annotated[Path | None, typer.Option("--key-file", help="Mark key (default: PIWARDEN_HOME/keys/"
-                                                                   "documents-mark.key, created 0600 if absent).")]
+                                                                  "forensics.documents_dir, HOME/documents).")]
+KeyOption = Annotated[Path | None, typer.Option("--key-file", help="Mark key (default: HOME/keys/documents-mark.key, "
+                                                                   "else the key provider, else created 0600).")]
 
 
 def _index_dir(index: Path | None) -> Path:
-    from piwarden.home import home_dir
+    from piwarden.settings import get_settings
 
-    return index or home_dir() / "documents"
+    return index or get_settings().documents_dir
 
 
 def _key(path: Path | None) -> bytes:
-    from piwarden.home import home_dir
+    """The mark key: --key-file, else HOME/keys/documents-mark.key, else the key provider, else a new key file."""
+    from piwarden.keys import DOCUMENTS_MARK_KEY, EVERY_SOURCE, FILE_ONLY, KeySourceError, load_key
 
-    path = path or home_dir() / "keys" / "documents-mark.key"
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "wb") as f:
-            f.write(os.urandom(32))
-    return path.read_bytes()
+    try:
+        key = load_key(DOCUMENTS_MARK_KEY, path=path, sources=FILE_ONLY if path else EVERY_SOURCE,
+                       create=lambda: os.urandom(32))
+    except KeySourceError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--key-file") from None
+    if key is None:  # not reached: an absent key is created
+        raise typer.BadParameter("no mark key", param_hint="--key-file")
+    return key.material
 
 
 def _rgb(image: Path) -> Image:

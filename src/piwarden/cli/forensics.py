@@ -262,12 +262,18 @@ app.add_typer(honeytokens_app)
 
 
 def _key(key: str | None) -> bytes:
-    import os
+    """--key, else the honeytoken key (PIWARDEN_HONEYTOKEN_KEY, HOME/keys/honeytoken.key, the key provider)."""
+    from piwarden.keys import HONEYTOKEN_KEY, KeySourceError, find_key
 
-    k = key or os.environ.get("PIWARDEN_HONEYTOKEN_KEY")
-    if not k:
+    if key:
+        return key.encode()
+    try:
+        found = find_key(HONEYTOKEN_KEY)
+    except KeySourceError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--key") from None
+    if found is None:
         raise typer.BadParameter("give --key or set PIWARDEN_HONEYTOKEN_KEY", param_hint="--key")
-    return k.encode()
+    return found.material
 
 
 @honeytokens_app.command("plant")

@@ -7,23 +7,23 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from typing import Annotated
 
 import typer
 from rich.console import Console
 
-from piwarden.cli.common import DbOption
+from piwarden.cli.common import DbOption, cli_settings
 
 err = Console(stderr=True)
 TOKEN_ENV = "PIWARDEN_AUDIT_TOKEN"
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
-HostOption = Annotated[str, typer.Option(help="Address to listen on.")]
-PortOption = Annotated[int, typer.Option(min=0, max=65535, help="TCP port.")]
-TokenEnvOption = Annotated[str, typer.Option(help="Environment variable holding the bearer token that writes "
-                                                  "(POSTs) must carry (unset: no token needed).")]
+HostOption = Annotated[str | None, typer.Option(help="Address to listen on (default: service.host, 127.0.0.1).")]
+PortOption = Annotated[int | None, typer.Option(min=0, max=65535, help="TCP port (default: service.port, 8470).")]
+TokenEnvOption = Annotated[str | None, typer.Option(
+    help="Environment variable holding the bearer token that writes (POSTs) must carry (default: service.token, "
+         "i.e. PIWARDEN__SERVICE__TOKEN or PIWARDEN_AUDIT_TOKEN; unset: no token needed).")]
 SignOption = Annotated[bool, typer.Option(help="Allow POST /audit/checkpoint to sign heads with the configured "
                                                "key.")]
 
@@ -38,10 +38,16 @@ class ServiceOptions:
     token_source: str  # named in warnings, never the token itself
 
 
-def service_options(host: str, port: int, token_env: str = TOKEN_ENV) -> ServiceOptions:
-    """The service's address and token from the options and the environment (the settings object's
-    ``service`` section can take this over)."""
-    return ServiceOptions(host, port, os.environ.get(token_env) or None, token_env)
+def service_options(host: str | None, port: int | None, token_env: str | None = None) -> ServiceOptions:
+    """The service's address and token: the flags, else the settings' ``service`` section; a
+    ``--token-env`` names another variable to read the token from."""
+    from piwarden.settings import environment_value
+
+    service = cli_settings(service={"host": host, "port": port}).service
+    if token_env is None:
+        token = service.token.get_secret_value() if service.token is not None else None
+        return ServiceOptions(service.host, service.port, token or None, TOKEN_ENV)
+    return ServiceOptions(service.host, service.port, environment_value(token_env) or None, token_env)
 
 
 def run_service(options: ServiceOptions, db: str | None, *, sign: bool, plugins: bool) -> None:
@@ -57,9 +63,11 @@ def run_service(options: ServiceOptions, db: str | None, *, sign: bool, plugins:
     if options.token is None and options.host not in LOOPBACK:
         err.print(f"warning: {options.token_source} is not set; anyone who reaches {options.host}:{options.port} "
                   "can append", highlight=False)
+    settings = cli_settings(database={"url": db})
+    db = settings.db_url
     try:
         open_log(db).close()  # fail here, in words, rather than in the server's startup
-        signer = signer_from_settings() if sign else None
+        signer = signer_from_settings(settings.audit) if sign else None
         application = create_app(db, token=options.token, signer=signer, plugins=plugins)
     except (AuditStoreError, NoteError) as exc:
         err.print(f"error: {exc}", highlight=False)
@@ -67,7 +75,7 @@ def run_service(options: ServiceOptions, db: str | None, *, sign: bool, plugins:
     uvicorn.run(application, host=options.host, port=options.port, log_level="warning", access_log=False)
 
 
-def serve(host: HostOption = "127.0.0.1", port: PortOption = 8470, db: DbOption = None,
-          token_env: TokenEnvOption = TOKEN_ENV, sign: SignOption = True) -> None:
+def serve(host: HostOption = None, port: PortOption = None, db: DbOption = None,
+          token_env: TokenEnvOption = None, sign: SignOption = True) -> None:
     """Serve piwarden's HTTP API (docs/server.md): the audit log's ingest and proofs, and every plugin's routes."""
     run_service(service_options(host, port, token_env), db, sign=sign, plugins=True)

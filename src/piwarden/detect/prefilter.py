@@ -20,7 +20,8 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
 
-from piwarden.home import home_dir
+from piwarden.home import private_dir
+from piwarden.settings import get_settings
 
 try:  # optional: x86-64 wheels only
     import hyperscan
@@ -173,13 +174,13 @@ def _database(exprs: list[bytes]) -> tuple[object, set[int]]:
     """The compiled database and the ids that did not compile; cached in memory and on disk.
 
     Compiling takes a second or two of CPU, once per pattern set: every process loads the
-    serialized database from ``PIWARDEN_HOME/cache`` instead, and one process compiles once.
+    serialized database from the cache directory (``detect.cache_dir``, default ``HOME/cache``) instead, and one process compiles once.
     """
     salt = f"{hyperscan.__version__}/{Prefilter._flags()}".encode()
     key = hashlib.sha256(b"\0".join(exprs) + b"\1" + salt).hexdigest()[:32]
     if key in _MEMO:
         return _MEMO[key]
-    path = home_dir() / "cache" / f"prefilter-{key}.hsdb"
+    path = get_settings().cache_dir / f"prefilter-{key}.hsdb"
     result = _load(path)
     if result is None:
         with _compiling(path):  # workers started together compile once; the others load its result
@@ -208,7 +209,7 @@ def _compiling(path: Path) -> Iterator[None]:
     try:
         import fcntl
 
-        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        private_dir(path.parent)
         lock = path.with_suffix(".lock").open("a")
     except (ImportError, OSError):  # no locking: at worst each process compiles, as before
         yield
@@ -259,7 +260,7 @@ def _load(path: Path) -> tuple[object, set[int]] | None:
 def _save(path: Path, result: tuple[object, set[int]]) -> None:
     db, always = result
     try:
-        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        private_dir(path.parent)
         tmp = path.with_suffix(f".{id(db)}.tmp")
         tmp.write_bytes(",".join(map(str, sorted(always))).encode("ascii") + b"\n" + hyperscan.dumpb(db))
         tmp.replace(path)

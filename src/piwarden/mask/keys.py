@@ -1,7 +1,8 @@
 """Master keys for the keyed operators, and the per-operator, per-purpose keys derived from them.
 
-One master key (32 random bytes) lives in a file under ``PIWARDEN_HOME/keys`` (created 0600
-on first use) or in the ``PIWARDEN_MASK_KEY`` environment variable (base64url). Operators
+One master key (32 random bytes) lives in the ``keys.mask_key`` setting (``PIWARDEN_MASK_KEY``,
+base64url), else in a file under ``HOME/keys`` (created 0600 on first use), else with a key
+provider (``piwarden.keys``, the one key loader, finds it). Operators
 never see it: each gets ``HKDF-SHA256(master, info = operator || 0 || purpose)``, so two
 purposes (two released data sets) get unrelated pseudonyms and tokens unless they share a
 purpose string. Keys are never printed or logged; ``KeyRing`` does not show them in ``repr``.
@@ -13,14 +14,14 @@ import base64
 import binascii
 import hashlib
 import hmac
-import os
 import secrets
 from pathlib import Path
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from piwarden.home import home_dir
+from piwarden.keys import EVERY_SOURCE, FILE_ONLY, MASK_KEY, KeySourceError, find_key, load_key
+from piwarden.settings import Settings, get_settings
 
 ENV_KEY = "PIWARDEN_MASK_KEY"
 DEFAULT_KEY_NAME = "mask.key"
@@ -82,36 +83,38 @@ def parse_key(text: str) -> KeyRing:
     return KeyRing(raw)
 
 
-def key_path(name: str | Path | None = None) -> Path:
-    """Where a key file lives: a bare name is looked up in ``PIWARDEN_HOME/keys``."""
+def key_path(name: str | Path | None = None, settings: Settings | None = None) -> Path:
+    """Where a key file lives: a bare name is looked up in ``HOME/keys``."""
+    keys_dir = (settings or get_settings()).keys_dir
     if name is None:
-        return home_dir() / "keys" / DEFAULT_KEY_NAME
+        return keys_dir / DEFAULT_KEY_NAME
     path = Path(name).expanduser()
-    return home_dir() / "keys" / path if path.parent == Path(".") and not str(name).startswith(".") else path
+    return keys_dir / path if path.parent == Path(".") and not str(name).startswith(".") else path
 
 
-def key_available(key_file: str | Path | None = None) -> bool:
-    """Whether a key is already there (the variable, or the file); creates nothing."""
-    if key_file is None and os.environ.get(ENV_KEY):
-        return True
-    return key_path(key_file).is_file()
+def key_available(key_file: str | Path | None = None, settings: Settings | None = None) -> bool:
+    """Whether a key is already there (the setting, the file, or the key provider); creates nothing."""
+    settings = settings or get_settings()
+    sources = FILE_ONLY if key_file is not None else EVERY_SOURCE
+    try:
+        return find_key(MASK_KEY, settings, path=key_path(key_file, settings), sources=sources) is not None
+    except KeySourceError:
+        return False
 
 
-def load_keys(key_file: str | Path | None = None, *, create: bool = True) -> KeyRing:
-    """The key ring from ``key_file``, else ``PIWARDEN_MASK_KEY``, else the default key file.
+def load_keys(key_file: str | Path | None = None, *, create: bool = True, settings: Settings | None = None) -> KeyRing:
+    """The key ring from ``key_file``, else ``PIWARDEN_MASK_KEY``, else the default key file, else the provider.
 
     A missing file is created (mode 0600, 32 random bytes) when ``create`` is true.
     """
-    if key_file is None and (env := os.environ.get(ENV_KEY)):
-        return parse_key(env)
-    path = key_path(key_file)
-    if not path.exists():
-        if not create:
-            raise KeyFileError(f"no key file at {path}")
-        keys = KeyRing.generate()
-        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as fh:
-            fh.write(keys.export() + "\n")
-        return keys
-    return parse_key(path.read_text("ascii", errors="replace"))
+    settings = settings or get_settings()
+    path = key_path(key_file, settings)
+    sources = FILE_ONLY if key_file is not None else EVERY_SOURCE
+    try:
+        key = load_key(MASK_KEY, settings, path=path, sources=sources,
+                       create=(lambda: (KeyRing.generate().export() + "\n").encode()) if create else None)
+    except KeySourceError as exc:
+        raise KeyFileError(str(exc)) from None
+    if key is None:
+        raise KeyFileError(f"no key file at {path}")
+    return parse_key(key.material.decode("ascii", errors="replace"))

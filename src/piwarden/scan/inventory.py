@@ -43,7 +43,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from piwarden import entities
-from piwarden.home import default_db_url, redact_url
+from piwarden.home import default_db_url, ensure_db_dir, redact_url
 from piwarden.scan.classify import IDENTIFYING, ColumnFinding
 
 metadata = MetaData()
@@ -157,7 +157,7 @@ class AssetScan:
 
 
 def open_inventory(url: str | None = None) -> Engine:
-    url = url or default_db_url()
+    url = ensure_db_dir(url or default_db_url())  # the home is created (0700) only to write in it
     try:
         engine = create_engine(url, future=True)
         metadata.create_all(engine)
