@@ -32,11 +32,11 @@ import orjson
 from piwarden.demo.leaks import make_cases
 from piwarden.demo.platform import CARRIERS, PlatformConfig, Simulation
 from piwarden.demo.records import customers, write
-from piwarden.forensics.datamap import DataMap
-from piwarden.forensics.honeytokens import plant
-from piwarden.forensics.leak import read_leak
-from piwarden.forensics.match import RecordIndex
-from piwarden.forensics.trace import attribute
+from piwarden.forensics.attribution.datamap import DataMap
+from piwarden.forensics.attribution.honeytokens import plant
+from piwarden.forensics.attribution.leak import read_leak
+from piwarden.forensics.attribution.match import RecordIndex
+from piwarden.forensics.attribution.ranking import attribute
 
 
 def accuracy(seed: int, n_cases: int, work: Path) -> dict[str, object]:

@@ -9,8 +9,8 @@ from typing import Any
 import numpy as np
 
 from piwarden.forensics.anomalies import Detector, rank, stream_alerts
-from piwarden.forensics.features import FLAGGED_PER_DAY, SUBJECTS_PER_TICKET, TICKETS_PER_ACTOR
-from piwarden.forensics.feedback import Feedback
+from piwarden.forensics.anomalies.features import FLAGGED_PER_DAY, SUBJECTS_PER_TICKET, TICKETS_PER_ACTOR
+from piwarden.forensics.anomalies.feedback import Feedback
 
 Platform = tuple[list[dict[str, Any]], dict[str, Any]]
 

@@ -8,11 +8,11 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from piwarden.cli import app
-from piwarden.forensics.datamap import DataMap
-from piwarden.forensics.honeytokens import Registry, canary, check_events, check_leak, plant
-from piwarden.forensics.leak import LeakRow
-from piwarden.forensics.match import RecordIndex
-from piwarden.forensics.trace import attribute
+from piwarden.forensics.attribution.datamap import DataMap
+from piwarden.forensics.attribution.honeytokens import Registry, canary, check_events, check_leak, plant
+from piwarden.forensics.attribution.leak import LeakRow
+from piwarden.forensics.attribution.match import RecordIndex
+from piwarden.forensics.attribution.ranking import attribute
 
 runner = CliRunner()
 KEY = b"test-key"

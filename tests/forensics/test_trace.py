@@ -15,10 +15,10 @@ from piwarden.cli import app
 from piwarden.demo.leaks import LeakCase, make_cases
 from piwarden.demo.platform import PlatformConfig, Simulation
 from piwarden.demo.records import customers, write
-from piwarden.forensics.datamap import DataMap
-from piwarden.forensics.leak import LeakRow, parse_structured, read_leak, sniff
-from piwarden.forensics.match import Record, RecordIndex, agree
-from piwarden.forensics.trace import attribute, guilt
+from piwarden.forensics.attribution.datamap import DataMap
+from piwarden.forensics.attribution.leak import LeakRow, parse_structured, read_leak, sniff
+from piwarden.forensics.attribution.match import Record, RecordIndex, agree
+from piwarden.forensics.attribution.ranking import attribute, guilt
 
 runner = CliRunner()
 

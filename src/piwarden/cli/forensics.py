@@ -86,7 +86,7 @@ def anomalies(
 ) -> None:
     """Score every actor's access to personal data; write one JSON line per actor, highest risk first."""
     from piwarden.forensics.anomalies import Detector
-    from piwarden.forensics.feedback import Feedback, FeedbackError
+    from piwarden.forensics.anomalies.feedback import Feedback, FeedbackError
 
     if str(events) != "-" and not events.is_file():
         raise typer.BadParameter(f"no such file: {events}", param_hint="--events")
@@ -136,7 +136,7 @@ def feedback_cmd(
     note: Annotated[str | None, typer.Option(help="Free-text note (do not paste PI here).")] = None,
 ) -> None:
     """Record an analyst's confirm/dismiss; later `anomalies --feedback FILE` runs weigh it. Lists without --actor."""
-    from piwarden.forensics.feedback import Feedback, FeedbackError
+    from piwarden.forensics.anomalies.feedback import Feedback, FeedbackError
 
     try:
         fb = Feedback.load(file)
@@ -209,11 +209,11 @@ def trace(
                                                        "terminal).")] = None,
 ) -> None:
     """Rank who leaked a sample: parties and, where the logs allow, actors, with evidence (leak-sample.md)."""
-    from piwarden.forensics.datamap import DataMap, DataMapError
-    from piwarden.forensics.honeytokens import HoneytokenError, Registry
-    from piwarden.forensics.leak import LeakError, read_leak
-    from piwarden.forensics.match import RecordIndex, RecordsError
-    from piwarden.forensics.trace import attribute
+    from piwarden.forensics.attribution.datamap import DataMap, DataMapError
+    from piwarden.forensics.attribution.honeytokens import HoneytokenError, Registry
+    from piwarden.forensics.attribution.leak import LeakError, read_leak
+    from piwarden.forensics.attribution.match import RecordIndex, RecordsError
+    from piwarden.forensics.attribution.ranking import attribute
 
     if fmt not in ("json", "text"):
         raise typer.BadParameter("json or text", param_hint="--format")
@@ -283,7 +283,7 @@ def honeytokens_plant(
     = None,
 ) -> None:
     """Plant canaries (deterministic per key and party); prints canary ids and parties only."""
-    from piwarden.forensics.honeytokens import HoneytokenError, Registry, plant
+    from piwarden.forensics.attribution.honeytokens import HoneytokenError, Registry, plant
 
     try:
         existing = Registry.load(registry) if registry.is_file() else None
@@ -309,8 +309,8 @@ def honeytokens_check(
     progress: Annotated[bool | None, typer.Option(help="Progress on standard error.")] = None,
 ) -> None:
     """Alert (JSON Lines) on every access to a canary and every canary in a leak; exit 1 if any."""
-    from piwarden.forensics.honeytokens import HoneytokenError, Registry, check_events, check_leak
-    from piwarden.forensics.leak import LeakError, read_leak
+    from piwarden.forensics.attribution.honeytokens import HoneytokenError, Registry, check_events, check_leak
+    from piwarden.forensics.attribution.leak import LeakError, read_leak
 
     if events is None and leak is None:
         raise typer.BadParameter("give --events, --leak or both", param_hint="--events")

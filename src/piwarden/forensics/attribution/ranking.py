@@ -30,10 +30,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from piwarden.forensics.access import AccessLog, ActorAccess
-from piwarden.forensics.datamap import DataMap, Party
-from piwarden.forensics.match import IDENTITY as _IDENTITY
-from piwarden.forensics.match import Match
+from piwarden.forensics.attribution.access import AccessLog, ActorAccess
+from piwarden.forensics.attribution.datamap import DataMap, Party
+from piwarden.forensics.attribution.match import IDENTITY as _IDENTITY
+from piwarden.forensics.attribution.match import Match
 
 GUESS = 0.1
 IDENTITY = frozenset(_IDENTITY)

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from piwarden.forensics.features import INDEX, NAMES
+from piwarden.forensics.anomalies.features import INDEX, NAMES
 
 #: Smallest scale per feature, so that a feature that is always 0 does not turn 1 into z=inf.
 FLOOR = np.array([5.0, 10.0, 2.0, 0.1, 3.0, 2.0, 3.0, 2.0, 2.0, 3.0, 3.0, 50.0])
@@ -111,7 +111,7 @@ def describe(name: str, ds: DayScore, peer: str, day: str) -> str:
     def fmt(v: float) -> str:
         return f"{v:.2f}" if name == "reveal_ratio" else f"{v:.0f}"
 
-    from piwarden.forensics.features import FEATURES
+    from piwarden.forensics.anomalies.features import FEATURES
 
     own = fmt(ds.self_med[i]) if ds.self_med is not None else "n/a"
     peers = fmt(ds.peer_med[i]) if ds.peer_med is not None else "n/a"

@@ -1,9 +1,9 @@
-"""Abnormal-access detection over a stream of access events, batch or streaming.
+"""The detector: abnormal-access detection over a stream of access events, batch or streaming.
 
 :class:`Detector` consumes events in time order. It keeps per-actor running counters for the
-current local day (:mod:`~piwarden.forensics.features`), scores every actor that acted in
-the hour when the hour turns and again when the day ends (:mod:`~piwarden.forensics.model`
-plus :mod:`~piwarden.forensics.rules`, weighted by :mod:`~piwarden.forensics.feedback`),
+current local day (:mod:`~piwarden.forensics.anomalies.features`), scores every actor that acted in
+the hour when the hour turns and again when the day ends (:mod:`~piwarden.forensics.anomalies.model`
+plus :mod:`~piwarden.forensics.anomalies.rules`, weighted by :mod:`~piwarden.forensics.anomalies.feedback`),
 then folds the day into the actor's and its peer group's baselines. The first days only
 build baselines: a day is scored against the days before it, never against itself.
 
@@ -28,10 +28,10 @@ from typing import Any
 import numpy as np
 
 from piwarden.events import parse_ts
-from piwarden.forensics import rules
-from piwarden.forensics.features import ActorState, close_day, observe, peer_key
-from piwarden.forensics.feedback import Feedback
-from piwarden.forensics.model import MIN_SELF_DAYS, PeerPool, describe, robust, score_day
+from piwarden.forensics.anomalies import rules
+from piwarden.forensics.anomalies.features import ActorState, close_day, observe, peer_key
+from piwarden.forensics.anomalies.feedback import Feedback
+from piwarden.forensics.anomalies.model import MIN_SELF_DAYS, PeerPool, describe, robust, score_day
 
 ALERT_THRESHOLD = 0.6
 RAW_SCALE = 8.0  # score = 1 - exp(-raw / RAW_SCALE)

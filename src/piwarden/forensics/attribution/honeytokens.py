@@ -24,8 +24,8 @@ from pathlib import Path
 from typing import Any
 
 from piwarden.detect.ids.cn import ric
-from piwarden.forensics.leak import LeakRow
-from piwarden.forensics.match import Record, RecordIndex
+from piwarden.forensics.attribution.leak import LeakRow
+from piwarden.forensics.attribution.match import Record, RecordIndex
 
 _SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
 _GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超霞平刚桂兰玉萍红娥玲华飞鹏辉建国荣志海波宁慧颖瑶琳晨宇浩然子轩欣怡梓涵"

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from piwarden.forensics.features import INDEX
+from piwarden.forensics.anomalies.features import INDEX
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 
 Abuse of legitimate permissions looks like ordinary work done too often, at the wrong time,
 keyed the wrong way or without a reason. Each feature below counts one of those signs for
-one actor on one local calendar day; :mod:`piwarden.forensics.model` compares the day with
+one actor on one local calendar day; :mod:`piwarden.forensics.anomalies.model` compares the day with
 the actor's own past days and with its peer group (same party kind and role).
 
 Memory is bounded by the number of actors, never by the number of events: per actor a
