@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from piwarden.audit.note import NoteSigner
     from piwarden.audit.settings import AuditSettings
     from piwarden.detect.recognizer import Recognizer
+    from piwarden.forensics.anomalies.findings import ForensicDetector
     from piwarden.mask.operators.base import Operator
 
 PROJECT = "piwarden"
@@ -63,8 +64,8 @@ def piwarden_scan_sources() -> list[type[Any]]:  # type: ignore[empty-body]
 
 
 @hookspec
-def piwarden_forensic_detectors() -> list[Any]:  # type: ignore[empty-body]
-    """Abnormal-access detectors: each turns one actor's day of access events into findings."""
+def piwarden_forensic_detectors() -> list[ForensicDetector]:  # type: ignore[empty-body]
+    """Abnormal-access detectors: each turns one actor's day, against its history and peers, into findings."""
 
 
 @hookspec(firstresult=True)

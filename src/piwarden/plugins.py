@@ -22,6 +22,7 @@ BUILTIN_PLUGINS = (
     "piwarden.detect.plugin",
     "piwarden.mask.plugin",
     "piwarden.audit.plugin",
+    "piwarden.forensics.plugin",
 )
 
 

@@ -1,37 +1,48 @@
 """The detector: abnormal-access detection over a stream of access events, batch or streaming.
 
-:class:`Detector` consumes events in time order. It keeps per-actor running counters for the
-current local day (:mod:`~piwarden.forensics.anomalies.features`), scores every actor that acted in
-the hour when the hour turns and again when the day ends (:mod:`~piwarden.forensics.anomalies.model`
-plus :mod:`~piwarden.forensics.anomalies.rules`, weighted by :mod:`~piwarden.forensics.anomalies.feedback`),
-then folds the day into the actor's and its peer group's baselines. The first days only
-build baselines: a day is scored against the days before it, never against itself.
+:class:`Detector` consumes :class:`~piwarden.events.AccessEvent` objects in time order. It keeps
+per-actor running counters for the current local day (:mod:`.features`), and when the hour
+turns and again when the day ends it scores every actor that acted: each forensic detector
+(:mod:`.findings`; built in: :mod:`.model` and :mod:`.rules`, registered by
+``piwarden/forensics/plugin.py``) judges the actor's day against its own baseline and its peer
+group's, the findings are weighted by analyst feedback (:mod:`.feedback`) and summed. Then the
+day is folded into the actor's and its peer group's baselines. The first days only build
+baselines: a day is scored against the days before it, never against itself.
 
 - Streaming: :func:`stream_alerts` yields an :class:`Alert` the first time an actor's score
   crosses the threshold, as soon as the hour it happened in is over.
 - Batch: :func:`rank` runs the same detector to the end and returns one result per actor,
   highest risk first; an actor's score is its worst day.
+- Incremental: ``stream_alerts(new, history=old)`` first replays ``old`` (events an earlier run
+  has read) to rebuild baselines, reports nothing of it, and then ranks only what ``new`` adds
+  (``audit_feed`` reads both from the audit log).
 
-Memory depends on the number of actors and days, not events (per-actor aggregates and
-capped id lists only). Outputs carry actor ids, event ids, counts and reason codes: never a
-subject id or a value.
+Both put events back in hour order first (:mod:`.order`). Memory depends on the number of
+actors and days, not events (per-actor aggregates and capped id lists only). Outputs carry
+actor ids, event ids, counts and reason codes: never a subject id or a value.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from piwarden.events import parse_ts
-from piwarden.forensics.anomalies import rules
 from piwarden.forensics.anomalies.features import ActorState, close_day, observe, peer_key
 from piwarden.forensics.anomalies.feedback import Feedback
-from piwarden.forensics.anomalies.model import MIN_SELF_DAYS, PeerPool, describe, robust, score_day
+from piwarden.forensics.anomalies.findings import ActorWindow, EventObserver, Finding, ForensicDetector
+from piwarden.forensics.anomalies.model import MIN_SELF_DAYS, PeerPool, robust
+from piwarden.forensics.anomalies.order import HourOrder
+
+if TYPE_CHECKING:
+    import pluggy
+
+    from piwarden.events import AccessEvent
 
 ALERT_THRESHOLD = 0.6
 RAW_SCALE = 8.0  # score = 1 - exp(-raw / RAW_SCALE)
@@ -67,13 +78,26 @@ class _Actor:
     alert: Alert | None = None
 
 
+def plugin_detectors(pm: pluggy.PluginManager | None = None) -> list[ForensicDetector]:
+    """The forensic detectors every plugin contributes, built-ins first (a fresh set per call)."""
+    from piwarden.plugins import plugin_manager
+
+    found = (pm or plugin_manager()).hook.piwarden_forensic_detectors()
+    return [d for batch in reversed(found) for d in batch]  # pluggy answers last-registered first
+
+
 @dataclass
 class Detector:
-    """Streaming detector; feed events with :meth:`observe`, end with :meth:`finish`."""
+    """Streaming detector; feed events with :meth:`observe`, end with :meth:`finish`.
+
+    ``detectors`` judge each actor-day; by default those of the installed plugins
+    (:func:`plugin_detectors`).
+    """
 
     threshold: float = ALERT_THRESHOLD
     feedback: Feedback = field(default_factory=Feedback)
     tz: timezone = timezone(timedelta(hours=8))
+    detectors: Sequence[ForensicDetector] | None = None
     actors: dict[str, _Actor] = field(default_factory=dict)
     peers: dict[str, PeerPool] = field(default_factory=dict)
     day: str | None = None
@@ -81,21 +105,27 @@ class Detector:
     last_ts: str = ""
     n_events: int = 0
     _suffix: str = ""
+    _observers: list[EventObserver] = field(default_factory=list)
+    _active: set[str] | None = None  # after resume(): the actors seen since
 
     def __post_init__(self) -> None:
         off = self.tz.utcoffset(None)
         minutes = int(off.total_seconds() // 60)
         self._suffix = "Z" if minutes == 0 else f"{'+' if minutes > 0 else '-'}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+        if self.detectors is None:
+            self.detectors = plugin_detectors()
+        self._observers = [d for d in self.detectors if isinstance(d, EventObserver)]
 
-    def _local(self, ts: str) -> tuple[str, int]:
+    def local(self, ts: str) -> tuple[str, int]:
+        """The local day (YYYY-MM-DD) and hour of an event time."""
         if ts.endswith(self._suffix) and len(ts) >= 19:
             return ts[:10], int(ts[11:13])
         t = parse_ts(ts).astimezone(self.tz)
         return t.date().isoformat(), t.hour
 
-    def observe(self, ev: dict[str, Any]) -> list[Alert]:
-        """Add one event (a decoded access event); return alerts raised by the time it arrived."""
-        day, hour = self._local(ev["ts"])
+    def observe(self, ev: AccessEvent) -> list[Alert]:
+        """Add one event; return alerts raised by the time it arrived."""
+        day, hour = self.local(ev.ts)
         alerts: list[Alert] = []
         if self.day is None:
             self.day = day
@@ -107,15 +137,19 @@ class Detector:
             alerts = self._score_dirty()
         self.hour = hour
         self.n_events += 1
-        self.last_ts = ev["ts"]
-        name = ev["actor"]
+        self.last_ts = ev.ts
+        name = ev.actor
         a = self.actors.get(name)
         if a is None:
-            key = peer_key(ev["party"], ev["role"])
+            key = peer_key(ev.party, ev.role)
             pool = self.peers.setdefault(key, PeerPool())
-            a = self.actors[name] = _Actor(ActorState(name, key), ev["role"])
+            a = self.actors[name] = _Actor(ActorState(name, key), ev.role)
             a.state.ok_hours = _ok_hours(a.state, pool)
         observe(a.state, ev, self.day, hour)
+        for o in self._observers:
+            o.observe(ev, self.day, hour)
+        if self._active is not None:
+            self._active.add(name)
         return alerts
 
     def finish(self) -> list[Alert]:
@@ -123,6 +157,18 @@ class Detector:
         alerts = self._score_dirty()
         self._rollover()
         return alerts
+
+    def resume(self) -> None:
+        """End a replay of events an earlier run has read (and reported).
+
+        Scores what that run's :meth:`finish` scored, so an actor it alerted on does not alert
+        again, but keeps the day open (the new events continue it); from here on
+        :meth:`results` covers only the actors seen next, and only what is scored next.
+        """
+        self._score_dirty()
+        for a in self.actors.values():
+            a.best = None
+        self._active = set()
 
     # -- scoring ------------------------------------------------------------------------------
     def _score_dirty(self) -> list[Alert]:
@@ -142,23 +188,20 @@ class Detector:
         if st.self_stats is None and st.days >= MIN_SELF_DAYS:
             st.self_stats = robust(np.vstack(st.history))
         pool = self.peers[st.peer]
-        if st.self_stats is None and pool.stats is None:
+        window = ActorWindow(st.actor, a.role, st.peer, ad.day, ad.vector(), st.self_stats, pool.stats, st.days)
+        judged = [list(d.assess(window)) for d in self.detectors or ()]
+        if window.own is None and window.peers is None and not any(judged):
             return None  # nothing to compare with yet
-        x = ad.vector()
-        ds = score_day(x, st.self_stats, pool.stats)
         w = self.feedback.weight if self.feedback else (lambda actor, code: 1.0)
-        contrib = {k: v * w(st.actor, k) for k, v in ds.contrib.items()}
-        bonus, rule_reasons = rules.apply(x, ds.self_med, ds.peer_med, a.role, ad.day, lambda code: w(st.actor, code))
-        raw = sum(contrib.values()) + sum(bonus.values())
+        # per detector, then across: the built-ins' sum is the model's plus the rules', as it always was
+        raw = 0.0
+        for findings in judged:
+            raw += sum(f.points * w(st.actor, f.code) for f in findings)
         score = 1.0 - math.exp(-raw / RAW_SCALE)
         if a.best is not None and score <= a.best.score:
             return None
-        reasons = [rule_reasons[c] + _weighted(w(st.actor, c)) for c in sorted(bonus, key=lambda c: -bonus[c])
-                   if bonus[c] > 0]
-        reasons += [describe(k, ds, st.peer, ad.day) + _weighted(w(st.actor, k))
-                    for k in sorted(contrib, key=lambda k: -contrib[k]) if contrib[k] >= 0.05]
-        a.best = Alert(st.actor, score, reasons, ad.first_flag_ts or ad.first_ts, ad.flagged[:MAX_EVENTS_OUT],
-                       ad.day, self.last_ts, st.peer)
+        reasons, events = _explain(st.actor, judged, w, ad.flagged)
+        a.best = Alert(st.actor, score, reasons, ad.first_flag_ts or ad.first_ts, events, ad.day, self.last_ts, st.peer)
         if score >= self.threshold and a.alert is None:
             a.alert = a.best
             return a.alert
@@ -188,16 +231,33 @@ class Detector:
 
         ``first_seen`` is when the abnormal activity was first seen: the first suspicious
         event of the day the actor first crossed the threshold, else of its worst day; for an
-        actor never scored, its first event.
+        actor never scored, its first event. After :meth:`resume`, only the actors seen since.
         """
         out = []
         for name, a in self.actors.items():
+            if self._active is not None and name not in self._active:
+                continue
             best = a.best or Alert(name, 0.0, [], a.state.first_ts, [], "", "", a.state.peer)
             first_seen = a.alert.first_seen if a.alert is not None else best.first_seen
             out.append(Alert(name, best.score, best.reasons, first_seen, best.events, best.day, best.raised_at,
                              best.peer))
         out.sort(key=lambda r: (-r.score, r.actor))
         return out
+
+
+def _explain(actor: str, judged: list[list[Finding]], w: Callable[[str, str], float], flagged: list[str]
+             ) -> tuple[list[str], list[str]]:
+    """Reasons (detector by detector, strongest first) and the evidence: flagged events, then the findings'."""
+    reasons: list[str] = []
+    for findings in judged:
+        weighted = sorted(((f.points * w(actor, f.code), f) for f in findings), key=lambda p: -p[0])
+        reasons += [f.reason + _weighted(w(actor, f.code)) for points, f in weighted
+                    if points > 0 and points >= f.quiet_below]
+    events = flagged[:MAX_EVENTS_OUT]
+    extra = [e for findings in judged for f in findings for e in f.events]
+    if extra:
+        events = list(dict.fromkeys(events + extra))[:MAX_EVENTS_OUT]
+    return reasons, events
 
 
 def _weighted(w: float) -> str:
@@ -219,15 +279,31 @@ def _ok_hours(st: ActorState, pool: PeerPool) -> frozenset[int]:
     return frozenset(ok)
 
 
-def stream_alerts(events: Iterable[dict[str, Any]], detector: Detector | None = None) -> Iterator[Alert]:
-    """Alerts as they fire: each actor at most once, when its score first crosses the threshold."""
+def stream_alerts(events: Iterable[AccessEvent], detector: Detector | None = None, order: HourOrder | None = None,
+                  history: Iterable[AccessEvent] | None = None) -> Iterator[Alert]:
+    """Alerts as they fire: each actor at most once, when its score first crosses the threshold.
+
+    Events go through ``order`` (default: one hour of reordering) before the detector. With
+    ``history``, those events are replayed first and nothing of them is reported.
+    """
     det = detector or Detector()
+    order = order or HourOrder(det.local)
+    if history is not None:
+        for ev in history:
+            for e in order.push(ev):
+                det.observe(e)
+        for e in order.flush():
+            det.observe(e)
+        det.resume()
     for ev in events:
-        yield from det.observe(ev)
+        for e in order.push(ev):
+            yield from det.observe(e)
+    for e in order.flush():
+        yield from det.observe(e)
     yield from det.finish()
 
 
-def rank(events: Iterable[dict[str, Any]], detector: Detector | None = None) -> list[Alert]:
+def rank(events: Iterable[AccessEvent], detector: Detector | None = None) -> list[Alert]:
     """Every actor's risk over the whole input, highest first."""
     det = detector or Detector()
     for _ in stream_alerts(events, det):
