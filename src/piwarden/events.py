@@ -30,8 +30,8 @@ b'{"action":"view","actor":"cs-0042","coun'
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 from datetime import UTC, datetime, timedelta, timezone
+from functools import lru_cache
 from typing import Any, Literal
 
 import orjson

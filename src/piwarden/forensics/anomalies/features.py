@@ -22,6 +22,7 @@ import numpy as np
 
 if TYPE_CHECKING:
     from piwarden.events import AccessEvent
+    from piwarden.forensics.anomalies.findings import Baseline
 
 #: Feature names, in vector order, with what each counts (one actor, one day).
 FEATURES: dict[str, str] = {
@@ -106,7 +107,7 @@ class ActorState:
     today: ActorDay | None = None
     first_ts: str = ""
     dirty: bool = False
-    self_stats: tuple[np.ndarray, np.ndarray] | None = None
+    self_stats: Baseline | None = None
 
     @property
     def days(self) -> int:

@@ -45,7 +45,8 @@ class HourOrder:
         self.late = 0
         self.late_hours = 0
         self._buckets: dict[int, list[AccessEvent]] = {}
-        self._day, self._hour, self._bucket = "", -1, []  # the bucket of the last event held
+        self._day, self._hour = "", -1  # the hour of the last event held, and its bucket
+        self._bucket: list[AccessEvent] = []
         self._high = -1  # latest hour seen
         self._released = -1  # latest hour released
         self._ordinals: dict[str, int] = {}
