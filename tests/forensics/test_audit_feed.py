@@ -40,7 +40,7 @@ def platform(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     (d / "events.jsonl").write_bytes(b"".join(lines))
     (d / "part1.jsonl").write_bytes(b"".join(lines[:split]))
     (d / "part2.jsonl").write_bytes(b"".join(lines[split:]))
-    mid = split + 1234  # inside day 9, mid-hour
+    mid = split + 1234  # mid-hour, inside the first day of part 2
     (d / "mid1.jsonl").write_bytes(b"".join(lines[:mid]))
     (d / "mid2.jsonl").write_bytes(b"".join(lines[mid:]))
     full = _run(["--events", str(d / "events.jsonl")], d / "full.jsonl")
@@ -69,6 +69,8 @@ def test_two_audit_runs_add_up_to_the_file_run(platform: dict[str, Any], tmp_pat
                             "--no-progress"])
     assert r.exit_code == 0, r.output
     assert "replayed from leaf 0 for baselines" in r.output  # the second run rebuilt its baselines
+    n_new = sum(1 for _ in (d / "part2.jsonl").open("rb"))
+    assert f"({n_new} new, " in r.output and f"\n{n_new} events, 0 skipped" in r.output
     second = [json.loads(line) for line in (tmp_path / "r2.jsonl").read_text().splitlines()]
     second_stream = _run(["--audit", "--db", db, "--cursor", "stream", "--stream"], tmp_path / "s2.jsonl")
 

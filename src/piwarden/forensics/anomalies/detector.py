@@ -163,12 +163,14 @@ class Detector:
 
         Scores what that run's :meth:`finish` scored, so an actor it alerted on does not alert
         again, but keeps the day open (the new events continue it); from here on
-        :meth:`results` covers only the actors seen next, and only what is scored next.
+        :meth:`results` covers only the actors seen next, and only what is scored next, and
+        ``n_events`` counts only the events that come next.
         """
         self._score_dirty()
         for a in self.actors.values():
             a.best = None
         self._active = set()
+        self.n_events = 0
 
     # -- scoring ------------------------------------------------------------------------------
     def _score_dirty(self) -> list[Alert]:
