@@ -33,6 +33,7 @@ from pathlib import Path
 import numpy as np
 
 from piwarden.demo.platform import PlatformConfig, Simulation
+from piwarden.events import parse_event
 from piwarden.forensics.anomalies import ALERT_THRESHOLD, Detector, stream_alerts
 
 
@@ -45,7 +46,7 @@ def evaluate(seed: int, days: int) -> dict:
     sim = Simulation(PlatformConfig(seed=seed, days=days))
     det = Detector()
     started = time.perf_counter()
-    fired = {a.actor: a for a in stream_alerts(sim.events(), det)}
+    fired = {a.actor: a for a in stream_alerts((parse_event(e) for e in sim.events()), det)}
     seconds = time.perf_counter() - started
     results = det.results()
     truth = sim.ground_truth()

@@ -32,11 +32,12 @@ import orjson
 from piwarden.demo.leaks import make_cases
 from piwarden.demo.platform import CARRIERS, PlatformConfig, Simulation
 from piwarden.demo.records import customers, write
-from piwarden.forensics.datamap import DataMap
-from piwarden.forensics.honeytokens import plant
-from piwarden.forensics.leak import read_leak
-from piwarden.forensics.match import RecordIndex
-from piwarden.forensics.trace import attribute
+from piwarden.events import parse_event
+from piwarden.forensics.attribution.datamap import DataMap
+from piwarden.forensics.attribution.honeytokens import plant
+from piwarden.forensics.attribution.leak import read_leak
+from piwarden.forensics.attribution.match import RecordIndex
+from piwarden.forensics.attribution.ranking import attribute
 
 
 def accuracy(seed: int, n_cases: int, work: Path) -> dict[str, object]:
@@ -44,6 +45,7 @@ def accuracy(seed: int, n_cases: int, work: Path) -> dict[str, object]:
     d.mkdir(parents=True, exist_ok=True)
     sim = Simulation(PlatformConfig(seed=seed, days=21, scale=0.3))
     events = list(sim.events())
+    access_events = [parse_event(e) for e in events]  # what attribution reads: validated once
     write(sim, d)
     reg = plant(f"bench-{seed}".encode(), [f"logistics:{c}" for c in CARRIERS]
                 + [f"merchant:{m}" for m in sim.world.merchants[:5]], per_party=1)
@@ -59,7 +61,7 @@ def accuracy(seed: int, n_cases: int, work: Path) -> dict[str, object]:
         path = d / f"{c.id}{c.suffix}"
         path.write_text(c.content, "utf-8")
         _, rows = read_leak(path)
-        ranked, summary = attribute(rows, index, dm, events, reg.exposure(), "en")
+        ranked, summary = attribute(rows, index, dm, access_events, reg.exposure(), "en")
         parties = [x.party for x in ranked]
         rank = parties.index(c.party) + 1 if c.party in parties else None
         rows_out.append({"id": c.id, "kind": c.kind, "format": c.fmt, "party": c.party, "actor": c.actor,

@@ -22,7 +22,7 @@ floor of the import layers.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pluggy
 
@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from piwarden.audit.settings import AuditSettings
     from piwarden.audit.witness import Witness
     from piwarden.detect.recognizer import Recognizer
+    from piwarden.forensics.anomalies.findings import ForensicDetector
     from piwarden.keys import KeyProvider
     from piwarden.mask.operators.base import Operator
     from piwarden.scan.sources.base import Source
@@ -68,8 +69,8 @@ def piwarden_scan_sources() -> list[type[Source]]:  # type: ignore[empty-body]
 
 
 @hookspec
-def piwarden_forensic_detectors() -> list[Any]:  # type: ignore[empty-body]
-    """Abnormal-access detectors: each turns one actor's day of access events into findings."""
+def piwarden_forensic_detectors() -> list[ForensicDetector]:  # type: ignore[empty-body]
+    """Abnormal-access detectors: each turns one actor's day, against its history and peers, into findings."""
 
 
 @hookspec(firstresult=True)

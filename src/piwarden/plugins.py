@@ -23,6 +23,7 @@ BUILTIN_PLUGINS = (
     "piwarden.mask.plugin",
     "piwarden.audit.plugin",
     "piwarden.scan.plugin",
+    "piwarden.forensics.plugin",
 )
 
 

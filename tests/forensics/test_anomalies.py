@@ -8,15 +8,16 @@ from typing import Any
 
 import numpy as np
 
+from piwarden.events import AccessEvent, parse_event
 from piwarden.forensics.anomalies import Detector, rank, stream_alerts
-from piwarden.forensics.features import FLAGGED_PER_DAY, SUBJECTS_PER_TICKET, TICKETS_PER_ACTOR
-from piwarden.forensics.feedback import Feedback
+from piwarden.forensics.anomalies.features import FLAGGED_PER_DAY, SUBJECTS_PER_TICKET, TICKETS_PER_ACTOR
+from piwarden.forensics.anomalies.feedback import Feedback
 
 Platform = tuple[list[dict[str, Any]], dict[str, Any]]
 
 
-def test_every_insider_in_the_top_5_percent(platform: Platform) -> None:
-    events, truth = platform
+def test_every_insider_in_the_top_5_percent(platform: Platform, access_events: list[AccessEvent]) -> None:
+    events, truth = access_events, platform[1]
     results = rank(events)
     order = [r.actor for r in results]
     cutoff = math.ceil(0.05 * len(order))
@@ -27,8 +28,8 @@ def test_every_insider_in_the_top_5_percent(platform: Platform) -> None:
     assert all(r.score >= s.score for r, s in itertools.pairwise(results))
 
 
-def test_streaming_fires_within_two_working_days(platform: Platform) -> None:
-    events, truth = platform
+def test_streaming_fires_within_two_working_days(platform: Platform, access_events: list[AccessEvent]) -> None:
+    events, truth = access_events, platform[1]
     fired = {a.actor: a for a in stream_alerts(events)}
     for inc in truth["incidents"]:
         alert = fired[inc["actor"]]
@@ -36,8 +37,8 @@ def test_streaming_fires_within_two_working_days(platform: Platform) -> None:
         assert np.busday_count(inc["first_ts"][:10], alert.raised_at[:10]) <= 2, inc["kind"]
 
 
-def test_feedback_changes_scores(platform: Platform) -> None:
-    events, truth = platform
+def test_feedback_changes_scores(platform: Platform, access_events: list[AccessEvent]) -> None:
+    events, truth = access_events, platform[1]
     base = {r.actor: r for r in rank(events)}
     insider = next(i["actor"] for i in truth["incidents"] if i["kind"] == "insider_lookup")
     fb = Feedback()
@@ -55,8 +56,8 @@ def test_feedback_changes_scores(platform: Platform) -> None:
     assert {r.actor: r for r in rank(events, Detector(feedback=fb2))}[low.actor].score > low.score
 
 
-def test_state_is_bounded(platform: Platform) -> None:
-    events, _ = platform
+def test_state_is_bounded(access_events: list[AccessEvent]) -> None:
+    events = access_events
     det = Detector()
     for e in events:
         det.observe(e)
@@ -67,12 +68,12 @@ def test_state_is_bounded(platform: Platform) -> None:
 
 
 def test_ticket_reuse_and_enumeration_on_handmade_events() -> None:
-    def ev(i: int, day: int, hour: int, **kw: Any) -> dict[str, Any]:
-        base = {"id": f"e-{day}-{i}", "ts": f"2026-03-{day:02d}T{hour:02d}:{i % 60:02d}:00+08:00", "actor": "cs-1",
+    def ev(i: int, day: int, hour: int, **kw: Any) -> AccessEvent:
+        base: dict[str, Any] = {"id": f"e-{day}-{i}", "ts": f"2026-03-{day:02d}T{hour:02d}:{i % 60:02d}:00+08:00", "actor": "cs-1",
                 "party": "platform.cs", "role": "customer_service", "action": "view", "resource": "order",
                 "subjects": [f"c-{(i * 7919) % 10007}"], "records": [f"o-{(i * 104729) % 99991}"], "fields": ["name"],
                 "ticket": f"T-{day}-{i}"}
-        return base | kw
+        return parse_event(base | kw)
 
     history = [ev(i, d, 10) for d in range(2, 9) for i in range(20)]
     abuse = [ev(i, 9, 11, ticket="T-x", records=[f"o-{1000 + i}"]) for i in range(40)]

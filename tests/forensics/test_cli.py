@@ -74,8 +74,13 @@ def test_bad_lines_are_named_not_shown(tmp_path: Path) -> None:
     good = {"id": "e-1", "ts": "2026-03-02T10:00:00+08:00", "actor": "cs-1", "party": "platform.cs",
             "role": "customer_service", "action": "view", "resource": "order", "subjects": ["c-000001"],
             "fields": ["name"]}
-    f.write_text(json.dumps(good) + "\n" + '{"id": "e-2", "actor": "13812345678"}\n' + "not json 13912345678\n")
-    r = runner.invoke(app, ["forensics", "anomalies", "--events", str(f), "--no-progress", "--strict"])
+    no_resource = {k: v for k, v in good.items() if k != "resource"} | {"id": "e-3"}  # the whole spec is checked
+    f.write_text(json.dumps(good) + "\n" + '{"id": "e-2", "actor": "13812345678"}\n' + "not json 13912345678\n"
+                 + json.dumps(no_resource) + "\n")
+    r = runner.invoke(app, ["forensics", "anomalies", "--events", str(f), "--no-progress"])
     assert r.exit_code == 0, r.output
-    assert "line 2" in r.output and "line 3" in r.output
+    assert "line 2: " in r.output and "line 3: (json)" in r.output and "line 4: resource: Field required" in r.output
     assert "13812345678" not in r.output and "13912345678" not in r.output
+    assert "1 events, 3 skipped" in r.output
+    r = runner.invoke(app, ["forensics", "anomalies", "--events", str(f), "--no-progress", "--strict"])
+    assert r.exit_code == 0 and "3 skipped" in r.output  # the old flag is accepted (every event is validated now)

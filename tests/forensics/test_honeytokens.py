@@ -8,11 +8,12 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from piwarden.cli import app
-from piwarden.forensics.datamap import DataMap
-from piwarden.forensics.honeytokens import Registry, canary, check_events, check_leak, plant
-from piwarden.forensics.leak import LeakRow
-from piwarden.forensics.match import RecordIndex
-from piwarden.forensics.trace import attribute
+from piwarden.events import parse_event
+from piwarden.forensics.attribution.datamap import DataMap
+from piwarden.forensics.attribution.honeytokens import Registry, canary, check_events, check_leak, plant
+from piwarden.forensics.attribution.leak import LeakRow
+from piwarden.forensics.attribution.match import RecordIndex
+from piwarden.forensics.attribution.ranking import attribute
 
 runner = CliRunner()
 KEY = b"test-key"
@@ -40,9 +41,11 @@ def test_plant_extends_and_round_trips(tmp_path: Path) -> None:
 def test_access_and_leak_alerts_name_who_could_have_seen() -> None:
     reg = plant(KEY, ["merchant:M0001"], per_party=1)
     c = reg.canaries[0]
-    events = [{"id": "e-1", "ts": "2026-03-02T10:00:00+08:00", "actor": "cs-0001", "party": "platform.cs",
-               "action": "view", "subjects": [c.subject, "c-000001"], "records": [c.record], "fields": ["name"]},
-              {"id": "e-2", "actor": "cs-0002", "action": "view", "subjects": ["c-000002"], "fields": ["name"]}]
+    base = {"ts": "2026-03-02T10:00:00+08:00", "party": "platform.cs", "role": "customer_service", "action": "view",
+            "resource": "order", "fields": ["name"]}
+    events = [parse_event(base | {"id": "e-1", "actor": "cs-0001", "subjects": [c.subject, "c-000001"],
+                                  "records": [c.record]}),
+              parse_event(base | {"id": "e-2", "actor": "cs-0002", "subjects": ["c-000002"]})]
     (alert,) = check_events(reg, events)
     assert alert["actor"] == "cs-0001" and alert["exposed_to"] == ["merchant:M0001"] and alert["event"] == "e-1"
     leaked = LeakRow(2, {"name": [c.fields["name"]], "phone": [c.fields["phone"][:3] + "****" + c.fields["phone"][7:]]})

@@ -15,10 +15,11 @@ from piwarden.cli import app
 from piwarden.demo.leaks import LeakCase, make_cases
 from piwarden.demo.platform import PlatformConfig, Simulation
 from piwarden.demo.records import customers, write
-from piwarden.forensics.datamap import DataMap
-from piwarden.forensics.leak import LeakRow, parse_structured, read_leak, sniff
-from piwarden.forensics.match import Record, RecordIndex, agree
-from piwarden.forensics.trace import attribute, guilt
+from piwarden.events import parse_event
+from piwarden.forensics.attribution.datamap import DataMap
+from piwarden.forensics.attribution.leak import LeakRow, parse_structured, read_leak, sniff
+from piwarden.forensics.attribution.match import Record, RecordIndex, agree
+from piwarden.forensics.attribution.ranking import attribute, guilt
 
 runner = CliRunner()
 
@@ -34,7 +35,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     write(sim, d)
     people = customers(sim)
     cases = make_cases(sim, people, events, 12)
-    return {"dir": d, "events": events, "cases": cases, "people": people, "dm": DataMap.load(d / "datamap.yaml"),
+    return {"dir": d, "events": events, "access_events": [parse_event(e) for e in events], "cases": cases, "people": people, "dm": DataMap.load(d / "datamap.yaml"),
             "index": RecordIndex.load(d / "records.jsonl")}
 
 
@@ -93,7 +94,7 @@ def test_ranking_on_small_seed(world: dict[str, Any]) -> None:
     first = 0
     for c in cases:
         _, rows = read_leak(_leak(world, c))
-        ranked, summary = attribute(rows, world["index"], world["dm"], world["events"])
+        ranked, summary = attribute(rows, world["index"], world["dm"], world["access_events"])
         parties = [x.party for x in ranked]
         assert c.party in parties[:3], (c.id, c.kind)
         first += parties[0] == c.party
@@ -108,7 +109,7 @@ def test_ranking_on_small_seed(world: dict[str, Any]) -> None:
 def test_carrier_evidence_reasons_like_the_court(world: dict[str, Any]) -> None:
     c = next(c for c in world["cases"] if c.kind == "carrier" and c.fmt != "text")
     _, rows = read_leak(_leak(world, c))
-    ranked, _ = attribute(rows, world["index"], world["dm"], world["events"], lang="both")
+    ranked, _ = attribute(rows, world["index"], world["dm"], world["access_events"], lang="both")
     top = ranked[0]
     assert top.party == c.party and top.actor is None
     text = " ".join(top.evidence)
@@ -170,5 +171,5 @@ def test_an_insider_beats_a_carrier_that_lacked_some_of_the_leaked_people(tmp_pa
     path.write_text(case.content, "utf-8")
     _, rows = read_leak(path)
     ranked, _ = attribute(rows, RecordIndex.load(tmp_path / "records.jsonl"), DataMap.load(tmp_path / "datamap.yaml"),
-                          events, {}, "en")
+                          [parse_event(e) for e in events], {}, "en")
     assert (ranked[0].party, ranked[0].actor) == (case.party, case.actor)

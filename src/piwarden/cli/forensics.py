@@ -2,44 +2,40 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date, timedelta, timezone
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import orjson
 import typer
 from rich.console import Console
 
+from piwarden.cli.common import DbOption
 from piwarden.cli.documents import app as documents_app
-from piwarden.events import EventError, canonical_json, parse_event
+from piwarden.events import AccessEvent, EventError, canonical_json, parse_event
+from piwarden.home import default_db_url
 from piwarden.progress import ByteProgress
+
+if TYPE_CHECKING:
+    from piwarden.forensics.anomalies import Alert, Detector
+    from piwarden.forensics.anomalies.audit_feed import AuditFeed
 
 app = typer.Typer(name="forensics", help="Catch the insider and trace the leak: abnormal access detection, leak "
                                        "attribution and honeytokens over access events.",
                   no_args_is_help=True, add_completion=False)
 err = Console(stderr=True, soft_wrap=True)
-_REQUIRED = (("id", str), ("ts", str), ("actor", str), ("party", str), ("role", str), ("action", str),
-             ("subjects", list), ("fields", list))
 
 
-def _check(obj: Any, strict: bool) -> dict[str, Any]:
-    """A decoded event, checked for what detection reads (``strict``: the whole spec)."""
-    if strict:
-        return parse_event(obj).canonical_dict()
-    if not isinstance(obj, dict):
-        raise EventError("event", [("(json)", "must be a JSON object")])
-    bad = [(k, f"must be a {t.__name__}") for k, t in _REQUIRED if not isinstance(obj.get(k), t)]
-    if bad:
-        raise EventError("event", bad)
-    return obj
+def read_events(path: Path, *, progress: bool | None = None, skipped: list[str] | None = None,
+                label: str = "anomalies") -> Iterator[AccessEvent]:
+    """Events from a JSONL file, each validated once against the spec, with a progress bar.
 
-
-def read_events(path: Path, *, strict: bool = False, progress: bool | None = None,
-                skipped: list[str] | None = None, label: str = "anomalies") -> Iterator[dict[str, Any]]:
-    """Events from a JSONL file, with a progress bar; bad lines are named by number, never shown."""
+    Bad lines are named by number and field in ``skipped``, never shown.
+    """
     size = path.stat().st_size if path != Path("-") else None
     src = sys.stdin.buffer if path == Path("-") else path.open("rb")
     bar = ByteProgress(label, size, enabled=progress, console=err)
@@ -54,22 +50,36 @@ def read_events(path: Path, *, strict: bool = False, progress: bool | None = Non
                 if not line.strip():
                     continue
                 try:
-                    yield _check(orjson.loads(line), strict)
-                except (orjson.JSONDecodeError, EventError) as exc:
-                    msg = f"line {lineno}: " + (str(exc).split(": ", 1)[-1] if isinstance(exc, EventError)
-                                                else "not valid JSON")
+                    yield parse_event(line, f"line {lineno}")
+                except EventError as exc:
                     if skipped is not None:
-                        skipped.append(msg)
+                        skipped.append(str(exc))
             bar.advance(pending)
     finally:
         if src is not sys.stdin.buffer:
             src.close()
 
 
+def _zone(tz: str) -> timezone:
+    try:
+        sign = -1 if tz.startswith("-") else 1
+        hh, mm = tz.lstrip("+-").split(":")
+        return timezone(sign * timedelta(hours=int(hh), minutes=int(mm)))
+    except ValueError:
+        raise typer.BadParameter("expected an offset such as +08:00", param_hint="--tz") from None
+
+
 @app.command()
 def anomalies(
-    events: Annotated[Path, typer.Option("--events", help="Access events, JSON Lines (access-event v1), in "
-                                                          "time order; - for standard input.")],
+    events: Annotated[Path | None, typer.Option("--events", help="Access events, JSON Lines (access-event v1), in "
+                                                                 "time order; - for standard input.")] = None,
+    audit: Annotated[bool, typer.Option("--audit", help="Read the events from the audit log instead (--db): the "
+                                                        "leaves the cursor has not read yet.")] = False,
+    db: DbOption = None,
+    cursor: Annotated[str, typer.Option(help="With --audit: the name under which this reader's position in the "
+                                             "log is kept.")] = "anomalies",
+    history_days: Annotated[int, typer.Option(min=0, help="With --audit: days before the new leaves replayed to "
+                                                          "rebuild baselines.")] = 56,
     out: Annotated[Path | None, typer.Option("--out", "-o", help="Write JSON Lines here instead of standard "
                                                                  "output.")] = None,
     feedback: Annotated[Path | None, typer.Option("--feedback", help="Analyst feedback file (see `piwarden "
@@ -80,38 +90,55 @@ def anomalies(
     = False,
     top: Annotated[int | None, typer.Option(min=1, help="Only the N highest-risk actors.")] = None,
     tz: Annotated[str, typer.Option(help="UTC offset of the working day, e.g. +08:00.")] = "+08:00",
-    strict: Annotated[bool, typer.Option(help="Validate every event against the spec (slower).")] = False,
+    reorder_hours: Annotated[int, typer.Option(min=0, help="Put events arriving up to this many hours out of "
+                                                           "time order back in order.")] = 1,
+    strict: Annotated[bool, typer.Option(hidden=True, help="Deprecated: every event is validated.")] = False,
     progress: Annotated[bool | None, typer.Option(help="Progress on standard error (default: when it is a "
                                                        "terminal).")] = None,
 ) -> None:
     """Score every actor's access to personal data; write one JSON line per actor, highest risk first."""
-    from piwarden.forensics.anomalies import Detector
-    from piwarden.forensics.feedback import Feedback, FeedbackError
+    from piwarden.forensics.anomalies import Detector, stream_alerts
+    from piwarden.forensics.anomalies.feedback import Feedback, FeedbackError
+    from piwarden.forensics.anomalies.order import HourOrder
 
-    if str(events) != "-" and not events.is_file():
+    if (events is None) == (not audit):
+        raise typer.BadParameter("give --events FILE or --audit", param_hint="--events")
+    if events is not None and str(events) != "-" and not events.is_file():
         raise typer.BadParameter(f"no such file: {events}", param_hint="--events")
-    try:
-        sign = -1 if tz.startswith("-") else 1
-        hh, mm = tz.lstrip("+-").split(":")
-        zone = timezone(sign * timedelta(hours=int(hh), minutes=int(mm)))
-    except ValueError:
-        raise typer.BadParameter("expected an offset such as +08:00", param_hint="--tz") from None
+    zone = _zone(tz)
     try:
         fb = Feedback.load(feedback)
     except FeedbackError as exc:
         raise typer.BadParameter(str(exc), param_hint="--feedback") from None
     det = Detector(threshold=threshold, feedback=fb, tz=zone)
+    order = HourOrder(det.local, reorder_hours)
     skipped: list[str] = []
+    with contextlib.ExitStack() as stack:
+        if events is not None:
+            alerts = stream_alerts(read_events(events, progress=progress, skipped=skipped), det, order)
+        else:
+            feed, save = _audit_feed(stack, db, cursor, history_days, det, progress)
+            alerts = stream_alerts(feed.new(), det, order, history=feed.history())
+        n_alerts = _write_alerts(alerts, det, out, stream, top)
+        if audit:
+            save()
+    for msg in skipped[:20]:
+        err.print(f"[yellow]skipped[/] {msg}", highlight=False)
+    if order.late:
+        err.print(f"[yellow]warning[/] {order.late} events came more than {reorder_hours} h out of time order (up "
+                  f"to {order.late_hours} h late): each was counted in the hour it arrived in; sort the input or "
+                  "raise --reorder-hours", highlight=False)
+    err.print(f"{det.n_events} events, {len(skipped)} skipped, {len(det.results())} actors, {n_alerts} above "
+              f"{threshold}", highlight=False)
+
+
+def _write_alerts(alerts: Iterator[Alert], det: Detector, out: Path | None, stream: bool, top: int | None) -> int:
+    """Write the alerts as they fire (``stream``) or the final ranking; return how many fired."""
     sink = out.open("wb") if out else sys.stdout.buffer
-    n_alerts = 0
+    n = 0
     try:
-        for ev in read_events(events, strict=strict, progress=progress, skipped=skipped):
-            for alert in det.observe(ev):
-                n_alerts += 1
-                if stream:
-                    sink.write(orjson.dumps(alert.to_json() | {"raised_at": alert.raised_at}) + b"\n")
-        for alert in det.finish():
-            n_alerts += 1
+        for alert in alerts:
+            n += 1
             if stream:
                 sink.write(orjson.dumps(alert.to_json() | {"raised_at": alert.raised_at}) + b"\n")
         if not stream:
@@ -120,10 +147,45 @@ def anomalies(
     finally:
         if out:
             sink.close()
-    for msg in skipped[:20]:
-        err.print(f"[yellow]skipped[/] {msg}", highlight=False)
-    err.print(f"{det.n_events} events, {len(skipped)} skipped, {len(det.actors)} actors, {n_alerts} above "
-              f"{threshold}", highlight=False)
+        else:
+            sink.flush()
+    return n
+
+
+def _audit_feed(stack: contextlib.ExitStack, db: str | None, name: str, history_days: int, det: Detector,
+                progress: bool | None) -> tuple[AuditFeed, Callable[[], None]]:
+    """The audit log's new leaves for the cursor ``name``, and a function that moves the cursor past them."""
+    from piwarden.audit.log import open_log
+    from piwarden.audit.store_base import AuditStoreError
+    from piwarden.forensics.anomalies.audit_feed import AuditFeed
+    from piwarden.forensics.anomalies.cursor import CursorError, Cursors
+
+    url = db or default_db_url()
+    try:
+        log = stack.enter_context(open_log(url))
+        cursors = Cursors(url)
+        stack.callback(cursors.close)
+        begin, end = cursors.get(name), log.size()
+    except (AuditStoreError, CursorError) as exc:
+        err.print(f"error: {exc}", highlight=False)
+        raise typer.Exit(2) from None
+    if begin > end:
+        err.print(f"error: cursor {name!r} is at leaf {begin} but the log holds {end}: not the log it read",
+                  highlight=False)
+        raise typer.Exit(2)
+    bar = stack.enter_context(ByteProgress("anomalies", None, enabled=progress, console=err))
+    feed = AuditFeed(log, begin, end, det.tz, det.local, history_days, on_leaf=bar.advance)
+
+    def save() -> None:
+        c = feed.counts
+        cursors.set(name, end)
+        for msg in c.messages:
+            err.print(f"[yellow]skipped[/] {msg}", highlight=False)
+        err.print(f"audit log: leaves {begin}-{end} read for cursor {name!r} ({c.new} new"
+                  f"{f', {c.history} replayed from leaf {feed.history_begin} for baselines' if c.history else ''}); "
+                  f"{c.purged} purged by retention and {c.invalid} invalid skipped", highlight=False)
+
+    return feed, save
 
 
 @app.command("feedback")
@@ -136,7 +198,7 @@ def feedback_cmd(
     note: Annotated[str | None, typer.Option(help="Free-text note (do not paste PI here).")] = None,
 ) -> None:
     """Record an analyst's confirm/dismiss; later `anomalies --feedback FILE` runs weigh it. Lists without --actor."""
-    from piwarden.forensics.feedback import Feedback, FeedbackError
+    from piwarden.forensics.anomalies.feedback import Feedback, FeedbackError
 
     try:
         fb = Feedback.load(file)
@@ -209,11 +271,11 @@ def trace(
                                                        "terminal).")] = None,
 ) -> None:
     """Rank who leaked a sample: parties and, where the logs allow, actors, with evidence (leak-sample.md)."""
-    from piwarden.forensics.datamap import DataMap, DataMapError
-    from piwarden.forensics.honeytokens import HoneytokenError, Registry
-    from piwarden.forensics.leak import LeakError, read_leak
-    from piwarden.forensics.match import RecordIndex, RecordsError
-    from piwarden.forensics.trace import attribute
+    from piwarden.forensics.attribution.datamap import DataMap, DataMapError
+    from piwarden.forensics.attribution.honeytokens import HoneytokenError, Registry
+    from piwarden.forensics.attribution.leak import LeakError, read_leak
+    from piwarden.forensics.attribution.match import RecordIndex, RecordsError
+    from piwarden.forensics.attribution.ranking import attribute
 
     if fmt not in ("json", "text"):
         raise typer.BadParameter("json or text", param_hint="--format")
@@ -289,7 +351,7 @@ def honeytokens_plant(
     = None,
 ) -> None:
     """Plant canaries (deterministic per key and party); prints canary ids and parties only."""
-    from piwarden.forensics.honeytokens import HoneytokenError, Registry, plant
+    from piwarden.forensics.attribution.honeytokens import HoneytokenError, Registry, plant
 
     try:
         existing = Registry.load(registry) if registry.is_file() else None
@@ -315,8 +377,8 @@ def honeytokens_check(
     progress: Annotated[bool | None, typer.Option(help="Progress on standard error.")] = None,
 ) -> None:
     """Alert (JSON Lines) on every access to a canary and every canary in a leak; exit 1 if any."""
-    from piwarden.forensics.honeytokens import HoneytokenError, Registry, check_events, check_leak
-    from piwarden.forensics.leak import LeakError, read_leak
+    from piwarden.forensics.attribution.honeytokens import HoneytokenError, Registry, check_events, check_leak
+    from piwarden.forensics.attribution.leak import LeakError, read_leak
 
     if events is None and leak is None:
         raise typer.BadParameter("give --events, --leak or both", param_hint="--events")

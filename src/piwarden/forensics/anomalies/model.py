@@ -21,10 +21,12 @@ from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass, field
+from functools import partial
 
 import numpy as np
 
-from piwarden.forensics.features import INDEX, NAMES
+from piwarden.forensics.anomalies.features import FEATURES, INDEX, NAMES
+from piwarden.forensics.anomalies.findings import ActorWindow, Baseline, Finding
 
 #: Smallest scale per feature, so that a feature that is always 0 does not turn 1 into z=inf.
 FLOOR = np.array([5.0, 10.0, 2.0, 0.1, 3.0, 2.0, 3.0, 2.0, 2.0, 3.0, 3.0, 50.0])
@@ -37,14 +39,15 @@ MIN_SELF_DAYS = 4
 MIN_PEER_ROWS = 10
 PEER_ONLY, SELF_ONLY = 0.35, 0.7
 PEER_DAYS = 28
+REASON_MIN = 0.05  # a feature's weighted points below this count in the score but are not listed
 
 
-def robust(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def robust(rows: np.ndarray) -> Baseline:
     """Median and a scale: 1.4826 MAD, at least sqrt(median) for counts, at least the floor."""
     med = np.median(rows, axis=0)
     mad = 1.4826 * np.median(np.abs(rows - med), axis=0)
     poisson = np.where(COUNT_LIKE, np.sqrt(np.maximum(med, 0.0)), 0.0)
-    return med, np.maximum(np.maximum(mad, poisson), FLOOR)
+    return Baseline(med, np.maximum(np.maximum(mad, poisson), FLOOR))
 
 
 @dataclass
@@ -53,7 +56,7 @@ class PeerPool:
 
     days: deque[list[np.ndarray]] = field(default_factory=lambda: deque(maxlen=PEER_DAYS))
     hours: np.ndarray = field(default_factory=lambda: np.zeros(24))
-    stats: tuple[np.ndarray, np.ndarray] | None = None
+    stats: Baseline | None = None
     pending: list[np.ndarray] = field(default_factory=list)
 
     def add(self, v: np.ndarray) -> None:
@@ -83,8 +86,7 @@ class DayScore:
         return sum(self.contrib.values())
 
 
-def score_day(x: np.ndarray, self_stats: tuple[np.ndarray, np.ndarray] | None,
-              peer_stats: tuple[np.ndarray, np.ndarray] | None) -> DayScore:
+def score_day(x: np.ndarray, self_stats: Baseline | None, peer_stats: Baseline | None) -> DayScore:
     """z-scores of ``x`` (min of own and peer when both exist) and weighted excesses."""
     zs = []
     if self_stats is not None:
@@ -111,9 +113,16 @@ def describe(name: str, ds: DayScore, peer: str, day: str) -> str:
     def fmt(v: float) -> str:
         return f"{v:.2f}" if name == "reveal_ratio" else f"{v:.0f}"
 
-    from piwarden.forensics.features import FEATURES
-
     own = fmt(ds.self_med[i]) if ds.self_med is not None else "n/a"
     peers = fmt(ds.peer_med[i]) if ds.peer_med is not None else "n/a"
     return (f"{name}: {fmt(ds.x[i])} {FEATURES[name]} on {day} (own median {own}, {peer} median {peers}; "
             f"z={ds.z[i]:.1f})")
+
+
+class BaselineModel:
+    """The built-in model as a forensic detector: one finding per feature in excess."""
+
+    def assess(self, window: ActorWindow) -> list[Finding]:
+        ds = score_day(window.features, window.own, window.peers)
+        return [Finding(name, points, partial(describe, name, ds, window.peer, window.day), quiet_below=REASON_MIN)
+                for name, points in ds.contrib.items()]

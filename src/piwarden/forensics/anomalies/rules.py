@@ -8,12 +8,12 @@ the day's raw score and a reason to the alert.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
-from piwarden.forensics.features import INDEX
+from piwarden.forensics.anomalies.features import INDEX
+from piwarden.forensics.anomalies.findings import ActorWindow, Finding
 
 
 @dataclass(frozen=True)
@@ -53,13 +53,22 @@ RULES: tuple[Rule, ...] = (
 )
 
 
-def apply(x: np.ndarray, self_med: np.ndarray | None, peer_med: np.ndarray | None, role: str, day: str,
-          weight: Callable[[str], float]) -> tuple[dict[str, float], dict[str, str]]:
-    """Bonus and reason per rule that fires, each bonus scaled by ``weight(code)``."""
-    bonus: dict[str, float] = {}
-    reasons: dict[str, str] = {}
-    for rule in RULES:
-        if rule.fires(x, self_med, peer_med, role):
-            bonus[rule.code] = rule.bonus * weight(rule.code)
-            reasons[rule.code] = f"{rule.code}: " + rule.text.format(n=x[INDEX[rule.feature]], day=day)
-    return bonus, reasons
+class RuleSet:
+    """The named rules as a forensic detector: one finding per rule that fires.
+
+    A day is judged only against a baseline: with neither the actor's nor its peers', every
+    count would be "usual for nobody", so the rules wait like the model does.
+    """
+
+    def __init__(self, rules: tuple[Rule, ...] = RULES) -> None:
+        self.rules = rules
+
+    def assess(self, window: ActorWindow) -> list[Finding]:
+        if window.own is None and window.peers is None:
+            return []
+        x = window.features
+        own = window.own.median if window.own is not None else None
+        peers = window.peers.median if window.peers is not None else None
+        return [Finding(rule.code, rule.bonus, f"{rule.code}: " + rule.text.format(n=x[INDEX[rule.feature]],
+                                                                                 day=window.day))
+                for rule in self.rules if rule.fires(x, own, peers, window.role)]

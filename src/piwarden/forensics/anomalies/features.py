@@ -2,8 +2,9 @@
 
 Abuse of legitimate permissions looks like ordinary work done too often, at the wrong time,
 keyed the wrong way or without a reason. Each feature below counts one of those signs for
-one actor on one local calendar day; :mod:`piwarden.forensics.model` compares the day with
-the actor's own past days and with its peer group (same party kind and role).
+one actor on one local calendar day; the detectors (:mod:`.model`, :mod:`.rules`, plugins)
+compare the day with the actor's own past days and with its peer group (same party kind and
+role).
 
 Memory is bounded by the number of actors, never by the number of events: per actor a
 capped history of daily vectors, a 24-hour histogram, the devices and networks seen, the
@@ -15,9 +16,13 @@ from __future__ import annotations
 import re
 from collections import OrderedDict, deque
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from piwarden.events import AccessEvent
+    from piwarden.forensics.anomalies.findings import Baseline
 
 #: Feature names, in vector order, with what each counts (one actor, one day).
 FEATURES: dict[str, str] = {
@@ -102,7 +107,7 @@ class ActorState:
     today: ActorDay | None = None
     first_ts: str = ""
     dirty: bool = False
-    self_stats: tuple[np.ndarray, np.ndarray] | None = None
+    self_stats: Baseline | None = None
 
     @property
     def days(self) -> int:
@@ -115,21 +120,21 @@ def _net(ip: str) -> str:
     return ".".join(parts[:2]) if len(parts) == 4 else ip
 
 
-def observe(st: ActorState, ev: dict[str, Any], day: str, hour: int) -> None:
+def observe(st: ActorState, ev: AccessEvent, day: str, hour: int) -> None:
     """Add one event to the actor's counters for ``day``."""
     ad = st.today
     if ad is None or ad.day != day:
         ad = st.today = ActorDay(day)
-    ts = ev["ts"]
+    ts = ev.ts
     if not ad.first_ts:
         ad.first_ts = ts
         if not st.first_ts:
             st.first_ts = ts
     st.dirty = True
     flag = False
-    client = ev.get("client")
+    client = ev.client
     new_client = False
-    if isinstance(client, dict):
+    if client is not None:
         device, ip = client.get("device"), client.get("ip")
         if isinstance(device, str):
             ad.clients.add(device)
@@ -139,22 +144,21 @@ def observe(st: ActorState, ev: dict[str, Any], day: str, hour: int) -> None:
             ad.nets.add(net)
             new_client = new_client or net not in st.nets
         new_client = new_client and st.days >= MIN_DAYS_FOR_NEW_CLIENT
-    action = ev["action"]
+    action = ev.action
     if action == "login":
         return
-    subjects = ev.get("subjects") or ()
-    count = ev.get("count")
-    n = count if isinstance(count, int) else len(subjects)
-    fields = ev.get("fields")
+    subjects = ev.subjects
+    n = ev.record_count
+    fields = ev.fields
     ad.events += 1
     ad.hours[hour] += 1
     if fields:
         ad.records += n
     if action == "reveal":
         ad.reveals += 1
-    ticket = ev.get("ticket")
-    query = ev.get("query")
-    keyed = isinstance(query, dict) and query.get("by") in KEYED
+    ticket = ev.ticket
+    by = ev.query.get("by") if ev.query is not None else None
+    keyed = isinstance(by, str) and by in KEYED
     if keyed:
         ad.keyed += 1
     if not ticket:
@@ -164,7 +168,7 @@ def observe(st: ActorState, ev: dict[str, Any], day: str, hour: int) -> None:
             flag = True
         elif action == "reveal":
             flag = True
-    elif len(subjects) <= 3 and isinstance(ticket, str):
+    elif len(subjects) <= 3:
         seen = st.tickets.get(ticket)
         if seen is None:
             seen = st.tickets[ticket] = set()
@@ -179,9 +183,8 @@ def observe(st: ActorState, ev: dict[str, Any], day: str, hour: int) -> None:
         if len(seen) > 2:
             flag = True
     if 0 < len(subjects) <= 3:
-        recs = ev.get("records")
-        ident = recs[0] if recs else subjects[0]
-        m = _ID.match(ident) if isinstance(ident, str) else None
+        recs = ev.records
+        m = _ID.match(recs[0] if recs else subjects[0])
         if m:
             prefix, num = m.group(1), int(m.group(2))
             last = st.last_id.get(prefix)
@@ -205,7 +208,7 @@ def observe(st: ActorState, ev: dict[str, Any], day: str, hour: int) -> None:
         if not ad.first_flag_ts:
             ad.first_flag_ts = ts
         if len(ad.flagged) < FLAGGED_PER_DAY:
-            ad.flagged.append(ev["id"])
+            ad.flagged.append(ev.id)
 
 
 def close_day(st: ActorState) -> np.ndarray | None:

@@ -133,7 +133,9 @@ def parse_text(text: str, analyzer: object | None = None) -> list[LeakRow]:
 
 
 def _paragraphs(text: str) -> list[tuple[int, str]]:
-    out, buf, start = [], [], 1
+    out: list[tuple[int, str]] = []
+    buf: list[str] = []
+    start = 1
     for i, line in enumerate(text.splitlines(), 1):
         if line.strip():
             if not buf:

@@ -28,12 +28,16 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from piwarden.forensics.access import AccessLog, ActorAccess
-from piwarden.forensics.datamap import DataMap, Party
-from piwarden.forensics.match import IDENTITY as _IDENTITY
-from piwarden.forensics.match import Match
+from piwarden.forensics.attribution.access import AccessLog, ActorAccess
+from piwarden.forensics.attribution.datamap import DataMap, Party
+from piwarden.forensics.attribution.match import IDENTITY as _IDENTITY
+from piwarden.forensics.attribution.match import Match, RecordIndex
+
+if TYPE_CHECKING:
+    from piwarden.events import AccessEvent
+    from piwarden.forensics.attribution.leak import LeakRow
 
 GUESS = 0.1
 IDENTITY = frozenset(_IDENTITY)
@@ -281,7 +285,7 @@ class Attribution:
         return out
 
 
-def attribute(rows: list[Any], index: Any, datamap: DataMap, events: Iterable[dict[str, Any]],
+def attribute(rows: list[LeakRow], index: RecordIndex, datamap: DataMap, events: Iterable[AccessEvent],
               canaries: dict[str, list[str]] | None = None, lang: str = "both"
               ) -> tuple[list[Candidate], dict[str, Any]]:
     """Match ``rows`` against ``index``, stream ``events`` once, rank the candidates.

@@ -21,11 +21,14 @@ import random
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from piwarden.detect.ids.cn import ric
-from piwarden.forensics.leak import LeakRow
-from piwarden.forensics.match import Record, RecordIndex
+from piwarden.forensics.attribution.leak import LeakRow
+from piwarden.forensics.attribution.match import Record, RecordIndex
+
+if TYPE_CHECKING:
+    from piwarden.events import AccessEvent
 
 _SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
 _GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超霞平刚桂兰玉萍红娥玲华飞鹏辉建国荣志海波宁慧颖瑶琳晨宇浩然子轩欣怡梓涵"
@@ -143,21 +146,21 @@ def plant(key: bytes, parties: Iterable[str], per_party: int = 2, id_start: int 
     return reg
 
 
-def check_events(reg: Registry, events: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+def check_events(reg: Registry, events: Iterable[AccessEvent]) -> Iterator[dict[str, Any]]:
     """An alert for every event that touches a canary (by subject or record id)."""
     watch = reg.ids()
     exposed = reg.exposure()
     by_record = {c.record: c.subject for c in reg.canaries}
     for ev in events:
-        hit = watch.intersection(ev.get("subjects") or ()) | watch.intersection(ev.get("records") or ())
+        hit = watch.intersection(ev.subjects) | watch.intersection(ev.records or ())
         for h in sorted(hit):
             subject = by_record.get(h, h)
-            if h in by_record and subject in (ev.get("subjects") or ()):
+            if h in by_record and subject in ev.subjects:
                 continue  # reported by its subject
-            yield {"alert": "honeytoken_access", "canary": subject, "event": ev.get("id"), "ts": ev.get("ts"),
-                   "actor": ev.get("actor"), "party": ev.get("party"), "action": ev.get("action"),
+            yield {"alert": "honeytoken_access", "canary": subject, "event": ev.id, "ts": ev.ts,
+                   "actor": ev.actor, "party": ev.party, "action": ev.action,
                    "exposed_to": exposed.get(subject, []),
-                   "reason": f"{ev.get('actor')} ({ev.get('party')}) {ev.get('action')} canary {subject}, which no "
+                   "reason": f"{ev.actor} ({ev.party}) {ev.action} canary {subject}, which no "
                              f"business process touches; exposed only to {', '.join(exposed.get(subject, []))}"}
 
 

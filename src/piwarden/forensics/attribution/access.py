@@ -9,7 +9,10 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from piwarden.events import AccessEvent
 
 #: actions that disclose a subject's fields to the actor (``search`` shows result lists)
 DISCLOSING = frozenset({"view", "reveal", "search", "export", "print", "download"})
@@ -48,37 +51,30 @@ class AccessLog:
         self.n_events = 0
         self.n_kept = 0
 
-    def observe(self, ev: dict[str, Any]) -> None:
+    def observe(self, ev: AccessEvent) -> None:
         self.n_events += 1
-        if ev.get("action") not in DISCLOSING or ev.get("result", "allowed") != "allowed":
+        if ev.action not in DISCLOSING or ev.result != "allowed":
             return
-        subjects = ev.get("subjects") or ()
-        hit = self.watch.intersection(subjects)
+        hit = self.watch.intersection(ev.subjects)
         if not hit:
             return
         self.n_kept += 1
-        actor = str(ev.get("actor"))
-        a = self.actors.get(actor)
+        a = self.actors.get(ev.actor)
         if a is None:
-            role = str(ev.get("role", ""))
-            a = self.actors[actor] = ActorAccess(actor, str(ev.get("party", "")), role,
-                                                 service=role == "service" or ev.get("channel") == "batch")
-        fields = set(ev.get("fields") or ())
+            a = self.actors[ev.actor] = ActorAccess(ev.actor, ev.party, ev.role,
+                                                    service=ev.role == "service" or ev.channel == "batch")
+        fields = set(ev.fields)
         for s in hit:
             a.seen.setdefault(s, set()).update(fields)
-        recs = self.watch_records.intersection(ev.get("records") or ())
+        recs = self.watch_records.intersection(ev.records or ())
         for r in recs:
             a.records.setdefault(r, set()).update(fields)
-        if ev["action"] in ARTIFACT and len(hit) > 1:
-            key = str(ev.get("export_id") or ev.get("id", ""))
-            a.artifacts.setdefault(key, set()).update(recs or hit)
-        a.actions[str(ev["action"])] += 1
-        eid = str(ev.get("id", ""))
+        if ev.action in ARTIFACT and len(hit) > 1:
+            a.artifacts.setdefault(ev.export_id or ev.id, set()).update(recs or hit)
+        a.actions[ev.action] += 1
         if len(a.events) < EVENT_IDS_KEPT:
-            a.events.append(eid)
+            a.events.append(ev.id)
         if hit & self.canaries and len(a.canary_events) < EVENT_IDS_KEPT:
-            a.canary_events.append(eid)
-        ts = ev.get("ts")
-        if isinstance(ts, str):
-            a.first_ts = a.first_ts or ts
-            a.last_ts = ts
+            a.canary_events.append(ev.id)
+        a.first_ts = a.first_ts or ev.ts
+        a.last_ts = ev.ts

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import orjson
 
-from piwarden.forensics.leak import LeakRow, is_masked, normalize
+from piwarden.forensics.attribution.leak import LeakRow, is_masked, normalize
 
 IDENTITY = ("name", "phone", "address", "id_number", "payment_account")
 #: evidence weight of a field agreeing exactly / masked or by prefix

@@ -1,0 +1,313 @@
+"""The detector: abnormal-access detection over a stream of access events, batch or streaming.
+
+:class:`Detector` consumes :class:`~piwarden.events.AccessEvent` objects in time order. It keeps
+per-actor running counters for the current local day (:mod:`.features`), and when the hour
+turns and again when the day ends it scores every actor that acted: each forensic detector
+(:mod:`.findings`; built in: :mod:`.model` and :mod:`.rules`, registered by
+``piwarden/forensics/plugin.py``) judges the actor's day against its own baseline and its peer
+group's, the findings are weighted by analyst feedback (:mod:`.feedback`) and summed. Then the
+day is folded into the actor's and its peer group's baselines. The first days only build
+baselines: a day is scored against the days before it, never against itself.
+
+- Streaming: :func:`stream_alerts` yields an :class:`Alert` the first time an actor's score
+  crosses the threshold, as soon as the hour it happened in is over.
+- Batch: :func:`rank` runs the same detector to the end and returns one result per actor,
+  highest risk first; an actor's score is its worst day.
+- Incremental: ``stream_alerts(new, history=old)`` first replays ``old`` (events an earlier run
+  has read) to rebuild baselines, reports nothing of it, and then ranks only what ``new`` adds
+  (``audit_feed`` reads both from the audit log).
+
+Both put events back in hour order first (:mod:`.order`). Memory depends on the number of
+actors and days, not events (per-actor aggregates and capped id lists only). Outputs carry
+actor ids, event ids, counts and reason codes: never a subject id or a value.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import timedelta, timezone
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from piwarden.events import parse_ts
+from piwarden.forensics.anomalies.features import ActorState, close_day, observe, peer_key
+from piwarden.forensics.anomalies.feedback import Feedback
+from piwarden.forensics.anomalies.findings import ActorWindow, EventObserver, Finding, ForensicDetector
+from piwarden.forensics.anomalies.model import MIN_SELF_DAYS, PeerPool, robust
+from piwarden.forensics.anomalies.order import HourOrder
+
+if TYPE_CHECKING:
+    import pluggy
+
+    from piwarden.events import AccessEvent
+
+ALERT_THRESHOLD = 0.6
+RAW_SCALE = 8.0  # score = 1 - exp(-raw / RAW_SCALE)
+MAX_EVENTS_OUT = 100
+DEFAULT_HOURS = frozenset(range(7, 23))
+OWN_HOUR_SHARE, PEER_HOUR_SHARE = 0.01, 0.005
+MIN_OWN_HOURS, MIN_PEER_HOURS = 100, 500
+
+
+@dataclass
+class Alert:
+    """One actor's risk: its worst day so far (batch) or the day it first crossed (streaming)."""
+
+    actor: str
+    score: float
+    reasons: list[str]
+    first_seen: str
+    events: list[str]
+    day: str = ""
+    raised_at: str = ""
+    peer: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {"actor": self.actor, "score": round(self.score, 4), "reasons": self.reasons,
+                "first_seen": self.first_seen, "events": self.events, "day": self.day, "peer_group": self.peer}
+
+
+@dataclass
+class _Actor:
+    state: ActorState
+    role: str
+    best: Alert | None = None
+    alert: Alert | None = None
+
+
+def plugin_detectors(pm: pluggy.PluginManager | None = None) -> list[ForensicDetector]:
+    """The forensic detectors every plugin contributes, built-ins first (a fresh set per call)."""
+    from piwarden.plugins import plugin_manager
+
+    found = (pm or plugin_manager()).hook.piwarden_forensic_detectors()
+    return [d for batch in reversed(found) for d in batch]  # pluggy answers last-registered first
+
+
+@dataclass
+class Detector:
+    """Streaming detector; feed events with :meth:`observe`, end with :meth:`finish`.
+
+    ``detectors`` judge each actor-day; by default those of the installed plugins
+    (:func:`plugin_detectors`).
+    """
+
+    threshold: float = ALERT_THRESHOLD
+    feedback: Feedback = field(default_factory=Feedback)
+    tz: timezone = timezone(timedelta(hours=8))
+    detectors: Sequence[ForensicDetector] | None = None
+    actors: dict[str, _Actor] = field(default_factory=dict)
+    peers: dict[str, PeerPool] = field(default_factory=dict)
+    day: str | None = None
+    hour: int = -1
+    last_ts: str = ""
+    n_events: int = 0
+    _suffix: str = ""
+    _observers: list[EventObserver] = field(default_factory=list)
+    _active: set[str] | None = None  # after resume(): the actors seen since
+
+    def __post_init__(self) -> None:
+        off = self.tz.utcoffset(None)
+        minutes = int(off.total_seconds() // 60)
+        self._suffix = "Z" if minutes == 0 else f"{'+' if minutes > 0 else '-'}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+        if self.detectors is None:
+            self.detectors = plugin_detectors()
+        self._observers = [d for d in self.detectors if isinstance(d, EventObserver)]
+
+    def local(self, ts: str) -> tuple[str, int]:
+        """The local day (YYYY-MM-DD) and hour of an event time."""
+        if ts.endswith(self._suffix) and len(ts) >= 19:
+            return ts[:10], int(ts[11:13])
+        t = parse_ts(ts).astimezone(self.tz)
+        return t.date().isoformat(), t.hour
+
+    def observe(self, ev: AccessEvent) -> list[Alert]:
+        """Add one event; return alerts raised by the time it arrived."""
+        day, hour = self.local(ev.ts)
+        alerts: list[Alert] = []
+        if self.day is None:
+            self.day = day
+        elif day > self.day:
+            alerts = self._score_dirty()
+            self._rollover()
+            self.day = day
+        elif hour != self.hour and day == self.day:
+            alerts = self._score_dirty()
+        self.hour = hour
+        self.n_events += 1
+        self.last_ts = ev.ts
+        name = ev.actor
+        a = self.actors.get(name)
+        if a is None:
+            key = peer_key(ev.party, ev.role)
+            pool = self.peers.setdefault(key, PeerPool())
+            a = self.actors[name] = _Actor(ActorState(name, key), ev.role)
+            a.state.ok_hours = _ok_hours(a.state, pool)
+        observe(a.state, ev, self.day, hour)
+        for o in self._observers:
+            o.observe(ev, self.day, hour)
+        if self._active is not None:
+            self._active.add(name)
+        return alerts
+
+    def finish(self) -> list[Alert]:
+        """Score and close the last day; return the alerts it raised."""
+        alerts = self._score_dirty()
+        self._rollover()
+        return alerts
+
+    def resume(self) -> None:
+        """End a replay of events an earlier run has read (and reported).
+
+        Scores what that run's :meth:`finish` scored, so an actor it alerted on does not alert
+        again, but keeps the day open (the new events continue it); from here on
+        :meth:`results` covers only the actors seen next, and only what is scored next, and
+        ``n_events`` counts only the events that come next.
+        """
+        self._score_dirty()
+        for a in self.actors.values():
+            a.best = None
+        self._active = set()
+        self.n_events = 0
+
+    # -- scoring ------------------------------------------------------------------------------
+    def _score_dirty(self) -> list[Alert]:
+        out = []
+        for a in self.actors.values():
+            if a.state.dirty:
+                a.state.dirty = False
+                alert = self._score(a)
+                if alert is not None:
+                    out.append(alert)
+        return out
+
+    def _score(self, a: _Actor) -> Alert | None:
+        st, ad = a.state, a.state.today
+        if ad is None or ad.events == 0:
+            return None
+        if st.self_stats is None and st.days >= MIN_SELF_DAYS:
+            st.self_stats = robust(np.vstack(st.history))
+        pool = self.peers[st.peer]
+        window = ActorWindow(st.actor, a.role, st.peer, ad.day, ad.vector(), st.self_stats, pool.stats, st.days)
+        judged = [list(d.assess(window)) for d in self.detectors or ()]
+        if window.own is None and window.peers is None and not any(judged):
+            return None  # nothing to compare with yet
+        w = self.feedback.weight if self.feedback else (lambda actor, code: 1.0)
+        # per detector, then across: the built-ins' sum is the model's plus the rules', as it always was
+        raw = 0.0
+        for findings in judged:
+            raw += sum(f.points * w(st.actor, f.code) for f in findings)
+        score = 1.0 - math.exp(-raw / RAW_SCALE)
+        if a.best is not None and score <= a.best.score:
+            return None
+        reasons, events = _explain(st.actor, judged, w, ad.flagged)
+        a.best = Alert(st.actor, score, reasons, ad.first_flag_ts or ad.first_ts, events, ad.day, self.last_ts, st.peer)
+        if score >= self.threshold and a.alert is None:
+            a.alert = a.best
+            return a.alert
+        return None
+
+    def _rollover(self) -> None:
+        touched = set()
+        for a in self.actors.values():
+            st = a.state
+            ad = st.today
+            if ad is None:
+                continue
+            pool = self.peers[st.peer]
+            pool.hours += np.asarray(ad.hours, dtype=np.float64)
+            v = close_day(st)
+            if v is not None:
+                pool.add(v)
+                touched.add(st.peer)
+        for key in touched:
+            self.peers[key].roll()
+        for a in self.actors.values():
+            a.state.ok_hours = _ok_hours(a.state, self.peers[a.state.peer])
+
+    # -- results ------------------------------------------------------------------------------
+    def results(self) -> list[Alert]:
+        """One result per actor, highest score first (ties by actor id).
+
+        ``first_seen`` is when the abnormal activity was first seen: the first suspicious
+        event of the day the actor first crossed the threshold, else of its worst day; for an
+        actor never scored, its first event. After :meth:`resume`, only the actors seen since.
+        """
+        out = []
+        for name, a in self.actors.items():
+            if self._active is not None and name not in self._active:
+                continue
+            best = a.best or Alert(name, 0.0, [], a.state.first_ts, [], "", "", a.state.peer)
+            first_seen = a.alert.first_seen if a.alert is not None else best.first_seen
+            out.append(Alert(name, best.score, best.reasons, first_seen, best.events, best.day, best.raised_at,
+                             best.peer))
+        out.sort(key=lambda r: (-r.score, r.actor))
+        return out
+
+
+def _explain(actor: str, judged: list[list[Finding]], w: Callable[[str, str], float], flagged: list[str]
+             ) -> tuple[list[str], list[str]]:
+    """Reasons (detector by detector, strongest first) and the evidence: flagged events, then the findings'."""
+    reasons: list[str] = []
+    for findings in judged:
+        weighted = sorted(((f.points * w(actor, f.code), f) for f in findings), key=lambda p: -p[0])
+        reasons += [f.reason + _weighted(w(actor, f.code)) for points, f in weighted
+                    if points > 0 and points >= f.quiet_below]
+    events = flagged[:MAX_EVENTS_OUT]
+    extra = [e for findings in judged for f in findings for e in f.events]
+    if extra:
+        events = list(dict.fromkeys(events + extra))[:MAX_EVENTS_OUT]
+    return reasons, events
+
+
+def _weighted(w: float) -> str:
+    if w == 1.0:
+        return ""
+    return f" [{'down' if w < 1 else 'up'}-weighted x{w:.2f} by analyst feedback]"
+
+
+def _ok_hours(st: ActorState, pool: PeerPool) -> frozenset[int]:
+    """Hours at which the actor or, failing enough history, its peers usually work."""
+    ok: set[int] = set()
+    own, peers = float(st.hours.sum()), float(pool.hours.sum())
+    if own >= MIN_OWN_HOURS:
+        ok.update(int(h) for h in np.flatnonzero(st.hours / own >= OWN_HOUR_SHARE))
+    if peers >= MIN_PEER_HOURS:
+        ok.update(int(h) for h in np.flatnonzero(pool.hours / peers >= PEER_HOUR_SHARE))
+    if own < MIN_OWN_HOURS and peers < MIN_PEER_HOURS:
+        return DEFAULT_HOURS
+    return frozenset(ok)
+
+
+def stream_alerts(events: Iterable[AccessEvent], detector: Detector | None = None, order: HourOrder | None = None,
+                  history: Iterable[AccessEvent] | None = None) -> Iterator[Alert]:
+    """Alerts as they fire: each actor at most once, when its score first crosses the threshold.
+
+    Events go through ``order`` (default: one hour of reordering) before the detector. With
+    ``history``, those events are replayed first and nothing of them is reported.
+    """
+    det = detector or Detector()
+    order = order or HourOrder(det.local)
+    if history is not None:
+        for ev in history:
+            for e in order.push(ev):
+                det.observe(e)
+        for e in order.flush():
+            det.observe(e)
+        det.resume()
+    for ev in events:
+        for e in order.push(ev):
+            yield from det.observe(e)
+    for e in order.flush():
+        yield from det.observe(e)
+    yield from det.finish()
+
+
+def rank(events: Iterable[AccessEvent], detector: Detector | None = None) -> list[Alert]:
+    """Every actor's risk over the whole input, highest first."""
+    det = detector or Detector()
+    for _ in stream_alerts(events, det):
+        pass
+    return det.results()
