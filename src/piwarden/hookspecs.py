@@ -54,7 +54,7 @@ def piwarden_mask_operators() -> list[type[Operator]]:  # type: ignore[empty-bod
 
 
 @hookspec(firstresult=True)
-def piwarden_audit_signer(source: str, settings: AuditSettings) -> NoteSigner | None:  # type: ignore[empty-body]
+def piwarden_audit_signer(source: str, settings: AuditSettings) -> NoteSigner | None:
     """The audit log's checkpoint signer for the named source (e.g. a KMS), or None if not this plugin's."""
 
 

@@ -46,7 +46,7 @@ def shown_value(settings: Settings, dotted: str) -> str | float | int | None:
         return str(value)
     if isinstance(value, str) and "://" in value:
         return _hide_password(value)
-    return value  # type: ignore[no-any-return]
+    return value
 
 
 @app.command()

@@ -8,6 +8,7 @@ counts and grades; never a value.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
 from types import TracebackType
@@ -144,7 +145,8 @@ def scan_command(
            "assets": result.assets, "scanned": result.scanned, "unchanged": result.unchanged,
            "errors": len(result.errors), "seconds": round(result.seconds, 3), "sample": sample,
            "all_rows": all_rows, "engine": engine.value}
-    outputs = [(json_out, lambda: report.to_json(result.inventory, run)),
+    outputs: list[tuple[Path | None, Callable[[], bytes | str]]] = [
+               (json_out, lambda: report.to_json(result.inventory, run)),
                (csv_out, lambda: report.to_csv(result.inventory)),
                (report_html, lambda: report.to_html(result.inventory, run)),
                (sarif_out, lambda: report.to_sarif(result.inventory))]
@@ -163,7 +165,7 @@ def _print_table(assets: list[dict[str, object]]) -> None:
     table = Table(title="PI inventory (most sensitive first)")
     for i, col in enumerate(("grade", "asset", "rows", "subjects", "types")):
         table.add_column(col, no_wrap=i < 2)
-    for a in report.ordered(assets):  # type: ignore[arg-type]
+    for a in report.ordered(assets):
         types = ", ".join(f"{t} {n}" for t, n in a["types"].items()) or ("error" if a["error"] else "-")
         table.add_row(f"L{a['grade']}" if a["grade"] else "-", str(a["asset"]),
                       "" if a["rows"] is None else str(a["rows"]), str(a["subjects"] or ""), types)

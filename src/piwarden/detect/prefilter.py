@@ -19,14 +19,18 @@ import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from piwarden.home import private_dir
 from piwarden.settings import get_settings
 
+if TYPE_CHECKING:
+    from hyperscan import Database, Scratch
+
 try:  # optional: x86-64 wheels only
     import hyperscan
 except ImportError:  # pragma: no cover - depends on the platform
-    hyperscan = None
+    hyperscan = None  # type: ignore[assignment]
 
 _LOOKAROUND_OPENERS = ("(?<!", "(?<=", "(?!", "(?=")
 _LOOKAHEADS = ("(?!", "(?=")
@@ -155,7 +159,7 @@ class Prefilter:
                       scratch=self._thread_scratch())
         return found
 
-    def _thread_scratch(self) -> object:
+    def _thread_scratch(self) -> Scratch:
         """This thread's scratch space: scans must not share one, and cloning per scan cost 5 µs."""
         scratch = getattr(self._local, "scratch", None)
         if scratch is None:
@@ -163,20 +167,20 @@ class Prefilter:
         return scratch
 
 
-def _collect(pattern_id: int, start: int, end: int, flags: int, found: set[int]) -> None:
+def _collect(pattern_id: int, start: int, end: int, flags: int, found: Any) -> None:  # found: set[int]
     found.add(pattern_id)
 
 
-_MEMO: dict[str, tuple[object, set[int]]] = {}
+_MEMO: dict[str, tuple[Database, set[int]]] = {}
 
 
-def _database(exprs: list[bytes]) -> tuple[object, set[int]]:
+def _database(exprs: list[bytes]) -> tuple[Database, set[int]]:
     """The compiled database and the ids that did not compile; cached in memory and on disk.
 
     Compiling takes a second or two of CPU, once per pattern set: every process loads the
     serialized database from the cache directory (``detect.cache_dir``, default ``HOME/cache``) instead, and one process compiles once.
     """
-    salt = f"{hyperscan.__version__}/{Prefilter._flags()}".encode()
+    salt = f"{getattr(hyperscan, '__version__', '')}/{Prefilter._flags()}".encode()
     key = hashlib.sha256(b"\0".join(exprs) + b"\1" + salt).hexdigest()[:32]
     if key in _MEMO:
         return _MEMO[key]
@@ -222,7 +226,7 @@ def _compiling(path: Path) -> Iterator[None]:
 compiles = 0  # databases this process compiled (not loaded): tests check that workers share one
 
 
-def _compile(exprs: list[bytes]) -> tuple[object, set[int]]:
+def _compile(exprs: list[bytes]) -> tuple[Database, set[int]]:
     global compiles
     compiles += 1
     flags = Prefilter._flags()
@@ -241,13 +245,13 @@ def _compile(exprs: list[bytes]) -> tuple[object, set[int]]:
     return db, always
 
 
-def _compile_db(exprs: list[bytes], ids: list[int], flags: int) -> object:
+def _compile_db(exprs: list[bytes], ids: list[int], flags: int) -> Database:
     db = hyperscan.Database()
     db.compile(expressions=exprs, ids=ids, elements=len(exprs), flags=[flags] * len(exprs))
     return db
 
 
-def _load(path: Path) -> tuple[object, set[int]] | None:
+def _load(path: Path) -> tuple[Database, set[int]] | None:
     try:
         raw = path.read_bytes()
         head, _, blob = raw.partition(b"\n")
@@ -257,7 +261,7 @@ def _load(path: Path) -> tuple[object, set[int]] | None:
         return None
 
 
-def _save(path: Path, result: tuple[object, set[int]]) -> None:
+def _save(path: Path, result: tuple[Database, set[int]]) -> None:
     db, always = result
     try:
         private_dir(path.parent)

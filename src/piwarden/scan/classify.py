@@ -262,7 +262,7 @@ class Classifier:
             population = round(n_rows * n_matching / max(out.sampled, 1))
             out.subjects = duj1(n_matching, d, f1, population)
 
-    def _free_text(self, out: ColumnFinding, texts: list[str]) -> None:
+    def _free_text(self, out: ColumnFinding, texts: Iterable[str]) -> None:
         finding = self.text(texts)
         out.free_text, out.types, out.examples, out.basis = True, finding.types, finding.examples, "values"
 

@@ -35,6 +35,7 @@ import shutil
 import tempfile
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -213,7 +214,7 @@ class TableScanner:
             findings = []
             for i, tally in enumerate(tallies):
                 tally.distinct = {sig: spill.distinct(i, sig) for sig in tally.signatures}
-                findings.append(self.classifier.finding(tally, plan.rows, lambda i=i: self._texts(asset, i)))
+                findings.append(self.classifier.finding(tally, plan.rows, partial(self._texts, asset, i)))
             out.sampled = tallies[0].sampled if tallies else 0
             out.columns = findings
         finally:

@@ -155,7 +155,7 @@ def classify_frame(df: Any, names: list[str], total_rows: int) -> list[ColumnFin
     # that free cores pick up the next column while a slow one (phones: libphonenumber) runs
     texts = df.mapInArrow(_to_texts, "c int, v string").repartitionByRange(max(1, min(len(names), 256)), "c")
 
-    @pandas_udf("string")  # type: ignore[call-overload,misc]
+    @pandas_udf("string")  # type: ignore[call-overload]
     def classify(c: pd.Series, v: pd.Series) -> str:  # grouped aggregate: one column's sample in, one finding out
         return _classify_column(names[int(c.iloc[0])], v, total_rows)
 

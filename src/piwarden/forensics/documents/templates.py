@@ -110,8 +110,9 @@ def learn(feats: list[V.Features], templates: list[Template]) -> list[Template]:
 
 
 def save(templates: list[Template], path: Path) -> None:
-    np.savez_compressed(path, n=len(templates), **{f"ref{i}": t.ref.gray for i, t in enumerate(templates)},
-                        **{f"median{i}": t.median for i, t in enumerate(templates)})
+    arrays = {**{f"ref{i}": t.ref.gray for i, t in enumerate(templates)},
+              **{f"median{i}": t.median for i, t in enumerate(templates)}}
+    np.savez_compressed(path, n=len(templates), **arrays)  # type: ignore[arg-type]  # numpy's stub types **kwds as a flag
 
 
 def load(path: Path) -> list[Template]:

@@ -51,7 +51,7 @@ _ORB = None
 def _orb() -> cv2.ORB:
     global _ORB
     if _ORB is None:
-        _ORB = cv2.ORB_create(nfeatures=1500, scaleFactor=1.2, nlevels=8, fastThreshold=12)
+        _ORB = cv2.ORB_create(nfeatures=1500, scaleFactor=1.2, nlevels=8, fastThreshold=12)  # type: ignore[attr-defined]
     return _ORB
 
 

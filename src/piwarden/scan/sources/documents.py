@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from typing import Any
 
 from piwarden.scan.sources.base import Asset, Document, Fingerprint, Scope, Source, SourceError, TableSample
 from piwarden.scan.sources.files import DOCUMENT_SOURCE, discover, file_fingerprint, iter_lines
@@ -31,7 +32,7 @@ _MIN_OCR_WIDTH = 1000  # Tesseract misreads small print: narrower images are enl
 _MAX_PDF_IMAGES = 20  # OCR'd images per scanned PDF, so that a 500-page scan stays bounded
 
 
-def _docx_tables(tables: list) -> Iterator[str]:  # type: ignore[type-arg]
+def _docx_tables(tables: list[Any]) -> Iterator[str]:
     for table in tables:
         for row in table.rows:
             yield "  ".join(cell.text for cell in row.cells)

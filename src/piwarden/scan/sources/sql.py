@@ -102,6 +102,8 @@ class _Shape:
 
 
 def _reflect(conn: Connection, asset: Asset) -> _Shape:
+    if asset.table is None:
+        raise SourceError(f"{asset.name}: not a table")
     table = Table(asset.table, MetaData(), schema=asset.schema, autoload_with=conn)
     pk = [c.name for c in table.primary_key.columns]
     int_pk = pk[0] if len(pk) == 1 and isinstance(table.c[pk[0]].type, Integer) else None
