@@ -8,6 +8,7 @@ from rich.console import Console
 from piwarden.cli import detect as detect_commands
 from piwarden.cli.audit import app as audit_app
 from piwarden.cli.common import DbOption
+from piwarden.cli.db import app as db_app
 from piwarden.cli.forensics import app as forensics_app
 from piwarden.cli.mask import app as mask_app
 from piwarden.cli.mask import policy_app
@@ -25,6 +26,7 @@ app.add_typer(audit_app, name="audit", help="Tamper-evident audit log of access 
 app.add_typer(ner_app, name="ner", help="Train and evaluate the name/address/organisation model.")
 app.add_typer(mask_app, name="mask", help="Mask and de-identify PI by type and by the viewer's role.")
 app.add_typer(forensics_app, name="forensics", help="Catch the insider: simulate a platform, detect abnormal access.")
+app.add_typer(db_app, name="db", help="The piwarden database's schema: upgrade it, show its revision.")
 app.add_typer(policy_app, name="policy", help="Check and show masking policies (same as `piwarden mask policy`).")
 app.command("detect")(detect_commands.detect)
 app.command("demo")(detect_commands.demo)

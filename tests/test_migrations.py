@@ -1,0 +1,229 @@
+"""The piwarden database's migrations: what they build, when they run, and who they refuse.
+
+PostgreSQL tests use a scratch database of their own and skip when the server is unreachable,
+except under ``CI=true`` where they fail. The upgrade of databases made by the release before
+migrations is in ``test_legacy_upgrade.py``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import create_engine, inspect, text
+from typer.testing import CliRunner
+
+from piwarden.cli import app
+from piwarden.db import HEAD, DatabaseError, SchemaOutdated, current, open_engine, upgrade
+from piwarden.db.migrate import MIGRATIONS, history
+from piwarden.db.models import OWN_TABLES, TABLES, metadata
+
+PG_HOST = os.environ.get("PIWARDEN_TEST_PG_HOST", "127.0.0.1")
+runner = CliRunner()
+
+
+def pg_scratch(suffix: str) -> str:
+    """A new empty PostgreSQL database for this worker (dropped and created again); its URL."""
+    name = (f"piwarden_test_{suffix}_" + os.environ.get("PIWARDEN_TEST_DB_TAG", "")
+            + os.environ.get("PYTEST_XDIST_WORKER", "main"))
+    try:
+        import psycopg
+
+        with psycopg.connect(host=PG_HOST, port=5432, user="postgres", dbname="test", connect_timeout=3,
+                             autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            conn.execute(f'CREATE DATABASE "{name}"')
+    except Exception as exc:  # any failure to reach the server means "no PostgreSQL here"
+        reason = f"PostgreSQL not reachable at {PG_HOST}:5432 ({type(exc).__name__})"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(reason + " and CI=true requires it")
+        pytest.skip(reason)
+    return f"postgresql+psycopg://postgres@{PG_HOST}:5432/{name}"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_url(request: Any, tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'piwarden.db'}" if request.param == "sqlite" else pg_scratch("mig")
+
+
+def execute(url: str, *statements: str) -> None:
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        for sql in statements:
+            conn.execute(text(sql))
+    engine.dispose()
+
+
+def test_head_is_the_newest_revision_and_files_are_date_stamped() -> None:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    assert ScriptDirectory.from_config(cfg).get_heads() == [HEAD]
+    revs = history()
+    assert revs[0].revision == HEAD and revs[-1].down_revision is None
+    for rev in revs:
+        assert re.fullmatch(rf"\d{{4}}_\d\d_\d\d_\d{{4}}-{rev.revision}_\w+\.py", rev.file), rev.file
+
+
+def test_a_database_built_by_the_migrations_is_what_the_models_declare(empty_url: str) -> None:
+    """Same tables, columns, types, keys and indexes: alembic's autogenerate finds nothing to do."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    open_engine(empty_url).dispose()
+    engine = create_engine(empty_url)
+    with engine.connect() as conn:
+        ctx = MigrationContext.configure(conn, opts={"compare_type": True})
+        assert compare_metadata(ctx, metadata) == []
+        assert set(inspect(conn).get_table_names()) == set(OWN_TABLES)
+    engine.dispose()
+
+
+def test_sqlite_audit_tables_keep_the_measured_layout(tmp_path: Path) -> None:
+    """``audit_events.idx`` is the rowid itself (no separate key index); the pure-key tables are
+    ``WITHOUT ROWID``: the layout the append benchmarks measured."""
+    url = f"sqlite:///{tmp_path / 'p.db'}"
+    open_engine(url).dispose()
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        ddl = dict(conn.execute(text("SELECT name, sql FROM sqlite_master WHERE type = 'table'")).all())
+        for table in ("audit_events", "audit_blocks", "audit_state"):
+            assert conn.execute(text(f"PRAGMA index_list({table})")).all() == [], table  # no key index of its own
+        conn.execute(text("INSERT INTO audit_events (idx, leaf_hash, actor, action, ts_us) VALUES (7, x'00', "
+                          "'a', 'view', 0)"))
+        assert conn.execute(text("SELECT rowid, idx FROM audit_events")).all() == [(7, 7)]  # idx is the rowid
+        conn.rollback()
+    engine.dispose()
+    for table in ("audit_event_subjects", "audit_nodes", "audit_postings"):
+        assert "WITHOUT ROWID" in ddl[table], table
+    for table in ("audit_events", "audit_blocks", "audit_heads", "audit_timestamps", "audit_state"):
+        assert "WITHOUT ROWID" not in ddl[table], table
+    assert re.search(r"\bidx INTEGER NOT NULL\b", ddl["audit_events"]) and "BIGINT" not in ddl["audit_events"]
+
+
+def test_postgresql_audit_columns_are_bigint_and_bytea() -> None:
+    url = pg_scratch("mig")
+    open_engine(url).dispose()
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        types = {(t, c): d for t, c, d in conn.execute(text(
+            "SELECT table_name, column_name, data_type FROM information_schema.columns "
+            "WHERE table_schema = 'public' AND table_name LIKE 'audit_%'"))}
+        defaults = conn.execute(text("SELECT count(*) FROM information_schema.columns WHERE table_schema = "
+                                     "'public' AND table_name LIKE 'audit_%' AND column_default IS NOT NULL"))
+        assert defaults.scalar() == 0  # no sequences: leaf indices are the log's, not the database's
+    engine.dispose()
+    assert types["audit_events", "idx"] == types["audit_postings", "ts_us"] == "bigint"
+    assert types["audit_events", "leaf_hash"] == types["audit_nodes", "hash"] == "bytea"
+    assert types["audit_nodes", "level"] == "smallint" and types["audit_state", "id"] == "integer"
+
+
+def test_sqlite_home_is_created_on_first_use_by_any_part(tmp_path: Path) -> None:
+    from piwarden.audit.log import open_log
+    from piwarden.scan.inventory import open_inventory
+    from piwarden.store import open_db, record_detect_run
+
+    for n, opener in enumerate((open_db, open_inventory)):
+        url = f"sqlite:///{tmp_path / f'{n}.db'}"
+        engine = opener(url)
+        engine.dispose()
+        assert current(url) is not None and current(url).revision == HEAD  # type: ignore[union-attr]
+    url = f"sqlite:///{tmp_path / 'audit.db'}"
+    with open_log(url) as log:
+        assert log.size() == 0
+    engine = open_db(url)  # the same file holds every part's tables
+    assert record_detect_run(engine, "x", 1, 2, 0.1, {"PHONE": 1}) == 1
+    engine.dispose()
+
+
+OPENER = """
+import sys
+from piwarden.audit.log import open_log
+from piwarden.scan.inventory import open_inventory
+from piwarden.store import open_db
+url, which = sys.argv[1], sys.argv[2]
+if which == "audit":
+    with open_log(url) as log:
+        log.append({"id": "e-" + sys.argv[3], "ts": "2026-03-01T09:15:02+08:00", "actor": "cs-1",
+                    "party": "platform.cs", "role": "customer_service", "action": "view",
+                    "resource": "order", "subjects": ["c-1"], "fields": ["name"]})
+else:
+    (open_db if which == "store" else open_inventory)(url).dispose()
+"""
+
+
+def test_processes_opening_a_fresh_home_at_once_migrate_it_once(tmp_path: Path) -> None:
+    """Two audit imports, a scan and a demo started together on a new home: every one opens it,
+    the schema is built once, and both audit appends are kept."""
+    url = f"sqlite:///{tmp_path / 'home' / 'piwarden.db'}"
+    (tmp_path / "home").mkdir()
+    procs = [subprocess.Popen([sys.executable, "-c", OPENER, url, which, str(i)], stderr=subprocess.PIPE)
+             for i, which in enumerate(("audit", "audit", "store", "inventory", "audit", "store"))]
+    errors = [p.communicate(timeout=120)[1].decode() for p in procs]
+    assert [p.returncode for p in procs] == [0] * len(procs), errors
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).all() == [(HEAD,)]
+        assert conn.execute(text("SELECT count(*), max(idx) FROM audit_events")).one() == (3, 2)
+    engine.dispose()
+
+
+def test_postgresql_empty_database_is_created_but_an_old_one_is_refused() -> None:
+    url = pg_scratch("mig")
+    open_engine(url).dispose()  # empty: created on first use
+    assert current(url).revision == HEAD  # type: ignore[union-attr]
+    execute(url, "DROP TABLE alembic_version")  # now it looks like a database made before migrations
+    with pytest.raises(SchemaOutdated, match=r"run `piwarden db upgrade --db postgresql\+psycopg://"):
+        open_engine(url)
+    from piwarden.store import StoreError, open_db
+
+    with pytest.raises(StoreError, match="piwarden db upgrade"):
+        open_db(url)
+    assert current(url).legacy  # type: ignore[union-attr]  # nothing was changed by the refusals
+    result = runner.invoke(app, ["db", "upgrade", "--db", url])
+    assert result.exit_code == 0, result.output
+    assert "made before migrations" in result.output and f"-> {HEAD} (head)" in result.output
+    open_engine(url).dispose()
+
+
+def test_db_commands(tmp_path: Path, piwarden_home: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'p.db'}"
+    assert "no database yet" in runner.invoke(app, ["db", "current", "--db", url]).output
+    first = runner.invoke(app, ["db", "upgrade", "--db", url])
+    assert first.exit_code == 0 and f"empty (no piwarden tables) -> {HEAD} (head)" in first.output
+    again = runner.invoke(app, ["db", "upgrade", "--db", url])
+    assert again.exit_code == 0 and f"already at {HEAD} (head)" in again.output
+    assert f"{HEAD} (head)" in runner.invoke(app, ["db", "current", "--db", url]).output
+    assert "baseline" in runner.invoke(app, ["db", "history"]).output
+    # The default database is the home's.
+    home = runner.invoke(app, ["db", "upgrade"])
+    assert home.exit_code == 0 and str(piwarden_home / "piwarden.db") in home.output
+
+
+def test_a_revision_this_release_does_not_know_is_refused(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'p.db'}"
+    upgrade(url)
+    execute(url, "UPDATE alembic_version SET version_num = 'ffffffffffff'")
+    with pytest.raises(DatabaseError, match="does not know"):
+        open_engine(url)
+    result = runner.invoke(app, ["db", "upgrade", "--db", url])
+    assert result.exit_code == 1 and "does not know" in result.output
+
+
+def test_passwords_stay_out_of_messages() -> None:
+    with pytest.raises(DatabaseError) as info:
+        open_engine("postgresql+psycopg://u:hunter2@127.0.0.1:1/x")
+    assert "hunter2" not in str(info.value) and "***" in str(info.value)
+    result = runner.invoke(app, ["db", "upgrade", "--db", "postgresql://u:hunter2@127.0.0.1:1/x"])
+    assert result.exit_code == 1 and "hunter2" not in result.output
+
+
+def test_tables_constant_names_every_model() -> None:
+    assert set(TABLES) == set(metadata.tables) and "alembic_version" in OWN_TABLES
