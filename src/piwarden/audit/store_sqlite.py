@@ -15,8 +15,8 @@ from itertools import chain
 from pathlib import Path
 from typing import Any
 
-from piwarden.audit.hasher import EMPTY_ROOT
-from piwarden.audit.store_base import SCHEMA_VERSION, AuditStore, AuditStoreError, schema
+from piwarden.audit.store_base import AuditStore, AuditStoreError
+from piwarden.db import DatabaseError, prepare
 
 VALUES_ROWS = 256  # rows per multi-row INSERT at most (SQLite allows 32,766 parameters)
 # Tables whose rows go in as multi-row VALUES, measured per row in 1,000-event batches: events
@@ -43,6 +43,7 @@ class SQLiteAuditStore(AuditStore):
             raise AuditStoreError("the audit log needs a database file, not an in-memory database")
         try:
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+            prepare(self.url_safe)  # the schema, created or upgraded by the migrations (docs/storage.md)
             # One write transaction at a time on the shared connection: appends (the group-commit
             # leader), signed heads and purges come from different threads, and a second BEGIN
             # on a connection inside a transaction would fail and roll back the first.
@@ -50,18 +51,11 @@ class SQLiteAuditStore(AuditStore):
             self._writer = _connect(self.path)
             self._writer.execute("PRAGMA journal_mode = WAL")
             self._reader = _connect(self.path)
-            self._init_schema()
-        except sqlite3.Error as exc:
+        except DatabaseError as exc:
+            raise AuditStoreError(str(exc)) from None
+        except (sqlite3.Error, OSError) as exc:
             raise AuditStoreError(f"cannot open audit database {self.url_safe}: {type(exc).__name__}") from None
         self._read_lock = threading.Lock()
-
-    def _init_schema(self) -> None:
-        with self._write_txn() as cur:
-            for ddl in schema("BLOB", "INTEGER", " WITHOUT ROWID"):
-                cur.execute(ddl)
-            cur.execute("INSERT OR IGNORE INTO audit_state (id, size, frontier, root, schema_version) "
-                        "VALUES (1, 0, ?, ?, ?)", (b"", EMPTY_ROOT, SCHEMA_VERSION))
-            self._migrate(cur)
 
     @contextmanager
     def _write_txn(self) -> Iterator[sqlite3.Cursor]:
