@@ -1,16 +1,21 @@
 """The piwarden database's migrations: what they build, when they run, and who they refuse.
 
 PostgreSQL tests use a scratch database of their own and skip when the server is unreachable,
-except under ``CI=true`` where they fail. The upgrade of databases made by the release before
-migrations is in ``test_legacy_upgrade.py``.
+except under ``CI=true`` where they fail. The second half upgrades a home and a PostgreSQL
+database made by the release before migrations (``tests/fixtures/legacy/make_legacy.py``).
 """
 
 from __future__ import annotations
 
+import gzip
+import json
 import os
 import re
+import sqlite3
 import subprocess
 import sys
+import tarfile
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -227,3 +232,168 @@ def test_passwords_stay_out_of_messages() -> None:
 
 def test_tables_constant_names_every_model() -> None:
     assert set(TABLES) == set(metadata.tables) and "alembic_version" in OWN_TABLES
+
+
+# -- databases made by the release before migrations (tests/fixtures/legacy, commit 8a0d104) ----
+
+LEGACY = Path(__file__).parent / "fixtures" / "legacy"
+MANIFEST = json.loads((LEGACY / "manifest.json").read_text("utf-8"))
+
+
+def restore_home(dest: Path) -> Path:
+    """The legacy home, unpacked under ``dest``; the image paths its registry recorded at build
+    time (``built_at``) are moved with it, as restoring a backup to a new place would."""
+    with tarfile.open(LEGACY / "home.tar.gz") as tar:
+        tar.extractall(dest, filter="data")
+    home = dest / "home"
+    registry = home / "documents" / "registry.sqlite"
+    with sqlite3.connect(registry) as db:
+        db.execute("UPDATE docs SET path = replace(path, ?, ?)", (MANIFEST["built_at"], str(home)))
+    db.close()
+    return home
+
+
+def restore_pg() -> str:
+    """A scratch PostgreSQL database loaded from the legacy dump; its URL."""
+    url = pg_scratch("legacy")
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    dump = gzip.decompress((LEGACY / "pg.sql.gz").read_bytes()).decode()
+    script = "\n".join(line for line in dump.splitlines() if not line.startswith("\\"))  # psql meta-commands
+    u = make_url(url)
+    with psycopg.connect(host=u.host, port=u.port, user=u.username, dbname=u.database, autocommit=True) as conn:
+        conn.execute(script)  # type: ignore[call-overload]
+    return url
+
+
+def snapshot(url: str) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every piwarden table, in a stable order."""
+    engine = create_engine(url)
+    out = {}
+    with engine.connect() as conn:
+        names = set(inspect(conn).get_table_names())
+        for table in sorted(names & set(TABLES)):
+            cols = [c["name"] for c in inspect(conn).get_columns(table)]
+            listed = ", ".join(f'"{c}"' for c in cols)
+            rows = conn.execute(text(f'SELECT {listed} FROM "{table}"'))
+            out[table] = sorted((tuple(bytes(v) if isinstance(v, memoryview) else v for v in row) for row in rows),
+                                key=repr)  # JSON columns have no order in PostgreSQL
+    engine.dispose()
+    return out
+
+
+def physical_schema(url: str) -> dict[str, Any]:
+    """Columns (name, type, nullable, key), indexes and SQLite's WITHOUT ROWID of every piwarden
+    table, as the database itself reports them (sqlite_master / information_schema)."""
+    engine = create_engine(url)
+    out: dict[str, Any] = {}
+    with engine.connect() as conn:
+        if engine.dialect.name == "sqlite":
+            for name, sql in conn.execute(text("SELECT name, sql FROM sqlite_master WHERE type = 'table'")):
+                if name not in TABLES:
+                    continue
+                cols = [(c[1], c[2], bool(c[3]) or c[5] > 0, c[5])
+                        for c in conn.execute(text(f"PRAGMA table_info({name})"))]
+                indexes = sorted((i[1], i[2], tuple(r[2] for r in conn.execute(text(f"PRAGMA index_info('{i[1]}')"))))
+                                 for i in conn.execute(text(f"PRAGMA index_list({name})")))
+                out[name] = (cols, indexes, "WITHOUT ROWID" in sql.upper())
+        else:
+            for table, column, dtype, nullable, length in conn.execute(text(
+                    "SELECT table_name, column_name, data_type, is_nullable, character_maximum_length "
+                    "FROM information_schema.columns WHERE table_schema = 'public' ORDER BY table_name, "
+                    "ordinal_position")):
+                if table in TABLES:
+                    out.setdefault(table, []).append((column, dtype, nullable, length))
+            out["constraints"] = sorted(conn.execute(text(
+                "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint "
+                "WHERE connamespace = 'public'::regnamespace AND conrelid::regclass::text <> 'alembic_version'")).all())
+            out["indexes"] = sorted(conn.execute(text(
+                "SELECT tablename, indexname, indexdef FROM pg_indexes WHERE schemaname = 'public' "
+                "AND tablename <> 'alembic_version'")).all())
+    engine.dispose()
+    return out
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def legacy(request: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[str, Path, str]:
+    """(backend, restored home, database URL): the home is PIWARDEN_HOME; on PostgreSQL the
+    database is the restored dump and the home's own SQLite file is left out of it."""
+    home = restore_home(tmp_path)
+    monkeypatch.setenv("PIWARDEN_HOME", str(home))
+    if request.param == "sqlite":
+        return "sqlite", home, f"sqlite:///{home / 'piwarden.db'}"
+    return "postgresql", home, restore_pg()
+
+
+def test_legacy_database_is_upgraded_and_keeps_everything(legacy: tuple[str, Path, str], tmp_path: Path) -> None:
+    """The acceptance test of the storage layer: a home and a PostgreSQL database made by the
+    code before it are upgraded with ``piwarden db upgrade``; detect runs, inventory rows,
+    audit events and signed checkpoints are all still there, proofs hold against the old
+    checkpoints, and an exported bundle verifies."""
+    from piwarden.audit.checkpoint import open_checkpoint
+    from piwarden.audit.hasher import hash_leaf
+    from piwarden.audit.log import open_log
+    from piwarden.audit.note import NoteVerifier
+    from piwarden.audit.proof import verify_consistency, verify_inclusion
+
+    backend, home, url = legacy
+    before = snapshot(url)
+    assert current(url).legacy  # type: ignore[union-attr]
+    assert len(before["detect_runs"]) == 2 and len(before["audit_events"]) == MANIFEST["events"]
+    assert len(before["scan_assets"]) == 4 and before["scan_columns"] and len(before["audit_heads"]) == 3
+
+    result = runner.invoke(app, ["db", "upgrade", "--db", url])
+    assert result.exit_code == 0, result.output
+    assert "made before migrations" in result.output and f"-> {HEAD} (head)" in result.output
+    assert snapshot(url) == before  # every row of every table, unchanged
+    assert f"{HEAD} (head)" in runner.invoke(app, ["db", "current", "--db", url]).output
+    again = runner.invoke(app, ["db", "upgrade", "--db", url])
+    assert again.exit_code == 0 and "already at" in again.output and snapshot(url) == before
+
+    verifier = NoteVerifier.from_vkey((home / "keys" / "audit-ed25519.vkey").read_text("ascii"))
+    heads = [open_checkpoint(c["note"], verifier) for c in MANIFEST["checkpoints"][backend]]
+    bodies = {r[0]: r[2] for r in before["audit_events"]}
+    with open_log(url) as log:
+        assert log.size() == MANIFEST["events"]
+        for old, new in pairwise(heads):
+            verify_consistency(old.size, new.size, log.consistency_proof(old.size, new.size), old.root, new.root)
+        for head in heads:
+            assert log.root(head.size) == head.root
+            for index in (0, head.size // 3, head.size - 1):
+                verify_inclusion(index, head.size, hash_leaf(bodies[index]), log.inclusion_proof(index, head.size),
+                                 head.root)
+        log.append({"id": "after-upgrade", "ts": "2026-04-01T10:00:00+08:00", "actor": "cs-0001",
+                    "party": "platform.cs", "role": "customer_service", "action": "view", "resource": "order",
+                    "subjects": ["c-0001"], "fields": ["name"]})
+    checkpoints = []
+    for i, c in enumerate(MANIFEST["checkpoints"][backend]):
+        checkpoints += ["--checkpoint", str(tmp_path / f"old-{i}.note")]
+        (tmp_path / f"old-{i}.note").write_text(c["note"], "utf-8")
+    exported = runner.invoke(app, ["audit", "export", str(tmp_path / "bundle"), "--db", url])
+    assert exported.exit_code == 0, exported.output
+    vkey = str(home / "keys" / "audit-ed25519.vkey")
+    verified = runner.invoke(app, ["audit", "verify", str(tmp_path / "bundle"), "--key", vkey, *checkpoints])
+    assert verified.exit_code == 0 and f"OK: {MANIFEST['events'] + 1} events" in verified.output, verified.output
+
+
+def test_legacy_sqlite_home_is_adopted_on_first_use(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No `db upgrade` needed for the embedded home: the first command that opens it adopts it."""
+    home = restore_home(tmp_path)
+    monkeypatch.setenv("PIWARDEN_HOME", str(home))
+    url = f"sqlite:///{home / 'piwarden.db'}"
+    before = snapshot(url)
+    result = runner.invoke(app, ["audit", "query", "--actor", "cs-0003", "--limit", "5"])
+    assert result.exit_code == 0 and len(result.output.splitlines()) == 5, result.output
+    assert current(url).revision == HEAD and snapshot(url) == before  # type: ignore[union-attr]
+
+
+def test_migrations_build_the_schema_the_old_code_built(legacy: tuple[str, Path, str]) -> None:
+    """Same physical schema: every table the release before migrations created has the same
+    columns, types, nullability, keys, indexes (and on SQLite the same rowid layout) whether
+    adopted from that release or built fresh by the migrations."""
+    backend, _, url = legacy
+    fresh = f"sqlite:///{legacy[1].parent / 'fresh.db'}" if backend == "sqlite" else pg_scratch("mig")
+    upgrade(fresh)
+    upgrade(url)
+    assert physical_schema(url) == physical_schema(fresh)
