@@ -11,6 +11,7 @@ import gzip
 import json
 import os
 import re
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -24,7 +25,7 @@ from sqlalchemy import create_engine, inspect, text
 from typer.testing import CliRunner
 
 from piwarden.cli import app
-from piwarden.db import HEAD, DatabaseError, SchemaOutdated, current, open_engine, upgrade
+from piwarden.db import HEAD, DatabaseError, SchemaOutdated, current, open_engine, parse_url, upgrade
 from piwarden.db.migrate import MIGRATIONS, history
 from piwarden.db.models import OWN_TABLES, TABLES, metadata
 
@@ -54,6 +55,17 @@ def pg_scratch(suffix: str) -> str:
 @pytest.fixture(params=["sqlite", "postgresql"])
 def empty_url(request: Any, tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'piwarden.db'}" if request.param == "sqlite" else pg_scratch("mig")
+
+
+def pre_migration(url: str) -> None:
+    """Make a database at head look like one the release before migrations made: the revisions
+    after the baseline undone (their tables did not exist), no ``alembic_version``."""
+    from alembic import command
+
+    from piwarden.db.migrate import BASELINE, alembic_config
+
+    command.downgrade(alembic_config(parse_url(url)), BASELINE)
+    execute(url, "DROP TABLE alembic_version")
 
 
 def execute(url: str, *statements: str) -> None:
@@ -184,7 +196,7 @@ def test_postgresql_empty_database_is_created_but_an_old_one_is_refused() -> Non
     url = pg_scratch("mig")
     open_engine(url).dispose()  # empty: created on first use
     assert current(url).revision == HEAD  # type: ignore[union-attr]
-    execute(url, "DROP TABLE alembic_version")  # now it looks like a database made before migrations
+    pre_migration(url)  # now it looks like a database made before migrations
     with pytest.raises(SchemaOutdated, match=r"run `piwarden db upgrade --db postgresql\+psycopg://"):
         open_engine(url)
     from piwarden.store import StoreError, open_db
@@ -228,6 +240,9 @@ def test_passwords_stay_out_of_messages() -> None:
     assert "hunter2" not in str(info.value) and "***" in str(info.value)
     result = runner.invoke(app, ["db", "upgrade", "--db", "postgresql://u:hunter2@127.0.0.1:1/x"])
     assert result.exit_code == 1 and "hunter2" not in result.output
+    docs = runner.invoke(app, ["forensics", "documents", "check", str(LEGACY / "manifest.json"), "--subject", "s",
+                               "--account", "a", "--db", "postgresql://u:hunter2@127.0.0.1:1/x"])
+    assert docs.exit_code == 2 and "cannot open database" in docs.output and "hunter2" not in docs.output
 
 
 def test_tables_constant_names_every_model() -> None:
@@ -346,10 +361,14 @@ def test_legacy_database_is_upgraded_and_keeps_everything(legacy: tuple[str, Pat
     result = runner.invoke(app, ["db", "upgrade", "--db", url])
     assert result.exit_code == 0, result.output
     assert "made before migrations" in result.output and f"-> {HEAD} (head)" in result.output
-    assert snapshot(url) == before  # every row of every table, unchanged
+    assert "3 registry rows and 1 marks imported" in result.output
+    after = snapshot(url)
+    assert {t: after[t] for t in before} == before  # every row of every table, unchanged
     assert f"{HEAD} (head)" in runner.invoke(app, ["db", "current", "--db", url]).output
     again = runner.invoke(app, ["db", "upgrade", "--db", url])
-    assert again.exit_code == 0 and "already at" in again.output and snapshot(url) == before
+    assert again.exit_code == 0 and "already at" in again.output and "imported" not in again.output
+    assert snapshot(url) == after
+    check_documents(home, url, after)
 
     verifier = NoteVerifier.from_vkey((home / "keys" / "audit-ed25519.vkey").read_text("ascii"))
     heads = [open_checkpoint(c["note"], verifier) for c in MANIFEST["checkpoints"][backend]]
@@ -377,15 +396,70 @@ def test_legacy_database_is_upgraded_and_keeps_everything(legacy: tuple[str, Pat
     assert verified.exit_code == 0 and f"OK: {MANIFEST['events'] + 1} events" in verified.output, verified.output
 
 
+def check_documents(home: Path, url: str, rows: dict[str, list[tuple[Any, ...]]],
+                    index: Path | None = None) -> None:
+    """The legacy documents index is in the database, its files set aside, and a check of one
+    of its images (claimed by someone else) still finds the stored document."""
+    from piwarden.forensics.documents.registry import Marks
+
+    index = index or home / "documents"
+    docs = MANIFEST["documents"]
+    assert [r[2:5] for r in sorted(rows["document_registry"])] == list(
+        zip(docs["doc_ids"], docs["subjects"], docs["accounts"], strict=True))
+    assert rows["document_indexes"] == [(1, str(index.resolve()))]
+    for name in ("registry.sqlite", "marks.sqlite"):
+        assert not (index / name).exists() and (index / f"{name}.migrated").is_file()
+    result = runner.invoke(app, ["forensics", "documents", "check", str(home / "images" / docs["images"][0]),
+                                 "--subject", "someone-else", "--account", "acct-x", "--index", str(index),
+                                 "--db", url])
+    assert result.exit_code == 1, result.output  # flagged: another subject's document
+    found = json.loads(result.output.splitlines()[-1])
+    assert [m["doc_id"] for m in found["matches"]] == [docs["doc_ids"][0]]
+    assert found["matches"][0]["relation"] == "other_subject"
+    marks = Marks(index, url)
+    assert marks.recipient(docs["mark"]["number"]) == docs["mark"]["recipient"] == "partner-7"
+    marks.close()
+
+
 def test_legacy_sqlite_home_is_adopted_on_first_use(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """No `db upgrade` needed for the embedded home: the first command that opens it adopts it."""
+    """No `db upgrade` needed for the embedded home: the first command that opens it adopts it,
+    and the first open of an index directory (here moved elsewhere: `--index DIR`) imports it."""
     home = restore_home(tmp_path)
     monkeypatch.setenv("PIWARDEN_HOME", str(home))
     url = f"sqlite:///{home / 'piwarden.db'}"
     before = snapshot(url)
     result = runner.invoke(app, ["audit", "query", "--actor", "cs-0003", "--limit", "5"])
     assert result.exit_code == 0 and len(result.output.splitlines()) == 5, result.output
-    assert current(url).revision == HEAD and snapshot(url) == before  # type: ignore[union-attr]
+    after = snapshot(url)
+    assert current(url).revision == HEAD and {t: after[t] for t in before} == before  # type: ignore[union-attr]
+    moved = tmp_path / "elsewhere" / "index"
+    moved.parent.mkdir()
+    (home / "documents").rename(moved)
+    result = runner.invoke(app, ["forensics", "documents", "check", str(home / "images" / "id_card-2.jpg"),
+                                 "--subject", "subj-2", "--account", "acct-2", "--index", str(moved)])
+    assert result.exit_code == 0, result.output  # the same subject re-uploading: fine, but found
+    assert [m["relation"] for m in json.loads(result.output.splitlines()[-1])["matches"]] == ["same_subject"]
+    check_documents(home, url, snapshot(url), moved)
+
+
+def test_legacy_documents_import_is_idempotent(tmp_path: Path) -> None:
+    """An import interrupted after its commit (the file not yet set aside) is finished by the
+    next open without duplicates; the set-aside files are never overwritten."""
+    from piwarden.db.legacy import import_documents
+
+    home = restore_home(tmp_path)
+    url = f"sqlite:///{tmp_path / 'p.db'}"
+    engine = open_engine(url)
+    index = home / "documents"
+    first = import_documents(engine, index)
+    assert (first.rows, first.marks) == (3, 1)
+    shutil.copy(index / "registry.sqlite.migrated", index / "registry.sqlite")  # as if the rename never ran
+    second = import_documents(engine, index)
+    assert (second.rows, second.marks) == (0, 0)
+    assert (index / "registry.sqlite.migrated.1").is_file() and not (index / "registry.sqlite").exists()
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM document_registry")).scalar() == 3
+    engine.dispose()
 
 
 def test_migrations_build_the_schema_the_old_code_built(legacy: tuple[str, Path, str]) -> None:

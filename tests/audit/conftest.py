@@ -68,3 +68,19 @@ def make_event(i: int, **over: Any) -> dict[str, Any]:
         event["export_id"] = f"x-{i % 4}"
     event.update(over)
     return event
+
+
+def pre_migration(url: str) -> None:
+    """Make a database at head look like one the release before migrations made: the revisions
+    after the baseline undone (their tables did not exist), no ``alembic_version``."""
+    from alembic import command
+    from sqlalchemy import create_engine, text
+
+    from piwarden.db import parse_url
+    from piwarden.db.migrate import BASELINE, alembic_config
+
+    command.downgrade(alembic_config(parse_url(url)), BASELINE)
+    engine = create_engine(parse_url(url))
+    with engine.begin() as conn:
+        conn.execute(text("DROP TABLE alembic_version"))
+    engine.dispose()

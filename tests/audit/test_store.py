@@ -204,10 +204,13 @@ def test_signing_heads_while_appending_loses_nothing(audit_log: AuditLog) -> Non
 
 
 def _adopt(db_url: str) -> None:
-    """A database made before migrations: SQLite is adopted when opened; PostgreSQL is refused
-    until ``piwarden db upgrade`` adopts it."""
+    """Turned into a database made before migrations: SQLite is adopted when opened; PostgreSQL is
+    refused until ``piwarden db upgrade`` adopts it."""
     from piwarden.db import upgrade
 
+    from .conftest import pre_migration
+
+    pre_migration(db_url)
     if db_url.startswith("postgresql"):
         with pytest.raises(AuditStoreError, match="piwarden db upgrade"):
             open_log(db_url)
@@ -237,7 +240,6 @@ def test_schema_1_database_is_migrated_on_open(db_url: str) -> None:
         low = [NodeID(level, k) for level in (1, 2, 3) for k in range(40 >> level)]
         for n, h in log.store.nodes(low).items():
             execute(log, "INSERT INTO audit_nodes (level, idx, hash) VALUES (?, ?, ?)", (n.level, n.index, h))
-        execute(log, "DROP TABLE alembic_version")  # made before migrations
     _adopt(db_url)
     with open_log(db_url) as log:
         assert log.store._read("SELECT schema_version FROM audit_state")[0][0] == SCHEMA_VERSION
@@ -268,7 +270,7 @@ def test_schema_2_database_is_migrated_on_open(db_url: str) -> None:
                     "CREATE INDEX audit_events_rare_action_ts ON audit_events (action, ts_us) "
                     "WHERE action <> 'view' AND action <> 'search' AND action <> 'login'",
                     "CREATE INDEX audit_events_export ON audit_events (export_id) WHERE export_id IS NOT NULL",
-                    "UPDATE audit_state SET schema_version = 2", "DROP TABLE alembic_version"):
+                    "UPDATE audit_state SET schema_version = 2"):
             execute(log, ddl)
     _adopt(db_url)
     with open_log(db_url) as log:

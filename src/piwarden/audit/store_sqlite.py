@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from itertools import chain
@@ -33,6 +34,25 @@ def _connect(path: str) -> sqlite3.Connection:
     return conn
 
 
+def _wal(conn: sqlite3.Connection, wait_s: float = 30.0) -> None:
+    """Put the file in WAL mode (it stays so). The switch needs the file to itself and fails at
+    once, without the busy handler, while another process has it open (several commands opening
+    a fresh home together): retry until it is done or ``wait_s`` has passed."""
+    deadline = time.monotonic() + wait_s
+    while True:
+        try:
+            if conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal" or \
+                    conn.execute("PRAGMA journal_mode = WAL").fetchone()[0] == "wal":
+                return
+        except sqlite3.OperationalError:
+            if time.monotonic() > deadline:
+                raise
+        else:
+            if time.monotonic() > deadline:
+                raise sqlite3.OperationalError("could not switch to WAL mode")
+        time.sleep(0.02)
+
+
 class SQLiteAuditStore(AuditStore):
     """Audit tables in one SQLite file (``:memory:`` is refused: a log must outlive its process)."""
 
@@ -49,7 +69,7 @@ class SQLiteAuditStore(AuditStore):
             # on a connection inside a transaction would fail and roll back the first.
             self._write_lock = threading.Lock()
             self._writer = _connect(self.path)
-            self._writer.execute("PRAGMA journal_mode = WAL")
+            _wal(self._writer)
             self._reader = _connect(self.path)
         except DatabaseError as exc:
             raise AuditStoreError(str(exc)) from None

@@ -19,7 +19,11 @@ err = Console(stderr=True, highlight=False, soft_wrap=True)
 def upgrade(db: DbOption = None,
             to: Annotated[str, typer.Option("--to", help="Target revision (default: head, the newest).")] = "head",
             ) -> None:
-    """Bring the database to the newest schema (or --to REV); adopts a database made before migrations."""
+    """Bring the database to the newest schema (or --to REV); adopts a database made before migrations.
+
+    Also imports the legacy registry.sqlite / marks.sqlite of the default documents index
+    (PIWARDEN_HOME/documents); other index directories are imported when first opened.
+    """
     from piwarden.db import DatabaseError
     from piwarden.db import upgrade as run_upgrade
     from piwarden.home import default_db_url, redact_url
@@ -27,6 +31,7 @@ def upgrade(db: DbOption = None,
     url = db or default_db_url()
     try:
         before, after = run_upgrade(url, to)
+        imported = _import_home_documents(url, after.tables)
     except DatabaseError as exc:
         err.print(f"error: {exc}")
         raise typer.Exit(1) from None
@@ -34,6 +39,32 @@ def upgrade(db: DbOption = None,
         out.print(f"{redact_url(url)}: already at {after.describe()}")
     else:
         out.print(f"{redact_url(url)}: {before.describe()} -> {after.describe()}")
+    if imported:
+        out.print(imported)
+
+
+def _import_home_documents(url: str, tables: frozenset[str]) -> str | None:
+    """Move the default documents index's legacy files into the database, if there are any."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from piwarden.db import DatabaseError, make_engine
+    from piwarden.db.documents import DocumentEntry
+    from piwarden.db.legacy import MARKS_FILE, REGISTRY_FILE, import_documents
+    from piwarden.home import home_dir, redact_url
+
+    directory = home_dir() / "documents"
+    if DocumentEntry.__tablename__ not in tables or not any(
+            (directory / name).is_file() for name in (REGISTRY_FILE, MARKS_FILE)):
+        return None
+    engine = make_engine(url)
+    try:
+        done = import_documents(engine, directory)
+    except SQLAlchemyError as exc:
+        raise DatabaseError(f"cannot import the documents index into {redact_url(url)}: "
+                            f"{type(exc).__name__}") from None
+    finally:
+        engine.dispose()
+    return f"documents index {directory}: {done.rows} registry rows and {done.marks} marks imported"
 
 
 @app.command()

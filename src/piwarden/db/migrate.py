@@ -32,7 +32,8 @@ from piwarden.home import default_db_url, redact_url
 if TYPE_CHECKING:
     from alembic.config import Config
 
-HEAD = "9d76dca4b533"  # the newest revision in migrations/versions (tests/test_migrations.py checks it)
+HEAD = "dbd6b94eb389"  # the newest revision in migrations/versions (tests/test_migrations.py checks it)
+BASELINE = "9d76dca4b533"  # the schema of the release before migrations (it adopts databases made by it)
 MIGRATIONS = Path(__file__).with_name("migrations")
 PG_LOCK_KEY = 0x70697764  # pg_advisory_xact_lock key held while migrating ("piwd")
 # Date-stamped revision files: 2026_12_06_0900-<rev>_<slug>.py (``%%``: configparser escaping).
@@ -147,7 +148,7 @@ def history() -> list[Revision]:
     """Every shipped revision, newest first."""
     from alembic.script import ScriptDirectory
 
-    script = ScriptDirectory.from_config(_config())
+    script = ScriptDirectory.from_config(alembic_config())
     out = []
     for rev in script.walk_revisions():
         down = rev.down_revision
@@ -162,7 +163,7 @@ def revision(message: str, url: str, autogenerate: bool = True) -> Path:
     from alembic import command
 
     prepare(url)
-    cfg = _config(parse_url(url))
+    cfg = alembic_config(parse_url(url))
     scripts = command.revision(cfg, message=message, autogenerate=autogenerate)
     first = scripts[0] if isinstance(scripts, list) else scripts
     if first is None:
@@ -186,7 +187,7 @@ def _upgrade(url: URL, to: str, *, only_if_empty: bool, engine: Engine | None = 
                 return before, before
             if only_if_empty and not before.empty:
                 raise SchemaOutdated(_outdated(url, before))
-            cfg = _config(url)
+            cfg = alembic_config(url)
             cfg.attributes["connection"] = conn
             try:
                 command.upgrade(cfg, to)
@@ -215,7 +216,8 @@ def _known() -> set[str]:
     return {r.revision for r in history()}
 
 
-def _config(url: URL | None = None) -> Config:
+def alembic_config(url: URL | None = None) -> Config:
+    """alembic's configuration for piwarden's migrations (no ``alembic.ini``), on ``url`` if given."""
     from alembic.config import Config
 
     cfg = Config()

@@ -6,7 +6,7 @@
 
 from __future__ import annotations
 
-from piwarden.db import audit, inventory, runs
+from piwarden.db import audit, documents, inventory, runs
 from piwarden.db.base import Base
 
 metadata = Base.metadata
@@ -14,4 +14,4 @@ TABLES: tuple[str, ...] = tuple(metadata.tables)
 VERSION_TABLE = "alembic_version"  # alembic's: which revision the database is at
 OWN_TABLES = (*TABLES, VERSION_TABLE)  # what a scan of the piwarden database itself leaves out
 
-__all__ = ["OWN_TABLES", "TABLES", "VERSION_TABLE", "audit", "inventory", "metadata", "runs"]
+__all__ = ["OWN_TABLES", "TABLES", "VERSION_TABLE", "audit", "documents", "inventory", "metadata", "runs"]

@@ -24,7 +24,6 @@ branch_labels = None
 depends_on = None
 
 BIGINT = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
-CLUSTERED = {"sqlite_with_rowid": False}
 AUDIT_SCHEMA = 3
 NODE_MIN_LEVEL, BLOCK_BITS = 4, 10
 ACTOR, ACTION, EXPORT = 0, 1, 2
@@ -119,14 +118,14 @@ def _tables() -> list[sa.Table]:
             "audit_event_subjects", m,
             sa.Column("subject", sa.Text, primary_key=True),
             sa.Column("idx", BIGINT, primary_key=True, autoincrement=False),
-            **CLUSTERED,
+            sqlite_with_rowid=False,
         ),
         sa.Table(
             "audit_nodes", m,
             sa.Column("level", sa.SmallInteger, primary_key=True, autoincrement=False),
             sa.Column("idx", BIGINT, primary_key=True, autoincrement=False),
             sa.Column("hash", sa.LargeBinary, nullable=False),
-            **CLUSTERED,
+            sqlite_with_rowid=False,
         ),
         sa.Table(
             "audit_blocks", m,
@@ -165,7 +164,7 @@ def _tables() -> list[sa.Table]:
             sa.Column("ts_us", BIGINT, primary_key=True, autoincrement=False),
             sa.Column("idx", BIGINT, primary_key=True, autoincrement=False),
             sa.Column("more", sa.LargeBinary),
-            **CLUSTERED,
+            sqlite_with_rowid=False,
         ),
     ]
 
