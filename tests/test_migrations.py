@@ -197,7 +197,7 @@ def test_postgresql_empty_database_is_created_but_an_old_one_is_refused() -> Non
     open_engine(url).dispose()  # empty: created on first use
     assert current(url).revision == HEAD  # type: ignore[union-attr]
     pre_migration(url)  # now it looks like a database made before migrations
-    with pytest.raises(SchemaOutdated, match=r"run `piwarden db upgrade --db postgresql\+psycopg://"):
+    with pytest.raises(SchemaOutdated, match=r"was made before migrations; .* run `piwarden db upgrade --db postgresql\+psycopg://"):
         open_engine(url)
     from piwarden.store import StoreError, open_db
 
@@ -208,6 +208,25 @@ def test_postgresql_empty_database_is_created_but_an_old_one_is_refused() -> Non
     assert result.exit_code == 0, result.output
     assert "made before migrations" in result.output and f"-> {HEAD} (head)" in result.output
     open_engine(url).dispose()
+
+
+def test_upgrade_to_a_revision_then_on(empty_url: str) -> None:
+    """`db upgrade --to REV` stops there; opening the database then upgrades SQLite and refuses
+    PostgreSQL (an older revision is not altered implicitly) until `db upgrade` brings it on."""
+    from piwarden.db.migrate import BASELINE
+
+    result = runner.invoke(app, ["db", "upgrade", "--db", empty_url, "--to", BASELINE])
+    assert result.exit_code == 0 and f"-> {BASELINE}" in result.output and "(head)" not in result.output
+    assert current(empty_url).revision == BASELINE  # type: ignore[union-attr]
+    if empty_url.startswith("postgresql"):
+        with pytest.raises(SchemaOutdated, match=f"is at revision {BASELINE}; this piwarden needs revision {HEAD}"):
+            open_engine(empty_url)
+        assert current(empty_url).revision == BASELINE  # type: ignore[union-attr]
+        assert runner.invoke(app, ["db", "upgrade", "--db", empty_url]).exit_code == 0
+    open_engine(empty_url).dispose()
+    assert current(empty_url).revision == HEAD  # type: ignore[union-attr]
+    back = runner.invoke(app, ["db", "upgrade", "--db", empty_url, "--to", BASELINE])
+    assert back.exit_code == 0 and current(empty_url).revision == HEAD  # type: ignore[union-attr]  # never back
 
 
 def test_db_commands(tmp_path: Path, piwarden_home: Path) -> None:

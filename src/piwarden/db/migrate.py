@@ -230,7 +230,8 @@ def alembic_config(url: URL | None = None) -> Config:
 
 
 def _outdated(url: URL, state: SchemaState) -> str:
-    return (f"database {_safe(url)} is {state.describe()}, this piwarden needs revision {HEAD}: "
+    where = "was made before migrations" if state.legacy else f"is at revision {state.revision}"
+    return (f"database {_safe(url)} {where}; this piwarden needs revision {HEAD}: "
             f"run `piwarden db upgrade --db {_safe(url)}` (back it up first)")
 
 
