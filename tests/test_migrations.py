@@ -264,6 +264,19 @@ def test_passwords_stay_out_of_messages() -> None:
     assert docs.exit_code == 2 and "cannot open database" in docs.output and "hunter2" not in docs.output
 
 
+def test_a_scan_of_the_piwarden_database_leaves_out_the_inventory_and_alembic(tmp_path: Path) -> None:
+    from piwarden.scan.runner import ScanOptions, scan
+    from piwarden.store import open_db, record_detect_run
+
+    url = f"sqlite:///{tmp_path / 'p.db'}"
+    engine = open_db(url)
+    record_detect_run(engine, "x", 1, 2, 0.1, {"PHONE": 1})
+    engine.dispose()
+    assets = {a["asset"] for a in scan([url], ScanOptions(), url).inventory}
+    assert "detect_runs" in assets and "audit_events" in assets  # the other parts' tables, as before
+    assert not assets & {"scan_runs", "scan_assets", "scan_columns", "alembic_version"}
+
+
 def test_tables_constant_names_every_model() -> None:
     assert set(TABLES) == set(metadata.tables) and "alembic_version" in OWN_TABLES
 

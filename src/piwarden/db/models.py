@@ -12,6 +12,6 @@ from piwarden.db.base import Base
 metadata = Base.metadata
 TABLES: tuple[str, ...] = tuple(metadata.tables)
 VERSION_TABLE = "alembic_version"  # alembic's: which revision the database is at
-OWN_TABLES = (*TABLES, VERSION_TABLE)  # what a scan of the piwarden database itself leaves out
+OWN_TABLES = (*TABLES, VERSION_TABLE)  # every table a piwarden database holds
 
 __all__ = ["OWN_TABLES", "TABLES", "VERSION_TABLE", "audit", "documents", "inventory", "metadata", "runs"]

@@ -27,7 +27,7 @@ from sqlalchemy.engine import Engine
 from piwarden import entities
 from piwarden.db import DatabaseError, open_engine
 from piwarden.db.inventory import ScanAsset, ScanColumn, ScanRun
-from piwarden.db.models import OWN_TABLES
+from piwarden.db.models import VERSION_TABLE
 from piwarden.scan.classify import IDENTIFYING, ColumnFinding
 
 # Core tables of the models: the hot paths below are Core statements.
@@ -35,9 +35,9 @@ scan_runs: Table = ScanRun.__table__  # type: ignore[assignment]
 scan_assets: Table = ScanAsset.__table__  # type: ignore[assignment]
 scan_columns: Table = ScanColumn.__table__  # type: ignore[assignment]
 
-# Every table of the piwarden database (alembic's included): a scan of the piwarden database
-# itself leaves them out.
-TABLES = OWN_TABLES
+# The tables a scan of the piwarden database itself leaves out: the inventory it is writing, and
+# alembic's revision stamp (the other parts' tables are scanned like any others, as before).
+TABLES = (scan_runs.name, scan_assets.name, scan_columns.name, VERSION_TABLE)
 
 
 class InventoryError(RuntimeError):
