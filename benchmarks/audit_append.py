@@ -42,7 +42,8 @@ from typing import Any
 
 from piwarden.audit import postings, store_sqlite
 from piwarden.audit.log import AuditLog, open_log
-from piwarden.audit.store_base import AUDIT_TABLES, EVENT_COLUMNS, POSTING_COLUMNS, EncodedEvent, schema
+from piwarden.audit.store_base import EVENT_COLUMNS, POSTING_COLUMNS, EncodedEvent
+from piwarden.db.models import OWN_TABLES
 from piwarden.events import parse_event
 
 BARE = "bare_events"
@@ -73,22 +74,35 @@ def threaded(work: Callable[[int], None], threads: int) -> None:
         th.join()
 
 
+def bare_ddl(blob: str, clustered: str) -> list[str]:
+    """Informative tables shaped like piwarden's event, subject and posting tables, without the tree
+    (the DDL the audit store used before its tables moved to the migrations, BIGINT keys)."""
+    return [
+        f"CREATE TABLE bare_audit_events (idx BIGINT PRIMARY KEY, leaf_hash {blob} NOT NULL, body {blob}, "
+        "actor TEXT NOT NULL, action TEXT NOT NULL, ts_us BIGINT NOT NULL, export_id TEXT)",
+        "CREATE TABLE bare_audit_event_subjects (subject TEXT NOT NULL, idx BIGINT NOT NULL, "
+        f"PRIMARY KEY (subject, idx)){clustered}",
+        "CREATE TABLE bare_audit_postings (kind SMALLINT NOT NULL, key TEXT NOT NULL, ts_us BIGINT NOT NULL, "
+        f"idx BIGINT NOT NULL, more {blob}, PRIMARY KEY (kind, key, ts_us, idx)){clustered}",
+    ]
+
+
 def reset(url: str) -> AuditLog:
-    """Drop the audit tables and the bare table; return a log on fresh tables."""
+    """Drop piwarden's tables and the bare ones; return a log on fresh tables (the migrations
+    build them again when the emptied database is opened)."""
     log = open_log(url)
+    cascade = "" if url.startswith("sqlite") else " CASCADE"
     with log.store._write_txn() as cur:
-        for table in (*AUDIT_TABLES, BARE, *INDEXED):
-            cur.execute(f"DROP TABLE IF EXISTS {table}")
+        for table in (*OWN_TABLES, BARE, *INDEXED):
+            cur.execute(f"DROP TABLE IF EXISTS {table}{cascade}")
     log.close()
     log = open_log(url)
     blob = "BLOB" if url.startswith("sqlite") else "BYTEA"
     with log.store._write_txn() as cur:
         cur.execute(f"CREATE TABLE {BARE} (idx BIGINT PRIMARY KEY, body {blob}, leaf_hash {blob}, actor TEXT, "
                     "ts_us BIGINT)")
-        # Informative: piwarden's own event, subject and posting tables (and any index), without the tree.
-        for ddl in schema(blob, "BIGINT", " WITHOUT ROWID" if url.startswith("sqlite") else ""):
-            if any(f" {t} " in ddl for t in ("audit_events", "audit_event_subjects", "audit_postings")):
-                cur.execute(ddl.replace(" audit_", " bare_audit_"))
+        for ddl in bare_ddl(blob, " WITHOUT ROWID" if url.startswith("sqlite") else ""):
+            cur.execute(ddl)
     return log
 
 

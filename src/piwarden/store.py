@@ -1,7 +1,7 @@
-"""The piwarden database (SQLite by default): tables shared by the commands.
+"""Detection runs in the piwarden database (SQLite by default): counts by type, never values.
 
-Only summaries go here: counts by type, never values. Later capabilities add their tables
-through named migrations once the service exists.
+The table is ``piwarden.db.runs.DetectRun``; ``open_db`` opens the database through the
+storage layer, which creates or upgrades the schema by its named migrations (``docs/storage.md``).
 """
 
 from __future__ import annotations
@@ -9,25 +9,13 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
-from sqlalchemy import JSON, Column, DateTime, Float, Integer, MetaData, String, Table, create_engine, select
+from sqlalchemy import Table, select
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import SQLAlchemyError
 
-from piwarden.home import default_db_url, ensure_db_dir, redact_url
+from piwarden.db import DatabaseError, open_engine
+from piwarden.db.runs import DetectRun
 
-metadata = MetaData()
-
-detect_runs = Table(
-    "detect_runs",
-    metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("started_at", DateTime(timezone=True), nullable=False),
-    Column("source", String(500), nullable=False),
-    Column("records", Integer, nullable=False),
-    Column("bytes", Integer, nullable=False),
-    Column("seconds", Float, nullable=False),
-    Column("spans_by_type", JSON, nullable=False),
-)
+detect_runs: Table = DetectRun.__table__  # type: ignore[assignment]
 
 
 class StoreError(RuntimeError):
@@ -35,13 +23,11 @@ class StoreError(RuntimeError):
 
 
 def open_db(url: str | None = None) -> Engine:
-    url = ensure_db_dir(url or default_db_url())  # the home is created (0700) only to write in it
+    """The piwarden database at ``url`` (default: the home's), schema at the head revision."""
     try:
-        engine = create_engine(url, future=True)
-        metadata.create_all(engine)
-    except SQLAlchemyError as exc:
-        raise StoreError(f"cannot open database {redact_url(url)}: {type(exc).__name__}") from None
-    return engine
+        return open_engine(url)
+    except DatabaseError as exc:
+        raise StoreError(str(exc)) from None
 
 
 def record_detect_run(

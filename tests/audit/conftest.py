@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from piwarden.audit.log import AuditLog, open_log
-from piwarden.audit.store_base import AUDIT_TABLES
+from piwarden.db.models import OWN_TABLES
 
 PG_ADMIN = {"host": os.environ.get("PIWARDEN_TEST_PG_HOST", "127.0.0.1"), "port": 5432, "user": "postgres",
             "dbname": "test", "connect_timeout": 3}
@@ -36,7 +36,7 @@ def _reset_pg() -> str:
                 conn.execute(f'CREATE DATABASE "{name}"')
         url = f"postgresql+psycopg://postgres@{PG_ADMIN['host']}:5432/{name}"
         with psycopg.connect(**{**PG_ADMIN, "dbname": name}, autocommit=True) as conn:
-            conn.execute("DROP TABLE IF EXISTS " + ", ".join(AUDIT_TABLES))
+            conn.execute("DROP TABLE IF EXISTS " + ", ".join(OWN_TABLES) + " CASCADE")  # the migrations recreate them
         return url
     except Exception as exc:  # any failure to reach the server means "no PostgreSQL here"
         reason = f"PostgreSQL not reachable at {PG_ADMIN['host']}:5432 ({type(exc).__name__})"
@@ -68,3 +68,19 @@ def make_event(i: int, **over: Any) -> dict[str, Any]:
         event["export_id"] = f"x-{i % 4}"
     event.update(over)
     return event
+
+
+def pre_migration(url: str) -> None:
+    """Make a database at head look like one the release before migrations made: the revisions
+    after the baseline undone (their tables did not exist), no ``alembic_version``."""
+    from alembic import command
+    from sqlalchemy import create_engine, text
+
+    from piwarden.db import parse_url
+    from piwarden.db.migrate import BASELINE, alembic_config
+
+    command.downgrade(alembic_config(parse_url(url)), BASELINE)
+    engine = create_engine(parse_url(url))
+    with engine.begin() as conn:
+        conn.execute(text("DROP TABLE alembic_version"))
+    engine.dispose()

@@ -203,10 +203,24 @@ def test_signing_heads_while_appending_loses_nothing(audit_log: AuditLog) -> Non
     assert audit_log.size() == 120 and audit_log.root() == mth(_bodies(audit_log))
 
 
+def _adopt(db_url: str) -> None:
+    """Turned into a database made before migrations: SQLite is adopted when opened; PostgreSQL is
+    refused until ``piwarden db upgrade`` adopts it."""
+    from piwarden.db import upgrade
+
+    from .conftest import pre_migration
+
+    pre_migration(db_url)
+    if db_url.startswith("postgresql"):
+        with pytest.raises(AuditStoreError, match="piwarden db upgrade"):
+            open_log(db_url)
+        upgrade(db_url)
+
+
 def test_schema_1_database_is_migrated_on_open(db_url: str) -> None:
     """A database written by schema 1 (event_id column, ts and action indexes, nodes of every
-    level, no block ranges, no postings) opens as the current schema and keeps its tree, proofs
-    and queries."""
+    level, no block ranges, no postings) is adopted by the migrations (on open for SQLite, by
+    ``db upgrade`` for PostgreSQL) and keeps its tree, proofs and queries."""
     from piwarden.audit.compact import NodeID
     from piwarden.audit.store_base import SCHEMA_VERSION
 
@@ -226,6 +240,7 @@ def test_schema_1_database_is_migrated_on_open(db_url: str) -> None:
         low = [NodeID(level, k) for level in (1, 2, 3) for k in range(40 >> level)]
         for n, h in log.store.nodes(low).items():
             execute(log, "INSERT INTO audit_nodes (level, idx, hash) VALUES (?, ?, ?)", (n.level, n.index, h))
+    _adopt(db_url)
     with open_log(db_url) as log:
         assert log.store._read("SELECT schema_version FROM audit_state")[0][0] == SCHEMA_VERSION
         assert log.store._read("SELECT COUNT(*) FROM audit_nodes WHERE level < ?", (NODE_MIN_LEVEL,))[0][0] == 0
@@ -240,7 +255,7 @@ def test_schema_1_database_is_migrated_on_open(db_url: str) -> None:
 
 def test_schema_2_database_is_migrated_on_open(db_url: str) -> None:
     """A database written by schema 2 ((actor, ts), partial (action, ts) and export-id indexes,
-    no postings) opens as schema 3: its indexes go, postings are built, every query still
+    no postings) is adopted as schema 3: its indexes go, postings are built, every query still
     answers exactly, and a purge after the migration forgets the purged actors."""
     from piwarden.audit.retention import purge
     from piwarden.audit.store_base import SCHEMA_VERSION
@@ -257,6 +272,7 @@ def test_schema_2_database_is_migrated_on_open(db_url: str) -> None:
                     "CREATE INDEX audit_events_export ON audit_events (export_id) WHERE export_id IS NOT NULL",
                     "UPDATE audit_state SET schema_version = 2"):
             execute(log, ddl)
+    _adopt(db_url)
     with open_log(db_url) as log:
         assert log.store._read("SELECT schema_version FROM audit_state")[0][0] == SCHEMA_VERSION == 3
         assert log.store._read("SELECT COUNT(*) FROM audit_postings")[0][0] > 0

@@ -29,7 +29,7 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> DocumentStore:
     root = tmp_path_factory.mktemp("docs")
     paths = synth.write_set(root / "img", 10, seed=SEED) + synth.write_set(root / "img", 3, seed=SEED,
                                                                             kind="business_licence")
-    st = DocumentStore(root / "store")
+    st = DocumentStore(root / "store", f"sqlite:///{root / 'piwarden.db'}")  # module-scoped: its own database
     st.add([(p, p.stem, f"subj-{i}", f"acct-{i}") for i, p in enumerate(paths)])
     return st
 
@@ -95,7 +95,7 @@ def test_index_persists_and_reloads(tmp_path: Path, store: DocumentStore) -> Non
         rows, dist = again.search(1, q, radius)
         assert rows[0] == 42 and dist[0] == 2
         assert np.array_equal(rows, idx.search(1, q, radius)[0])
-    reopened = DocumentStore(store.dir)
+    reopened = DocumentStore(store.dir, f"sqlite:///{store.dir.parent / 'piwarden.db'}")
     img, row = _original(store, f"id_card-{SEED + 5:06d}")
     found, _ = reopened.matches(synth.rephotograph(img, ["crop"], random.Random(2)))
     assert [r.row for r, _, _ in found] == [row]

@@ -18,7 +18,7 @@ from sqlalchemy.engine import Engine
 
 from piwarden.detect.ids.checksums import luhn
 from piwarden.detect.ids.cn import ric
-from piwarden.scan.inventory import TABLES, metadata
+from piwarden.scan.inventory import scan_assets, scan_columns, scan_runs
 
 # column -> the type the classifier must give it (None: no type; "free" marks free text)
 EXPECTED: dict[str, str | None] = {
@@ -149,8 +149,8 @@ def dump_inventory(db_url: str) -> str:
     engine = create_engine(db_url)
     parts = []
     with engine.connect() as conn:
-        for name in TABLES:
-            parts += [repr(tuple(r)) for r in conn.execute(select(metadata.tables[name]))]
+        for table in (scan_runs, scan_assets, scan_columns):
+            parts += [repr(tuple(r)) for r in conn.execute(select(table))]
     engine.dispose()
     return "\n".join(parts)
 

@@ -10,7 +10,9 @@ in ``events.leaf_hash``), ``blocks`` (min and max ``ts`` of each aligned block o
 one index entry per event), ``state`` (one row: tree size and frontier, read under the write
 lock so several processes can append safely), ``heads`` (signed checkpoints) and
 ``timestamps``. One append batch is one transaction: events, subjects, postings, new nodes,
-block ranges and the new frontier commit together or not at all.
+block ranges and the new frontier commit together or not at all. The tables are the models of
+``piwarden.db.audit``, created and changed by the migrations of ``piwarden.db``; the store
+opens its own driver connections for the append fast paths.
 
 No secondary index on ``audit_events``: each index entry cost an append about 1 µs against
 about 3 µs for the row itself (``docs/audit.md``). Lookups by actor, non-routine action and
@@ -38,17 +40,18 @@ from piwarden.audit.postings import (
     pack,
     runs,
 )
+from piwarden.db.audit import AUDIT_TABLES as AUDIT_TABLES  # re-exported: the stores and tests name them
 from piwarden.events import AccessEvent, canonical_json
 
-SCHEMA_VERSION = 3  # 2: (actor, ts), partial (action, ts) and (export_id) indexes; 1: also event_id, (ts), low nodes
+# The audit store's own schema numbers, before alembic (audit_state.schema_version): 2 had the
+# (actor, ts), partial (action, ts) and (export_id) indexes, 1 also event_id, (ts) and low nodes.
+# The baseline revision brings either to 3; later changes are alembic revisions (docs/storage.md).
+SCHEMA_VERSION = 3
 NODE_MIN_LEVEL = 4  # lower subtrees (<= 8 leaves) are folded from leaf hashes when a proof needs them
 BLOCK_BITS = 10  # audit_blocks: ts range of each aligned block of 1,024 leaves
 EVENT_COLUMNS = ("idx", "leaf_hash", "body", "actor", "action", "ts_us", "export_id")
 POSTING_COLUMNS = ("kind", "key", "ts_us", "idx", "more")
-RARE_ACTIONS_SQL = " AND ".join(f"action <> '{a}'" for a in ROUTINE_ACTIONS)
 MAX_CANDIDATES = 100_000  # beyond this many posted leaves a query scans the events in index order instead
-AUDIT_TABLES = ("audit_events", "audit_event_subjects", "audit_postings", "audit_nodes", "audit_blocks",
-                "audit_state", "audit_heads", "audit_timestamps")
 
 
 class AuditStoreError(RuntimeError):
@@ -173,34 +176,6 @@ class AuditStore(abc.ABC):
         return ("INSERT INTO audit_blocks (block, min_ts, max_ts) VALUES (?, ?, ?) ON CONFLICT (block) DO UPDATE "
                 f"SET min_ts = {self._least}(audit_blocks.min_ts, excluded.min_ts), "
                 f"max_ts = {self._greatest}(audit_blocks.max_ts, excluded.max_ts)")
-
-    def _migrate(self, cur: Any) -> None:
-        """Bring an older database to ``SCHEMA_VERSION`` (inside ``_init_schema``'s transaction).
-
-        1 to 2: the ``event_id`` column, the ``(ts)``, ``(action, ts)`` and ``event_id`` indexes and
-        the nodes below ``NODE_MIN_LEVEL`` go; ``audit_blocks`` is filled from the events.
-        2 to 3: the ``(actor, ts)``, rare ``(action, ts)`` and ``export_id`` indexes give way to
-        ``audit_postings``, filled with one run per event (the purged keep no actor posting).
-        """
-        cur.execute("SELECT schema_version FROM audit_state WHERE id = 1")
-        row = cur.fetchone()
-        if row is None or int(row[0]) >= SCHEMA_VERSION:
-            return
-        if int(row[0]) < 2:
-            for index in ("audit_events_event_id", "audit_events_ts", "audit_events_action_ts"):
-                cur.execute(f"DROP INDEX IF EXISTS {index}")
-            cur.execute("ALTER TABLE audit_events DROP COLUMN event_id")
-            cur.execute(self._sql(f"DELETE FROM audit_nodes WHERE level < {NODE_MIN_LEVEL}"))
-            cur.execute(f"INSERT INTO audit_blocks (block, min_ts, max_ts) SELECT idx / {1 << BLOCK_BITS}, "
-                        f"MIN(ts_us), MAX(ts_us) FROM audit_events GROUP BY idx / {1 << BLOCK_BITS}")
-        for index in ("audit_events_actor_ts", "audit_events_rare_action_ts", "audit_events_export"):
-            cur.execute(f"DROP INDEX IF EXISTS {index}")
-        cur.execute("DELETE FROM audit_postings")  # created empty by schema(); nothing else may be there
-        for kind, column, cond in ((ACTOR, "actor", "body IS NOT NULL"), (ACTION, "action", RARE_ACTIONS_SQL),
-                                   (EXPORT, "export_id", "export_id IS NOT NULL")):
-            cur.execute(f"INSERT INTO audit_postings ({', '.join(POSTING_COLUMNS)}) "
-                        f"SELECT {kind}, {column}, ts_us, idx, NULL FROM audit_events WHERE {cond}")
-        cur.execute(self._sql("UPDATE audit_state SET schema_version = ? WHERE id = 1"), (SCHEMA_VERSION,))
 
     def _sql(self, sql: str) -> str:
         return sql if self._placeholder == "?" else sql.replace("?", self._placeholder)
@@ -448,29 +423,3 @@ def _idx_ranges(blocks: list[int], max_ranges: int = 64) -> list[tuple[int, int]
 def _chunks(items: Sequence[Any], n: int) -> Iterator[Sequence[Any]]:
     for i in range(0, len(items), n):
         yield items[i:i + n]
-
-
-def schema(blob: str, bigint: str, clustered: str = "") -> list[str]:
-    """The DDL, with the dialect's names for binary and 64-bit integer columns; ``clustered``
-    ends the tables that are nothing but their primary key (SQLite: ``WITHOUT ROWID``, one
-    B-tree per table instead of a table and an index)."""
-    return [
-        f"CREATE TABLE IF NOT EXISTS audit_events (idx {bigint} PRIMARY KEY, leaf_hash {blob} NOT NULL, "
-        f"body {blob}, actor TEXT NOT NULL, action TEXT NOT NULL, "
-        f"ts_us {bigint} NOT NULL, export_id TEXT)",
-        f"CREATE TABLE IF NOT EXISTS audit_event_subjects (subject TEXT NOT NULL, idx {bigint} NOT NULL, "
-        f"PRIMARY KEY (subject, idx)){clustered}",
-        f"CREATE TABLE IF NOT EXISTS audit_nodes (level SMALLINT NOT NULL, idx {bigint} NOT NULL, "
-        f"hash {blob} NOT NULL, PRIMARY KEY (level, idx)){clustered}",
-        f"CREATE TABLE IF NOT EXISTS audit_blocks (block {bigint} PRIMARY KEY, min_ts {bigint} NOT NULL, "
-        f"max_ts {bigint} NOT NULL)",
-        f"CREATE TABLE IF NOT EXISTS audit_state (id INTEGER PRIMARY KEY, size {bigint} NOT NULL, "
-        f"frontier {blob} NOT NULL, root {blob} NOT NULL, schema_version INTEGER NOT NULL)",
-        f"CREATE TABLE IF NOT EXISTS audit_heads (size {bigint} NOT NULL, root {blob} NOT NULL, "
-        f"note TEXT NOT NULL, created_us {bigint} NOT NULL)",
-        f"CREATE TABLE IF NOT EXISTS audit_timestamps (size {bigint} NOT NULL, root {blob} NOT NULL, "
-        f"tsa TEXT NOT NULL, token {blob} NOT NULL, created_us {bigint} NOT NULL)",
-        f"CREATE TABLE IF NOT EXISTS audit_postings (kind SMALLINT NOT NULL, key TEXT NOT NULL, "
-        f"ts_us {bigint} NOT NULL, idx {bigint} NOT NULL, more {blob}, PRIMARY KEY (kind, key, ts_us, idx)){clustered}",
-        "CREATE INDEX IF NOT EXISTS audit_heads_size ON audit_heads (size)",
-    ]

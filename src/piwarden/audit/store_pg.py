@@ -14,8 +14,8 @@ from typing import Any
 
 import psycopg
 
-from piwarden.audit.hasher import EMPTY_ROOT
-from piwarden.audit.store_base import AUDIT_TABLES, SCHEMA_VERSION, AuditStore, AuditStoreError, schema
+from piwarden.audit.store_base import AUDIT_TABLES, AuditStore, AuditStoreError
+from piwarden.db import DatabaseError, prepare
 from piwarden.home import redact_url
 
 
@@ -44,22 +44,15 @@ class PostgresAuditStore(AuditStore):
         # test lost acknowledged events that way).
         self._write_lock = threading.Lock()
         try:
+            # The schema: an empty database is created, an older one refused (docs/storage.md).
+            prepare(url)
             self._writer = psycopg.connect(**conninfo(url), autocommit=True)
             self._reader = psycopg.connect(**conninfo(url), autocommit=True)
-            self._init_schema()
+        except DatabaseError as exc:
+            raise AuditStoreError(str(exc)) from None
         except psycopg.Error as exc:
             raise AuditStoreError(f"cannot open audit database {self.url_safe}: {type(exc).__name__}") from None
         self._read_lock = threading.Lock()
-
-    def _init_schema(self) -> None:
-        with self._write_txn() as cur:
-            cur.execute("SELECT pg_advisory_xact_lock(6962)")  # concurrent first opens create once
-            for ddl in schema("BYTEA", "BIGINT"):
-                cur.execute(ddl)
-            cur.execute("INSERT INTO audit_state (id, size, frontier, root, schema_version) "
-                        "VALUES (1, 0, %s, %s, %s) ON CONFLICT (id) DO NOTHING",
-                        (b"", EMPTY_ROOT, SCHEMA_VERSION))
-            self._migrate(cur)
 
     @contextmanager
     def _write_txn(self) -> Iterator[psycopg.Cursor[Any]]:

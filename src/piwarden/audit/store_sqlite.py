@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from itertools import chain
 from pathlib import Path
 from typing import Any
 
-from piwarden.audit.hasher import EMPTY_ROOT
-from piwarden.audit.store_base import SCHEMA_VERSION, AuditStore, AuditStoreError, schema
+from piwarden.audit.store_base import AuditStore, AuditStoreError
+from piwarden.db import DatabaseError, prepare
 
 VALUES_ROWS = 256  # rows per multi-row INSERT at most (SQLite allows 32,766 parameters)
 # Tables whose rows go in as multi-row VALUES, measured per row in 1,000-event batches: events
@@ -33,6 +34,25 @@ def _connect(path: str) -> sqlite3.Connection:
     return conn
 
 
+def _wal(conn: sqlite3.Connection, wait_s: float = 30.0) -> None:
+    """Put the file in WAL mode (it stays so). The switch needs the file to itself and fails at
+    once, without the busy handler, while another process has it open (several commands opening
+    a fresh home together): retry until it is done or ``wait_s`` has passed."""
+    deadline = time.monotonic() + wait_s
+    while True:
+        try:
+            if conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal" or \
+                    conn.execute("PRAGMA journal_mode = WAL").fetchone()[0] == "wal":
+                return
+        except sqlite3.OperationalError:
+            if time.monotonic() > deadline:
+                raise
+        else:
+            if time.monotonic() > deadline:
+                raise sqlite3.OperationalError("could not switch to WAL mode")
+        time.sleep(0.02)
+
+
 class SQLiteAuditStore(AuditStore):
     """Audit tables in one SQLite file (``:memory:`` is refused: a log must outlive its process)."""
 
@@ -43,25 +63,19 @@ class SQLiteAuditStore(AuditStore):
             raise AuditStoreError("the audit log needs a database file, not an in-memory database")
         try:
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+            prepare(self.url_safe)  # the schema, created or upgraded by the migrations (docs/storage.md)
             # One write transaction at a time on the shared connection: appends (the group-commit
             # leader), signed heads and purges come from different threads, and a second BEGIN
             # on a connection inside a transaction would fail and roll back the first.
             self._write_lock = threading.Lock()
             self._writer = _connect(self.path)
-            self._writer.execute("PRAGMA journal_mode = WAL")
+            _wal(self._writer)
             self._reader = _connect(self.path)
-            self._init_schema()
-        except sqlite3.Error as exc:
+        except DatabaseError as exc:
+            raise AuditStoreError(str(exc)) from None
+        except (sqlite3.Error, OSError) as exc:
             raise AuditStoreError(f"cannot open audit database {self.url_safe}: {type(exc).__name__}") from None
         self._read_lock = threading.Lock()
-
-    def _init_schema(self) -> None:
-        with self._write_txn() as cur:
-            for ddl in schema("BLOB", "INTEGER", " WITHOUT ROWID"):
-                cur.execute(ddl)
-            cur.execute("INSERT OR IGNORE INTO audit_state (id, size, frontier, root, schema_version) "
-                        "VALUES (1, 0, ?, ?, ?)", (b"", EMPTY_ROOT, SCHEMA_VERSION))
-            self._migrate(cur)
 
     @contextmanager
     def _write_txn(self) -> Iterator[sqlite3.Cursor]:

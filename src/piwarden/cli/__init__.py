@@ -11,6 +11,7 @@ from piwarden.cli import detect as detect_commands
 from piwarden.cli.audit import app as audit_app
 from piwarden.cli.common import DbOption, cli_settings, start_settings
 from piwarden.cli.config import app as config_app
+from piwarden.cli.db import app as db_app
 from piwarden.cli.forensics import app as forensics_app
 from piwarden.cli.mask import app as mask_app
 from piwarden.cli.mask import policy_app
@@ -30,6 +31,7 @@ app.add_typer(ner_app, name="ner", help="Train and evaluate the name/address/org
 app.add_typer(mask_app, name="mask", help="Mask and de-identify PI by type and by the viewer's role.")
 app.add_typer(forensics_app, name="forensics", help="Catch the insider: simulate a platform, detect abnormal access.")
 app.add_typer(config_app, name="config", help="The effective settings and where each comes from.")
+app.add_typer(db_app, name="db", help="The piwarden database's schema: upgrade it, show its revision.")
 app.add_typer(policy_app, name="policy", help="Check and show masking policies (same as `piwarden mask policy`).")
 app.command("detect")(detect_commands.detect)
 app.command("demo")(detect_commands.demo)

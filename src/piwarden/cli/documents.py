@@ -5,15 +5,20 @@ from __future__ import annotations
 import csv
 import json
 import os
-import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 
+from piwarden.cli.common import DbOption
+
 if TYPE_CHECKING:
     from PIL.Image import Image
+
+    from piwarden.forensics.documents.registry import Marks
 
 app = typer.Typer(name="documents", help="Reused identity documents: index, check, stamp, mark.",
                   no_args_is_help=True, add_completion=False)
@@ -56,11 +61,29 @@ def _rgb(image: Path) -> Image:
         return im.convert("RGB")
 
 
-def _marks(index: Path) -> sqlite3.Connection:
-    index.mkdir(parents=True, exist_ok=True)
-    db = sqlite3.connect(index / "marks.sqlite")
-    db.execute("CREATE TABLE IF NOT EXISTS marks (number INTEGER PRIMARY KEY, recipient TEXT NOT NULL)")
-    return db
+@contextmanager
+def _database() -> Iterator[None]:
+    """The piwarden database failing (unreachable, or at an older revision): the message, exit 2."""
+    from piwarden.db import DatabaseError
+
+    try:
+        yield
+    except DatabaseError as exc:
+        err.print(f"error: {exc}", highlight=False)
+        raise typer.Exit(2) from None
+
+
+@contextmanager
+def _marks(index: Path, db: str | None) -> Iterator[Marks]:
+    """The marks of the index at ``index`` (in the piwarden database, keyed by the directory)."""
+    from piwarden.forensics.documents.registry import Marks
+
+    with _database():
+        marks = Marks(index, db)
+        try:
+            yield marks
+        finally:
+            marks.close()
 
 
 @app.command("index")
@@ -69,6 +92,7 @@ def index_cmd(
     subject_map: Annotated[Path, typer.Option("--subject-map", help="CSV with columns file,subject,account "
                                                                     "(optional doc_id); file relative to DIR.")],
     index: IndexOption = None,
+    db: DbOption = None,
 ) -> None:
     """Hash every image listed in the subject map into the index (templates are learnt on first use)."""
     from piwarden.forensics.documents.check import DocumentStore
@@ -83,7 +107,8 @@ def index_cmd(
                 missing += 1
                 continue
             items.append((path, rec.get("doc_id") or path.stem, rec["subject"], rec["account"]))
-    store = DocumentStore(_index_dir(index))
+    with _database():
+        store = DocumentStore(_index_dir(index), db)
     try:
         known = store.registry.known(doc_id for _, doc_id, _, _ in items)
         added = store.add([it for it in items if it[1] not in known]) if len(known) < len(items) else 0
@@ -100,13 +125,15 @@ def check(
     subject: Annotated[str, typer.Option("--subject", help="Subject id the submission claims.")],
     account: Annotated[str, typer.Option("--account", help="Account id it is submitted for.")],
     index: IndexOption = None,
+    db: DbOption = None,
 ) -> None:
     """Is this the same document as a stored one of another subject or account? Exit 1 when flagged."""
     from piwarden.forensics.documents.check import DocumentStore
 
     if not image.is_file():
         raise typer.BadParameter(f"no such file: {image}", param_hint="IMAGE")
-    store = DocumentStore(_index_dir(index))
+    with _database():
+        store = DocumentStore(_index_dir(index), db)
     try:
         result = store.check(image, subject, account)
     finally:
@@ -124,6 +151,7 @@ def stamp_cmd(
     out: Annotated[Path, typer.Option("--out", "-o", help="Stamped copy (PNG or JPEG by suffix).")],
     index: IndexOption = None,
     key_file: KeyOption = None,
+    db: DbOption = None,
 ) -> None:
     """Write a copy with the visible purpose text and an invisible mark naming the recipient."""
     from piwarden.forensics.documents.stamp import stamp
@@ -131,10 +159,8 @@ def stamp_cmd(
     stamped, number = stamp(_rgb(image), purpose, recipient, _key(key_file))
     out.parent.mkdir(parents=True, exist_ok=True)
     stamped.save(out, **({"quality": 95} if out.suffix.lower() in {".jpg", ".jpeg"} else {}))
-    db = _marks(_index_dir(index))
-    with db:
-        db.execute("INSERT OR REPLACE INTO marks VALUES (?, ?)", (number, recipient))
-    db.close()
+    with _marks(_index_dir(index), db) as marks:
+        marks.put(number, recipient)
     err.print(f"stamped for {recipient} (mark {number:06x}) -> {out}", highlight=False)
 
 
@@ -143,6 +169,7 @@ def mark(
     image: Annotated[Path, typer.Argument(help="A stamped copy found somewhere (same size as stamped).")],
     index: IndexOption = None,
     key_file: KeyOption = None,
+    db: DbOption = None,
 ) -> None:
     """Decode the invisible mark: which recipient was this copy stamped for? Exit 1 when none is found."""
     from piwarden.forensics.documents.stamp import decode
@@ -150,10 +177,8 @@ def mark(
     d = decode(_rgb(image), _key(key_file))
     recipient = None
     if d.valid:
-        db = _marks(_index_dir(index))
-        row = db.execute("SELECT recipient FROM marks WHERE number = ?", (d.number,)).fetchone()
-        db.close()
-        recipient = row[0] if row else None
+        with _marks(_index_dir(index), db) as marks:
+            recipient = marks.recipient(d.number)
     typer.echo(json.dumps({"mark": f"{d.number:06x}" if d.valid else None, "recipient": recipient,
                            "confidence": round(d.confidence, 2)}, ensure_ascii=False))
     if not d.valid:

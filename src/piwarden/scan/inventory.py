@@ -1,7 +1,7 @@
 """The PI inventory: per store, table or file, and column, what PI is there and how much.
 
 Stored in the piwarden database (SQLite in ``PIWARDEN_HOME`` by default, any SQLAlchemy URL
-with ``--db``) in three tables of its own:
+with ``--db``) in three tables of its own (models in ``piwarden.db.inventory``):
 
 - ``scan_runs``: one row per ``piwarden scan``: targets (passwords hidden), counts, time;
 - ``scan_assets``: one row per file or table, unique by (store, asset): its fingerprint for
@@ -21,97 +21,23 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from sqlalchemy import (
-    JSON,
-    BigInteger,
-    Boolean,
-    Column,
-    DateTime,
-    Float,
-    ForeignKey,
-    Integer,
-    MetaData,
-    String,
-    Table,
-    UniqueConstraint,
-    create_engine,
-    delete,
-    select,
-    update,
-)
+from sqlalchemy import Table, delete, select, update
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import SQLAlchemyError
 
 from piwarden import entities
-from piwarden.home import default_db_url, ensure_db_dir, redact_url
+from piwarden.db import DatabaseError, open_engine
+from piwarden.db.inventory import ScanAsset, ScanColumn, ScanRun
+from piwarden.db.models import VERSION_TABLE
 from piwarden.scan.classify import IDENTIFYING, ColumnFinding
 
-metadata = MetaData()
+# Core tables of the models: the hot paths below are Core statements.
+scan_runs: Table = ScanRun.__table__  # type: ignore[assignment]
+scan_assets: Table = ScanAsset.__table__  # type: ignore[assignment]
+scan_columns: Table = ScanColumn.__table__  # type: ignore[assignment]
 
-scan_runs = Table(
-    "scan_runs", metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("started_at", DateTime(timezone=True), nullable=False),
-    Column("finished_at", DateTime(timezone=True)),
-    Column("targets", JSON, nullable=False),
-    Column("options", JSON, nullable=False),
-    Column("assets", Integer, nullable=False, default=0),
-    Column("scanned", Integer, nullable=False, default=0),
-    Column("unchanged", Integer, nullable=False, default=0),
-    Column("errors", Integer, nullable=False, default=0),
-    Column("seconds", Float),
-)
-
-scan_assets = Table(
-    "scan_assets", metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("store", String(500), nullable=False),
-    Column("asset", String(500), nullable=False),
-    Column("kind", String(16), nullable=False),
-    Column("format", String(32), nullable=False),
-    Column("size_bytes", BigInteger),
-    Column("mtime_ns", BigInteger),
-    Column("content_hash", String(64)),
-    Column("rows", BigInteger),
-    Column("sampled", Integer, nullable=False, default=0),
-    Column("types", JSON, nullable=False),
-    Column("category", String(32)),
-    Column("sensitive", Boolean, nullable=False, default=False),
-    Column("grade", Integer, nullable=False, default=0),
-    Column("subjects", BigInteger),
-    Column("seconds", Float, nullable=False, default=0.0),
-    Column("scanned_at", DateTime(timezone=True), nullable=False),
-    Column("seen_at", DateTime(timezone=True), nullable=False),
-    Column("run_id", Integer, nullable=False),
-    Column("error", String(500)),
-    UniqueConstraint("store", "asset", name="uq_scan_assets_store_asset"),
-)
-
-scan_columns = Table(
-    "scan_columns", metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("asset_id", Integer, ForeignKey("scan_assets.id", ondelete="CASCADE"), nullable=False, index=True),
-    Column("position", Integer, nullable=False),
-    Column("name", String(300), nullable=False),
-    Column("entity", String(40)),
-    Column("confidence", Float, nullable=False),
-    Column("share", Float, nullable=False),
-    Column("sampled", Integer, nullable=False),
-    Column("non_null", Integer, nullable=False),
-    Column("distinct", Integer, nullable=False),
-    Column("free_text", Boolean, nullable=False),
-    Column("types", JSON, nullable=False),
-    Column("also", JSON, nullable=False),
-    Column("hint", String(40)),
-    Column("basis", String(16), nullable=False),
-    Column("category", String(32)),
-    Column("sensitive", Boolean, nullable=False),
-    Column("grade", Integer, nullable=False),
-    Column("examples", JSON, nullable=False),
-    Column("subjects", BigInteger),
-)
-
-TABLES = (scan_runs.name, scan_assets.name, scan_columns.name)
+# The tables a scan of the piwarden database itself leaves out: the inventory it is writing, and
+# alembic's revision stamp (the other parts' tables are scanned like any others, as before).
+TABLES = (scan_runs.name, scan_assets.name, scan_columns.name, VERSION_TABLE)
 
 
 class InventoryError(RuntimeError):
@@ -157,13 +83,11 @@ class AssetScan:
 
 
 def open_inventory(url: str | None = None) -> Engine:
-    url = ensure_db_dir(url or default_db_url())  # the home is created (0700) only to write in it
+    """The piwarden database at ``url`` (default: the home's), schema at the head revision."""
     try:
-        engine = create_engine(url, future=True)
-        metadata.create_all(engine)
-    except SQLAlchemyError as exc:
-        raise InventoryError(f"cannot open database {redact_url(url)}: {type(exc).__name__}") from None
-    return engine
+        return open_engine(url)
+    except DatabaseError as exc:
+        raise InventoryError(str(exc)) from None
 
 
 def start_run(engine: Engine, targets: list[str], options: dict[str, object]) -> int:

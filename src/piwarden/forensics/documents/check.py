@@ -19,7 +19,8 @@ from PIL import Image
 from piwarden.forensics.documents import hashes as Hs
 from piwarden.forensics.documents import templates as T
 from piwarden.forensics.documents import verify as V
-from piwarden.forensics.documents.index import HashIndex, Registry, Row
+from piwarden.forensics.documents.index import HashIndex
+from piwarden.forensics.documents.registry import Registry, Row
 
 COLUMNS = (*Hs.NAMES, "rhash")
 RHASH_RADIUS, RHASH_POOL = 32, 256  # registered content hash: same document <= ~22 bits, distinct ~32
@@ -70,12 +71,13 @@ def _image(src: Image.Image | str | Path) -> Image.Image:
 
 
 class DocumentStore:
-    """Hash index + registry + templates in one directory (default ``PIWARDEN_HOME/documents``)."""
+    """Hash index + templates in one directory (default ``PIWARDEN_HOME/documents``), its registry
+    in the piwarden database at ``db_url`` (default: the home's)."""
 
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Path, db_url: str | None = None) -> None:
         self.dir = directory
         directory.mkdir(parents=True, exist_ok=True)
-        self.registry = Registry(directory / "registry.sqlite")
+        self.registry = Registry(directory, db_url)
         self.templates = T.load(directory / "templates.npz")
         self.index = HashIndex.load(directory / "hashes") if (directory / "hashes" / "hashes.npy").exists() \
             else HashIndex(np.zeros((0, len(COLUMNS)), np.uint64), np.zeros(0, np.int16))

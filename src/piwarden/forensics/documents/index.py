@@ -6,15 +6,13 @@ bands; by pigeonhole a hash within Hamming distance ``r`` agrees with the query 
 the hits with an exact popcount. Certification hashes cluster (one template, many documents), so
 the buckets fill up: at 1M rows a radius-7 probe took 14 ms against 2 ms for one vectorised
 popcount pass over the column, so larger radii (all that ``check`` uses) scan. Columns are stored
-column-major as ``.npy`` and memory-mapped on load; who owns which row lives in SQLite.
+column-major as ``.npy`` and memory-mapped on load; who owns which row lives in the piwarden
+database (``registry.py``).
 Nothing here holds image content or PI values: hashes, coarse vectors, ids and file paths only.
 """
 
 from __future__ import annotations
 
-import sqlite3
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from functools import lru_cache
 from itertools import combinations
 from pathlib import Path
@@ -37,17 +35,6 @@ def _masks(radius: int) -> np.ndarray:
 
 def _band(col: np.ndarray, b: int) -> np.ndarray:
     return ((col >> np.uint64(BAND_BITS * b)) & np.uint64(0xFFFF)).astype(np.uint16)
-
-
-@dataclass(frozen=True)
-class Row:
-    """Who a stored document belongs to (ids only) and where its image is."""
-
-    row: int
-    doc_id: str
-    subject: str
-    account: str
-    path: str
 
 
 class HashIndex:
@@ -147,40 +134,3 @@ class HashIndex:
                 idx._keys[c, b] = np.load(directory / f"keys-{c}-{b}.npy", mmap_mode=mode)
                 idx._order[c, b] = np.load(directory / f"order-{c}-{b}.npy", mmap_mode=mode)
         return idx
-
-
-class Registry:
-    """Row -> (document id, subject id, account id, image path), in SQLite."""
-
-    def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self.db = sqlite3.connect(path)
-        self.db.execute("CREATE TABLE IF NOT EXISTS docs (row INTEGER PRIMARY KEY, doc_id TEXT NOT NULL, "
-                        "subject TEXT NOT NULL, account TEXT NOT NULL, path TEXT NOT NULL)")
-
-    def add(self, rows: Iterable[tuple[int, str, str, str, str]]) -> None:
-        with self.db:
-            self.db.executemany("INSERT INTO docs VALUES (?, ?, ?, ?, ?)", rows)
-
-    def get(self, rows: Sequence[int]) -> list[Row]:
-        if not rows:
-            return []
-        q = f"SELECT row, doc_id, subject, account, path FROM docs WHERE row IN ({','.join('?' * len(rows))})"
-        found = {r[0]: Row(*r) for r in self.db.execute(q, [int(r) for r in rows])}
-        return [found[int(r)] for r in rows if int(r) in found]
-
-    def known(self, doc_ids: Iterable[str]) -> set[str]:
-        """Which of ``doc_ids`` are already stored (re-running ``index`` on a directory adds only new ones)."""
-        ids = list(doc_ids)
-        found: set[str] = set()
-        for i in range(0, len(ids), 500):
-            chunk = ids[i:i + 500]
-            q = f"SELECT doc_id FROM docs WHERE doc_id IN ({','.join('?' * len(chunk))})"
-            found.update(r[0] for r in self.db.execute(q, chunk))
-        return found
-
-    def count(self) -> int:
-        return int(self.db.execute("SELECT count(*) FROM docs").fetchone()[0])
-
-    def close(self) -> None:
-        self.db.close()

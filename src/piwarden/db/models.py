@@ -1,0 +1,17 @@
+"""Every model of the piwarden database, imported so ``metadata`` holds every table.
+
+>>> sorted(TABLES)[:3]
+['audit_blocks', 'audit_event_subjects', 'audit_events']
+"""
+
+from __future__ import annotations
+
+from piwarden.db import audit, documents, inventory, runs
+from piwarden.db.base import Base
+
+metadata = Base.metadata
+TABLES: tuple[str, ...] = tuple(metadata.tables)
+VERSION_TABLE = "alembic_version"  # alembic's: which revision the database is at
+OWN_TABLES = (*TABLES, VERSION_TABLE)  # every table a piwarden database holds
+
+__all__ = ["OWN_TABLES", "TABLES", "VERSION_TABLE", "audit", "documents", "inventory", "metadata", "runs"]
