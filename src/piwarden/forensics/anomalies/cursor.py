@@ -4,10 +4,8 @@ One row per consumer (``anomalies`` by default): the index of the next leaf it h
 read, and when it got there. A run reads from there to the log's size as the run began and
 moves the cursor only once its output is written, so a run that fails is read again.
 
-TO MOVE (lead): this table belongs in the ``piwarden.db`` package with the other models and an
-alembic migration (``forensics_cursors``: name VARCHAR(200) primary key, position BIGINT not
-null, updated_at timestamp with time zone not null). Until then it has its own ``MetaData``
-and ``create_all`` (idempotent), like ``store.py``'s tables.
+The table is a model of the storage layer (``piwarden.db.forensics``), created by its
+migrations like every other table.
 
 >>> import tempfile
 >>> cursors = Cursors(f"sqlite:///{tempfile.mkdtemp()}/piwarden.db")
@@ -22,36 +20,19 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import BigInteger, Column, DateTime, MetaData, String, Table, create_engine, select, update
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+from sqlalchemy import Table, select, update
+from sqlalchemy.exc import SQLAlchemyError
 
+from piwarden.db import DatabaseError, open_engine
+from piwarden.db.forensics import ForensicsCursor
 from piwarden.home import redact_url
 
 DEFAULT_CURSOR = "anomalies"
-metadata = MetaData()
-
-forensics_cursors = Table(
-    "forensics_cursors",
-    metadata,
-    Column("name", String(200), primary_key=True),
-    Column("position", BigInteger, nullable=False),  # the next leaf index to read
-    Column("updated_at", DateTime(timezone=True), nullable=False),
-)
+forensics_cursors: Table = ForensicsCursor.__table__  # type: ignore[assignment]
 
 
 class CursorError(RuntimeError):
     """The cursor table could not be read or written; the message hides credentials."""
-
-
-def _engine_url(url: str) -> str:
-    """A plain ``postgresql://`` URL (as the audit log takes it) uses psycopg 3, the driver installed."""
-    try:
-        u = make_url(url)
-    except ArgumentError:
-        raise CursorError("unparseable database URL") from None
-    return u.set(drivername="postgresql+psycopg").render_as_string(hide_password=False) \
-        if u.drivername == "postgresql" else url
 
 
 class Cursors:
@@ -60,10 +41,9 @@ class Cursors:
     def __init__(self, url: str) -> None:
         self.url_safe = redact_url(url)
         try:
-            self.engine = create_engine(_engine_url(url))
-            metadata.create_all(self.engine)
-        except SQLAlchemyError as exc:
-            raise CursorError(f"cannot open cursor table in {self.url_safe}: {type(exc).__name__}") from None
+            self.engine = open_engine(url)
+        except DatabaseError as exc:
+            raise CursorError(str(exc)) from None
 
     def get(self, name: str) -> int:
         """The next leaf index ``name`` has to read (0 for a reader never seen)."""
