@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from sqlalchemy import Table, select
 from sqlalchemy.engine import Engine
 
-from piwarden.db import DatabaseError, open_engine
+from piwarden.db import DatabaseError, inserted_id, open_engine
 from piwarden.db.runs import DetectRun
 
 detect_runs: Table = DetectRun.__table__  # type: ignore[assignment]
@@ -40,7 +40,7 @@ def record_detect_run(
                 seconds=seconds, spans_by_type=json.loads(json.dumps(by_type)),
             )
         )
-        return int(result.inserted_primary_key[0])
+        return inserted_id(result)
 
 
 def recent_detect_runs(engine: Engine, limit: int = 10) -> list[dict[str, object]]:

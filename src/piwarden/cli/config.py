@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, cast
 from urllib.parse import urlsplit, urlunsplit
 
 import typer
@@ -46,7 +46,7 @@ def shown_value(settings: Settings, dotted: str) -> str | float | int | None:
         return str(value)
     if isinstance(value, str) and "://" in value:
         return _hide_password(value)
-    return value
+    return cast("str | float | int | None", value)
 
 
 @app.command()

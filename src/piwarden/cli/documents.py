@@ -158,7 +158,10 @@ def stamp_cmd(
 
     stamped, number = stamp(_rgb(image), purpose, recipient, _key(key_file))
     out.parent.mkdir(parents=True, exist_ok=True)
-    stamped.save(out, **({"quality": 95} if out.suffix.lower() in {".jpg", ".jpeg"} else {}))
+    if out.suffix.lower() in {".jpg", ".jpeg"}:
+        stamped.save(out, quality=95)
+    else:
+        stamped.save(out)
     with _marks(_index_dir(index), db) as marks:
         marks.put(number, recipient)
     err.print(f"stamped for {recipient} (mark {number:06x}) -> {out}", highlight=False)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import create_engine, event
-from sqlalchemy.engine import URL, Connection, Engine, make_url
+from sqlalchemy.engine import URL, Connection, CursorResult, Engine, make_url
 
 SQLITE_TIMEOUT_S = 30.0  # a second process opening the same home waits this long for the write lock
 
@@ -46,3 +46,11 @@ def _driver_autocommit(dbapi_connection: Any, _record: Any) -> None:
 
 def _begin_immediate(conn: Connection) -> None:
     conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def inserted_id(result: CursorResult[Any]) -> int:
+    """The integer primary key of the one row an INSERT added."""
+    key = result.inserted_primary_key
+    if key is None:
+        raise DatabaseError("the insert reported no primary key")
+    return int(key[0])

@@ -25,7 +25,7 @@ from sqlalchemy import Table, delete, select, update
 from sqlalchemy.engine import Engine
 
 from piwarden import entities
-from piwarden.db import DatabaseError, open_engine
+from piwarden.db import DatabaseError, inserted_id, open_engine
 from piwarden.db.inventory import ScanAsset, ScanColumn, ScanRun
 from piwarden.db.models import VERSION_TABLE
 from piwarden.scan.classify import IDENTIFYING, ColumnFinding
@@ -95,7 +95,7 @@ def start_run(engine: Engine, targets: list[str], options: dict[str, object]) ->
         result = conn.execute(scan_runs.insert().values(
             started_at=datetime.now(UTC), targets=targets, options=options, assets=0, scanned=0, unchanged=0,
             errors=0))
-        return int(result.inserted_primary_key[0])
+        return inserted_id(result)
 
 
 def finish_run(engine: Engine, run_id: int, assets: int, scanned: int, unchanged: int, errors: int,
@@ -145,7 +145,7 @@ def save(engine: Engine, run_id: int, scan: AssetScan) -> None:
             error=scan.error[:500] if scan.error else None,
         )
         if existing is None:
-            existing = int(conn.execute(scan_assets.insert().values(**row)).inserted_primary_key[0])
+            existing = inserted_id(conn.execute(scan_assets.insert().values(**row)))
         else:
             conn.execute(update(scan_assets).where(scan_assets.c.id == existing).values(**row))
             conn.execute(delete(scan_columns).where(scan_columns.c.asset_id == existing))
@@ -182,6 +182,6 @@ def load(engine: Engine, keys: list[tuple[str, str]]) -> list[dict[str, object]]
                 columns.setdefault(c.asset_id, []).append(dict(c._mapping))
     out = []
     for _, asset in sorted(found, key=lambda p: p[0]):
-        asset["columns"] = columns.get(asset["id"], [])  # type: ignore[index]
+        asset["columns"] = columns.get(int(asset["id"]), [])  # type: ignore[call-overload]
         out.append(asset)
     return out

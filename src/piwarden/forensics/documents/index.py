@@ -16,6 +16,7 @@ from __future__ import annotations
 from functools import lru_cache
 from itertools import combinations
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 
@@ -125,7 +126,7 @@ class HashIndex:
 
     @classmethod
     def load(cls, directory: Path, mmap: bool = True) -> HashIndex:
-        mode = "r" if mmap else None
+        mode: Literal["r"] | None = "r" if mmap else None
         vec = directory / "vectors.npy"
         idx = cls(np.load(directory / "hashes.npy", mmap_mode=mode), np.load(directory / "groups.npy", mmap_mode=mode),
                   np.load(vec, mmap_mode=mode) if vec.exists() else None)
