@@ -9,13 +9,14 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
-from sqlalchemy import Table, select
+from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
 from piwarden.db import DatabaseError, inserted_id, open_engine
+from piwarden.db.base import table_of
 from piwarden.db.runs import DetectRun
 
-detect_runs: Table = DetectRun.__table__  # type: ignore[assignment]
+detect_runs = table_of(DetectRun)
 
 
 class StoreError(RuntimeError):

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Table, select
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
-from piwarden.db.base import Base
+from piwarden.db.base import Base, table_of
 
 
 class DocumentIndex(Base):
@@ -60,7 +60,7 @@ def directory_key(directory: Path) -> str:
 
 def index_id(engine: Engine, directory: Path) -> int:
     """The id of ``directory``'s index, registered on first use (safe when two processes race)."""
-    table: Table = DocumentIndex.__table__  # type: ignore[assignment]
+    table = table_of(DocumentIndex)
     key = directory_key(directory)
     query = select(table.c.id).where(table.c.directory == key)
     for attempt in range(2):

@@ -14,10 +14,11 @@ from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import Table, select
+from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
+from piwarden.db.base import table_of
 from piwarden.db.documents import DocumentEntry, DocumentMark, index_id
 
 REGISTRY_FILE, MARKS_FILE = "registry.sqlite", "marks.sqlite"
@@ -51,7 +52,7 @@ def _import(engine: Engine, directory: Path, name: str, query: str, columns: tup
         found = []
     finally:
         source.close()
-    table: Table = model.__table__  # type: ignore[assignment]
+    table = table_of(model)
     key = table.c[columns[0]]
     iid = index_id(engine, directory)
     new: list[dict[str, object]] = []

@@ -21,19 +21,20 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from sqlalchemy import Table, delete, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.engine import Engine
 
 from piwarden import entities
 from piwarden.db import DatabaseError, inserted_id, open_engine
+from piwarden.db.base import table_of
 from piwarden.db.inventory import ScanAsset, ScanColumn, ScanRun
 from piwarden.db.models import VERSION_TABLE
 from piwarden.scan.classify import IDENTIFYING, ColumnFinding
 
 # Core tables of the models: the hot paths below are Core statements.
-scan_runs: Table = ScanRun.__table__  # type: ignore[assignment]
-scan_assets: Table = ScanAsset.__table__  # type: ignore[assignment]
-scan_columns: Table = ScanColumn.__table__  # type: ignore[assignment]
+scan_runs = table_of(ScanRun)
+scan_assets = table_of(ScanAsset)
+scan_columns = table_of(ScanColumn)
 
 # The tables a scan of the piwarden database itself leaves out: the inventory it is writing, and
 # alembic's revision stamp (the other parts' tables are scanned like any others, as before).

@@ -20,15 +20,16 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import Table, select, update
+from sqlalchemy import select, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from piwarden.db import DatabaseError, open_engine
+from piwarden.db.base import table_of
 from piwarden.db.forensics import ForensicsCursor
 from piwarden.home import redact_url
 
 DEFAULT_CURSOR = "anomalies"
-forensics_cursors: Table = ForensicsCursor.__table__  # type: ignore[assignment]
+forensics_cursors = table_of(ForensicsCursor)
 
 
 class CursorError(RuntimeError):

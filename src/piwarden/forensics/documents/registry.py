@@ -11,15 +11,16 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import Table, delete, func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.engine import Engine
 
 from piwarden.db import open_engine
+from piwarden.db.base import table_of
 from piwarden.db.documents import DocumentEntry, DocumentMark, index_id
 from piwarden.db.legacy import import_documents
 
-ENTRIES: Table = DocumentEntry.__table__  # type: ignore[assignment]
-MARKS: Table = DocumentMark.__table__  # type: ignore[assignment]
+ENTRIES = table_of(DocumentEntry)
+MARKS = table_of(DocumentMark)
 CHUNK = 500  # ids per IN (...) lookup
 
 
