@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 from typing import Annotated
 
@@ -47,6 +48,10 @@ def root(ctx: typer.Context,
                                                                   "piwarden.toml (default: PIWARDEN_HOME, else "
                                                                   "~/.piwarden).")] = None) -> None:
     """Build the settings once (defaults < piwarden.toml < environment < flags) for the command that runs."""
+    # What the imports made lives as long as the process: move it out of the garbage collector's
+    # reach, so full collections during a long command scan only what the command allocates
+    # (measured: `mask run` of 4,000 records 0.80 -> 0.63 s CPU; docs/benchmarks.md).
+    gc.freeze()
     start_settings(ctx, home)
 
 
