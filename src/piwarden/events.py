@@ -20,6 +20,11 @@ requires, so ``canonical_json(parse_event(canonical_json(e))) == canonical_json(
 
 Errors name the record and the field, never the value: the value may be PI.
 
+``check_event`` is the bulk path (``audit import``, the HTTP ingest): the same checks written
+out by hand for the common case, about four times faster than the model, and the model itself
+(hence its exact errors) for anything the hand-written checks do not accept
+(``tests/audit/test_check_event.py`` holds the two to the same answers).
+
 >>> e = parse_event(b'{"id":"e-1","ts":"2026-03-01T21:47:10+08:00","actor":"cs-0042",'
 ...     b'"party":"platform.cs","role":"customer_service","action":"view","resource":"order",'
 ...     b'"subjects":["c-1"],"fields":["name"]}')
@@ -30,9 +35,10 @@ b'{"action":"view","actor":"cs-0042","coun'
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from functools import lru_cache
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import orjson
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -178,3 +184,150 @@ def canonical_json(event: AccessEvent | dict[str, Any]) -> bytes:
         return orjson.dumps(event.canonical_dict(), option=orjson.OPT_SORT_KEYS)
     except TypeError:  # e.g. an integer beyond 64 bits inside an extra key
         raise EventError("event", [("(json)", "holds a value JSON cannot carry exactly")]) from None
+
+
+@dataclass(frozen=True, slots=True)
+class CheckedEvent:
+    """A valid event as the audit log stores it, made without building the model."""
+
+    body: bytes  # canonical_json
+    id: str
+    actor: str
+    action: str
+    ts_us: int  # ``ts`` in UTC microseconds since the epoch
+    export_id: str | None
+    subjects: list[str]
+
+    @classmethod
+    def of(cls, event: AccessEvent) -> CheckedEvent:
+        return cls(canonical_json(event), event.id, event.actor, event.action, ts_micros(event.time),
+                   event.export_id, event.subjects)
+
+
+def ts_micros(time: datetime) -> int:
+    """An aware time in UTC microseconds, as the audit log's time columns hold it."""
+    return int(time.timestamp() * 1_000_000)
+
+
+def check_event(data: bytes | str, record: str = "event") -> CheckedEvent:
+    """Validate one event given as JSON text: what ``parse_event`` accepts, with its errors, faster."""
+    return CheckedEvent(*checked_fields(data, record))
+
+
+Checked = tuple[bytes, str, str, str, int, "str | None", list[str]]
+
+
+def checked_fields(data: bytes | str, record: str = "event") -> Checked:
+    """``check_event``'s answer as a plain tuple (body, id, actor, action, ts_us, export_id, subjects),
+    for the bulk path that builds its own record from it (no object in between)."""
+    fast = _checked(data)
+    if fast is not None:
+        return fast
+    e = CheckedEvent.of(parse_event(data, record))
+    return e.body, e.id, e.actor, e.action, e.ts_us, e.export_id, e.subjects
+
+
+_ACTIONS = frozenset(Action.__args__)  # type: ignore[attr-defined]
+_RESULTS = frozenset(Result.__args__)  # type: ignore[attr-defined]
+_ATTRIBUTES = frozenset(dir(AccessEvent))  # an extra key of these names is left to the model to judge
+# How each key is checked once the nine required ones passed: 0 done, 1 optional string, 2 optional
+# list of strings, 3 optional object, 4 version, 5 count, 6 result; keys not here are extras.
+_KINDS = {"id": 0, "ts": 0, "actor": 0, "party": 0, "role": 0, "action": 0, "resource": 0, "subjects": 0,
+          "fields": 0, "purpose": 1, "ticket": 1, "channel": 1, "export_id": 1, "records": 2, "masked_fields": 2,
+          "query": 3, "client": 3, "v": 4, "count": 5, "result": 6}
+assert set(_KINDS) == set(AccessEvent.model_fields)
+
+
+def _strings(value: Any) -> bool:
+    if type(value) is not list:
+        return False
+    return all(type(v) is str for v in value)
+
+
+def _checked(data: bytes | str) -> Checked | None:
+    """The event if every check passes; None for anything else (the model then decides and explains)."""
+    try:
+        d = orjson.loads(data)
+    except orjson.JSONDecodeError:
+        return None
+    if type(d) is not dict:
+        return None
+    get = d.get
+    eid, ts, actor, party, role, action, resource = (get("id"), get("ts"), get("actor"), get("party"), get("role"),
+                                                     get("action"), get("resource"))
+    if (type(eid) is not str or not eid or type(actor) is not str or not actor or type(party) is not str
+            or not party or type(role) is not str or not role or type(resource) is not str or not resource
+            or type(ts) is not str or type(action) is not str or action not in _ACTIONS):
+        return None
+    subjects = cast("list[str]", get("subjects"))  # checked on the next line
+    if not _strings(subjects) or not _strings(get("fields")) or (not subjects and action != "login"):
+        return None
+    count, result = None, "allowed"
+    for key, value in d.items():
+        kind = _KINDS.get(key)
+        if kind == 0:
+            continue
+        if kind is None:
+            if key in _ATTRIBUTES:
+                return None
+        elif kind == 1:
+            if value is not None and type(value) is not str:
+                return None
+        elif kind == 2:
+            if value is not None and not _strings(value):
+                return None
+        elif kind == 3:
+            if value is not None and type(value) is not dict:
+                return None
+        elif kind == 4:
+            if type(value) is not int or value != VERSION:
+                return None
+        elif kind == 5:
+            if value is not None and (type(value) is not int or value < 0):
+                return None
+            count = value
+        elif type(value) is not str or value not in _RESULTS:
+            return None
+        else:
+            result = value
+    ts_us = _ts_micros(ts)
+    if ts_us is None:
+        return None
+    d["v"], d["count"], d["result"] = VERSION, len(subjects) if count is None else count, result
+    try:
+        body = orjson.dumps(d, option=orjson.OPT_SORT_KEYS)
+    except TypeError:
+        return None
+    return body, eid, actor, action, ts_us, get("export_id"), subjects
+
+
+def _ts_micros(ts: str) -> int | None:
+    """``ts_micros(parse_ts(ts))``, or None where ``parse_ts`` would raise, without a datetime per event:
+    the start of each hour is computed once (events of an import share their hours)."""
+    m = _RFC3339.match(ts)
+    if m is None:
+        return None
+    g = m.groups()
+    minute, second = int(g[4]), int(g[5])
+    if minute > 59 or second > 59:
+        return None
+    hour = _hour_micros(g[0], g[1], g[2], g[3], g[7], g[8], g[9], g[10])
+    if hour is None:
+        return None
+    total = hour + (minute * 60 + second) * 1_000_000 + (int(g[6][:6].ljust(6, "0")) if g[6] else 0)
+    return int(total / 1_000_000 * 1_000_000)  # as datetime.timestamp() (exact microseconds / 10**6) * 10**6
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+@lru_cache(maxsize=4096)
+def _hour_micros(year: str, month: str, day: str, hour: str, z: str | None, sign: str | None, oh: str | None,
+                 om: str | None) -> int | None:
+    """Exact UTC microseconds of the start of an hour in a zone; None if no such time (``parse_ts``'s rules)."""
+    try:
+        tz = UTC if z else _offset(sign or "+", int(oh or 0), int(om or 0))
+        start = datetime(int(year), int(month), int(day), int(hour), tzinfo=tz)
+    except ValueError:
+        return None
+    return (start - _EPOCH) // timedelta(microseconds=1)

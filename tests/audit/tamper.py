@@ -16,6 +16,7 @@ def truncate(log: AuditLog, size: int) -> None:
     """Cut the log back to ``size`` leaves, fixing up nodes and frontier so appends go on."""
     execute(log, "DELETE FROM audit_events WHERE idx >= ?", (size,))
     execute(log, "DELETE FROM audit_event_subjects WHERE idx >= ?", (size,))
+    execute(log, "DELETE FROM audit_event_ids WHERE idx >= ?", (size,))
     execute(log, "DELETE FROM audit_postings WHERE idx >= ?", (size,))  # runs from below may name more: harmless
     execute(log, "DELETE FROM audit_nodes WHERE (idx + 1) * (1 << level) > ?", (size,))
     cr = CompactRange()

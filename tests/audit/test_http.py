@@ -106,8 +106,11 @@ def test_jsonl_batch_keeps_good_lines_and_reports_bad_ones_without_values(
     assert [e["line"] for e in got["errors"]] == [2, 4]
     assert got["errors"][0]["problems"][0]["field"] == "ts"
     assert PI not in r.text
-    # The same batch through ?format=jsonl, then a batch with nothing good: 422, nothing kept.
+    # A line already logged, through ?format=jsonl: a duplicate, appended nowhere (200: a retry
+    # succeeds); a new one goes on at 4; then a batch with nothing good: 422, nothing kept.
     r = client.post("/audit/events?format=jsonl", content=lines[0].encode(), headers=AUTH)
+    assert r.status_code == 200 and (r.json()["accepted"], r.json()["duplicates"], r.json()["size"]) == (0, 1, None)
+    r = client.post("/audit/events?format=jsonl", content=json.dumps(make_event(6)).encode(), headers=AUTH)
     assert r.json()["first_index"] == 4
     r = client.post("/audit/events?format=jsonl", content=lines[1].encode(), headers=AUTH)
     assert r.status_code == 422 and r.json()["accepted"] == 0 and PI not in r.text

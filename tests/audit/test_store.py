@@ -72,7 +72,7 @@ def test_failed_batch_rolls_back_everything(audit_log: AuditLog) -> None:
     with pytest.raises(AuditStoreError):
         audit_log.append(make_event(width - 1))
     store._insert = real  # type: ignore[method-assign]
-    assert tables == ["audit_events", "audit_event_subjects", "audit_postings", "audit_nodes"]
+    assert tables == ["audit_events", "audit_event_ids", "audit_event_subjects", "audit_postings", "audit_nodes"]
     assert audit_log.size() == width - 1 and len(_bodies(audit_log)) == width - 1
     assert audit_log.append(make_event(width - 1)) == width - 1 and audit_log.root() == mth(_bodies(audit_log))
 

@@ -15,30 +15,33 @@ from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
 T = TypeVar("T")
+R = TypeVar("R")
 
 
 @dataclass
-class _Pending(Generic[T]):
+class _Pending(Generic[T, R]):
     items: Sequence[T]
-    first: int = -1
+    result: R | None = None
     error: BaseException | None = None
     done: bool = False
 
 
 @dataclass
-class GroupCommitter(Generic[T]):
-    """Runs ``flush(items) -> first index`` for many threads' batches at once."""
+class GroupCommitter(Generic[T, R]):
+    """Runs ``flush(items) -> outcome`` for many threads' batches at once; ``split(outcome, start,
+    stop)`` is the outcome of the items ``[start, stop)``, which each writer gets for its batch."""
 
-    flush: Callable[[Sequence[T]], int]
+    flush: Callable[[Sequence[T]], R]
+    split: Callable[[R, int, int], R]
     max_items: int = 20_000
     _cond: threading.Condition = field(default_factory=threading.Condition)
-    _queue: list[_Pending[T]] = field(default_factory=list)
+    _queue: list[_Pending[T, R]] = field(default_factory=list)
     _leading: bool = False
     commits: int = 0  # transactions so far (for measurements)
 
-    def submit(self, items: Sequence[T]) -> int:
-        """Commit ``items`` (with whatever else is queued); return the index of the first."""
-        mine = _Pending(items)
+    def submit(self, items: Sequence[T]) -> R:
+        """Commit ``items`` (with whatever else is queued); return their outcome."""
+        mine: _Pending[T, R] = _Pending(items)
         with self._cond:
             self._queue.append(mine)
             while not mine.done:
@@ -56,9 +59,10 @@ class GroupCommitter(Generic[T]):
                     self._cond.notify_all()
         if mine.error is not None:
             raise mine.error
-        return mine.first
+        assert mine.result is not None
+        return mine.result
 
-    def _take(self) -> list[_Pending[T]]:
+    def _take(self) -> list[_Pending[T, R]]:
         """The queue head, up to ``max_items`` items (always at least one batch)."""
         n, total = 0, 0
         while n < len(self._queue) and (n == 0 or total + len(self._queue[n].items) <= self.max_items):
@@ -67,16 +71,20 @@ class GroupCommitter(Generic[T]):
         group, self._queue[:n] = self._queue[:n], []
         return group
 
-    def _commit(self, group: list[_Pending[T]]) -> None:
-        """One transaction for the whole group; every member shares its outcome."""
-        flat = [item for p in group for item in p.items]
+    def _commit(self, group: list[_Pending[T, R]]) -> None:
+        """One transaction for the whole group; every member gets its part of the outcome."""
+        flat = [item for p in group for item in p.items] if len(group) > 1 else group[0].items
         try:
-            first = self.flush(flat)
+            outcome = self.flush(flat)
         except BaseException as exc:  # handed to every waiting writer, re-raised there
             for p in group:
                 p.error, p.done = exc, True
             return
         self.commits += 1
+        if len(group) == 1:
+            group[0].result, group[0].done = outcome, True
+            return
+        start = 0
         for p in group:
-            p.first, p.done = first, True
-            first += len(p.items)
+            p.result, p.done = self.split(outcome, start, start + len(p.items)), True
+            start += len(p.items)

@@ -8,6 +8,14 @@
 0
 >>> log.size(), len(log.inclusion_proof(0, 1))
 (1, 0)
+
+Events are unique by id: the same event again is not appended (its leaf is answered), and an
+id reused for a different event is refused.
+
+>>> log.append({"id": "e-1", "ts": "2026-03-01T09:15:02+08:00", "actor": "cs-1", "party": "platform.cs",
+...             "role": "customer_service", "action": "view", "resource": "order",
+...             "subjects": ["c-1"], "fields": ["name"]}), log.size()
+(0, 1)
 >>> log.close()
 """
 
@@ -19,7 +27,7 @@ from typing import Any
 from piwarden.audit.compact import NodeID, fold, range_nodes
 from piwarden.audit.group_commit import GroupCommitter
 from piwarden.audit.proof import assemble, consistency_ranges, inclusion_ranges, needed_nodes
-from piwarden.audit.store_base import AuditStore, AuditStoreError, EncodedEvent, Query, StoredEvent
+from piwarden.audit.store_base import Appended, AuditStore, AuditStoreError, EncodedEvent, Query, StoredEvent
 from piwarden.events import AccessEvent, parse_event
 from piwarden.home import default_db_url, ensure_db_dir, redact_url
 
@@ -48,7 +56,19 @@ def open_log(url: str | None = None) -> AuditLog:
     return AuditLog(open_store(url))
 
 
+class EventIdConflict(AuditStoreError):
+    """Events whose id the log already holds for a different event: not appended."""
+
+    def __init__(self, conflicts: dict[int, int]) -> None:
+        self.conflicts = conflicts  # position in the call -> the leaf holding the other event
+        where = ", ".join(f"event {p} (leaf {i})" for p, i in sorted(conflicts.items())[:10])
+        more = f" and {len(conflicts) - 10} more" if len(conflicts) > 10 else ""
+        super().__init__(f"event id already used by a different event: {where}{more}; not appended")
+
+
 def _encode(event: AccessEvent | dict[str, Any] | bytes | str, record: str) -> EncodedEvent:
+    if isinstance(event, bytes | str):
+        return EncodedEvent.parse(event, record)
     return EncodedEvent.of(event if isinstance(event, AccessEvent) else parse_event(event, record))
 
 
@@ -57,9 +77,10 @@ class AuditLog:
 
     def __init__(self, store: AuditStore, max_batch: int = 20_000) -> None:
         self.store = store
-        self._committer: GroupCommitter[EncodedEvent] = GroupCommitter(self._flush, max_batch)
+        self._committer: GroupCommitter[EncodedEvent, Appended] = GroupCommitter(self._flush, Appended.part,
+                                                                                 max_batch)
 
-    def _flush(self, items: Sequence[EncodedEvent]) -> int:
+    def _flush(self, items: Sequence[EncodedEvent]) -> Appended:
         try:
             return self.store.append_batch(items)
         except AuditStoreError:
@@ -73,20 +94,33 @@ class AuditLog:
         return self._committer.commits
 
     def append(self, event: AccessEvent | dict[str, Any] | bytes | str) -> int:
-        """Validate, store durably, return the leaf index."""
-        return self._committer.submit([_encode(event, "event")])
+        """Validate, store durably, return the leaf index (the same event again: its leaf, unchanged).
+
+        Raises ``EventIdConflict`` if the id names a different event already logged.
+        """
+        done = self._committer.submit([_encode(event, "event")])
+        if done.conflicts:
+            raise EventIdConflict(done.conflicts)
+        return done.first if done.new else done.duplicates[0]
 
     def append_many(self, events: Iterable[AccessEvent | dict[str, Any] | bytes | str]) -> list[int]:
-        """Append events as consecutive leaves (all or none); return their indices."""
+        """Append events in one transaction; return each one's leaf (new leaves consecutive, in order).
+
+        Events already logged are not appended again (their leaves are answered). Raises
+        ``EventIdConflict`` naming the events whose id names a different logged event; the
+        others are committed.
+        """
         encoded = [_encode(e, f"event {i}") for i, e in enumerate(events)]
         if not encoded:
             return []
-        first = self._committer.submit(encoded)
-        return list(range(first, first + len(encoded)))
+        done = self._committer.submit(encoded)
+        if done.conflicts:
+            raise EventIdConflict(done.conflicts)
+        return [i for i in done.indices() if i is not None]
 
-    def append_encoded(self, encoded: Sequence[EncodedEvent]) -> int:
-        """Append already validated events; return the first index."""
-        return self._committer.submit(encoded) if encoded else self.size()
+    def append_encoded(self, encoded: Sequence[EncodedEvent]) -> Appended:
+        """Append already validated events (those not logged yet); say what happened to each."""
+        return self._committer.submit(encoded) if encoded else Appended(self.size(), 0)
 
     def size(self) -> int:
         return self.store.size()

@@ -2,14 +2,15 @@
 
 Tables (prefix ``audit_``): ``events`` (leaf index, leaf hash, canonical body, and the
 columns queries filter on: actor, action, ts in UTC microseconds, export id),
-``event_subjects`` (subject, leaf index), ``postings`` (actor, rare-action and export-id
+``event_subjects`` (subject, leaf index), ``event_ids`` (event id, leaf index: events are
+unique by id, looked up per batch under the append lock), ``postings`` (actor, rare-action and export-id
 lookups, one row per run of events: ``postings.py``), ``nodes`` (the perfect subtrees of level >=
 ``NODE_MIN_LEVEL``, so proofs are O(log n) lookups; lower ones are folded from the leaf hashes
 in ``events.leaf_hash``), ``blocks`` (min and max ``ts`` of each aligned block of
 ``2**BLOCK_BITS`` leaves: a block-range index for time windows, one row per block instead of
 one index entry per event), ``state`` (one row: tree size and frontier, read under the write
 lock so several processes can append safely), ``heads`` (signed checkpoints) and
-``timestamps``. One append batch is one transaction: events, subjects, postings, new nodes,
+``timestamps``. One append batch is one transaction: events, ids, subjects, postings, new nodes,
 block ranges and the new frontier commit together or not at all. The tables are the models of
 ``piwarden.db.audit``, created and changed by the migrations of ``piwarden.db``; the store
 opens its own driver connections for the append fast paths.
@@ -24,8 +25,8 @@ from __future__ import annotations
 
 import abc
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
 
 from piwarden.audit.compact import CompactRange, NodeID, perfect_root
 from piwarden.audit.hasher import hash_leaf
@@ -41,7 +42,7 @@ from piwarden.audit.postings import (
     runs,
 )
 from piwarden.db.audit import AUDIT_TABLES as AUDIT_TABLES  # re-exported: the stores and tests name them
-from piwarden.events import AccessEvent, canonical_json
+from piwarden.events import AccessEvent, CheckedEvent, checked_fields
 
 # The audit store's own schema numbers, before alembic (audit_state.schema_version): 2 had the
 # (actor, ts), partial (action, ts) and (export_id) indexes, 1 also event_id, (ts) and low nodes.
@@ -58,9 +59,12 @@ class AuditStoreError(RuntimeError):
     """The audit database failed or holds something inconsistent; messages hide credentials."""
 
 
-@dataclass(frozen=True, slots=True)
-class EncodedEvent:
-    """An event ready to store: canonical bytes, leaf hash and the columns queries use."""
+class EncodedEvent(NamedTuple):
+    """An event ready to store: canonical bytes, leaf hash and the columns queries use.
+
+    A named tuple: the bulk paths build hundreds of thousands a second, and a frozen dataclass
+    cost three times as long to build.
+    """
 
     body: bytes
     leaf_hash: bytes
@@ -73,10 +77,51 @@ class EncodedEvent:
 
     @classmethod
     def of(cls, event: AccessEvent) -> EncodedEvent:
-        body = canonical_json(event)
-        ts_us = int(event.time.timestamp() * 1_000_000)
-        return cls(body, hash_leaf(body), event.id, event.actor, event.action, ts_us, event.export_id,
-                   tuple(dict.fromkeys(event.subjects)))
+        return cls.checked(CheckedEvent.of(event))
+
+    @classmethod
+    def checked(cls, c: CheckedEvent) -> EncodedEvent:
+        return cls(c.body, hash_leaf(c.body), c.id, c.actor, c.action, c.ts_us, c.export_id,
+                   tuple(dict.fromkeys(c.subjects)))
+
+    @classmethod
+    def parse(cls, data: bytes | str, record: str = "event") -> EncodedEvent:
+        """Validate one event given as JSON text (``piwarden.events.check_event``'s rules and errors)."""
+        body, eid, actor, action, ts_us, export_id, subjects = checked_fields(data, record)
+        return cls(body, hash_leaf(body), eid, actor, action, ts_us, export_id, tuple(dict.fromkeys(subjects)))
+
+
+@dataclass(slots=True)
+class Appended:
+    """What one append did with its events, by position: new leaves from ``first`` on, in order;
+    ``duplicates`` (the same event is logged: its leaf) and ``conflicts`` (the id names another
+    event: that event's leaf) were not appended."""
+
+    first: int  # the first new leaf's index (the log's size before the append)
+    new: int
+    duplicates: dict[int, int] = field(default_factory=dict)
+    conflicts: dict[int, int] = field(default_factory=dict)
+
+    def part(self, start: int, stop: int) -> Appended:
+        """The outcome of positions ``[start, stop)`` as a batch of its own (group commit's members)."""
+        skipped_before = sum(1 for p in (*self.duplicates, *self.conflicts) if p < start)
+        dups = {p - start: i for p, i in self.duplicates.items() if start <= p < stop}
+        conflicts = {p - start: i for p, i in self.conflicts.items() if start <= p < stop}
+        return Appended(self.first + start - skipped_before, stop - start - len(dups) - len(conflicts), dups, conflicts)
+
+    def indices(self) -> list[int | None]:
+        """Each event's leaf: its new one, or the one already holding it; None for a conflict."""
+        out: list[int | None] = []
+        following = self.first
+        for pos in range(self.new + len(self.duplicates) + len(self.conflicts)):
+            if pos in self.duplicates:
+                out.append(self.duplicates[pos])
+            elif pos in self.conflicts:
+                out.append(None)
+            else:
+                out.append(following)
+                following += 1
+        return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,26 +186,68 @@ class AuditStore(abc.ABC):
         """Bytes the audit log occupies on disk."""
 
     # -- shared logic ---------------------------------------------------------------------
-    def append_batch(self, items: Sequence[EncodedEvent]) -> int:
-        """Store events as leaves ``[size, size + len(items))`` durably; return the first index."""
+    def append_batch(self, items: Sequence[EncodedEvent]) -> Appended:
+        """Store the events not logged yet as leaves ``size, size + 1, ...`` durably, in one transaction.
+
+        Events are unique by id: an event whose id the log (or this batch) already holds is not
+        appended again; it is a duplicate if its leaf hash (hence its canonical bytes) is the
+        same, a conflict otherwise. The ids are looked up under the append lock, so concurrent
+        writers cannot both append one id.
+        """
         with self._write_txn() as cur:
             cur.execute(self._sql("SELECT size, frontier FROM audit_state WHERE id = 1" + self._lock_clause))
             size, frontier = cur.fetchone()
+            fresh, outcome = self._fresh(cur, items, size)
+            if not fresh:
+                return outcome
             cr = CompactRange.decode(size, bytes(frontier))
-            nodes = cr.extend([ev.leaf_hash for ev in items], NODE_MIN_LEVEL)
+            nodes = cr.extend([ev.leaf_hash for ev in fresh], NODE_MIN_LEVEL)
             events = [(i, ev.leaf_hash, ev.body, ev.actor, ev.action, ev.ts_us, ev.export_id)
-                      for i, ev in enumerate(items, start=size)]
-            subjects = [(s, i) for i, ev in enumerate(items, start=size) for s in ev.subjects]
+                      for i, ev in enumerate(fresh, start=size)]
+            subjects = [(s, i) for i, ev in enumerate(fresh, start=size) for s in ev.subjects]
             self._insert(cur, "audit_events", EVENT_COLUMNS, events)
+            self._insert(cur, "audit_event_ids", ("event_id", "idx"),
+                         [(ev.event_id, i) for i, ev in enumerate(fresh, start=size)])
             if subjects:
                 self._insert(cur, "audit_event_subjects", ("subject", "idx"), subjects)
-            self._insert(cur, "audit_postings", POSTING_COLUMNS, runs(size, items))
+            self._insert(cur, "audit_postings", POSTING_COLUMNS, runs(size, fresh))
             if nodes:
                 self._insert(cur, "audit_nodes", ("level", "idx", "hash"), nodes)
-            self._many(cur, self._blocks_upsert, _block_ranges(size, [ev.ts_us for ev in items]))
+            self._many(cur, self._blocks_upsert, _block_ranges(size, [ev.ts_us for ev in fresh]))
             cur.execute(self._sql("UPDATE audit_state SET size = ?, frontier = ?, root = ? WHERE id = 1"),
                         (cr.size, cr.encode(), cr.root()))
-        return size
+        return outcome
+
+    def _fresh(self, cur: Any, items: Sequence[EncodedEvent], size: int) -> tuple[list[EncodedEvent], Appended]:
+        """The events to append (ids new to the log and to the batch), and what happens to each."""
+        known = self._known_ids(cur, [ev.event_id for ev in items])
+        seen: dict[str, tuple[int, bytes]] = {}
+        fresh: list[EncodedEvent] = []
+        duplicates: dict[int, int] = {}
+        conflicts: dict[int, int] = {}
+        for pos, ev in enumerate(items):
+            hit = known.get(ev.event_id) or seen.get(ev.event_id)
+            if hit is None:
+                seen[ev.event_id] = (size + len(fresh), ev.leaf_hash)
+                fresh.append(ev)
+            elif hit[1] == ev.leaf_hash:
+                duplicates[pos] = hit[0]
+            else:
+                conflicts[pos] = hit[0]
+        return fresh, Appended(size, len(fresh), duplicates, conflicts)
+
+    def _known_ids(self, cur: Any, ids: list[str]) -> dict[str, tuple[int, bytes]]:
+        """Leaf index and leaf hash of the events the log holds under these ids (read in the append
+        transaction). Chunks padded to a power of two: few statement texts, all of them cached."""
+        found: dict[str, tuple[int, bytes]] = {}
+        sql = ("SELECT i.event_id, i.idx, e.leaf_hash FROM audit_event_ids i JOIN audit_events e ON e.idx = i.idx "
+               "WHERE i.event_id IN ({})")
+        for chunk in _chunks(ids, 512):
+            padded = [*chunk, *[chunk[-1]] * ((1 << (len(chunk) - 1).bit_length()) - len(chunk))]
+            cur.execute(self._sql(sql.format(", ".join("?" * len(padded)))), padded)
+            for event_id, idx, leaf_hash in cur.fetchall():
+                found[event_id] = (int(idx), bytes(leaf_hash))
+        return found
 
     def _insert(self, cur: Any, table: str, columns: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
         """Insert rows into one table inside the append transaction (PostgreSQL: COPY)."""

@@ -74,6 +74,12 @@ class PostgresAuditStore(AuditStore):
             for row in rows:
                 copy.write_row(row)
 
+    def _known_ids(self, cur: psycopg.Cursor[Any], ids: list[str]) -> dict[str, tuple[int, bytes]]:
+        """One statement for the whole batch: ``= ANY`` of an array parameter."""
+        cur.execute("SELECT i.event_id, i.idx, e.leaf_hash FROM audit_event_ids i JOIN audit_events e ON e.idx = i.idx "
+                    "WHERE i.event_id = ANY(%s)", (ids,))
+        return {event_id: (int(idx), bytes(leaf_hash)) for event_id, idx, leaf_hash in cur.fetchall()}
+
     def reclaim(self, full: bool = False) -> None:
         """VACUUM (space reusable by later appends) or VACUUM FULL (returned, exclusive lock)."""
         with self._write_lock:

@@ -13,22 +13,22 @@ from rich.console import Console
 
 from piwarden.audit.bundle import FILES, BundleError, export_bundle
 from piwarden.audit.checkpoint import InconsistentHead, sign_head
+from piwarden.audit.ingest import Importer
 from piwarden.audit.log import AuditLog, open_log
 from piwarden.audit.note import NoteError, NoteVerifier
 from piwarden.audit.signer import signer_from_settings
-from piwarden.audit.store_base import AuditStoreError, EncodedEvent, Query
+from piwarden.audit.store_base import AuditStoreError, Query
 from piwarden.audit.verify import verify_bundle
 from piwarden.cli.common import DbOption
 from piwarden.cli.serve import HostOption, PortOption, SignOption, TokenEnvOption, run_service, service_options
 from piwarden.cli.witness import app as witness_app
-from piwarden.events import EventError, parse_event, parse_ts
+from piwarden.events import EventError, parse_ts
 from piwarden.progress import ByteProgress
 
 app = typer.Typer(name="audit", help="The tamper-evident audit log of every access to personal data.",
                   no_args_is_help=True, add_completion=False)
 app.add_typer(witness_app, name="witness")
 err = Console(stderr=True)
-IMPORT_BATCH = 5000
 
 
 def _open(db: str | None) -> AuditLog:
@@ -61,31 +61,29 @@ def import_(source: Annotated[str, typer.Argument(help="JSONL file of events, or
             db: DbOption = None,
             progress: Annotated[bool | None, typer.Option(help="Progress on standard error (default: when it "
                                                                "is a terminal).")] = None) -> None:
-    """Bulk-import events: bad lines are reported by number and field, good lines are kept."""
+    """Bulk-import events: bad lines are reported by number and field, good lines are kept.
+
+    Idempotent: events already in the log (same id, same content) are not appended again, so an
+    interrupted import is finished by running it again; an id the log holds for a different event
+    is refused.
+    """
     if source != "-" and not Path(source).is_file():
         raise typer.BadParameter(f"no such file: {source}", param_hint="SOURCE")
     total = None if source == "-" else Path(source).stat().st_size
-    good = bad = 0
-    batch: list[EncodedEvent] = []
-    with (sys.stdin.buffer if source == "-" else Path(source).open("rb")) as stream, _open(db) as log, ByteProgress("import", total, enabled=progress, console=err) as bar:
+
+    def problem(number: int, problems: list[tuple[str, str]]) -> None:
+        err.print(f"line {number}: " + "; ".join(f"{f}: {p}" for f, p in problems), highlight=False)
+
+    with (sys.stdin.buffer if source == "-" else Path(source).open("rb")) as stream, _open(db) as log, \
+            ByteProgress("import", total, enabled=progress, console=err) as bar, \
+            Importer(log, on_problem=problem) as importer:
         for number, line in enumerate(stream, start=1):
             bar.advance(len(line))
-            if not line.strip():
-                continue
-            try:
-                batch.append(EncodedEvent.of(parse_event(line, f"line {number}")))
-            except EventError as exc:
-                bad += 1
-                err.print(f"{exc}", highlight=False)
-                continue
-            if len(batch) >= IMPORT_BATCH:
-                log.append_encoded(batch)
-                good, batch = good + len(batch), []
-        if batch:
-            log.append_encoded(batch)
-            good += len(batch)
-    err.print(f"imported {good} events, rejected {bad} lines", highlight=False)
-    if bad:
+            importer.add(number, line)
+    c = importer.counts
+    err.print(f"imported {c.appended} events, rejected {c.refused} lines, {c.duplicates} already in the log",
+              highlight=False)
+    if c.refused:
         raise typer.Exit(1)
 
 

@@ -43,6 +43,19 @@ class AuditEventSubject(Base):
     idx: Mapped[int] = mapped_column(BIGINT, primary_key=True, autoincrement=False)
 
 
+class AuditEventId(Base):
+    """Which leaf holds the event of an id: events are unique by id (a re-import appends nothing).
+
+    Kept when retention purges the event's body: an id stays taken for the log's life.
+    """
+
+    __tablename__ = "audit_event_ids"
+    __table_args__ = CLUSTERED
+
+    event_id: Mapped[str] = mapped_column(Text, primary_key=True)
+    idx: Mapped[int] = mapped_column(BIGINT)
+
+
 class AuditNode(Base):
     """The hash of a perfect subtree of level >= 4 (lower ones are folded from leaf hashes)."""
 
@@ -116,5 +129,5 @@ class AuditPosting(Base):
     more: Mapped[bytes | None] = mapped_column(BLOB)
 
 
-AUDIT_TABLES = tuple(m.__tablename__ for m in (AuditEvent, AuditEventSubject, AuditPosting, AuditNode, AuditBlock,
-                                               AuditState, AuditHead, AuditTimestamp))
+AUDIT_TABLES = tuple(m.__tablename__ for m in (AuditEvent, AuditEventSubject, AuditEventId, AuditPosting, AuditNode,
+                                               AuditBlock, AuditState, AuditHead, AuditTimestamp))

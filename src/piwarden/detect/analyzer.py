@@ -9,7 +9,8 @@ recognizer, and callers decide. No pattern can time out, since all are linear (s
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from bisect import bisect_left
+from collections.abc import Iterable, Iterator, Sequence
 from heapq import heapify, heappop, heappush
 
 from piwarden import entities
@@ -99,38 +100,52 @@ class Analyzer:
         span already kept, which outranks anything still waiting, is dropped unvalidated. On
         texts dense with identifiers that skips a quarter of all validations (a phone parse for
         every number that a mobile or landline pattern already took).
+
+        Time grows with the number of candidates, not its square: they are sorted by start once
+        and cut into clusters that overlap nothing outside themselves (a sweep), and each cluster
+        is ranked on its own, its kept spans looked up by bisection (:class:`_Kept`). A span's
+        fate depends only on the spans it overlaps, all in its cluster, so the result is that of
+        one ranking of everything (20,000 phone numbers in one record: 6.7 s before, linear now).
         """
         if not cands and len(found) < 2:
             return found
         rank, prio = self._rank, self._priority
         # (-score, -length, -priority, start, index, span or None while unscored): resolve_overlaps's
         # order, the index standing in for its stable sort
-        heap: list[tuple[float, int, int, int, int, Span | None]] = [
+        items: list[_Item] = [
             (r[0], c.start - c.end, r[1], c.start, i, None)
             for i, c in enumerate(cands) for r in (rank[id(c.recognizer), id(c.pattern)],)
         ]
         n = len(cands)
-        heap += [(-s.score, s.start - s.end, -prio.get(s.recognizer, 0), s.start, n + j, s) for j, s in enumerate(found)]
-        heapify(heap)
+        items += [(-s.score, s.start - s.end, -prio.get(s.recognizer, 0), s.start, n + j, s) for j, s in enumerate(found)]
         kept: list[Span] = []
+        for heap in _clusters(items):
+            kept += self._rank_cluster(text, cands, heap)
+        return kept
+
+    def _rank_cluster(self, text: str, cands: list[Candidate], heap: list[_Item]) -> list[Span]:
+        """One cluster's kept spans, by start: the best first, each dropped if it overlaps one kept."""
+        if len(heap) == 1:  # alone: kept if it scores at all
+            span = heap[0][5]
+            span = self._scored(text, cands[heap[0][4]]) if span is None else span
+            return [] if span is None else [span]
+        heapify(heap)
+        kept = _Kept()
         while heap:
             item = heappop(heap)
-            start, end = item[3], item[3] - item[1]
-            for k in kept:
-                if start < k.end and k.start < end:
-                    break
-            else:
-                span = item[5]
+            start = item[3]
+            if kept.overlaps(start, start - item[1]):
+                continue
+            span = item[5]
+            if span is None:
+                span = self._scored(text, cands[item[4]])
                 if span is None:
-                    span = self._scored(text, cands[item[4]])
-                    if span is None:
-                        continue
-                    if span.score != -item[0]:  # below its ceiling: back in line at its real rank
-                        heappush(heap, (-span.score, *item[1:5], span))
-                        continue
-                kept.append(span)
-        kept.sort(key=lambda s: s.start)
-        return kept
+                    continue
+                if span.score != -item[0]:  # below its ceiling: back in line at its real rank
+                    heappush(heap, (-span.score, *item[1:5], span))
+                    continue
+            kept.add(span)
+        return kept.spans()
 
     def _scored(self, text: str, cand: Candidate) -> Span | None:
         """The span of a candidate, or None if it scores below ``min_score`` or is of a type not asked for."""
@@ -148,21 +163,96 @@ class Analyzer:
 
 
 def resolve_overlaps(spans: list[Span], priority: dict[str, int] | None = None) -> list[Span]:
-    """Keep the best of overlapping spans: highest score, longest, higher priority, leftmost."""
+    """Keep the best of overlapping spans: highest score, longest, higher priority, leftmost.
+
+    Linear in the spans (after one sort): ranked within each cluster of overlapping spans.
+    """
     if len(spans) < 2:
         return spans
     prio = priority or {}
-    ranked = sorted(spans, key=lambda s: (-s.score, s.start - s.end, -prio.get(s.recognizer, 0), s.start))
+    items: list[_Item] = [(-s.score, s.start - s.end, -prio.get(s.recognizer, 0), s.start, i, s)
+                          for i, s in enumerate(spans)]
     kept: list[Span] = []
-    for span in ranked:
-        start, end = span.start, span.end
-        for k in kept:
-            if start < k.end and k.start < end:  # Span.overlaps, inlined: quadratic in spans per text
-                break
-        else:
-            kept.append(span)
-    kept.sort(key=lambda s: s.start)
+    for cluster in _clusters(items):
+        cluster.sort()
+        chosen = _Kept()
+        for item in cluster:
+            span = item[5]
+            assert span is not None
+            if not chosen.overlaps(span.start, span.end):
+                chosen.add(span)
+        kept += chosen.spans()
     return kept
+
+
+# A candidate or span in ranking order: (-score, -length, -priority, start, index, span or None)
+_Item = tuple[float, int, int, int, int, "Span | None"]
+
+
+def _clusters(items: list[_Item]) -> Iterator[list[_Item]]:
+    """``items`` cut into groups that overlap nothing outside themselves, in order of start.
+
+    One sort by start, one sweep: an item joins the group while it starts before the group's
+    furthest end (every span overlapping a group's member is then in the group), or where the
+    previous one starts (ties of start stay together: their order is decided by rank).
+    """
+    items.sort(key=_start)
+    group: list[_Item] = []
+    reach = last = -1
+    for item in items:
+        start, end = item[3], item[3] - item[1]
+        if group and start >= reach and start != last:
+            yield group
+            group = []
+            reach = end
+        group.append(item)
+        reach, last = max(reach, end), start
+    if group:
+        yield group
+
+
+def _start(item: _Item) -> int:
+    return item[3]
+
+
+class _Kept:
+    """Spans kept in one cluster, none overlapping another: ``overlaps`` in O(log n).
+
+    Spans of positive length, pairwise disjoint, are in the same order by start and by end, so
+    only the last one starting before a new span's end can reach into it. Empty spans (which
+    overlap a span strictly around their position) are rare and checked one by one.
+    """
+
+    __slots__ = ("_empty", "_ends", "_order", "_starts")
+
+    def __init__(self) -> None:
+        self._starts: list[int] = []
+        self._ends: list[int] = []
+        self._order: list[Span] = []  # as kept: ties of start are in this order
+        self._empty = 0
+
+    def overlaps(self, start: int, end: int) -> bool:
+        if self._empty or start == end:  # an empty span overlaps what strictly surrounds it
+            return any(start < k.end and k.start < end for k in self._order)
+        i = bisect_left(self._starts, end)
+        return i > 0 and self._ends[i - 1] > start
+
+    def add(self, span: Span) -> None:
+        self._order.append(span)
+        if span.start == span.end:
+            self._empty += 1
+            return
+        i = bisect_left(self._starts, span.start)
+        self._starts.insert(i, span.start)
+        self._ends.insert(i, span.end)
+
+    def spans(self) -> list[Span]:
+        """The kept spans by start, ties in the order they were kept."""
+        return sorted(self._order, key=_span_start) if len(self._order) > 1 else self._order
+
+
+def _span_start(span: Span) -> int:
+    return span.start
 
 
 __all__ = ["Analyzer", "Candidate", "RecognizerError", "Span", "resolve_overlaps"]

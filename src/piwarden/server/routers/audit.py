@@ -14,6 +14,7 @@ from fastapi.responses import PlainTextResponse
 from starlette.concurrency import run_in_threadpool
 
 from piwarden.audit.checkpoint import InconsistentHead
+from piwarden.audit.log import EventIdConflict
 from piwarden.audit.note import NoteError
 from piwarden.events import EventError
 from piwarden.server.deps import AuditServiceDep, BodyDep, ReaderDep, WriterDep
@@ -28,7 +29,7 @@ from piwarden.server.schemas.audit import (
     InvalidEvent,
     ingest_body,
 )
-from piwarden.server.schemas.common import error_responses
+from piwarden.server.schemas.common import ErrorBody, error_responses
 from piwarden.server.scopes import AuditPath
 from piwarden.server.services.audit import EmptyBatch, NoSigner, problems
 
@@ -50,10 +51,13 @@ def _is_jsonl(request: Request, fmt: str | None) -> bool:
 
 
 @router.post(AuditPath.EVENTS, summary="Append access events", response_model=Appended | BatchReport,
+             response_model_exclude_defaults=True,  # duplicate(s) only when there are some: the wire format stays
              response_description="Committed: the event's index, or the batch's report.",
              openapi_extra=ingest_body(),
              responses={422: {"model": InvalidEvent | BatchReport,
                               "description": "Nothing appended: the event, or every line of the batch, is invalid."},
+                        409: {"model": ErrorBody, "description": "The event's id is already used by a "
+                                                                 "different event: not appended."},
                         **error_responses(400, 401, 413, 503)})
 async def append_events(caller: WriterDep, service: AuditServiceDep, data: BodyDep, request: Request,
                         response: Response, format: Format = None) -> Appended | BatchReport:
@@ -61,19 +65,24 @@ async def append_events(caller: WriterDep, service: AuditServiceDep, data: BodyD
 
     Events are validated as `piwarden audit import` validates them. A single event answers its
     index; a batch appends its good lines as consecutive leaves in one transaction and reports
-    bad lines by number and field (200 if any line was appended, 422 if none). An answer with
-    indices is an acknowledgement: the events were committed before it was sent.
+    bad lines by number and field (200 if any line was appended or already logged, 422 if none).
+    Events are unique by id: one already logged is not appended again (`duplicate`, `duplicates`),
+    so a retried request appends nothing twice; an id reused for a different event is refused
+    (409 for a single event, a rejected line in a batch). An answer with indices is an
+    acknowledgement: the events were committed before it was sent.
     """
     if not _is_jsonl(request, format):
         try:
             return await run_in_threadpool(service.append_event, data)
         except EventError as exc:
             raise ApiError(422, "invalid event", problems=[p.model_dump() for p in problems(exc)]) from None
+        except EventIdConflict:
+            raise ApiError(409, "event id already used by a different event; not appended") from None
     try:
         report = await run_in_threadpool(service.append_lines, data)
     except EmptyBatch:
         raise ApiError(400, "empty batch") from None
-    if not report.accepted:
+    if not report.accepted and not report.duplicates:
         response.status_code = 422
     return report
 

@@ -70,8 +70,10 @@ class Problem(BaseModel):
 class Appended(BaseModel):
     """One event acknowledged: committed durably before this answer was sent."""
 
-    index: int = Field(description="The event's leaf index.")
-    size: int = Field(description="The log's size once the event was appended (index + 1).")
+    index: int = Field(description="The event's leaf index (of the same event already logged, if duplicate).")
+    size: int = Field(description="The log's size once the event was appended (index + 1), or now if duplicate.")
+    duplicate: bool = Field(False, description="The log already held this event (same id, same content): "
+                                                "nothing was appended.")
 
 
 class InvalidEvent(BaseModel):
@@ -92,7 +94,10 @@ class BatchReport(BaseModel):
     """A JSONL batch: good lines appended as consecutive leaves in one transaction, bad ones reported."""
 
     accepted: int = Field(description="Lines appended.")
-    rejected: int = Field(description="Lines refused (exact, even beyond those listed in errors).")
+    duplicates: int = Field(0, description="Lines whose event the log already held (same id, same content): not "
+                                           "appended again, so a batch sent twice appends once.")
+    rejected: int = Field(description="Lines refused: invalid, or an id already used by a different event (exact, "
+                                      "even beyond those listed in errors).")
     first_index: int | None = Field(description="Leaf index of the first appended line; null if none was.")
     size: int | None = Field(description="The log's size after the batch; null if nothing was appended.")
     errors: list[RejectedLine] = Field(description="The refused lines, the first 1,000 of them.")

@@ -9,6 +9,10 @@ only once committed, so what they return is an acknowledgement.
 >>> service = AuditService(log)
 >>> service.append_lines(b'{"bad": 1}\\n\\n').rejected
 1
+
+Ingest is idempotent: an event already logged (same id, same content) is not appended again
+(``duplicates``); an id reused for a different event is refused (``EventIdConflict``, or a
+rejected line of a batch).
 >>> service.head().size
 0
 >>> log.close()
@@ -19,10 +23,11 @@ from __future__ import annotations
 import base64
 
 from piwarden.audit.checkpoint import sign_head
-from piwarden.audit.log import AuditLog
+from piwarden.audit.ingest import conflict_problems
+from piwarden.audit.log import AuditLog, EventIdConflict
 from piwarden.audit.note import NoteSigner
 from piwarden.audit.store_base import EncodedEvent
-from piwarden.events import EventError, parse_event
+from piwarden.events import EventError
 from piwarden.server.schemas.audit import (
     Appended,
     BatchReport,
@@ -60,30 +65,47 @@ class AuditService:
         self.log, self.signer = log, signer
 
     def append_event(self, data: bytes) -> Appended:
-        """Validate and commit one event (raises ``EventError``)."""
-        encoded = EncodedEvent.of(parse_event(data, "event"))
-        first = self.log.append_encoded([encoded])
-        return Appended(index=first, size=first + 1)
+        """Validate and commit one event (raises ``EventError``, or ``EventIdConflict`` if its id
+        names a different logged event); the same event again answers its leaf, appending nothing."""
+        done = self.log.append_encoded([EncodedEvent.parse(data, "event")])
+        if done.conflicts:
+            raise EventIdConflict(done.conflicts)
+        if done.new:
+            return Appended(index=done.first, size=done.first + 1)
+        return Appended(index=done.duplicates[0], size=done.first, duplicate=True)
 
     def append_lines(self, data: bytes) -> BatchReport:
         """Commit the good lines of a JSONL batch in one transaction; report the bad ones by number."""
         good: list[EncodedEvent] = []
+        numbers: list[int] = []
         rejected: list[RejectedLine] = []
         bad = 0
         for number, line in enumerate(data.split(b"\n"), start=1):
             if not line.strip():
                 continue
             try:
-                good.append(EncodedEvent.of(parse_event(line, f"line {number}")))
+                good.append(EncodedEvent.parse(line, f"line {number}"))
             except EventError as exc:
                 bad += 1
                 if len(rejected) < MAX_REPORTED:
                     rejected.append(RejectedLine(line=number, problems=problems(exc)))
+                continue
+            numbers.append(number)
         if not good and not bad:
             raise EmptyBatch("empty batch")
-        first = self.log.append_encoded(good) if good else None
-        return BatchReport(accepted=len(good), rejected=bad, first_index=first,
-                           size=None if first is None else first + len(good), errors=rejected)
+        if not good:
+            return BatchReport(accepted=0, rejected=bad, first_index=None, size=None, errors=rejected)
+        done = self.log.append_encoded(good)
+        for pos, leaf in sorted(done.conflicts.items()):
+            bad += 1
+            if len(rejected) < MAX_REPORTED:
+                rejected.append(RejectedLine(line=numbers[pos], problems=[Problem(field=f, problem=p)
+                                                                          for f, p in conflict_problems(leaf)]))
+        rejected.sort(key=lambda r: r.line)
+        appended = done.new > 0
+        return BatchReport(accepted=done.new, duplicates=len(done.duplicates), rejected=bad,
+                           first_index=done.first if appended else None,
+                           size=done.first + done.new if appended else None, errors=rejected)
 
     def head(self) -> Head:
         latest = self.log.store.latest_head()

@@ -1,0 +1,111 @@
+"""The bulk validation path (``check_event``) answers exactly what the model (``parse_event``) answers.
+
+Events are drawn near the edge of validity: every field of the spec present, absent, null or
+of a wrong type, times valid and not (bad dates, offsets, fractions, non-ASCII digits), extra
+keys (some named like the model's attributes). For each, either both accept and agree on the
+canonical bytes and the stored columns, or both refuse with the same error.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+
+from piwarden.audit.store_base import EncodedEvent
+from piwarden.events import CheckedEvent, EventError, _ts_micros, check_event, parse_event, parse_ts, ts_micros
+
+BASE: dict[str, Any] = {"id": "e-1", "ts": "2026-03-01T09:15:02+08:00", "actor": "cs-1", "party": "platform.cs",
+                        "role": "customer_service", "action": "view", "resource": "order", "subjects": ["c-1"],
+                        "fields": ["name"]}
+ODD = st.one_of(st.none(), st.booleans(), st.integers(-3, 3), st.floats(allow_nan=False, allow_infinity=False),
+                st.text(max_size=4), st.lists(st.text(max_size=3), max_size=2), st.lists(st.integers(-(2**63), 2**63 - 1), max_size=2),
+                st.dictionaries(st.text(max_size=3), st.integers(-(2**63), 2**63 - 1), max_size=2))
+TIMES = st.one_of(
+    st.builds(lambda y, mo, d, h, mi, s, frac, zone: f"{y:04d}-{mo:02d}-{d:02d}T{h:02d}:{mi:02d}:{s:02d}{frac}{zone}",
+              st.integers(0, 9999), st.integers(0, 13), st.integers(0, 32), st.integers(0, 24), st.integers(0, 60),
+              st.integers(0, 61), st.sampled_from(["", ".5", ".123456", ".1234567891", "."]),
+              st.sampled_from(["Z", "z", "+08:00", "-05:30", "+23:59", "+24:00", "-00:60", "", "+0800"])),
+    st.sampled_from(["２０２６-03-01T09:15:02+08:00", "2026-03-01t09:15:02Z", "2026-02-29T00:00:00Z",
+                     "2024-02-29T23:59:59.999999-23:59", "0001-01-01T00:00:00+01:00", "9999-12-31T23:59:59-23:59",
+                     "1969-12-31T23:59:59.999999Z", "2026-03-01 09:15:02+08:00"]),
+)
+KEYS = ["v", "id", "ts", "actor", "party", "role", "action", "resource", "subjects", "records", "fields",
+        "masked_fields", "count", "purpose", "ticket", "channel", "query", "client", "result", "export_id",
+        "note", "time", "record_count", "model_dump", "_private"]
+GOOD = {"v": st.just(1), "action": st.sampled_from(["view", "login", "export", "delete"]),
+        "result": st.sampled_from(["allowed", "denied", "pending_approval"]), "count": st.integers(0, 5),
+        "subjects": st.lists(st.sampled_from(["c-1", "c-2", "c-1"]), max_size=3), "ts": TIMES,
+        "query": st.dictionaries(st.text(max_size=3), st.integers(0, 9), max_size=2)}
+
+
+@st.composite
+def events(draw: st.DrawFn) -> dict[str, Any]:
+    event = dict(BASE)
+    for key in draw(st.lists(st.sampled_from(KEYS), max_size=4)):
+        choice = draw(st.integers(0, 3))
+        if choice == 0:
+            event.pop(key, None)
+        elif choice == 1 and key in GOOD:
+            event[key] = draw(GOOD[key])
+        else:
+            event[key] = draw(ODD)
+    return event
+
+
+def answer(fn: Any, data: bytes) -> tuple[str, Any]:
+    try:
+        return "ok", fn(data)
+    except EventError as exc:
+        return "error", str(exc)
+
+
+def slow(data: bytes) -> CheckedEvent:
+    return CheckedEvent.of(parse_event(data, "line 7"))
+
+
+@settings(max_examples=2000, deadline=None)
+@given(events())
+@example({**BASE, "count": True})
+@example({**BASE, "v": True})
+@example({**BASE, "subjects": [], "action": "login"})
+@example({**BASE, "subjects": []})
+@example({**BASE, "id": ""})
+@example({**BASE, "ts": "2026-02-30T00:00:00Z"})
+@example({**BASE, "result": None})
+@example({**BASE, "export_id": None, "ticket": None})
+def test_bulk_path_answers_as_the_model(event: dict[str, Any]) -> None:
+    data = orjson.dumps(event)
+    assert answer(lambda d: check_event(d, "line 7"), data) == answer(slow, data)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=40) | st.text(max_size=40).map(str.encode))
+def test_bulk_path_on_junk(data: bytes) -> None:
+    assert answer(lambda d: check_event(d, "line 7"), data) == answer(slow, data)
+
+
+@settings(max_examples=2000, deadline=None)
+@given(TIMES)
+def test_event_times_in_microseconds_as_datetime_says(ts: str) -> None:
+    try:
+        expected: int | None = ts_micros(parse_ts(ts))
+    except ValueError:
+        expected = None
+    assert _ts_micros(ts) == expected
+
+
+def test_encoded_event_from_json_equals_from_the_model() -> None:
+    data = orjson.dumps({**BASE, "subjects": ["c-1", "c-2", "c-1"], "export_id": "x-1", "extra": {"a": [1, 2.5]}})
+    assert EncodedEvent.parse(data) == EncodedEvent.of(parse_event(data))
+    assert EncodedEvent.parse(data).subjects == ("c-1", "c-2")
+
+
+@pytest.mark.parametrize("ts", ["2026-03-01T09:15:02.123457+08:00", "1970-01-01T00:00:00.000001Z"])
+def test_microseconds_round_as_the_float_timestamp_does(ts: str) -> None:
+    assert _ts_micros(ts) == int(parse_ts(ts).timestamp() * 1_000_000)
+    assert abs(_ts_micros(ts) - (parse_ts(ts) - datetime(1970, 1, 1, tzinfo=UTC)).total_seconds() * 1e6) <= 1  # type: ignore[operator]
