@@ -181,11 +181,11 @@ class Identities:
         elif credential.startswith(KEY_PREFIX):
             key_id, _, secret = credential[len(KEY_PREFIX):].partition("_")
             with self.engine.connect() as conn:
-                row = conn.execute(select(API_KEYS.c.account_id, API_KEYS.c.secret_hash, API_KEYS.c.revoked_us)
+                key = conn.execute(select(API_KEYS.c.account_id, API_KEYS.c.secret_hash, API_KEYS.c.revoked_us)
                                    .where(API_KEYS.c.id == key_id)).first()
-            if row is None or row.revoked_us is not None or not hmac.compare_digest(row.secret_hash, _sha(secret)):
+            if key is None or key.revoked_us is not None or not hmac.compare_digest(key.secret_hash, _sha(secret)):
                 return None
-            account, via = self.account(row.account_id), "api_key"
+            account, via = self.account(key.account_id), "api_key"
         else:
             return None
         if account is None or account.disabled:

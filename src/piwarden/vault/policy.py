@@ -49,8 +49,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 BUNDLED = Path(__file__).with_name("policy.yaml")
 Effect = Literal["deny", "needs_approval", "reveal", "masked"]
 STRENGTH: dict[str, int] = {"masked": 1, "reveal": 2, "needs_approval": 3, "deny": 4}
-READ_ACTIONS = ("view", "reveal", "search")
-WRITE_ACTIONS = ("create", "update", "delete")
+ActionName = Literal["view", "reveal", "search", "create", "update", "delete"]
+READ_ACTIONS: tuple[ActionName, ...] = ("view", "reveal", "search")
+WRITE_ACTIONS: tuple[ActionName, ...] = ("create", "update", "delete")
 ACTIONS = (*READ_ACTIONS, *WRITE_ACTIONS)
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _HOURS = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-4]):([0-5]\d)$")
@@ -115,7 +116,7 @@ class RuleDecl(BaseModel):
     grades: list[int] | None = None
     max_grade: int | None = None
     sensitive: bool | None = None
-    actions: list[Literal["view", "reveal", "search", "create", "update", "delete"]] = list(READ_ACTIONS)
+    actions: list[ActionName] = Field(default_factory=lambda: list(READ_ACTIONS))
     owner: Literal["own", "other", "any"] = "own"
     hours: str | None = None
     days: list[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]] | None = None

@@ -11,6 +11,8 @@ Create Date: 2026-12-07 09:00:00
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -22,7 +24,7 @@ depends_on = None
 BIGINT = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 
 
-def _col(name: str, kind: sa.types.TypeEngine | type[sa.types.TypeEngine], nullable: bool = False) -> sa.Column:
+def _col(name: str, kind: sa.types.TypeEngine[Any], nullable: bool = False) -> sa.Column[Any]:
     return sa.Column(name, kind, nullable=nullable)
 
 
