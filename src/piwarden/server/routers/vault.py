@@ -15,7 +15,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Annotated, Any, TypeVar
 
-from fastapi import APIRouter, FastAPI, Path, Query, Request, Response
+from fastapi import APIRouter, FastAPI, Path, Query, Request
 from starlette.concurrency import run_in_threadpool
 
 from piwarden.audit.store_base import AuditStoreError
@@ -120,7 +120,7 @@ def _view(v: View) -> RecordView:
 
 
 @router.post("/sessions", summary="Log in (staff)", response_model=Session, status_code=201,
-             dependencies=[requires(Scope.VAULT_LOGIN)], responses=error_responses(401, 503))
+             dependencies=[requires(Scope.VAULT_LOGIN)], responses=error_responses(400, 401, 503))
 def login(body: LoginRequest, rt: RuntimeDep, request: Request) -> Session:
     """Check a staff account's password (argon2id) and open a session; the login is logged either way."""
     found = rt.identities.login(body.account, body.password)
@@ -136,14 +136,14 @@ def login(body: LoginRequest, rt: RuntimeDep, request: Request) -> Session:
     return Session(token=token, expires_us=expires, account=account.id, roles=list(account.roles), event_id=ev.id)
 
 
-@router.delete("/sessions/current", summary="Log out", response_model=Done, responses=error_responses(401, 403))
+@router.delete("/sessions/current", summary="Log out", response_model=Done, responses=error_responses(400, 401, 403, 503))
 def logout(who: SessionCaller, rt: RuntimeDep) -> Done:
     """End the session whose token this request carries (an API key is left as it is)."""
     rt.identities.logout(who.credential)
     return Done(ok=True)
 
 
-@router.get("/me", summary="Who am I", response_model=Me, responses=error_responses(401, 403))
+@router.get("/me", summary="Who am I", response_model=Me, responses=error_responses(400, 401, 403, 503))
 def me(who: SessionCaller) -> Me:
     """The authenticated account: roles, tenant, party and scopes."""
     a = who.principal.account
@@ -151,7 +151,7 @@ def me(who: SessionCaller) -> Me:
               via=who.principal.via)
 
 
-@router.get("/types", summary="Record types", response_model=list[TypeInfo], responses=error_responses(401, 403))
+@router.get("/types", summary="Record types", response_model=list[TypeInfo], responses=error_responses(400, 401, 403, 503))
 def record_types(who: ReadCaller, rt: RuntimeDep) -> list[TypeInfo]:
     """The record types the vault holds and their fields (entity type, grade, look-up, token); no values."""
     return [TypeInfo(name=t.name, description=t.description, fields=[
@@ -161,7 +161,7 @@ def record_types(who: ReadCaller, rt: RuntimeDep) -> list[TypeInfo]:
 
 
 @router.post("/records/{type_name}", summary="Create a record", response_model=Written, status_code=201,
-             responses={**REFUSED, **error_responses(401, 410, 422, 503)})
+             responses={**REFUSED, **error_responses(400, 401, 410, 422, 503)})
 def create_record(who: WriteCaller, rt: RuntimeDep, type_name: TypeName, body: CreateRecord) -> Written:
     """Encrypt and store a new record; answered once the record and its access event are both durable."""
     w = _do(lambda: rt.vault.create(who.caller, type_name, body.subject, body.fields, owner=body.owner))
@@ -178,7 +178,7 @@ def get_record(who: ReadCaller, rt: RuntimeDep, record_id: RecordId, reveal: Rev
 
 
 @router.patch("/records/{record_id}", summary="Change a record", response_model=Written,
-              responses={**REFUSED, **error_responses(401, 404, 409, 410, 422, 503)})
+              responses={**REFUSED, **error_responses(400, 401, 404, 409, 410, 422, 503)})
 def update_record(who: WriteCaller, rt: RuntimeDep, record_id: RecordId, body: UpdateRecord) -> Written:
     """Replace some fields (re-encrypted, blind indexes updated); optionally only at `expected_version`."""
     w = _do(lambda: rt.vault.update(who.caller, record_id, body.fields, body.expected_version))
@@ -186,7 +186,7 @@ def update_record(who: WriteCaller, rt: RuntimeDep, record_id: RecordId, body: U
 
 
 @router.post("/records/{type_name}/search", summary="Find records by keyed identifier", response_model=SearchAnswer,
-             responses={**REFUSED, **error_responses(401, 422, 503)})
+             responses={**REFUSED, **error_responses(400, 401, 422, 503)})
 def search_records(who: ReadCaller, rt: RuntimeDep, type_name: TypeName, body: Search) -> SearchAnswer:
     """Exact look-up through a blind index (phone, ID number, policy number ...), value or token in the body."""
     answer = _do(lambda: rt.vault.search(who.caller, type_name, body.by, body.value, body.token, body.reveal,
@@ -195,8 +195,8 @@ def search_records(who: ReadCaller, rt: RuntimeDep, type_name: TypeName, body: S
 
 
 @router.delete("/subjects/{subject}", summary="Erase a data subject", response_model=Erased,
-               responses={**REFUSED, **error_responses(401, 503)})
-def erase_subject(who: EraseCaller, rt: RuntimeDep, subject: SubjectId, response: Response) -> Erased:
+               responses={**REFUSED, **error_responses(400, 401, 503)})
+def erase_subject(who: EraseCaller, rt: RuntimeDep, subject: SubjectId) -> Erased:
     """Delete the subject's records and destroy its key: every copy of its values, backups too, is unreadable."""
     e = _do(lambda: rt.vault.erase(who.caller, subject))
     return Erased(subject=e.subject, records=e.records, event_id=e.event_id)
