@@ -59,7 +59,8 @@ def event(*, actor: str, party: str, role: str, action: str, resource: str, subj
     data: dict[str, Any] = {
         "id": new_event_id(), "ts": datetime.now(UTC).isoformat(timespec="microseconds"),
         "actor": actor, "party": party, "role": role, "action": action, "resource": resource,
-        "subjects": list(dict.fromkeys(subjects)) or [NO_SUBJECT], "fields": sorted(set(fields)),
+        "subjects": list(dict.fromkeys(subjects)) or ([] if action == "login" else [NO_SUBJECT]),
+        "fields": sorted(set(fields)),
         "channel": "api", "result": result, "ticket": ticket,
     }
     if records:
