@@ -41,7 +41,7 @@ from piwarden.db import open_engine
 from piwarden.db.base import table_of
 from piwarden.db.vault import VaultDataKey, VaultSubjectKey
 from piwarden.home import private_dir
-from piwarden.keys import VAULT_KEY, load_key, write_key_file
+from piwarden.keys import VAULT_KEY, KeySourceError, load_key, write_key_file
 from piwarden.settings import Settings, get_settings
 from piwarden.vault.crypto import KEY_BYTES, DecryptError, derive, open_sealed, seal, wrap_ad
 
@@ -119,7 +119,10 @@ def _new_ring_text() -> bytes:
 
 def load_kek_ring(settings: Settings | None = None, *, create: bool = True) -> KekRing:
     """The KEK ring from the key loader (file, then key provider), a new key file if ``create``."""
-    key = load_key(VAULT_KEY, settings, create=_new_ring_text if create else None)
+    try:
+        key = load_key(VAULT_KEY, settings, create=_new_ring_text if create else None)
+    except KeySourceError as exc:
+        raise VaultKeyError(f"no vault key: {exc}") from None
     if key is None:
         raise VaultKeyError("no vault key: none in HOME/keys/vault.key and the key provider holds none")
     return parse_kek_ring(key.text())

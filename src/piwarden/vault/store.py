@@ -22,7 +22,7 @@ from piwarden.db.vault import VaultField, VaultLookup, VaultRecord, VaultShred
 from piwarden.mask.normalize import normalize
 from piwarden.vault.crypto import DecryptError, blind_index, field_ad, field_key, open_sealed, seal
 from piwarden.vault.evidence import now_us
-from piwarden.vault.keystore import KeyStore
+from piwarden.vault.keystore import KeyStore, VaultKeyError
 from piwarden.vault.record_types import FieldSpec, RecordType
 
 RECORDS = table_of(VaultRecord)
@@ -92,7 +92,11 @@ class RecordStore:
 
     def _open(self, record_id: str, owner: str, subject: str, subject_key: bytes, spec: FieldSpec | None,
               name: str, key_class: str, key_version: int, sealed: bytes) -> Value:
-        data_key = self.keys.data_key(owner, key_class, key_version)
+        try:
+            data_key = self.keys.data_key(owner, key_class, key_version)
+        except VaultKeyError:  # a record relabelled to another owner or key version: as good as tampered
+            raise DecryptError(f"record {record_id} field {name}: does not decrypt (its owner has no data key "
+                               f"{key_class} v{key_version})") from None
         ad = field_ad(record_id, name, key_class, key_version, owner, subject)
         plain = open_sealed(field_key(data_key, subject_key), sealed, ad, f"record {record_id} field {name}")
         if spec is not None and spec.kind == "file":
