@@ -25,12 +25,13 @@ from typing import Literal
 from sqlalchemy.engine import Engine
 
 from piwarden.audit.log import AuditLog
+from piwarden.audit.store_base import EncodedEvent
 from piwarden.events import AccessEvent
 from piwarden.mask import KeyRing, MaskError, default_policy, get_operator
 from piwarden.vault.evidence import Evidence, event
 from piwarden.vault.policy import Ask, Decision, Policy
 from piwarden.vault.record_types import FieldSpec, RecordType
-from piwarden.vault.store import RecordNotFound, RecordStore, StoredRecord, Value
+from piwarden.vault.store import RECORDS, RecordNotFound, RecordStore, StoredRecord, Value, new_record_id
 
 ALL = "*"
 
@@ -323,18 +324,13 @@ class Vault:
             ev = self._event(caller, action="create", resource=type_name, subjects=[subject], result="denied")
             raise Refused("only the platform's callers create records for another tenant", self.evidence.record(ev))
         self._decide_write(caller, rtype, owner, clean, "create", [subject], [])
-        staged: list[object] = []
-
-        def stage(conn: object) -> None:
-            staged.append(self.evidence.stage(conn, ev))  # type: ignore[arg-type]
-
-        record_id_box: list[str] = []
-        ev = self._event(caller, action="create", resource=type_name, subjects=[subject], fields=[],
+        record_id = new_record_id()
+        ev = self._event(caller, action="create", resource=type_name, subjects=[subject], records=[record_id],
                          masked_fields=list(clean))
-        record_id, version = self.store.create(rtype, owner, subject, clean, stage)
-        record_id_box.append(record_id)
-        event_id = self.evidence.publish(staged[0])  # type: ignore[arg-type]
-        return Written(record_id, version, event_id)
+        staged: list[EncodedEvent] = []
+        _, version = self.store.create(rtype, owner, subject, clean,
+                                       lambda conn: staged.append(self.evidence.stage(conn, ev)), record_id)
+        return Written(record_id, version, self.evidence.publish(staged[0]))
 
     def update(self, caller: Caller, record_id: str, values: Mapping[str, object],
                expected_version: int | None = None) -> Written:
@@ -350,16 +346,14 @@ class Vault:
         self._decide_write(caller, rtype, record.owner, clean, "update", [record.subject], [record.id])
         ev = self._event(caller, action="update", resource=record.type, subjects=[record.subject],
                          records=[record.id], masked_fields=list(clean))
-        staged: list[object] = []
+        staged: list[EncodedEvent] = []
         version = self.store.update(rtype, record, clean, lambda conn: staged.append(self.evidence.stage(conn, ev)),
                                     expected_version)
-        return Written(record.id, version, self.evidence.publish(staged[0]))  # type: ignore[arg-type]
+        return Written(record.id, version, self.evidence.publish(staged[0]))
 
     def erase(self, caller: Caller, subject: str) -> Erased:
         """Erase a data subject: delete its records, destroy its key (crypto-shredding), log it."""
         with self.engine.connect() as conn:
-            from piwarden.vault.store import RECORDS
-
             rows = conn.execute(RECORDS.select().where(RECORDS.c.subject == subject)).all()
         for row in rows:
             rtype = self.record_type(row.type)
@@ -374,9 +368,9 @@ class Vault:
                 raise Refused(f"erasure refused: {d.reason}", self.evidence.record(ev))
         ev = self._event(caller, action="delete", resource="subject", subjects=[subject],
                          records=[r.id for r in rows], count=len(rows))
-        staged: list[object] = []
+        staged: list[EncodedEvent] = []
         gone = self.store.erase_subject(subject, lambda conn: staged.append(self.evidence.stage(conn, ev)))
-        return Erased(subject, [g[0] for g in gone], self.evidence.publish(staged[0]))  # type: ignore[arg-type]
+        return Erased(subject, [g[0] for g in gone], self.evidence.publish(staged[0]))
 
     # -- upkeep -----------------------------------------------------------------------------
     def recover(self, *, everything: bool = False) -> tuple[int, int]:

@@ -60,6 +60,10 @@ class StoredRecord:
     values: dict[str, Value]
 
 
+def new_record_id() -> str:
+    return f"r-{uuid.uuid4().hex}"
+
+
 def lookup_form(value: str, entity: str) -> str:
     """The form a look-up value is indexed in: ``138 1234 5678`` and ``13812345678`` are one."""
     v = normalize(value, entity)
@@ -111,13 +115,13 @@ class RecordStore:
 
     # -- writes -----------------------------------------------------------------------------
     def create(self, rtype: RecordType, owner: str, subject: str, values: Mapping[str, Value],
-               stage: Stage) -> tuple[str, int]:
+               stage: Stage, record_id: str | None = None) -> tuple[str, int]:
         """Seal and store a new record; ``stage(conn)`` adds the outbox row in the same transaction."""
         if self.is_shredded(subject):
             raise SubjectShredded("the subject was erased")
         subject_key = self.keys.subject_key(subject, create=True)
         assert subject_key is not None
-        record_id = f"r-{uuid.uuid4().hex}"
+        record_id = record_id or new_record_id()
         rows = [self._seal(record_id, owner, subject, subject_key, rtype.field(n), v) for n, v in values.items()]
         lookups = [{"type": rtype.name, "field": n, "digest": self.digest(rtype, rtype.field(n), str(v)),
                     "record_id": record_id} for n, v in values.items() if rtype.field(n).lookup]
