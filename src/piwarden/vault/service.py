@@ -31,7 +31,15 @@ from piwarden.mask import KeyRing, MaskError, default_policy, get_operator
 from piwarden.vault.evidence import Evidence, event
 from piwarden.vault.policy import Ask, Decision, Policy
 from piwarden.vault.record_types import FieldSpec, RecordType
-from piwarden.vault.store import RECORDS, RecordNotFound, RecordStore, StoredRecord, Value, new_record_id
+from piwarden.vault.store import (
+    RECORDS,
+    RecordNotFound,
+    RecordStore,
+    StoredRecord,
+    Value,
+    VersionConflict,
+    new_record_id,
+)
 
 ALL = "*"
 
@@ -334,6 +342,17 @@ class Vault:
 
     def update(self, caller: Caller, record_id: str, values: Mapping[str, object],
                expected_version: int | None = None) -> Written:
+        """Replace fields; without ``expected_version`` a concurrent change is re-read and the update retried."""
+        for _ in range(5):
+            try:
+                return self._update_once(caller, record_id, values, expected_version)
+            except VersionConflict:
+                if expected_version is not None:
+                    raise
+        return self._update_once(caller, record_id, values, expected_version)
+
+    def _update_once(self, caller: Caller, record_id: str, values: Mapping[str, object],
+                     expected_version: int | None) -> Written:
         try:
             record = self.store.get(record_id, self.types)
         except RecordNotFound:
