@@ -145,7 +145,7 @@ class Vault:
     def record_type(self, name: str) -> RecordType:
         rtype = self.types.get(name)
         if rtype is None:
-            raise BadRequest(f"unknown record type {name!r}" if len(name) <= 64 else "unknown record type")
+            raise BadRequest("unknown record type (GET /vault/types lists them)")
         return rtype
 
     def ask(self, caller: Caller, rtype: RecordType, spec: FieldSpec, owner: str, action: str) -> Ask:
@@ -161,8 +161,7 @@ class Vault:
         out: dict[str, Value] = {}
         for name, value in values.items():
             if name not in rtype.fields:
-                raise BadRequest(f"record type {rtype.name} has no field {name!r}" if len(name) <= 64
-                                 else f"record type {rtype.name}: unknown field")
+                raise BadRequest(f"record type {rtype.name} has no such field (GET /vault/types lists them)")
             spec = rtype.fields[name]
             if spec.kind == "file":
                 if not isinstance(value, (str, bytes)):
@@ -272,8 +271,7 @@ class Vault:
     def _check_fields(self, rtype: RecordType, names: Iterable[str]) -> None:
         unknown = [n for n in names if n != ALL and n not in rtype.fields]
         if unknown:
-            raise BadRequest(f"record type {rtype.name} has no field {unknown[0]!r}" if len(unknown[0]) <= 64
-                             else f"record type {rtype.name}: unknown field")
+            raise BadRequest(f"record type {rtype.name} has no such field (GET /vault/types lists them)")
 
     def search(self, caller: Caller, type_name: str, by: str, value: str | None = None, token: str | None = None,
                reveal: Iterable[str] = (), limit: int = 20) -> Answer:
