@@ -116,7 +116,7 @@ def test_relative_paths_in_the_file_are_relative_to_the_home(piwarden_home: Path
     (f'[keys]\nmask_key = "{SECRET}\x01"\n', "not valid TOML"),
     (f"[keys]\nmask_key = {SECRET}\n", "not valid TOML"),
     ("[audit]\nwitnes_dir = '/x'\n", "unknown setting 'witnes_dir' in [audit]"),
-    ("[vault]\nx = 1\n", "unknown table [vault]"),
+    ("[nosuch]\nx = 1\n", "unknown table [nosuch]"),
     (f"home = '/{SECRET}'\n", "'home' cannot be set"),
     (f"[audit]\nwitness_timeout_s = '{SECRET}'\n", "audit.witness_timeout_s from"),
     (f"[service]\nport = '{SECRET}'\n", "service.port from"),

@@ -51,7 +51,8 @@ MASK_KEY = KeySpec("mask", "mask.key", "mask_key", "PIWARDEN_MASK_KEY")
 AUDIT_KEY = KeySpec("audit", "audit-ed25519.key", "audit_key", "PIWARDEN_AUDIT_KEY")
 HONEYTOKEN_KEY = KeySpec("honeytoken", "honeytoken.key", "honeytoken_key", "PIWARDEN_HONEYTOKEN_KEY")
 DOCUMENTS_MARK_KEY = KeySpec("documents-mark", "documents-mark.key", text=False)
-KEYS = {spec.name: spec for spec in (MASK_KEY, AUDIT_KEY, HONEYTOKEN_KEY, DOCUMENTS_MARK_KEY)}
+VAULT_KEY = KeySpec("vault", "vault.key")  # the vault's key-encryption keys (versioned lines; docs/vault.md)
+KEYS = {spec.name: spec for spec in (MASK_KEY, AUDIT_KEY, HONEYTOKEN_KEY, DOCUMENTS_MARK_KEY, VAULT_KEY)}
 
 
 class KeySourceError(RuntimeError):

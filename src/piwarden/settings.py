@@ -125,6 +125,26 @@ class ForensicsSection(_Section):
                                                                  "documents`; default: HOME/documents).")
 
 
+class VaultSection(_Section):
+    """The PI vault (``piwarden.vault``, docs/vault.md): record types, access policy, key store, sessions."""
+
+    record_types: Path | None = Field(default=None, description="YAML file declaring the vault's record types "
+                                                                 "(default: the bundled demo-platform types).")
+    policy: Path | None = Field(default=None, description="YAML file of the vault's access policy (default: the "
+                                                          "bundled policy).")
+    keystore_url: SecretStr | None = Field(default=None, description="SQLAlchemy URL of the vault's key store (wrapped "
+                                                                     "data keys and subject keys), kept apart from the "
+                                                                     "data so a data backup holds no key; default: "
+                                                                     "SQLite HOME/keys/vault-keys.db.")
+    platform_tenant: str = Field(default="platform", min_length=1, description="The tenant of the platform's own "
+                                                                               "staff and services: the only one that "
+                                                                               "may create records for other tenants.")
+    session_ttl_s: int = Field(default=8 * 3600, gt=0, description="Lifetime in seconds of a staff session token.")
+    outbox_lease_s: float = Field(default=60.0, gt=0, description="Seconds after which an access event left in the "
+                                                                  "outbox by a request that did not finish is "
+                                                                  "drained into the audit log by another worker.")
+
+
 def _default_home() -> Path:
     return Path.home() / ".piwarden"
 
@@ -143,6 +163,7 @@ class Settings(BaseSettings):
     service: ServiceSection = Field(default=ServiceSection(), description="The HTTP service.")
     detect: DetectSection = Field(default=DetectSection(), description="Detection.")
     forensics: ForensicsSection = Field(default=ForensicsSection(), description="Forensics.")
+    vault: VaultSection = Field(default=VaultSection(), description="The PI vault.")
 
     @field_validator("home")
     @classmethod
@@ -177,6 +198,14 @@ class Settings(BaseSettings):
     @property
     def documents_dir(self) -> Path:
         return self.forensics.documents_dir or self.home / "documents"
+
+    @property
+    def vault_keystore_url(self) -> str:
+        """The vault's key store: ``vault.keystore_url``, else the SQLite file ``HOME/keys/vault-keys.db``."""
+        url = self.vault.keystore_url
+        if url is not None and url.get_secret_value():
+            return url.get_secret_value()
+        return f"sqlite:///{self.keys_dir / 'vault-keys.db'}"
 
     @property
     def toml_path(self) -> Path:

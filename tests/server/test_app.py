@@ -39,8 +39,9 @@ def test_every_route_has_one_scope_and_is_documented(app: FastAPI) -> None:
             assert op[SCOPE_KEY] in {s.value for s in Scope}, (method, route.path)
             assert op["summary"] and op["description"].strip(), (method, route.path)
             seen.add((method, route.path, Scope(op[SCOPE_KEY])))
-    assert seen == AUDIT_ROUTES
-    assert {(e.method, e.path, e.scope) for e in app.state.routes} == AUDIT_ROUTES
+    audit = {s for s in seen if s[1].startswith("/audit/")}  # the vault's routes: tests/vault
+    assert audit == AUDIT_ROUTES
+    assert {(e.method, e.path, e.scope) for e in app.state.routes} == seen
 
 
 def test_openapi_is_served_and_every_schema_field_described(client: TestClient) -> None:
@@ -88,7 +89,8 @@ def test_plugin_router_is_mounted_and_scoped(db_url: str) -> None:
 
 def test_plugins_off_leaves_plugin_routers_out(db_url: str) -> None:
     app = create_app(db_url, pm=plugin_manager_with(greeting_router()), plugins=False)
-    assert {e.path for e in app.state.routes} == {str(p) for p in AuditPath}
+    paths = {e.path for e in app.state.routes}
+    assert paths >= {str(p) for p in AuditPath} and "/hello" not in paths
 
 
 def _router(**route: Any) -> APIRouter:

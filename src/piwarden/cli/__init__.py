@@ -19,6 +19,7 @@ from piwarden.cli.mask import policy_app
 from piwarden.cli.ner import app as ner_app
 from piwarden.cli.scan import scan_command
 from piwarden.cli.serve import serve as serve_command
+from piwarden.cli.vault import app as vault_app
 from piwarden.home import redact_url
 
 app = typer.Typer(
@@ -34,6 +35,7 @@ app.add_typer(forensics_app, name="forensics", help="Catch the insider: simulate
 app.add_typer(config_app, name="config", help="The effective settings and where each comes from.")
 app.add_typer(db_app, name="db", help="The piwarden database's schema: upgrade it, show its revision.")
 app.add_typer(policy_app, name="policy", help="Check and show masking policies (same as `piwarden mask policy`).")
+app.add_typer(vault_app, name="vault", help="The PI vault: accounts, keys and rotation, recovery, access-policy tests.")
 app.command("detect")(detect_commands.detect)
 app.command("demo")(detect_commands.demo)
 app.command("types")(detect_commands.list_types)

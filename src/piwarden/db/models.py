@@ -6,7 +6,7 @@
 
 from __future__ import annotations
 
-from piwarden.db import audit, documents, forensics, inventory, runs
+from piwarden.db import audit, documents, forensics, inventory, runs, vault
 from piwarden.db.base import Base
 
 metadata = Base.metadata
@@ -15,4 +15,4 @@ VERSION_TABLE = "alembic_version"  # alembic's: which revision the database is a
 OWN_TABLES = (*TABLES, VERSION_TABLE)  # every table a piwarden database holds
 
 __all__ = ["OWN_TABLES", "TABLES", "VERSION_TABLE", "audit", "documents", "forensics", "inventory", "metadata",
-           "runs"]
+           "runs", "vault"]

@@ -37,7 +37,10 @@ DESCRIPTION = """piwarden's HTTP API. Every route has one permission scope (`x-p
 Errors are `{"error": "..."}` and name fields, line numbers and limits, never submitted values."""
 
 TAGS = [{"name": "audit", "description": "The tamper-evident audit log: ingest access events, signed "
-                                         "checkpoints, inclusion and consistency proofs."}]
+                                         "checkpoints, inclusion and consistency proofs."},
+        {"name": "vault", "description": "The PI vault: encrypted records read through policy decisions, every "
+                                         "decision in the audit log (docs/vault.md)."},
+        {"name": "health", "description": "Liveness and readiness."}]
 
 
 @asynccontextmanager

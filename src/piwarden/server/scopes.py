@@ -40,6 +40,12 @@ class Scope(StrEnum):
 
     AUDIT_READ = "audit:read"
     AUDIT_WRITE = "audit:write"
+    SERVICE_HEALTH = "service:health"
+    VAULT_LOGIN = "vault:login"
+    VAULT_SESSION = "vault:session"
+    VAULT_READ = "vault:read"
+    VAULT_WRITE = "vault:write"
+    VAULT_ERASE = "vault:erase"
 
 
 KNOWN = frozenset(s.value for s in Scope)
@@ -47,11 +53,13 @@ KNOWN = frozenset(s.value for s in Scope)
 
 @dataclass(frozen=True)
 class ScopeRule:
-    """Who holds a scope: ``needs_token`` scopes need the service's bearer token (when one is set)."""
+    """Who holds a scope: ``needs_token`` scopes need a bearer credential: the service's token (when one is
+    set), or for ``vault`` scopes a vault account's session token or API key holding the scope."""
 
     description: str
     needs_token: bool
     refusal: str  # ends "a valid bearer token is required ..."
+    vault: bool = False  # checked by the vault's own guard (server/routers/vault_auth.py), not the service token
 
 
 RULES: Mapping[Scope, ScopeRule] = MappingProxyType({
@@ -59,6 +67,18 @@ RULES: Mapping[Scope, ScopeRule] = MappingProxyType({
                                 "bodies): open to anyone who can reach the service.", False, "to read the audit log"),
     Scope.AUDIT_WRITE: ScopeRule("Append access events to the audit log and sign checkpoints: needs the bearer "
                                  "token.", True, "to write to the audit log"),
+    Scope.SERVICE_HEALTH: ScopeRule("Whether the service is alive and ready: open to anyone who can reach it.", False,
+                                    "to read the service's health"),
+    Scope.VAULT_LOGIN: ScopeRule("Log in to the vault with a staff account's password: open (the answer is a session "
+                                 "token).", False, "to log in"),
+    Scope.VAULT_SESSION: ScopeRule("See and end one's own vault session: a vault session token or API key.", True,
+                                   "for the vault", vault=True),
+    Scope.VAULT_READ: ScopeRule("Read and search vault records, each field decided by the vault policy and logged: a "
+                                "vault account holding the scope.", True, "for the vault", vault=True),
+    Scope.VAULT_WRITE: ScopeRule("Create and change vault records (decided and logged): a vault account holding the "
+                                 "scope (services).", True, "for the vault", vault=True),
+    Scope.VAULT_ERASE: ScopeRule("Erase a data subject (crypto-shredding; decided and logged): a vault account "
+                                 "holding the scope.", True, "for the vault", vault=True),
 })
 
 

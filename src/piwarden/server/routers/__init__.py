@@ -4,6 +4,6 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from piwarden.server.routers import audit
+from piwarden.server.routers import audit, vault, vault_health
 
-BUILTIN_ROUTERS: tuple[APIRouter, ...] = (audit.router,)
+BUILTIN_ROUTERS: tuple[APIRouter, ...] = (audit.router, vault_health.router, vault.router)

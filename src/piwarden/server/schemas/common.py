@@ -17,10 +17,12 @@ def error_responses(*statuses: int) -> dict[int | str, dict[str, object]]:
 
 
 _MEANING = {
-    400: "A query parameter is missing, not an integer, or out of range; or the batch is empty.",
+    400: "A query parameter or header is missing, not of its type, or out of range; or the batch is empty.",
     401: "The bearer token is missing or wrong.",
-    404: "Nothing to return yet.",
-    409: "Refused: it would not extend the last signed checkpoint.",
+    403: "The credential lacks the route's scope, or the role is not the account's.",
+    404: "Nothing to return yet, or no such record.",
+    409: "Refused: it would not extend the last signed checkpoint, or the record changed since that version.",
+    410: "The data subject was erased.",
     413: "The request body is over the size limit; send smaller batches.",
     501: "This server has no signing key configured.",
     503: "The database failed (the message names the kind of failure only).",

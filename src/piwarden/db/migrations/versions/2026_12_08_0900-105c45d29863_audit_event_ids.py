@@ -7,7 +7,7 @@ leaf where an id occurs if an earlier import appended it twice (those copies sta
 it is append-only; the id now points at the first).
 
 Revision ID: 105c45d29863
-Revises: 5b0c3e7f21a4
+Revises: df559f006c11
 Create Date: 2026-12-08 09:00:00
 """
 
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "105c45d29863"
-down_revision: str | None = "5b0c3e7f21a4"
+down_revision: str | None = "df559f006c11"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,267 @@
+"""``piwarden vault``: accounts and API keys, key rotation, recovery, and the access policy's test bench.
+
+``piwarden vault policy`` is the vault's access policy (who may see which field in clear);
+``piwarden policy`` / ``piwarden mask policy`` are masking policies (which operator masks a type).
+"""
+
+from __future__ import annotations
+
+import sys
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.console import Console
+
+from piwarden.cli.common import DbOption, cli_settings
+
+if TYPE_CHECKING:
+    from piwarden.settings import Settings
+    from piwarden.vault import VaultRuntime
+    from piwarden.vault.identity import Identities
+    from piwarden.vault.policy import Policy
+
+app = typer.Typer(name="vault", help="The PI vault: accounts, keys and rotation, recovery, access-policy tests.",
+                  no_args_is_help=True, add_completion=False)
+account_app = typer.Typer(help="Staff and service accounts of the vault API.", no_args_is_help=True)
+key_app = typer.Typer(help="API keys of service accounts (stored hashed; shown once).", no_args_is_help=True)
+policy_app = typer.Typer(help="The vault's access policy (not masking policies: those are `piwarden policy`).",
+                         no_args_is_help=True)
+app.add_typer(account_app, name="account")
+app.add_typer(key_app, name="key")
+app.add_typer(policy_app, name="policy")
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def _fail(message: str, code: int = 2) -> typer.Exit:
+    err.print(f"error: {message}", markup=False)
+    return typer.Exit(code)
+
+
+def _open(settings: Settings, *, create_keys: bool = False) -> VaultRuntime:
+    """The vault, or ``error: ...`` and exit 1 when its keys, types, policy or database are unusable."""
+    from piwarden.db import DatabaseError
+    from piwarden.vault import PolicyFileError, RecordTypeError, open_vault
+    from piwarden.vault.keystore import VaultKeyError
+
+    try:
+        return open_vault(settings, create_keys=create_keys)
+    except (VaultKeyError, PolicyFileError, RecordTypeError, DatabaseError) as exc:
+        raise _fail(str(exc), 1) from None
+
+
+def _identities(db: str | None) -> Identities:
+    from piwarden.db import open_engine
+    from piwarden.vault.identity import Identities
+
+    settings = cli_settings(database={"url": db})
+    return Identities(open_engine(settings.db_url), settings.vault.session_ttl_s)
+
+
+@account_app.command("add")
+def account_add(account: Annotated[str, typer.Argument(help="Account id (the events' actor).")],
+                role: Annotated[list[str], typer.Option("--role", help="A role it may act in (repeat).")],
+                tenant: Annotated[str, typer.Option(help="Tenant whose records it owns, e.g. platform, M0012.")],
+                party: Annotated[str, typer.Option(help="Data-map party, e.g. platform.cs, merchant:M0012.")],
+                kind: Annotated[str, typer.Option(help="staff (password, sessions) or service (API keys).")] = "staff",
+                scope: Annotated[list[str] | None, typer.Option("--scope", help="API scope (repeat); default: "
+                                 "staff vault:read vault:session, service vault:read vault:write.")] = None,
+                password_stdin: Annotated[bool, typer.Option(help="Read the password from standard input.")] = False,
+                db: DbOption = None) -> None:
+    """Add an account; a staff account's password is asked for (argon2id hash kept, never the password)."""
+    from piwarden.vault.identity import IdentityError
+
+    if kind not in ("staff", "service"):
+        raise _fail("--kind is staff or service")
+    password = None
+    if kind == "staff":
+        password = sys.stdin.readline().rstrip("\r\n") if password_stdin else typer.prompt(
+            "password", hide_input=True, confirmation_prompt=True)
+    try:
+        made = _identities(db).add_account(account, kind=kind, roles=role, tenant=tenant, party=party,  # type: ignore[arg-type]
+                                           scopes=scope, password=password)
+    except IdentityError as exc:
+        raise _fail(str(exc), 1) from None
+    out.print(f"account {made.id} ({made.kind}): roles {', '.join(made.roles)}; tenant {made.tenant}; "
+              f"scopes {', '.join(made.scopes)}")
+
+
+@account_app.command("list")
+def account_list(db: DbOption = None) -> None:
+    """Every account, its roles, tenant, party and scopes."""
+    for a in _identities(db).accounts():
+        cells = [a.id, a.kind, ",".join(a.roles), a.tenant, a.party, ",".join(a.scopes)]
+        out.print("\t".join([*cells, *(["disabled"] if a.disabled else [])]))
+
+
+@account_app.command("disable")
+def account_disable(account: str, db: DbOption = None) -> None:
+    """Disable an account and end its sessions (its API keys stop working)."""
+    from piwarden.vault.identity import IdentityError
+
+    try:
+        _identities(db).set_disabled(account, True)
+    except IdentityError as exc:
+        raise _fail(str(exc), 1) from None
+    out.print(f"account {account} disabled")
+
+
+@key_app.command("add")
+def key_add(account: str, db: DbOption = None) -> None:
+    """A new API key for an account, printed once (only its SHA-256 is kept)."""
+    from piwarden.vault.identity import IdentityError
+
+    try:
+        out.print(_identities(db).new_api_key(account))
+    except IdentityError as exc:
+        raise _fail(str(exc), 1) from None
+
+
+@key_app.command("revoke")
+def key_revoke(key_id: Annotated[str, typer.Argument(help="The key id: the part after pwk_ and before the next _.")],
+               db: DbOption = None) -> None:
+    """Revoke an API key."""
+    if not _identities(db).revoke_api_key(key_id):
+        raise _fail(f"no active API key {key_id}", 1)
+    out.print(f"key {key_id} revoked")
+
+
+@app.command()
+def rotate(kek: Annotated[bool, typer.Option("--kek", help="Add a key-encryption key version to the vault key file "
+                                                          "and re-wrap every key under it.")] = False,
+           rewrap: Annotated[bool, typer.Option("--rewrap", help="Re-wrap every key under the newest key-encryption "
+                                                                "key (after a KMS rotated it).")] = False,
+           data_keys: Annotated[bool, typer.Option(help="Add a data-key version for every tenant and field class; new "
+                                                        "writes use it.")] = True,
+           reencrypt: Annotated[bool, typer.Option(help="Re-encrypt the fields under older data keys (online, row by "
+                                                        "row).")] = True,
+           db: DbOption = None) -> None:
+    """Rotate the vault's keys online: readers and writers go on (old versions stay readable)."""
+    from piwarden.vault.keystore import VaultKeyError, add_kek_version
+
+    settings = cli_settings(database={"url": db})
+    try:
+        if kek:
+            ring = add_kek_version(settings)
+            out.print(f"key-encryption key version {ring.newest} added")
+    except VaultKeyError as exc:
+        raise _fail(str(exc), 1) from None
+    rt = _open(settings)
+    try:
+        keys = rt.vault.store.keys
+        if kek or rewrap:
+            out.print(f"re-wrapped {keys.rewrap()} keys under key-encryption key version {keys.kek.newest}")
+        if data_keys and not (kek or rewrap):
+            out.print(f"new data-key versions: {keys.rotate_data_keys()}")
+        if reencrypt and not (kek or rewrap):
+            out.print(f"fields re-encrypted: {rt.vault.store.reencrypt(rt.vault.types)}")
+        out.print(f"key-encryption key versions in use: {sorted(keys.kek_versions_in_use()) or 'none'}")
+    finally:
+        rt.close()
+
+
+@app.command()
+def recover(db: DbOption = None) -> None:
+    """Finish what a crashed server left: outbox events into the audit log, erased subjects' keys destroyed.
+
+    Run it with the servers stopped (it takes every outbox row at once).
+    """
+    rt = _open(cli_settings(database={"url": db}))
+    try:
+        events, keys = rt.vault.recover(everything=True)
+    finally:
+        rt.close()
+    out.print(f"events appended: {events}; subject keys destroyed: {keys}")
+
+
+@app.command("types")
+def list_types(file: Annotated[Path | None, typer.Option("--file", help="A record-type file to check and show "
+                                                                        "(default: vault.record_types).")] = None
+               ) -> None:
+    """The record types and their fields (entity type, grade, look-up, token); checks a file."""
+    from piwarden.vault.record_types import RecordTypeError, load_record_types
+    from piwarden.vault.runtime import record_types_of
+
+    try:
+        types = load_record_types(file) if file else record_types_of(cli_settings())
+    except RecordTypeError as exc:
+        raise _fail(str(exc), 1) from None
+    for t in types.values():
+        out.print(f"{t.name}: {t.description}")
+        for f in t.fields.values():
+            extra = [x for x in ("lookup" if f.lookup else "", f.token or "", f.kind if f.kind == "file" else "") if x]
+            grade = f.entity.grade.name + (" sensitive" if f.entity.sensitive else "")
+            out.print("  " + "\t".join([f.name, f.entity.name, grade, *([",".join(extra)] if extra else [])]))
+
+
+def _policy(path: Path | None) -> Policy:
+    from piwarden.vault.policy import PolicyFileError, load_policy_file
+    from piwarden.vault.runtime import policy_of
+
+    try:
+        return load_policy_file(path) if path else policy_of(cli_settings())
+    except PolicyFileError as exc:
+        raise _fail(str(exc), 1) from None
+
+
+PolicyFile = Annotated[Path | None, typer.Option("--policy", help="Policy file (default: vault.policy, else the "
+                                                                  "bundled one).")]
+
+
+@policy_app.command("check")
+def policy_check(file: Annotated[Path | None, typer.Argument(help="Policy file (default: the configured one).")] = None
+                 ) -> None:
+    """Validate a vault policy file; errors name the rule and the key."""
+    policy = _policy(file)
+    out.print(f"{policy.source}: {len(policy.rules)} rules, default {policy.default}, time zone {policy.zone.key}")
+
+
+@policy_app.command("test")
+def policy_test(role: Annotated[str, typer.Option(help="The caller's role.")],
+                resource: Annotated[str, typer.Option(help="Record type, e.g. customer.")],
+                field: Annotated[str, typer.Option(help="Field of the record type, e.g. phone.")],
+                action: Annotated[str, typer.Option(help="view, reveal, search, create, update or delete.")] = "reveal",
+                purpose: Annotated[str | None, typer.Option(help="Declared purpose.")] = None,
+                ticket: Annotated[str | None, typer.Option(help="Business ticket.")] = None,
+                tenant: Annotated[str, typer.Option(help="The caller's tenant.")] = "platform",
+                owner: Annotated[str | None, typer.Option(help="The record's tenant (default: the caller's).")] = None,
+                at: Annotated[str | None, typer.Option(help="When (ISO 8601 with offset; default now).")] = None,
+                policy_file: PolicyFile = None, verbose: Annotated[bool, typer.Option(
+                    "--verbose", "-v", help="Also list every rule and why it does not apply.")] = False) -> None:
+    """Explain one decision: the effect, the rule that decided it, every matching rule (and, -v, why others do not)."""
+    from piwarden.vault.policy import ACTIONS, Ask
+    from piwarden.vault.record_types import RecordTypeError
+    from piwarden.vault.runtime import record_types_of
+
+    policy = _policy(policy_file)
+    try:
+        types = record_types_of(cli_settings())
+    except RecordTypeError as exc:
+        raise _fail(str(exc), 1) from None
+    if resource not in types or field not in types[resource].fields:
+        raise _fail(f"no field {field!r} in record type {resource!r} (see `piwarden vault types`)")
+    if action not in ACTIONS:
+        raise _fail(f"--action is one of {', '.join(ACTIONS)}")
+    when = None
+    if at:
+        try:
+            when = datetime.fromisoformat(at)
+        except ValueError:
+            raise _fail("--at is ISO 8601, e.g. 2026-03-01T21:00:00+08:00") from None
+        if when.tzinfo is None:
+            raise _fail("--at needs an offset, e.g. +08:00")
+    spec = types[resource].fields[field]
+    ask = Ask(role=role, purpose=purpose, ticket=ticket, tenant=tenant, owner=owner or tenant, resource=resource,
+              field=field, grade=spec.grade, sensitive=spec.entity.sensitive, action=action, at=when)
+    d = policy.decide(ask)
+    out.print(f"decision: {d.effect}")
+    out.print(f"because: {d.reason}")
+    out.print(f"field: {resource}.{field} ({spec.entity.name}, {spec.entity.grade.name}"
+              f"{', sensitive' if spec.entity.sensitive else ''}); owner {'own' if ask.owner == tenant else 'other'}")
+    for rid, effect, why in policy.explain(ask):
+        if why is None:
+            out.print(f"  matches  {rid} ({effect})")
+        elif verbose:
+            out.print(f"  skips    {rid} ({effect}): {why}")

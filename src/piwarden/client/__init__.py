@@ -1,0 +1,142 @@
+"""A typed Python client of the vault API (httpx).
+
+>>> c = VaultClient("http://127.0.0.1:8470", "pwk_...", purpose="after_sales", ticket="T-1")
+>>> c.headers()["X-Piwarden-Purpose"]
+'after_sales'
+
+Role, purpose and ticket travel as ``X-Piwarden-*`` headers of the authenticated request;
+values only ever in request bodies. ``with_context`` gives a client for another purpose or
+ticket over the same connection pool. Errors raise ``VaultApiError`` (status, message, and the
+refusal's event id).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
+from typing import Any
+
+import httpx
+
+from piwarden.client.models import (
+    Erased,
+    Me,
+    RecordAnswer,
+    RecordView,
+    SearchAnswer,
+    Session,
+    VaultApiError,
+    Written,
+)
+
+__all__ = ["Erased", "Me", "RecordAnswer", "RecordView", "SearchAnswer", "Session", "VaultApiError", "VaultClient",
+           "Written"]
+
+
+@dataclass
+class _Context:
+    credential: str | None
+    role: str | None
+    purpose: str | None
+    ticket: str | None
+
+
+class VaultClient:
+    """One caller of the vault API: its credential and, optionally, role, purpose and ticket."""
+
+    def __init__(self, base_url: str, credential: str | None = None, *, role: str | None = None,
+                 purpose: str | None = None, ticket: str | None = None, timeout: float = 30.0,
+                 http: httpx.Client | None = None) -> None:
+        self.http = http or httpx.Client(base_url=base_url, timeout=timeout)
+        self.ctx = _Context(credential, role, purpose, ticket)
+
+    def with_context(self, **changes: str | None) -> VaultClient:
+        """The same connection with another credential, role, purpose or ticket."""
+        other = VaultClient.__new__(VaultClient)
+        other.http, other.ctx = self.http, replace(self.ctx, **changes)
+        return other
+
+    def headers(self) -> dict[str, str]:
+        h = {}
+        if self.ctx.credential:
+            h["Authorization"] = f"Bearer {self.ctx.credential}"
+        for name, value in (("Role", self.ctx.role), ("Purpose", self.ctx.purpose), ("Ticket", self.ctx.ticket)):
+            if value:
+                h[f"X-Piwarden-{name}"] = value
+        return h
+
+    def _call(self, method: str, path: str, *, json: Any = None, params: Mapping[str, str] | None = None) -> Any:
+        r = self.http.request(method, path, json=json, params=params, headers=self.headers())
+        try:
+            body = r.json()
+        except ValueError:
+            body = {"error": r.text[:200]}
+        if r.status_code >= 400:
+            raise VaultApiError(r.status_code, str(body.get("error", "")), body.get("event_id"), body.get("result"))
+        return body
+
+    # -- sessions ---------------------------------------------------------------------------
+    def login(self, account: str, password: str) -> Session:
+        """Log in; this client then carries the session token."""
+        s = Session(**self._call("POST", "/vault/sessions", json={"account": account, "password": password}))
+        self.ctx.credential = s.token
+        return s
+
+    def logout(self) -> None:
+        self._call("DELETE", "/vault/sessions/current")
+
+    def me(self) -> Me:
+        return Me(**self._call("GET", "/vault/me"))
+
+    def types(self) -> list[dict[str, Any]]:
+        result: list[dict[str, Any]] = self._call("GET", "/vault/types")
+        return result
+
+    # -- records ----------------------------------------------------------------------------
+    def create(self, type_name: str, subject: str, fields: Mapping[str, str], owner: str | None = None) -> Written:
+        body: dict[str, Any] = {"subject": subject, "fields": dict(fields)}
+        if owner is not None:
+            body["owner"] = owner
+        return Written(**self._call("POST", f"/vault/records/{type_name}", json=body))
+
+    def get(self, record_id: str, reveal: Iterable[str] = ()) -> RecordAnswer:
+        fields = ",".join(reveal)
+        data = self._call("GET", f"/vault/records/{record_id}", params={"reveal": fields} if fields else None)
+        return RecordAnswer(RecordView.of(data["record"]), data["event_id"])
+
+    def update(self, record_id: str, fields: Mapping[str, str], expected_version: int | None = None) -> Written:
+        body: dict[str, Any] = {"fields": dict(fields)}
+        if expected_version is not None:
+            body["expected_version"] = expected_version
+        return Written(**self._call("PATCH", f"/vault/records/{record_id}", json=body))
+
+    def search(self, type_name: str, by: str, value: str | None = None, *, token: str | None = None,
+               reveal: Iterable[str] = (), limit: int = 20) -> SearchAnswer:
+        body: dict[str, Any] = {"by": by, "reveal": list(reveal), "limit": limit}
+        if value is not None:
+            body["value"] = value
+        if token is not None:
+            body["token"] = token
+        data = self._call("POST", f"/vault/records/{type_name}/search", json=body)
+        return SearchAnswer([RecordView.of(r) for r in data["records"]], data["event_id"])
+
+    def erase(self, subject: str) -> Erased:
+        return Erased(**self._call("DELETE", f"/vault/subjects/{subject}"))
+
+    # -- service ----------------------------------------------------------------------------
+    def health(self) -> dict[str, Any]:
+        result: dict[str, Any] = self._call("GET", "/health")
+        return result
+
+    def ready(self) -> dict[str, Any]:
+        result: dict[str, Any] = self._call("GET", "/ready")
+        return result
+
+    def close(self) -> None:
+        self.http.close()
+
+    def __enter__(self) -> VaultClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

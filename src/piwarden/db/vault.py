@@ -1,0 +1,144 @@
+"""The PI vault's tables (``piwarden.vault``, docs/vault.md).
+
+Data side (the piwarden database): records and their owner, encrypted field values, blind
+indexes, subject tombstones, the access-event outbox, and the identities that call the API.
+Key side (the vault's key store, a piwarden database of its own by default so that a backup of
+the data holds no key): wrapped data keys and per-subject keys. Nothing here holds a value in
+clear: field values are AES-256-GCM ciphertexts, look-ups are keyed HMACs, passwords and API
+keys are hashes.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Boolean, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from piwarden.db.base import BIGINT, BLOB, Base
+
+
+class VaultRecord(Base):
+    """One record of a declared type, owned by a tenant, about one data subject."""
+
+    __tablename__ = "vault_records"
+    __table_args__ = (Index("ix_vault_records_subject", "subject"),)
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    type: Mapped[str] = mapped_column(String(64))
+    owner: Mapped[str] = mapped_column(String(128))
+    subject: Mapped[str] = mapped_column(String(128))
+    version: Mapped[int] = mapped_column(Integer)
+    created_us: Mapped[int] = mapped_column(BIGINT)
+    updated_us: Mapped[int] = mapped_column(BIGINT)
+
+
+class VaultField(Base):
+    """One field value: nonce || AES-256-GCM ciphertext and tag, under the data key ``key_class`` x ``key_version``."""
+
+    __tablename__ = "vault_fields"
+
+    record_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    field: Mapped[str] = mapped_column(String(64), primary_key=True)
+    key_class: Mapped[str] = mapped_column(String(64))
+    key_version: Mapped[int] = mapped_column(Integer)
+    sealed: Mapped[bytes] = mapped_column(BLOB)
+
+
+class VaultLookup(Base):
+    """A blind index entry: HMAC-SHA256 of a field's normalized value under that field's index key."""
+
+    __tablename__ = "vault_lookups"
+    __table_args__ = (Index("ix_vault_lookups_record", "record_id"),)
+
+    type: Mapped[str] = mapped_column(String(64), primary_key=True)
+    field: Mapped[str] = mapped_column(String(64), primary_key=True)
+    digest: Mapped[bytes] = mapped_column(BLOB, primary_key=True)
+    record_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+
+
+class VaultShred(Base):
+    """A subject deleted by crypto-shredding: its records are gone and its key is (or is about to be) destroyed."""
+
+    __tablename__ = "vault_shreds"
+
+    subject: Mapped[str] = mapped_column(String(128), primary_key=True)
+    shredded_us: Mapped[int] = mapped_column(BIGINT)
+    key_destroyed: Mapped[bool] = mapped_column(Boolean)
+
+
+class VaultOutbox(Base):
+    """An access event written in the transaction of the change it records, until it is in the audit log."""
+
+    __tablename__ = "vault_outbox"
+
+    event_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    body: Mapped[bytes] = mapped_column(BLOB)
+    created_us: Mapped[int] = mapped_column(BIGINT)
+    claimed_by: Mapped[str] = mapped_column(String(64))
+    claimed_us: Mapped[int] = mapped_column(BIGINT)
+
+
+class VaultAccount(Base):
+    """A caller of the vault API: a staff member (argon2id password) or a service (API keys)."""
+
+    __tablename__ = "vault_accounts"
+
+    id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    password_hash: Mapped[str | None] = mapped_column(String(256), nullable=True)
+    roles: Mapped[str] = mapped_column(Text)  # JSON list
+    tenant: Mapped[str] = mapped_column(String(128))
+    party: Mapped[str] = mapped_column(String(128))
+    scopes: Mapped[str] = mapped_column(Text)  # JSON list
+    disabled: Mapped[bool] = mapped_column(Boolean)
+    created_us: Mapped[int] = mapped_column(BIGINT)
+
+
+class VaultApiKey(Base):
+    """A service API key, kept as SHA-256 of its secret part (256 random bits: no need to stretch)."""
+
+    __tablename__ = "vault_api_keys"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    account_id: Mapped[str] = mapped_column(String(128))
+    secret_hash: Mapped[bytes] = mapped_column(BLOB)
+    created_us: Mapped[int] = mapped_column(BIGINT)
+    revoked_us: Mapped[int | None] = mapped_column(BIGINT, nullable=True)
+
+
+class VaultSession(Base):
+    """A staff session: SHA-256 of the bearer token, its account and when it expires."""
+
+    __tablename__ = "vault_sessions"
+
+    token_hash: Mapped[bytes] = mapped_column(BLOB, primary_key=True)
+    account_id: Mapped[str] = mapped_column(String(128))
+    created_us: Mapped[int] = mapped_column(BIGINT)
+    expires_us: Mapped[int] = mapped_column(BIGINT)
+
+
+class VaultDataKey(Base):
+    """Key store: a data key of one tenant and field class, one version, wrapped by key-encryption key ``kek_version``."""
+
+    __tablename__ = "vault_data_keys"
+
+    tenant: Mapped[str] = mapped_column(String(128), primary_key=True)
+    key_class: Mapped[str] = mapped_column(String(64), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kek_version: Mapped[int] = mapped_column(Integer)
+    wrapped: Mapped[bytes] = mapped_column(BLOB)
+    created_us: Mapped[int] = mapped_column(BIGINT)
+
+
+class VaultSubjectKey(Base):
+    """Key store: one data subject's key, wrapped; deleting the row is the subject's crypto-shredding."""
+
+    __tablename__ = "vault_subject_keys"
+
+    subject: Mapped[str] = mapped_column(String(128), primary_key=True)
+    kek_version: Mapped[int] = mapped_column(Integer)
+    wrapped: Mapped[bytes] = mapped_column(BLOB)
+    created_us: Mapped[int] = mapped_column(BIGINT)
+
+
+VAULT_TABLES = ("vault_records", "vault_fields", "vault_lookups", "vault_shreds", "vault_outbox", "vault_accounts",
+                "vault_api_keys", "vault_sessions", "vault_data_keys", "vault_subject_keys")

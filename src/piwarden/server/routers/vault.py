@@ -1,0 +1,202 @@
+"""The vault's routes: sessions, record types, records (create, read, change, search) and erasure.
+
+Every route declares one vault scope (``vault_auth.vault_guard``); every answer that follows a
+decision names its access event, which is in the audit log before the answer is sent.
+Operations are blocking (database, cryptography): the routes are ``def`` and run in worker
+threads. The router's lifespan opens the vault over the app's audit log and keeps draining
+the outbox a crashed call may have left (``piwarden.vault.evidence``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from typing import Annotated, Any, TypeVar
+
+from fastapi import APIRouter, FastAPI, Path, Query, Request
+from starlette.concurrency import run_in_threadpool
+
+from piwarden.audit.store_base import AuditStoreError
+from piwarden.events import EventError
+from piwarden.server.errors import ApiError
+from piwarden.server.routers.vault_auth import EraseCaller, ReadCaller, RuntimeDep, SessionCaller, WriteCaller
+from piwarden.server.schemas.common import error_responses
+from piwarden.server.schemas.vault import (
+    CreateRecord,
+    Done,
+    Erased,
+    FieldInfo,
+    LoginRequest,
+    Me,
+    RecordAnswer,
+    RecordView,
+    Refusal,
+    Search,
+    SearchAnswer,
+    Session,
+    TypeInfo,
+    UpdateRecord,
+    Written,
+)
+from piwarden.server.scopes import Scope, requires
+from piwarden.settings import get_settings
+from piwarden.vault import BadRequest, NotFound, Refused, View, open_vault
+from piwarden.vault.crypto import DecryptError
+from piwarden.vault.evidence import event
+from piwarden.vault.keystore import VaultKeyError
+from piwarden.vault.store import SubjectShredded, VersionConflict
+
+T = TypeVar("T")
+_log_drain_every_s = 5.0
+
+
+@asynccontextmanager
+async def vault_lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Open the vault over the audit log the app opened; drain left-over outbox rows now and then."""
+    settings = get_settings()
+    rt = await run_in_threadpool(lambda: open_vault(settings, db=app.state.config.db, log=app.state.audit_log))
+    app.state.vault = rt
+    every = max(0.2, min(_log_drain_every_s, settings.vault.outbox_lease_s / 4))
+
+    async def drain_forever() -> None:
+        while True:
+            with contextlib.suppress(Exception):  # a failing drain is retried next round; it never stops the app
+                await run_in_threadpool(rt.vault.recover)
+            await asyncio.sleep(every)
+
+    task = asyncio.create_task(drain_forever())
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        app.state.vault = None
+        await run_in_threadpool(rt.close)
+
+
+router = APIRouter(prefix="/vault", tags=["vault"], lifespan=vault_lifespan)
+
+REFUSED: dict[int | str, dict[str, Any]] = {403: {"model": Refusal, "description": "The policy refused (the refusal "
+                                                                                   "is logged: see event_id)."}}
+RecordId = Annotated[str, Path(pattern=r"^r-[0-9a-f]{32}$", description="Record id (r-...).")]
+TypeName = Annotated[str, Path(pattern=r"^[a-z][a-z0-9_]{0,63}$", description="Record type, e.g. customer.")]
+SubjectId = Annotated[str, Path(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:@-]{0,127}$", description="Data subject id.")]
+Reveal = Annotated[str | None, Query(pattern=r"^(\*|[a-z][a-z0-9_]{0,63}(,[a-z][a-z0-9_]{0,63}){0,63})$",
+                                     description="Fields wanted in clear, comma-separated ('*': all); the policy "
+                                                 "decides. Field names only: values never go in a URL.")]
+
+
+def _do(fn: Callable[[], T]) -> T:
+    """Run a vault operation, its failures in the one error format (never a value)."""
+    try:
+        return fn()
+    except Refused as exc:
+        raise ApiError(403, exc.reason, event_id=exc.event_id, result=exc.result) from None
+    except NotFound as exc:
+        raise ApiError(404, str(exc), event_id=exc.event_id) from None
+    except BadRequest as exc:
+        raise ApiError(422, str(exc)) from None
+    except VersionConflict as exc:
+        raise ApiError(409, str(exc)) from None
+    except SubjectShredded:
+        raise ApiError(410, "the data subject was erased") from None
+    except DecryptError as exc:  # names the record and field only
+        raise ApiError(500, f"a stored value does not decrypt: {exc}") from None
+    except VaultKeyError as exc:
+        raise ApiError(503, f"vault keys unavailable: {exc}") from None
+    except AuditStoreError:
+        raise
+    except EventError:  # an identifier that the event format refuses
+        raise ApiError(422, "the request cannot be recorded as an access event") from None
+
+
+def _view(v: View) -> RecordView:
+    return RecordView(id=v.id, type=v.type, owner=v.owner, subject=v.subject, version=v.version, values=v.values,
+                      clear=v.clear, masked=v.masked, withheld=v.withheld, pending_approval=v.pending_approval,
+                      tokens=v.tokens, rules={f: d.rule for f, d in v.decisions.items()})
+
+
+@router.post("/sessions", summary="Log in (staff)", response_model=Session, status_code=201,
+             dependencies=[requires(Scope.VAULT_LOGIN)], responses=error_responses(400, 401, 503))
+def login(body: LoginRequest, rt: RuntimeDep, request: Request) -> Session:
+    """Check a staff account's password (argon2id) and open a session; the login is logged either way."""
+    found = rt.identities.login(body.account, body.password)
+    account = rt.identities.account(body.account) if found is None else found[0]
+    client = request.client.host if request.client else None
+    if account is not None:
+        ev = event(actor=account.id, party=account.party, role=account.roles[0], action="login", resource="session",
+                   subjects=[], client_ip=client, result="allowed" if found else "denied")
+        rt.vault.evidence.record(ev)
+    if found is None:
+        raise ApiError(401, "wrong account or password", headers={"WWW-Authenticate": "Bearer"})
+    account, token, expires = found
+    return Session(token=token, expires_us=expires, account=account.id, roles=list(account.roles), event_id=ev.id)
+
+
+@router.delete("/sessions/current", summary="Log out", response_model=Done, responses=error_responses(400, 401, 403, 503))
+def logout(who: SessionCaller, rt: RuntimeDep) -> Done:
+    """End the session whose token this request carries (an API key is left as it is)."""
+    rt.identities.logout(who.credential)
+    return Done(ok=True)
+
+
+@router.get("/me", summary="Who am I", response_model=Me, responses=error_responses(400, 401, 403, 503))
+def me(who: SessionCaller) -> Me:
+    """The authenticated account: roles, tenant, party and scopes."""
+    a = who.principal.account
+    return Me(account=a.id, kind=a.kind, roles=list(a.roles), tenant=a.tenant, party=a.party, scopes=list(a.scopes),
+              via=who.principal.via)
+
+
+@router.get("/types", summary="Record types", response_model=list[TypeInfo], responses=error_responses(400, 401, 403, 503))
+def record_types(who: ReadCaller, rt: RuntimeDep) -> list[TypeInfo]:
+    """The record types the vault holds and their fields (entity type, grade, look-up, token); no values."""
+    return [TypeInfo(name=t.name, description=t.description, fields=[
+        FieldInfo(name=f.name, entity=f.entity.name, grade=f.entity.grade.name, sensitive=f.entity.sensitive,
+                  lookup=f.lookup, token=f.token, kind=f.kind) for f in t.fields.values()])
+        for t in rt.vault.types.values()]
+
+
+@router.post("/records/{type_name}", summary="Create a record", response_model=Written, status_code=201,
+             responses={**REFUSED, **error_responses(400, 401, 410, 422, 503)})
+def create_record(who: WriteCaller, rt: RuntimeDep, type_name: TypeName, body: CreateRecord) -> Written:
+    """Encrypt and store a new record; answered once the record and its access event are both durable."""
+    w = _do(lambda: rt.vault.create(who.caller, type_name, body.subject, body.fields, owner=body.owner))
+    return Written(id=w.record_id, version=w.version, event_id=w.event_id)
+
+
+@router.get("/records/{record_id}", summary="Read a record", response_model=RecordAnswer,
+            responses={**REFUSED, **error_responses(400, 401, 404, 503)})
+def get_record(who: ReadCaller, rt: RuntimeDep, record_id: RecordId, reveal: Reveal = None) -> RecordAnswer:
+    """One record: fields the caller asked to reveal and the policy allows in clear, others masked or withheld."""
+    fields = reveal.split(",") if reveal else []
+    answer = _do(lambda: rt.vault.get(who.caller, record_id, fields))
+    return RecordAnswer(record=_view(answer.views[0]), event_id=answer.event_id)
+
+
+@router.patch("/records/{record_id}", summary="Change a record", response_model=Written,
+              responses={**REFUSED, **error_responses(400, 401, 404, 409, 410, 422, 503)})
+def update_record(who: WriteCaller, rt: RuntimeDep, record_id: RecordId, body: UpdateRecord) -> Written:
+    """Replace some fields (re-encrypted, blind indexes updated); optionally only at `expected_version`."""
+    w = _do(lambda: rt.vault.update(who.caller, record_id, body.fields, body.expected_version))
+    return Written(id=w.record_id, version=w.version, event_id=w.event_id)
+
+
+@router.post("/records/{type_name}/search", summary="Find records by keyed identifier", response_model=SearchAnswer,
+             responses={**REFUSED, **error_responses(400, 401, 422, 503)})
+def search_records(who: ReadCaller, rt: RuntimeDep, type_name: TypeName, body: Search) -> SearchAnswer:
+    """Exact look-up through a blind index (phone, ID number, policy number ...), value or token in the body."""
+    answer = _do(lambda: rt.vault.search(who.caller, type_name, body.by, body.value, body.token, body.reveal,
+                                         body.limit))
+    return SearchAnswer(records=[_view(v) for v in answer.views], event_id=answer.event_id)
+
+
+@router.delete("/subjects/{subject}", summary="Erase a data subject", response_model=Erased,
+               responses={**REFUSED, **error_responses(400, 401, 503)})
+def erase_subject(who: EraseCaller, rt: RuntimeDep, subject: SubjectId) -> Erased:
+    """Delete the subject's records and destroy its key: every copy of its values, backups too, is unreadable."""
+    e = _do(lambda: rt.vault.erase(who.caller, subject))
+    return Erased(subject=e.subject, records=e.records, event_id=e.event_id)

@@ -1,0 +1,169 @@
+"""The vault API's request and response bodies (docs/vault.md#the-api).
+
+Values travel in bodies only, never in a path or query string (access logs keep those); a
+file field's value is base64. Every answer that follows a decision carries ``event_id``, the
+id of the access event already in the audit log.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+Name = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,63}$")]
+Ident = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:@-]{0,127}$")]
+FieldValue = Annotated[str, StringConstraints(min_length=1, max_length=8 * 1024 * 1024)]
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="forbid", hide_input_in_errors=True)
+
+
+class LoginRequest(_Body):
+    """A staff account's credentials."""
+
+    account: Ident = Field(description="The staff account id.")
+    password: Annotated[str, StringConstraints(min_length=1, max_length=1024)] = Field(
+        description="The account's password (checked against its argon2id hash).")
+
+
+class Session(BaseModel):
+    """A new session: send ``token`` as ``Authorization: Bearer <token>``."""
+
+    token: str = Field(description="The session's bearer token (pws_...); shown this once.")
+    expires_us: int = Field(description="When it expires, UTC microseconds since the epoch.")
+    account: str = Field(description="The account logged in.")
+    roles: list[str] = Field(description="The roles it may act in (X-Piwarden-Role picks one).")
+    event_id: str = Field(description="The login's access event.")
+
+
+class Me(BaseModel):
+    """The authenticated caller."""
+
+    account: str = Field(description="Account id (the events' actor).")
+    kind: str = Field(description="staff or service.")
+    roles: list[str] = Field(description="Roles it may act in.")
+    tenant: str = Field(description="The tenant whose records it owns.")
+    party: str = Field(description="Its data-map party, e.g. platform.cs, merchant:M0012.")
+    scopes: list[str] = Field(description="API scopes it holds.")
+    via: str = Field(description="session or api_key.")
+
+
+class Done(BaseModel):
+    """Something done that discloses nothing."""
+
+    ok: bool = Field(description="Always true.")
+
+
+class FieldInfo(BaseModel):
+    """One field of a record type."""
+
+    name: str = Field(description="Field name.")
+    entity: str = Field(description="Entity type (piwarden.entities).")
+    grade: str = Field(description="Grade of the entity type, L1-L4.")
+    sensitive: bool = Field(description="Sensitive PI under PIPL Art. 28.")
+    lookup: bool = Field(description="Has a blind index: records can be searched by it.")
+    token: str | None = Field(description="token or fpe when a token is handed out for it, else null.")
+    kind: str = Field(description="text, or file (base64).")
+
+
+class TypeInfo(BaseModel):
+    """One record type."""
+
+    name: str = Field(description="Type name, e.g. customer.")
+    description: str = Field(description="What it holds.")
+    fields: list[FieldInfo] = Field(description="Its fields.")
+
+
+class CreateRecord(_Body):
+    """A new record."""
+
+    subject: Ident = Field(description="The data subject's id (pseudonymous, e.g. c-88311).")
+    owner: Ident | None = Field(default=None, description="The owning tenant (default: the caller's; another "
+                                                          "tenant only for the platform's callers).")
+    fields: dict[Name, FieldValue] = Field(description="Field name -> value (files as base64).")
+
+
+class UpdateRecord(_Body):
+    """Fields to replace."""
+
+    fields: dict[Name, FieldValue] = Field(description="Field name -> new value (files as base64).")
+    expected_version: int | None = Field(default=None, ge=1, le=2**31 - 1,
+                                         description="Refuse (409) unless the record is still at this version.")
+
+
+class Written(BaseModel):
+    """A committed write and its event (both durable)."""
+
+    id: str = Field(description="Record id.")
+    version: int = Field(description="The record's version after the write.")
+    event_id: str = Field(description="The write's access event.")
+
+
+class Search(_Body):
+    """A look-up by keyed identifier (a field with a blind index)."""
+
+    by: Name = Field(description="The look-up field, e.g. phone, policy_no.")
+    value: FieldValue | None = Field(default=None, max_length=4096,
+                                     description="The value; normalized before the look-up (spaces, dashes).")
+    token: Annotated[str, StringConstraints(max_length=512)] | None = Field(
+        default=None, description="Or a token the vault handed out for that field.")
+    reveal: list[Name | Annotated[str, StringConstraints(pattern=r"^\*$")]] = Field(
+        default_factory=list, max_length=64, description="Fields wanted in clear ('*': all); the policy decides.")
+    limit: int = Field(default=20, ge=1, le=100, description="At most this many records.")
+
+
+class RecordView(BaseModel):
+    """One record as the caller may see it."""
+
+    id: str = Field(description="Record id.")
+    type: str = Field(description="Record type.")
+    owner: str = Field(description="Owning tenant.")
+    subject: str = Field(description="Data subject id.")
+    version: int = Field(description="Record version.")
+    values: dict[str, str | None] = Field(description="Field -> value in clear, masked, or null when withheld.")
+    clear: list[str] = Field(description="Fields shown in clear.")
+    masked: list[str] = Field(description="Fields shown masked.")
+    withheld: list[str] = Field(description="Fields the policy withholds (deny).")
+    pending_approval: list[str] = Field(description="Fields asked in clear that need an approval (shown masked).")
+    tokens: dict[str, str] = Field(description="Field -> token, for fields that hand one out.")
+    rules: dict[str, str | None] = Field(description="Field -> id of the policy rule that decided it (null: the "
+                                                     "default).")
+
+
+class RecordAnswer(BaseModel):
+    """One record and its access event."""
+
+    record: RecordView = Field(description="The record.")
+    event_id: str = Field(description="The read's access event, in the audit log already.")
+
+
+class SearchAnswer(BaseModel):
+    """Matching records and the access event of the search."""
+
+    records: list[RecordView] = Field(description="The matching records the caller may see.")
+    event_id: str = Field(description="The search's access event, in the audit log already.")
+
+
+class Erased(BaseModel):
+    """A subject erased: records deleted, its key destroyed."""
+
+    subject: str = Field(description="The data subject.")
+    records: list[str] = Field(description="Ids of the records deleted.")
+    event_id: str = Field(description="The erasure's access event.")
+
+
+class Refusal(BaseModel):
+    """A decision that refused (it is logged too)."""
+
+    error: str = Field(description="Why, naming the rule; never a value.")
+    event_id: str | None = Field(default=None, description="The refusal's access event.")
+    result: str | None = Field(default=None, description="denied or pending_approval.")
+
+
+class Health(BaseModel):
+    """Liveness or readiness."""
+
+    status: str = Field(description="ok, or what is not ready.")
+    checks: dict[str, str] = Field(default_factory=dict, description="Each check and its state.")

@@ -1,0 +1,143 @@
+"""Every decision is evidence: the access event of each call, in the audit log before the answer leaves.
+
+Reads append their event to the audit log (durable when ``append`` returns) and only then
+answer: an acknowledged read without its event cannot happen; a crash in between leaves an
+event for an answer nobody received, which overstates access, never hides it.
+
+Writes cannot share a transaction with the audit log, whose store appends through its own
+connections (multi-row ``VALUES``, ``COPY``, group commit). So a write stores its event in
+``vault_outbox`` in the record's own transaction, then appends it to the log, then deletes the
+outbox row, then answers. A crash after the commit leaves the outbox row: ``drain`` (at start-up
+and periodically) appends every row whose claim is older than the lease, first checking the log
+for the same leaf (a crash between the append and the delete must not log it twice). So the
+record and its event commit together, and neither is acknowledged before both are durable.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import socket
+import time
+import uuid
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.engine import Connection, Engine
+
+from piwarden.audit.log import AuditLog
+from piwarden.audit.store_base import EncodedEvent, Query
+from piwarden.db.base import table_of
+from piwarden.db.vault import VaultOutbox
+from piwarden.events import AccessEvent, parse_event
+
+OUTBOX = table_of(VaultOutbox)
+NO_SUBJECT = "-"  # the spec needs a subject; a look-up that found nothing names none
+
+
+def now_us() -> int:
+    return time.time_ns() // 1000
+
+
+def new_event_id() -> str:
+    return f"ve-{uuid.uuid4().hex}"
+
+
+def instance_id() -> str:
+    """Who claims outbox rows: this process, on this host, this start."""
+    return f"{socket.gethostname()[:32]}:{os.getpid()}:{secrets.token_hex(4)}"
+
+
+def event(*, actor: str, party: str, role: str, action: str, resource: str, subjects: Sequence[str],
+          records: Sequence[str] = (), fields: Sequence[str] = (), masked_fields: Sequence[str] = (),
+          purpose: str | None = None, ticket: str | None = None, query_by: str | None = None,
+          client_ip: str | None = None, result: str = "allowed", count: int | None = None) -> AccessEvent:
+    """An access event (shared/specs/access-event.md) of one call on the API channel."""
+    data: dict[str, Any] = {
+        "id": new_event_id(), "ts": datetime.now(UTC).isoformat(timespec="microseconds"),
+        "actor": actor, "party": party, "role": role, "action": action, "resource": resource,
+        "subjects": list(dict.fromkeys(subjects)) or ([] if action == "login" else [NO_SUBJECT]),
+        "fields": sorted(set(fields)),
+        "channel": "api", "result": result, "ticket": ticket,
+    }
+    if records:
+        data["records"] = list(dict.fromkeys(records))
+    if masked_fields:
+        data["masked_fields"] = sorted(set(masked_fields))
+    if purpose is not None:
+        data["purpose"] = purpose
+    if query_by is not None:
+        data["query"] = {"by": query_by}
+    if client_ip is not None:
+        data["client"] = {"ip": client_ip}
+    if count is not None:
+        data["count"] = count
+    return parse_event(orjson.dumps(data), "vault event")
+
+
+class Evidence:
+    """The audit log and the outbox of one vault; ``lease_s``: when another worker may drain a row."""
+
+    def __init__(self, log: AuditLog, engine: Engine, lease_s: float = 60.0, instance: str | None = None) -> None:
+        self.log, self.engine, self.lease_s = log, engine, lease_s
+        self.instance = instance or instance_id()
+
+    def record(self, ev: AccessEvent) -> str:
+        """Append a read's event; returns once it is durable (raises ``AuditStoreError`` if not)."""
+        self.log.append_encoded([EncodedEvent.of(ev)])
+        return ev.id
+
+    def stage(self, conn: Connection, ev: AccessEvent) -> EncodedEvent:
+        """Put a write's event in the outbox, inside the caller's transaction."""
+        encoded = EncodedEvent.of(ev)
+        t = now_us()
+        conn.execute(insert(OUTBOX).values(event_id=ev.id, body=encoded.body, created_us=t,
+                                           claimed_by=self.instance, claimed_us=t))
+        return encoded
+
+    def publish(self, encoded: EncodedEvent) -> str:
+        """Append a staged event to the log, then clear its outbox row (after the write committed)."""
+        self.log.append_encoded([encoded])
+        with self.engine.begin() as conn:
+            conn.execute(delete(OUTBOX).where(OUTBOX.c.event_id == encoded.event_id))
+        return encoded.event_id
+
+    def _in_log(self, encoded: EncodedEvent) -> bool:
+        found = self.log.query(Query(actor=encoded.actor, since_us=encoded.ts_us, until_us=encoded.ts_us + 1,
+                                     limit=10_000))
+        return any(e.leaf_hash == encoded.leaf_hash for e in found)
+
+    def drain(self, *, everything: bool = False) -> int:
+        """Append the outbox rows left by calls that did not finish; how many were appended.
+
+        A row is taken once its claim is older than the lease (``everything``: at once, for a
+        single process starting after a crash), claimed by this process, checked against the
+        log, appended if missing, and deleted.
+        """
+        cutoff = now_us() - (0 if everything else int(self.lease_s * 1_000_000))
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(OUTBOX.c.event_id, OUTBOX.c.claimed_us).where(
+                OUTBOX.c.claimed_us <= cutoff).order_by(OUTBOX.c.created_us)).all()
+        appended = 0
+        for event_id, claimed_us in rows:
+            with self.engine.begin() as conn:
+                taken = conn.execute(update(OUTBOX).where(OUTBOX.c.event_id == event_id,
+                                                          OUTBOX.c.claimed_us == claimed_us)
+                                     .values(claimed_by=self.instance, claimed_us=now_us())).rowcount
+                body = conn.execute(select(OUTBOX.c.body).where(OUTBOX.c.event_id == event_id)).scalar()
+            if not taken or body is None:
+                continue  # another worker took it
+            encoded = EncodedEvent.of(parse_event(body, f"outbox event {event_id}"))
+            if not self._in_log(encoded):
+                self.log.append_encoded([encoded])
+                appended += 1
+            with self.engine.begin() as conn:
+                conn.execute(delete(OUTBOX).where(OUTBOX.c.event_id == event_id))
+        return appended
+
+    def pending(self) -> int:
+        with self.engine.connect() as conn:
+            return len(conn.execute(select(OUTBOX.c.event_id)).all())

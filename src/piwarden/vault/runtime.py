@@ -1,0 +1,83 @@
+"""``open_vault``: the vault over the settings' database, key store, record types, policy and audit log."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from piwarden.audit.log import AuditLog, open_log
+from piwarden.db import make_engine, open_engine, parse_url
+from piwarden.settings import Settings, get_settings
+from piwarden.vault.evidence import Evidence
+from piwarden.vault.identity import Identities
+from piwarden.vault.keystore import KeyStore, keystore_engine, load_kek_ring
+from piwarden.vault.policy import Policy, bundled_policy, load_policy_file
+from piwarden.vault.record_types import RecordType, bundled_record_types, load_record_types
+from piwarden.vault.service import Vault
+from piwarden.vault.store import RecordStore
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cur = dbapi_connection.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")  # readers go on while one writer commits
+    cur.execute("PRAGMA synchronous=FULL")  # an acknowledged write survives a power cut too
+    cur.close()
+
+
+def _engines(url: str) -> tuple[Engine, Engine]:
+    """(reader, writer): on SQLite the writer begins every transaction IMMEDIATE (no lock upgrades)."""
+    engine = open_engine(url)
+    if engine.url.get_backend_name() != "sqlite":
+        return engine, engine
+    event.listen(engine, "connect", _sqlite_pragmas)
+    writer = make_engine(parse_url(url), locking=True)
+    event.listen(writer, "connect", _sqlite_pragmas)
+    return engine, writer
+
+
+def record_types_of(settings: Settings) -> dict[str, RecordType]:
+    path = settings.vault.record_types
+    return load_record_types(path) if path else bundled_record_types()
+
+
+def policy_of(settings: Settings) -> Policy:
+    path = settings.vault.policy
+    return load_policy_file(path) if path else bundled_policy()
+
+
+@dataclass
+class VaultRuntime:
+    """An open vault and its identities; ``close`` releases the engines (and the log if it was opened here)."""
+
+    vault: Vault
+    identities: Identities
+    _owns_log: bool
+
+    def close(self) -> None:
+        store = self.vault.store
+        store.keys.close()
+        if store.writer is not store.engine:
+            store.writer.dispose()
+        store.engine.dispose()
+        if self._owns_log:
+            self.vault.log.close()
+
+
+def open_vault(settings: Settings | None = None, *, db: str | None = None, log: AuditLog | None = None,
+               create_keys: bool = True) -> VaultRuntime:
+    """The vault of ``settings`` (default: the process's), on ``db`` (default: the settings' database)."""
+    settings = settings or get_settings()
+    url = db or settings.db_url
+    types, policy = record_types_of(settings), policy_of(settings)
+    ring = load_kek_ring(settings, create=create_keys)
+    keys = KeyStore(keystore_engine(settings), ring, reload=lambda: load_kek_ring(settings, create=False))
+    engine, writer = _engines(url)
+    owns = log is None
+    log = log or open_log(url)
+    store = RecordStore(engine, writer, keys)
+    vault = Vault(store, Evidence(log, writer, settings.vault.outbox_lease_s), types, policy,
+                  settings.vault.platform_tenant)
+    return VaultRuntime(vault, Identities(writer, settings.vault.session_ttl_s), owns)
