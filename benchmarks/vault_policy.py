@@ -130,7 +130,8 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--rules", type=int, default=10_000)
     ap.add_argument("--requests", type=int, default=2_000)
-    ap.add_argument("--casbin-requests", type=int, default=100, help="Casbin is slow: fewer requests")
+    ap.add_argument("--slow-requests", type=int, default=100,
+                    help="requests for Cedar and Casbin (about 10 decisions/s each with 10,000 rules)")
     ap.add_argument("--repeat", type=int, default=5)
     args = ap.parse_args()
     rng = random.Random(17)
@@ -144,7 +145,7 @@ def main() -> None:
     ours = [policy.decide(a).effect == "reveal" for a in asks]
     print(f"{args.rules} rules, {args.requests} requests, {sum(ours)} reveals; policy parsed in {own_load:.2f} s")
 
-    results: dict[str, float] = {"piwarden": rate(lambda: sum(1 for a in asks if policy.decide(a)) , args.repeat)}
+    results: dict[str, float] = {"piwarden": rate(lambda: sum(1 for a in asks if policy.decide(a)), args.repeat)}
     try:
         import cedarpy
 
@@ -152,12 +153,12 @@ def main() -> None:
         pset = cedarpy.PolicySet.from_str(cedar_policies(rules)) if hasattr(cedarpy, "PolicySet") else cedar_policies(rules)
         entities = cedarpy.Entities.from_json_str("[]") if hasattr(cedarpy, "Entities") else "[]"
         cedar_load = time.perf_counter() - t0
-        requests = [cedar_request(a) for a in asks]
+        requests = [cedar_request(a) for a in asks[:args.slow_requests]]
         answers = [r.allowed for r in cedarpy.is_authorized_batch(requests, pset, entities)]
-        assert answers == ours, f"cedar disagrees on {sum(x != y for x, y in zip(answers, ours, strict=True))} requests"
+        assert answers == ours[:len(requests)], "cedar disagrees"
         results["cedar (batch)"] = rate(lambda: len(cedarpy.is_authorized_batch(requests, pset, entities)), args.repeat)
         results["cedar (one call each)"] = rate(
-            lambda: sum(1 for r in requests[:500] if cedarpy.is_authorized(r, pset, entities)), args.repeat)
+            lambda: sum(1 for r in requests if cedarpy.is_authorized(r, pset, entities) or True), args.repeat)
         print(f"cedar: policy set parsed in {cedar_load:.2f} s; answers agree")
     except ImportError:
         print("cedarpy not installed: skipped")
@@ -165,7 +166,7 @@ def main() -> None:
         t0 = time.perf_counter()
         enforcer = casbin_enforcer(rules)
         casbin_load = time.perf_counter() - t0
-        sample = asks[:args.casbin_requests]
+        sample = asks[:args.slow_requests]
         answers = [enforcer.enforce(*casbin_args(a)) for a in sample]
         assert answers == ours[:len(sample)], "casbin disagrees"
         results["casbin"] = rate(lambda: sum(1 for a in sample if enforcer.enforce(*casbin_args(a)) or True),

@@ -247,24 +247,29 @@ class Policy:
         self.zone = ZoneInfo(decl.timezone)
         self.default: Effect = decl.default
         self.rules = [CompiledRule(r, i) for i, r in enumerate(decl.rules)]
-        self._any_role: list[CompiledRule] = [r for r in self.rules if r.roles is None]
-        self._by_role: dict[str, list[CompiledRule]] = {}
+        # index: role -> resource -> rules (None: rules for any role / any resource), each list in file order
+        self._index: dict[str | None, dict[str | None, list[CompiledRule]]] = {}
         for r in self.rules:
-            for role in r.roles or ():
-                self._by_role.setdefault(role, []).append(r)
+            for role in r.roles or (None,):
+                by_resource = self._index.setdefault(role, {})
+                for resource in r.resources or (None,):
+                    by_resource.setdefault(resource, []).append(r)
 
     def _local(self, at: datetime | None) -> datetime:
         return (at or datetime.now(UTC)).astimezone(self.zone)
 
-    def candidates(self, role: str) -> Iterable[CompiledRule]:
-        yield from self._by_role.get(role, ())
-        yield from self._any_role
+    def candidates(self, role: str, resource: str) -> Iterable[CompiledRule]:
+        """The rules that could match a role and resource (the others name other roles or resources)."""
+        for by_resource in (self._index.get(role), self._index.get(None)):
+            if by_resource:
+                yield from by_resource.get(resource, ())
+                yield from by_resource.get(None, ())
 
     def decide(self, ask: Ask) -> Decision:
         local = self._local(ask.at)
         best: CompiledRule | None = None
         matched: list[CompiledRule] = []
-        for rule in self.candidates(ask.role):
+        for rule in self.candidates(ask.role, ask.resource):
             if rule.mismatch(ask, local) is None:
                 matched.append(rule)
                 if best is None or rule.strength > best.strength or (
