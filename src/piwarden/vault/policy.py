@@ -178,7 +178,8 @@ class CompiledRule:
     """A rule ready to match: sets instead of lists, the time window parsed."""
 
     __slots__ = ("actions", "days", "decl", "effect", "fields", "grades", "hours", "id", "order", "owner",
-                 "purposes", "resources", "roles", "sensitive", "strength", "ticket", "valid_from", "valid_until")
+                 "purposes", "resources", "roles", "sensitive", "strength", "ticket", "timed", "valid_from",
+                 "valid_until")
 
     def __init__(self, decl: RuleDecl, order: int) -> None:
         self.decl, self.order, self.id, self.effect = decl, order, decl.id, decl.effect
@@ -201,6 +202,8 @@ class CompiledRule:
             end = dtime(23, 59, 59, 999999) if m.group(3) == "24" else dtime(int(m.group(3)), int(m.group(4)))
             self.hours = (dtime(int(m.group(1)), int(m.group(2))), end)
         self.valid_from, self.valid_until = decl.valid_from, decl.valid_until
+        self.timed = self.days is not None or self.hours is not None or self.valid_from is not None or (
+            self.valid_until is not None)
 
     def mismatch(self, ask: Ask, local: datetime) -> str | None:
         """Why the rule does not apply (None: it does)."""
@@ -225,6 +228,8 @@ class CompiledRule:
         own = ask.owner == ask.tenant
         if (self.owner == "own" and not own) or (self.owner == "other" and own):
             return f"owner ({self.owner})"
+        if not self.timed:
+            return None
         if self.days is not None and local.weekday() not in self.days:
             return "day"
         if self.hours is not None:
