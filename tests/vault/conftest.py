@@ -91,7 +91,7 @@ def add_people(rt: Any) -> dict[str, str]:
             "courier-7": ids.new_api_key("courier-7")}
 
 
-@pytest.fixture(params=["sqlite"])
+@pytest.fixture(params=["sqlite", "postgresql"])
 def db_url(request: Any, tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'piwarden.db'}" if request.param == "sqlite" else pg_scratch("vault")
 

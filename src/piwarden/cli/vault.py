@@ -93,7 +93,7 @@ def account_list(db: DbOption = None) -> None:
     """Every account, its roles, tenant, party and scopes."""
     for a in _identities(db).accounts():
         cells = [a.id, a.kind, ",".join(a.roles), a.tenant, a.party, ",".join(a.scopes)]
-        out.print("\t".join([*cells, *(["disabled"] if a.disabled else [])]))
+        typer.echo("\t".join([*cells, *(["disabled"] if a.disabled else [])]))  # plain: rich expands tabs
 
 
 @account_app.command("disable")
@@ -189,11 +189,11 @@ def list_types(file: Annotated[Path | None, typer.Option("--file", help="A recor
     except RecordTypeError as exc:
         raise _fail(str(exc), 1) from None
     for t in types.values():
-        out.print(f"{t.name}: {t.description}")
+        typer.echo(f"{t.name}: {t.description}")
         for f in t.fields.values():
             extra = [x for x in ("lookup" if f.lookup else "", f.token or "", f.kind if f.kind == "file" else "") if x]
             grade = f.entity.grade.name + (" sensitive" if f.entity.sensitive else "")
-            out.print("  " + "\t".join([f.name, f.entity.name, grade, *([",".join(extra)] if extra else [])]))
+            typer.echo("  " + "\t".join([f.name, f.entity.name, grade, *([",".join(extra)] if extra else [])]))
 
 
 def _policy(path: Path | None) -> Policy:

@@ -14,13 +14,13 @@ import hmac
 import re
 import secrets
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import orjson
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, insert, select, update
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, Row
 from sqlalchemy.exc import IntegrityError
 
 from piwarden.db.base import table_of
@@ -33,6 +33,7 @@ SESSIONS = table_of(VaultSession)
 SESSION_PREFIX, KEY_PREFIX = "pws_", "pwk_"
 IDENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:@-]{0,127}$")
 Kind = Literal["staff", "service"]
+Via = Literal["session", "api_key"]
 DEFAULT_SCOPES: dict[str, tuple[str, ...]] = {"staff": ("vault:read", "vault:session"),
                                               "service": ("vault:read", "vault:write")}
 _hasher = PasswordHasher()  # argon2id, the library's RFC 9106 "low memory" defaults
@@ -61,15 +62,15 @@ class Principal:
     """An authenticated caller: the account and how it showed itself (session or api_key)."""
 
     account: Account
-    via: Literal["session", "api_key"]
+    via: Via
 
 
 def _sha(text: str) -> bytes:
     return hashlib.sha256(text.encode()).digest()
 
 
-def _row_account(row: object) -> Account:
-    r = row._mapping  # type: ignore[attr-defined]
+def _row_account(row: Row[Any]) -> Account:
+    r = row._mapping
     return Account(r["id"], r["kind"], tuple(orjson.loads(r["roles"])), r["tenant"], r["party"],
                    tuple(orjson.loads(r["scopes"])), bool(r["disabled"]))
 
@@ -177,7 +178,8 @@ class Identities:
                     SESSIONS.c.token_hash == _sha(credential[len(SESSION_PREFIX):]))).first()
             if row is None or row.expires_us <= now_us():
                 return None
-            account, via = self.account(row.account_id), "session"
+            account = self.account(row.account_id)
+            via: Via = "session"
         elif credential.startswith(KEY_PREFIX):
             key_id, _, secret = credential[len(KEY_PREFIX):].partition("_")
             with self.engine.connect() as conn:
@@ -190,4 +192,4 @@ class Identities:
             return None
         if account is None or account.disabled:
             return None
-        return Principal(account, via)  # type: ignore[arg-type]
+        return Principal(account, via)

@@ -178,7 +178,8 @@ class CompiledRule:
     """A rule ready to match: sets instead of lists, the time window parsed."""
 
     __slots__ = ("actions", "days", "decl", "effect", "fields", "grades", "hours", "id", "order", "owner",
-                 "purposes", "resources", "roles", "sensitive", "strength", "ticket", "valid_from", "valid_until")
+                 "purposes", "resources", "roles", "sensitive", "strength", "ticket", "timed", "valid_from",
+                 "valid_until")
 
     def __init__(self, decl: RuleDecl, order: int) -> None:
         self.decl, self.order, self.id, self.effect = decl, order, decl.id, decl.effect
@@ -201,6 +202,8 @@ class CompiledRule:
             end = dtime(23, 59, 59, 999999) if m.group(3) == "24" else dtime(int(m.group(3)), int(m.group(4)))
             self.hours = (dtime(int(m.group(1)), int(m.group(2))), end)
         self.valid_from, self.valid_until = decl.valid_from, decl.valid_until
+        self.timed = self.days is not None or self.hours is not None or self.valid_from is not None or (
+            self.valid_until is not None)
 
     def mismatch(self, ask: Ask, local: datetime) -> str | None:
         """Why the rule does not apply (None: it does)."""
@@ -225,6 +228,8 @@ class CompiledRule:
         own = ask.owner == ask.tenant
         if (self.owner == "own" and not own) or (self.owner == "other" and own):
             return f"owner ({self.owner})"
+        if not self.timed:
+            return None
         if self.days is not None and local.weekday() not in self.days:
             return "day"
         if self.hours is not None:
@@ -247,24 +252,29 @@ class Policy:
         self.zone = ZoneInfo(decl.timezone)
         self.default: Effect = decl.default
         self.rules = [CompiledRule(r, i) for i, r in enumerate(decl.rules)]
-        self._any_role: list[CompiledRule] = [r for r in self.rules if r.roles is None]
-        self._by_role: dict[str, list[CompiledRule]] = {}
+        # index: role -> resource -> rules (None: rules for any role / any resource), each list in file order
+        self._index: dict[str | None, dict[str | None, list[CompiledRule]]] = {}
         for r in self.rules:
-            for role in r.roles or ():
-                self._by_role.setdefault(role, []).append(r)
+            for role in r.roles or (None,):
+                by_resource = self._index.setdefault(role, {})
+                for resource in r.resources or (None,):
+                    by_resource.setdefault(resource, []).append(r)
 
     def _local(self, at: datetime | None) -> datetime:
         return (at or datetime.now(UTC)).astimezone(self.zone)
 
-    def candidates(self, role: str) -> Iterable[CompiledRule]:
-        yield from self._by_role.get(role, ())
-        yield from self._any_role
+    def candidates(self, role: str, resource: str) -> Iterable[CompiledRule]:
+        """The rules that could match a role and resource (the others name other roles or resources)."""
+        for by_resource in (self._index.get(role), self._index.get(None)):
+            if by_resource:
+                yield from by_resource.get(resource, ())
+                yield from by_resource.get(None, ())
 
     def decide(self, ask: Ask) -> Decision:
         local = self._local(ask.at)
         best: CompiledRule | None = None
         matched: list[CompiledRule] = []
-        for rule in self.candidates(ask.role):
+        for rule in self.candidates(ask.role, ask.resource):
             if rule.mismatch(ask, local) is None:
                 matched.append(rule)
                 if best is None or rule.strength > best.strength or (

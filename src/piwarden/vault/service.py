@@ -27,7 +27,7 @@ from sqlalchemy.engine import Engine
 from piwarden.audit.log import AuditLog
 from piwarden.audit.store_base import EncodedEvent
 from piwarden.events import AccessEvent
-from piwarden.mask import KeyRing, MaskError, default_policy, get_operator
+from piwarden.mask import KeyRing, MaskError, Operator, default_policy, get_operator
 from piwarden.vault.evidence import Evidence, event
 from piwarden.vault.policy import Ask, Decision, Policy
 from piwarden.vault.record_types import FieldSpec, RecordType
@@ -130,7 +130,7 @@ class Vault:
         self.store, self.evidence, self.types, self.policy = store, evidence, dict(types), policy
         self.platform_tenant = platform_tenant
         self._masks = default_policy().ruleset()
-        self._tokenizers: dict[tuple[str, str, str], object] = {}
+        self._tokenizers: dict[tuple[str, str, str], Operator] = {}
         self._lock = threading.Lock()
 
     @property
@@ -197,7 +197,7 @@ class Vault:
             with self._lock:
                 self._tokenizers[slot] = op
         try:
-            return op.mask(value, spec.entity.name)  # type: ignore[attr-defined,no-any-return]
+            return op.mask(value, spec.entity.name)
         except MaskError:
             return None
 
@@ -207,7 +207,7 @@ class Vault:
         self._token(rtype, spec, owner, "0")  # builds the operator
         op = self._tokenizers[(owner, rtype.name, spec.name)]
         try:
-            return op.unmask(token, spec.entity.name)  # type: ignore[attr-defined,no-any-return]
+            return op.unmask(token, spec.entity.name)
         except MaskError:
             raise BadRequest(f"not a token of field {spec.name}") from None
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
@@ -9,6 +11,7 @@ from piwarden.server.schemas.vault import Health
 from piwarden.server.scopes import Scope, requires
 
 router = APIRouter(tags=["health"], dependencies=[requires(Scope.SERVICE_HEALTH)])
+_UNMOUNTED = object()
 
 
 @router.get("/health", summary="Alive", response_model=Health)
@@ -27,8 +30,8 @@ def ready(request: Request) -> JSONResponse:
         checks["audit_log"] = "ok" if log is not None and log.size() >= 0 else "not open"
     except Exception as exc:  # the kind of failure only
         checks["audit_log"] = f"failing ({type(exc).__name__})"
-    if "vault" in request.app.state._state:  # the vault router's lifespan opened (or closed) it
-        rt = request.app.state.vault
+    rt: Any = getattr(request.app.state, "vault", _UNMOUNTED)
+    if rt is not _UNMOUNTED:  # the vault router's lifespan set it (None once closed)
         try:
             checks["vault"] = "ok" if rt is not None and rt.vault.evidence.pending() >= 0 else "not open"
         except Exception as exc:
