@@ -3,8 +3,9 @@
 # Skips quietly when everything is present; needs root (or sudo) only when something is missing.
 set -euo pipefail
 # tesseract (chi_sim, eng): OCR of images; fonts-noto-cjk: Chinese text on rendered waybills;
-# libzbar0: QR decoding in the tests; openjdk-17-jre-headless: Apache Spark (scan --engine spark)
-PACKAGES=(python3-venv tesseract-ocr tesseract-ocr-chi-sim tesseract-ocr-eng fonts-noto-cjk libzbar0 openjdk-17-jre-headless)
+# libzbar0: QR decoding in the tests; openjdk-17-jre-headless: Apache Spark (scan --engine spark);
+# postgresql-client: pg_dump, for the vault test that a database dump holds no PI
+PACKAGES=(python3-venv tesseract-ocr tesseract-ocr-chi-sim tesseract-ocr-eng fonts-noto-cjk libzbar0 openjdk-17-jre-headless postgresql-client)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
