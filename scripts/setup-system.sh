@@ -14,6 +14,10 @@ done
 if python3 -c 'import venv, ensurepip' 2>/dev/null; then
   missing=("${missing[@]/python3-venv}"); missing=(${missing[@]})
 fi
+# The server's own packages bring a versioned client (postgresql-client-15): pg_dump is what is needed.
+if command -v pg_dump >/dev/null 2>&1; then
+  missing=("${missing[@]/postgresql-client}"); missing=(${missing[@]})
+fi
 if [ ${#missing[@]} -gt 0 ]; then
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
   $SUDO apt-get update -qq
