@@ -21,8 +21,10 @@ if TYPE_CHECKING:
     from piwarden.vault import VaultRuntime
     from piwarden.vault.identity import Identities
     from piwarden.vault.policy import Policy
+    from piwarden.vault.quotas import Guards
 
-app = typer.Typer(name="vault", help="The PI vault: accounts, keys and rotation, recovery, access-policy tests.",
+app = typer.Typer(name="vault", help="The PI vault: accounts, keys and rotation, recovery, access-policy tests, "
+                                    "alerts and holds.",
                   no_args_is_help=True, add_completion=False)
 account_app = typer.Typer(help="Staff and service accounts of the vault API.", no_args_is_help=True)
 key_app = typer.Typer(help="API keys of service accounts (stored hashed; shown once).", no_args_is_help=True)
@@ -265,3 +267,68 @@ def policy_test(role: Annotated[str, typer.Option(help="The caller's role.")],
             out.print(f"  matches  {rid} ({effect})")
         elif verbose:
             out.print(f"  skips    {rid} ({effect}): {why}")
+
+
+def _guards(db: str | None) -> tuple[VaultRuntime, Guards]:
+    rt = _open(cli_settings(database={"url": db}))
+    if rt.vault.guards is None:
+        rt.close()
+        raise _fail("this vault has no guards", 1)
+    return rt, rt.vault.guards
+
+
+@app.command("alerts")
+def alerts(actor: Annotated[str | None, typer.Option(help="Only this account's alerts.")] = None,
+           limit: Annotated[int, typer.Option(min=1, help="At most this many, newest first.")] = 50,
+           db: DbOption = None) -> None:
+    """The alerts the vault raised (quotas exceeded), newest first, with how many events each cites as evidence."""
+    rt, guards = _guards(db)
+    try:
+        found = guards.alerts(actor, limit)
+    finally:
+        rt.close()
+    for a in found:
+        at = datetime.fromtimestamp(a.at_us / 1e6).isoformat(timespec="seconds")
+        out.print(f"{a.id}  {at}  {a.actor} ({a.role})  quota {a.rule}: {a.detail['count']} of {a.detail['limit']} "
+                  f"per {a.detail['window']}  event {a.event_id}  evidence {len(a.detail['evidence'])} events"
+                  + ("  HELD" if a.held else ""), markup=False)
+    if not found:
+        out.print("no alerts")
+
+
+@app.command("holds")
+def holds(db: DbOption = None) -> None:
+    """Accounts held to approval-only (every reveal needs an approval) and why."""
+    rt, guards = _guards(db)
+    try:
+        found = guards.holds()
+    finally:
+        rt.close()
+    for actor, since, reason, alert_id in found:
+        at = datetime.fromtimestamp(since / 1e6).isoformat(timespec="seconds")
+        out.print(f"{actor}  since {at}  {reason}" + (f"  (alert {alert_id})" if alert_id else ""), markup=False)
+    if not found:
+        out.print("no account is held")
+
+
+@app.command("hold")
+def hold(actor: Annotated[str, typer.Argument(help="The account to hold.")],
+         reason: Annotated[str, typer.Option(help="Why (no personal data).")], db: DbOption = None) -> None:
+    """Hold an account to approval-only: every reveal it asks for needs an approval until released."""
+    rt, guards = _guards(db)
+    try:
+        done = guards.hold(actor, reason)
+    finally:
+        rt.close()
+    out.print(f"{actor} held to approval-only" if done else f"{actor} was already held")
+
+
+@app.command("release")
+def release(actor: Annotated[str, typer.Argument(help="The account to release.")], db: DbOption = None) -> None:
+    """End an account's hold (after the alert was looked into)."""
+    rt, guards = _guards(db)
+    try:
+        done = guards.release(actor)
+    finally:
+        rt.close()
+    out.print(f"{actor} released" if done else f"{actor} was not held")

@@ -123,6 +123,25 @@ class VaultClient:
     def erase(self, subject: str) -> Erased:
         return Erased(**self._call("DELETE", f"/vault/subjects/{subject}"))
 
+    # -- guards (vault:admin) ---------------------------------------------------------------
+    def alerts(self, actor: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
+        """The vault's alerts, newest first, each with its evidence (event ids and leaf indexes)."""
+        params = {"limit": str(limit), **({"account": actor} if actor else {})}
+        result: list[dict[str, Any]] = self._call("GET", "/vault/alerts", params=params)
+        return result
+
+    def holds(self) -> list[dict[str, Any]]:
+        result: list[dict[str, Any]] = self._call("GET", "/vault/holds")
+        return result
+
+    def hold(self, actor: str, reason: str) -> bool:
+        """Hold an account to approval-only; False if it already was."""
+        return bool(self._call("PUT", f"/vault/holds/{actor}", json={"reason": reason})["ok"])
+
+    def release(self, actor: str) -> bool:
+        """End an account's hold; False if it had none."""
+        return bool(self._call("DELETE", f"/vault/holds/{actor}")["ok"])
+
     # -- service ----------------------------------------------------------------------------
     def health(self) -> dict[str, Any]:
         result: dict[str, Any] = self._call("GET", "/health")

@@ -46,6 +46,7 @@ class Scope(StrEnum):
     VAULT_READ = "vault:read"
     VAULT_WRITE = "vault:write"
     VAULT_ERASE = "vault:erase"
+    VAULT_ADMIN = "vault:admin"
 
 
 KNOWN = frozenset(s.value for s in Scope)
@@ -79,6 +80,8 @@ RULES: Mapping[Scope, ScopeRule] = MappingProxyType({
                                  "scope (services).", True, "for the vault", vault=True),
     Scope.VAULT_ERASE: ScopeRule("Erase a data subject (crypto-shredding; decided and logged): a vault account "
                                  "holding the scope.", True, "for the vault", vault=True),
+    Scope.VAULT_ADMIN: ScopeRule("See the vault's alerts, hold actors to approval-only and release them: a vault "
+                                 "account holding the scope (security staff).", True, "for the vault", vault=True),
 })
 
 

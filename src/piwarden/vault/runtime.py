@@ -15,6 +15,7 @@ from piwarden.vault.evidence import Evidence
 from piwarden.vault.identity import Identities
 from piwarden.vault.keystore import KeyStore, keystore_engine, load_kek_ring
 from piwarden.vault.policy import Policy, bundled_policy, load_policy_file
+from piwarden.vault.quotas import Counter, DbCounter, Guards, RedisCounter
 from piwarden.vault.record_types import RecordType, bundled_record_types, load_record_types
 from piwarden.vault.service import Vault
 from piwarden.vault.store import RecordStore
@@ -62,6 +63,8 @@ class VaultRuntime:
         if store.writer is not store.engine:
             store.writer.dispose()
         store.engine.dispose()
+        if self.vault.guards is not None:
+            self.vault.guards.close()
         if self._owns_log:
             self.vault.log.close()
 
@@ -78,6 +81,9 @@ def open_vault(settings: Settings | None = None, *, db: str | None = None, log: 
     owns = log is None
     log = log or open_log(url)
     store = RecordStore(engine, writer, keys)
+    redis_url = settings.vault.redis_url
+    counter: Counter = RedisCounter(redis_url.get_secret_value()) if redis_url else DbCounter(writer)
+    guards = Guards(policy.quotas, counter, writer, log, settings.vault.alert_webhook)
     vault = Vault(store, Evidence(log, writer, settings.vault.outbox_lease_s), types, policy,
-                  settings.vault.platform_tenant)
+                  settings.vault.platform_tenant, guards)
     return VaultRuntime(vault, Identities(writer, settings.vault.session_ttl_s), owns)

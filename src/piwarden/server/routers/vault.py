@@ -21,13 +21,23 @@ from starlette.concurrency import run_in_threadpool
 from piwarden.audit.store_base import AuditStoreError
 from piwarden.events import EventError
 from piwarden.server.errors import ApiError
-from piwarden.server.routers.vault_auth import EraseCaller, ReadCaller, RuntimeDep, SessionCaller, WriteCaller
+from piwarden.server.routers.vault_auth import (
+    AdminCaller,
+    EraseCaller,
+    ReadCaller,
+    RuntimeDep,
+    SessionCaller,
+    WriteCaller,
+)
 from piwarden.server.schemas.common import error_responses
 from piwarden.server.schemas.vault import (
+    AlertOut,
     CreateRecord,
     Done,
     Erased,
     FieldInfo,
+    HoldOut,
+    HoldRequest,
     LoginRequest,
     Me,
     RecordAnswer,
@@ -42,7 +52,7 @@ from piwarden.server.schemas.vault import (
 )
 from piwarden.server.scopes import Scope, requires
 from piwarden.settings import get_settings
-from piwarden.vault import BadRequest, NotFound, Refused, View, open_vault
+from piwarden.vault import BadRequest, NotFound, OverQuota, Refused, View, open_vault
 from piwarden.vault.crypto import DecryptError
 from piwarden.vault.evidence import event
 from piwarden.vault.keystore import VaultKeyError
@@ -81,6 +91,9 @@ router = APIRouter(prefix="/vault", tags=["vault"], lifespan=vault_lifespan)
 
 REFUSED: dict[int | str, dict[str, Any]] = {403: {"model": Refusal, "description": "The policy refused (the refusal "
                                                                                    "is logged: see event_id)."}}
+OVER_QUOTA: dict[int | str, dict[str, Any]] = {429: {"model": Refusal, "description": "A quota refused the call (the "
+                                                     "attempt is logged and an alert raised): see event_id and the "
+                                                     "Retry-After header."}}
 RecordId = Annotated[str, Path(pattern=r"^r-[0-9a-f]{32}$", description="Record id (r-...).")]
 TypeName = Annotated[str, Path(pattern=r"^[a-z][a-z0-9_]{0,63}$", description="Record type, e.g. customer.")]
 SubjectId = Annotated[str, Path(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:@-]{0,127}$", description="Data subject id.")]
@@ -93,6 +106,9 @@ def _do(fn: Callable[[], T]) -> T:
     """Run a vault operation, its failures in the one error format (never a value)."""
     try:
         return fn()
+    except OverQuota as exc:
+        raise ApiError(429, exc.reason, headers={"Retry-After": str(exc.retry_after_s)}, event_id=exc.event_id,
+                       result=exc.result) from None
     except Refused as exc:
         raise ApiError(403, exc.reason, event_id=exc.event_id, result=exc.result) from None
     except NotFound as exc:
@@ -169,7 +185,7 @@ def create_record(who: WriteCaller, rt: RuntimeDep, type_name: TypeName, body: C
 
 
 @router.get("/records/{record_id}", summary="Read a record", response_model=RecordAnswer,
-            responses={**REFUSED, **error_responses(400, 401, 404, 503)})
+            responses={**REFUSED, **OVER_QUOTA, **error_responses(400, 401, 404, 503)})
 def get_record(who: ReadCaller, rt: RuntimeDep, record_id: RecordId, reveal: Reveal = None) -> RecordAnswer:
     """One record: fields the caller asked to reveal and the policy allows in clear, others masked or withheld."""
     fields = reveal.split(",") if reveal else []
@@ -186,7 +202,7 @@ def update_record(who: WriteCaller, rt: RuntimeDep, record_id: RecordId, body: U
 
 
 @router.post("/records/{type_name}/search", summary="Find records by keyed identifier", response_model=SearchAnswer,
-             responses={**REFUSED, **error_responses(400, 401, 422, 503)})
+             responses={**REFUSED, **OVER_QUOTA, **error_responses(400, 401, 422, 503)})
 def search_records(who: ReadCaller, rt: RuntimeDep, type_name: TypeName, body: Search) -> SearchAnswer:
     """Exact look-up through a blind index (phone, ID number, policy number ...), value or token in the body."""
     answer = _do(lambda: rt.vault.search(who.caller, type_name, body.by, body.value, body.token, body.reveal,
@@ -200,3 +216,46 @@ def erase_subject(who: EraseCaller, rt: RuntimeDep, subject: SubjectId) -> Erase
     """Delete the subject's records and destroy its key: every copy of its values, backups too, is unreadable."""
     e = _do(lambda: rt.vault.erase(who.caller, subject))
     return Erased(subject=e.subject, records=e.records, event_id=e.event_id)
+
+
+ActorId = Annotated[str, Path(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:@-]{0,127}$", description="An account id.")]
+
+
+@router.get("/alerts", summary="Alerts", response_model=list[AlertOut], responses=error_responses(400, 401, 403, 503))
+def list_alerts(who: AdminCaller, rt: RuntimeDep,
+                account: Annotated[str | None, Query(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:@-]{0,127}$",
+                                                     description="Only this account's alerts.")] = None,
+                limit: Annotated[int, Query(ge=1, le=1000, description="At most this many, newest first.")] = 100,
+                ) -> list[AlertOut]:
+    """The alerts the vault raised (quotas exceeded), newest first, each with the events that are its evidence."""
+    guards = rt.vault.guards
+    found = guards.alerts(account, limit) if guards is not None else []
+    return [AlertOut.model_validate(a.as_json()) for a in found]
+
+
+@router.get("/holds", summary="Actors held to approval-only", response_model=list[HoldOut],
+            responses=error_responses(400, 401, 403, 503))
+def list_holds(who: AdminCaller, rt: RuntimeDep) -> list[HoldOut]:
+    """Accounts whose every reveal needs an approval, until someone releases them."""
+    guards = rt.vault.guards
+    return [HoldOut(actor=a, since_us=s, reason=r, alert_id=al) for a, s, r, al in (guards.holds() if guards else [])]
+
+
+@router.put("/holds/{actor}", summary="Hold an actor to approval-only", response_model=Done,
+            responses=error_responses(400, 401, 403, 422, 503))
+def hold_actor(who: AdminCaller, rt: RuntimeDep, actor: ActorId, body: HoldRequest) -> Done:
+    """Switch an account to approval-only (every reveal needs an approval); ok is false if it already was."""
+    guards = rt.vault.guards
+    if guards is None:
+        raise ApiError(503, "the vault has no guards")
+    return Done(ok=guards.hold(actor, body.reason))
+
+
+@router.delete("/holds/{actor}", summary="Release an actor", response_model=Done,
+               responses=error_responses(400, 401, 403, 503))
+def release_actor(who: AdminCaller, rt: RuntimeDep, actor: ActorId) -> Done:
+    """End an account's hold; ok is false if it had none."""
+    guards = rt.vault.guards
+    if guards is None:
+        raise ApiError(503, "the vault has no guards")
+    return Done(ok=guards.release(actor))
