@@ -115,9 +115,9 @@ def test_database_counter_counts_every_hit_once(backend: str, tmp_path: Path) ->
     engine = open_engine(url)
     ends = datetime(2099, 1, 1, tzinfo=UTC)
     counter = DbCounter(engine)
-    seen = _hammer(lambda: counter.hit([("q|a|d1", ends)], 1))
+    seen = _hammer(lambda: counter.hit([("q|a|d1", ends, 1)]))
     assert seen == list(range(1, 201))  # every count handed out exactly once: no two callers passed the same limit
-    assert counter.hit([("q|a|d1", ends), ("q|b|d1", ends)], 5) == [205, 5]
+    assert counter.hit([("q|a|d1", ends, 5), ("q|b|d1", ends, 3)]) == [205, 3]
     engine.dispose()
 
 
@@ -140,7 +140,7 @@ def test_redis_counter_counts_every_hit_once() -> None:
     key = f"test|{os.getpid()}|{datetime.now(UTC).timestamp()}"
     ends = datetime.now(UTC).replace(microsecond=0)
     ends = ends.replace(year=ends.year + 1)
-    seen = _hammer(lambda: counter.hit([(key, ends)], 1))
+    seen = _hammer(lambda: counter.hit([(key, ends, 1)]))
     assert seen == list(range(1, 201))
     ttl = counter.client.ttl(f"piwarden:quota:{key}")
     assert 0 < int(ttl) <= 366 * 86400  # type: ignore[arg-type]
@@ -284,3 +284,26 @@ def test_quota_holds_across_two_workers(tmp_path: Path) -> None:
         for t in threads:
             t.join()
         assert sorted(results).count(200) == 10 and results.count(429) == 30, results
+
+
+@pytest.mark.parametrize(("limit", "exact"), [(60, True), (1000, False)])
+def test_two_workers_share_a_window_without_exceeding_it(tmp_path: Path, limit: int, exact: bool) -> None:
+    """Two workers' guards over one database: never more than the limit; tight quotas exact, loose ones within
+    one reservation per worker of it (reservations spare the shared counter a write on every call)."""
+    from piwarden.audit.log import open_log
+    from piwarden.vault.quotas import Guards, reserve
+
+    url = f"sqlite:///{tmp_path / 'g.db'}"
+    upgrade(url)
+    q = quotas({"id": "a", "per_day": limit})
+    log = open_log(url)
+    workers = [Guards(q, DbCounter(open_engine(url)), open_engine(url), log) for _ in range(2)]
+    allowed = [0, 0]
+    for n in range(limit + 50):
+        w = n % 2 if n % 7 else 1  # uneven interleaving
+        if workers[w].charge(use(at=None)) is None:  # now: the counter sweeps windows that ended
+            allowed[w] += 1
+    assert sum(allowed) <= limit
+    assert sum(allowed) == limit if exact else sum(allowed) >= limit - 2 * reserve(limit)
+    assert reserve(limit) == (1 if exact else 20)
+    log.close()

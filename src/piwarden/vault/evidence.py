@@ -30,6 +30,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from piwarden.audit.log import AuditLog
 from piwarden.audit.store_base import EncodedEvent, Query
+from piwarden.db import writing
 from piwarden.db.base import table_of
 from piwarden.db.vault import VaultOutbox
 from piwarden.events import AccessEvent, parse_event
@@ -101,7 +102,7 @@ class Evidence:
     def publish(self, encoded: EncodedEvent) -> str:
         """Append a staged event to the log, then clear its outbox row (after the write committed)."""
         self.log.append_encoded([encoded])
-        with self.engine.begin() as conn:
+        with writing(self.engine) as conn:
             conn.execute(delete(OUTBOX).where(OUTBOX.c.event_id == encoded.event_id))
         return encoded.event_id
 
@@ -118,12 +119,12 @@ class Evidence:
         log, appended if missing, and deleted.
         """
         cutoff = now_us() - (0 if everything else int(self.lease_s * 1_000_000))
-        with self.engine.connect() as conn:
+        with writing(self.engine) as conn:
             rows = conn.execute(select(OUTBOX.c.event_id, OUTBOX.c.claimed_us).where(
                 OUTBOX.c.claimed_us <= cutoff).order_by(OUTBOX.c.created_us)).all()
         appended = 0
         for event_id, claimed_us in rows:
-            with self.engine.begin() as conn:
+            with writing(self.engine) as conn:
                 taken = conn.execute(update(OUTBOX).where(OUTBOX.c.event_id == event_id,
                                                           OUTBOX.c.claimed_us == claimed_us)
                                      .values(claimed_by=self.instance, claimed_us=now_us())).rowcount
@@ -134,10 +135,10 @@ class Evidence:
             if not self._in_log(encoded):
                 self.log.append_encoded([encoded])
                 appended += 1
-            with self.engine.begin() as conn:
+            with writing(self.engine) as conn:
                 conn.execute(delete(OUTBOX).where(OUTBOX.c.event_id == event_id))
         return appended
 
     def pending(self) -> int:
-        with self.engine.connect() as conn:
+        with writing(self.engine) as conn:
             return len(conn.execute(select(OUTBOX.c.event_id)).all())

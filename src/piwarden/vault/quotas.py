@@ -28,6 +28,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import threading
+import time
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -43,12 +44,14 @@ from sqlalchemy.engine import Engine
 
 from piwarden.audit.log import AuditLog
 from piwarden.audit.store_base import Query
+from piwarden.db import writing
 from piwarden.db.base import table_of
 from piwarden.db.vault import VaultAlert, VaultHold, VaultQuotaCount
 
 COUNTS, ALERTS, HOLDS = table_of(VaultQuotaCount), table_of(VaultAlert), table_of(VaultHold)
 QuotaAction = Literal["search", "view", "reveal"]
 QUOTA_ACTIONS: tuple[QuotaAction, ...] = ("search", "view", "reveal")
+RESERVE_SHARE, RESERVE_MAX = 50, 100  # a worker reserves at most 1/50 of a window's limit at once, 100 at most
 EVIDENCE_LIMIT = 200  # events cited in one alert: the window's most recent
 _log = logging.getLogger("piwarden.vault")
 
@@ -164,10 +167,15 @@ class Quotas:
         return out
 
 
-class Counter(Protocol):
-    """Shared counters: add ``amount`` to each key and return the new counts, atomically per key."""
+def reserve(limit: int) -> int:
+    """How much of a window one worker takes from the shared counter at once."""
+    return max(1, min(RESERVE_MAX, limit // RESERVE_SHARE))
 
-    def hit(self, keys: Sequence[tuple[str, datetime]], amount: int) -> list[int]: ...
+
+class Counter(Protocol):
+    """Shared counters: add each amount to its key (expiring at the given end) and return the new counts."""
+
+    def hit(self, items: Sequence[tuple[str, datetime, int]]) -> list[int]: ...
 
     def close(self) -> None: ...
 
@@ -185,10 +193,10 @@ class DbCounter:
         self._insert = postgresql.insert if self._dialect == "postgresql" else sqlite.insert
         self._last_sweep = 0.0
 
-    def hit(self, keys: Sequence[tuple[str, datetime]], amount: int) -> list[int]:
+    def hit(self, items: Sequence[tuple[str, datetime, int]]) -> list[int]:
         out = []
-        with self.writer.begin() as conn:
-            for key, ends in keys:
+        with writing(self.writer) as conn:
+            for key, ends, amount in items:
                 stmt = self._insert(COUNTS).values(key=key, count=amount, expires_us=_us(ends))
                 stmt = stmt.on_conflict_do_update(index_elements=[COUNTS.c.key],
                                                   set_={"count": COUNTS.c.count + amount})
@@ -211,9 +219,9 @@ class RedisCounter:
 
         self.client = redis.Redis.from_url(url)
 
-    def hit(self, keys: Sequence[tuple[str, datetime]], amount: int) -> list[int]:
+    def hit(self, items: Sequence[tuple[str, datetime, int]]) -> list[int]:
         pipe = self.client.pipeline(transaction=False)
-        for key, ends in keys:
+        for key, ends, amount in items:
             pipe.incrby(f"piwarden:quota:{key}", amount)
             pipe.expireat(f"piwarden:quota:{key}", ends + timedelta(seconds=60))
         replies = pipe.execute()
@@ -246,22 +254,50 @@ class Guards:
     """Quotas, alerts and holds over one database (and optionally Redis); thread-safe."""
 
     def __init__(self, quotas: Quotas, counter: Counter, writer: Engine, log: AuditLog,
-                 webhook: str | None = None) -> None:
+                 webhook: str | None = None, reader: Engine | None = None) -> None:
         self.quotas, self.counter, self.writer, self.log, self.webhook = quotas, counter, writer, log, webhook
+        self.reader = reader or writer
         self._lock = threading.Lock()
+        self._local: dict[str, int] = {}  # window key -> what this worker reserved and has not spent
+        self._held: dict[str, tuple[float, bool]] = {}  # actor -> (monotonic deadline, held): read at most each second
+        self.held_cache_s = 1.0
 
     # -- quotas -----------------------------------------------------------------------------
     def charge(self, use: Usage) -> Exceeded | None:
-        """Count the call against every quota it matches; the first window it takes past its limit, if any."""
+        """Count the call against every quota it matches; the first window it takes past its limit, if any.
+
+        A worker reserves a share of a window at once (``reserve``) and spends it locally, so a
+        loose quota costs a shared write now and then, not on every call; a tight one (limit
+        under ``RESERVE_SHARE`` x 2) reserves one at a time and stays exact across workers.
+        """
         matched = self.quotas.matching(use)
         if not matched:
             return None
         slots: list[tuple[QuotaDecl, Window]] = [(q, w) for q in matched for w in self.quotas.windows(q, use.at)]
-        counts = self.counter.hit([(f"{q.id}|{use.actor}|{w.key}", w.ends) for q, w in slots], use.amount)
-        for (q, w), n in zip(slots, counts, strict=True):
-            if n > w.limit:
-                return Exceeded(q, w, n)
-        return None
+        pending: list[tuple[int, str, int, int]] = []  # slot, key, local share taken, reservation
+        with self._lock:
+            for i, (q, w) in enumerate(slots):
+                key = f"{q.id}|{use.actor}|{w.key}"
+                left = self._local.pop(key, 0)
+                if left >= use.amount:
+                    self._local[key] = left - use.amount
+                else:
+                    pending.append((i, key, left, max(use.amount - left, reserve(w.limit))))
+        if not pending:
+            return None
+        totals = self.counter.hit([(key, slots[i][1].ends, n) for i, key, _, n in pending])
+        exceeded = None
+        with self._lock:
+            if len(self._local) > 50_000:  # ended windows' shares: dropped (a dropped share is never handed out)
+                self._local.clear()
+            for (i, key, left, n), total in zip(pending, totals, strict=True):
+                q, w = slots[i]
+                usable = left + max(0, min(n, w.limit - (total - n)))  # what of the reservation is under the limit
+                if usable >= use.amount:
+                    self._local[key] = self._local.get(key, 0) + usable - use.amount
+                elif exceeded is None:
+                    exceeded = Exceeded(q, w, total)
+        return exceeded
 
     # -- alerts -----------------------------------------------------------------------------
     def _evidence(self, actor: str, since: datetime) -> list[dict[str, Any]]:
@@ -278,7 +314,7 @@ class Guards:
                   "evidence": self._evidence(use.actor, start)}
         alert = Alert(alert_id, _us(datetime.now(UTC)), use.actor, use.role, "quota", q.id, detail, event_id,
                       q.on_exceed == "hold")
-        with self.writer.begin() as conn:
+        with writing(self.writer) as conn:
             if conn.execute(select(ALERTS.c.id).where(ALERTS.c.id == alert_id)).first() is not None:
                 return None  # this window already alerted
             conn.execute(insert(ALERTS).values(id=alert.id, at_us=alert.at_us, actor=alert.actor, role=alert.role,
@@ -287,6 +323,7 @@ class Guards:
             if alert.held and conn.execute(select(HOLDS.c.actor).where(HOLDS.c.actor == use.actor)).first() is None:
                 conn.execute(insert(HOLDS).values(actor=use.actor, since_us=alert.at_us, alert_id=alert.id,
                                                   reason=f"quota {q.id} exceeded"))
+        self._held.pop(use.actor, None)  # after the commit: the next read sees the hold
         _log.warning("vault alert %s: actor %s exceeded quota %s (%d of %d per %s)", alert.id, use.actor, q.id,
                      exceeded.count, w.limit, w.name)
         if self.webhook:
@@ -304,32 +341,43 @@ class Guards:
         stmt = select(ALERTS).order_by(ALERTS.c.at_us.desc()).limit(limit)
         if actor is not None:
             stmt = stmt.where(ALERTS.c.actor == actor)
-        with self.writer.connect() as conn:
+        with self.reader.connect() as conn:
             rows = conn.execute(stmt).all()
         return [Alert(r.id, r.at_us, r.actor, r.role, r.kind, r.rule, orjson.loads(r.detail), r.event_id, r.held)
                 for r in rows]
 
     # -- holds ------------------------------------------------------------------------------
     def held(self, actor: str) -> bool:
-        with self.writer.connect() as conn:
-            return conn.execute(select(HOLDS.c.actor).where(HOLDS.c.actor == actor)).first() is not None
+        """Whether the actor is held (a hold set by another worker is seen within ``held_cache_s``)."""
+        hit = self._held.get(actor)
+        if hit is not None and hit[0] > time.monotonic():
+            return hit[1]
+        with self.reader.connect() as conn:
+            found = conn.execute(select(HOLDS.c.actor).where(HOLDS.c.actor == actor)).first() is not None
+        if len(self._held) > 10_000:
+            self._held.clear()
+        self._held[actor] = (time.monotonic() + self.held_cache_s, found)
+        return found
 
     def hold(self, actor: str, reason: str) -> bool:
         """Switch an actor to approval-only by hand; False if it already was."""
-        with self.writer.begin() as conn:
+        with writing(self.writer) as conn:
             if conn.execute(select(HOLDS.c.actor).where(HOLDS.c.actor == actor)).first() is not None:
                 return False
             conn.execute(insert(HOLDS).values(actor=actor, since_us=_us(datetime.now(UTC)), reason=reason,
                                               alert_id=None))
+        self._held.pop(actor, None)
         return True
 
     def release(self, actor: str) -> bool:
         """End an actor's hold; False if it had none."""
-        with self.writer.begin() as conn:
-            return bool(conn.execute(delete(HOLDS).where(HOLDS.c.actor == actor)).rowcount)
+        with writing(self.writer) as conn:
+            done = bool(conn.execute(delete(HOLDS).where(HOLDS.c.actor == actor)).rowcount)
+        self._held.pop(actor, None)
+        return done
 
     def holds(self) -> list[tuple[str, int, str, str | None]]:
-        with self.writer.connect() as conn:
+        with self.reader.connect() as conn:
             return [(r.actor, r.since_us, r.reason, r.alert_id)
                     for r in conn.execute(select(HOLDS).order_by(HOLDS.c.since_us)).all()]
 

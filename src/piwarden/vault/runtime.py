@@ -83,7 +83,7 @@ def open_vault(settings: Settings | None = None, *, db: str | None = None, log: 
     store = RecordStore(engine, writer, keys)
     redis_url = settings.vault.redis_url
     counter: Counter = RedisCounter(redis_url.get_secret_value()) if redis_url else DbCounter(writer)
-    guards = Guards(policy.quotas, counter, writer, log, settings.vault.alert_webhook)
+    guards = Guards(policy.quotas, counter, writer, log, settings.vault.alert_webhook, reader=engine)
     vault = Vault(store, Evidence(log, writer, settings.vault.outbox_lease_s), types, policy,
                   settings.vault.platform_tenant, guards)
-    return VaultRuntime(vault, Identities(writer, settings.vault.session_ttl_s), owns)
+    return VaultRuntime(vault, Identities(writer, settings.vault.session_ttl_s, reader=engine), owns)

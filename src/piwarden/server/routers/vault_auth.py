@@ -62,7 +62,8 @@ async def guard(security_scopes: SecurityScopes, request: Request, rt: RuntimeDe
         raise _unauthorized("a vault session token or API key is required")
     from starlette.concurrency import run_in_threadpool
 
-    principal = await run_in_threadpool(rt.identities.authenticate, credentials.credentials)
+    principal = rt.identities.cached(credentials.credentials) or await run_in_threadpool(
+        rt.identities.authenticate, credentials.credentials)
     if principal is None:
         raise _unauthorized("the credential is unknown, expired or revoked")
     account = principal.account
