@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
-from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from piwarden.audit.log import AuditLog, open_log
 from piwarden.db import make_engine, open_engine, parse_url
+from piwarden.db.engine import use_wal
 from piwarden.settings import Settings, get_settings
 from piwarden.vault.evidence import Evidence
 from piwarden.vault.identity import Identities
@@ -21,21 +20,13 @@ from piwarden.vault.service import Vault
 from piwarden.vault.store import RecordStore
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    cur = dbapi_connection.cursor()
-    cur.execute("PRAGMA journal_mode=WAL")  # readers go on while one writer commits
-    cur.execute("PRAGMA synchronous=FULL")  # an acknowledged write survives a power cut too
-    cur.close()
-
-
 def _engines(url: str) -> tuple[Engine, Engine]:
     """(reader, writer): on SQLite the writer begins every transaction IMMEDIATE (no lock upgrades)."""
     engine = open_engine(url)
     if engine.url.get_backend_name() != "sqlite":
         return engine, engine
-    event.listen(engine, "connect", _sqlite_pragmas)
-    writer = make_engine(parse_url(url), locking=True)
-    event.listen(writer, "connect", _sqlite_pragmas)
+    use_wal(engine)
+    writer = use_wal(make_engine(parse_url(url), locking=True))
     return engine, writer
 
 
