@@ -19,10 +19,11 @@ from piwarden.audit.note import NoteError, NoteVerifier
 from piwarden.audit.signer import signer_from_settings
 from piwarden.audit.store_base import AuditStoreError, Query
 from piwarden.audit.verify import verify_bundle
-from piwarden.cli.common import DbOption
+from piwarden.cli.common import DbOption, EncodingOption, ExitCode, fail, on_interrupt
 from piwarden.cli.serve import HostOption, PortOption, SignOption, TokenEnvOption, run_service, service_options
 from piwarden.cli.witness import app as witness_app
 from piwarden.events import EventError, parse_ts
+from piwarden.inputs import InputError, check_path, open_text
 from piwarden.progress import ByteProgress
 
 app = typer.Typer(name="audit", help="The tamper-evident audit log of every access to personal data.",
@@ -60,31 +61,48 @@ def append(event: Annotated[str | None, typer.Argument(help="One event as JSON (
 def import_(source: Annotated[str, typer.Argument(help="JSONL file of events, or - for standard input.")],
             db: DbOption = None,
             progress: Annotated[bool | None, typer.Option(help="Progress on standard error (default: when it "
-                                                               "is a terminal).")] = None) -> None:
+                                                               "is a terminal).")] = None,
+            encoding: EncodingOption = None) -> None:
     """Bulk-import events: bad lines are reported by number and field, good lines are kept.
 
     Idempotent: events already in the log (same id, same content) are not appended again, so an
     interrupted import is finished by running it again; an id the log holds for a different event
-    is refused.
+    is refused. Exit 0: every line imported (or already there); 3: some lines refused; 2: none
+    could be read; 130: interrupted (what was committed is said).
     """
-    if source != "-" and not Path(source).is_file():
-        raise typer.BadParameter(f"no such file: {source}", param_hint="SOURCE")
-    total = None if source == "-" else Path(source).stat().st_size
+    try:
+        total = None if source == "-" else check_path(source).stat().st_size
+    except InputError as exc:
+        raise fail(exc) from None
 
     def problem(number: int, problems: list[tuple[str, str]]) -> None:
         err.print(f"line {number}: " + "; ".join(f"{f}: {p}" for f, p in problems), highlight=False)
 
-    with (sys.stdin.buffer if source == "-" else Path(source).open("rb")) as stream, _open(db) as log, \
-            ByteProgress("import", total, enabled=progress, console=err) as bar, \
-            Importer(log, on_problem=problem) as importer:
-        for number, line in enumerate(stream, start=1):
-            bar.advance(len(line))
-            importer.add(number, line)
+    importer: Importer | None = None
+
+    def finished() -> str:
+        if importer is None:
+            return "nothing imported"
+        c = importer.counts
+        upto = f" (input up to line {c.last_line})" if c.last_line else ""
+        return (f"{c.appended} events committed{upto}, {c.duplicates} already in the log; run the same import "
+                "again to finish: events already in the log are not appended twice")
+
+    try:
+        with on_interrupt(finished), open_text(source, encoding) as src, _open(db) as log, \
+                ByteProgress("import", total, enabled=progress, console=err) as bar, \
+                Importer(log, on_problem=problem) as importer:
+            for number, line in src.lines():
+                bar.advance(len(line))
+                importer.add(number, line)
+    except InputError as exc:
+        err.print(f"error: {exc}; {finished()}", highlight=False)
+        raise typer.Exit(ExitCode.PARTIAL if importer and importer.counts.appended else ExitCode.USAGE) from None
     c = importer.counts
     err.print(f"imported {c.appended} events, rejected {c.refused} lines, {c.duplicates} already in the log",
               highlight=False)
     if c.refused:
-        raise typer.Exit(1)
+        raise typer.Exit(ExitCode.PARTIAL if c.appended or c.duplicates else ExitCode.USAGE)
 
 
 @app.command()

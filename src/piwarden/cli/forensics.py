@@ -14,10 +14,13 @@ import orjson
 import typer
 from rich.console import Console
 
-from piwarden.cli.common import DbOption
+from piwarden.cli.common import DbOption, EncodingOption, on_interrupt, outcome
+from piwarden.cli.detect import check_io
 from piwarden.cli.documents import app as documents_app
 from piwarden.events import AccessEvent, EventError, canonical_json, parse_event
 from piwarden.home import default_db_url
+from piwarden.inputs import check_path, open_text
+from piwarden.outputs import atomic_open
 from piwarden.progress import ByteProgress
 
 if TYPE_CHECKING:
@@ -31,18 +34,18 @@ err = Console(stderr=True, soft_wrap=True)
 
 
 def read_events(path: Path, *, progress: bool | None = None, skipped: list[str] | None = None,
-                label: str = "anomalies") -> Iterator[AccessEvent]:
-    """Events from a JSONL file, each validated once against the spec, with a progress bar.
+                label: str = "anomalies", encoding: str | None = None) -> Iterator[AccessEvent]:
+    """Events from a JSONL file (any encoding ``piwarden.inputs`` reads), each validated once, with progress.
 
     Bad lines are named by number and field in ``skipped``, never shown.
     """
-    size = path.stat().st_size if path != Path("-") else None
-    src = sys.stdin.buffer if path == Path("-") else path.open("rb")
+    size = check_path(path).stat().st_size if path != Path("-") else None
+    src = open_text(path, encoding)
     bar = ByteProgress(label, size, enabled=progress, console=err)
     pending = 0
     try:
         with bar:
-            for lineno, line in enumerate(src, 1):
+            for lineno, line in src.lines():
                 pending += len(line)
                 if pending >= 1 << 20:
                     bar.advance(pending)
@@ -56,8 +59,7 @@ def read_events(path: Path, *, progress: bool | None = None, skipped: list[str] 
                         skipped.append(str(exc))
             bar.advance(pending)
     finally:
-        if src is not sys.stdin.buffer:
-            src.close()
+        src.close()
 
 
 def _zone(tz: str) -> timezone:
@@ -95,6 +97,7 @@ def anomalies(
     strict: Annotated[bool, typer.Option(hidden=True, help="Deprecated: every event is validated.")] = False,
     progress: Annotated[bool | None, typer.Option(help="Progress on standard error (default: when it is a "
                                                        "terminal).")] = None,
+    encoding: EncodingOption = None,
 ) -> None:
     """Score every actor's access to personal data; write one JSON line per actor, highest risk first."""
     from piwarden.forensics.anomalies import Detector, stream_alerts
@@ -103,8 +106,7 @@ def anomalies(
 
     if (events is None) == (not audit):
         raise typer.BadParameter("give --events FILE or --audit", param_hint="--events")
-    if events is not None and str(events) != "-" and not events.is_file():
-        raise typer.BadParameter(f"no such file: {events}", param_hint="--events")
+    check_io([str(events)] if events is not None else [], out)
     zone = _zone(tz)
     try:
         fb = Feedback.load(feedback)
@@ -113,9 +115,12 @@ def anomalies(
     det = Detector(threshold=threshold, feedback=fb, tz=zone)
     order = HourOrder(det.local, reorder_hours)
     skipped: list[str] = []
-    with contextlib.ExitStack() as stack:
+    with on_interrupt(lambda: f"{det.n_events} events read; " + (f"nothing written to {out}" if out else
+                                                                   "the alerts so far were written")), \
+            contextlib.ExitStack() as stack:
         if events is not None:
-            alerts = stream_alerts(read_events(events, progress=progress, skipped=skipped), det, order)
+            alerts = stream_alerts(read_events(events, progress=progress, skipped=skipped, encoding=encoding), det,
+                                   order)
         else:
             feed, save = _audit_feed(stack, db, cursor, history_days, det, progress)
             alerts = stream_alerts(feed.new(), det, order, history=feed.history())
@@ -130,13 +135,13 @@ def anomalies(
                   "raise --reorder-hours", highlight=False)
     err.print(f"{det.n_events} events, {len(skipped)} skipped, {len(det.results())} actors, {n_alerts} above "
               f"{threshold}", highlight=False)
+    raise typer.Exit(outcome(det.n_events, len(skipped)))
 
 
 def _write_alerts(alerts: Iterator[Alert], det: Detector, out: Path | None, stream: bool, top: int | None) -> int:
     """Write the alerts as they fire (``stream``) or the final ranking; return how many fired."""
-    sink = out.open("wb") if out else sys.stdout.buffer
     n = 0
-    try:
+    with atomic_open(out) if out else contextlib.nullcontext(sys.stdout.buffer) as sink:
         for alert in alerts:
             n += 1
             if stream:
@@ -144,11 +149,7 @@ def _write_alerts(alerts: Iterator[Alert], det: Detector, out: Path | None, stre
         if not stream:
             for r in det.results()[:top]:
                 sink.write(orjson.dumps(r.to_json()) + b"\n")
-    finally:
-        if out:
-            sink.close()
-        else:
-            sink.flush()
+        sink.flush()
     return n
 
 
@@ -269,6 +270,7 @@ def trace(
     lang: Annotated[str, typer.Option(help="Evidence language: both (English, then Chinese), en or zh.")] = "both",
     progress: Annotated[bool | None, typer.Option(help="Progress on standard error (default: when it is a "
                                                        "terminal).")] = None,
+    encoding: EncodingOption = None,
 ) -> None:
     """Rank who leaked a sample: parties and, where the logs allow, actors, with evidence (leak-sample.md)."""
     from piwarden.forensics.attribution.datamap import DataMap, DataMapError
@@ -297,13 +299,13 @@ def trace(
             for r in reg.records():
                 index.add(r)
             canaries = reg.exposure()
-        kind, rows = read_leak(leak, leak_format)
+        kind, rows = read_leak(leak, leak_format, encoding=encoding)
     except (DataMapError, RecordsError, HoneytokenError, LeakError) as exc:
         err.print(f"error: {exc}", highlight=False)
         raise typer.Exit(2) from None
     skipped: list[str] = []
     ranked, summary = attribute(rows, index, dm, read_events(events, progress=progress, skipped=skipped,
-                                                             label="trace"), canaries, lang)
+                                                             label="trace", encoding=encoding), canaries, lang)
     if fmt == "json":
         typer.echo(json.dumps({"candidates": [c.to_json() for c in ranked]}, ensure_ascii=False))
     else:

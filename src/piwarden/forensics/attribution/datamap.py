@@ -14,6 +14,8 @@ from typing import Any
 
 import yaml
 
+from piwarden.inputs import InputError, read_text
+
 OFFLINE_CHANNELS = frozenset({"waybill", "paper", "offline"})
 
 
@@ -69,7 +71,9 @@ class DataMap:
     def load(cls, path: Path) -> DataMap:
         """Read YAML or JSON (by content: JSON is YAML)."""
         try:
-            text = path.read_text("utf-8")
+            text = read_text(path)
+        except InputError as exc:
+            raise DataMapError(f"data map {exc}") from None
         except OSError as exc:
             raise DataMapError(f"cannot read data map ({exc.strerror})") from None
         try:

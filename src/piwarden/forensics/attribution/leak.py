@@ -20,6 +20,8 @@ from pathlib import Path
 
 import orjson
 
+from piwarden.inputs import InputError, read_text
+
 MASK_CHARS = "*＊"
 HEADER_ALIASES = {
     "姓名": "name", "收件人": "name", "收货人": "name", "电话": "phone", "手机": "phone", "手机号": "phone",
@@ -149,12 +151,13 @@ def _paragraphs(text: str) -> list[tuple[int, str]]:
     return out
 
 
-def read_leak(path: Path, fmt: str | None = None, analyzer: object | None = None) -> tuple[str, list[LeakRow]]:
+def read_leak(path: Path, fmt: str | None = None, analyzer: object | None = None,
+              encoding: str | None = None) -> tuple[str, list[LeakRow]]:
     """The leak's format (as given or sniffed) and its rows."""
     try:
-        text = path.read_text("utf-8")
-    except UnicodeDecodeError:
-        raise LeakError("leak sample is not UTF-8 text") from None
+        text = read_text(path, encoding)  # UTF-8, GB18030, UTF-16 (piwarden.inputs)
+    except InputError as exc:
+        raise LeakError(f"leak sample {exc}") from None
     except OSError as exc:
         raise LeakError(f"cannot read leak sample ({exc.strerror})") from None
     kind = fmt or (("jsonl" if path.suffix in (".jsonl", ".ndjson") else "csv") if path.suffix in (
