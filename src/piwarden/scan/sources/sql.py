@@ -25,6 +25,7 @@ import hashlib
 import random
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Integer, MetaData, Table, create_engine, func, inspect, select, tablesample
 from sqlalchemy.engine import Connection, Engine, make_url
@@ -223,6 +224,14 @@ def plan_rows(asset: Asset) -> RowPlan:
         engine.dispose()
 
 
+def _abandon(result: Any) -> None:
+    """Tell a streamed result its rows will not be read (PyMySQL's unbuffered result would read them all
+    when collected, from a connection that is gone)."""
+    unbuffered: Any = getattr(getattr(result, "cursor", None), "_result", None)
+    if getattr(unbuffered, "unbuffered_active", False):
+        unbuffered.unbuffered_active = False
+
+
 def open_engine(asset: Asset) -> Engine:
     """An engine to pass to :func:`read_chunks` for many ranges of a table (the caller disposes it)."""
     return _engine(asset.locator)
@@ -249,9 +258,14 @@ def read_chunks(asset: Asset, chunk: int, lo: int | None = None, hi: int | None 
                 result = conn.execution_options(stream_results=True, yield_per=chunk).execute(
                     select(t).order_by(*_ordered(shape)) if shape.pk else select(t))
                 done = 0
-                for part in result.partitions(chunk):
-                    yield done, [tuple(r) for r in part]
-                    done += len(part)
+                try:
+                    for part in result.partitions(chunk):
+                        yield done, [tuple(r) for r in part]
+                        done += len(part)
+                except BaseException:  # stopped early (an interrupt): drop the connection rather than
+                    _abandon(result)  # closing the cursor, which would read every row left first
+                    conn.invalidate()
+                    raise
                 return
             key = t.c[shape.int_pk]
             at = key.name
