@@ -23,13 +23,13 @@ from piwarden.cli.common import DbOption, EncodingOption, ExitCode, fail, on_int
 from piwarden.cli.serve import HostOption, PortOption, SignOption, TokenEnvOption, run_service, service_options
 from piwarden.cli.witness import app as witness_app
 from piwarden.events import EventError, parse_ts
-from piwarden.inputs import InputError, check_path, open_text
+from piwarden.inputs import InputError, check_path, open_text, read_text
 from piwarden.progress import ByteProgress
 
 app = typer.Typer(name="audit", help="The tamper-evident audit log of every access to personal data.",
                   no_args_is_help=True, add_completion=False)
 app.add_typer(witness_app, name="witness")
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)
 
 
 def _open(db: str | None) -> AuditLog:
@@ -157,16 +157,31 @@ def verify(bundle: Annotated[Path, typer.Argument(help="Bundle directory written
     """Check a bundle offline; exit 1 and name the first bad index if it does not verify."""
     from piwarden.audit.witness import WitnessError, read_witness_file
 
-    if key and Path(key).is_file():
-        key = Path(key).read_text(encoding="ascii").strip()
-    extra = [p.read_text(encoding="utf-8") for p in checkpoint or []]
+    if not bundle.is_dir():
+        raise fail(f"{bundle}: no such bundle (a folder written by `piwarden audit export`)")
+    try:
+        if key and Path(key).is_file():
+            key = read_text(key).strip()
+        extra = [read_text(p) for p in checkpoint or []]
+    except InputError as exc:
+        raise fail(exc) from None
     try:
         log_key = NoteVerifier.from_vkey(key or (bundle / FILES["key"]).read_text(encoding="ascii"))
-        for wf in witness_file or []:
+    except OSError:
+        typer.echo(f"FAILED: unreadable bundle: {FILES['key']} is missing")
+        raise typer.Exit(ExitCode.FOUND) from None
+    except (ValueError, NoteError) as exc:
+        where = "--key" if key else f"the bundle's {FILES['key']}"
+        typer.echo(f"FAILED: {where} is not a verifier key ({exc if isinstance(exc, NoteError) else 'malformed'})")
+        raise typer.Exit(ExitCode.FOUND) from None
+    for wf in witness_file or []:
+        try:
             extra += read_witness_file(wf, log_key)
-    except (OSError, ValueError, KeyError, WitnessError) as exc:
-        typer.echo(f"FAILED: witness file: {exc if isinstance(exc, WitnessError | NoteError) else type(exc).__name__}")
-        raise typer.Exit(1) from None
+        except (OSError, ValueError, KeyError, WitnessError) as exc:
+            reason = exc if isinstance(exc, WitnessError | NoteError) else (
+                "no such file" if isinstance(exc, FileNotFoundError) else type(exc).__name__)
+            typer.echo(f"FAILED: witness file {wf}: {reason}")
+            raise typer.Exit(ExitCode.FOUND) from None
     report = verify_bundle(bundle, key, extra, witness_key or [])
     if report.ok:
         typer.echo(f"OK: {report.size} events, {report.checkpoints} checkpoints, key {report.key}")
