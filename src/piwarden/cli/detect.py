@@ -16,7 +16,7 @@ from rich.console import Console
 from rich.table import Table
 
 from piwarden import entities
-from piwarden.cli.common import DbOption, EncodingOption, fail, on_interrupt, outcome, parse_types
+from piwarden.cli.common import DbOption, EncodingOption, ExitCode, fail, on_interrupt, outcome, parse_types
 from piwarden.detect.analyzer import DEFAULT_MIN_SCORE
 from piwarden.detect.records import RecordError, input_size, iter_records
 from piwarden.detect.registry import ConfigError
@@ -76,8 +76,10 @@ def detect(
             records += 1
             counts.update(e["type"] for e in result["entities"])
             sink.write(orjson.dumps(result) + b"\n")
-    summary = ", ".join(f"{t} {n}" for t, n in counts.most_common()) or "no PI found"
-    err.print(f"{records} records, {errors} skipped; {summary}", highlight=False)
+        summary = ", ".join(f"{t} {n}" for t, n in counts.most_common()) or "no PI found"
+        err.print(f"{records} records, {errors} skipped; {summary}", highlight=False)
+        if outcome(records, errors) == ExitCode.USAGE:  # nothing readable: no output file either
+            raise typer.Exit(ExitCode.USAGE)
     raise typer.Exit(outcome(records, errors))
 
 

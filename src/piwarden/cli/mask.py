@@ -18,7 +18,7 @@ import yaml
 from rich.console import Console
 
 from piwarden import entities
-from piwarden.cli.common import EncodingOption, KeyFileOption, on_interrupt, outcome, parse_types
+from piwarden.cli.common import EncodingOption, ExitCode, KeyFileOption, on_interrupt, outcome, parse_types
 from piwarden.cli.detect import check_io
 from piwarden.cli.waybill import waybill
 from piwarden.detect.analyzer import DEFAULT_MIN_SCORE
@@ -99,9 +99,11 @@ def run(
                 ops[f"{span['type']}:{span['operator']}"] += 1
                 fallbacks += bool(span.get("fallback"))
             sink.write(orjson.dumps(result) + b"\n")
-    summary = ", ".join(f"{k} {n}" for k, n in ops.most_common()) or "no PI found"
-    note = f"; {fallbacks} values the operator could not handle were replaced by <TYPE>" if fallbacks else ""
-    err.print(f"{records} records, {errors} skipped; {summary}{note}", highlight=False)
+        summary = ", ".join(f"{k} {n}" for k, n in ops.most_common()) or "no PI found"
+        note = f"; {fallbacks} values the operator could not handle were replaced by <TYPE>" if fallbacks else ""
+        err.print(f"{records} records, {errors} skipped; {summary}{note}", highlight=False)
+        if outcome(records, errors) == ExitCode.USAGE:  # nothing readable: no output file either
+            raise typer.Exit(ExitCode.USAGE)
     raise typer.Exit(outcome(records, errors))
 
 

@@ -19,7 +19,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
-from piwarden.cli.common import fail, on_interrupt, outcome
+from piwarden.cli.common import ExitCode, fail, on_interrupt, outcome
 from piwarden.home import default_db_url, redact_url
 from piwarden.outputs import OutputError, check_output, write_atomic
 from piwarden.scan import report
@@ -150,8 +150,9 @@ def scan_command(
                (csv_out, lambda: report.to_csv(result.inventory)),
                (report_html, lambda: report.to_html(result.inventory, run)),
                (sarif_out, lambda: report.to_sarif(result.inventory))]
+    code = outcome(result.assets - len(result.errors), len(result.errors))
     for path, render in outputs:
-        if path is not None:
+        if path is not None and code != ExitCode.USAGE:  # nothing scanned: no report to take for one
             write_atomic(path, render())
     _print_table(result.inventory)
     for message in result.errors:
@@ -159,7 +160,7 @@ def scan_command(
     err.print(f"{result.assets} assets: {result.scanned} scanned, {result.unchanged} unchanged, "
               f"{len(result.errors)} errors in {result.seconds:.1f}s; inventory run {result.run_id} in "
               f"{redact_url(db or default_db_url())}", highlight=False)
-    raise typer.Exit(outcome(result.assets - len(result.errors), len(result.errors)))
+    raise typer.Exit(code)
 
 
 def _print_table(assets: list[dict[str, object]]) -> None:

@@ -143,6 +143,9 @@ class Ruleset:
         return self.operators[entities.canonical(entity)]
 
 
+MAX_POLICY_BYTES = 1_000_000  # a policy is a page of rules; a larger file is a wrong argument, not parsed
+
+
 def _yaml_where(exc: yaml.YAMLError) -> str:
     """Where and what the YAML error is, without the snippet of the file PyYAML would quote."""
     mark = getattr(exc, "problem_mark", None)
@@ -158,6 +161,9 @@ def load_policy(source: str | Path | dict[str, Any]) -> Policy:
         path = Path(source)
         try:
             is_file = isinstance(source, Path) or ("\n" not in source and path.is_file())
+            if is_file and path.is_file() and path.stat().st_size > MAX_POLICY_BYTES:
+                raise PolicyError(f"{path}: {path.stat().st_size / 1e6:.1f} MB is not a policy (at most "
+                                  f"{MAX_POLICY_BYTES // 1_000_000} MB)")
             text = read_text(path) if is_file else str(source)  # InputError: not text, named by file
         except OSError as exc:
             raise PolicyError(f"cannot read policy {path}: {exc.strerror}") from None

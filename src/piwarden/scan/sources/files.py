@@ -123,6 +123,9 @@ def flatten(obj: dict[str, object], prefix: str = "") -> dict[str, object]:
     return out
 
 
+_FIELD_LIMIT = 2**31 - 1
+
+
 def _open_text(path: str) -> io.TextIOWrapper:
     """A text file in the encoding piwarden.inputs finds; bytes that do not decode become U+FFFD."""
     try:
@@ -134,6 +137,7 @@ def _open_text(path: str) -> io.TextIOWrapper:
 
 
 def _delimited(path: str, sample: int, delimiter: str) -> TableSample:
+    csv.field_size_limit(_FIELD_LIMIT)  # a cell of 50 MB (one long text) is read, not an error
     with _open_text(path) as fh:
         reader = csv.reader(fh, delimiter=delimiter)
         header = next(reader, None)
