@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date, timedelta, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -34,7 +34,8 @@ err = Console(stderr=True, soft_wrap=True)
 
 
 def read_events(path: Path, *, progress: bool | None = None, skipped: list[str] | None = None,
-                label: str = "anomalies", encoding: str | None = None) -> Iterator[AccessEvent]:
+                label: str = "anomalies", encoding: str | None = None,
+                lines: Iterable[tuple[int, bytes | str]] | None = None) -> Iterator[AccessEvent]:
     """Events from a JSONL file (any encoding ``piwarden.inputs`` reads), each validated once, with progress.
 
     Bad lines are named by number and field in ``skipped``, never shown.
@@ -45,7 +46,7 @@ def read_events(path: Path, *, progress: bool | None = None, skipped: list[str] 
     pending = 0
     try:
         with bar:
-            for lineno, line in src.lines():
+            for lineno, line in (src.lines() if lines is None else lines):
                 pending += len(line)
                 if pending >= 1 << 20:
                     bar.advance(pending)
@@ -74,7 +75,8 @@ def _zone(tz: str) -> timezone:
 @app.command()
 def anomalies(
     events: Annotated[Path | None, typer.Option("--events", help="Access events, JSON Lines (access-event v1), in "
-                                                                 "time order; - for standard input.")] = None,
+                                                                 "any order (sorted by time when they are not); - "
+                                                                 "for standard input.")] = None,
     audit: Annotated[bool, typer.Option("--audit", help="Read the events from the audit log instead (--db): the "
                                                         "leaves the cursor has not read yet.")] = False,
     db: DbOption = None,
@@ -103,6 +105,7 @@ def anomalies(
     from piwarden.forensics.anomalies import Detector, stream_alerts
     from piwarden.forensics.anomalies.feedback import Feedback, FeedbackError
     from piwarden.forensics.anomalies.order import HourOrder
+    from piwarden.forensics.anomalies.sort import out_of_order, sorted_lines
 
     if (events is None) == (not audit):
         raise typer.BadParameter("give --events FILE or --audit", param_hint="--events")
@@ -115,12 +118,19 @@ def anomalies(
     det = Detector(threshold=threshold, feedback=fb, tz=zone)
     order = HourOrder(det.local, reorder_hours)
     skipped: list[str] = []
+    late = 0
     with on_interrupt(lambda: f"{det.n_events} events read; " + (f"nothing written to {out}" if out else
                                                                    "the alerts so far were written")), \
             contextlib.ExitStack() as stack:
         if events is not None:
-            alerts = stream_alerts(read_events(events, progress=progress, skipped=skipped, encoding=encoding), det,
-                                   order)
+            source = events if str(events) != "-" else _spool_stdin(stack)
+            with open_text(source, encoding) as src:
+                late = out_of_order(src.lines())  # a first pass over time and id only
+            ordered = None
+            if late:  # sorted (on disk when large), so any order of the same events ranks the same
+                ordered = sorted_lines(stack.enter_context(open_text(source, encoding)).lines())
+            alerts = stream_alerts(read_events(source, progress=progress, skipped=skipped, encoding=encoding,
+                                               lines=ordered), det, order)
         else:
             feed, save = _audit_feed(stack, db, cursor, history_days, det, progress)
             alerts = stream_alerts(feed.new(), det, order, history=feed.history())
@@ -129,6 +139,10 @@ def anomalies(
             save()
     for msg in skipped[:20]:
         err.print(f"[yellow]skipped[/] {msg}", highlight=False)
+    if late:
+        err.print(f"[yellow]warning[/] the events were not in time order ({late} came after a later one: two "
+                  "sources concatenated, or a log read backwards?); they were sorted by event time before scoring",
+                  highlight=False)
     if order.late:
         err.print(f"[yellow]warning[/] {order.late} events came more than {reorder_hours} h out of time order (up "
                   f"to {order.late_hours} h late): each was counted in the hour it arrived in; sort the input or "
@@ -136,6 +150,18 @@ def anomalies(
     err.print(f"{det.n_events} events, {len(skipped)} skipped, {len(det.results())} actors, {n_alerts} above "
               f"{threshold}", highlight=False)
     raise typer.Exit(outcome(det.n_events, len(skipped)))
+
+
+def _spool_stdin(stack: contextlib.ExitStack) -> Path:
+    """Standard input copied to a temporary file, so that it can be read twice (order check, then events)."""
+    import shutil
+    import tempfile
+
+    tmp = stack.enter_context(tempfile.TemporaryDirectory(prefix="piwarden-events-"))
+    path = Path(tmp) / "events.jsonl"
+    with path.open("wb") as out:
+        shutil.copyfileobj(sys.stdin.buffer, out)
+    return path
 
 
 def _write_alerts(alerts: Iterator[Alert], det: Detector, out: Path | None, stream: bool, top: int | None) -> int:
