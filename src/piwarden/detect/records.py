@@ -63,7 +63,7 @@ def parse_line(raw: bytes | str, source: str, line: int) -> Record | RecordError
     rid = obj.pop("id", None)
     if rid is None:
         rid = f"{source}:{line}"
-    elif not isinstance(rid, str | int):
+    elif isinstance(rid, bool) or not isinstance(rid, str | int):
         return RecordError(source, line, "field 'id' must be a string or an integer", size)
     return Record(str(rid), text, source, line, obj, size)
 

@@ -14,6 +14,7 @@ from typing import Any
 
 import yaml
 
+from piwarden.formats import FormatError, check
 from piwarden.inputs import InputError, read_text
 
 OFFLINE_CHANNELS = frozenset({"waybill", "paper", "offline"})
@@ -80,6 +81,10 @@ class DataMap:
             data = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
         except (ValueError, yaml.YAMLError):
             raise DataMapError("data map is not valid YAML or JSON") from None
+        try:
+            check("data-map", data)  # docs/formats/data-map.md: every problem named by path
+        except FormatError as exc:
+            raise DataMapError(str(exc)) from None
         return cls.from_dict(data)
 
     def party(self, pid: str) -> Party:

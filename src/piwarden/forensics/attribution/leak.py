@@ -20,6 +20,7 @@ from pathlib import Path
 
 import orjson
 
+from piwarden.formats import problems
 from piwarden.inputs import InputError, read_text
 
 MASK_CHARS = "*＊"
@@ -105,8 +106,10 @@ def parse_structured(text: str, kind: str) -> list[LeakRow]:
                 obj = orjson.loads(line)
             except orjson.JSONDecodeError:
                 raise LeakError(f"line {i}: not valid JSON") from None
-            if not isinstance(obj, dict):
-                raise LeakError(f"line {i}: must be a JSON object")
+            found = problems("leak-record", obj)
+            if found:
+                raise LeakError(f"line {i}: not a leak record (docs/formats/leak-sample.md): "
+                                + "; ".join(f"{where}: {what}" for where, what in found[:5]))
             rows.append(_row(i, obj))
         return rows
     dialect = "excel-tab" if "\t" in text.split("\n", 1)[0] else "excel"
