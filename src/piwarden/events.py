@@ -1,7 +1,7 @@
 """The access event (v1): one JSON object per access to personal data.
 
 Every view, reveal, search, export, print, change and deletion produces one; the audit log
-stores them as its leaves (``../shared/specs/access-event.md`` is the specification).
+stores them as its leaves (docs/formats/access-event.md is the specification).
 
 What ``canonical_json`` serialises, exactly:
 

@@ -175,6 +175,7 @@ def _peak_verify_bytes(work: Path, n: int) -> tuple[int, int]:
     from piwarden.audit.store_base import EncodedEvent
     from piwarden.events import parse_event
 
+    work.mkdir()  # the log's folder must exist: a path with a typo is not created
     log = open_log(f"sqlite:///{work / 'audit.db'}")
     encoded = [EncodedEvent.of(parse_event(make_event(i, note="x" * 200))) for i in range(n)]
     for k in range(0, n, 5000):

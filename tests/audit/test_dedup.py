@@ -128,7 +128,7 @@ def test_cli_import_names_the_line_of_a_conflict_without_its_content(tmp_path: P
     other = tmp_path / "other.jsonl"
     other.write_text(json.dumps(make_event(3)) + "\n" + json.dumps(make_event(1, actor="c-secret-actor")) + "\n")
     code, out, errout = run("import", str(other), "--db", db)
-    assert code == 1
+    assert code == 3  # partial: one line refused
     assert "line 2: id: already used by a different event (leaf 1)" in errout
     assert "c-secret-actor" not in out + errout and "e-000001" not in errout
     assert "imported 1 events, rejected 1 lines" in errout

@@ -78,9 +78,9 @@ def test_bad_lines_are_named_not_shown(tmp_path: Path) -> None:
     f.write_text(json.dumps(good) + "\n" + '{"id": "e-2", "actor": "13812345678"}\n' + "not json 13912345678\n"
                  + json.dumps(no_resource) + "\n")
     r = runner.invoke(app, ["forensics", "anomalies", "--events", str(f), "--no-progress"])
-    assert r.exit_code == 0, r.output
+    assert r.exit_code == 3, r.output  # partial: lines skipped
     assert "line 2: " in r.output and "line 3: (json)" in r.output and "line 4: resource: Field required" in r.output
     assert "13812345678" not in r.output and "13912345678" not in r.output
     assert "1 events, 3 skipped" in r.output
     r = runner.invoke(app, ["forensics", "anomalies", "--events", str(f), "--no-progress", "--strict"])
-    assert r.exit_code == 0 and "3 skipped" in r.output  # the old flag is accepted (every event is validated now)
+    assert r.exit_code == 3 and "3 skipped" in r.output  # the old flag is accepted (every event is validated now)

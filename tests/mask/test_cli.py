@@ -27,11 +27,11 @@ roles:
 """
 
 
-def _input(tmp_path: Path) -> Path:
+def _input(tmp_path: Path, broken: bool = False) -> Path:
     lines = [json.dumps({"id": f"r{i}", "text": f"手机{PHONE}，身份证{RID}。", "cust": f"c{i % 2}", "name": "张三"},
                         ensure_ascii=False) for i in range(3)]
     path = tmp_path / "in.jsonl"
-    path.write_text("\n".join([*lines, "{broken"]) + "\n", "utf-8")
+    path.write_text("\n".join([*lines, *(["{broken"] if broken else [])]) + "\n", "utf-8")
     return path
 
 
@@ -40,8 +40,8 @@ def _lines(stdout: str) -> list[dict[str, object]]:
 
 
 def test_run_default_policy_keeps_no_raw_values(tmp_path: Path) -> None:
-    result = runner.invoke(root, ["mask", "run", str(_input(tmp_path)), "--keep-fields", "cust"])
-    assert result.exit_code == 0, result.output
+    result = runner.invoke(root, ["mask", "run", str(_input(tmp_path, broken=True)), "--keep-fields", "cust"])
+    assert result.exit_code == 3, result.output  # partial: one record skipped
     out = _lines(result.stdout)
     assert [x["id"] for x in out] == ["r0", "r1", "r2"]
     assert out[0]["text"] == "手机138****5678，身份证330106********1239。" and out[0]["cust"] == "c0"

@@ -319,7 +319,7 @@ def test_cli_prints_files_and_names_bad_waybills_by_position(tmp_path: Path, fak
     source.write_text("\n".join(lines) + "\n", "utf-8")
     out = tmp_path / "out"
     result = runner.invoke(cli, ["waybill", str(source), "--out-dir", str(out), "--format", "both"])
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 3, result.output  # partial: 2 skipped
     assert sorted(p.name for p in out.iterdir()) == ["SF3000000001.pdf", "SF3000000001.png"]
     assert "waybill 2: not valid JSON" in result.stderr
     assert "waybill 3 (SF3000000002): recipient.phone" in result.stderr
@@ -337,9 +337,9 @@ def test_cli_json_list_policy_and_refusal(tmp_path: Path, fake: Faker) -> None:
     policy.write_text('roles:\n  courier: {PERSON: keep}\n  "*": {}\n', "utf-8")
     args = ["waybill", str(source), "-o", str(tmp_path / "out"), "--policy", str(policy)]
     result = runner.invoke(cli, [*args, "--role", "courier"])
-    assert result.exit_code == 1 and "name would be printed in clear" in result.stderr
+    assert result.exit_code == 2 and "name would be printed in clear" in result.stderr
     result = runner.invoke(cli, [*args, "--role", "courier", "--format", "png", "--key-file", str(tmp_path / "k")])
-    assert (tmp_path / "k").is_file() and result.exit_code == 1  # the key is created, never shown
+    assert (tmp_path / "k").is_file() and result.exit_code == 2  # the key is created, never shown
     assert (tmp_path / "k").read_text().strip() not in result.output
     result = runner.invoke(cli, [*args, "--pool", "170123,12"])
     assert result.exit_code == 2 and "--pool" in result.output

@@ -36,6 +36,7 @@ def store(tmp_path: Path):  # -> tuple[Path, str, set[str]]
 def test_scan_writes_every_output(store, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     files, db_url, raw = store
     out = tmp_path / "out"
+    out.mkdir()  # a report's folder must exist (docs/cli.md)
     inv = f"sqlite:///{tmp_path / 'inv.db'}"
     caplog.set_level(logging.DEBUG)
     result = runner.invoke(app, ["scan", str(files), db_url, "--sample", "50", "--jobs", "2", "--db", inv,
@@ -67,12 +68,12 @@ def test_scan_errors_name_the_target(tmp_path: Path) -> None:
     assert missing.exit_code != 0 and "no such file or directory" in missing.output
     bad = runner.invoke(app, ["scan", "postgresql+psycopg://u:secret@127.0.0.1:1/x", "--db",
                               f"sqlite:///{tmp_path / 'inv.db'}"])
-    assert bad.exit_code == 1 and "secret" not in bad.output and "***" in bad.output
+    assert bad.exit_code == 2 and "secret" not in bad.output and "***" in bad.output
 
 
 def test_corrupt_file_is_reported_not_fatal(tmp_path: Path) -> None:
     (tmp_path / "broken.xlsx").write_bytes(b"not a zip")
     (tmp_path / "ok.txt").write_text("nothing here\n", "utf-8")
     result = runner.invoke(app, ["scan", str(tmp_path), "--db", f"sqlite:///{tmp_path / 'inv.db'}"])
-    assert result.exit_code == 0
+    assert result.exit_code == 3  # partial: one asset failed
     assert "broken.xlsx: cannot read xlsx" in result.output and "1 errors" in result.output

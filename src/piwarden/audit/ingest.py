@@ -83,7 +83,7 @@ class Importer:
         self._pool = ThreadPoolExecutor(1, thread_name_prefix="piwarden-import")
         self._inflight: tuple[_Batch, Future[Appended]] | None = None
 
-    def add(self, number: int, line: bytes) -> None:
+    def add(self, number: int, line: bytes | str) -> None:
         """One input line (blank lines are skipped)."""
         if not line.strip():
             return

@@ -16,6 +16,7 @@ import psycopg
 
 from piwarden.audit.store_base import AUDIT_TABLES, AuditStore, AuditStoreError
 from piwarden.db import DatabaseError, prepare
+from piwarden.db.errors import describe
 from piwarden.home import redact_url
 
 
@@ -51,7 +52,7 @@ class PostgresAuditStore(AuditStore):
         except DatabaseError as exc:
             raise AuditStoreError(str(exc)) from None
         except psycopg.Error as exc:
-            raise AuditStoreError(f"cannot open audit database {self.url_safe}: {type(exc).__name__}") from None
+            raise AuditStoreError(f"cannot open audit database {describe(url, exc)}") from None
         self._read_lock = threading.Lock()
 
     @contextmanager

@@ -63,7 +63,8 @@ class SQLiteAuditStore(AuditStore):
         if self.path in ("", ":memory:"):
             raise AuditStoreError("the audit log needs a database file, not an in-memory database")
         try:
-            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+            if not Path(self.path).absolute().parent.is_dir():  # a typo in the path is not a place to create
+                raise AuditStoreError(f"SQLite file {self.path}: the folder {Path(self.path).parent} does not exist")
             prepare(self.url_safe)  # the schema, created or upgraded by the migrations (docs/storage.md)
             # One write transaction at a time on the shared connection: appends (the group-commit
             # leader), signed heads and purges come from different threads, and a second BEGIN

@@ -145,13 +145,19 @@ def _check_events(root: Path, cps: list[Checkpoint], report: Report) -> None:
             shipped.add(ship)
     computed.flush()
     shipped.flush()
-    if count != size:
-        report.fail(f"bundle holds {count} events, its last checkpoint {size}", min(count, size))
+    if count < size:
+        report.fail(f"events {count} to {size - 1} are missing: the bundle holds {count} events, its last "
+                    f"checkpoint {size}", count)
+    elif count > size:
+        report.fail(f"the bundle holds {count} events, its last checkpoint only {size}: events from index {size} "
+                    "on are not signed", size)
     if computed.good == size and count >= size:
         return
     # Leaf hashes a checkpoint authenticates pin down the exact first event that differs.
     if first_diff is not None and first_diff < min(shipped.good, count):
         report.fail(f"event {first_diff} does not match its signed leaf hash", first_diff)
+        return
+    if count < size and shipped.good == size:  # the events held match their signed hashes: only the tail is gone
         return
     report.fail(f"events from index {computed.good} on do not match the signed checkpoints", computed.good)
 
@@ -196,7 +202,11 @@ def verify_bundle(path: Path, key: str | None = None, extra_checkpoints: list[st
         _check_proofs(path, cps, report)
         _check_events(path, cps, report)
         _check_cosignatures(path, witness_keys or [], report)
-    except (OSError, ValueError, KeyError, BundleError) as exc:
+    except OSError as exc:
+        name = Path(exc.filename).name if exc.filename else "a file"
+        what = "is missing" if isinstance(exc, FileNotFoundError) else f"cannot be read ({exc.strerror})"
+        report.fail(f"unreadable bundle: {name} {what}")
+    except (ValueError, KeyError, BundleError) as exc:
         report.fail(f"unreadable bundle: {type(exc).__name__}: {exc}" if isinstance(exc, BundleError | NoteError)
                     else f"unreadable bundle: {type(exc).__name__}")
     return report

@@ -10,7 +10,7 @@ import typer
 
 from piwarden.cli import detect as detect_commands
 from piwarden.cli.audit import app as audit_app
-from piwarden.cli.common import DbOption, cli_settings, start_settings
+from piwarden.cli.common import DbOption, PiwardenGroup, cli_settings, start_settings
 from piwarden.cli.config import app as config_app
 from piwarden.cli.db import app as db_app
 from piwarden.cli.forensics import app as forensics_app
@@ -27,6 +27,7 @@ app = typer.Typer(
     help="Find personal information, keep it from leaking, catch whoever leaks it, prove what was done.",
     no_args_is_help=True,
     add_completion=False,
+    cls=PiwardenGroup,
 )
 app.add_typer(audit_app, name="audit", help="Tamper-evident audit log of access to personal data.")
 app.add_typer(ner_app, name="ner", help="Train and evaluate the name/address/organisation model.")
@@ -48,13 +49,16 @@ app.command("serve")(serve_command)
 def root(ctx: typer.Context,
          home: Annotated[Path | None, typer.Option("--home", help="piwarden's home: database, keys, cache and "
                                                                   "piwarden.toml (default: PIWARDEN_HOME, else "
-                                                                  "~/.piwarden).")] = None) -> None:
+                                                                  "~/.piwarden).")] = None,
+         debug: Annotated[bool, typer.Option("--debug", help="Show the traceback of an unexpected error "
+                                                             "(it may hold values; off by default).")] = False,
+         ) -> None:
     """Build the settings once (defaults < piwarden.toml < environment < flags) for the command that runs."""
     # What the imports made lives as long as the process: move it out of the garbage collector's
     # reach, so full collections during a long command scan only what the command allocates
     # (measured: `mask run` of 4,000 records 0.80 -> 0.63 s CPU; docs/benchmarks.md).
     gc.freeze()
-    start_settings(ctx, home)
+    start_settings(ctx, home, debug)
 
 
 @app.command()

@@ -19,16 +19,17 @@ from piwarden.audit.note import NoteError, NoteVerifier
 from piwarden.audit.signer import signer_from_settings
 from piwarden.audit.store_base import AuditStoreError, Query
 from piwarden.audit.verify import verify_bundle
-from piwarden.cli.common import DbOption
+from piwarden.cli.common import DbOption, EncodingOption, ExitCode, fail, on_interrupt
 from piwarden.cli.serve import HostOption, PortOption, SignOption, TokenEnvOption, run_service, service_options
 from piwarden.cli.witness import app as witness_app
 from piwarden.events import EventError, parse_ts
+from piwarden.inputs import InputError, check_path, open_text, read_text
 from piwarden.progress import ByteProgress
 
 app = typer.Typer(name="audit", help="The tamper-evident audit log of every access to personal data.",
                   no_args_is_help=True, add_completion=False)
 app.add_typer(witness_app, name="witness")
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)
 
 
 def _open(db: str | None) -> AuditLog:
@@ -60,31 +61,48 @@ def append(event: Annotated[str | None, typer.Argument(help="One event as JSON (
 def import_(source: Annotated[str, typer.Argument(help="JSONL file of events, or - for standard input.")],
             db: DbOption = None,
             progress: Annotated[bool | None, typer.Option(help="Progress on standard error (default: when it "
-                                                               "is a terminal).")] = None) -> None:
+                                                               "is a terminal).")] = None,
+            encoding: EncodingOption = None) -> None:
     """Bulk-import events: bad lines are reported by number and field, good lines are kept.
 
     Idempotent: events already in the log (same id, same content) are not appended again, so an
     interrupted import is finished by running it again; an id the log holds for a different event
-    is refused.
+    is refused. Exit 0: every line imported (or already there); 3: some lines refused; 2: none
+    could be read; 130: interrupted (what was committed is said).
     """
-    if source != "-" and not Path(source).is_file():
-        raise typer.BadParameter(f"no such file: {source}", param_hint="SOURCE")
-    total = None if source == "-" else Path(source).stat().st_size
+    try:
+        total = None if source == "-" else check_path(source).stat().st_size
+    except InputError as exc:
+        raise fail(exc) from None
 
     def problem(number: int, problems: list[tuple[str, str]]) -> None:
         err.print(f"line {number}: " + "; ".join(f"{f}: {p}" for f, p in problems), highlight=False)
 
-    with (sys.stdin.buffer if source == "-" else Path(source).open("rb")) as stream, _open(db) as log, \
-            ByteProgress("import", total, enabled=progress, console=err) as bar, \
-            Importer(log, on_problem=problem) as importer:
-        for number, line in enumerate(stream, start=1):
-            bar.advance(len(line))
-            importer.add(number, line)
+    importer: Importer | None = None
+
+    def finished() -> str:
+        if importer is None:
+            return "nothing imported"
+        c = importer.counts
+        upto = f" (input up to line {c.last_line})" if c.last_line else ""
+        return (f"{c.appended} events committed{upto}, {c.duplicates} already in the log; run the same import "
+                "again to finish: events already in the log are not appended twice")
+
+    try:
+        with on_interrupt(finished), open_text(source, encoding) as src, _open(db) as log, \
+                ByteProgress("import", total, enabled=progress, console=err) as bar, \
+                Importer(log, on_problem=problem) as importer:
+            for number, line in src.lines():
+                bar.advance(len(line))
+                importer.add(number, line)
+    except InputError as exc:
+        err.print(f"error: {exc}; {finished()}", highlight=False)
+        raise typer.Exit(ExitCode.PARTIAL if importer and importer.counts.appended else ExitCode.USAGE) from None
     c = importer.counts
     err.print(f"imported {c.appended} events, rejected {c.refused} lines, {c.duplicates} already in the log",
               highlight=False)
     if c.refused:
-        raise typer.Exit(1)
+        raise typer.Exit(ExitCode.PARTIAL if c.appended or c.duplicates else ExitCode.USAGE)
 
 
 @app.command()
@@ -139,16 +157,31 @@ def verify(bundle: Annotated[Path, typer.Argument(help="Bundle directory written
     """Check a bundle offline; exit 1 and name the first bad index if it does not verify."""
     from piwarden.audit.witness import WitnessError, read_witness_file
 
-    if key and Path(key).is_file():
-        key = Path(key).read_text(encoding="ascii").strip()
-    extra = [p.read_text(encoding="utf-8") for p in checkpoint or []]
+    if not bundle.is_dir():
+        raise fail(f"{bundle}: no such bundle (a folder written by `piwarden audit export`)")
+    try:
+        if key and Path(key).is_file():
+            key = read_text(key).strip()
+        extra = [read_text(p) for p in checkpoint or []]
+    except InputError as exc:
+        raise fail(exc) from None
     try:
         log_key = NoteVerifier.from_vkey(key or (bundle / FILES["key"]).read_text(encoding="ascii"))
-        for wf in witness_file or []:
+    except OSError:
+        typer.echo(f"FAILED: unreadable bundle: {FILES['key']} is missing")
+        raise typer.Exit(ExitCode.FOUND) from None
+    except (ValueError, NoteError) as exc:
+        where = "--key" if key else f"the bundle's {FILES['key']}"
+        typer.echo(f"FAILED: {where} is not a verifier key ({exc if isinstance(exc, NoteError) else 'malformed'})")
+        raise typer.Exit(ExitCode.FOUND) from None
+    for wf in witness_file or []:
+        try:
             extra += read_witness_file(wf, log_key)
-    except (OSError, ValueError, KeyError, WitnessError) as exc:
-        typer.echo(f"FAILED: witness file: {exc if isinstance(exc, WitnessError | NoteError) else type(exc).__name__}")
-        raise typer.Exit(1) from None
+        except (OSError, ValueError, KeyError, WitnessError) as exc:
+            reason = exc if isinstance(exc, WitnessError | NoteError) else (
+                "no such file" if isinstance(exc, FileNotFoundError) else type(exc).__name__)
+            typer.echo(f"FAILED: witness file {wf}: {reason}")
+            raise typer.Exit(ExitCode.FOUND) from None
     report = verify_bundle(bundle, key, extra, witness_key or [])
     if report.ok:
         typer.echo(f"OK: {report.size} events, {report.checkpoints} checkpoints, key {report.key}")

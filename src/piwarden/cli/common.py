@@ -6,17 +6,142 @@ commands read them with ``cli_settings``, passing their own flags (``--db``, ...
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+import errno
+import signal
+import threading
+import traceback
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
+from enum import IntEnum
 from pathlib import Path
+from types import FrameType
 from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from typer.core import TyperGroup
+from typer.exceptions import TyperException
 
 from piwarden import entities
+from piwarden.inputs import InputError, check_encoding
+from piwarden.outputs import OutputError
 from piwarden.settings import Settings, SettingsError, get_settings, load_settings, use_settings
+
+
+class ExitCode(IntEnum):
+    """What every command's exit status means (docs/exit-codes.md)."""
+
+    OK = 0  # done
+    FOUND = 1  # done, and found problems: verification failed, PI found with --fail-on, lint errors
+    USAGE = 2  # a usage or input error: nothing (useful) was done
+    PARTIAL = 3  # done for some inputs, records or tables, not for others (each one named)
+    INTERRUPTED = 130  # SIGINT or SIGTERM: stopped, with a word on what was finished
+
+
+_stderr = Console(stderr=True, soft_wrap=True)
+
+
+def fail(message: object, code: int = ExitCode.USAGE) -> typer.Exit:
+    """Print ``error: message`` on standard error and return the Exit to raise (messages carry no values)."""
+    _stderr.print(f"error: {message}", highlight=False, markup=False)
+    return typer.Exit(int(code))
+
+
+def outcome(done: int, failed: int) -> int:
+    """The exit status of a command over many items: 0 all done, 3 some failed, 2 none done and some failed."""
+    if not failed:
+        return ExitCode.OK
+    return ExitCode.PARTIAL if done else ExitCode.USAGE
+
+
+def interrupted(finished: str) -> typer.Exit:
+    """Say what was finished before the interruption; the Exit (130) to raise."""
+    _stderr.print(f"interrupted: {finished}", highlight=False, markup=False)
+    return typer.Exit(int(ExitCode.INTERRUPTED))
+
+
+@contextmanager
+def on_interrupt(finished: Callable[[], str]) -> Iterator[None]:
+    """Turn Ctrl-C (or SIGTERM) inside the block into exit 130 with ``finished()`` saying what was done."""
+    try:
+        yield
+    except KeyboardInterrupt:
+        raise interrupted(finished()) from None
+
+
+def _encoding(value: str | None) -> str | None:
+    if value is None:
+        return None
+    try:
+        return check_encoding(value)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
+
+
+EncodingOption = Annotated[str | None, typer.Option(
+    "--encoding", callback=_encoding, help="Encoding of the input files (default: found from a byte-order mark, "
+                                           "else UTF-8 or GB18030 by content; e.g. utf-8, gb18030, utf-16).")]
+
+
+class PiwardenGroup(TyperGroup):
+    """The root command: expected failures become one line and a documented exit code, never a traceback.
+
+    Ctrl-C and SIGTERM anywhere end with exit 130 (commands that can say what they finished
+    catch them first, ``on_interrupt``); an input or output that cannot be used ends with 2; an
+    unexpected error prints its type only (``--debug`` shows the traceback), since its message
+    might hold a value.
+    """
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (typer.Exit, typer.Abort, TyperException):
+            raise
+        except KeyboardInterrupt:
+            raise interrupted("stopped before the end") from None
+        except (InputError, OutputError) as exc:
+            raise fail(exc) from None
+        except OSError as exc:
+            if debugging() or exc.errno == errno.EPIPE:
+                raise
+            where = f"{exc.filename}: " if exc.filename else ""
+            raise fail(f"{where}{exc.strerror or type(exc).__name__}") from None
+        except Exception as exc:
+            if debugging():
+                raise
+            raise fail(f"unexpected {type(exc).__name__} (a bug; run with --debug for the traceback)") from None
+
+
+_debug = False
+
+
+def debugging() -> bool:
+    """Whether ``--debug`` was given: unexpected errors show their traceback."""
+    return _debug
+
+
+def print_traceback() -> None:
+    """With --debug, the traceback of the exception being handled (on standard error)."""
+    if _debug:
+        traceback.print_exc()
+
+
+@contextmanager
+def _terminate_as_interrupt() -> Iterator[None]:
+    """SIGTERM raises KeyboardInterrupt in the main thread, so it ends the way Ctrl-C does (exit 130)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def parse_types(types: str | None) -> tuple[str, ...] | None:
@@ -66,10 +191,13 @@ def settings_error(exc: SettingsError) -> typer.Exit:
     return typer.Exit(2)
 
 
-def start_settings(ctx: typer.Context, home: Path | None) -> None:
+def start_settings(ctx: typer.Context, home: Path | None, debug: bool = False) -> None:
     """Build the settings once per command and make them what library code's ``get_settings()`` answers."""
+    global _debug
     if ctx.resilient_parsing:
         return
+    _debug = debug
+    ctx.with_resource(_terminate_as_interrupt())
     flags: dict[str, Any] = {"home": home} if home is not None else {}
     try:
         settings = load_settings(**flags)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import time
 from collections import Counter
@@ -15,12 +16,14 @@ from rich.console import Console
 from rich.table import Table
 
 from piwarden import entities
-from piwarden.cli.common import DbOption, parse_types
+from piwarden.cli.common import DbOption, EncodingOption, ExitCode, fail, on_interrupt, outcome, parse_types
 from piwarden.detect.analyzer import DEFAULT_MIN_SCORE
 from piwarden.detect.records import RecordError, input_size, iter_records
 from piwarden.detect.registry import ConfigError
 from piwarden.detect.runner import DetectOptions, detect_stream
 from piwarden.home import default_db_url, redact_url
+from piwarden.inputs import InputError, check_path
+from piwarden.outputs import OutputError, atomic_open, check_output
 from piwarden.progress import ByteProgress
 
 err = Console(stderr=True, soft_wrap=True)
@@ -45,41 +48,51 @@ def detect(
                                               "reporting it and going on.")] = False,
     progress: Annotated[bool | None, typer.Option(help="Progress on standard error (default: when it "
                                                        "is a terminal).")] = None,
+    encoding: EncodingOption = None,
 ) -> None:
     """Detect PI in text records and write one JSONL line of spans per record, in input order."""
-    for path in inputs:
-        if path != "-" and not Path(path).is_file():
-            raise typer.BadParameter(f"no such file: {path}", param_hint="INPUTS")
+    check_io(inputs, output)
     options = DetectOptions(parse_types(types), min_score, str(config) if config else None, show_values,
                             classify, names)
     try:
         options.analyzer()  # fail before reading anything on a bad configuration
     except ConfigError as exc:
         raise typer.BadParameter(str(exc), param_hint="--config") from None
-    sink = output.open("wb") if output else sys.stdout.buffer
     counts: Counter[str] = Counter()
     records = errors = 0
     bar = ByteProgress("detect", input_size(inputs), enabled=progress, console=err)
-    stream = (item for path in inputs for item in iter_records(path))
+    stream = (item for path in inputs for item in iter_records(path, encoding))
+    with on_interrupt(lambda: f"{records} records done; "
+                              + (f"nothing written to {output}" if output else "their lines were written")), \
+            (atomic_open(output) if output else contextlib.nullcontext(sys.stdout.buffer)) as sink, bar:
+        results = detect_stream(stream, options, jobs=jobs, on_batch=lambda b: bar.advance(sum(r.size for r in b)))
+        for result in results:
+            if isinstance(result, RecordError):
+                errors += 1
+                err.print(f"[yellow]skipped[/] {result}", highlight=False)
+                if strict:
+                    raise typer.Exit(2)
+                continue
+            records += 1
+            counts.update(e["type"] for e in result["entities"])
+            sink.write(orjson.dumps(result) + b"\n")
+        summary = ", ".join(f"{t} {n}" for t, n in counts.most_common()) or "no PI found"
+        err.print(f"{records} records, {errors} skipped; {summary}", highlight=False)
+        if outcome(records, errors) == ExitCode.USAGE:  # nothing readable: no output file either
+            raise typer.Exit(ExitCode.USAGE)
+    raise typer.Exit(outcome(records, errors))
+
+
+def check_io(inputs: list[str], output: Path | None) -> None:
+    """Before any work: every input readable, the output's folder there and writable; else exit 2."""
     try:
-        with bar:
-            results = detect_stream(stream, options, jobs=jobs, on_batch=lambda b: bar.advance(
-                sum(r.size for r in b)))
-            for result in results:
-                if isinstance(result, RecordError):
-                    errors += 1
-                    err.print(f"[yellow]skipped[/] {result}", highlight=False)
-                    if strict:
-                        raise typer.Exit(2)
-                    continue
-                records += 1
-                counts.update(e["type"] for e in result["entities"])
-                sink.write(orjson.dumps(result) + b"\n")
-    finally:
-        if output:
-            sink.close()
-    summary = ", ".join(f"{t} {n}" for t, n in counts.most_common()) or "no PI found"
-    err.print(f"{records} records, {errors} skipped; {summary}", highlight=False)
+        for path in inputs:
+            if path != "-":
+                check_path(path)
+        if output is not None:
+            check_output(output)
+    except (InputError, OutputError) as exc:
+        raise fail(exc) from None
 
 
 def demo(db: DbOption = None) -> None:

@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.console import Console
 
-from piwarden.cli.common import DbOption
+from piwarden.cli.common import DbOption, fail, outcome
+from piwarden.inputs import open_text
 
 if TYPE_CHECKING:
     from PIL.Image import Image
@@ -57,8 +58,13 @@ def _rgb(image: Path) -> Image:
 
     if not image.is_file():
         raise typer.BadParameter(f"no such file: {image}", param_hint="IMAGE")
-    with pil.open(image) as im:
-        return im.convert("RGB")
+    from piwarden.forensics.documents.check import unreadable_image
+
+    try:
+        with pil.open(image) as im:
+            return im.convert("RGB")
+    except (OSError, ValueError, pil.DecompressionBombError) as exc:
+        raise fail(f"{image}: {unreadable_image(exc)}") from None
 
 
 @contextmanager
@@ -100,8 +106,11 @@ def index_cmd(
     if not directory.is_dir():
         raise typer.BadParameter(f"no such directory: {directory}", param_hint="DIR")
     items, missing = [], 0
-    with subject_map.open(newline="", encoding="utf-8") as f:
-        for rec in csv.DictReader(f):
+    with open_text(subject_map) as src, src.text() as f:
+        reader = csv.DictReader(f)
+        if not {"file", "subject", "account"} <= set(reader.fieldnames or ()):
+            raise fail(f"{subject_map}: the subject map needs the columns file, subject and account")
+        for rec in reader:
             path = directory / rec["file"]
             if path.suffix.lower() not in IMAGE_SUFFIXES or not path.is_file():
                 missing += 1
@@ -109,14 +118,21 @@ def index_cmd(
             items.append((path, rec.get("doc_id") or path.stem, rec["subject"], rec["account"]))
     with _database():
         store = DocumentStore(_index_dir(index), db)
+    unreadable: list[str] = []
+
+    def skip(path: str, reason: str) -> None:
+        unreadable.append(path)
+        err.print(f"[yellow]skipped[/] {path}: {reason}", highlight=False)
+
     try:
         known = store.registry.known(doc_id for _, doc_id, _, _ in items)
-        added = store.add([it for it in items if it[1] not in known]) if len(known) < len(items) else 0
+        added = store.add([it for it in items if it[1] not in known], on_skip=skip) if len(known) < len(items) else 0
         total = len(store.index)
     finally:
         store.close()
-    err.print(f"{added} documents indexed, {len(known)} already there, {missing} rows skipped, {total} in the index",
-              highlight=False)
+    err.print(f"{added} documents indexed, {len(known)} already there, {missing + len(unreadable)} rows skipped, "
+              f"{total} in the index", highlight=False)
+    raise typer.Exit(outcome(added + len(known), missing + len(unreadable)))
 
 
 @app.command()
@@ -135,7 +151,7 @@ def check(
     with _database():
         store = DocumentStore(_index_dir(index), db)
     try:
-        result = store.check(image, subject, account)
+        result = store.check(_rgb(image), subject, account)
     finally:
         store.close()
     typer.echo(json.dumps(result.to_json(), ensure_ascii=False))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date, timedelta, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -14,10 +14,13 @@ import orjson
 import typer
 from rich.console import Console
 
-from piwarden.cli.common import DbOption
+from piwarden.cli.common import DbOption, EncodingOption, on_interrupt, outcome
+from piwarden.cli.detect import check_io
 from piwarden.cli.documents import app as documents_app
 from piwarden.events import AccessEvent, EventError, canonical_json, parse_event
 from piwarden.home import default_db_url
+from piwarden.inputs import check_path, open_text
+from piwarden.outputs import atomic_open
 from piwarden.progress import ByteProgress
 
 if TYPE_CHECKING:
@@ -31,18 +34,19 @@ err = Console(stderr=True, soft_wrap=True)
 
 
 def read_events(path: Path, *, progress: bool | None = None, skipped: list[str] | None = None,
-                label: str = "anomalies") -> Iterator[AccessEvent]:
-    """Events from a JSONL file, each validated once against the spec, with a progress bar.
+                label: str = "anomalies", encoding: str | None = None,
+                lines: Iterable[tuple[int, bytes | str]] | None = None) -> Iterator[AccessEvent]:
+    """Events from a JSONL file (any encoding ``piwarden.inputs`` reads), each validated once, with progress.
 
     Bad lines are named by number and field in ``skipped``, never shown.
     """
-    size = path.stat().st_size if path != Path("-") else None
-    src = sys.stdin.buffer if path == Path("-") else path.open("rb")
+    size = check_path(path).stat().st_size if path != Path("-") else None
+    src = open_text(path, encoding)
     bar = ByteProgress(label, size, enabled=progress, console=err)
     pending = 0
     try:
         with bar:
-            for lineno, line in enumerate(src, 1):
+            for lineno, line in (src.lines() if lines is None else lines):
                 pending += len(line)
                 if pending >= 1 << 20:
                     bar.advance(pending)
@@ -56,8 +60,7 @@ def read_events(path: Path, *, progress: bool | None = None, skipped: list[str] 
                         skipped.append(str(exc))
             bar.advance(pending)
     finally:
-        if src is not sys.stdin.buffer:
-            src.close()
+        src.close()
 
 
 def _zone(tz: str) -> timezone:
@@ -72,7 +75,8 @@ def _zone(tz: str) -> timezone:
 @app.command()
 def anomalies(
     events: Annotated[Path | None, typer.Option("--events", help="Access events, JSON Lines (access-event v1), in "
-                                                                 "time order; - for standard input.")] = None,
+                                                                 "any order (sorted by time when they are not); - "
+                                                                 "for standard input.")] = None,
     audit: Annotated[bool, typer.Option("--audit", help="Read the events from the audit log instead (--db): the "
                                                         "leaves the cursor has not read yet.")] = False,
     db: DbOption = None,
@@ -95,16 +99,17 @@ def anomalies(
     strict: Annotated[bool, typer.Option(hidden=True, help="Deprecated: every event is validated.")] = False,
     progress: Annotated[bool | None, typer.Option(help="Progress on standard error (default: when it is a "
                                                        "terminal).")] = None,
+    encoding: EncodingOption = None,
 ) -> None:
     """Score every actor's access to personal data; write one JSON line per actor, highest risk first."""
     from piwarden.forensics.anomalies import Detector, stream_alerts
     from piwarden.forensics.anomalies.feedback import Feedback, FeedbackError
     from piwarden.forensics.anomalies.order import HourOrder
+    from piwarden.forensics.anomalies.sort import out_of_order, sorted_lines
 
     if (events is None) == (not audit):
         raise typer.BadParameter("give --events FILE or --audit", param_hint="--events")
-    if events is not None and str(events) != "-" and not events.is_file():
-        raise typer.BadParameter(f"no such file: {events}", param_hint="--events")
+    check_io([str(events)] if events is not None else [], out)
     zone = _zone(tz)
     try:
         fb = Feedback.load(feedback)
@@ -113,9 +118,19 @@ def anomalies(
     det = Detector(threshold=threshold, feedback=fb, tz=zone)
     order = HourOrder(det.local, reorder_hours)
     skipped: list[str] = []
-    with contextlib.ExitStack() as stack:
+    late = 0
+    with on_interrupt(lambda: f"{det.n_events} events read; " + (f"nothing written to {out}" if out else
+                                                                   "the alerts so far were written")), \
+            contextlib.ExitStack() as stack:
         if events is not None:
-            alerts = stream_alerts(read_events(events, progress=progress, skipped=skipped), det, order)
+            source = events if str(events) != "-" else _spool_stdin(stack)
+            with open_text(source, encoding) as src:
+                late = out_of_order(src.lines())  # a first pass over time and id only
+            ordered = None
+            if late:  # sorted (on disk when large), so any order of the same events ranks the same
+                ordered = sorted_lines(stack.enter_context(open_text(source, encoding)).lines())
+            alerts = stream_alerts(read_events(source, progress=progress, skipped=skipped, encoding=encoding,
+                                               lines=ordered), det, order)
         else:
             feed, save = _audit_feed(stack, db, cursor, history_days, det, progress)
             alerts = stream_alerts(feed.new(), det, order, history=feed.history())
@@ -124,19 +139,35 @@ def anomalies(
             save()
     for msg in skipped[:20]:
         err.print(f"[yellow]skipped[/] {msg}", highlight=False)
+    if late:
+        err.print(f"[yellow]warning[/] the events were not in time order ({late} came after a later one: two "
+                  "sources concatenated, or a log read backwards?); they were sorted by event time before scoring",
+                  highlight=False)
     if order.late:
         err.print(f"[yellow]warning[/] {order.late} events came more than {reorder_hours} h out of time order (up "
                   f"to {order.late_hours} h late): each was counted in the hour it arrived in; sort the input or "
                   "raise --reorder-hours", highlight=False)
     err.print(f"{det.n_events} events, {len(skipped)} skipped, {len(det.results())} actors, {n_alerts} above "
               f"{threshold}", highlight=False)
+    raise typer.Exit(outcome(det.n_events, len(skipped)))
+
+
+def _spool_stdin(stack: contextlib.ExitStack) -> Path:
+    """Standard input copied to a temporary file, so that it can be read twice (order check, then events)."""
+    import shutil
+    import tempfile
+
+    tmp = stack.enter_context(tempfile.TemporaryDirectory(prefix="piwarden-events-"))
+    path = Path(tmp) / "events.jsonl"
+    with path.open("wb") as out:
+        shutil.copyfileobj(sys.stdin.buffer, out)
+    return path
 
 
 def _write_alerts(alerts: Iterator[Alert], det: Detector, out: Path | None, stream: bool, top: int | None) -> int:
     """Write the alerts as they fire (``stream``) or the final ranking; return how many fired."""
-    sink = out.open("wb") if out else sys.stdout.buffer
     n = 0
-    try:
+    with atomic_open(out) if out else contextlib.nullcontext(sys.stdout.buffer) as sink:
         for alert in alerts:
             n += 1
             if stream:
@@ -144,11 +175,7 @@ def _write_alerts(alerts: Iterator[Alert], det: Detector, out: Path | None, stre
         if not stream:
             for r in det.results()[:top]:
                 sink.write(orjson.dumps(r.to_json()) + b"\n")
-    finally:
-        if out:
-            sink.close()
-        else:
-            sink.flush()
+        sink.flush()
     return n
 
 
@@ -269,6 +296,7 @@ def trace(
     lang: Annotated[str, typer.Option(help="Evidence language: both (English, then Chinese), en or zh.")] = "both",
     progress: Annotated[bool | None, typer.Option(help="Progress on standard error (default: when it is a "
                                                        "terminal).")] = None,
+    encoding: EncodingOption = None,
 ) -> None:
     """Rank who leaked a sample: parties and, where the logs allow, actors, with evidence (leak-sample.md)."""
     from piwarden.forensics.attribution.datamap import DataMap, DataMapError
@@ -297,13 +325,13 @@ def trace(
             for r in reg.records():
                 index.add(r)
             canaries = reg.exposure()
-        kind, rows = read_leak(leak, leak_format)
+        kind, rows = read_leak(leak, leak_format, encoding=encoding)
     except (DataMapError, RecordsError, HoneytokenError, LeakError) as exc:
         err.print(f"error: {exc}", highlight=False)
         raise typer.Exit(2) from None
     skipped: list[str] = []
     ranked, summary = attribute(rows, index, dm, read_events(events, progress=progress, skipped=skipped,
-                                                             label="trace"), canaries, lang)
+                                                             label="trace", encoding=encoding), canaries, lang)
     if fmt == "json":
         typer.echo(json.dumps({"candidates": [c.to_json() for c in ranked]}, ensure_ascii=False))
     else:

@@ -6,6 +6,7 @@ Mounted by the top-level CLI as a sub-app: ``piwarden mask run INPUTS...``,
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from collections import Counter
 from pathlib import Path
@@ -17,7 +18,8 @@ import yaml
 from rich.console import Console
 
 from piwarden import entities
-from piwarden.cli.common import KeyFileOption, parse_types
+from piwarden.cli.common import EncodingOption, ExitCode, KeyFileOption, on_interrupt, outcome, parse_types
+from piwarden.cli.detect import check_io
 from piwarden.cli.waybill import waybill
 from piwarden.detect.analyzer import DEFAULT_MIN_SCORE
 from piwarden.detect.records import RecordError, input_size, iter_records
@@ -27,6 +29,7 @@ from piwarden.mask.keys import KeyFileError, KeyRing, key_available, load_keys
 from piwarden.mask.lint import lint_policy
 from piwarden.mask.policy import ANY, Policy, Ruleset, default_policy, load_policy
 from piwarden.mask.stream import MaskOptions, mask_stream
+from piwarden.outputs import atomic_open
 from piwarden.progress import ByteProgress
 
 app = typer.Typer(help="Mask personal information by policy: partial, redact, pseudonyms, tokens, FPE, "
@@ -68,42 +71,40 @@ def run(
     strict: Annotated[bool, typer.Option(help="Stop at the first malformed record.")] = False,
     progress: Annotated[bool | None, typer.Option(help="Progress on standard error (default: when it is a "
                                                        "terminal).")] = None,
+    encoding: EncodingOption = None,
 ) -> None:
     """Detect and mask PI in text records; one JSONL line {id, text, entities} per record, in order."""
-    for path in inputs:
-        if path != "-" and not Path(path).is_file():
-            raise typer.BadParameter(f"no such file: {path}", param_hint="INPUTS")
+    check_io(inputs, output)
     pol = _load(policy)
     _, keys = _resolve(pol, role, purpose, key_file)  # fail here, not in a worker
     options = MaskOptions(pol, role, purpose, keys, DetectOptions(parse_types(types), min_score,
                                                                   str(config) if config else None),
                           subject_field, tuple(f for f in (keep_fields or "").split(",") if f))
-    sink = output.open("wb") if output else sys.stdout.buffer
     ops: Counter[str] = Counter()
     records = errors = fallbacks = 0
     bar = ByteProgress("mask", input_size(inputs), enabled=progress, console=err)
-    stream = (item for path in inputs for item in iter_records(path))
-    try:
-        with bar:
-            for result in mask_stream(stream, options, jobs=jobs,
-                                      on_batch=lambda b: bar.advance(sum(r.size for r in b))):
-                if isinstance(result, RecordError):
-                    errors += 1
-                    err.print(f"[yellow]skipped[/] {result}", highlight=False)
-                    if strict:
-                        raise typer.Exit(2)
-                    continue
-                records += 1
-                for span in result["entities"]:  # type: ignore[attr-defined]
-                    ops[f"{span['type']}:{span['operator']}"] += 1
-                    fallbacks += bool(span.get("fallback"))
-                sink.write(orjson.dumps(result) + b"\n")
-    finally:
-        if output:
-            sink.close()
-    summary = ", ".join(f"{k} {n}" for k, n in ops.most_common()) or "no PI found"
-    note = f"; {fallbacks} values the operator could not handle were replaced by <TYPE>" if fallbacks else ""
-    err.print(f"{records} records, {errors} skipped; {summary}{note}", highlight=False)
+    stream = (item for path in inputs for item in iter_records(path, encoding))
+    with on_interrupt(lambda: f"{records} records masked; "
+                              + (f"nothing written to {output}" if output else "their lines were written")), \
+            (atomic_open(output) if output else contextlib.nullcontext(sys.stdout.buffer)) as sink, bar:
+        for result in mask_stream(stream, options, jobs=jobs, on_batch=lambda b: bar.advance(sum(r.size for r in b))):
+            if isinstance(result, RecordError):
+                errors += 1
+                err.print(f"[yellow]skipped[/] {result}", highlight=False)
+                if strict:
+                    raise typer.Exit(2)
+                continue
+            records += 1
+            for span in result["entities"]:  # type: ignore[attr-defined]
+                ops[f"{span['type']}:{span['operator']}"] += 1
+                fallbacks += bool(span.get("fallback"))
+            sink.write(orjson.dumps(result) + b"\n")
+        summary = ", ".join(f"{k} {n}" for k, n in ops.most_common()) or "no PI found"
+        note = f"; {fallbacks} values the operator could not handle were replaced by <TYPE>" if fallbacks else ""
+        err.print(f"{records} records, {errors} skipped; {summary}{note}", highlight=False)
+        if outcome(records, errors) == ExitCode.USAGE:  # nothing readable: no output file either
+            raise typer.Exit(ExitCode.USAGE)
+    raise typer.Exit(outcome(records, errors))
 
 
 def _resolve(pol: Policy, role: str, purpose: str | None, key_file: str | None) -> tuple[Ruleset, KeyRing | None]:
@@ -160,16 +161,18 @@ def table(
                                               "writing <TYPE>.")] = False,
     progress: Annotated[bool | None, typer.Option(help="Progress on standard error (default: when it is a "
                                                        "terminal).")] = None,
+    encoding: EncodingOption = None,
 ) -> None:
     """Mask the named columns of a table file, streamed in batches, vectorized per column."""
     from piwarden.mask.files import FileJob, mask_file  # polars and pyarrow load only when needed
 
-    cols = _auto_columns(input, format) if columns.strip().lower() == "auto" else parse_columns(columns)
+    check_io([str(input)], output)
+    cols = _auto_columns(input, format, encoding) if columns.strip().lower() == "auto" else parse_columns(columns)
     job = FileJob(cols, _resolve(_load(policy), role, purpose, key_file)[0], subject_column,
-                  "raise" if strict else "replace", batch_rows)
+                  "raise" if strict else "replace", batch_rows, encoding=encoding)
     bar = ByteProgress("mask", input.stat().st_size, enabled=progress, console=err)
     try:
-        with bar:
+        with on_interrupt(lambda: f"nothing written to {output}"), bar:
             report = mask_file(input, output, job, fmt=format, progress=bar.advance)
     except MaskError as exc:
         err.print(f"[red]error[/] {exc}", highlight=False)
@@ -178,13 +181,13 @@ def table(
               highlight=False)
 
 
-def _auto_columns(path: Path, fmt: str | None, rows: int = 1000) -> dict[str, str]:
+def _auto_columns(path: Path, fmt: str | None, encoding: str | None, rows: int = 1000) -> dict[str, str]:
     """Columns classified by name and the first ``rows`` values (the scan's classifier)."""
     from piwarden.mask.files import head_frame
     from piwarden.scan.classify import Classifier
 
     try:
-        head = head_frame(path, rows, fmt)
+        head = head_frame(path, rows, fmt, encoding)
     except MaskError as exc:
         err.print(f"[red]error[/] {exc}", highlight=False)
         raise typer.Exit(2) from None

@@ -19,7 +19,9 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
+from piwarden.cli.common import ExitCode, fail, on_interrupt, outcome
 from piwarden.home import default_db_url, redact_url
+from piwarden.outputs import OutputError, check_output, write_atomic
 from piwarden.scan import report
 from piwarden.scan.inventory import AssetScan, InventoryError
 from piwarden.scan.rows import DEFAULT_CHUNK
@@ -86,14 +88,6 @@ class AssetProgress:
             self._bar.stop()
 
 
-def _write(path: Path, data: bytes | str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if isinstance(data, str):
-        path.write_text(data, encoding="utf-8")
-    else:
-        path.write_bytes(data)
-
-
 def scan_command(
     targets: Annotated[list[str], typer.Argument(help="Files, directories, or SQLAlchemy database URLs "
                                                       "(sqlite:///f.db, postgresql+psycopg://..., "
@@ -131,16 +125,22 @@ def scan_command(
             sources().claiming(target, engine.value)
         except NoSourceError as exc:
             raise typer.BadParameter(str(exc), param_hint="TARGETS") from None
+    try:  # every report's folder there and writable before anything is scanned
+        for out in (report_html, json_out, csv_out, sarif_out):
+            if out is not None:
+                check_output(out)
+    except OutputError as exc:
+        raise fail(exc) from None
     options = ScanOptions(sample=sample, full=full, engine=engine.value, spark_master=spark_master,
                           all_rows=all_rows, chunk_rows=chunk_rows, tables=tuple(t.strip() for t in (tables or "").split(",") if t.strip()))
     bar = AssetProgress(progress, err)
     try:
-        with bar:
+        with on_interrupt(lambda: f"{bar.done} of {bar.total} assets scanned and kept in the inventory; no "
+                                  "report written; a rerun skips the assets that did not change"), bar:
             result = scan(targets, options, db, jobs, on_asset=bar.advance, on_discovered=bar.found,
                           on_rows=bar.rows)
     except (SourceError, InventoryError) as exc:
-        err.print(f"[red]error[/] {exc}", highlight=False)
-        raise typer.Exit(1) from None
+        raise fail(exc) from None
     run = {"id": result.run_id, "targets": [target_label(t) for t in targets],
            "assets": result.assets, "scanned": result.scanned, "unchanged": result.unchanged,
            "errors": len(result.errors), "seconds": round(result.seconds, 3), "sample": sample,
@@ -150,15 +150,17 @@ def scan_command(
                (csv_out, lambda: report.to_csv(result.inventory)),
                (report_html, lambda: report.to_html(result.inventory, run)),
                (sarif_out, lambda: report.to_sarif(result.inventory))]
+    code = outcome(result.assets - len(result.errors), len(result.errors))
     for path, render in outputs:
-        if path is not None:
-            _write(path, render())
+        if path is not None and code != ExitCode.USAGE:  # nothing scanned: no report to take for one
+            write_atomic(path, render())
     _print_table(result.inventory)
     for message in result.errors:
         err.print(f"[yellow]error[/] {message}", highlight=False)
     err.print(f"{result.assets} assets: {result.scanned} scanned, {result.unchanged} unchanged, "
               f"{len(result.errors)} errors in {result.seconds:.1f}s; inventory run {result.run_id} in "
               f"{redact_url(db or default_db_url())}", highlight=False)
+    raise typer.Exit(code)
 
 
 def _print_table(assets: list[dict[str, object]]) -> None:

@@ -7,7 +7,6 @@ and number, never by a name, phone or address.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
 from enum import StrEnum
 from pathlib import Path
@@ -19,12 +18,14 @@ from pydantic import ValidationError
 from rich.console import Console
 
 from piwarden import entities
-from piwarden.cli.common import KeyFileOption
+from piwarden.cli.common import KeyFileOption, fail, outcome
+from piwarden.inputs import label, read_text
 from piwarden.mask.errors import MaskError, PolicyError
 from piwarden.mask.keys import KeyFileError, load_keys
 from piwarden.mask.policy import ANY, default_policy, load_policy
 from piwarden.mask.waybill.model import WaybillError, describe, parse_waybill
 from piwarden.mask.waybill.virtual import VirtualNumberPool
+from piwarden.outputs import write_atomic
 
 if TYPE_CHECKING:
     from piwarden.fonts import FontPair
@@ -85,9 +86,12 @@ def waybill(
     except FontNotFound as exc:
         err.print(f"[red]font error[/] {exc}", highlight=False)
         raise typer.Exit(2) from None
+    items = list(_read(waybills))  # the input is read (and its encoding found) before anything is written
+    if not items:
+        raise fail(f"{label(waybills)}: no waybills in the input")
     out_dir.mkdir(parents=True, exist_ok=True)
     done = skipped = 0
-    for index, data in _read(waybills):
+    for index, data in items:
         try:
             if isinstance(data, WaybillError):
                 raise data
@@ -103,8 +107,7 @@ def waybill(
         done += 1
     kinds = "png and pdf" if fmt is Format.both else fmt.value
     err.print(f"{done} waybill{'s' * (done != 1)} printed ({kinds}) to {out_dir}, {skipped} skipped", highlight=False)
-    if skipped and not done:
-        raise typer.Exit(1)
+    raise typer.Exit(outcome(done, skipped))
 
 
 def _write(page: Layout, out_dir: Path, fmt: Format, dpi: int, fonts: FontPair) -> None:
@@ -112,14 +115,14 @@ def _write(page: Layout, out_dir: Path, fmt: Format, dpi: int, fonts: FontPair) 
     from piwarden.mask.waybill.png import render_png
 
     if fmt in (Format.png, Format.both):
-        (out_dir / f"{page.waybill_no}.png").write_bytes(render_png(page, dpi=dpi, fonts=fonts))
+        write_atomic(out_dir / f"{page.waybill_no}.png", render_png(page, dpi=dpi, fonts=fonts))
     if fmt in (Format.pdf, Format.both):
-        (out_dir / f"{page.waybill_no}.pdf").write_bytes(render_pdf(page, fonts=fonts))
+        write_atomic(out_dir / f"{page.waybill_no}.pdf", render_pdf(page, fonts=fonts))
 
 
 def _read(source: str) -> Iterator[tuple[int, Any]]:
     """(position, decoded object or the error) per waybill, from JSON or JSONL; positions from 1."""
-    raw = sys.stdin.buffer.read() if source == "-" else Path(source).read_bytes()
+    raw = read_text(source)  # in its encoding (piwarden.inputs); InputError: not text
     try:
         whole = orjson.loads(raw)
     except orjson.JSONDecodeError:
@@ -127,7 +130,7 @@ def _read(source: str) -> Iterator[tuple[int, Any]]:
     else:
         yield from enumerate(whole if isinstance(whole, list) else [whole], 1)
         return
-    lines = [line for line in raw.splitlines() if line.strip()]
+    lines = [line for line in raw.splitlines() if line.strip()]  # str lines: orjson reads them too
     for index, line in enumerate(lines, 1):
         try:
             yield index, orjson.loads(line)

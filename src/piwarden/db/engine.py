@@ -49,7 +49,12 @@ def make_engine(url: str | URL, *, locking: bool = False) -> Engine:
     kwargs: dict[str, Any] = {}
     if parsed.get_backend_name() == "sqlite":
         kwargs["connect_args"] = {"timeout": SQLITE_TIMEOUT_S}
-    engine = create_engine(parsed, **kwargs)
+    try:
+        engine = create_engine(parsed, **kwargs)
+    except ImportError as exc:  # mysql:// (MySQLdb), postgresql+psycopg2://: a driver not installed
+        from piwarden.db.errors import describe
+
+        raise DatabaseError(describe(parsed, exc)) from None
     if locking and parsed.get_backend_name() == "sqlite":
         event.listen(engine, "connect", _driver_autocommit)
         event.listen(engine, "begin", _begin_immediate)

@@ -26,6 +26,7 @@ from sqlalchemy.engine import URL, Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from piwarden.db.engine import DatabaseError, make_engine, parse_url
+from piwarden.db.errors import describe
 from piwarden.db.models import TABLES, VERSION_TABLE
 from piwarden.home import default_db_url, ensure_db_dir, redact_url
 
@@ -109,7 +110,7 @@ def ensure_schema(engine: Engine) -> None:
     except DatabaseError:
         raise
     except SQLAlchemyError as exc:
-        raise DatabaseError(f"cannot open database {_safe(url)}: {type(exc).__name__}") from None
+        raise DatabaseError(f"cannot open database {describe(url, exc)}") from None
 
 
 def upgrade(url: str | None = None, to: str = "head") -> tuple[SchemaState, SchemaState]:
@@ -118,7 +119,7 @@ def upgrade(url: str | None = None, to: str = "head") -> tuple[SchemaState, Sche
     try:
         return _upgrade(parsed, to, only_if_empty=False)
     except SQLAlchemyError as exc:
-        raise DatabaseError(f"cannot upgrade database {_safe(parsed)}: {type(exc).__name__}") from None
+        raise DatabaseError(f"cannot upgrade database {describe(parsed, exc)}") from None
 
 
 def current(url: str | None = None) -> SchemaState | None:
@@ -131,7 +132,7 @@ def current(url: str | None = None) -> SchemaState | None:
         with engine.connect() as conn:
             return read_state(conn)
     except SQLAlchemyError as exc:
-        raise DatabaseError(f"cannot read database {_safe(parsed)}: {type(exc).__name__}") from None
+        raise DatabaseError(f"cannot read database {describe(parsed, exc)}") from None
     finally:
         engine.dispose()
 

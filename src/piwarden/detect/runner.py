@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass
 from itertools import islice
 from typing import Any
@@ -16,6 +16,7 @@ from typing import Any
 from piwarden.detect.analyzer import Analyzer
 from piwarden.detect.records import Record, RecordError
 from piwarden.detect.registry import load_recognizers
+from piwarden.pools import process_pool
 
 DetectResult = dict[str, Any]  # {"id", ...the record's extra fields, "entities": [span dicts]}
 
@@ -89,7 +90,7 @@ def detect_stream(
             if on_batch:
                 on_batch(batch)
         return
-    with ProcessPoolExecutor(jobs, initializer=_init_worker, initargs=(options,)) as pool:
+    with process_pool(jobs, _init_worker, (options,)) as pool:
         pending: deque[tuple[list[Record | RecordError], Future[list[DetectResult]]]] = deque()
         for batch in _batches(items, batch_size):
             work = [(r.id, r.text, r.extra) for r in batch if isinstance(r, Record)]

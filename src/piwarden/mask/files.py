@@ -4,16 +4,21 @@ A file is read in batches of rows, each batch masked with :func:`piwarden.mask.t
 and written out before the next is read, so memory stays flat whatever the file's size. Cells
 are read as text where the format has no types (CSV, TSV: ``0571...`` keeps its zero); columns
 not named pass through as they are (JSONL fields keep their JSON types, XLSX cells their types).
+Text inputs (CSV, TSV, JSONL) are read in the encoding :mod:`piwarden.inputs` finds (UTF-8 with
+or without a byte-order mark, GB18030/GBK, UTF-16) or ``FileJob.encoding``; outputs are UTF-8.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
+import io
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
+from itertools import islice
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import orjson
 import polars as pl
@@ -21,10 +26,12 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
+from piwarden.inputs import InputError, encoding_of, open_text, read_text
 from piwarden.mask.errors import MaskError
 from piwarden.mask.policy import Ruleset
 from piwarden.mask.table import TEXT, mask_frame
 from piwarden.mask.text import Masker, OnError
+from piwarden.outputs import atomic_path
 
 FORMATS = {".csv": "csv", ".tsv": "tsv", ".tab": "tsv", ".jsonl": "jsonl", ".ndjson": "jsonl",
            ".parquet": "parquet", ".pq": "parquet", ".xlsx": "xlsx"}
@@ -43,6 +50,7 @@ class FileJob:
     on_error: OnError = "replace"
     batch_rows: int = 65_536
     masker: Masker | None = None  # detection + masking for TEXT columns; built once when needed
+    encoding: str | None = None  # of a text input; None: found from its bytes
 
     def __post_init__(self) -> None:
         if self.masker is None and TEXT in self.columns.values():
@@ -82,19 +90,18 @@ def mask_file(src: str | Path, dst: str | Path, job: FileJob, *, fmt: str | None
         raise MaskError(f"{src.name} is {fmt} but {dst.name} would be {out_fmt}: masking keeps the format")
     if src.resolve() == dst.resolve():
         raise MaskError("the output would overwrite the input; write elsewhere")
-    tmp = dst.with_name(f".{dst.name}.part")
     try:
-        rows = _WRITERS[fmt](src, tmp, job, fmt, progress or (lambda n: None))
-        tmp.replace(dst)
-    finally:
-        tmp.unlink(missing_ok=True)
+        with atomic_path(dst, suffix=dst.suffix) as tmp:
+            rows = _WRITERS[fmt](src, tmp, job, fmt, progress or (lambda n: None))
+    except InputError as exc:
+        raise MaskError(str(exc)) from None
     return FileReport(rows, tuple(job.columns))
 
 
 class _Counting:
     """A binary file that counts the bytes read from it, for progress."""
 
-    def __init__(self, raw: IO[bytes]) -> None:
+    def __init__(self, raw: Any) -> None:
         self.raw, self.count = raw, 0
 
     def read(self, n: int = -1) -> bytes:
@@ -108,12 +115,19 @@ class _Counting:
 
 def _csv(src: Path, dst: Path, job: FileJob, fmt: str, progress: Progress) -> int:
     delimiter = DELIMITERS[fmt]
-    with src.open(encoding="utf-8-sig", newline="") as f:
-        header = next(csv.reader(f, delimiter=delimiter), None)
+    encoding = encoding_of(src, job.encoding)
+    with open_text(src, encoding) as text_in, text_in.text() as f:
+        try:
+            header = next(csv.reader(f, delimiter=delimiter), None)
+        except UnicodeDecodeError:
+            raise MaskError(f"{src.name}: the header row is not {encoding} text (give it with --encoding)") from None
     if not header:
         raise MaskError(f"{src.name} is empty: a header row is needed")
     _check_columns(job, header, src)
-    read = pacsv.ReadOptions(block_size=max(1 << 14, job.batch_rows * 128), use_threads=False)  # ~batch_rows
+    # pyarrow reads UTF-8 (and skips its byte-order mark) natively; other encodings it transcodes
+    utf8 = codecs.lookup(encoding).name == "utf-8"
+    read = pacsv.ReadOptions(block_size=max(1 << 14, job.batch_rows * 128), use_threads=False,  # ~batch_rows
+                             encoding="utf8" if utf8 else encoding)
     parse = pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True)
     convert = pacsv.ConvertOptions(column_types=dict.fromkeys(header, pa.string()), strings_can_be_null=False,
                                    quoted_strings_can_be_null=False)
@@ -172,8 +186,8 @@ def _stable_schema(schema: pa.Schema) -> pa.Schema:
 
 def _jsonl(src: Path, dst: Path, job: FileJob, fmt: str, progress: Progress) -> int:
     rows = 0
-    with src.open("rb") as f, dst.open("wb") as out:
-        for lines, nbytes in _line_batches(f, job.batch_rows):
+    with open_text(src, job.encoding) as f, dst.open("wb") as out:
+        for lines, nbytes in _line_batches(f.lines(), job.batch_rows):
             records = []
             for n, line in lines:
                 try:
@@ -190,11 +204,12 @@ def _jsonl(src: Path, dst: Path, job: FileJob, fmt: str, progress: Progress) -> 
     return rows
 
 
-def _line_batches(f: IO[bytes], size: int) -> Iterator[tuple[list[tuple[int, bytes]], int]]:
-    """Batches of numbered non-blank lines, with the bytes they took."""
-    batch: list[tuple[int, bytes]] = []
+def _line_batches(lines: Iterator[tuple[int, bytes | str]],
+                  size: int) -> Iterator[tuple[list[tuple[int, bytes | str]], int]]:
+    """Batches of numbered non-blank lines, with the bytes (characters, when decoded) they took."""
+    batch: list[tuple[int, bytes | str]] = []
     nbytes = 0
-    for n, line in enumerate(f, 1):
+    for n, line in lines:
         nbytes += len(line)
         if line.strip():
             batch.append((n, line))
@@ -268,7 +283,8 @@ def read_frame(path: str | Path, fmt: str | None = None) -> pl.DataFrame:
     fmt = file_format(path, fmt)
     with _reading(path, fmt):
         if fmt in DELIMITERS:
-            return pl.read_csv(path, separator=DELIMITERS[fmt], infer_schema_length=10_000)
+            return pl.read_csv(io.BytesIO(read_text(path).encode()), separator=DELIMITERS[fmt],
+                               infer_schema_length=10_000)
         if fmt == "jsonl":
             return pl.read_ndjson(path)
         if fmt == "parquet":
@@ -276,16 +292,22 @@ def read_frame(path: str | Path, fmt: str | None = None) -> pl.DataFrame:
         return pl.read_excel(path, engine="openpyxl")
 
 
-def head_frame(path: str | Path, rows: int, fmt: str | None = None) -> pl.DataFrame:
+def head_frame(path: str | Path, rows: int, fmt: str | None = None, encoding: str | None = None) -> pl.DataFrame:
     """The first ``rows`` rows as text (the first sheet of a workbook), to decide what columns hold."""
     path = Path(path)
     fmt = file_format(path, fmt)
     with _reading(path, fmt):
         if fmt in DELIMITERS:
-            return pl.read_csv(path, separator=DELIMITERS[fmt], n_rows=rows, infer_schema=False)
+            with open_text(path, encoding) as src, src.text() as f:
+                reader = csv.reader(f, delimiter=DELIMITERS[fmt])
+                header = next(reader, None) or []
+                head = list(islice(reader, rows))
+            return pl.DataFrame({h: [r[i] if i < len(r) else None for r in head] for i, h in enumerate(header)},
+                                schema=dict.fromkeys(header, pl.String))
         if fmt == "jsonl":
-            with path.open("rb") as f:
-                records = [orjson.loads(line) for _, line in zip(range(rows), filter(bytes.strip, f), strict=False)]
+            with open_text(path, encoding) as src:
+                records = [orjson.loads(line) for _, line in islice(((n, x) for n, x in src.lines() if x.strip()),
+                                                                     rows)]
             names = list(dict.fromkeys(k for r in records if isinstance(r, dict) for k in r))
             return pl.DataFrame({n: [_text(r.get(n)) if isinstance(r, dict) else None for r in records]
                                  for n in names}, schema=dict.fromkeys(names, pl.String))
@@ -299,14 +321,21 @@ def _reading(path: Path, fmt: str) -> Iterator[None]:
     """Reader errors as a MaskError naming the file and the error's kind, never its text (it can quote data)."""
     try:
         yield
+    except InputError as exc:
+        raise MaskError(str(exc)) from None
     except (pl.exceptions.PolarsError, OSError, ValueError) as exc:
         raise MaskError(f"cannot read {path.name} as {fmt}: {type(exc).__name__}") from None
 
 
 def write_frame(frame: pl.DataFrame, path: str | Path, fmt: str | None = None) -> None:
     """Write ``frame`` whole, in the format of ``path``."""
-    path = Path(path)
-    fmt = file_format(path, fmt)
+    final = Path(path)
+    fmt = file_format(final, fmt)
+    with atomic_path(final, suffix=final.suffix) as path:
+        _write_frame(frame, path, fmt)
+
+
+def _write_frame(frame: pl.DataFrame, path: Path, fmt: str) -> None:
     if fmt in DELIMITERS:
         frame.write_csv(path, separator=DELIMITERS[fmt])
     elif fmt == "jsonl":

@@ -32,6 +32,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from piwarden import entities
 from piwarden.entities import EntityType, Grade
+from piwarden.inputs import read_text
 from piwarden.mask.errors import PolicyError
 from piwarden.mask.keys import KeyRing
 from piwarden.mask.operators import Operator, get_operator
@@ -142,6 +143,16 @@ class Ruleset:
         return self.operators[entities.canonical(entity)]
 
 
+MAX_POLICY_BYTES = 1_000_000  # a policy is a page of rules; a larger file is a wrong argument, not parsed
+
+
+def _yaml_where(exc: yaml.YAMLError) -> str:
+    """Where and what the YAML error is, without the snippet of the file PyYAML would quote."""
+    mark = getattr(exc, "problem_mark", None)
+    problem = getattr(exc, "problem", None) or type(exc).__name__
+    return f"line {mark.line + 1}, column {mark.column + 1}: {problem}" if mark is not None else str(problem)
+
+
 def load_policy(source: str | Path | dict[str, Any]) -> Policy:
     """A policy from a YAML file, a YAML string, or a dict (structure checked, names not yet)."""
     if isinstance(source, dict):
@@ -150,13 +161,16 @@ def load_policy(source: str | Path | dict[str, Any]) -> Policy:
         path = Path(source)
         try:
             is_file = isinstance(source, Path) or ("\n" not in source and path.is_file())
-            text = path.read_text("utf-8") if is_file else str(source)
+            if is_file and path.is_file() and path.stat().st_size > MAX_POLICY_BYTES:
+                raise PolicyError(f"{path}: {path.stat().st_size / 1e6:.1f} MB is not a policy (at most "
+                                  f"{MAX_POLICY_BYTES // 1_000_000} MB)")
+            text = read_text(path) if is_file else str(source)  # InputError: not text, named by file
         except OSError as exc:
             raise PolicyError(f"cannot read policy {path}: {exc.strerror}") from None
         try:
             data = yaml.safe_load(text) or {}
         except yaml.YAMLError as exc:
-            raise PolicyError(f"policy is not valid YAML: {exc}") from None
+            raise PolicyError(f"policy is not valid YAML: {_yaml_where(exc)}") from None
     if not isinstance(data, dict):
         raise PolicyError("a policy is a YAML mapping")
     try:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from itertools import islice
 
@@ -18,6 +18,7 @@ from piwarden.detect.runner import DetectOptions
 from piwarden.mask.keys import KeyRing
 from piwarden.mask.policy import Policy
 from piwarden.mask.text import Masker
+from piwarden.pools import process_pool
 
 Batch = list[Record | RecordError]
 
@@ -88,7 +89,7 @@ def mask_stream(items: Iterable[Record | RecordError], options: MaskOptions, job
             if on_batch:
                 on_batch(batch)
         return
-    with ProcessPoolExecutor(jobs, initializer=_init_worker, initargs=(options,)) as pool:
+    with process_pool(jobs, _init_worker, (options,)) as pool:
         pending: deque[tuple[Batch, Future[list[dict[str, object]]]]] = deque()
 
         def drain() -> Iterator[dict[str, object] | RecordError]:

@@ -40,6 +40,7 @@ from pathlib import Path
 
 import numpy as np
 
+from piwarden.pools import new_pool, stop
 from piwarden.scan.classify import Classifier, ColumnTally, cell_text
 from piwarden.scan.inventory import AssetScan
 from piwarden.scan.sources.base import Asset, RowPlan, RowReader
@@ -194,13 +195,16 @@ class TableScanner:
     def __enter__(self) -> TableScanner:
         return self
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, kind: type[BaseException] | None, *exc: object) -> None:
+        if self._pool is not None:
+            if kind is None:
+                self._pool.shutdown(cancel_futures=True)
+            else:  # interrupted or failed: the workers are terminated, not waited for
+                stop(self._pool)
+            self._pool = None
         for reader in self._readers.values():
             reader.close()
         self._readers.clear()
-        if self._pool is not None:
-            self._pool.shutdown(cancel_futures=True)
-            self._pool = None
 
     def scan(self, asset: Asset, out: AssetScan, plan: RowPlan | None = None) -> None:
         """Fill ``out`` with the findings of every row of ``asset`` (of a source that ``streams``)."""
@@ -249,8 +253,7 @@ class TableScanner:
                                             Spill(directory, buckets), reader)
             return
         if self._pool is None:
-            self._pool = ProcessPoolExecutor(max_workers=self.jobs, initializer=_init_worker,
-                                             initargs=(self.cache_size,))
+            self._pool = new_pool(self.jobs, _init_worker, (self.cache_size,))
         futures: dict[Future[list[ColumnTally]], int] = {
             self._pool.submit(_work, asset, columns, self.chunk_rows, lo, hi, directory, buckets): index
             for index, (lo, hi) in enumerate(parts)}

@@ -17,11 +17,11 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import chain
 
+from piwarden.pools import process_pool
 from piwarden.scan import inventory
 from piwarden.scan.classify import Classifier, ColumnFinding
 from piwarden.scan.inventory import AssetScan
@@ -168,7 +168,7 @@ def _each(items: list[tuple[Asset, dict[str, object] | None]], options: ScanOpti
         for asset, p in items:
             yield scan_asset(classifier, asset, options, p)
         return
-    with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker, initargs=(options,)) as pool:
+    with process_pool(jobs, _init_worker, (options,)) as pool:
         yield from pool.map(_work, items, chunksize=1)
 
 

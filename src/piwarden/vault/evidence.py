@@ -57,7 +57,7 @@ def event(*, actor: str, party: str, role: str, action: str, resource: str, subj
           records: Sequence[str] = (), fields: Sequence[str] = (), masked_fields: Sequence[str] = (),
           purpose: str | None = None, ticket: str | None = None, query_by: str | None = None,
           client_ip: str | None = None, result: str = "allowed", count: int | None = None) -> AccessEvent:
-    """An access event (shared/specs/access-event.md) of one call on the API channel."""
+    """An access event (docs/formats/access-event.md) of one call on the API channel."""
     data: dict[str, Any] = {
         "id": new_event_id(), "ts": datetime.now(UTC).isoformat(timespec="microseconds"),
         "actor": actor, "party": party, "role": role, "action": action, "resource": resource,

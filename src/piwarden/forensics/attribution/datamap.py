@@ -14,6 +14,9 @@ from typing import Any
 
 import yaml
 
+from piwarden.formats import FormatError, check
+from piwarden.inputs import InputError, read_text
+
 OFFLINE_CHANNELS = frozenset({"waybill", "paper", "offline"})
 
 
@@ -69,13 +72,19 @@ class DataMap:
     def load(cls, path: Path) -> DataMap:
         """Read YAML or JSON (by content: JSON is YAML)."""
         try:
-            text = path.read_text("utf-8")
+            text = read_text(path)
+        except InputError as exc:
+            raise DataMapError(f"data map {exc}") from None
         except OSError as exc:
             raise DataMapError(f"cannot read data map ({exc.strerror})") from None
         try:
             data = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
         except (ValueError, yaml.YAMLError):
             raise DataMapError("data map is not valid YAML or JSON") from None
+        try:
+            check("data-map", data)  # docs/formats/data-map.md: every problem named by path
+        except FormatError as exc:
+            raise DataMapError(str(exc)) from None
         return cls.from_dict(data)
 
     def party(self, pid: str) -> Party:

@@ -20,6 +20,9 @@ from pathlib import Path
 
 import orjson
 
+from piwarden.formats import problems
+from piwarden.inputs import InputError, read_text
+
 MASK_CHARS = "*＊"
 HEADER_ALIASES = {
     "姓名": "name", "收件人": "name", "收货人": "name", "电话": "phone", "手机": "phone", "手机号": "phone",
@@ -103,8 +106,10 @@ def parse_structured(text: str, kind: str) -> list[LeakRow]:
                 obj = orjson.loads(line)
             except orjson.JSONDecodeError:
                 raise LeakError(f"line {i}: not valid JSON") from None
-            if not isinstance(obj, dict):
-                raise LeakError(f"line {i}: must be a JSON object")
+            found = problems("leak-record", obj)
+            if found:
+                raise LeakError(f"line {i}: not a leak record (docs/formats/leak-sample.md): "
+                                + "; ".join(f"{where}: {what}" for where, what in found[:5]))
             rows.append(_row(i, obj))
         return rows
     dialect = "excel-tab" if "\t" in text.split("\n", 1)[0] else "excel"
@@ -149,12 +154,13 @@ def _paragraphs(text: str) -> list[tuple[int, str]]:
     return out
 
 
-def read_leak(path: Path, fmt: str | None = None, analyzer: object | None = None) -> tuple[str, list[LeakRow]]:
+def read_leak(path: Path, fmt: str | None = None, analyzer: object | None = None,
+              encoding: str | None = None) -> tuple[str, list[LeakRow]]:
     """The leak's format (as given or sniffed) and its rows."""
     try:
-        text = path.read_text("utf-8")
-    except UnicodeDecodeError:
-        raise LeakError("leak sample is not UTF-8 text") from None
+        text = read_text(path, encoding)  # UTF-8, GB18030, UTF-16 (piwarden.inputs)
+    except InputError as exc:
+        raise LeakError(f"leak sample {exc}") from None
     except OSError as exc:
         raise LeakError(f"cannot read leak sample ({exc.strerror})") from None
     kind = fmt or (("jsonl" if path.suffix in (".jsonl", ".ndjson") else "csv") if path.suffix in (

@@ -19,6 +19,7 @@ from pathlib import Path
 import orjson
 
 from piwarden.forensics.attribution.leak import LeakRow, is_masked, normalize
+from piwarden.inputs import InputError, open_text
 
 IDENTITY = ("name", "phone", "address", "id_number", "payment_account")
 #: evidence weight of a field agreeing exactly / masked or by prefix
@@ -119,8 +120,12 @@ class RecordIndex:
     @classmethod
     def load(cls, path: Path) -> RecordIndex:
         idx = cls()
-        with path.open("rb") as f:
-            for i, line in enumerate(f, 1):
+        try:
+            src = open_text(path)
+        except InputError as exc:
+            raise RecordsError(f"records {exc}") from None
+        with src:
+            for i, line in src.lines():
                 if not line.strip():
                     continue
                 try:

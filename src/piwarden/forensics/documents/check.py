@@ -9,7 +9,7 @@ the same account is fine. Hashes shortlist, :mod:`.verify` decides; results carr
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -63,6 +63,17 @@ class CheckResult:
                 "matches": [m.to_json() for m in self.matches]}
 
 
+def unreadable_image(exc: BaseException) -> str:
+    """Why an image could not be read, in words (no content)."""
+    if isinstance(exc, FileNotFoundError):
+        return "no such file"
+    if isinstance(exc, Image.UnidentifiedImageError):
+        return "not an image (PNG, JPEG, TIFF, ...) that can be read"
+    if isinstance(exc, Image.DecompressionBombError):
+        return "too many pixels (a decompression bomb?)"
+    return f"cannot be read ({type(exc).__name__})"
+
+
 def _image(src: Image.Image | str | Path) -> Image.Image:
     if isinstance(src, Image.Image):
         return src.convert("RGB")
@@ -103,10 +114,23 @@ class DocumentStore:
         return Fingerprint(f, np.array([*Hs.hashes(g), T.simhash(x, m, self.templates[tid])], np.uint64), tid,
                            vec, cover)
 
-    def add(self, items: Iterable[tuple[Image.Image | str | Path, str, str, str]]) -> int:
-        """Store ``(image or path, doc_id, subject, account)`` items; new templates are learnt from them."""
-        items = list(items)
-        grays = [Hs.gray(_image(img)) for img, *_ in items]
+    def add(self, items: Iterable[tuple[Image.Image | str | Path, str, str, str]],
+            on_skip: Callable[[str, str], None] | None = None) -> int:
+        """Store ``(image or path, doc_id, subject, account)`` items; new templates are learnt from them.
+
+        An image that cannot be read is skipped (``on_skip(path, reason)``), not the whole batch.
+        """
+        kept, grays = [], []
+        for item in items:
+            try:
+                grays.append(Hs.gray(_image(item[0])))
+            except (OSError, ValueError, Image.DecompressionBombError) as exc:
+                if on_skip is None:
+                    raise
+                on_skip(str(item[0]), unreadable_image(exc))
+                continue
+            kept.append(item)
+        items = kept
         feats = [V.features(g) for g in grays]
         before = len(self.templates)
         self.templates = T.learn(feats, self.templates)

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import orjson
 
+from piwarden.inputs import InputError, open_text, read_text
 from piwarden.scan.sources.base import FILE, Asset, Document, Fingerprint, Scope, Source, SourceError, TableSample
 
 TABULAR = {".csv": "csv", ".tsv": "tsv", ".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl",
@@ -122,20 +123,21 @@ def flatten(obj: dict[str, object], prefix: str = "") -> dict[str, object]:
     return out
 
 
+_FIELD_LIMIT = 2**31 - 1
+
+
 def _open_text(path: str) -> io.TextIOWrapper:
-    raw = open(path, "rb")  # noqa: SIM115 - handed to the wrapper, which closes it
-    head = raw.read(4096)
-    raw.seek(0)
+    """A text file in the encoding piwarden.inputs finds; bytes that do not decode become U+FFFD."""
     try:
-        head.decode("utf-8")
-        encoding = "utf-8-sig"
-    except UnicodeDecodeError as exc:
-        # a multi-byte character cut at the end of the probe is still UTF-8
-        encoding = "utf-8-sig" if exc.start >= len(head) - 3 else "gb18030"
-    return io.TextIOWrapper(raw, encoding=encoding, errors="replace", newline="")
+        src = open_text(path)
+    except InputError as exc:
+        raise SourceError(str(exc)) from None
+    return io.TextIOWrapper(src.raw, encoding=src.encoding if src.encoding != "utf-8" else "utf-8-sig",
+                            errors="replace", newline="")
 
 
 def _delimited(path: str, sample: int, delimiter: str) -> TableSample:
+    csv.field_size_limit(_FIELD_LIMIT)  # a cell of 50 MB (one long text) is read, not an error
     with _open_text(path) as fh:
         reader = csv.reader(fh, delimiter=delimiter)
         header = next(reader, None)
@@ -151,11 +153,12 @@ def _delimited(path: str, sample: int, delimiter: str) -> TableSample:
 
 
 def _json(path: str, sample: int) -> TableSample:
-    with open(path, "rb") as fh:
-        try:
-            data = orjson.loads(fh.read())
-        except orjson.JSONDecodeError:
-            raise SourceError(f"{path}: not valid JSON") from None
+    try:
+        data = orjson.loads(read_text(path))
+    except InputError as exc:
+        raise SourceError(str(exc)) from None
+    except orjson.JSONDecodeError as exc:
+        raise SourceError(f"{path}: not valid JSON (line {exc.lineno}, column {exc.colno})") from None
     if isinstance(data, dict):  # {"customers": [...]}: the first list of objects inside
         data = next((v for v in data.values() if isinstance(v, list)), [data])
     if not isinstance(data, list):
@@ -169,8 +172,12 @@ def _json(path: str, sample: int) -> TableSample:
 
 def _jsonl(path: str, sample: int) -> TableSample:
     res = Reservoir(sample)
-    with open(path, "rb") as fh:
-        for raw in fh:
+    try:
+        src = open_text(path)
+    except InputError as exc:
+        raise SourceError(str(exc)) from None
+    with src:
+        for _, raw in src.lines():
             if not raw.strip():
                 continue
             try:

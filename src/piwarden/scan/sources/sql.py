@@ -25,11 +25,13 @@ import hashlib
 import random
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Integer, MetaData, Table, create_engine, func, inspect, select, tablesample
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import SQLAlchemyError
 
+from piwarden.db.errors import describe, reason
 from piwarden.home import redact_url
 from piwarden.scan.sources.base import (
     TABLE,
@@ -55,7 +57,7 @@ def _engine(url: str) -> Engine:
     try:
         return create_engine(url, future=True, pool_pre_ping=True)
     except Exception as exc:
-        raise SourceError(f"{redact_url(url)}: cannot open ({type(exc).__name__})") from None
+        raise SourceError(describe(url, exc)) from None
 
 
 def _wanted(schema: str | None, table: str, only: list[str] | None) -> bool:
@@ -88,7 +90,7 @@ def discover(url: str, tables: list[str] | None = None, exclude: set[str] | None
                 label = f"{schema}.{name}" if schema else name
                 found.append(Asset(store, label, TABLE, dialect, url, schema, name, source=NAME))
     except SQLAlchemyError as exc:
-        raise SourceError(f"{store}: cannot list tables ({type(exc).__name__})") from None
+        raise SourceError(f"cannot list tables: {describe(url, exc)}") from None
     finally:
         engine.dispose()
     return found
@@ -170,7 +172,7 @@ def read_table(asset: Asset, sample: int) -> tuple[TableSample, int, str]:
         columns = {name: [r[i] for r in rows] for i, name in enumerate(names)}
         return TableSample(columns, count, len(rows)), count, digest
     except SQLAlchemyError as exc:
-        raise SourceError(f"{asset.store} {asset.name}: cannot read ({type(exc).__name__})") from None
+        raise SourceError(f"{asset.store} {asset.name}: cannot read ({reason(exc)})") from None
     finally:
         engine.dispose()
 
@@ -185,7 +187,7 @@ def sample_table(asset: Asset, sample: int, count: int) -> TableSample:
         names = [c.name for c in shape.table.columns]
         return TableSample({name: [r[i] for r in rows] for i, name in enumerate(names)}, count, len(rows))
     except SQLAlchemyError as exc:
-        raise SourceError(f"{asset.store} {asset.name}: cannot read ({type(exc).__name__})") from None
+        raise SourceError(f"{asset.store} {asset.name}: cannot read ({reason(exc)})") from None
     finally:
         engine.dispose()
 
@@ -197,7 +199,7 @@ def table_fingerprint(asset: Asset) -> tuple[int, str]:
         with engine.connect() as conn:
             return fingerprint(conn, _reflect(conn, asset))
     except SQLAlchemyError as exc:
-        raise SourceError(f"{asset.store} {asset.name}: cannot read ({type(exc).__name__})") from None
+        raise SourceError(f"{asset.store} {asset.name}: cannot read ({reason(exc)})") from None
     finally:
         engine.dispose()
 
@@ -218,9 +220,17 @@ def plan_rows(asset: Asset) -> RowPlan:
         return RowPlan(count, digest, names, shape.int_pk, None if lo is None else int(lo),
                        None if hi is None else int(hi))
     except SQLAlchemyError as exc:
-        raise SourceError(f"{asset.store} {asset.name}: cannot read ({type(exc).__name__})") from None
+        raise SourceError(f"{asset.store} {asset.name}: cannot read ({reason(exc)})") from None
     finally:
         engine.dispose()
+
+
+def _abandon(result: Any) -> None:
+    """Tell a streamed result its rows will not be read (PyMySQL's unbuffered result would read them all
+    when collected, from a connection that is gone)."""
+    unbuffered: Any = getattr(getattr(result, "cursor", None), "_result", None)
+    if getattr(unbuffered, "unbuffered_active", False):
+        unbuffered.unbuffered_active = False
 
 
 def open_engine(asset: Asset) -> Engine:
@@ -249,9 +259,14 @@ def read_chunks(asset: Asset, chunk: int, lo: int | None = None, hi: int | None 
                 result = conn.execution_options(stream_results=True, yield_per=chunk).execute(
                     select(t).order_by(*_ordered(shape)) if shape.pk else select(t))
                 done = 0
-                for part in result.partitions(chunk):
-                    yield done, [tuple(r) for r in part]
-                    done += len(part)
+                try:
+                    for part in result.partitions(chunk):
+                        yield done, [tuple(r) for r in part]
+                        done += len(part)
+                except BaseException:  # stopped early (an interrupt): drop the connection rather than
+                    _abandon(result)  # closing the cursor, which would read every row left first
+                    conn.invalidate()
+                    raise
                 return
             key = t.c[shape.int_pk]
             at = key.name
@@ -266,7 +281,7 @@ def read_chunks(asset: Asset, chunk: int, lo: int | None = None, hi: int | None 
                     return
                 where = [key > rows[-1]._mapping[at]]
     except SQLAlchemyError as exc:
-        raise SourceError(f"{asset.store} {asset.name}: cannot read ({type(exc).__name__})") from None
+        raise SourceError(f"{asset.store} {asset.name}: cannot read ({reason(exc)})") from None
     finally:
         if own:
             engine.dispose()

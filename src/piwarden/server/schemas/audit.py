@@ -15,7 +15,7 @@ from piwarden.events import AccessEvent
 
 JSONL_TYPES = ("application/x-ndjson", "application/jsonl", "application/x-jsonlines", "text/plain")
 
-# What each access-event key means (shared/specs/access-event.md); a test checks every key has one.
+# What each access-event key means (docs/formats/access-event.md); a test checks every key has one.
 EVENT_FIELDS = {
     "v": "Format version (1).",
     "id": "Unique event id.",

@@ -1,0 +1,140 @@
+"""Ctrl-C (SIGINT to the process group, as a terminal sends it) and SIGTERM mid-run, then a re-run.
+
+The slow commands stop within seconds with exit 130 and a word on what was finished, leave
+nothing under the final output name and no worker behind, and a re-run finishes the job with
+nothing lost or doubled (counts, and the audit log still verifies).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.slow
+
+PIWARDEN = [sys.executable, "-m", "piwarden.cli"]
+MYSQL_URL = os.environ.get("PIWARDEN_TEST_MYSQL", "mysql+pymysql://root@127.0.0.1:3306/test")
+
+
+def _start(args: list[str], home: Path) -> subprocess.Popen[str]:
+    env = os.environ | {"PIWARDEN_HOME": str(home / ".home")}
+    return subprocess.Popen([*PIWARDEN, *args], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                            env=env, start_new_session=True)
+
+
+def _interrupt_after_progress(proc: subprocess.Popen[str], sig: int = signal.SIGINT, group: bool = True,
+                              marker: str = "MB") -> tuple[int, str, float]:
+    """Wait for a progress line, send ``sig``; the exit status, standard error, seconds to stop."""
+    assert proc.stderr is not None
+    seen = []
+    for line in proc.stderr:
+        seen.append(line)
+        if marker in line:
+            break
+    else:
+        pytest.fail("finished before it could be interrupted: " + "".join(seen)[-500:])
+    (os.killpg if group else os.kill)(proc.pid, sig)
+    sent = time.monotonic()
+    try:
+        rest = proc.communicate(timeout=30)[1]
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        pytest.fail("did not stop within 30 s of the signal")
+    stopped = time.monotonic() - sent
+    with pytest.raises(ProcessLookupError):  # no worker left behind in its process group
+        os.killpg(proc.pid, 0)
+    return proc.returncode, "".join(seen) + rest, stopped
+
+
+def _run(args: list[str], home: Path) -> subprocess.CompletedProcess[str]:
+    env = os.environ | {"PIWARDEN_HOME": str(home / ".home")}
+    return subprocess.run([*PIWARDEN, *args], capture_output=True, text=True, env=env, timeout=600)
+
+
+def _clean(stderr: str) -> None:
+    assert "Traceback" not in stderr and "Exception ignored" not in stderr, stderr[-2000:]
+
+
+def test_audit_import_interrupted_then_rerun_appends_each_event_once(tmp_path: Path) -> None:
+    n = 150_000
+    src = tmp_path / "events.jsonl"
+    with src.open("w") as f:
+        for i in range(n):
+            f.write(json.dumps({"id": f"e-{i:07d}", "ts": f"2026-03-{1 + i % 28:02d}T{i % 24:02d}:15:02+08:00",
+                                "actor": f"cs-{i % 7}", "party": "platform.cs", "role": "customer_service",
+                                "action": "view", "resource": "order", "subjects": [f"c-{i % 997}"],
+                                "fields": ["name"]}) + "\n")
+    db = f"sqlite:///{tmp_path / 'audit.db'}"
+    code, stderr, stopped = _interrupt_after_progress(_start(["audit", "import", str(src), "--db", db,
+                                                              "--progress"], tmp_path))
+    _clean(stderr)
+    assert code == 130 and stopped < 10, stderr[-500:]
+    assert "interrupted:" in stderr and "events committed" in stderr and "run the same import again" in stderr
+    again = _run(["audit", "import", str(src), "--db", db], tmp_path)
+    assert again.returncode == 0, again.stderr
+    appended = int(again.stderr.split("imported ")[1].split(" events")[0])
+    already = int(again.stderr.split(", ")[-1].split(" already")[0])
+    assert appended + already == n and already > 0
+    bundle = tmp_path / "bundle"
+    assert _run(["audit", "export", str(bundle), "--db", db], tmp_path).returncode == 0
+    verified = _run(["audit", "verify", str(bundle)], tmp_path)
+    assert verified.returncode == 0 and f"OK: {n} events" in verified.stdout, verified.stdout
+
+
+@pytest.mark.parametrize("command", ["mask", "detect"])
+def test_output_interrupted_leaves_nothing_then_rerun_writes_it_whole(tmp_path: Path, command: str) -> None:
+    src = tmp_path / "in.jsonl"
+    line = "客户张三，手机13812345678，身份证330106198803051239，地址北京市朝阳区建国路88号。"
+    n = 120_000
+    src.write_text("".join(json.dumps({"id": f"r{i}", "text": line}, ensure_ascii=False) + "\n" for i in range(n)),
+                   "utf-8")
+    out = tmp_path / "out.jsonl"
+    args = ["mask", "run"] if command == "mask" else ["detect"]
+    args += [str(src), "-o", str(out), "--jobs", "2", "--progress"]
+    code, stderr, stopped = _interrupt_after_progress(_start(args, tmp_path), signal.SIGTERM, group=False)
+    _clean(stderr)
+    assert code == 130 and stopped < 10 and f"nothing written to {out}" in stderr, stderr[-500:]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".home", "in.jsonl"]  # no partial file, no temporary file
+    done = _run(args, tmp_path)
+    assert done.returncode == 0, done.stderr[-500:]
+    assert sum(1 for _ in out.open()) == n
+
+
+@pytest.mark.parametrize(("sig", "group"), [(signal.SIGINT, True), (signal.SIGTERM, False)])
+def test_scan_all_rows_on_two_jobs_stops_at_once(tmp_path: Path, sig: int, group: bool) -> None:
+    sqlalchemy = pytest.importorskip("sqlalchemy")
+    engine = sqlalchemy.create_engine(MYSQL_URL)
+    try:
+        with engine.begin() as conn:
+            conn.execute(sqlalchemy.text("SELECT 1"))
+    except Exception as exc:
+        pytest.skip(f"MariaDB/MySQL not reachable ({type(exc).__name__})")
+    table = f"pw_interrupt_{os.getpid()}_{sig}"
+    rows = [{"id": i, "n": f"客户电话13{i:09d}，请回电", "p": f"139{i:08d}"} for i in range(200_000)]
+    with engine.begin() as conn:
+        conn.execute(sqlalchemy.text(f"CREATE TABLE {table} (id INT PRIMARY KEY, note VARCHAR(100), "
+                                     "phone VARCHAR(20))"))
+        for start in range(0, len(rows), 20_000):
+            conn.execute(sqlalchemy.text(f"INSERT INTO {table} VALUES (:id, :n, :p)"), rows[start:start + 20_000])
+    try:
+        inv = f"sqlite:///{tmp_path / 'inv.db'}"
+        args = ["scan", MYSQL_URL, "--tables", table, "--all-rows", "--jobs", "2", "--chunk-rows", "2000",
+                "--db", inv, "--progress", "--json", str(tmp_path / "inv.json")]
+        code, stderr, stopped = _interrupt_after_progress(_start(args, tmp_path), sig, group, marker="rows")
+        _clean(stderr)
+        assert code == 130 and stopped < 10 and "interrupted:" in stderr, stderr[-800:]
+        assert not (tmp_path / "inv.json").exists()
+        done = _run(args, tmp_path)
+        assert done.returncode == 0, done.stderr[-800:]
+        assert json.loads((tmp_path / "inv.json").read_text())["assets"][0]["rows"] == len(rows)
+    finally:
+        with engine.begin() as conn:
+            conn.execute(sqlalchemy.text(f"DROP TABLE IF EXISTS {table}"))
+        engine.dispose()
