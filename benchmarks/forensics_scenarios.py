@@ -27,6 +27,7 @@ of actors whose events touched the row's subject), actors by how many leaked sub
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import math
 import subprocess
@@ -150,7 +151,8 @@ def anomalies(d: Path, events: list[AccessEvent], truth: dict[str, Any]) -> tupl
     insiders = [i["actor"] for i in truth["insiders"]]
     t0 = time.perf_counter()
     det = Detector()
-    ours = {r.actor: r.score for r in rank(events, det)}
+    results = rank(events, det)
+    ours = {r.actor: r.raw for r in results}  # the raw score ranks (the calibrated one is a monotone map of it)
     secs = time.perf_counter() - t0
     raw = raw_counts(events)
     for a in ours:
@@ -165,6 +167,7 @@ def anomalies(d: Path, events: list[AccessEvent], truth: dict[str, Any]) -> tupl
             summary("ECOD raw", per_actor({a: [v] for a, v in raw.items()}, ecod), insiders),
             summary("IF days", per_actor(days, isolation_forest), insiders),
             summary("ECOD days", per_actor(days, ecod), insiders)]
+    rows[0]["calibration"] = [(r.score, r.actor in insiders) for r in results]
     return rows, secs
 
 
@@ -218,6 +221,20 @@ def _pct(k: int, n: int) -> str:
     return f"{k}/{n} ({k / n:.2f})" if n else "-"
 
 
+BINS = (0.0, 0.05, 0.2, 0.5, 0.8, 1.0000001)
+
+
+def reliability(pairs: list[tuple[float, bool]], what: str) -> list[str]:
+    """Predicted against observed, by bins of the predicted probability."""
+    out = ["", f"Reliability of {what}:", "", "| predicted | n | mean predicted | observed |", "|---|---|---|---|"]
+    for lo, hi in itertools.pairwise(BINS):
+        got = [(p, y) for p, y in pairs if lo <= p < hi]
+        if got:
+            out.append(f"| {lo:.2f}-{min(hi, 1.0):.2f} | {len(got)} | {np.mean([p for p, _ in got]):.3f} | "
+                       f"{np.mean([y for _, y in got]):.3f} ({sum(y for _, y in got)}) |")
+    return out
+
+
 def report(anom: dict[int, list[dict[str, Any]]], traces: dict[int, list[dict[str, Any]]],
            info: dict[int, dict[str, Any]]) -> str:
     lines: list[str] = []
@@ -235,6 +252,8 @@ def report(anom: dict[int, list[dict[str, Any]]], traces: dict[int, list[dict[st
             k = sum(rows[i]["top5"] for rows in anom.values())
             n = sum(len(rows[i]["ranks"]) for rows in anom.values())
             lines.append(f"| {m} | {np.mean(aucs):.3f} | {min(aucs):.3f} | {_pct(k, n)} |")
+        lines += reliability([p for rows in anom.values() for p in rows[0]["calibration"]],
+                             "actor scores (probability that the actor is an insider)")
     if traces:
         cases = [c for cs in traces.values() for c in cs]
         with_actor = [c for c in cases if c["actor_in_logs"]]

@@ -84,7 +84,8 @@ def anomalies(
                                                                  "output.")] = None,
     feedback: Annotated[Path | None, typer.Option("--feedback", help="Analyst feedback file (see `piwarden "
                                                                      "forensics feedback`).")] = None,
-    threshold: Annotated[float, typer.Option(min=0.0, max=1.0, help="Alert threshold on the 0-1 score.")] = 0.6,
+    threshold: Annotated[float, typer.Option(min=0.0, max=1.0, help="Alert threshold on the calibrated 0-1 "
+                                                                    "score (a probability).")] = 0.5,
     stream: Annotated[bool, typer.Option(help="Write each alert as it fires (first crossing of the threshold, "
                                               "in time order) instead of the final ranking of every actor.")]
     = False,
