@@ -204,6 +204,7 @@ def trace(d: Path, events: list[AccessEvent], truth: dict[str, Any]) -> tuple[li
         _, rows = read_leak(d / case["file"])
         ranked, _ = attribute(rows, index, dm, events, None, "en")
         parties = [c.party for c in ranked]
+        guilt = [(c.score, c.party == case["party"]) for c in ranked]
         naive_parties, naive_actor = naive_trace(rows, index, by_subject, party_of)
         actor = case["actor"]
         out.append({"case": case["case"], "cause": case["cause"], "format": case["format"], "party": case["party"],
@@ -212,7 +213,7 @@ def trace(d: Path, events: list[AccessEvent], truth: dict[str, Any]) -> tuple[li
                     "actor_in_logs": actor is not None and actor in logged,
                     "naive_rank": naive_parties.index(case["party"]) + 1 if case["party"] in naive_parties else None,
                     "naive_actor": naive_actor,
-                    "top": [(c.party, c.actor, c.score) for c in ranked[:3]]})
+                    "top": [(c.party, c.actor, c.score) for c in ranked[:3]], "guilt": guilt})
     return out, time.perf_counter() - t0
 
 
@@ -266,6 +267,7 @@ def report(anom: dict[int, list[dict[str, Any]]], traces: dict[int, list[dict[st
                   f"{_pct(sum(c['naive_rank'] == 1 for c in cases), len(cases))} | "
                   f"{_pct(sum(c['naive_rank'] is not None and c['naive_rank'] <= 3 for c in cases), len(cases))} | "
                   f"{_pct(sum(c['naive_actor'] == c['actor'] for c in with_actor), len(with_actor))} |",
+                  *reliability([p for c in cases for p in c["guilt"]], "party guilt (every candidate listed)"),
                   "", "| seed | case | cause | format | party rank (naive) | actor named (truth) |", "|---|---|---|---|---|---|"]
         for seed, cs in traces.items():
             for c in cs:
