@@ -334,6 +334,34 @@ def release(actor: Annotated[str, typer.Argument(help="The account to release.")
     out.print(f"{actor} released" if done else f"{actor} was not held")
 
 
+@app.command("exports")
+def exports(registry: Annotated[Path | None, typer.Option("--registry", help="Also write the watermark registry "
+                                                                           "(JSON) that `piwarden forensics trace "
+                                                                           "--watermarks` reads.")] = None,
+            db: DbOption = None) -> None:
+    """Bulk exports: who asked, for whom, how heavy, the checker's decision (ids and counts, never values)."""
+    import json
+
+    rt = _open(cli_settings(database={"url": db}))
+    try:
+        if rt.exports is None:
+            raise _fail("this vault has no exports", 1)
+        found = rt.exports.list()
+        reg = rt.exports.registry()
+    finally:
+        rt.close()
+    for e in found:
+        at = datetime.fromtimestamp(e.created_us / 1e6).isoformat(timespec="seconds")
+        out.print(f"{e.id}  {at}  {e.maker} -> {e.recipient_party}  {e.type} x {e.rows} ({', '.join(e.clear) or '-'}"
+                  f" in clear)  weight {e.weight}  {e.status}" + (f" by {e.checker}" if e.checker else ""),
+                  markup=False)
+    if not found:
+        out.print("no exports")
+    if registry is not None:
+        registry.write_text(json.dumps(reg, ensure_ascii=False, indent=1) + "\n", "utf-8")
+        out.print(f"registry of {len(reg['exports'])} ready exports -> {registry}")
+
+
 DEMO_MARK = ".piwarden-vault-demo"
 
 

@@ -178,6 +178,27 @@ class VaultHold(Base):
     alert_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
 
+class VaultExport(Base):
+    """A bulk export: who asked, for whom, what (field names), how heavy, and the checker's decision."""
+
+    __tablename__ = "vault_exports"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    maker: Mapped[str] = mapped_column(String(128))
+    recipient_party: Mapped[str] = mapped_column(String(128))
+    recipient_actor: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    type: Mapped[str] = mapped_column(String(64))
+    owner: Mapped[str] = mapped_column(String(128))
+    fields: Mapped[str] = mapped_column(Text)  # JSON: {"asked": [...], "clear": [...]}
+    rows: Mapped[int] = mapped_column(Integer)
+    weight: Mapped[int] = mapped_column(BIGINT)
+    status: Mapped[str] = mapped_column(String(16))
+    checker: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    reason: Mapped[str] = mapped_column(Text)
+    created_us: Mapped[int] = mapped_column(BIGINT)
+    decided_us: Mapped[int | None] = mapped_column(BIGINT, nullable=True)
+
+
 VAULT_TABLES = ("vault_records", "vault_fields", "vault_lookups", "vault_shreds", "vault_outbox", "vault_accounts",
                 "vault_api_keys", "vault_sessions", "vault_data_keys", "vault_subject_keys", "vault_quota_counts",
-                "vault_alerts", "vault_holds")
+                "vault_alerts", "vault_holds", "vault_exports")

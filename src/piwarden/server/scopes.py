@@ -47,6 +47,8 @@ class Scope(StrEnum):
     VAULT_WRITE = "vault:write"
     VAULT_ERASE = "vault:erase"
     VAULT_ADMIN = "vault:admin"
+    VAULT_EXPORT = "vault:export"
+    VAULT_APPROVE = "vault:approve"
 
 
 KNOWN = frozenset(s.value for s in Scope)
@@ -82,6 +84,10 @@ RULES: Mapping[Scope, ScopeRule] = MappingProxyType({
                                  "holding the scope.", True, "for the vault", vault=True),
     Scope.VAULT_ADMIN: ScopeRule("See the vault's alerts, hold actors to approval-only and release them: a vault "
                                  "account holding the scope (security staff).", True, "for the vault", vault=True),
+    Scope.VAULT_EXPORT: ScopeRule("Ask for bulk exports and download them (watermarked, logged): a vault account "
+                                  "holding the scope.", True, "for the vault", vault=True),
+    Scope.VAULT_APPROVE: ScopeRule("Approve or refuse other accounts' bulk exports (maker-checker): a vault account "
+                                   "holding the scope.", True, "for the vault", vault=True),
 })
 
 

@@ -56,12 +56,14 @@ def instance_id() -> str:
 def event(*, actor: str, party: str, role: str, action: str, resource: str, subjects: Sequence[str],
           records: Sequence[str] = (), fields: Sequence[str] = (), masked_fields: Sequence[str] = (),
           purpose: str | None = None, ticket: str | None = None, query_by: str | None = None,
-          client_ip: str | None = None, result: str = "allowed", count: int | None = None) -> AccessEvent:
+          client_ip: str | None = None, result: str = "allowed", count: int | None = None,
+          export_id: str | None = None) -> AccessEvent:
     """An access event (docs/formats/access-event.md) of one call on the API channel."""
     data: dict[str, Any] = {
         "id": new_event_id(), "ts": datetime.now(UTC).isoformat(timespec="microseconds"),
         "actor": actor, "party": party, "role": role, "action": action, "resource": resource,
-        "subjects": list(dict.fromkeys(subjects)) or ([] if action == "login" else [NO_SUBJECT]),
+        "subjects": list(dict.fromkeys(subjects)) or ([] if action == "login" or query_by == "aggregate"
+                                                      else [NO_SUBJECT]),
         "fields": sorted(set(fields)),
         "channel": "api", "result": result, "ticket": ticket,
     }
@@ -77,6 +79,8 @@ def event(*, actor: str, party: str, role: str, action: str, resource: str, subj
         data["client"] = {"ip": client_ip}
     if count is not None:
         data["count"] = count
+    if export_id is not None:
+        data["export_id"] = export_id
     return parse_event(orjson.dumps(data), "vault event")
 
 

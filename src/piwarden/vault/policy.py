@@ -153,6 +153,15 @@ class RuleDecl(BaseModel):
         return self
 
 
+class ExportsDecl(BaseModel):
+    """Bulk exports: over this weight (rows x the grade weight of the most sensitive field in clear) a checker
+    must approve."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    approval_over: int = Field(default=2000, ge=0)
+
+
 class PolicyDecl(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -162,6 +171,7 @@ class PolicyDecl(BaseModel):
     timezone: str = "UTC"
     rules: list[RuleDecl] = Field(default_factory=list)
     quotas: list[QuotaDecl] = Field(default_factory=list)
+    exports: ExportsDecl = Field(default_factory=ExportsDecl)
 
     @field_validator("timezone")
     @classmethod

@@ -11,6 +11,7 @@ from piwarden.db import make_engine, open_engine, parse_url
 from piwarden.db.engine import use_wal
 from piwarden.settings import Settings, get_settings
 from piwarden.vault.evidence import Evidence
+from piwarden.vault.exports import Exports, watermark_key
 from piwarden.vault.identity import Identities
 from piwarden.vault.keystore import KeyStore, keystore_engine, load_kek_ring
 from piwarden.vault.policy import Policy, bundled_policy, load_policy_file
@@ -47,6 +48,7 @@ class VaultRuntime:
     vault: Vault
     identities: Identities
     _owns_log: bool
+    exports: Exports | None = None
 
     def close(self) -> None:
         store = self.vault.store
@@ -77,4 +79,5 @@ def open_vault(settings: Settings | None = None, *, db: str | None = None, log: 
     guards = Guards(policy.quotas, counter, writer, log, settings.vault.alert_webhook, reader=engine)
     vault = Vault(store, Evidence(log, writer, settings.vault.outbox_lease_s), types, policy,
                   settings.vault.platform_tenant, guards)
-    return VaultRuntime(vault, Identities(writer, settings.vault.session_ttl_s, reader=engine), owns)
+    exports = Exports(vault, lambda: watermark_key(settings), policy.decl.exports.approval_over)
+    return VaultRuntime(vault, Identities(writer, settings.vault.session_ttl_s, reader=engine), owns, exports)

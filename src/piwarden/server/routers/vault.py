@@ -16,6 +16,7 @@ from contextlib import asynccontextmanager
 from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, FastAPI, Path, Query, Request
+from fastapi.responses import PlainTextResponse
 from starlette.concurrency import run_in_threadpool
 
 from piwarden.audit.store_base import AuditStoreError
@@ -23,7 +24,9 @@ from piwarden.events import EventError
 from piwarden.server.errors import ApiError
 from piwarden.server.routers.vault_auth import (
     AdminCaller,
+    ApproveCaller,
     EraseCaller,
+    ExportCaller,
     ReadCaller,
     RuntimeDep,
     SessionCaller,
@@ -35,6 +38,9 @@ from piwarden.server.schemas.vault import (
     CreateRecord,
     Done,
     Erased,
+    ExportDecision,
+    ExportOut,
+    ExportRequest,
     FieldInfo,
     HoldOut,
     HoldRequest,
@@ -52,9 +58,10 @@ from piwarden.server.schemas.vault import (
 )
 from piwarden.server.scopes import Scope, requires
 from piwarden.settings import get_settings
-from piwarden.vault import BadRequest, NotFound, OverQuota, Refused, View, open_vault
+from piwarden.vault import BadRequest, NotFound, OverQuota, Refused, VaultRuntime, View, open_vault
 from piwarden.vault.crypto import DecryptError
 from piwarden.vault.evidence import event
+from piwarden.vault.exports import Exports
 from piwarden.vault.keystore import VaultKeyError
 from piwarden.vault.store import SubjectShredded, VersionConflict
 
@@ -259,3 +266,63 @@ def release_actor(who: AdminCaller, rt: RuntimeDep, actor: ActorId) -> Done:
     if guards is None:
         raise ApiError(503, "the vault has no guards")
     return Done(ok=guards.release(actor))
+
+
+ExportId = Annotated[str, Path(pattern=r"^vx-[0-9a-f]{16}$", description="Export id (vx-...).")]
+
+
+def _exports(rt: VaultRuntime) -> Exports:
+    if rt.exports is None:
+        raise ApiError(503, "the vault has no exports")
+    return rt.exports
+
+
+@router.get("/exports", summary="Exports", response_model=list[ExportOut], responses=error_responses(400, 401, 403, 503))
+def list_exports(who: AdminCaller, rt: RuntimeDep) -> list[ExportOut]:
+    """Every bulk export, newest first (ids, recipients, field names, status; no values)."""
+    return [ExportOut.model_validate(e.as_json()) for e in _exports(rt).list()]
+
+
+@router.get("/exports/registry", summary="Watermark registry", responses=error_responses(400, 401, 403, 503))
+def export_registry(who: AdminCaller, rt: RuntimeDep) -> dict[str, Any]:
+    """The registry `piwarden forensics trace --watermarks` reads: each ready export's id and recipient."""
+    return _exports(rt).registry()
+
+
+@router.post("/exports", summary="Ask for a bulk export", response_model=ExportOut, status_code=201,
+             responses={**REFUSED, **error_responses(400, 401, 422, 503)})
+def request_export(who: ExportCaller, rt: RuntimeDep, body: ExportRequest) -> ExportOut:
+    """Ready at once when light, else pending a checker (maker-checker, graded by rows x sensitivity); logged."""
+    info = _do(lambda: _exports(rt).request(who.caller, body.type, body.fields, body.owner, body.recipient,
+                                            body.reason))
+    return ExportOut.model_validate(info.as_json())
+
+
+@router.get("/exports/{export_id}", summary="An export", response_model=ExportOut,
+            responses=error_responses(400, 401, 403, 404, 503))
+def get_export(who: ExportCaller, rt: RuntimeDep, export_id: ExportId) -> ExportOut:
+    """One export's state (its maker sees it)."""
+    info = _do(lambda: _exports(rt).get(export_id))
+    if info.maker != who.caller.actor:
+        raise ApiError(404, "no such export")
+    return ExportOut.model_validate(info.as_json())
+
+
+@router.post("/exports/{export_id}/decision", summary="Approve or refuse an export", response_model=ExportOut,
+             responses=error_responses(400, 401, 403, 404, 422, 503))
+def decide_export(who: ApproveCaller, rt: RuntimeDep, export_id: ExportId, body: ExportDecision) -> ExportOut:
+    """A checker's decision on a pending export; the maker cannot decide its own; logged."""
+    info = _do(lambda: _exports(rt).decide(who.caller, export_id, body.approve, body.reason))
+    return ExportOut.model_validate(info.as_json())
+
+
+@router.get("/exports/{export_id}/file", summary="Download an export", response_class=PlainTextResponse,
+            responses={200: {"content": {"text/csv": {}}, "description": "The CSV file (subject column first)."},
+                       **REFUSED, **error_responses(400, 401, 404, 422, 503)})
+def download_export(who: ExportCaller, rt: RuntimeDep, export_id: ExportId) -> PlainTextResponse:
+    """The export's rows as CSV, values in clear carrying the recipient's watermark; the access event is durable
+    before the file leaves (its id in the X-Piwarden-Event header)."""
+    text, event_id = _do(lambda: _exports(rt).download(who.caller, export_id))
+    return PlainTextResponse(text, media_type="text/csv; charset=utf-8",
+                             headers={"X-Piwarden-Event": event_id,
+                                      "Content-Disposition": f'attachment; filename="{export_id}.csv"'})

@@ -203,6 +203,47 @@ class HoldOut(BaseModel):
     alert_id: str | None = Field(default=None, description="The alert that held it, if one did.")
 
 
+class ExportRequest(_Body):
+    """A bulk export: every record of one type one owner holds, with these fields."""
+
+    type: Name = Field(description="The record type.")
+    fields: list[Annotated[str, StringConstraints(pattern=r"^(\*|[a-z][a-z0-9_]{0,63})$")]] = Field(
+        min_length=1, max_length=64, description="Field names ('*': all); each in clear if the policy lets the "
+                                                 "maker reveal it, masked otherwise.")
+    owner: Ident | None = Field(default=None, description="Whose records (default: the caller's tenant).")
+    recipient: Ident | None = Field(default=None, description="The data-map party that receives the file "
+                                                               "(default: the maker's own party).")
+    reason: Annotated[str, StringConstraints(max_length=500)] = Field(default="", description="Why (no personal "
+                                                                                              "data).")
+
+
+class ExportDecision(_Body):
+    """A checker's decision."""
+
+    approve: bool = Field(description="True to approve, false to refuse.")
+    reason: Annotated[str, StringConstraints(max_length=500)] = Field(default="", description="Why.")
+
+
+class ExportOut(BaseModel):
+    """An export: ids, counts and field names, never a value."""
+
+    id: str = Field(description="The export id (vx-...), also the access events' export_id.")
+    maker: str = Field(description="Who asked for it.")
+    recipient_party: str = Field(description="Who receives the file (data-map party).")
+    recipient_actor: str | None = Field(description="The receiving account, when the maker keeps it.")
+    type: str = Field(description="Record type.")
+    owner: str = Field(description="Whose records.")
+    fields: list[str] = Field(description="Fields asked for.")
+    clear: list[str] = Field(description="Fields in clear (watermarked); the others are masked or withheld.")
+    rows: int = Field(description="Records.")
+    weight: int = Field(description="Rows x the grade weight of the most sensitive field in clear.")
+    status: str = Field(description="ready, pending (a checker must decide) or refused.")
+    checker: str | None = Field(description="Who decided, for a pending one.")
+    reason: str = Field(description="The maker's reason.")
+    created_us: int = Field(description="When asked, UTC microseconds.")
+    decided_us: int | None = Field(description="When decided.")
+
+
 class Health(BaseModel):
     """Liveness or readiness."""
 
