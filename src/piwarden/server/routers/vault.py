@@ -16,7 +16,7 @@ from contextlib import asynccontextmanager
 from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, FastAPI, Path, Query, Request
-from fastapi.responses import PlainTextResponse
+from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from piwarden.audit.store_base import AuditStoreError
@@ -316,13 +316,14 @@ def decide_export(who: ApproveCaller, rt: RuntimeDep, export_id: ExportId, body:
     return ExportOut.model_validate(info.as_json())
 
 
-@router.get("/exports/{export_id}/file", summary="Download an export", response_class=PlainTextResponse,
-            responses={200: {"content": {"text/csv": {}}, "description": "The CSV file (subject column first)."},
+@router.get("/exports/{export_id}/file", summary="Download an export", response_model=None,
+            responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}},
+                             "description": "The CSV file (subject column first)."},
                        **REFUSED, **error_responses(400, 401, 404, 422, 503)})
-def download_export(who: ExportCaller, rt: RuntimeDep, export_id: ExportId) -> PlainTextResponse:
+def download_export(who: ExportCaller, rt: RuntimeDep, export_id: ExportId) -> Response:
     """The export's rows as CSV, values in clear carrying the recipient's watermark; the access event is durable
     before the file leaves (its id in the X-Piwarden-Event header)."""
     text, event_id = _do(lambda: _exports(rt).download(who.caller, export_id))
-    return PlainTextResponse(text, media_type="text/csv; charset=utf-8",
-                             headers={"X-Piwarden-Event": event_id,
-                                      "Content-Disposition": f'attachment; filename="{export_id}.csv"'})
+    return Response(text, media_type="text/csv; charset=utf-8",
+                    headers={"X-Piwarden-Event": event_id,
+                             "Content-Disposition": f'attachment; filename="{export_id}.csv"'})
