@@ -6,6 +6,7 @@ import base64
 import json
 import logging
 
+import pyotp
 import pytest
 
 from piwarden.client import VaultApiError
@@ -79,8 +80,19 @@ def test_files_are_stored_encrypted_and_never_shown_masked(actors: Actors) -> No
                                                          "id_card_front": base64.b64encode(image).decode()})
     a = actors.cs.get(w.id, reveal=["id_card_front"])
     assert a.record.values["id_card_front"] == "<ID_CARD_IMAGE>" and a.record.pending_approval == ["id_card_front"]
-    dpo = actors.dpo.get(w.id, reveal=["id_card_front"])
-    assert base64.b64decode(dpo.record.values["id_card_front"] or "") == image
+    held_back = actors.dpo.get(w.id, reveal=["id_card_front"])  # L4 to a staff session: step-up first
+    assert held_back.record.step_up == ["id_card_front"] and held_back.record.clear == []
+    assert held_back.record.values["id_card_front"] == "<ID_CARD_IMAGE>"
+    uri = actors.app.state.vault.step_up.enroll("dpo-1")
+    code = pyotp.parse_uri(uri).now()
+    dpo = actors.dpo.with_context(otp=code).get(w.id, reveal=["id_card_front"])
+    assert base64.b64decode(dpo.record.values["id_card_front"] or "") == image and dpo.record.step_up == []
+    with pytest.raises(VaultApiError) as caught:  # a code is good once
+        actors.dpo.with_context(otp=code).get(w.id, reveal=["id_card_front"])
+    assert caught.value.status == 401 and "already used" in caught.value.error
+    with pytest.raises(VaultApiError) as caught:
+        actors.dpo.with_context(otp="000000" if code != "000000" else "111111").get(w.id)
+    assert caught.value.status == 401
 
 
 def test_ownership_merchants_and_couriers(actors: Actors) -> None:

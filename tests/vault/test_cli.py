@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 from typer.testing import CliRunner
@@ -75,3 +78,29 @@ def test_types_rotate_and_recover(piwarden_home: Path, tmp_path: Path) -> None:
                                                                                           for i in range(3)]
     finally:
         rt.close()
+
+
+def test_totp_enrolment_prints_the_uri_once(tmp_path: Path) -> None:
+    import pyotp
+
+    home, db = tmp_path / "home", f"sqlite:///{tmp_path / 'p.db'}"
+    rt = open_vault(load_settings(home=home), db=db)
+    try:
+        rt.identities.add_account("cs-9", kind="staff", roles=["customer_service"], tenant="platform",
+                                  party="platform.cs", password="a long enough password")
+        rt.identities.add_account("svc-9", kind="service", roles=["service"], tenant="platform", party="p.ops")
+    finally:
+        rt.close()
+    env = {**os.environ, "PIWARDEN_HOME": str(home)}
+    run = subprocess.run([sys.executable, "-m", "piwarden.cli", "vault", "account", "totp", "cs-9", "--db", db],
+                         capture_output=True, text=True, env=env, timeout=120)
+    assert run.returncode == 0 and run.stdout.startswith("otpauth://totp/piwarden:cs-9"), run.stderr
+    code = pyotp.parse_uri(run.stdout.strip()).now()
+    rt = open_vault(load_settings(home=home), db=db)
+    try:
+        assert rt.step_up is not None and rt.step_up.verify("cs-9", code) and not rt.step_up.verify("cs-9", code)
+    finally:
+        rt.close()
+    run = subprocess.run([sys.executable, "-m", "piwarden.cli", "vault", "account", "totp", "svc-9", "--db", db],
+                         capture_output=True, text=True, env=env, timeout=120)
+    assert run.returncode == 2 and "no staff account svc-9" in run.stderr

@@ -110,6 +110,23 @@ def account_disable(account: str, db: DbOption = None) -> None:
     out.print(f"account {account} disabled")
 
 
+@account_app.command("totp")
+def account_totp(account: Annotated[str, typer.Argument(help="The staff account to enrol.")],
+                 db: DbOption = None) -> None:
+    """Enrol a staff account's authenticator for step-up (L4 reveals need a code); prints the otpauth URI once."""
+    rt = _open(cli_settings(database={"url": db}))
+    try:
+        found = rt.identities.account(account)
+        if found is None or found.kind != "staff":
+            raise _fail(f"no staff account {account}")
+        assert rt.step_up is not None
+        uri = rt.step_up.enroll(account)
+    finally:
+        rt.close()
+    out.print(uri, markup=False)
+    err.print("add it to the authenticator now (a QR code of this URI); it is not shown again", highlight=False)
+
+
 @key_app.command("add")
 def key_add(account: str, db: DbOption = None) -> None:
     """A new API key for an account, printed once (only its SHA-256 is kept)."""

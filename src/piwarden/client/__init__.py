@@ -39,6 +39,7 @@ class _Context:
     role: str | None
     purpose: str | None
     ticket: str | None
+    otp: str | None = None  # a TOTP code for the next L4 reveal (step-up); set with with_context(otp=...)
 
 
 class VaultClient:
@@ -46,9 +47,9 @@ class VaultClient:
 
     def __init__(self, base_url: str, credential: str | None = None, *, role: str | None = None,
                  purpose: str | None = None, ticket: str | None = None, timeout: float = 30.0,
-                 http: httpx.Client | None = None) -> None:
+                 http: httpx.Client | None = None, otp: str | None = None) -> None:
         self.http = http or httpx.Client(base_url=base_url, timeout=timeout)
-        self.ctx = _Context(credential, role, purpose, ticket)
+        self.ctx = _Context(credential, role, purpose, ticket, otp)
 
     def with_context(self, **changes: str | None) -> VaultClient:
         """The same connection with another credential, role, purpose or ticket."""
@@ -60,7 +61,8 @@ class VaultClient:
         h = {}
         if self.ctx.credential:
             h["Authorization"] = f"Bearer {self.ctx.credential}"
-        for name, value in (("Role", self.ctx.role), ("Purpose", self.ctx.purpose), ("Ticket", self.ctx.ticket)):
+        for name, value in (("Role", self.ctx.role), ("Purpose", self.ctx.purpose), ("Ticket", self.ctx.ticket),
+                            ("OTP", self.ctx.otp)):
             if value:
                 h[f"X-Piwarden-{name}"] = value
         return h

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 
@@ -47,10 +47,11 @@ class RecordView:
     pending_approval: list[str]
     tokens: dict[str, str]
     rules: dict[str, str | None]
+    step_up: list[str] = field(default_factory=list)
 
     @classmethod
     def of(cls, data: dict[str, Any]) -> RecordView:
-        return cls(**{k: data[k] for k in cls.__dataclass_fields__})
+        return cls(**{k: data[k] for k in cls.__dataclass_fields__ if k in data})
 
 
 @dataclass(frozen=True)

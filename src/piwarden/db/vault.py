@@ -199,6 +199,17 @@ class VaultExport(Base):
     decided_us: Mapped[int | None] = mapped_column(BIGINT, nullable=True)
 
 
+class VaultTotp(Base):
+    """A staff account's TOTP authenticator: the secret sealed, and the last time step accepted (no replay)."""
+
+    __tablename__ = "vault_totp"
+
+    account_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    sealed: Mapped[bytes] = mapped_column(BLOB)
+    last_step: Mapped[int] = mapped_column(BIGINT)
+    created_us: Mapped[int] = mapped_column(BIGINT)
+
+
 VAULT_TABLES = ("vault_records", "vault_fields", "vault_lookups", "vault_shreds", "vault_outbox", "vault_accounts",
                 "vault_api_keys", "vault_sessions", "vault_data_keys", "vault_subject_keys", "vault_quota_counts",
-                "vault_alerts", "vault_holds", "vault_exports")
+                "vault_alerts", "vault_holds", "vault_exports", "vault_totp")

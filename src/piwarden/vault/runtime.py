@@ -18,6 +18,7 @@ from piwarden.vault.policy import Policy, bundled_policy, load_policy_file
 from piwarden.vault.quotas import Counter, DbCounter, Guards, RedisCounter
 from piwarden.vault.record_types import RecordType, bundled_record_types, load_record_types
 from piwarden.vault.service import Vault
+from piwarden.vault.stepup import StepUp
 from piwarden.vault.store import RecordStore
 
 
@@ -49,6 +50,7 @@ class VaultRuntime:
     identities: Identities
     _owns_log: bool
     exports: Exports | None = None
+    step_up: StepUp | None = None
 
     def close(self) -> None:
         store = self.vault.store
@@ -80,4 +82,5 @@ def open_vault(settings: Settings | None = None, *, db: str | None = None, log: 
     vault = Vault(store, Evidence(log, writer, settings.vault.outbox_lease_s), types, policy,
                   settings.vault.platform_tenant, guards)
     exports = Exports(vault, lambda: watermark_key(settings), policy.decl.exports.approval_over)
-    return VaultRuntime(vault, Identities(writer, settings.vault.session_ttl_s, reader=engine), owns, exports)
+    return VaultRuntime(vault, Identities(writer, settings.vault.session_ttl_s, reader=engine), owns, exports,
+                        StepUp(keys, writer, engine))

@@ -32,6 +32,7 @@ from piwarden.vault.evidence import Evidence, event
 from piwarden.vault.policy import Ask, Decision, Policy
 from piwarden.vault.quotas import Exceeded, Guards, Usage
 from piwarden.vault.record_types import FieldSpec, RecordType
+from piwarden.vault.stepup import STEP_UP_GRADE
 from piwarden.vault.store import (
     RECORDS,
     RecordNotFound,
@@ -57,6 +58,7 @@ class Caller:
     ticket: str | None = None
     client_ip: str | None = None
     at: datetime | None = None  # decisions at this time (tests, policy test); None: now
+    stepped_up: bool = True  # showed a valid TOTP code (staff sessions are built with False until they do)
 
 
 class Refused(PermissionError):
@@ -101,6 +103,7 @@ class View:
     masked: list[str] = field(default_factory=list)
     withheld: list[str] = field(default_factory=list)
     pending_approval: list[str] = field(default_factory=list)
+    step_up: list[str] = field(default_factory=list)  # L4 fields granted but shown masked: no TOTP code given
     tokens: dict[str, str] = field(default_factory=dict)
     decisions: dict[str, Decision] = field(default_factory=dict)
 
@@ -239,7 +242,11 @@ class Vault:
                 v.withheld.append(name)
                 v.values[name] = None
                 continue
-            if name in wanted and d.effect == "reveal":
+            if name in wanted and d.effect == "reveal" and spec.grade >= STEP_UP_GRADE and not caller.stepped_up:
+                v.masked.append(name)
+                v.step_up.append(name)
+                v.values[name] = self._mask(spec, value, record.subject)
+            elif name in wanted and d.effect == "reveal":
                 v.clear.append(name)
                 v.values[name] = _b64(value) if isinstance(value, bytes) else value
             else:
@@ -280,7 +287,7 @@ class Vault:
                     query_by: str | None = None) -> AccessEvent:
         clear = {f for v in views for f in v.clear}
         masked = {f for v in views for f in v.masked} - clear
-        pending = any(v.pending_approval for v in views)
+        pending = any(v.pending_approval or v.step_up for v in views)
         denied = bool(views) and all(not v.clear and not v.masked for v in views)
         result = "pending_approval" if pending else "denied" if denied else "allowed"
         return self._event(caller, action="reveal" if clear else base_action, resource=resource,

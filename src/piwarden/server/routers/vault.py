@@ -138,7 +138,7 @@ def _do(fn: Callable[[], T]) -> T:
 
 def _view(v: View) -> RecordView:
     return RecordView(id=v.id, type=v.type, owner=v.owner, subject=v.subject, version=v.version, values=v.values,
-                      clear=v.clear, masked=v.masked, withheld=v.withheld, pending_approval=v.pending_approval,
+                      clear=v.clear, masked=v.masked, withheld=v.withheld, pending_approval=v.pending_approval, step_up=v.step_up,
                       tokens=v.tokens, rules={f: d.rule for f, d in v.decisions.items()})
 
 

@@ -27,6 +27,9 @@ PurposeHeader = Annotated[str | None, Header(alias="X-Piwarden-Purpose", pattern
                                              description="The declared purpose, e.g. after_sales, delivery, claims.")]
 TicketHeader = Annotated[str | None, Header(alias="X-Piwarden-Ticket", pattern=TOKEN_PATTERN,
                                             description="The business ticket that justifies the access.")]
+OtpHeader = Annotated[str | None, Header(alias="X-Piwarden-OTP", pattern=r"^[0-9]{6}$",
+                                         description="A TOTP code from the staff member's authenticator: L4 fields "
+                                                     "are shown in clear to a session only with one (step-up).")]
 _QUERY_NAMES = ("role", "purpose", "ticket", "actor", "tenant")
 
 
@@ -56,7 +59,8 @@ def _unauthorized(why: str) -> ApiError:
 
 async def guard(security_scopes: SecurityScopes, request: Request, rt: RuntimeDep,
                 credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
-                role: RoleHeader = None, purpose: PurposeHeader = None, ticket: TicketHeader = None) -> VaultCaller:
+                role: RoleHeader = None, purpose: PurposeHeader = None, ticket: TicketHeader = None,
+                otp: OtpHeader = None) -> VaultCaller:
     """Authenticate, check the scope, and build the caller from the headers."""
     if credentials is None:
         raise _unauthorized("a vault session token or API key is required")
@@ -76,8 +80,14 @@ async def guard(security_scopes: SecurityScopes, request: Request, rt: RuntimeDe
     if chosen not in account.roles:
         raise ApiError(403, "the account may not act in that role")
     client = request.client.host if request.client else None
+    stepped_up = principal.via == "api_key"  # services hold no authenticator
+    if otp is not None and not stepped_up:
+        step_up = rt.step_up
+        if step_up is None or not await run_in_threadpool(step_up.verify, account.id, otp):
+            raise _unauthorized("the one-time code is wrong, expired or already used")
+        stepped_up = True
     caller = Caller(actor=account.id, party=account.party, role=chosen, tenant=account.tenant, purpose=purpose,
-                    ticket=ticket, client_ip=client)
+                    ticket=ticket, client_ip=client, stepped_up=stepped_up)
     return VaultCaller(principal, caller, credentials.credentials)
 
 

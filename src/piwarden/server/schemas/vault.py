@@ -127,6 +127,8 @@ class RecordView(BaseModel):
     masked: list[str] = Field(description="Fields shown masked.")
     withheld: list[str] = Field(description="Fields the policy withholds (deny).")
     pending_approval: list[str] = Field(description="Fields asked in clear that need an approval (shown masked).")
+    step_up: list[str] = Field(default_factory=list, description="L4 fields granted but shown masked: send a TOTP "
+                                                                 "code (X-Piwarden-OTP) to see them.")
     tokens: dict[str, str] = Field(description="Field -> token, for fields that hand one out.")
     rules: dict[str, str | None] = Field(description="Field -> id of the policy rule that decided it (null: the "
                                                      "default).")
