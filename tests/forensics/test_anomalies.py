@@ -10,6 +10,7 @@ import numpy as np
 
 from piwarden.events import AccessEvent, parse_event
 from piwarden.forensics.anomalies import Detector, rank, stream_alerts
+from piwarden.forensics.anomalies.context import EVIDENCE, MAX_CONTEXTS, MAX_TICKETS, PERSIST_DAYS, ContextModel
 from piwarden.forensics.anomalies.features import FLAGGED_PER_DAY, SUBJECTS_PER_TICKET, TICKETS_PER_ACTOR
 from piwarden.forensics.anomalies.feedback import Feedback
 
@@ -66,6 +67,32 @@ def test_state_is_bounded(access_events: list[AccessEvent]) -> None:
         assert len(a.state.tickets) <= TICKETS_PER_ACTOR
         assert all(len(s) <= SUBJECTS_PER_TICKET for s in a.state.tickets.values())
         assert a.state.today is None or len(a.state.today.flagged) <= FLAGGED_PER_DAY
+    (cm,) = [d for d in det.detectors or () if isinstance(d, ContextModel)]
+    for c in cm.actors.values():
+        assert len(c.volume) <= MAX_CONTEXTS and len(c.tickets) <= MAX_TICKETS and len(c.persist) <= PERSIST_DAYS
+        assert c.today is None or len(c.today.top) <= EVIDENCE
+
+
+def test_context_model_weighs_what_was_disclosed() -> None:
+    """Issue 18: a 2 a.m. ticketless export of names, phones, addresses and ID numbers outranks a daytime
+    ticketed export of goods and amounts of more records; the evidence cites the worst event first."""
+    def ev(i: str, day: int, hour: int, **kw: Any) -> AccessEvent:
+        base: dict[str, Any] = {"id": i, "ts": f"2026-03-{day:02d}T{hour:02d}:10:00+08:00", "actor": "x",
+                                "party": "platform.ops", "role": "admin", "action": "view", "resource": "customer",
+                                "subjects": ["c-1"], "fields": ["name"], "ticket": "T-1"}
+        return parse_event(base | kw)
+
+    history = [ev(f"h-{a}-{d}-{k}", d, 10, actor=a, ticket=f"T-{a}-{d}-{k}", subjects=[f"c-{k}"])
+               for a in ("a1", "a2", "a3") for d in range(2, 12) for k in range(5)]
+    bulk = [f"c-{k}" for k in range(3000)]
+    goods = ev("e-goods", 12, 14, actor="a1", action="export", subjects=bulk + [f"c-x{k}" for k in range(2000)],
+               fields=["goods", "amount", "order_time"], ticket="APPROVAL-9")
+    theft = ev("e-theft", 12, 2, actor="a2", action="export", subjects=bulk, ticket=None,
+               fields=["name", "phone", "address", "id_number"])
+    small = ev("e-small", 12, 11, actor="a2", subjects=["c-9"], ticket="T-a2-x")
+    results = {r.actor: r for r in rank([*history, goods, small, theft])}
+    assert results["a2"].raw > 10 * max(results["a1"].raw, 1.0)
+    assert results["a2"].events[0] == "e-theft"
 
 
 def test_ticket_reuse_and_enumeration_on_handmade_events() -> None:

@@ -101,3 +101,29 @@ def test_trace_names_the_export_and_its_recipient(tmp_path: Path) -> None:
     assert top["evidence"][0].startswith("watermark of export X-ops-7")
     plain = json.loads(CliRunner().invoke(app, args).stdout)
     assert list(plain) == ["candidates"] and plain["candidates"][0]["party"] != "platform.ops"
+
+
+def test_mark_command_then_trace_finds_the_export(tmp_path: Path) -> None:
+    ps = people(30)
+    fields = ["subject", "name", "phone", "address", "order_time", "amount"]
+    with (tmp_path / "export.csv").open("w", encoding="utf-8", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=fields, extrasaction="ignore")
+        w.writeheader()
+        w.writerows(ps)
+    runner = CliRunner()
+    for export_id, actor in (("X-a", "op-0001"), ("X-b", "op-0002")):
+        r = runner.invoke(app, ["forensics", "watermarks", "mark", "--in", str(tmp_path / "export.csv"), "--out",
+                                str(tmp_path / f"{export_id}.csv"), "--export-id", export_id, "--party", "platform.ops",
+                                "--actor", actor, "--registry", str(tmp_path / "reg.json"), "--key", KEY.decode()])
+        assert r.exit_code == 0, r.output
+    assert [e.export_id for e in Registry.load(tmp_path / "reg.json").exports] == ["X-a", "X-b"]
+    marked = list(csv.DictReader((tmp_path / "X-b.csv").open(encoding="utf-8")))
+    assert [m["subject"] for m in marked] == [p["subject"] for p in ps]
+    rows = {i + 2: {k: v for k, v in m.items() if k not in ("subject", "name")} for i, m in enumerate(marked[:20])}
+    found = decode(rows, {i + 2: m["subject"] for i, m in enumerate(marked[:20])}, Registry.load(tmp_path / "reg.json"),
+                   KEY)
+    assert found[0].export_id == "X-b" and found[0].actor == "op-0002" and found[0].found
+    again = runner.invoke(app, ["forensics", "watermarks", "mark", "--in", str(tmp_path / "export.csv"), "--out",
+                                str(tmp_path / "x.csv"), "--export-id", "X-a", "--party", "p", "--registry",
+                                str(tmp_path / "reg.json"), "--key", KEY.decode()])
+    assert again.exit_code == 2 and "already registered" in again.output

@@ -485,4 +485,59 @@ def honeytokens_check(
         raise typer.Exit(1)
 
 
+watermarks_app = typer.Typer(name="watermarks", help="Mark exports for their recipients; `trace --watermarks` "
+                                                     "decodes the marks from a leak.",
+                              no_args_is_help=True, add_completion=False)
+app.add_typer(watermarks_app)
+
+
+@watermarks_app.command("mark")
+def watermarks_mark(
+    src: Annotated[Path, typer.Option("--in", help="The export: CSV with a header of canonical field names.")],
+    dst: Annotated[Path, typer.Option("--out", help="The marked export to hand over (CSV).")],
+    export_id: Annotated[str, typer.Option("--export-id", help="The export's id (export_id in the access "
+                                                                  "events).")],
+    party: Annotated[str, typer.Option(help="The data-map party receiving the export.")],
+    registry: Annotated[Path, typer.Option("--registry", help="Registry of marked exports (JSON; extended if "
+                                                              "present).")],
+    actor: Annotated[str | None, typer.Option(help="The account receiving it, if one.")] = None,
+    subject_column: Annotated[str, typer.Option(help="The column holding each row's subject id (kept).")]
+    = "subject",
+    key: Annotated[str | None, typer.Option(help="The marking key (default: HOME/keys/watermark.key or the key "
+                                                 "provider).")] = None,
+) -> None:
+    """Write a marked copy of an export and record it in the registry (ids and counts only)."""
+    import csv
+    from datetime import UTC, datetime
+
+    from piwarden.forensics.attribution.watermarks import Export, Registry, WatermarkError
+    from piwarden.keys import WATERMARK_KEY, KeySourceError, find_key
+    from piwarden.mask.watermark import mark_row
+
+    try:
+        found = find_key(WATERMARK_KEY) if key is None else None
+        reg = Registry.load(registry) if registry.is_file() else Registry()
+    except (KeySourceError, WatermarkError) as exc:
+        err.print(f"error: {exc}", highlight=False)
+        raise typer.Exit(2) from None
+    material = key.encode() if key else (found.material if found else None)
+    if material is None:
+        raise typer.BadParameter("give --key or put the key in HOME/keys/watermark.key", param_hint="--key")
+    if any(e.export_id == export_id for e in reg.exports):
+        raise typer.BadParameter("this export id is already registered", param_hint="--export-id")
+    n = 0
+    with src.open(encoding="utf-8-sig", newline="") as fin, dst.open("w", encoding="utf-8", newline="") as fout:
+        reader = csv.DictReader(fin)
+        if reader.fieldnames is None or subject_column not in reader.fieldnames:
+            raise typer.BadParameter(f"no column {subject_column!r} in the header", param_hint="--subject-column")
+        writer = csv.DictWriter(fout, fieldnames=reader.fieldnames)
+        writer.writeheader()
+        for row in reader:
+            writer.writerow(mark_row(row, material, export_id, row[subject_column]))
+            n += 1
+    reg.exports.append(Export(export_id, party, actor, datetime.now(UTC).isoformat(timespec="seconds"), n))
+    reg.save(registry)
+    typer.echo(json.dumps({"export_id": export_id, "party": party, "actor": actor, "rows": n}, ensure_ascii=False))
+
+
 app.add_typer(documents_app, name="documents")

@@ -38,6 +38,7 @@ import heapq
 import math
 from collections import Counter, OrderedDict, deque
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -93,6 +94,10 @@ class _Today:
     novel_identifying: int = 0  # of which ticketless ones showing an identifying field in clear
     reused: int = 0
     human: bool = False  # a person's access today (machine accounts' volumes follow schedules: not judged)
+    ok_hours: frozenset[int] = DEFAULT_HOURS  # the actor's usual hours, as of the day's start
+    surprises: dict[tuple[Context, bool], float] = field(default_factory=dict)  # baselines hold still all day
+    ceilings: dict[Context, float | None] = field(default_factory=dict)
+    facets: dict[tuple[Facet, bool], float] = field(default_factory=dict)
     hours: list[int] = field(default_factory=lambda: [0] * 24)
     devices: set[str] = field(default_factory=set)
     nets: set[str] = field(default_factory=set)
@@ -123,9 +128,19 @@ class _Peers:
     hours: np.ndarray = field(default_factory=lambda: np.zeros(24))
 
 
+@lru_cache(maxsize=4096)
+def _weight(fields: tuple[str, ...], masked: tuple[str, ...]) -> float:
+    return record_weight(fields, masked)
+
+
+@lru_cache(maxsize=4096)
+def _sensitive(fields: tuple[str, ...]) -> frozenset[str]:
+    return sensitive_fields(fields)
+
+
 def context_of(ev: AccessEvent) -> Context:
     by = ev.query.get("by") if ev.query is not None else None
-    return (ev.action, ev.resource, str(by or ""), ev.purpose or "", bool(ev.ticket), sensitive_fields(ev.fields))
+    return (ev.action, ev.resource, str(by or ""), ev.purpose or "", bool(ev.ticket), _sensitive(tuple(ev.fields)))
 
 
 def facets(ctx: Context) -> tuple[Facet, ...]:
@@ -169,7 +184,7 @@ class ContextModel:
             self.peers.setdefault(a.peer, _Peers())
         t = a.today
         if t is None or t.day != day:
-            t = a.today = _Today(day)
+            t = a.today = _Today(day, ok_hours=self._ok_hours(a))
         client = ev.client or {}
         device, ip = client.get("device"), client.get("ip")
         new_client = False
@@ -189,12 +204,14 @@ class ContextModel:
         t.n[ctx] += max(1, records)
         human = not is_service(ev.role, ev.channel)
         t.human = t.human or human
-        w = record_weight(ev.fields, ev.masked_fields or ()) * records * CHANNELS.get(ev.channel or "", 1.0)
-        if hour not in self._ok_hours(a):
+        w = _weight(tuple(ev.fields), tuple(ev.masked_fields or ())) * records * CHANNELS.get(ev.channel or "", 1.0)
+        if hour not in t.ok_hours:
             w *= OFF_HOURS
         if new_client:
             w *= NEW_CLIENT
-        u = self._surprise(a, ctx, human=human)
+        u = t.surprises.get((ctx, human))
+        if u is None:
+            u = t.surprises[ctx, human] = self._surprise(a, ctx, human=human)
         if ev.ticket:
             if len(ev.subjects) <= 3 and self._reused(a, ev.ticket, ev.subjects, day):
                 t.reused += 1
@@ -239,19 +256,28 @@ class ContextModel:
     def _surprise(self, a: _Actor, ctx: Context, human: bool = True) -> float:
         """The most surprising facet: for the actor (shrunk to its peers), or at least PEER_FLOOR of what it is
         for its peers (the actor itself left out, so that an insider does not make its own habit a group's)."""
-        peers = self.peers[a.peer]
-        others = peers.days - a.days
+        cache = a.today.facets if a.today is not None else {}
         u = 0.0
         for f in facets(ctx):
-            own = a.used[f]
-            p = self._p(own, a.days, peers.used[f] - own, others)
-            if p is not None:
-                u = max(u, surprise(p))
-            if human and others >= MIN_PEER_DAYS:
-                u = max(u, PEER_FLOOR[f[0]] * surprise((peers.used[f] - own) / others))
+            got = cache.get((f, human))
+            if got is None:
+                got = cache[f, human] = self._facet(a, f, human)
+            u = max(u, got)
         return u
 
-    def _ok_hours(self, a: _Actor) -> frozenset[int] | range:
+    def _facet(self, a: _Actor, f: Facet, human: bool) -> float:
+        peers = self.peers[a.peer]
+        others = peers.days - a.days
+        own = a.used[f]
+        u = 0.0
+        p = self._p(own, a.days, peers.used[f] - own, others)
+        if p is not None:
+            u = surprise(p)
+        if human and others >= MIN_PEER_DAYS:
+            u = max(u, PEER_FLOOR[f[0]] * surprise((peers.used[f] - own) / others))
+        return u
+
+    def _ok_hours(self, a: _Actor) -> frozenset[int]:
         own = float(a.hours.sum())
         if own >= MIN_OWN_HOURS:
             return frozenset(int(h) for h in np.flatnonzero(a.hours / own >= OWN_HOUR_SHARE))
@@ -267,19 +293,25 @@ class ContextModel:
         risk = t.risk
         if not t.human:
             return risk
-        peers = self.peers[a.peer]
         for ctx, n in t.n.items():
             if t.novel[ctx]:
                 continue
-            mean = self._p(a.volume[ctx], a.days, peers.volume[ctx] - a.volume[ctx], peers.days - a.days)
-            if mean is None:
-                continue
-            sd = math.sqrt(max(a.square[ctx] / a.days - (a.volume[ctx] / a.days) ** 2, mean)) if a.days else \
-                math.sqrt(mean)
-            excess = n - max(mean + 3.0 * sd + 3.0, a.peak[ctx])
-            if excess > 0:
-                risk += t.weight[ctx] / n * excess
+            if ctx in t.ceilings:
+                ceiling = t.ceilings[ctx]
+            else:
+                ceiling = t.ceilings[ctx] = self._ceiling(a, ctx)
+            if ceiling is not None and n > ceiling:
+                risk += t.weight[ctx] / n * (n - ceiling)
         return risk
+
+    def _ceiling(self, a: _Actor, ctx: Context) -> float | None:
+        """Records a day of this context may hold before the excess counts: ``max(mean + 3 sd + 3, peak)``."""
+        peers = self.peers[a.peer]
+        mean = self._p(a.volume[ctx], a.days, peers.volume[ctx] - a.volume[ctx], peers.days - a.days)
+        if mean is None:
+            return None
+        sd = math.sqrt(max(a.square[ctx] / a.days - (a.volume[ctx] / a.days) ** 2, mean)) if a.days else math.sqrt(mean)
+        return max(mean + 3.0 * sd + 3.0, a.peak[ctx])
 
     def _rollover(self) -> None:
         touched: set[str] = set()
