@@ -144,6 +144,20 @@ class VaultClient:
         """End an account's hold; False if it had none."""
         return bool(self._call("DELETE", f"/vault/holds/{actor}")["ok"])
 
+    # -- tickets (vault:tickets) ------------------------------------------------------------
+    def put_ticket(self, ticket_id: str, subjects: Iterable[str], *, purpose: str | None = None,
+                   assignee: str | None = None, expires_in_s: int | None = None) -> dict[str, Any]:
+        """Register an open ticket naming ``subjects`` (for ``ticket: bound`` rules)."""
+        body: dict[str, Any] = {"subjects": list(subjects)}
+        for k, v in (("purpose", purpose), ("assignee", assignee), ("expires_in_s", expires_in_s)):
+            if v is not None:
+                body[k] = v
+        result: dict[str, Any] = self._call("PUT", f"/vault/tickets/{ticket_id}", json=body)
+        return result
+
+    def close_ticket(self, ticket_id: str) -> bool:
+        return bool(self._call("DELETE", f"/vault/tickets/{ticket_id}")["ok"])
+
     # -- exports (vault:export, vault:approve, vault:admin) -------------------------------------
     def export(self, type_name: str, fields: Iterable[str], *, owner: str | None = None,
                recipient: str | None = None, reason: str = "") -> dict[str, Any]:

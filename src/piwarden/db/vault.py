@@ -210,6 +210,20 @@ class VaultTotp(Base):
     created_us: Mapped[int] = mapped_column(BIGINT)
 
 
+class VaultTicket(Base):
+    """A business ticket registered by the ticketing system: the subjects it names, for ``ticket: bound`` rules."""
+
+    __tablename__ = "vault_tickets"
+
+    id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    subjects: Mapped[str] = mapped_column(Text)  # JSON list of subject ids
+    purpose: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    assignee: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    opened_us: Mapped[int] = mapped_column(BIGINT)
+    expires_us: Mapped[int | None] = mapped_column(BIGINT, nullable=True)
+    closed_us: Mapped[int | None] = mapped_column(BIGINT, nullable=True)
+
+
 VAULT_TABLES = ("vault_records", "vault_fields", "vault_lookups", "vault_shreds", "vault_outbox", "vault_accounts",
                 "vault_api_keys", "vault_sessions", "vault_data_keys", "vault_subject_keys", "vault_quota_counts",
-                "vault_alerts", "vault_holds", "vault_exports", "vault_totp")
+                "vault_alerts", "vault_holds", "vault_exports", "vault_totp", "vault_tickets")

@@ -49,6 +49,7 @@ class Scope(StrEnum):
     VAULT_ADMIN = "vault:admin"
     VAULT_EXPORT = "vault:export"
     VAULT_APPROVE = "vault:approve"
+    VAULT_TICKETS = "vault:tickets"
 
 
 KNOWN = frozenset(s.value for s in Scope)
@@ -88,6 +89,8 @@ RULES: Mapping[Scope, ScopeRule] = MappingProxyType({
                                   "holding the scope.", True, "for the vault", vault=True),
     Scope.VAULT_APPROVE: ScopeRule("Approve or refuse other accounts' bulk exports (maker-checker): a vault account "
                                    "holding the scope.", True, "for the vault", vault=True),
+    Scope.VAULT_TICKETS: ScopeRule("Register and close business tickets and the subjects they name (the ticketing "
+                                   "system): a vault account holding the scope.", True, "for the vault", vault=True),
 })
 
 

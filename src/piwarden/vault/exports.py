@@ -190,7 +190,7 @@ class Exports:
                 if f in info.clear and isinstance(value, str):
                     row[f] = value
                 else:
-                    d = v.policy.decide(v.ask(caller, rtype, rtype.fields[f], record.owner, "reveal"))
+                    d = v.policy.decide(v.ask(caller, rtype, rtype.fields[f], record.owner, "reveal", record.subject))
                     row[f] = "" if d.effect == "deny" else v._mask(rtype.fields[f], value, record.subject)
                     masked.add(f)
             marked = mark_row({f: row[f] for f in info.clear if row.get(f)}, self.key, export_id, record.subject)

@@ -10,7 +10,7 @@ A policy is YAML (docs/vault.md#the-policy)::
         effect: reveal           # deny | needs_approval | reveal | masked
         roles: [customer_service]
         purposes: [after_sales]
-        ticket: required         # required | absent | any (default)
+        ticket: required         # required | bound (registered, naming the subject) | absent | any (default)
         resources: [customer, order]
         max_grade: L2            # or grades: [L1, L2]
         owner: any               # own (default) | other | any: the record's tenant against the caller's
@@ -79,6 +79,7 @@ class Ask:
     sensitive: bool
     action: str
     at: datetime | None = None
+    ticket_bound: bool = False  # the ticket is registered, open and names this record's subject (vault/tickets.py)
 
     def but(self, **changes: Any) -> Ask:
         return replace(self, **changes)
@@ -112,7 +113,7 @@ class RuleDecl(BaseModel):
     description: str = ""
     roles: list[str] | Literal["*"] = "*"
     purposes: list[str] | Literal["*"] = "*"
-    ticket: Literal["required", "absent", "any"] = "any"
+    ticket: Literal["required", "bound", "absent", "any"] = "any"
     resources: list[str] | Literal["*"] = "*"
     fields: list[str] | Literal["*"] = "*"
     grades: list[int] | None = None
@@ -236,6 +237,8 @@ class CompiledRule:
             return "purpose"
         if self.ticket == "required" and not ask.ticket:
             return "ticket (required)"
+        if self.ticket == "bound" and not ask.ticket_bound:
+            return "ticket (must be registered and name the subject)"
         if self.ticket == "absent" and ask.ticket:
             return "ticket (must be absent)"
         own = ask.owner == ask.tenant

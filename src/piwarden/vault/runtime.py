@@ -20,6 +20,7 @@ from piwarden.vault.record_types import RecordType, bundled_record_types, load_r
 from piwarden.vault.service import Vault
 from piwarden.vault.stepup import StepUp
 from piwarden.vault.store import RecordStore
+from piwarden.vault.tickets import Tickets
 
 
 def _engines(url: str) -> tuple[Engine, Engine]:
@@ -80,7 +81,7 @@ def open_vault(settings: Settings | None = None, *, db: str | None = None, log: 
     counter: Counter = RedisCounter(redis_url.get_secret_value()) if redis_url else DbCounter(writer)
     guards = Guards(policy.quotas, counter, writer, log, settings.vault.alert_webhook, reader=engine)
     vault = Vault(store, Evidence(log, writer, settings.vault.outbox_lease_s), types, policy,
-                  settings.vault.platform_tenant, guards)
+                  settings.vault.platform_tenant, guards, Tickets(writer, engine))
     exports = Exports(vault, lambda: watermark_key(settings), policy.decl.exports.approval_over)
     return VaultRuntime(vault, Identities(writer, settings.vault.session_ttl_s, reader=engine), owns, exports,
                         StepUp(keys, writer, engine))

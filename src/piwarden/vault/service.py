@@ -42,6 +42,7 @@ from piwarden.vault.store import (
     VersionConflict,
     new_record_id,
 )
+from piwarden.vault.tickets import Tickets
 
 ALL = "*"
 
@@ -138,9 +139,9 @@ class Vault:
     """The vault's operations over one record store, key store, policy and audit log; thread-safe."""
 
     def __init__(self, store: RecordStore, evidence: Evidence, types: Mapping[str, RecordType], policy: Policy,
-                 platform_tenant: str = "platform", guards: Guards | None = None) -> None:
+                 platform_tenant: str = "platform", guards: Guards | None = None, tickets: Tickets | None = None) -> None:
         self.store, self.evidence, self.types, self.policy = store, evidence, dict(types), policy
-        self.guards = guards
+        self.guards, self.tickets = guards, tickets
         self.platform_tenant = platform_tenant
         self._masks = default_policy().ruleset()
         self._tokenizers: dict[tuple[str, str, str], Operator] = {}
@@ -161,10 +162,13 @@ class Vault:
             raise BadRequest("unknown record type (GET /vault/types lists them)")
         return rtype
 
-    def ask(self, caller: Caller, rtype: RecordType, spec: FieldSpec, owner: str, action: str) -> Ask:
+    def ask(self, caller: Caller, rtype: RecordType, spec: FieldSpec, owner: str, action: str,
+            subject: str | None = None) -> Ask:
+        bound = (subject is not None and self.tickets is not None
+                 and self.tickets.binds(caller.ticket, subject, caller.actor, caller.purpose))
         return Ask(role=caller.role, purpose=caller.purpose, ticket=caller.ticket, tenant=caller.tenant, owner=owner,
                    resource=rtype.name, field=spec.name, grade=spec.grade, sensitive=spec.entity.sensitive,
-                   action=action, at=caller.at)
+                   action=action, at=caller.at, ticket_bound=bound)
 
     def _event(self, caller: Caller, **kw: object) -> AccessEvent:
         return event(actor=caller.actor, party=caller.party, role=caller.role, purpose=caller.purpose,
@@ -234,7 +238,8 @@ class Vault:
             if name not in record.values:
                 continue
             value = record.values[name]
-            d = self.policy.decide(self.ask(caller, rtype, spec, record.owner, "reveal" if name in wanted else action))
+            d = self.policy.decide(self.ask(caller, rtype, spec, record.owner, "reveal" if name in wanted else action,
+                                            record.subject))
             if held and d.effect == "reveal" and name in wanted:
                 d = Decision("needs_approval", d.rule, d.matched, "the actor is held to approval-only (an alert)")
             v.decisions[name] = d

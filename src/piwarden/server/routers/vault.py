@@ -30,6 +30,7 @@ from piwarden.server.routers.vault_auth import (
     ReadCaller,
     RuntimeDep,
     SessionCaller,
+    TicketsCaller,
     WriteCaller,
 )
 from piwarden.server.schemas.common import error_responses
@@ -52,6 +53,8 @@ from piwarden.server.schemas.vault import (
     Search,
     SearchAnswer,
     Session,
+    TicketOut,
+    TicketRequest,
     TypeInfo,
     UpdateRecord,
     Written,
@@ -327,3 +330,32 @@ def download_export(who: ExportCaller, rt: RuntimeDep, export_id: ExportId) -> R
     return Response(text, media_type="text/csv; charset=utf-8",
                     headers={"X-Piwarden-Event": event_id,
                              "Content-Disposition": f'attachment; filename="{export_id}.csv"'})
+
+
+TicketId = Annotated[str, Path(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:/#-]{0,127}$", description="Ticket id.")]
+
+
+def _ticket_out(t: Any) -> TicketOut:
+    return TicketOut(id=t.id, subjects=sorted(t.subjects), purpose=t.purpose, assignee=t.assignee,
+                     opened_us=t.opened_us, expires_us=t.expires_us, closed_us=t.closed_us)
+
+
+@router.put("/tickets/{ticket_id}", summary="Register a ticket", response_model=TicketOut,
+            responses=error_responses(400, 401, 403, 422, 503))
+def put_ticket(who: TicketsCaller, rt: RuntimeDep, ticket_id: TicketId, body: TicketRequest) -> TicketOut:
+    """Register (or replace) an open ticket and the subjects it names, for `ticket: bound` rules."""
+    tickets = rt.vault.tickets
+    if tickets is None:
+        raise ApiError(503, "the vault has no ticket registry")
+    return _ticket_out(tickets.put(ticket_id, list(body.subjects), purpose=body.purpose, assignee=body.assignee,
+                                   expires_in_s=body.expires_in_s))
+
+
+@router.delete("/tickets/{ticket_id}", summary="Close a ticket", response_model=Done,
+               responses=error_responses(400, 401, 403, 503))
+def close_ticket(who: TicketsCaller, rt: RuntimeDep, ticket_id: TicketId) -> Done:
+    """Close a ticket: it justifies nothing from now on; ok is false if it was not open."""
+    tickets = rt.vault.tickets
+    if tickets is None:
+        raise ApiError(503, "the vault has no ticket registry")
+    return Done(ok=tickets.close(ticket_id))

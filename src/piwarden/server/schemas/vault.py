@@ -246,6 +246,27 @@ class ExportOut(BaseModel):
     decided_us: int | None = Field(description="When decided.")
 
 
+class TicketRequest(_Body):
+    """An open business ticket and the data subjects it is about."""
+
+    subjects: list[Ident] = Field(min_length=1, max_length=1000, description="Subject ids the ticket names.")
+    purpose: Ident | None = Field(default=None, description="The purpose it serves (a request must declare it).")
+    assignee: Ident | None = Field(default=None, description="The account it is assigned to (only it may use it).")
+    expires_in_s: int | None = Field(default=None, gt=0, le=366 * 86400, description="Seconds until it expires.")
+
+
+class TicketOut(BaseModel):
+    """A registered ticket (subject ids, no personal data)."""
+
+    id: str = Field(description="The ticket id, as sent in X-Piwarden-Ticket.")
+    subjects: list[str] = Field(description="Subjects it names.")
+    purpose: str | None = Field(description="The purpose it serves.")
+    assignee: str | None = Field(description="The account it is assigned to.")
+    opened_us: int = Field(description="When registered, UTC microseconds.")
+    expires_us: int | None = Field(description="When it expires.")
+    closed_us: int | None = Field(description="When closed.")
+
+
 class Health(BaseModel):
     """Liveness or readiness."""
 
