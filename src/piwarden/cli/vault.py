@@ -496,7 +496,7 @@ def demo(folder: Annotated[Path | None, typer.Option("--dir", help="The tour's o
     roles = {**{a: v[0] for a, v in STAFF.items()}, **{a: v[0] for a, v in SERVICES.items()}}
     for account in sorted(outcome.calls):
         table.add_row(account, roles[account], *(str(outcome.answers[(account, k)] or "") for k in kinds))
-    out.print(table, width=max(out.width, 110))
+    Console(highlight=False, width=max(out.width, 110)).print(table)
     for a in alerts:
         out.print(f"alert {a['id']}: {a['actor']} ({a['role']}) exceeded quota {a['rule']} ({a['count']} of "
                   f"{a['limit']} per {a['window']}); evidence: {len(a['evidence'])} logged events"

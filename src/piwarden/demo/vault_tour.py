@@ -34,11 +34,13 @@ STAFF = {  # account -> (role, tenant, party, extra scopes)
     "sec-01": ("security", "platform", "platform.sec", ("vault:admin",)),
 }
 SERVICES = {"svc-platform": ("service", "platform", "platform.ops"),
-            "courier-sf": ("courier", "SF", "logistics:SF")}
+            "courier-sf": ("courier", "SF", "logistics:SF"),
+            "ticket-desk": ("service", "platform", "platform.tickets")}  # the ticketing system
 
 
 def tour_policy(bundled: dict[str, Any]) -> dict[str, Any]:
-    """The bundled policy with the two insider quotas counted per day, so that a few rounds show them at any time."""
+    """The bundled policy with the two insider quotas counted per day, so that a few rounds show them at any time,
+    and customer service's reveals bound to registered tickets that name the customer."""
     policy = dict(bundled)
     quotas = []
     for q in bundled.get("quotas", []):
@@ -48,6 +50,7 @@ def tour_policy(bundled: dict[str, Any]) -> dict[str, Any]:
             q["per_day"] = TOUR_LIMITS[q["id"]]
         quotas.append(q)
     policy["quotas"] = quotas
+    policy["rules"] = [{**r, "ticket": "bound"} if r["id"] == "cs-after-sales" else r for r in bundled["rules"]]
     return policy
 
 
@@ -68,7 +71,8 @@ def setup_accounts(rt: VaultRuntime) -> Credentials:
                         scopes=["vault:read", "vault:session", *extra])
     keys = {}
     for account, (role, tenant, party) in SERVICES.items():
-        scopes = ["vault:read", "vault:write"] if role == "service" else ["vault:read"]
+        scopes = (["vault:tickets"] if account == "ticket-desk" else ["vault:read", "vault:write"]
+                  if role == "service" else ["vault:read"])
         ids.add_account(account, kind="service", roles=[role], tenant=tenant, party=party, scopes=scopes)
         keys[account] = ids.new_api_key(account)
     return Credentials(keys)
@@ -170,11 +174,17 @@ def traffic(base: str, creds: Credentials, platform: Platform, rounds: int, rng:
     adjuster = staff("adj-0003", "claims")
     m1, m2 = staff("m1-ops", "fulfilment"), staff("m2-ops", "fulfilment")
     courier = VaultClient(base, creds.api_keys["courier-sf"], http=http, purpose="delivery")
+    desk = VaultClient(base, creds.api_keys["ticket-desk"], http=http)
     for r in range(rounds):
-        for i in range(12):  # tickets: an agent looks a caller up by phone and sees contact details
-            name = ("cs-0042", "cs-0077")[i % 2]
-            search(name, agents[name], "customer", "phone", rng.choice(platform.customers)["phone"],
-                   ["phone", "address", "id_number"], f"CS-{r:02d}{i:04d}")
+        for i in range(12):  # tickets: the desk registers one, the agent looks the caller up and sees contact details
+            name, n = ("cs-0042", "cs-0077")[i % 2], rng.randrange(len(platform.customers))
+            ticket = f"CS-{r:02d}{i:04d}"
+            desk.put_ticket(ticket, [f"c-{n:05d}"], purpose="after_sales", assignee=name, expires_in_s=3600)
+            search(name, agents[name], "customer", "phone", platform.customers[n]["phone"],
+                   ["phone", "address", "id_number"], ticket)
+        for _ in range(3):  # the seller again, now with a made-up ticket number: the ticket names nobody, masked
+            search("cs-0117", seller, "customer", "phone", rng.choice(platform.customers)["phone"],
+                   ["phone", "address"], f"CS-{rng.randrange(10**6):06d}")
         for i in range(4):  # claims: the adjuster sees a policy in full for a claim ticket
             search("adj-0003", adjuster, "policy", "policy_no", rng.choice(platform.policies), ["*"],
                    f"CL-{r:02d}{i:03d}")
