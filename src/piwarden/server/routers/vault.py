@@ -139,6 +139,16 @@ def _do(fn: Callable[[], T]) -> T:
         raise ApiError(422, "the request cannot be recorded as an access event") from None
 
 
+P = TypeVar("P")
+
+
+def _part(part: P | None, what: str) -> P:
+    """A part of the vault the route needs (guards, ticket registry, exports), or 503."""
+    if part is None:
+        raise ApiError(503, f"the vault has no {what}")
+    return part
+
+
 def _view(v: View) -> RecordView:
     return RecordView(id=v.id, type=v.type, owner=v.owner, subject=v.subject, version=v.version, values=v.values,
                       clear=v.clear, masked=v.masked, withheld=v.withheld, pending_approval=v.pending_approval, step_up=v.step_up,
@@ -255,29 +265,21 @@ def list_holds(who: AdminCaller, rt: RuntimeDep) -> list[HoldOut]:
             responses=error_responses(400, 401, 403, 422, 503))
 def hold_actor(who: AdminCaller, rt: RuntimeDep, actor: ActorId, body: HoldRequest) -> Done:
     """Switch an account to approval-only (every reveal needs an approval); ok is false if it already was."""
-    guards = rt.vault.guards
-    if guards is None:
-        raise ApiError(503, "the vault has no guards")
-    return Done(ok=guards.hold(actor, body.reason))
+    return Done(ok=_part(rt.vault.guards, "guards").hold(actor, body.reason))
 
 
 @router.delete("/holds/{actor}", summary="Release an actor", response_model=Done,
                responses=error_responses(400, 401, 403, 503))
 def release_actor(who: AdminCaller, rt: RuntimeDep, actor: ActorId) -> Done:
     """End an account's hold; ok is false if it had none."""
-    guards = rt.vault.guards
-    if guards is None:
-        raise ApiError(503, "the vault has no guards")
-    return Done(ok=guards.release(actor))
+    return Done(ok=_part(rt.vault.guards, "guards").release(actor))
 
 
 ExportId = Annotated[str, Path(pattern=r"^vx-[0-9a-f]{16}$", description="Export id (vx-...).")]
 
 
 def _exports(rt: VaultRuntime) -> Exports:
-    if rt.exports is None:
-        raise ApiError(503, "the vault has no exports")
-    return rt.exports
+    return _part(rt.exports, "exports")
 
 
 @router.get("/exports", summary="Exports", response_model=list[ExportOut], responses=error_responses(400, 401, 403, 503))
@@ -344,9 +346,7 @@ def _ticket_out(t: Any) -> TicketOut:
             responses=error_responses(400, 401, 403, 422, 503))
 def put_ticket(who: TicketsCaller, rt: RuntimeDep, ticket_id: TicketId, body: TicketRequest) -> TicketOut:
     """Register (or replace) an open ticket and the subjects it names, for `ticket: bound` rules."""
-    tickets = rt.vault.tickets
-    if tickets is None:
-        raise ApiError(503, "the vault has no ticket registry")
+    tickets = _part(rt.vault.tickets, "ticket registry")
     return _ticket_out(tickets.put(ticket_id, list(body.subjects), purpose=body.purpose, assignee=body.assignee,
                                    expires_in_s=body.expires_in_s))
 
@@ -355,7 +355,4 @@ def put_ticket(who: TicketsCaller, rt: RuntimeDep, ticket_id: TicketId, body: Ti
                responses=error_responses(400, 401, 403, 503))
 def close_ticket(who: TicketsCaller, rt: RuntimeDep, ticket_id: TicketId) -> Done:
     """Close a ticket: it justifies nothing from now on; ok is false if it was not open."""
-    tickets = rt.vault.tickets
-    if tickets is None:
-        raise ApiError(503, "the vault has no ticket registry")
-    return Done(ok=tickets.close(ticket_id))
+    return Done(ok=_part(rt.vault.tickets, "ticket registry").close(ticket_id))
