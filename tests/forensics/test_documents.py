@@ -131,3 +131,18 @@ def test_cli_end_to_end(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None
     assert res.exit_code == 0 and json.loads(res.stdout)["recipient"] == "xx-platform"
     res = run(app, ["forensics", "documents", "mark", str(paths[2])])
     assert res.exit_code == 1 and json.loads(res.stdout)["recipient"] is None
+
+
+def test_store_takes_a_str_and_odd_images_raise_no_warnings(tmp_path: Path) -> None:
+    """Issue 21, point 5: ``DocumentStore("dir")`` works; blank or featureless images warn nothing."""
+    import warnings
+
+    blank = Image.new("RGB", (400, 250), (200, 200, 200))
+    noise = Image.fromarray(np.random.default_rng(0).integers(0, 256, (250, 400, 3), dtype=np.uint8))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        st = DocumentStore(str(tmp_path / "store"), f"sqlite:///{tmp_path / 'piwarden.db'}")
+        assert st.add([(blank, "d-blank", "s1", "a1"), (noise, "d-noise", "s2", "a2")]) == 2
+        assert st.check(blank.rotate(5), "s3", "a3").candidates >= 0
+        assert not st.check(Image.new("RGB", (300, 200), (0, 0, 0)), "s3", "a3").flagged
+        st.close()

@@ -85,7 +85,8 @@ class DocumentStore:
     """Hash index + templates in one directory (default ``PIWARDEN_HOME/documents``), its registry
     in the piwarden database at ``db_url`` (default: the home's)."""
 
-    def __init__(self, directory: Path, db_url: str | None = None) -> None:
+    def __init__(self, directory: str | Path, db_url: str | None = None) -> None:
+        directory = Path(directory)
         self.dir = directory
         directory.mkdir(parents=True, exist_ok=True)
         self.registry = Registry(directory, db_url)

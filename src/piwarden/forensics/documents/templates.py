@@ -55,6 +55,8 @@ def content_vector(img: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.nd
     """Block means of the blurred registered image, brightness-normalised; and which blocks are covered."""
     x = cv2.resize(cv2.GaussianBlur(img, (0, 0), 3), GRID, interpolation=cv2.INTER_AREA)
     m = cv2.resize(mask.astype(np.float32), GRID, interpolation=cv2.INTER_AREA) > 0.99
+    if not m.any():     # registered off the frame: nothing covered (no "Mean of empty slice" warning)
+        return np.zeros_like(x, np.float32), m
     x = (x - x[m].mean()) / (x[m].std() + 1e-6)
     return x.astype(np.float32), m
 
@@ -105,7 +107,11 @@ def learn(feats: list[V.Features], templates: list[Template]) -> list[Template]:
             x, m = content_vector(*reg)
             pending[i].append(np.where(m, x, np.nan))
     for i, xs in pending.items():
-        out[i].median = np.nan_to_num(np.nanmedian(np.stack(xs), 0)).astype(np.float32)
+        stack = np.stack(xs)
+        seen = np.isfinite(stack).any(0)     # blocks no document covered stay 0 (nanmedian would warn)
+        med = np.zeros(stack.shape[1:], np.float32)
+        med[seen] = np.nanmedian(stack[:, seen], 0)
+        out[i].median = med
     return out
 
 
