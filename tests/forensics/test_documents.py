@@ -146,3 +146,39 @@ def test_store_takes_a_str_and_odd_images_raise_no_warnings(tmp_path: Path) -> N
         assert st.check(blank.rotate(5), "s3", "a3").candidates >= 0
         assert not st.check(Image.new("RGB", (300, 200), (0, 0, 0)), "s3", "a3").flagged
         st.close()
+
+
+def _keystone_on_table(img: Image.Image, shift: float, seed: int) -> Image.Image:
+    """``img`` photographed at an angle lying on a wood-like texture (issue 21: perspective, background)."""
+    import cv2
+
+    rng = np.random.default_rng(seed)
+    a = np.asarray(img.convert("RGB"))
+    h, w = a.shape[:2]
+    cw, ch = int(w * 1.4), int(h * 1.5)
+    grain = np.sin(np.linspace(0, 60, cw)[None, :] + rng.normal(0, 0.3, (ch, 1)).cumsum(0)) * 25
+    table = np.clip(np.stack([140 + grain, 95 + grain * 0.8, 60 + grain * 0.5], -1), 0, 255).astype(np.uint8)
+    src = np.float32([[0, 0], [w, 0], [w, h], [0, h]])
+    ox, oy = (cw - w) / 2, (ch - h) / 2
+    dst = src + np.float32([[ox, oy]]) + rng.uniform(-shift, shift, (4, 2)).astype(np.float32) * np.float32([w, h])
+    m = cv2.getPerspectiveTransform(src, dst)
+    warped = cv2.warpPerspective(a, m, (cw, ch))
+    cover = cv2.warpPerspective(np.full((h, w), 255, np.uint8), m, (cw, ch)) > 0
+    out = np.where(cover[..., None], warped, table)
+    return Image.fromarray(cv2.GaussianBlur(out, (0, 0), 0.8))
+
+
+@pytest.mark.parametrize("shift", [0.05, 0.10])
+def test_keystone_photo_on_a_table_matches_its_original(store: DocumentStore, shift: float) -> None:
+    doc_id = f"id_card-{SEED + 4:06d}"
+    img, _ = _original(store, doc_id)
+    found, _ = store.matches(_keystone_on_table(img, shift, seed=int(shift * 100)))
+    assert [r.doc_id for r, _, _ in found] == [doc_id]
+
+
+def test_a_strangers_document_of_the_same_template_matches_nothing_even_clean(store: DocumentStore) -> None:
+    """The printed layout is discounted: only photo, name and number tiles decide."""
+    found, n = store.matches(synth.id_card(SEED + 501).image)
+    assert found == [] and n > 0
+    found, _ = store.matches(_keystone_on_table(synth.id_card(SEED + 502).image, 0.08, seed=3))
+    assert found == []

@@ -94,6 +94,7 @@ class DocumentStore:
         self.index = HashIndex.load(directory / "hashes") if (directory / "hashes" / "hashes.npy").exists() \
             else HashIndex(np.zeros((0, len(COLUMNS)), np.uint64), np.zeros(0, np.int16))
         self._cache: OrderedDict[int, V.Features] = OrderedDict()
+        self._layouts: OrderedDict[int, tuple[np.ndarray, np.ndarray] | None] = OrderedDict()
 
     def close(self) -> None:
         self.registry.close()
@@ -164,6 +165,18 @@ class DocumentStore:
             self._cache.popitem(last=False)
         return f
 
+    def _layout(self, row: Row, feats: V.Features) -> tuple[np.ndarray, np.ndarray] | None:
+        """The stored document's template layout in its frame (cached like its features; None: none known)."""
+        if row.row in self._layouts:
+            self._layouts.move_to_end(row.row)
+            return self._layouts[row.row]
+        g = int(self.index.groups[row.row])
+        out = T.layout_in(feats, self.templates[g]) if 0 <= g < len(self.templates) else None
+        self._layouts[row.row] = out
+        if len(self._layouts) > 256:
+            self._layouts.popitem(last=False)
+        return out
+
     def candidates(self, fp: Fingerprint) -> list[int]:
         """Shortlist of stored rows, most likely first: registered-content neighbours, then global ones."""
         out: dict[int, None] = {}
@@ -191,7 +204,7 @@ class DocumentStore:
             feats = self._features(row)
             if feats is None:
                 continue
-            verdict = V.verify(fp.features, feats)
+            verdict = V.verify(fp.features, feats, layout=self._layout(row, feats))
             if verdict.same:
                 dist = Hs.hamming(np.asarray(self.index.hashes[row.row]), fp.hashes)
                 found.append((row, verdict, {n: int(d) for n, d in zip(COLUMNS, dist, strict=True)}))
