@@ -182,3 +182,18 @@ def test_a_strangers_document_of_the_same_template_matches_nothing_even_clean(st
     assert found == [] and n > 0
     found, _ = store.matches(_keystone_on_table(synth.id_card(SEED + 502).image, 0.08, seed=3))
     assert found == []
+
+
+def test_plausible_outline_rejects_folded_collapsed_and_flung_homographies() -> None:
+    import warnings
+
+    shape = (500, 800)
+    keystone = np.array([[1.1, 0.05, -20], [0.02, 1.0, 10], [1e-4, 5e-5, 1.0]])
+    folded = np.array([[-1.0, 0, 800], [0, 1.0, 0], [0.004, 0, 1.0]])
+    collapsed = np.diag([40.0, 40.0, 1.0])
+    flung = np.linalg.inv(np.array([[1.0, 0, 0], [0, 1.0, 0], [0.0, -0.0019999, 1.0]]))  # a corner at ~1e7 px
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert V.plausible(keystone, shape, shape)
+        assert not any(V.plausible(h, shape, shape) for h in (folded, collapsed, flung))
+

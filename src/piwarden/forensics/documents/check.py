@@ -23,7 +23,8 @@ from piwarden.forensics.documents.index import HashIndex
 from piwarden.forensics.documents.registry import Registry, Row
 
 COLUMNS = (*Hs.NAMES, "rhash")
-RHASH_RADIUS, RHASH_POOL = 32, 256  # registered content hash: same document <= ~22 bits, distinct ~32
+RHASH_RADIUS, RHASH_POOL = 64, 256  # the 256 nearest content hashes of the template, at any distance
+#                                     (glare, occlusion push a copy past 32 bits; the vectors re-rank)
 RERANK_K = 8                        # verified after re-ranking the pool by content correlation
 GLOBAL_RADIUS, GLOBAL_K = 12, 4     # global hashes: a fallback shortlist when registration fails
 _VEC = T.COMPACT[0] * T.COMPACT[1]

@@ -95,7 +95,8 @@ def assign(f: V.Features, templates: list[Template]) -> tuple[int, tuple[np.ndar
     best, best_inl = -1, MIN_INLIERS - 1
     for i, t in enumerate(templates):
         hom, inl = V.register(f, t.ref, similarity=True)
-        if hom is not None and inl > best_inl:
+        # a fit onto another template's few shared keypoints can shrink the document to a corner
+        if hom is not None and inl > best_inl and V.plausible(hom, f.gray.shape, t.ref.gray.shape):
             best, best_inl = i, inl
     return (best, registered(f, templates[best])) if best >= 0 else (-1, None)
 

@@ -120,11 +120,14 @@ def plausible(hom: np.ndarray, query_shape: tuple[int, ...], cand_shape: tuple[i
         return False
     h, w = cand_shape[:2]
     corners = np.array([[0, 0], [w, 0], [w, h], [0, h]], np.float32).reshape(-1, 1, 2)
-    quad = cv2.perspectiveTransform(corners, inv).reshape(-1, 2)
-    if not np.isfinite(quad).all() or not cv2.isContourConvex(quad.astype(np.float32)):
-        return False
-    area = abs(cv2.contourArea(quad.astype(np.float32)))
+    quad = cv2.perspectiveTransform(corners, inv).reshape(-1, 2).astype(np.float64)
     qh, qw = query_shape[:2]
+    if not np.isfinite(quad).all() or np.abs(quad).max() > 16 * max(qh, qw):   # flung far off: no overflow below
+        return False
+    if not cv2.isContourConvex(quad.astype(np.float32)):
+        return False
+    nxt = np.roll(quad, -1, axis=0)
+    area = 0.5 * float((quad[:, 0] * nxt[:, 1] - nxt[:, 0] * quad[:, 1]).sum())   # > 0: not mirrored
     sides = np.linalg.norm(quad - np.roll(quad, 1, axis=0), axis=1)
     return bool(0.05 * qh * qw <= area <= 4.0 * qh * qw and sides.min() > 0.25 * sides.max())
 
