@@ -38,12 +38,13 @@ def run(root: Path, similarity_only: bool) -> dict[str, object]:
         index_s = time.perf_counter() - t
         pos = defaultdict(lambda: [0, 0])         # key -> [found, total]
         neg = defaultdict(lambda: [0, 0])         # key -> [false match, total]
-        wrong, wrong_on_pos, lat = 0, 0, []
+        wrong, wrong_on_pos, ambiguous, lat = 0, 0, 0, []
         for q in truth:
             t0 = time.perf_counter()
             res = store.check(root / q["query"], q["subject"], q["account"])
             lat.append(time.perf_counter() - t0)
             named = [m.row.doc_id for m in res.matches]
+            ambiguous += res.ambiguous
             edits = [e["type"] for e in q["edits"]]
             keys = ["all", f"template:{q['template']}", f"edits:{len(edits)}", *(f"edit:{e}" for e in edits)]
             if q["source_doc"] is None:
@@ -60,7 +61,7 @@ def run(root: Path, similarity_only: bool) -> dict[str, object]:
                 wrong_on_pos += bool(others)
         store.close()
     return {"stored": len(stored), "index_s": index_s, "pos": dict(pos), "neg": dict(neg), "wrong": wrong,
-            "wrong_on_pos": wrong_on_pos, "check_ms": 1000 * statistics.median(lat)}
+            "wrong_on_pos": wrong_on_pos, "ambiguous": ambiguous, "check_ms": 1000 * statistics.median(lat)}
 
 
 def main() -> None:
@@ -82,7 +83,7 @@ def main() -> None:
         nf, nn = neg.get("all", [0, 0])
         print(f"recall {f}/{n} = {f / n:.3f}; false matches on never-stored {nf}/{nn} = {nf / max(nn, 1):.3f}; "
               f"wrong documents named {r['wrong']} (on {r['wrong_on_pos']} true matches); "
-              f"warnings {caught[name]}")
+              f"ambiguous {r['ambiguous']}; warnings {caught[name]}")
         for k in sorted(set(pos) | set(neg)):
             if k == "all":
                 continue

@@ -197,3 +197,23 @@ def test_plausible_outline_rejects_folded_collapsed_and_flung_homographies() -> 
         assert V.plausible(keystone, shape, shape)
         assert not any(V.plausible(h, shape, shape) for h in (folded, collapsed, flung))
 
+
+
+def test_one_document_named_or_ambiguous(tmp_path: Path) -> None:
+    """The same image stored twice (two subjects): a copy cannot tell which, so the check says ambiguous."""
+    card = synth.id_card(SEED + 600).image
+    others = [synth.id_card(SEED + 601 + k).image for k in range(3)]
+    paths = []
+    for k, img in enumerate([card, card, *others]):      # verified against files: the index keeps paths
+        paths.append(tmp_path / f"{k}.png")
+        img.save(paths[-1])
+    st = DocumentStore(tmp_path / "store", f"sqlite:///{tmp_path / 'piwarden.db'}")
+    st.add([(paths[0], "d-a", "s-a", "a-a"), (paths[1], "d-b", "s-b", "a-b"),
+            *((p, f"d-{k}", f"s-{k}", f"a-{k}") for k, p in enumerate(paths[2:]))])
+    copy = synth.rephotograph(card, ["crop", "jpeg"], random.Random(5))
+    res = st.check(copy, "s-x", "a-x")
+    assert res.flagged and res.ambiguous and {m.row.doc_id for m in res.matches} == {"d-a", "d-b"}
+    assert res.to_json()["ambiguous"] is True
+    clear = st.check(synth.rephotograph(others[0], ["crop", "jpeg"], random.Random(6)), "s-x", "a-x")
+    assert not clear.ambiguous and [m.row.doc_id for m in clear.matches] == ["d-0"]
+    st.close()

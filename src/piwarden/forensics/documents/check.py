@@ -28,6 +28,7 @@ RHASH_RADIUS, RHASH_POOL = 64, 256  # the 256 nearest content hashes of the temp
 RERANK_K = 8                        # verified after re-ranking the pool by content correlation
 GLOBAL_RADIUS, GLOBAL_K = 12, 4     # global hashes: a fallback shortlist when registration fails
 _VEC = T.COMPACT[0] * T.COMPACT[1]
+AMBIGUOUS_MARGIN = 0.05             # a second verified document this close to the best: say ambiguous
 
 
 @dataclass
@@ -55,12 +56,16 @@ class Match:
 
 @dataclass
 class CheckResult:
+    """``matches`` names one stored document, best first; several only when ``ambiguous``: their
+    agreements are within ``AMBIGUOUS_MARGIN`` of the best, so which one was copied is not told."""
+
     flagged: bool
     matches: list[Match] = field(default_factory=list)
     candidates: int = 0
+    ambiguous: bool = False
 
     def to_json(self) -> dict[str, object]:
-        return {"flagged": self.flagged, "candidates": self.candidates,
+        return {"flagged": self.flagged, "ambiguous": self.ambiguous, "candidates": self.candidates,
                 "matches": [m.to_json() for m in self.matches]}
 
 
@@ -219,4 +224,6 @@ class DocumentStore:
             relation = ("other_subject" if row.subject != subject else
                         "other_account" if row.account != account else "same_subject")
             out.append(Match(row, verdict, dist, relation))
-        return CheckResult(any(m.relation != "same_subject" for m in out), out, n)
+        out.sort(key=lambda m: -m.verdict.agreement)
+        out = [m for m in out if m.verdict.agreement >= out[0].verdict.agreement - AMBIGUOUS_MARGIN] if out else out
+        return CheckResult(any(m.relation != "same_subject" for m in out), out, n, len(out) > 1)
