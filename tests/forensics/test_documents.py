@@ -131,3 +131,89 @@ def test_cli_end_to_end(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None
     assert res.exit_code == 0 and json.loads(res.stdout)["recipient"] == "xx-platform"
     res = run(app, ["forensics", "documents", "mark", str(paths[2])])
     assert res.exit_code == 1 and json.loads(res.stdout)["recipient"] is None
+
+
+def test_store_takes_a_str_and_odd_images_raise_no_warnings(tmp_path: Path) -> None:
+    """Issue 21, point 5: ``DocumentStore("dir")`` works; blank or featureless images warn nothing."""
+    import warnings
+
+    blank = Image.new("RGB", (400, 250), (200, 200, 200))
+    noise = Image.fromarray(np.random.default_rng(0).integers(0, 256, (250, 400, 3), dtype=np.uint8))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        st = DocumentStore(str(tmp_path / "store"), f"sqlite:///{tmp_path / 'piwarden.db'}")
+        assert st.add([(blank, "d-blank", "s1", "a1"), (noise, "d-noise", "s2", "a2")]) == 2
+        assert st.check(blank.rotate(5), "s3", "a3").candidates >= 0
+        assert not st.check(Image.new("RGB", (300, 200), (0, 0, 0)), "s3", "a3").flagged
+        st.close()
+
+
+def _keystone_on_table(img: Image.Image, shift: float, seed: int) -> Image.Image:
+    """``img`` photographed at an angle lying on a wood-like texture (issue 21: perspective, background)."""
+    import cv2
+
+    rng = np.random.default_rng(seed)
+    a = np.asarray(img.convert("RGB"))
+    h, w = a.shape[:2]
+    cw, ch = int(w * 1.4), int(h * 1.5)
+    grain = np.sin(np.linspace(0, 60, cw)[None, :] + rng.normal(0, 0.3, (ch, 1)).cumsum(0)) * 25
+    table = np.clip(np.stack([140 + grain, 95 + grain * 0.8, 60 + grain * 0.5], -1), 0, 255).astype(np.uint8)
+    src = np.float32([[0, 0], [w, 0], [w, h], [0, h]])
+    ox, oy = (cw - w) / 2, (ch - h) / 2
+    dst = src + np.float32([[ox, oy]]) + rng.uniform(-shift, shift, (4, 2)).astype(np.float32) * np.float32([w, h])
+    m = cv2.getPerspectiveTransform(src, dst)
+    warped = cv2.warpPerspective(a, m, (cw, ch))
+    cover = cv2.warpPerspective(np.full((h, w), 255, np.uint8), m, (cw, ch)) > 0
+    out = np.where(cover[..., None], warped, table)
+    return Image.fromarray(cv2.GaussianBlur(out, (0, 0), 0.8))
+
+
+@pytest.mark.parametrize("shift", [0.05, 0.10])
+def test_keystone_photo_on_a_table_matches_its_original(store: DocumentStore, shift: float) -> None:
+    doc_id = f"id_card-{SEED + 4:06d}"
+    img, _ = _original(store, doc_id)
+    found, _ = store.matches(_keystone_on_table(img, shift, seed=int(shift * 100)))
+    assert [r.doc_id for r, _, _ in found] == [doc_id]
+
+
+def test_a_strangers_document_of_the_same_template_matches_nothing_even_clean(store: DocumentStore) -> None:
+    """The printed layout is discounted: only photo, name and number tiles decide."""
+    found, n = store.matches(synth.id_card(SEED + 501).image)
+    assert found == [] and n > 0
+    found, _ = store.matches(_keystone_on_table(synth.id_card(SEED + 502).image, 0.08, seed=3))
+    assert found == []
+
+
+def test_plausible_outline_rejects_folded_collapsed_and_flung_homographies() -> None:
+    import warnings
+
+    shape = (500, 800)
+    keystone = np.array([[1.1, 0.05, -20], [0.02, 1.0, 10], [1e-4, 5e-5, 1.0]])
+    folded = np.array([[-1.0, 0, 800], [0, 1.0, 0], [0.004, 0, 1.0]])
+    collapsed = np.diag([40.0, 40.0, 1.0])
+    flung = np.linalg.inv(np.array([[1.0, 0, 0], [0, 1.0, 0], [0.0, -0.0019999, 1.0]]))  # a corner at ~1e7 px
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert V.plausible(keystone, shape, shape)
+        assert not any(V.plausible(h, shape, shape) for h in (folded, collapsed, flung))
+
+
+
+def test_one_document_named_or_ambiguous(tmp_path: Path) -> None:
+    """The same image stored twice (two subjects): a copy cannot tell which, so the check says ambiguous."""
+    card = synth.id_card(SEED + 600).image
+    others = [synth.id_card(SEED + 601 + k).image for k in range(3)]
+    paths = []
+    for k, img in enumerate([card, card, *others]):      # verified against files: the index keeps paths
+        paths.append(tmp_path / f"{k}.png")
+        img.save(paths[-1])
+    st = DocumentStore(tmp_path / "store", f"sqlite:///{tmp_path / 'piwarden.db'}")
+    st.add([(paths[0], "d-a", "s-a", "a-a"), (paths[1], "d-b", "s-b", "a-b"),
+            *((p, f"d-{k}", f"s-{k}", f"a-{k}") for k, p in enumerate(paths[2:]))])
+    copy = synth.rephotograph(card, ["crop", "jpeg"], random.Random(5))
+    res = st.check(copy, "s-x", "a-x")
+    assert res.flagged and res.ambiguous and {m.row.doc_id for m in res.matches} == {"d-a", "d-b"}
+    assert res.to_json()["ambiguous"] is True
+    clear = st.check(synth.rephotograph(others[0], ["crop", "jpeg"], random.Random(6)), "s-x", "a-x")
+    assert not clear.ambiguous and [m.row.doc_id for m in clear.matches] == ["d-0"]
+    st.close()

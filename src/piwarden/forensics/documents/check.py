@@ -23,10 +23,12 @@ from piwarden.forensics.documents.index import HashIndex
 from piwarden.forensics.documents.registry import Registry, Row
 
 COLUMNS = (*Hs.NAMES, "rhash")
-RHASH_RADIUS, RHASH_POOL = 32, 256  # registered content hash: same document <= ~22 bits, distinct ~32
+RHASH_RADIUS, RHASH_POOL = 64, 256  # the 256 nearest content hashes of the template, at any distance
+#                                     (glare, occlusion push a copy past 32 bits; the vectors re-rank)
 RERANK_K = 8                        # verified after re-ranking the pool by content correlation
 GLOBAL_RADIUS, GLOBAL_K = 12, 4     # global hashes: a fallback shortlist when registration fails
 _VEC = T.COMPACT[0] * T.COMPACT[1]
+AMBIGUOUS_MARGIN = 0.05             # a second verified document this close to the best: say ambiguous
 
 
 @dataclass
@@ -54,12 +56,16 @@ class Match:
 
 @dataclass
 class CheckResult:
+    """``matches`` names one stored document, best first; several only when ``ambiguous``: their
+    agreements are within ``AMBIGUOUS_MARGIN`` of the best, so which one was copied is not told."""
+
     flagged: bool
     matches: list[Match] = field(default_factory=list)
     candidates: int = 0
+    ambiguous: bool = False
 
     def to_json(self) -> dict[str, object]:
-        return {"flagged": self.flagged, "candidates": self.candidates,
+        return {"flagged": self.flagged, "ambiguous": self.ambiguous, "candidates": self.candidates,
                 "matches": [m.to_json() for m in self.matches]}
 
 
@@ -85,7 +91,8 @@ class DocumentStore:
     """Hash index + templates in one directory (default ``PIWARDEN_HOME/documents``), its registry
     in the piwarden database at ``db_url`` (default: the home's)."""
 
-    def __init__(self, directory: Path, db_url: str | None = None) -> None:
+    def __init__(self, directory: str | Path, db_url: str | None = None) -> None:
+        directory = Path(directory)
         self.dir = directory
         directory.mkdir(parents=True, exist_ok=True)
         self.registry = Registry(directory, db_url)
@@ -93,6 +100,7 @@ class DocumentStore:
         self.index = HashIndex.load(directory / "hashes") if (directory / "hashes" / "hashes.npy").exists() \
             else HashIndex(np.zeros((0, len(COLUMNS)), np.uint64), np.zeros(0, np.int16))
         self._cache: OrderedDict[int, V.Features] = OrderedDict()
+        self._layouts: OrderedDict[int, tuple[np.ndarray, np.ndarray] | None] = OrderedDict()
 
     def close(self) -> None:
         self.registry.close()
@@ -163,6 +171,18 @@ class DocumentStore:
             self._cache.popitem(last=False)
         return f
 
+    def _layout(self, row: Row, feats: V.Features) -> tuple[np.ndarray, np.ndarray] | None:
+        """The stored document's template layout in its frame (cached like its features; None: none known)."""
+        if row.row in self._layouts:
+            self._layouts.move_to_end(row.row)
+            return self._layouts[row.row]
+        g = int(self.index.groups[row.row])
+        out = T.layout_in(feats, self.templates[g]) if 0 <= g < len(self.templates) else None
+        self._layouts[row.row] = out
+        if len(self._layouts) > 256:
+            self._layouts.popitem(last=False)
+        return out
+
     def candidates(self, fp: Fingerprint) -> list[int]:
         """Shortlist of stored rows, most likely first: registered-content neighbours, then global ones."""
         out: dict[int, None] = {}
@@ -190,7 +210,7 @@ class DocumentStore:
             feats = self._features(row)
             if feats is None:
                 continue
-            verdict = V.verify(fp.features, feats)
+            verdict = V.verify(fp.features, feats, layout=self._layout(row, feats))
             if verdict.same:
                 dist = Hs.hamming(np.asarray(self.index.hashes[row.row]), fp.hashes)
                 found.append((row, verdict, {n: int(d) for n, d in zip(COLUMNS, dist, strict=True)}))
@@ -204,4 +224,6 @@ class DocumentStore:
             relation = ("other_subject" if row.subject != subject else
                         "other_account" if row.account != account else "same_subject")
             out.append(Match(row, verdict, dist, relation))
-        return CheckResult(any(m.relation != "same_subject" for m in out), out, n)
+        out.sort(key=lambda m: -m.verdict.agreement)
+        out = [m for m in out if m.verdict.agreement >= out[0].verdict.agreement - AMBIGUOUS_MARGIN] if out else out
+        return CheckResult(any(m.relation != "same_subject" for m in out), out, n, len(out) > 1)

@@ -22,6 +22,7 @@ GRID = (48, 30)            # content vector: block means of the registered, blur
 COMPACT = (24, 15)         # stored re-ranking vector: the content deviation at half that resolution, int8
 MIN_INLIERS = 10          # similarity fits (4 degrees of freedom) are trustworthy from few inliers
 LEARN_FROM = 64            # documents per template used for its median appearance
+MIN_LAYOUT = 3             # documents needed before a template's printed layout is known
 
 
 @dataclass
@@ -30,6 +31,7 @@ class Template:
 
     ref: V.Features
     median: np.ndarray      # (GRID[1], GRID[0]) float32
+    static: np.ndarray | None = None   # uint8 median of its documents registered onto ``ref``: the printed layout
 
 
 def _planes() -> np.ndarray:
@@ -45,6 +47,10 @@ def registered(f: V.Features, t: Template) -> tuple[np.ndarray, np.ndarray] | No
     hom, inl = V.register(f, t.ref, similarity=True)
     if hom is None or inl < MIN_INLIERS:
         return None
+    if V.PERSPECTIVE:   # a keystone or a table photo: a homography explains far more keypoints
+        ph, pinl = V.register(f, t.ref, similarity=False)
+        if ph is not None and pinl > 1.5 * inl and V.plausible(ph, f.gray.shape, t.ref.gray.shape):
+            hom = ph
     h, w = t.ref.gray.shape
     img = cv2.warpPerspective(f.gray, hom, (w, h), flags=cv2.INTER_LINEAR).astype(np.float32)
     mask = cv2.warpPerspective(np.full(f.gray.shape, 255, np.uint8), hom, (w, h), flags=cv2.INTER_NEAREST) > 0
@@ -55,6 +61,8 @@ def content_vector(img: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.nd
     """Block means of the blurred registered image, brightness-normalised; and which blocks are covered."""
     x = cv2.resize(cv2.GaussianBlur(img, (0, 0), 3), GRID, interpolation=cv2.INTER_AREA)
     m = cv2.resize(mask.astype(np.float32), GRID, interpolation=cv2.INTER_AREA) > 0.99
+    if not m.any():     # registered off the frame: nothing covered (no "Mean of empty slice" warning)
+        return np.zeros_like(x, np.float32), m
     x = (x - x[m].mean()) / (x[m].std() + 1e-6)
     return x.astype(np.float32), m
 
@@ -87,7 +95,8 @@ def assign(f: V.Features, templates: list[Template]) -> tuple[int, tuple[np.ndar
     best, best_inl = -1, MIN_INLIERS - 1
     for i, t in enumerate(templates):
         hom, inl = V.register(f, t.ref, similarity=True)
-        if hom is not None and inl > best_inl:
+        # a fit onto another template's few shared keypoints can shrink the document to a corner
+        if hom is not None and inl > best_inl and V.plausible(hom, f.gray.shape, t.ref.gray.shape):
             best, best_inl = i, inl
     return (best, registered(f, templates[best])) if best >= 0 else (-1, None)
 
@@ -95,6 +104,7 @@ def assign(f: V.Features, templates: list[Template]) -> tuple[int, tuple[np.ndar
 def learn(feats: list[V.Features], templates: list[Template]) -> list[Template]:
     """Add templates for documents that register onto none of ``templates`` (greedy, first come)."""
     pending: dict[int, list[np.ndarray]] = {}
+    layouts: dict[int, list[np.ndarray]] = {}
     out = list(templates)
     for f in feats:
         i, reg = assign(f, out)
@@ -104,14 +114,27 @@ def learn(feats: list[V.Features], templates: list[Template]) -> list[Template]:
         if i >= len(templates) and reg is not None and len(pending.setdefault(i, [])) < LEARN_FROM:
             x, m = content_vector(*reg)
             pending[i].append(np.where(m, x, np.nan))
+            layouts.setdefault(i, []).append(np.where(reg[1], reg[0], np.nan).astype(np.float32))
+    for i, imgs in layouts.items():
+        if len(imgs) >= MIN_LAYOUT:   # the median of a few people's documents keeps what they share: the print
+            stack = np.stack(imgs)
+            seen = np.isfinite(stack).sum(0) >= MIN_LAYOUT
+            static = np.zeros(stack.shape[1:], np.float32)
+            static[seen] = np.nanmedian(stack[:, seen], 0)
+            out[i].static = np.clip(static, 0, 255).astype(np.uint8)
     for i, xs in pending.items():
-        out[i].median = np.nan_to_num(np.nanmedian(np.stack(xs), 0)).astype(np.float32)
+        stack = np.stack(xs)
+        seen = np.isfinite(stack).any(0)     # blocks no document covered stay 0 (nanmedian would warn)
+        med = np.zeros(stack.shape[1:], np.float32)
+        med[seen] = np.nanmedian(stack[:, seen], 0)
+        out[i].median = med
     return out
 
 
 def save(templates: list[Template], path: Path) -> None:
     arrays = {**{f"ref{i}": t.ref.gray for i, t in enumerate(templates)},
-              **{f"median{i}": t.median for i, t in enumerate(templates)}}
+              **{f"median{i}": t.median for i, t in enumerate(templates)},
+              **{f"static{i}": t.static for i, t in enumerate(templates) if t.static is not None}}
     np.savez_compressed(path, n=len(templates), **arrays)  # type: ignore[arg-type]  # numpy's stub types **kwds as a flag
 
 
@@ -119,4 +142,23 @@ def load(path: Path) -> list[Template]:
     if not path.exists():
         return []
     z = np.load(path)
-    return [Template(V.features(z[f"ref{i}"]), z[f"median{i}"]) for i in range(int(z["n"]))]
+    return [Template(V.features(z[f"ref{i}"]), z[f"median{i}"], z.get(f"static{i}"))
+            for i in range(int(z["n"]))]
+
+
+def layout_in(cand: V.Features, t: Template) -> tuple[np.ndarray, np.ndarray] | None:
+    """The template's printed layout in ``cand``'s frame (uint8) and where it is known.
+
+    Verification compares what is left of both images after removing it (labels, rules, border,
+    emblem say nothing about whose document it is). None when the template's layout is unknown or
+    ``cand`` does not register onto it."""
+    if t.static is None:
+        return None
+    hom, inl = V.register(cand, t.ref, similarity=True)
+    if hom is None or inl < MIN_INLIERS or abs(np.linalg.det(hom[:2, :2])) < 1e-3:
+        return None
+    h, w = cand.gray.shape   # pull the layout into the candidate's frame (``hom`` maps candidate -> template)
+    layout = cv2.warpPerspective(t.static, hom, (w, h), flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP)
+    valid = cv2.warpPerspective(np.full(t.static.shape, 255, np.uint8), hom, (w, h),
+                                flags=cv2.INTER_NEAREST | cv2.WARP_INVERSE_MAP)
+    return layout, valid

@@ -1,0 +1,95 @@
+"""Reused identity documents on the independent generator (``scenarios/documents``): recall and false matches.
+
+    /work/main/.venv/bin/python scenarios/documents/generate.py --seed 1 --stored 60 --queries 120 \
+        --out /tmp/docs-s1
+    .venv/bin/python benchmarks/documents_scenarios.py /tmp/docs-s1
+
+Indexes ``stored/`` with ``DocumentStore`` (inputs: image, doc_id, subject, account, as the
+generator's README allows; the template is NOT given), checks every query with its uploader's
+subject and account, and scores against ``truth.jsonl``:
+
+- recall: a ``copy`` or ``same_subject`` query whose source document is among the matches;
+- wrong names: matches naming a stored document other than the source (on any query);
+- false matches: ``never_stored`` queries with any match (all documents of the same templates);
+- by edit type and by number of edits, and by template, so the failures can be located.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import tempfile
+import time
+import warnings
+from collections import defaultdict
+from pathlib import Path
+
+from piwarden.forensics.documents.check import DocumentStore
+
+
+def run(root: Path, similarity_only: bool) -> dict[str, object]:
+    stored = [json.loads(line) for line in (root / "stored.jsonl").read_text().splitlines() if line.strip()]
+    truth = [json.loads(line) for line in (root / "truth.jsonl").read_text().splitlines() if line.strip()]
+    with tempfile.TemporaryDirectory() as tmp:
+        store = DocumentStore(Path(tmp) / "store", f"sqlite:///{tmp}/registry.db")
+        t = time.perf_counter()
+        store.add((root / s["path"], s["doc_id"], s["subject"], s["account"]) for s in stored)
+        index_s = time.perf_counter() - t
+        pos = defaultdict(lambda: [0, 0])         # key -> [found, total]
+        neg = defaultdict(lambda: [0, 0])         # key -> [false match, total]
+        wrong, wrong_on_pos, ambiguous, lat = 0, 0, 0, []
+        for q in truth:
+            t0 = time.perf_counter()
+            res = store.check(root / q["query"], q["subject"], q["account"])
+            lat.append(time.perf_counter() - t0)
+            named = [m.row.doc_id for m in res.matches]
+            ambiguous += res.ambiguous
+            edits = [e["type"] for e in q["edits"]]
+            keys = ["all", f"template:{q['template']}", f"edits:{len(edits)}", *(f"edit:{e}" for e in edits)]
+            if q["source_doc"] is None:
+                for k in keys:
+                    neg[k][0] += bool(named)
+                    neg[k][1] += 1
+                wrong += len(named)
+            else:
+                for k in keys:
+                    pos[k][0] += q["source_doc"] in named
+                    pos[k][1] += 1
+                others = [d for d in named if d != q["source_doc"]]
+                wrong += len(others)
+                wrong_on_pos += bool(others)
+        store.close()
+    return {"stored": len(stored), "index_s": index_s, "pos": dict(pos), "neg": dict(neg), "wrong": wrong,
+            "wrong_on_pos": wrong_on_pos, "ambiguous": ambiguous, "check_ms": 1000 * statistics.median(lat)}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("dir", type=Path, help="a directory written by scenarios/documents/generate.py")
+    args = ap.parse_args()
+    modes = [False]
+    results, caught = {}, {}
+    for m in modes:
+        with warnings.catch_warnings(record=True) as seen:   # a numpy warning is a bug (issue 21, point 5)
+            warnings.simplefilter("always")
+            results["similarity only" if m else "current"] = run(args.dir, m)
+        caught["similarity only" if m else "current"] = len(seen)
+    for name, r in results.items():
+        pos, neg = r["pos"], r["neg"]
+        assert isinstance(pos, dict) and isinstance(neg, dict)
+        print(f"== {name}: {r['stored']} stored (indexed in {r['index_s']:.1f} s), check median {r['check_ms']:.0f} ms")
+        f, n = pos["all"]
+        nf, nn = neg.get("all", [0, 0])
+        print(f"recall {f}/{n} = {f / n:.3f}; false matches on never-stored {nf}/{nn} = {nf / max(nn, 1):.3f}; "
+              f"wrong documents named {r['wrong']} (on {r['wrong_on_pos']} true matches); "
+              f"ambiguous {r['ambiguous']}; warnings {caught[name]}")
+        for k in sorted(set(pos) | set(neg)):
+            if k == "all":
+                continue
+            p, q = pos.get(k, [0, 0]), neg.get(k, [0, 0])
+            print(f"  {k:30s} recall {p[0]:3d}/{p[1]:<3d}  false {q[0]:3d}/{q[1]:<3d}")
+
+
+if __name__ == "__main__":
+    main()
