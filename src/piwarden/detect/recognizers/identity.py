@@ -50,6 +50,17 @@ class LegacyResidentIdRecognizer(Recognizer):
         return ric.is_valid(value)
 
 
+class UsPassportRecognizer(Recognizer):
+    """US passports: 9 digits (or a letter and 8 digits since 2021); nothing to check, the words decide."""
+
+    entity = "PASSPORT"
+    patterns = (Pattern("us_passport", L + r"(?:[0-9]{9}|[A-Z][0-9]{8})" + R, 0.3),)
+    context = ("passport", "passport no", "passport number", "passport #", "passport#", "travel document")
+    context_required = True
+    context_boost = 0.55  # above a phone number's context: "passport number 123456789"
+    window = ContextWindow(before=32, after=4)
+
+
 class PassportRecognizer(Recognizer):
     """PRC passports (E/G/D/S/P series); format only, so context adds much."""
 
@@ -138,9 +149,12 @@ class UsSsnRecognizer(Recognizer):
         Pattern("ssn_spaced", L + r"[0-9]{3} [0-9]{2} [0-9]{4}" + R, 0.2),
         Pattern("ssn_bare", L + r"[0-9]{9}" + R, 0.1),
     )
-    context = ("ssn", "social security", "social security number", "ss#", "ssn#", "社会安全号")
+    context = ("ssn", "social security", "social security number", "social security no", "soc sec", "ss#", "ssn#",
+               "ss no", "social insurance", "社会安全号", "社会安全号码", "社安号")
     validated_score = 0.55
     context_boost = 0.4
+    # "His social security number is 474-49-7577": the words end 4 characters before, start 30
+    window = ContextWindow(before=40, after=12)
 
     def validate(self, value: str) -> bool | float | None:
         if not ssn.is_valid(value):

@@ -260,6 +260,7 @@ class InternationalPhoneRecognizer(_ParsingRecognizer):
 
 _DATE_OR_AMOUNT = re.compile(r"(?:19|20)[0-9]{2}[-/.][0-9]{1,2}[-/.][0-9]{1,2}.*|[0-9]+\.[0-9]{1,2}")
 _HOTLINE = re.compile(r"[48]00[0-9]{7}")
+_NO_PLAN = re.compile(r"[0-9]{3}[- ][0-9]{2}[- ][0-9]{4}")
 
 
 class LocalPhoneRecognizer(_ParsingRecognizer):
@@ -285,4 +286,6 @@ class LocalPhoneRecognizer(_ParsingRecognizer):
         digits = _NOT_DIGIT.sub("", value)
         if not 7 <= len(digits) <= 13 or _DATE_OR_AMOUNT.fullmatch(value) or _HOTLINE.fullmatch(digits):
             return False
+        if _NO_PLAN.fullmatch(value):
+            return False  # 474-49-7577: no numbering plan groups 3-2-4 (a US SSN does)
         return False if _hotline(value) else None
