@@ -100,7 +100,7 @@ _NUMERAL_BEFORE = re.compile("[十百千万亿拾佰仟萬億第]")
 _STANDARD = re.compile(r"[0-9]{3}[ -][0-9]{4}[ -][0-9]{4}|[0-9]{4}(?:[ -][0-9]{4}){2,3}(?:[ -][0-9]{1,3})?"
                        r"|[0-9]{6} [0-9]{8} [0-9]{3}[0-9Xx]|0[0-9]{2,3}[ -][0-9]{3,4}[ -]?[0-9]{4}"
                        r"|[0-9]{3}-[0-9]{2}-[0-9]{4}")
-_NOT_A_NUMBER = re.compile(r"[0-9]{1,3}(?:\.[0-9]{1,3}){3}|(?:19|20)[0-9]{2}[-./][0-9]{1,2}[-./][0-9]{1,2}"
+_NOT_A_NUMBER = re.compile(r"[0-9]{1,3}(?:\.[0-9]{1,3}){3}|[0-9]{4}\.[0-9]{4}\.[0-9]{4}|(?:19|20)[0-9]{2}[-./][0-9]{1,2}[-./][0-9]{1,2}"
                            r"|[0-9]+\.[0-9]{1,2}|[0-9]{1,2}(?:\.[0-9]{1,3}){1,3}")
 
 # --- stage 1: width folding, zero-width removal ---------------------------------------------
@@ -731,7 +731,7 @@ def _gate_table() -> tuple[tuple[str, frozenset[str]], ...]:
     add((a + h + b for a in string.digits for h in _HOMOGLYPH for b in string.digits), run)
     add((h + a + b for a in string.digits for h in _HOMOGLYPH for b in string.digits), run)
     add((a + b + h for a in string.digits for h in _HOMOGLYPH for b in string.digits), run)
-    add((x for a in string.digits for h in _HOMOGLYPH for sep in (" ", "-") for x in (a + sep + h, h + sep + a)), run)
+    add((x for a in string.digits for h in _HOMOGLYPH for x in (a + "-" + h, h + "-" + a)), run)  # ("to 1": not " ")
     # ASCII digits apart in ways plain formatting does not use
     add((a + sep + b for a in string.digits for b in string.digits
          for sep in ("  ", "\u3000", " / ", "~", "*", "|", " - ", "，", "、", "…")), run)
@@ -749,7 +749,11 @@ def _gate_table() -> tuple[tuple[str, frozenset[str]], ...]:
     table = list(out.items())
     # cue words before an id: after a separator, or (not after an ASCII letter) straight away
     starts = f"[A-Za-z0-9{_NON_ASCII_DIGIT}{_cls(chr(c) for c in _FOLD if chr(c).isalnum())}]"
+    digit_start = f"[0-9{_NON_ASCII_DIGIT}０-９]"
     for w in [*d["wechat_cues"], *d["qq_cues"]]:
+        if len(w) == 1 and w.isascii():  # "v a", "Roe v Wade": after a space, only digits count
+            table.append((f"{re.escape(w)}(?:[:：是号\u3000]{{1,2}}{starts}| {{1,2}}{digit_start})", cue))
+            continue
         least = 1 if w[-1].isascii() and w[-1].isalnum() else 0
         table.append((f"{re.escape(w)}[ :：是号\u3000\ufe0f]{{{least},2}}{starts}", cue))
     # emoji between digits: the usual ones (the normalization itself takes any symbol)
