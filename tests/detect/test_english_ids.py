@@ -23,6 +23,9 @@ def found(text: str) -> list[tuple[str, str]]:
     ("E-Mailjeffreychen@vip.sina.com", ("EMAIL", "jeffreychen@vip.sina.com")),
     ("Emailtom@qq.com", ("EMAIL", "tom@qq.com")),
     ("mailbox@company.com", ("EMAIL", "mailbox@company.com")),
+    ("ITIN 912-70-1234", ("US_ITIN", "912-70-1234")),
+    ("His ITIN is 912 70 1234", ("US_ITIN", "912 70 1234")),
+    ("NHS number 943 476 5919", ("UK_NHS", "943 476 5919")),
 ])
 def test_english_identifiers_are_named_by_their_words(text: str, expected: tuple[str, str]) -> None:
     assert expected in found(text)
@@ -38,3 +41,8 @@ def test_a_3_2_4_grouping_is_no_phone() -> None:
 def test_hong_kong_numbers_with_a_slash_between() -> None:
     assert found("Tel: 2335-2305/9263-3317") == [("PHONE", "2335-2305"), ("PHONE", "9263-3317")]
     assert found("电话：2335-2305/9263-3317") == [("PHONE", "2335-2305"), ("PHONE", "9263-3317")]
+
+
+def test_an_nhs_number_needs_its_check_digit_and_its_words() -> None:
+    assert all(kind != "UK_NHS" for kind, _ in found("NHS number 943 476 5910"))  # check digit fails
+    assert all(kind != "UK_NHS" for kind, _ in found("call 943 476 5919"))  # no words: a phone
