@@ -1,10 +1,11 @@
 """piwarden's detector against Microsoft Presidio, same input, same core, same run.
 
     python benchmarks/detect_vs_presidio.py [--quick] [--data-dir ../shared/data] [--synthetic N]
-                                            [--out benchmarks/out] [--ner] [--batch N]
+                                            [--out benchmarks/out] [--ner] [--batch N] [--evasion-seeds 1]
 
 Data sets: the four labeled files of ``shared/data`` (English one -> Presidio ``en``, the
-Chinese ones -> Presidio ``zh``) and a synthetic set from :mod:`piwarden.demo.textgen` (fixed
+Chinese ones -> Presidio ``zh``), the evasion set of ``scenarios/evasion`` (``--evasion-seeds``,
+Presidio ``zh``) and a synthetic set from :mod:`piwarden.demo.textgen` (fixed
 seed), whose Chinese and English parts run with the matching Presidio configuration.
 
 Both sides run on one core: piwarden in this process (``os.sched_setaffinity``), Presidio as a
@@ -212,6 +213,19 @@ def load_sets(args: argparse.Namespace, limit: int | None) -> list[tuple[str, st
             sets.append((name, lang, path, read_jsonl(path, limit)))
         else:
             print(f"skipping {name}: {path} not found", file=sys.stderr)
+    if args.evasion_seeds:
+        # the evasion set (scenarios/evasion, docs/detect.md): contact details written to slip past filters
+        generator = REPO / "scenarios" / "evasion" / "generate.py"
+        part = []
+        for seed in args.evasion_seeds.split(","):
+            out = subprocess.run([sys.executable, str(generator), "--seed", seed, "--records", str(limit or 2000),
+                                  "--out", "-"], check=True, capture_output=True, text=True, encoding="utf-8").stdout
+            part += [json.loads(line) for line in out.splitlines() if line.strip()]
+        part = part[:limit] if limit else part
+        for record in part:  # the shared sets' span form
+            record["spans"] = [{"start": x["start"], "end": x["end"], "label": x["type"]} for x in record["spans"]]
+        path = write_jsonl(args.out / "evasion.jsonl", part)
+        sets.append(("evasion", "zh", path, part))
     if args.synthetic:
         from piwarden.demo.textgen import generate
 
@@ -229,6 +243,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data-dir", type=Path, default=REPO.parent / "shared" / "data")
     parser.add_argument("--synthetic", type=int, default=3000, help="synthetic records (0: none)")
     parser.add_argument("--seed", type=int, default=SYNTH_SEED)
+    parser.add_argument("--evasion-seeds", default="1",
+                        help="seeds of scenarios/evasion for the evasion set ('' for none; 101-103 are held out)")
     parser.add_argument("--out", type=Path, default=REPO / "benchmarks" / "out")
     parser.add_argument("--presidio-python", type=Path, default=REPO / ".venv-presidio" / "bin" / "python")
     parser.add_argument("--no-presidio", action="store_true", help="run piwarden's side only")

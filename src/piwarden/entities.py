@@ -125,6 +125,8 @@ _TYPES: tuple[EntityType, ...] = (
     EntityType("TW_ID", _C.IDENTITY, _G.L3, False, "台湾身份证号", "Taiwan national ID number",
                financial=_F.C2),
     EntityType("US_SSN", _C.IDENTITY, _G.L3, False, "美国社会安全号", "US social security number"),
+    EntityType("US_ITIN", _C.IDENTITY, _G.L3, False, "美国个人纳税人识别号", "US individual taxpayer identification number"),
+    EntityType("UK_NHS", _C.IDENTITY, _G.L3, False, "英国NHS号码", "UK NHS number"),
     EntityType("DRIVER_LICENSE", _C.IDENTITY, _G.L3, False, "驾驶证号", "driver licence number"),
     EntityType("ID_CARD_IMAGE", _C.IDENTITY, _G.L4, True, "身份证件影像", "identity document image",
                financial=_F.C2),

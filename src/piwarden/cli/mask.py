@@ -29,6 +29,7 @@ from piwarden.mask.keys import KeyFileError, KeyRing, key_available, load_keys
 from piwarden.mask.lint import lint_policy
 from piwarden.mask.policy import ANY, Policy, Ruleset, default_policy, load_policy
 from piwarden.mask.stream import MaskOptions, mask_stream
+from piwarden.mask.text import OnError
 from piwarden.outputs import atomic_open
 from piwarden.progress import ByteProgress
 
@@ -67,6 +68,9 @@ def run(
     min_score: Annotated[float, typer.Option(min=0.0, max=1.0, help="Ignore spans scored below this.")]
     = DEFAULT_MIN_SCORE,
     config: Annotated[Path | None, typer.Option(help="Recognizer configuration (YAML).")] = None,
+    names: Annotated[bool, typer.Option(help="Find person names, addresses and organisations with the "
+                                             "trained model too (docs/ner.md); --no-names: the "
+                                             "rules only, several times faster.")] = True,
     jobs: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
     strict: Annotated[bool, typer.Option(help="Stop at the first malformed record.")] = False,
     progress: Annotated[bool | None, typer.Option(help="Progress on standard error (default: when it is a "
@@ -78,7 +82,7 @@ def run(
     pol = _load(policy)
     _, keys = _resolve(pol, role, purpose, key_file)  # fail here, not in a worker
     options = MaskOptions(pol, role, purpose, keys, DetectOptions(parse_types(types), min_score,
-                                                                  str(config) if config else None),
+                                                                  str(config) if config else None, names=names),
                           subject_field, tuple(f for f in (keep_fields or "").split(",") if f))
     ops: Counter[str] = Counter()
     records = errors = fallbacks = 0
@@ -157,6 +161,9 @@ def table(
     format: Annotated[str | None, typer.Option("--format", help="csv, tsv, jsonl, parquet or xlsx (default: "
                                                                 "from the suffix).")] = None,
     batch_rows: Annotated[int, typer.Option(min=1, help="Rows masked per batch.")] = 65_536,
+    names: Annotated[bool, typer.Option(help="In TEXT columns, find names, addresses and organisations "
+                                             "with the trained model too; --no-names: the rules only.")]
+    = True,
     strict: Annotated[bool, typer.Option(help="Stop at a value the operator cannot handle instead of "
                                               "writing <TYPE>.")] = False,
     progress: Annotated[bool | None, typer.Option(help="Progress on standard error (default: when it is a "
@@ -165,11 +172,17 @@ def table(
 ) -> None:
     """Mask the named columns of a table file, streamed in batches, vectorized per column."""
     from piwarden.mask.files import FileJob, mask_file  # polars and pyarrow load only when needed
+    from piwarden.mask.table import TEXT
+    from piwarden.mask.text import Masker
 
     check_io([str(input)], output)
     cols = _auto_columns(input, format, encoding) if columns.strip().lower() == "auto" else parse_columns(columns)
-    job = FileJob(cols, _resolve(_load(policy), role, purpose, key_file)[0], subject_column,
-                  "raise" if strict else "replace", batch_rows, encoding=encoding)
+    rules = _resolve(_load(policy), role, purpose, key_file)[0]
+    on_error: OnError = "raise" if strict else "replace"
+    # free text: detection as `mask run` does it, the names model included unless --no-names
+    masker = Masker(rules, on_error=on_error, analyzer=DetectOptions(names=names).analyzer()) \
+        if TEXT in cols.values() else None
+    job = FileJob(cols, rules, subject_column, on_error, batch_rows, masker, encoding=encoding)
     bar = ByteProgress("mask", input.stat().st_size, enabled=progress, console=err)
     try:
         with on_interrupt(lambda: f"nothing written to {output}"), bar:

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from heapq import heapify, heappop, heappush
 
 from piwarden import entities
+from piwarden.detect import evasion as _evasion
 from piwarden.detect.engine import Candidate, Engine
 from piwarden.detect.recognizer import ModelRecognizer, Recognizer
 from piwarden.detect.registry import load_recognizers
@@ -36,6 +37,7 @@ class Analyzer:
         types: Iterable[str] | None = None,
         min_score: float = DEFAULT_MIN_SCORE,
         config: str | None = None,
+        evasion: bool = True,
     ) -> None:
         chosen = list(recognizers) if recognizers is not None else load_recognizers(config)
         if types is not None:
@@ -47,8 +49,9 @@ class Analyzer:
         if not 0.0 <= min_score <= 1.0:
             raise ValueError("min_score must be between 0 and 1")
         self.min_score = min_score
+        self.evasion = evasion
         self.recognizers = chosen
-        self.engine = Engine(chosen)
+        self.engine = Engine(chosen, extra=_evasion.gates() if evasion else ())
         self.models = [r for r in chosen if isinstance(r, ModelRecognizer)]
         self._priority = {r.name: r.priority for r in chosen}
         # per recognizer and pattern: the first two terms of a candidate's rank (see _resolve)
@@ -58,7 +61,33 @@ class Analyzer:
         """Spans of PI in ``text``, sorted by start, non-overlapping."""
         if self.models or not isinstance(text, str):
             return self.analyze_batch([text])[0]
-        return self._resolve(text, self.engine.candidates(text), [])  # analyze_batch's work for one text
+        may = self.engine.report(text)  # analyze_batch's work for one text
+        norm = None
+        if self.evasion and (may is None or (may and max(may) >= self.engine.extra_start)):
+            text, norm, may = self._normalized(text, may)
+        spans = self._resolve(text, self.engine.reported_candidates(text, may), [])
+        return spans if norm is None else _restore(norm, spans)
+
+    def _normalized(self, text: str, may: set[int] | None) -> tuple[str, _evasion.Normalized | None, set[int] | None]:
+        """The text to match (canonical where it carries evasion), the way back, its prefilter report.
+
+        Called only where the evasion layer's gates, which ride in the prefilter's scan
+        (``Engine(extra=...)``), matched (``may`` holds one of their ids), or where there is no
+        prefilter (``may`` is None: the layer tests its gates itself). Clean text pays one
+        ``max`` of its report.
+        """
+        engine = self.engine
+        first = engine.extra_start
+        if may is None:
+            norm = _evasion.normalize(text)
+        else:
+            parts = _evasion.gate_parts()
+            norm = _evasion.normalize(text, parts={p for i in may if i >= first for p in parts[i - first]})
+            may = {i for i in may if i < first}
+        if norm is None:
+            return text, None, may
+        may = engine.report(norm.text)
+        return norm.text, norm, None if may is None else {i for i in may if i < first}
 
     def analyze_batch(self, texts: Iterable[str]) -> list[list[Span]]:
         """``analyze`` over many texts; one list of spans per text, in order.
@@ -73,11 +102,18 @@ class Analyzer:
         for text in texts:
             if not isinstance(text, str):
                 raise TypeError(f"text must be str, not {type(text).__name__}")
-        found = [self._find(r, texts) for r in self.models]
         engine = self.engine
         reports = [engine.report(text) for text in texts]
+        norms: list[_evasion.Normalized | None] = [None] * len(texts)
+        if self.evasion:
+            first = engine.extra_start
+            for i, may in enumerate(reports):
+                if may is None or (may and max(may) >= first):
+                    texts[i], norms[i], reports[i] = self._normalized(texts[i], may)
+        found = [self._find(r, texts) for r in self.models]
         cands = [engine.reported_candidates(text, may) for text, may in zip(texts, reports, strict=True)]
-        return [self._resolve(text, cands[i], [s for spans in found for s in spans[i]]) for i, text in enumerate(texts)]
+        out = [self._resolve(text, cands[i], [s for spans in found for s in spans[i]]) for i, text in enumerate(texts)]
+        return [spans if norm is None else _restore(norm, spans) for norm, spans in zip(norms, out, strict=True)]
 
     def _find(self, model: ModelRecognizer, texts: list[str]) -> list[list[Span]]:
         try:
@@ -160,6 +196,26 @@ class Analyzer:
         if self.types is not None and kind not in self.types:
             return None
         return Span(cand.start, cand.end, kind, score, rec.name)
+
+
+_CUED = frozenset({"QQ_ID", "WECHAT_ID"})
+
+
+def _restore(norm: _evasion.Normalized, spans: list[Span]) -> list[Span]:
+    """Spans found in the canonical text, moved back to the text as written, with their evasion forms."""
+    out = []
+    for span in spans:
+        start, end, forms = norm.span(span.start, span.end)
+        if span.type in _CUED:
+            cue = norm.cue_before(start)
+            if cue is not None:
+                forms = (*forms, cue)
+        if forms:
+            out.append(Span(start, end, span.type, span.score, span.recognizer, forms, norm.text[span.start : span.end]))
+        else:
+            out.append(span if (start, end) == (span.start, span.end) else
+                       Span(start, end, span.type, span.score, span.recognizer))
+    return out
 
 
 def resolve_overlaps(spans: list[Span], priority: dict[str, int] | None = None) -> list[Span]:

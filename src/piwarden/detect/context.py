@@ -105,13 +105,14 @@ class ContextWindow:
         self.before = before
         self.after = after
 
-    def found(self, words: re.Pattern[str], text: str, start: int, end: int) -> bool:
+    def found(self, words: re.Pattern[str], text: str, start: int, end: int, floor: int = 0) -> bool:
         """True when a context word ends within ``before`` chars before the match or starts after it.
 
         ``words`` comes from :func:`compile_word_starts`. A word after the match that is itself
         a key (``mobile=``, ``"phone":``) labels the next value, not this one, and does not count.
+        ``floor``: no word before it counts (a clause boundary).
         """
-        if words.search(text, max(0, start - self.before), start):
+        if words.search(text, max(floor, start - self.before), start):
             return True
         last = -1
         for m in words.finditer(text, end, min(len(text), end + self.after)):

@@ -134,7 +134,10 @@ def _ungrouped(regex: str) -> str:
 class Engine:
     """All patterns of a set of recognizers, compiled once; stateless between calls."""
 
-    def __init__(self, recognizers: Sequence[Recognizer], *, use_prefilter: bool = True) -> None:
+    def __init__(self, recognizers: Sequence[Recognizer], *, use_prefilter: bool = True,
+                 extra: Sequence[str] = ()) -> None:
+        """``extra``: more regexes for the prefilter to report (their ids are :attr:`extra_ids`), so
+        that one scan also answers another question (the evasion layer's gates)."""
         self._digit: list[_Compiled] = []
         self._anywhere: list[_Compiled] = []
         everything: list[_Compiled] = []
@@ -152,7 +155,10 @@ class Engine:
         keywords = sorted({g for c in everything for g in c.gate if len(g) > 1})
         self._keyword_id = {g: len(everything) + i for i, g in enumerate(keywords)}
         regexes = [_prefilter_source(c) for c in everything] + [f"(?i:{re.escape(g)})" for g in keywords]
-        self._prefilter = prefilter.build(regexes) if use_prefilter else None
+        # the extra regexes' ids: every id from extra_start on (a report holds few ids, this many)
+        self.extra_start = len(regexes)
+        self.extra_ids = frozenset(range(len(regexes), len(regexes) + len(extra)))
+        self._prefilter = prefilter.build([*regexes, *extra]) if use_prefilter else None
         # per gate: the prefilter ids of its keywords, and the one-character literals searched in the text
         self._gate_parts = {c.gate: (frozenset(self._keyword_id[g] for g in c.gate if g in self._keyword_id),
                                      tuple(g for g in c.gate if g not in self._keyword_id)) for c in everything}

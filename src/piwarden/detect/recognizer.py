@@ -135,7 +135,8 @@ class Recognizer:
             has_context = self._context is not None and self.window.found(self._context, text, start, end)
         if has_context:
             score += self.context_boost
-        if self._negative is not None and self.negative_window.found(self._negative, text, start, end):
+        if self._negative is not None and self.negative_window.found(self._negative, text, start, end,
+                                                                         floor=_clause(text, start)):
             score -= self.negative_boost
         return min(score, 1.0)
 
@@ -150,6 +151,21 @@ class Recognizer:
 
     def compiled(self) -> list[tuple[Pattern, re.Pattern[str]]]:
         return [(p, re.compile(first_char_first(p.regex))) for p in self.patterns]
+
+
+_CLAUSE_ENDS = "；;。！!？?\n"
+
+
+def _clause(text: str, start: int) -> int:
+    """Where the clause holding ``text[start]`` begins, looking back a few characters (else 0).
+
+    A negative word labels the value it sits before ("订单号 2026..."), not one in the next
+    clause: "别放发票；建行 6214..." is a card number.
+    """
+    for i in range(start - 1, max(-1, start - 12), -1):
+        if text[i] in _CLAUSE_ENDS:
+            return i + 1
+    return 0
 
 
 _LEADING_LOOKBEHIND = re.compile(r"^\(\?<!(\[[^\]]+\])\)(\[[^\]]+\]|[A-Za-z0-9])(?![*+?{])")

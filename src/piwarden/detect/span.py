@@ -17,6 +17,10 @@ class Span:
     type: str
     score: float
     recognizer: str = ""
+    # how the value was disguised (full-width, Chinese numerals, ...: ``detect/evasion.py``), and
+    # the value as the recognizers read it; empty and None for a value written plainly
+    evasion: tuple[str, ...] = ()
+    normalized: str | None = None
 
     @property
     def entity(self) -> EntityType:
@@ -33,9 +37,13 @@ class Span:
             "type": self.type,
             "score": round(self.score, 4),
         }
+        if self.evasion:
+            out["evasion"] = list(self.evasion)
         if classify:
             e = self.entity
             out.update(category=e.category.value, sensitive=e.sensitive, grade=f"L{int(e.grade)}")
         if text is not None:
             out["value"] = text[self.start : self.end]
+            if self.normalized is not None:
+                out["normalized"] = self.normalized
         return out

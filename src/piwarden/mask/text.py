@@ -71,7 +71,9 @@ def mask_spans(text: str, spans: Iterable[Span], rules: Ruleset, *, subject: str
     for span in reversed(chosen):  # right to left
         entity = entities.canonical(span.type)
         op = rules.operator(entity)
-        value = text[span.start : span.end]
+        # a value written to evade filters (一三八…, ①③⑧…) is masked as the number it is, so that no
+        # digit of it stays in clear because the operator reads ASCII digits only
+        value = span.normalized if span.normalized is not None else text[span.start : span.end]
         fallback = False
         try:
             masked = op.mask(value, entity, subject)

@@ -67,6 +67,8 @@ class ColumnFinding:
     basis: str = "none"  # values | values+name | name | none
     examples: list[str] = field(default_factory=list)  # masked with the ``partial`` operator
     subjects: int | None = None  # estimated distinct people, for identifying columns
+    # free text: per type, the share of the non-empty values holding one ("PHONE in 24% of values")
+    shares: dict[str, float] = field(default_factory=dict)
 
     @property
     def found(self) -> list[str]:
@@ -90,7 +92,7 @@ class ColumnFinding:
             "hint": self.hint, "basis": self.basis, "category": e.category.value if e else None,
             "sensitive": bool(e and any(entities.get(t).sensitive for t in self.found)),
             "grade": f"L{self.grade}" if self.grade else None, "examples": self.examples,
-            "subjects": self.subjects,
+            "subjects": self.subjects, **({"shares": dict(self.shares)} if self.shares else {}),
         }
 
 
@@ -226,6 +228,9 @@ class Classifier:
             self._free_text(out, texts())
         elif hint is not None and hint not in self.checkable:
             out.entity, out.confidence, out.basis = hint, round(0.6 * hinted[hint], 3), "name"
+        elif tally.length / tally.non_null >= 6 and tally.wordy / tally.non_null >= 0.3 and texts is not None:
+            # short notes (备注: "来电催单，回拨138…"): where staff copy phone numbers; read as free text
+            self._free_text(out, texts())
         return out
 
     def _typed(self, out: ColumnFinding, best: str, tally: ColumnTally, shares: dict[str, float],
@@ -265,17 +270,20 @@ class Classifier:
     def _free_text(self, out: ColumnFinding, texts: Iterable[str]) -> None:
         finding = self.text(texts)
         out.free_text, out.types, out.examples, out.basis = True, finding.types, finding.examples, "values"
+        out.shares, out.share = finding.shares, finding.share
 
     def text(self, lines: Iterable[str], name: str = TEXT_COLUMN, batch: int = 256) -> ColumnFinding:
         """Free text (a document, a log, a text column): detection per line, spans counted per type."""
         counts: Counter[str] = Counter()
+        holding: Counter[str] = Counter()  # values (lines) holding each type
         examples: dict[str, str] = {}
         ids: dict[str, Counter[str]] = {}
-        n = 0
+        n = non_empty = 0
         chunk: list[str] = []
 
         def flush() -> None:
             for line, spans in zip(chunk, self.analyzer.analyze_batch(chunk), strict=True):
+                holding.update({s.type for s in spans})
                 for s in spans:
                     value = line[s.start : s.end]
                     counts[s.type] += 1
@@ -288,12 +296,17 @@ class Classifier:
         for line in lines:
             n += 1
             if line.strip():
+                non_empty += 1
                 chunk.append(line)
             if len(chunk) >= batch:
                 flush()
         flush()
         out = ColumnFinding(name, sampled=n, non_null=n, free_text=True, basis="values")
         out.types = dict(counts.most_common())
+        pi = [t for t in holding if entities.get(t).is_pi]
+        out.shares = {t: round(holding[t] / non_empty, 3) for t in sorted(pi, key=lambda t: -holding[t])} \
+            if non_empty else {}
+        out.share = max(out.shares.values(), default=0.0)  # of the values, holding the commonest PI type
         out.examples = [f"{t}: {v}" for t, v in examples.items()]
         top = next((t for t in IDENTIFYING if t in ids), None)
         if top is not None:

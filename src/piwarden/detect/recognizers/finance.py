@@ -12,7 +12,8 @@ from piwarden.detect.recognizer import Pattern, Recognizer, keyed
 
 _CARD_WORDS = ("卡号", "银行卡", "信用卡", "借记卡", "储蓄卡", "银联", "账号", "帐号", "账户", "收款", "转账", "开户",
                "card", "credit card", "debit card", "card number", "card no", "cc", "visa", "mastercard",
-               "amex", "account", "pay", "payment", "bank")
+               "amex", "account", "pay", "payment", "bank", "工行", "建行", "农行", "中行", "招行", "交行", "邮储",
+               "打款", "这张卡")
 _TIMESTAMP = re.compile(r"20[0-9]{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12][0-9]|3[01])(?:[01][0-9]|2[0-3])[0-5][0-9][0-5][0-9]")
 _INTERNATIONAL = {"Visa", "Mastercard", "American Express", "JCB", "Discover", "Diners", "Maestro"}
 
@@ -33,9 +34,12 @@ class BankCardRecognizer(Recognizer):
     )
     context = _CARD_WORDS
     negative_context = ("订单", "单号", "流水号", "交易号", "运单", "快递", "order", "invoice", "tracking", "imei",
-                        "身份证", "手机", "电话", "phone", "条码", "箱码", "编号", "时间", "发票", "waybill", "time")
+                        "身份证", "手机", "电话", "phone", "条码", "箱码", "编号", "时间", "发票", "waybill", "time",
+                        "顺丰", "圆通", "中通", "申通", "韵达", "极兔", "德邦")
     validated_score = 0.6
     context_boost = 0.35
+    # a carrier's name right after a number ("4255228779662（顺丰）") says it is a waybill
+    negative_window = ContextWindow(before=10, after=4)
 
     def validate(self, value: str) -> bool | None:
         if _TIMESTAMP.fullmatch(value):  # 20260103093833 passes Luhn one time in ten

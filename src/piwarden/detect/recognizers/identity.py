@@ -7,7 +7,8 @@ from piwarden.detect.ids.cn import hkmo_permit, mtp, passport, ric, tw_permit
 from piwarden.detect.ids.hk import hkid
 from piwarden.detect.ids.mo import bir
 from piwarden.detect.ids.tw import nid
-from piwarden.detect.ids.us import ssn
+from piwarden.detect.ids.uk import nhs
+from piwarden.detect.ids.us import itin, ssn
 from piwarden.detect.recognizer import NOT_AFTER_ALNUM as L
 from piwarden.detect.recognizer import NOT_BEFORE_ALNUM as R
 from piwarden.detect.recognizer import Pattern, Recognizer
@@ -48,6 +49,17 @@ class LegacyResidentIdRecognizer(Recognizer):
 
     def validate(self, value: str) -> bool | None:
         return ric.is_valid(value)
+
+
+class UsPassportRecognizer(Recognizer):
+    """US passports: 9 digits (or a letter and 8 digits since 2021); nothing to check, the words decide."""
+
+    entity = "PASSPORT"
+    patterns = (Pattern("us_passport", L + r"(?:[0-9]{9}|[A-Z][0-9]{8})" + R, 0.3),)
+    context = ("passport", "passport no", "passport number", "passport #", "passport#", "travel document")
+    context_required = True
+    context_boost = 0.55  # above a phone number's context: "passport number 123456789"
+    window = ContextWindow(before=32, after=4)
 
 
 class PassportRecognizer(Recognizer):
@@ -138,14 +150,51 @@ class UsSsnRecognizer(Recognizer):
         Pattern("ssn_spaced", L + r"[0-9]{3} [0-9]{2} [0-9]{4}" + R, 0.2),
         Pattern("ssn_bare", L + r"[0-9]{9}" + R, 0.1),
     )
-    context = ("ssn", "social security", "social security number", "ss#", "ssn#", "社会安全号")
+    context = ("ssn", "social security", "social security number", "social security no", "soc sec", "ss#", "ssn#",
+               "ss no", "social insurance", "社会安全号", "社会安全号码", "社安号")
     validated_score = 0.55
     context_boost = 0.4
+    # "His social security number is 474-49-7577": the words end 4 characters before, start 30
+    window = ContextWindow(before=40, after=12)
 
     def validate(self, value: str) -> bool | float | None:
         if not ssn.is_valid(value):
             return False
         return True if "-" in value else 0.3  # nine bare digits are an SSN only if the words say so
+
+
+class UsItinRecognizer(Recognizer):
+    """ITINs: SSN-shaped, area 9 (never an SSN's), an IRS group; the form is distinctive enough alone."""
+
+    entity = "US_ITIN"
+    patterns = (Pattern("itin_dashed", r"(?<![0-9A-Za-z-])9[0-9]{2}-[0-9]{2}-[0-9]{4}(?![0-9A-Za-z-])", 0.4),
+                Pattern("itin_spaced", L + r"9[0-9]{2} [0-9]{2} [0-9]{4}" + R, 0.2),
+                Pattern("itin_bare", L + r"9[0-9]{8}" + R, 0.1))
+    context = ("itin", "taxpayer identification", "taxpayer id", "tax id", "individual taxpayer")
+    validated_score = 0.6
+    context_boost = 0.4
+    window = ContextWindow(before=40, after=12)
+    priority = 2  # above a phone reading of the same digits
+
+    def validate(self, value: str) -> bool | float | None:
+        if not itin.is_valid(value):
+            return False
+        return True if "-" in value else 0.3  # spaced or bare digits only with the words
+
+
+class UkNhsRecognizer(Recognizer):
+    """NHS numbers: 10 digits (3-3-4) with a MOD 11 check digit; one number in 11 passes, so words decide."""
+
+    entity = "UK_NHS"
+    patterns = (Pattern("nhs", L + r"[0-9]{3}[ -]?[0-9]{3}[ -]?[0-9]{4}" + R, 0.3),)
+    context = ("nhs", "nhs number", "nhs no", "national health service", "health service number")
+    context_required = True
+    context_boost = 0.6  # above a phone reading of the same ten digits ("NHS number 943 476 5919")
+    window = ContextWindow(before=32, after=8)
+    priority = 4
+
+    def validate(self, value: str) -> bool | None:
+        return nhs.is_valid(value)
 
 
 class DriverLicenseRecognizer(Recognizer):

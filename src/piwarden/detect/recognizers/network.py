@@ -18,7 +18,9 @@ _COMMON_TLD = (
 _EMAIL = (
     # a local part does not start inside a digit run, nor with a phone number glued to letters
     # (12+ digits, or digits with dashes): in "+886227627111aben@..." the address is "aben@...",
-    # while "13911181807abc@163.com" stays one address
+    # while "13911181807abc@163.com" stays one address; nor with a label glued to it
+    # ("E-Mailjeffreychen@vip.sina.com" is "jeffreychen@...": a capitalised label, then lower case)
+    r"(?!(?:E-?[Mm]ail|EMAIL|Mail)[a-z0-9])(?<!E)(?<!E-)(?<!M)(?<!Ma)(?<!Mai)(?<!Em)(?<!Ema)(?<!Emai)(?<!EM)(?<!EMA)(?<!EMAI)"
     r"(?:(?<![0-9])(?<![0-9]-)(?![0-9]{12,}[A-Za-z_])(?![0-9]*-[0-9-]{5,}[A-Za-z_])"
     r"|(?<=[0-9][0-9-]{6})(?=[A-Za-z_]))"
     r"[A-Za-z0-9][A-Za-z0-9._%+-]{0,63}@"

@@ -23,7 +23,8 @@ _PLUS = "[+＋]"
 _PHONE_WORDS = ("电话", "手机", "手机号", "联系方式", "联系电话", "联系", "致电", "来电", "座机", "电联", "热线",
                 "tel", "phone", "mobile", "cell", "call", "fax", "传真", "whatsapp", "telephone", "contact",
                 "number", "聯絡", "聯繫", "電話", "手機", "text", "sms", "短信", "m:", "t:", "desk", "office",
-                "message", "messages", "reach me", "dial", "landline", "home", "work")
+                "message", "messages", "reach me", "dial", "landline", "home", "work", "固话", "总机", "回电",
+                "☎", "📞", "📱", "☏")
 _NOT_PHONE_WORDS = ("订单", "单号", "编号", "流水", "order", "invoice", "交易号", "运单", "账号", "卡号", "金额",
                     "验证码", "code", "身份证", "发票", "uid", "userid", "user_id", "条码", "￥", "¥", "$")
 _REGIONS = ("CN", "HK", "TW", "MO", "US", "GB", "DE", "FR", "IT", "ES", "NL", "SE", "CH", "AU", "CA", "IN", "IL",
@@ -259,6 +260,7 @@ class InternationalPhoneRecognizer(_ParsingRecognizer):
 
 _DATE_OR_AMOUNT = re.compile(r"(?:19|20)[0-9]{2}[-/.][0-9]{1,2}[-/.][0-9]{1,2}.*|[0-9]+\.[0-9]{1,2}")
 _HOTLINE = re.compile(r"[48]00[0-9]{7}")
+_NO_PLAN = re.compile(r"[0-9]{3}[- ][0-9]{2}[- ][0-9]{4}")
 
 
 class LocalPhoneRecognizer(_ParsingRecognizer):
@@ -284,4 +286,6 @@ class LocalPhoneRecognizer(_ParsingRecognizer):
         digits = _NOT_DIGIT.sub("", value)
         if not 7 <= len(digits) <= 13 or _DATE_OR_AMOUNT.fullmatch(value) or _HOTLINE.fullmatch(digits):
             return False
+        if _NO_PLAN.fullmatch(value):
+            return False  # 474-49-7577: no numbering plan groups 3-2-4 (a US SSN does)
         return False if _hotline(value) else None

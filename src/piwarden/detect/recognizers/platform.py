@@ -61,10 +61,15 @@ class OrderIdRecognizer(Recognizer):
 class QqRecognizer(Recognizer):
     entity = "QQ_ID"
     # glued to letters in profiles ("qq764957359", "QQ：783594553MSN"), never to digits or an e-mail
-    patterns = (Pattern("qq", r"(?<![0-9@._-])[1-9][0-9]{4,10}(?![0-9@_-])(?!\.[0-9A-Za-z])", 0.3),)
+    # "QQ no.416176013": a dot after "no" is a key's, not a decimal point's
+    # "QQ100000(2)": a Hong Kong ID with its check digit, after a key that is also a letter pair
+    patterns = (Pattern("qq", r"(?<![0-9@_-])(?:(?<!\.)|(?<=[Nn]o\.))[1-9][0-9]{4,10}(?![0-9@_-])(?!\.[0-9A-Za-z])"
+                        r"(?!\([0-9A]\))", 0.3),)
     context = ("qq", "qq号", "qq号码", "扣扣", "企鹅号", "工作q", "加q", "q号", "qq群", "qq：", "q:")
     context_required = True
-    context_boost = 0.5
+    # the words are specific and right before the number: a mobile number after "QQ：" is the QQ id
+    context_boost = 0.7
+    priority = 6
     window = ContextWindow(before=10, after=0)
 
 
@@ -74,11 +79,15 @@ class WechatRecognizer(Recognizer):
         Pattern(
             "wechat",
             keyed("微信号", "微信", "微信公众号", "微信公众帐号", "微信公众账号", "vx", "wx(?![a-z])",
-                  "wechat(?:_?id)?", "weixin", "v信", "威信", "薇信")
-            + r"(?P<v>[A-Za-z][-_A-Za-z0-9]{5,19}|[1-9][0-9]{4,11})(?![-_A-Za-z0-9@])",
-            0.85,
+                  "wechat(?:[ _]?id)?", "weixin", "v信", "威信", "薇信")
+            # not before "(": "VX100000(0)" is a Hong Kong ID with its check digit
+            + r"(?:是 ?)?(?P<v>[A-Za-z][-_A-Za-z0-9]{5,19}|[1-9][0-9]{4,11})(?![-_A-Za-z0-9@(])",
+            1.0,
             needs_digit=False,
             gate=("微信", "vx", "wx", "wechat", "weixin", "v信", "威信", "薇信"),
         ),
     )
     window = ContextWindow(before=0, after=0)
+    # a mobile number given as a WeChat id ("微信：138...") is reported as the id: above MobileRecognizer,
+    # and above QqRecognizer, whose context words reach further back
+    priority = 7

@@ -39,6 +39,8 @@ KEEP: dict[str, tuple[int, int]] = {
     "MO_ID": (1, 2),
     "TW_ID": (1, 2),
     "US_SSN": (0, 4),
+    "US_ITIN": (0, 4),
+    "UK_NHS": (0, 4),
     "DRIVER_LICENSE": (2, 2),
     "CN_LICENSE_PLATE": (2, 1),
     "CN_USCC": (2, 2),
