@@ -29,7 +29,9 @@ from typing import BinaryIO
 SNIFF_BYTES = 64 * 1024
 CHUNK_CHARS = 1 << 20  # plain text is cut into records of about this many characters, on line ends
 _BREAK_WINDOW = 4096  # a chunk without a line end is cut at the last space or punctuation this near its end
-_BREAKS = " \t\r\n\f\v，。；！？、,.;!?)]}）】」"
+# where a line longer than a chunk is cut, best first: after a sentence, after a clause, at a space
+# (a space can sit between a context word and its value, "order 12345": the last resort)
+_BREAKS = ("。！？；!?;", "，、,)]}）】」", " \t\f\v")
 _BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
          (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
 # control characters other than tab, line feed, form feed, carriage return and escape: a file
@@ -248,9 +250,9 @@ def text_chunks(path: str | Path, encoding: str | None = None, chars: int = CHUN
                 carry = data
                 continue
             cut = data.rfind("\n") + 1 if block else len(data)
-            if not cut:  # one long line: cut at a space or punctuation near the end, else at the limit
+            if not cut:  # one long line: cut after punctuation or at a space near the end, else at the limit
                 window = data[-_BREAK_WINDOW:]
-                at = max(window.rfind(c) for c in _BREAKS)
+                at = next((a for a in (max(window.rfind(c) for c in group) for group in _BREAKS) if a >= 0), -1)
                 cut = len(data) - len(window) + at + 1 if at >= 0 else len(data)
             piece, carry = data[:cut], data[cut:]
             yield Chunk(piece, line, offset, len(piece.encode(src.encoding, errors="replace")))
