@@ -19,6 +19,7 @@ $(STAMP): pyproject.toml scripts/setup-system.sh
 
 run: setup
 	$(BIN)/piwarden demo
+	$(BIN)/piwarden vault demo
 
 lint: setup
 	$(BIN)/ruff check src tests benchmarks scripts

@@ -197,9 +197,10 @@ def test_cell(tmp_path: Path, command: Command, case: str) -> None:
     allowed = (LINT.get(case, ALLOWED[case]) if command.name == "policy lint" else
                WHOLE.get(case, ALLOWED[case]) if command.name == "forensics trace" else ALLOWED[case])
     assert result.exit_code in allowed, f"{command.name} / {case}: exit {result.exit_code}\n{text[-1500:]}"
-    flat = re.sub(r"[\s│╭╮╰╯─]+", "", text)  # a usage error's box wraps long paths at the terminal's width
+    flat = re.sub(r"[\s│╭╮╰╯─]+", "", text)  # click's error box wraps long paths at the terminal's width
     for words in SAID.get(case, ()):
-        assert any(w.replace(" ", "") in flat for w in words), f"{command.name} / {case}: none of {words} said in\n{text[-1500:]}"
+        assert any(w.replace(" ", "") in flat for w in words), \
+            f"{command.name} / {case}: none of {words} said in\n{text[-1500:]}"
     for value in PI:
         assert value not in text.replace(str(tmp_path), ""), f"{command.name} / {case} printed a value"
     if result.exit_code == 2 and command.output:

@@ -47,6 +47,7 @@ VERSION = 1
 Action = Literal["view", "reveal", "search", "export", "print", "create", "update", "delete", "download",
                  "login"]
 Result = Literal["allowed", "denied", "pending_approval"]
+_AGGREGATE_ACTIONS = frozenset({"search", "export"})
 _DEFAULTED = ("v", "count", "result")
 _RFC3339 = re.compile(
     r"(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(?:([Zz])|([+-])(\d{2}):(\d{2}))\Z")
@@ -129,9 +130,16 @@ class AccessEvent(BaseModel):
 
     @model_validator(mode="after")
     def _subjects_unless_login(self) -> AccessEvent:
-        if not self.subjects and self.action != "login":
-            raise ValueError("subjects may be empty only for action 'login'")
+        if not self.subjects and self.action != "login" and not self.aggregate:
+            raise ValueError("subjects may be empty only for action 'login' and for aggregate searches and exports "
+                             "(query.by = 'aggregate')")
         return self
+
+    @property
+    def aggregate(self) -> bool:
+        """A ``search`` or ``export`` that returned aggregates only (``query.by = "aggregate"``): no subjects,
+        ``count`` records summed up."""
+        return self.action in _AGGREGATE_ACTIONS and self.query is not None and self.query.get("by") == "aggregate"
 
     @property
     def time(self) -> datetime:
@@ -260,8 +268,12 @@ def _checked(data: bytes | str) -> Checked | None:
             or type(ts) is not str or type(action) is not str or action not in _ACTIONS):
         return None
     subjects = cast("list[str]", get("subjects"))  # checked on the next line
-    if not _strings(subjects) or not _strings(get("fields")) or (not subjects and action != "login"):
+    if not _strings(subjects) or not _strings(get("fields")):
         return None
+    if not subjects and action != "login":
+        query = get("query")
+        if action not in _AGGREGATE_ACTIONS or type(query) is not dict or query.get("by") != "aggregate":
+            return None
     count, result = None, "allowed"
     for key, value in d.items():
         kind = _KINDS.get(key)

@@ -52,7 +52,9 @@ AUDIT_KEY = KeySpec("audit", "audit-ed25519.key", "audit_key", "PIWARDEN_AUDIT_K
 HONEYTOKEN_KEY = KeySpec("honeytoken", "honeytoken.key", "honeytoken_key", "PIWARDEN_HONEYTOKEN_KEY")
 DOCUMENTS_MARK_KEY = KeySpec("documents-mark", "documents-mark.key", text=False)
 VAULT_KEY = KeySpec("vault", "vault.key")  # the vault's key-encryption keys (versioned lines; docs/vault.md)
-KEYS = {spec.name: spec for spec in (MASK_KEY, AUDIT_KEY, HONEYTOKEN_KEY, DOCUMENTS_MARK_KEY, VAULT_KEY)}
+WATERMARK_KEY = KeySpec("watermark", "watermark.key")  # export watermarks (piwarden.mask.watermark)
+KEYS = {spec.name: spec for spec in (MASK_KEY, AUDIT_KEY, HONEYTOKEN_KEY, DOCUMENTS_MARK_KEY, VAULT_KEY,
+                                     WATERMARK_KEY)}
 
 
 class KeySourceError(RuntimeError):

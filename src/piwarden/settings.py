@@ -143,6 +143,11 @@ class VaultSection(_Section):
     outbox_lease_s: float = Field(default=60.0, gt=0, description="Seconds after which an access event left in the "
                                                                   "outbox by a request that did not finish is "
                                                                   "drained into the audit log by another worker.")
+    redis_url: SecretStr | None = Field(default=None, description="Redis URL (redis://host:6379/0) holding the "
+                                                                  "quota counters, shared by every worker and host; "
+                                                                  "default: the piwarden database.")
+    alert_webhook: str | None = Field(default=None, description="URL that each vault alert (a quota exceeded) is "
+                                                                "POSTed to as JSON, besides the vault_alerts table.")
 
 
 def _default_home() -> Path:

@@ -37,10 +37,11 @@ TIMES = st.one_of(
 KEYS = ["v", "id", "ts", "actor", "party", "role", "action", "resource", "subjects", "records", "fields",
         "masked_fields", "count", "purpose", "ticket", "channel", "query", "client", "result", "export_id",
         "note", "time", "record_count", "model_dump", "_private"]
-GOOD = {"v": st.just(1), "action": st.sampled_from(["view", "login", "export", "delete"]),
+GOOD = {"v": st.just(1), "action": st.sampled_from(["view", "login", "export", "delete", "search"]),
         "result": st.sampled_from(["allowed", "denied", "pending_approval"]), "count": st.integers(0, 5),
         "subjects": st.lists(st.sampled_from(["c-1", "c-2", "c-1"]), max_size=3), "ts": TIMES,
-        "query": st.dictionaries(st.text(max_size=3), st.integers(0, 9), max_size=2)}
+        "query": st.dictionaries(st.text(max_size=3), st.integers(0, 9), max_size=2)
+        | st.sampled_from([{"by": "aggregate"}, {"by": "phone"}, {"by": 1}])}
 
 
 @st.composite
@@ -74,6 +75,9 @@ def slow(data: bytes) -> CheckedEvent:
 @example({**BASE, "v": True})
 @example({**BASE, "subjects": [], "action": "login"})
 @example({**BASE, "subjects": []})
+@example({**BASE, "subjects": [], "action": "search", "query": {"by": "aggregate"}, "count": 4000})
+@example({**BASE, "subjects": [], "action": "view", "query": {"by": "aggregate"}})
+@example({**BASE, "subjects": [], "action": "export", "query": None})
 @example({**BASE, "id": ""})
 @example({**BASE, "ts": "2026-02-30T00:00:00Z"})
 @example({**BASE, "result": None})

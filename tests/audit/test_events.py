@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import orjson
 import pytest
 from hypothesis import given, settings
@@ -75,6 +77,19 @@ def test_missing_required_keys_are_all_named() -> None:
 
 def test_login_may_have_no_subjects() -> None:
     assert parse_event({**MINIMAL, "action": "login", "subjects": []}).record_count == 0
+
+
+@pytest.mark.parametrize("action", ["search", "export"])
+def test_aggregate_search_or_export_may_have_no_subjects(action: str) -> None:
+    """access-event.md: aggregates only (query.by = "aggregate") carry a count but no subjects."""
+    e = parse_event({**MINIMAL, "action": action, "subjects": [], "query": {"by": "aggregate"}, "count": 4200})
+    assert e.aggregate and e.record_count == 4200
+
+
+@pytest.mark.parametrize("change", [{"action": "view"}, {"query": {"by": "phone"}}, {"query": None}])
+def test_other_events_need_subjects(change: dict[str, Any]) -> None:
+    with pytest.raises(EventError, match="subjects"):
+        parse_event({**MINIMAL, "action": "search", "subjects": [], "query": {"by": "aggregate"}, **change})
 
 
 def test_errors_never_echo_values() -> None:

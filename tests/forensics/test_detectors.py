@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 from collections import defaultdict
 from pathlib import Path
 
@@ -15,7 +14,8 @@ from piwarden.cli import app
 from piwarden.events import AccessEvent, parse_event
 from piwarden.forensics import plugin as builtin
 from piwarden.forensics.anomalies import Detector, rank
-from piwarden.forensics.anomalies.detector import plugin_detectors
+from piwarden.forensics.anomalies.context import ContextModel
+from piwarden.forensics.anomalies.detector import calibrated, plugin_detectors
 from piwarden.forensics.anomalies.feedback import Feedback
 from piwarden.forensics.anomalies.findings import ActorWindow, EventObserver, Finding
 from piwarden.forensics.anomalies.model import BaselineModel
@@ -59,18 +59,18 @@ def _ev(i: int, day: int, actor: str = "cs-1", subject: str | None = None) -> Ac
 
 def test_builtins_register_through_the_hook() -> None:
     found = plugin_detectors()
-    assert [type(d) for d in found[:2]] == [RuleSet, BaselineModel]
+    assert [type(d) for d in found[:3]] == [RuleSet, ContextModel, BaselineModel]
     assert isinstance(WatchList(), EventObserver) and not isinstance(found[0], EventObserver)
     pm = pluggy.PluginManager(hookspecs.PROJECT)
     pm.add_hookspecs(hookspecs)
     pm.register(builtin)
     pm.register(WatchPlugin())
-    assert [type(d) for d in plugin_detectors(pm)] == [RuleSet, BaselineModel, WatchList]  # built-ins first
+    assert [type(d) for d in plugin_detectors(pm)] == [RuleSet, ContextModel, BaselineModel, WatchList]  # built-ins first
 
 
 def test_without_detectors_nothing_is_scored(access_events: list[AccessEvent]) -> None:
     results = rank(access_events[:3000], Detector(detectors=[]))
-    assert results and all(r.score == 0 and not r.reasons for r in results)
+    assert results and all(r.raw == 0 and r.score == calibrated(0.0) and not r.reasons for r in results)
 
 
 def test_a_plugin_detector_judges_from_the_first_day_and_shows_its_evidence() -> None:
@@ -79,7 +79,7 @@ def test_a_plugin_detector_judges_from_the_first_day_and_shows_its_evidence() ->
     det = Detector(detectors=[*plugin_detectors(), WatchList()])
     (r,) = rank(events, det)
     assert r.reasons == ["watch.vip: 2 accesses to watched customers on 2026-03-02"]
-    assert r.events == ["e-2-7", "e-2-8"] and r.score == 1 - math.exp(-12 / 8)
+    assert r.events == ["e-2-7", "e-2-8"] and r.raw == 12 and r.score == calibrated(12)
     fb = Feedback()
     fb.add("cs-1", "dismiss", "watch.vip")
     (r,) = rank(events, Detector(feedback=fb, detectors=[WatchList()]))
@@ -93,7 +93,7 @@ def test_quiet_findings_count_but_are_not_listed() -> None:
             return [Finding("small", 0.5, lambda: "never asked for", quiet_below=1.0)]
 
     (r,) = rank([_ev(1, 2)], Detector(detectors=[Small()]))
-    assert r.score > 0 and r.reasons == []
+    assert r.raw == 0.5 and r.reasons == []
 
 
 def test_the_command_reports_a_registered_plugins_findings(tmp_path: Path) -> None:

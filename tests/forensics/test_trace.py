@@ -173,3 +173,37 @@ def test_an_insider_beats_a_carrier_that_lacked_some_of_the_leaked_people(tmp_pa
     ranked, _ = attribute(rows, RecordIndex.load(tmp_path / "records.jsonl"), DataMap.load(tmp_path / "datamap.yaml"),
                           [parse_event(e) for e in events], {}, "en")
     assert (ranked[0].party, ranked[0].actor) == (case.party, case.actor)
+
+
+def test_graded_coverage_and_the_holder_of_every_row_on_handmade_data() -> None:
+    """Issue 18: an agent who revealed name, phone and address of every leaked record is credited with them
+    though the logs never showed the goods column (the data map gives it to the desk); a carrier holding
+    every row among many loses to it, a merchant holding a third of the rows scores near 0, and the
+    backend's batch export is the data map's transfer, not a source."""
+    dm = DataMap.from_dict({"parties": [
+        {"id": "platform.backend", "kind": "platform", "receives": ["name", "phone", "address", "goods"]},
+        {"id": "platform.cs", "kind": "platform", "receives": ["name", "address", "goods"], "masked": ["phone"]},
+        {"id": "logistics:SF", "receives": ["name", "phone", "address", "goods"], "channel": "waybill"},
+        {"id": "merchant:M1", "receives": ["name", "phone", "address", "goods"]}]})
+    people = [(f"c-{i}", f"张{'伟芳娜秀英敏静丽强磊军洋'[i]}", f"1381234{i:04d}", f"浙江省杭州市西湖区文{i}路{i}号") for i in range(12)]
+    records = [Record(c, f"o-{i}", "order", {"name": n, "phone": p, "address": a, "goods": "茶叶"},
+                      ("platform.backend", "logistics:SF", *(("merchant:M1",) if i % 3 == 0 else ())))
+               for i, (c, n, p, a) in enumerate(people)]
+    records += [Record(f"c-x{i}", f"o-x{i}", "order", {"name": "李某", "phone": f"1390000{i:04d}"},
+                       ("platform.backend", "logistics:SF")) for i in range(200)]
+    index = RecordIndex(records)
+    leaked = people[:6]
+    rows = [LeakRow(i, {"name": [n], "phone": [p], "address": [a], "goods": ["茶叶"]})
+            for i, (_, n, p, a) in enumerate(leaked, 2)]
+    base = {"party": "platform.cs", "role": "customer_service", "resource": "order", "ts": "2026-03-02T10:00:00+08:00"}
+    events = [parse_event({**base, "id": f"e-{i}", "actor": "cs-9", "action": "reveal", "subjects": [c],
+                           "records": [f"o-{i}"], "fields": ["name", "phone", "address"]}) for i, (c, *_) in enumerate(leaked)]
+    events.append(parse_event({**base, "id": "e-etl", "actor": "svc-etl", "party": "platform.backend", "role": "etl_service",
+                               "action": "export", "channel": "batch", "subjects": [c for c, *_ in people],
+                               "fields": ["name", "phone", "address", "goods"]}))
+    ranked, _ = attribute(rows, index, dm, events, None, "en")
+    assert (ranked[0].party, ranked[0].actor) == ("platform.cs", "cs-9") and ranked[0].score > 0.9
+    by = {c.party: c for c in ranked}
+    assert by["merchant:M1"].score < 0.01 and by["logistics:SF"].score < ranked[0].score
+    assert by["platform.backend"].actor is None  # the batch export names nobody
+    assert sum(c.score for c in ranked) <= 1.0 + 1e-3

@@ -97,8 +97,10 @@ def db_url(request: Any, tmp_path: Path) -> str:
 
 
 def timeless_policy(tmp_path: Path) -> Path:
-    """The bundled policy without its time windows: API tests run at any hour (windows: test_policy.py)."""
+    """The bundled policy without its time windows and quotas: API tests run at any hour and as often as they like
+    (windows: test_policy.py; quotas: test_guards.py)."""
     data = yaml.safe_load(BUNDLED_POLICY.read_text("utf-8"))
+    data.pop("quotas", None)
     for rule in data["rules"]:
         rule.pop("hours", None)
         rule.pop("days", None)

@@ -28,7 +28,7 @@ def setup_accounts(home: Path, db: str) -> tuple[str, str]:
     try:
         ids = rt.identities
         ids.add_account("writer", kind="service", roles=["service"], tenant="platform", party="platform.ops")
-        ids.add_account("reader", kind="service", roles=["customer_service"], tenant="platform", party="platform.cs",
+        ids.add_account("reader", kind="service", roles=["service"], tenant="platform", party="platform.ops",
                         scopes=["vault:read"])
         return ids.new_api_key("writer"), ids.new_api_key("reader")
     finally:

@@ -34,6 +34,7 @@ def test_rotation_while_clients_read_and_write(tmp_path: Path) -> None:
     home, db = tmp_path / "home", f"sqlite:///{tmp_path / 'piwarden.db'}"
     wkey, rkey = setup_accounts(home, db)
     latest: dict[str, str] = {}  # record id -> the phone last acknowledged
+    versions: dict[str, int] = {}  # record id -> the version of that acknowledgement
     failures: list[str] = []
     lock = threading.Lock()
     stop = threading.Event()
@@ -55,9 +56,10 @@ def test_rotation_while_clients_read_and_write(tmp_path: Path) -> None:
                     else:
                         with lock:
                             rid = next(iter(latest))
-                        c.update(rid, {"phone": phone(n)})
-                        with lock:
-                            latest[rid] = phone(n)
+                        w = c.update(rid, {"phone": phone(n)})
+                        with lock:  # two writers update the same record: the higher version is the last
+                            if w.version > versions.get(rid, 0):
+                                versions[rid], latest[rid] = w.version, phone(n)
                 except (httpx.HTTPError, VaultApiError) as exc:
                     failures.append(f"write: {exc}")
 

@@ -18,6 +18,7 @@ from typing import Any
 
 from piwarden.audit.store_base import AuditStore, AuditStoreError
 from piwarden.db import DatabaseError, prepare
+from piwarden.db.engine import sqlite_write_lock
 
 VALUES_ROWS = 256  # rows per multi-row INSERT at most (SQLite allows 32,766 parameters)
 # Tables whose rows go in as multi-row VALUES, measured per row in 1,000-event batches: events
@@ -68,7 +69,7 @@ class SQLiteAuditStore(AuditStore):
             # One write transaction at a time on the shared connection: appends (the group-commit
             # leader), signed heads and purges come from different threads, and a second BEGIN
             # on a connection inside a transaction would fail and roll back the first.
-            self._write_lock = threading.Lock()
+            self._write_lock = sqlite_write_lock(self.path)  # shared with the vault's writer engine
             self._writer = _connect(self.path)
             _wal(self._writer)
             self._reader = _connect(self.path)

@@ -26,6 +26,9 @@ from piwarden.progress import ByteProgress
 if TYPE_CHECKING:
     from piwarden.forensics.anomalies import Alert, Detector
     from piwarden.forensics.anomalies.audit_feed import AuditFeed
+    from piwarden.forensics.attribution.leak import LeakRow
+    from piwarden.forensics.attribution.match import RecordIndex
+    from piwarden.forensics.attribution.ranking import Candidate
 
 app = typer.Typer(name="forensics", help="Catch the insider and trace the leak: abnormal access detection, leak "
                                        "attribution and honeytokens over access events.",
@@ -88,7 +91,8 @@ def anomalies(
                                                                  "output.")] = None,
     feedback: Annotated[Path | None, typer.Option("--feedback", help="Analyst feedback file (see `piwarden "
                                                                      "forensics feedback`).")] = None,
-    threshold: Annotated[float, typer.Option(min=0.0, max=1.0, help="Alert threshold on the 0-1 score.")] = 0.6,
+    threshold: Annotated[float, typer.Option(min=0.0, max=1.0, help="Alert threshold on the calibrated 0-1 "
+                                                                    "score (a probability).")] = 0.5,
     stream: Annotated[bool, typer.Option(help="Write each alert as it fires (first crossing of the threshold, "
                                               "in time order) instead of the final ranking of every actor.")]
     = False,
@@ -294,6 +298,11 @@ def trace(
     honeytokens: Annotated[Path | None, typer.Option("--honeytokens", help="Honeytoken registry (see `piwarden "
                                                                            "forensics honeytokens plant`).")] = None,
     lang: Annotated[str, typer.Option(help="Evidence language: both (English, then Chinese), en or zh.")] = "both",
+    watermarks: Annotated[Path | None, typer.Option("--watermarks", help="Registry of watermarked exports (JSON): "
+                                                                         "decode their marks from the leak and name "
+                                                                         "the export and its recipient.")] = None,
+    watermark_key: Annotated[str | None, typer.Option(help="With --watermarks: the marking key (default: "
+                                                           "HOME/keys/watermark.key or the key provider).")] = None,
     progress: Annotated[bool | None, typer.Option(help="Progress on standard error (default: when it is a "
                                                        "terminal).")] = None,
     encoding: EncodingOption = None,
@@ -332,8 +341,12 @@ def trace(
     skipped: list[str] = []
     ranked, summary = attribute(rows, index, dm, read_events(events, progress=progress, skipped=skipped,
                                                              label="trace", encoding=encoding), canaries, lang)
+    out: dict[str, object] = {"candidates": ranked}
+    if watermarks is not None:
+        out["watermarks"] = _watermarks(watermarks, watermark_key, leak, kind, rows, index, ranked, lang)
     if fmt == "json":
-        typer.echo(json.dumps({"candidates": [c.to_json() for c in ranked]}, ensure_ascii=False))
+        out["candidates"] = [c.to_json() for c in ranked]
+        typer.echo(json.dumps(out, ensure_ascii=False))
     else:
         for i, c in enumerate(ranked, 1):
             typer.echo(f"{i}. {c.party}  actor={c.actor or '-'}  score={c.score:.3f}")
@@ -344,6 +357,49 @@ def trace(
               f"subjects, {summary['unmatched_rows']} unmatched (not customers, or too little to identify); "
               f"{summary['events']} events read, {summary['events_kept']} touching them, {len(skipped)} skipped"
               + (f"; honeytokens hit: {', '.join(hits)}" if hits else ""), highlight=False)
+
+
+def _watermarks(registry: Path, key: str | None, leak: Path, kind: str, rows: list[LeakRow], index: RecordIndex,
+                ranked: list[Candidate], lang: str) -> list[dict[str, object]]:
+    """Decode the registered exports' marks from a structured leak; a found export's recipient leads the
+    ranking, named, with the decoding as evidence. Returns the five likeliest exports (ids and counts)."""
+    from piwarden.forensics.attribution.leak import raw_rows
+    from piwarden.forensics.attribution.ranking import Candidate
+    from piwarden.forensics.attribution.watermarks import Registry, WatermarkError, decode
+    from piwarden.keys import WATERMARK_KEY, KeySourceError, find_key
+
+    try:
+        reg = Registry.load(registry)
+        found_key = key.encode() if key else find_key(WATERMARK_KEY)
+    except (WatermarkError, KeySourceError) as exc:
+        err.print(f"error: {exc}", highlight=False)
+        raise typer.Exit(2) from None
+    material = found_key if isinstance(found_key, bytes) else (found_key.material if found_key else None)
+    if material is None:
+        raise typer.BadParameter("give --watermark-key or put the key in HOME/keys/watermark.key",
+                                 param_hint="--watermark-key")
+    if kind == "text":
+        err.print("[yellow]warning[/] watermarks are read from CSV or JSON Lines leaks only", highlight=False)
+        return []
+    subjects: dict[int, str] = {}
+    for row in rows:
+        got = {m.subject for m in index.match(row)}
+        if len(got) == 1:
+            subjects[row.line] = got.pop()
+    detections = decode(raw_rows(leak.read_text("utf-8"), kind), subjects, reg, material)
+    for d in detections[:1]:
+        if not d.found:
+            break
+        c = next((c for c in ranked if c.party == d.party), None)
+        if c is None:
+            c = Candidate(d.party, None, 0.0)
+            ranked.append(c)
+        ranked.remove(c)
+        ranked.insert(0, c)
+        c.actor = d.actor or c.actor
+        en, zh = d.sentence()
+        c.evidence[:0] = {"en": [en], "zh": [zh]}.get(lang, [en, zh])
+    return [d.to_json() for d in detections[:5]]
 
 
 honeytokens_app = typer.Typer(name="honeytokens", help="Plant canary customers; check events and leaks for them.",

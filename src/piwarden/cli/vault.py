@@ -21,8 +21,10 @@ if TYPE_CHECKING:
     from piwarden.vault import VaultRuntime
     from piwarden.vault.identity import Identities
     from piwarden.vault.policy import Policy
+    from piwarden.vault.quotas import Guards
 
-app = typer.Typer(name="vault", help="The PI vault: accounts, keys and rotation, recovery, access-policy tests.",
+app = typer.Typer(name="vault", help="The PI vault: accounts, keys and rotation, recovery, access-policy tests, "
+                                    "alerts and holds.",
                   no_args_is_help=True, add_completion=False)
 account_app = typer.Typer(help="Staff and service accounts of the vault API.", no_args_is_help=True)
 key_app = typer.Typer(help="API keys of service accounts (stored hashed; shown once).", no_args_is_help=True)
@@ -265,3 +267,226 @@ def policy_test(role: Annotated[str, typer.Option(help="The caller's role.")],
             out.print(f"  matches  {rid} ({effect})")
         elif verbose:
             out.print(f"  skips    {rid} ({effect}): {why}")
+
+
+def _guards(db: str | None) -> tuple[VaultRuntime, Guards]:
+    rt = _open(cli_settings(database={"url": db}))
+    if rt.vault.guards is None:
+        rt.close()
+        raise _fail("this vault has no guards", 1)
+    return rt, rt.vault.guards
+
+
+@app.command("alerts")
+def alerts(actor: Annotated[str | None, typer.Option(help="Only this account's alerts.")] = None,
+           limit: Annotated[int, typer.Option(min=1, help="At most this many, newest first.")] = 50,
+           db: DbOption = None) -> None:
+    """The alerts the vault raised (quotas exceeded), newest first, with how many events each cites as evidence."""
+    rt, guards = _guards(db)
+    try:
+        found = guards.alerts(actor, limit)
+    finally:
+        rt.close()
+    for a in found:
+        at = datetime.fromtimestamp(a.at_us / 1e6).isoformat(timespec="seconds")
+        out.print(f"{a.id}  {at}  {a.actor} ({a.role})  quota {a.rule}: {a.detail['count']} of {a.detail['limit']} "
+                  f"per {a.detail['window']}  event {a.event_id}  evidence {len(a.detail['evidence'])} events"
+                  + ("  HELD" if a.held else ""), markup=False)
+    if not found:
+        out.print("no alerts")
+
+
+@app.command("holds")
+def holds(db: DbOption = None) -> None:
+    """Accounts held to approval-only (every reveal needs an approval) and why."""
+    rt, guards = _guards(db)
+    try:
+        found = guards.holds()
+    finally:
+        rt.close()
+    for actor, since, reason, alert_id in found:
+        at = datetime.fromtimestamp(since / 1e6).isoformat(timespec="seconds")
+        out.print(f"{actor}  since {at}  {reason}" + (f"  (alert {alert_id})" if alert_id else ""), markup=False)
+    if not found:
+        out.print("no account is held")
+
+
+@app.command("hold")
+def hold(actor: Annotated[str, typer.Argument(help="The account to hold.")],
+         reason: Annotated[str, typer.Option(help="Why (no personal data).")], db: DbOption = None) -> None:
+    """Hold an account to approval-only: every reveal it asks for needs an approval until released."""
+    rt, guards = _guards(db)
+    try:
+        done = guards.hold(actor, reason)
+    finally:
+        rt.close()
+    out.print(f"{actor} held to approval-only" if done else f"{actor} was already held")
+
+
+@app.command("release")
+def release(actor: Annotated[str, typer.Argument(help="The account to release.")], db: DbOption = None) -> None:
+    """End an account's hold (after the alert was looked into)."""
+    rt, guards = _guards(db)
+    try:
+        done = guards.release(actor)
+    finally:
+        rt.close()
+    out.print(f"{actor} released" if done else f"{actor} was not held")
+
+
+@app.command("exports")
+def exports(registry: Annotated[Path | None, typer.Option("--registry", help="Also write the watermark registry "
+                                                                           "(JSON) that `piwarden forensics trace "
+                                                                           "--watermarks` reads.")] = None,
+            db: DbOption = None) -> None:
+    """Bulk exports: who asked, for whom, how heavy, the checker's decision (ids and counts, never values)."""
+    import json
+
+    rt = _open(cli_settings(database={"url": db}))
+    try:
+        if rt.exports is None:
+            raise _fail("this vault has no exports", 1)
+        found = rt.exports.list()
+        reg = rt.exports.registry()
+    finally:
+        rt.close()
+    for e in found:
+        at = datetime.fromtimestamp(e.created_us / 1e6).isoformat(timespec="seconds")
+        out.print(f"{e.id}  {at}  {e.maker} -> {e.recipient_party}  {e.type} x {e.rows} ({', '.join(e.clear) or '-'}"
+                  f" in clear)  weight {e.weight}  {e.status}" + (f" by {e.checker}" if e.checker else ""),
+                  markup=False)
+    if not found:
+        out.print("no exports")
+    if registry is not None:
+        registry.write_text(json.dumps(reg, ensure_ascii=False, indent=1) + "\n", "utf-8")
+        out.print(f"registry of {len(reg['exports'])} ready exports -> {registry}")
+
+
+DEMO_MARK = ".piwarden-vault-demo"
+
+
+def _demo_home(folder: Path | None) -> Path:
+    """A fresh home for the tour: ``folder`` (default HOME/vault-demo) if it is empty or a previous tour's."""
+    import shutil
+
+    home = (folder or cli_settings().home / "vault-demo").resolve()
+    if home.exists() and any(home.iterdir()) and not (home / DEMO_MARK).exists():
+        raise _fail(f"{home} is not empty and not a previous demo's folder: give another --dir")
+    if home.exists():
+        shutil.rmtree(home)
+    home.mkdir(parents=True)
+    (home / DEMO_MARK).write_text("made by piwarden vault demo; replaced by the next run\n", "utf-8")
+    return home
+
+
+@app.command("demo")
+def demo(folder: Annotated[Path | None, typer.Option("--dir", help="The tour's own piwarden home (default: "
+                                                                   "HOME/vault-demo); a previous tour's is replaced.")]
+         = None,
+         customers: Annotated[int, typer.Option(min=10, max=5000, help="Customers of the synthetic platform.")] = 120,
+         rounds: Annotated[int, typer.Option(min=1, max=50, help="Rounds of staff traffic.")] = 3,
+         seed: Annotated[int, typer.Option(help="Seed of the synthetic platform and traffic.")] = 7) -> None:
+    """The vault end to end: a synthetic platform loaded, staff traffic through the real API, what was refused,
+    stopped, alerted and logged.
+
+    Runs the service on loopback over SQLite in its own home, loads customers, policies, two merchants' orders and
+    waybills, then rounds of traffic: agents with tickets, a courier, merchants, and two insiders (a look-up seller
+    without tickets, a merchant operator reading orders wholesale). Every value is synthetic (Faker zh_CN).
+    """
+    import logging
+    import random
+    import socket
+    import threading
+    import time
+
+    import orjson
+    import uvicorn
+    import yaml
+    from rich.progress import Progress
+    from rich.table import Table
+
+    from piwarden.audit.proof import verify_inclusion
+    from piwarden.client import VaultClient
+    from piwarden.demo.vault_tour import (
+        PASSWORD,
+        SERVICES,
+        STAFF,
+        Outcome,
+        load_platform,
+        setup_accounts,
+        tour_policy,
+        traffic,
+    )
+    from piwarden.server import create_app
+    from piwarden.settings import load_settings, use_settings
+    from piwarden.vault.policy import BUNDLED
+
+    home = _demo_home(folder)
+    policy = home / "tour-policy.yaml"
+    policy.write_text(yaml.safe_dump(tour_policy(yaml.safe_load(BUNDLED.read_text("utf-8"))), allow_unicode=True,
+                                     sort_keys=False), "utf-8")
+    settings = load_settings(home=home, vault={"policy": policy})
+    logging.getLogger("piwarden.vault").setLevel(logging.ERROR)  # the alerts are reported below
+    started = time.perf_counter()
+    with use_settings(settings):
+        rt = _open(settings, create_keys=True)
+        try:
+            creds = setup_accounts(rt)
+        finally:
+            rt.close()
+        app = create_app(settings.db_url, plugins=False)
+        sock = socket.socket()
+        sock.bind(("127.0.0.1", 0))
+        base = f"http://127.0.0.1:{sock.getsockname()[1]}"
+        server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
+        thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+        thread.start()
+        while not server.started:
+            if not thread.is_alive():
+                raise _fail("the service did not start", 1)
+            time.sleep(0.05)
+        rng, outcome = random.Random(seed), Outcome()
+        try:
+            svc = VaultClient(base, creds.api_keys["svc-platform"])
+            with Progress(console=err, transient=True) as bar:
+                task = bar.add_task("loading the platform", total=customers)
+                platform = load_platform(svc, customers, rng, outcome, lambda n: bar.advance(task, n))
+                task = bar.add_task("staff traffic", total=rounds)
+                traffic(base, creds, platform, rounds, rng, outcome, progress=lambda n: bar.advance(task, n))
+            sec = VaultClient(base)
+            sec.login("sec-01", PASSWORD)
+            alerts, holds = sec.alerts(), sec.holds()
+            log = app.state.audit_log
+            size, root = log.size(), log.root()
+            leaves = {orjson.loads(e.body)["id"]: (e.index, e.leaf_hash) for e in log.events() if e.body}
+            proved = 0
+            for event_id in outcome.refused_event_ids:
+                index, leaf = leaves[event_id]
+                verify_inclusion(index, size, leaf, log.inclusion_proof(index, size), root)
+                proved += 1
+        finally:
+            server.should_exit = True
+            thread.join(30)
+    seconds = time.perf_counter() - started
+    loaded = ", ".join(f"{n} {t} records" for t, n in sorted(outcome.records.items()))
+    out.print(f"vault tour in {home} ({seconds:.0f} s): loaded {loaded} through the API (values encrypted at rest)")
+    kinds = {"shown in clear": "clear", "shown masked": "masked", "pending approval (shown masked)": "pending",
+             "refused by the policy": "403 policy", "stopped by a quota": "429 quota"}
+    table = Table(title=f"{sum(outcome.calls.values())} staff calls over {rounds} rounds", caption="pending: an "
+                  "approval is needed, shown masked meanwhile")
+    for col in ("account", "role", *kinds.values()):
+        table.add_column(col, no_wrap=True)
+    roles = {**{a: v[0] for a, v in STAFF.items()}, **{a: v[0] for a, v in SERVICES.items()}}
+    for account in sorted(outcome.calls):
+        table.add_row(account, roles[account], *(str(outcome.answers[(account, k)] or "") for k in kinds))
+    out.print(table, width=max(out.width, 110))
+    for a in alerts:
+        out.print(f"alert {a['id']}: {a['actor']} ({a['role']}) exceeded quota {a['rule']} ({a['count']} of "
+                  f"{a['limit']} per {a['window']}); evidence: {len(a['evidence'])} logged events"
+                  + ("; held to approval-only" if a["held"] else ""), markup=False)
+    out.print(f"held to approval-only: {', '.join(h['actor'] for h in holds) or 'nobody'}")
+    out.print(f"audit log: {size} events (every create, look-up and refusal); {proved} refusals proved included "
+              f"under root {root.hex()[:16]}...")
+    out.print(f"\ntry it:  piwarden --home {home} serve\n"
+              f"         staff accounts {', '.join(STAFF)} (password {PASSWORD!r})\n"
+              f"         piwarden --home {home} vault alerts", markup=False)

@@ -123,6 +123,55 @@ class VaultClient:
     def erase(self, subject: str) -> Erased:
         return Erased(**self._call("DELETE", f"/vault/subjects/{subject}"))
 
+    # -- guards (vault:admin) ---------------------------------------------------------------
+    def alerts(self, actor: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
+        """The vault's alerts, newest first, each with its evidence (event ids and leaf indexes)."""
+        params = {"limit": str(limit), **({"account": actor} if actor else {})}
+        result: list[dict[str, Any]] = self._call("GET", "/vault/alerts", params=params)
+        return result
+
+    def holds(self) -> list[dict[str, Any]]:
+        result: list[dict[str, Any]] = self._call("GET", "/vault/holds")
+        return result
+
+    def hold(self, actor: str, reason: str) -> bool:
+        """Hold an account to approval-only; False if it already was."""
+        return bool(self._call("PUT", f"/vault/holds/{actor}", json={"reason": reason})["ok"])
+
+    def release(self, actor: str) -> bool:
+        """End an account's hold; False if it had none."""
+        return bool(self._call("DELETE", f"/vault/holds/{actor}")["ok"])
+
+    # -- exports (vault:export, vault:approve, vault:admin) -------------------------------------
+    def export(self, type_name: str, fields: Iterable[str], *, owner: str | None = None,
+               recipient: str | None = None, reason: str = "") -> dict[str, Any]:
+        """Ask for a bulk export: its state (``status`` ready, or pending a checker)."""
+        body: dict[str, Any] = {"type": type_name, "fields": list(fields), "reason": reason}
+        if owner:
+            body["owner"] = owner
+        if recipient:
+            body["recipient"] = recipient
+        result: dict[str, Any] = self._call("POST", "/vault/exports", json=body)
+        return result
+
+    def decide_export(self, export_id: str, approve: bool, reason: str = "") -> dict[str, Any]:
+        result: dict[str, Any] = self._call("POST", f"/vault/exports/{export_id}/decision",
+                                            json={"approve": approve, "reason": reason})
+        return result
+
+    def download_export(self, export_id: str) -> tuple[str, str]:
+        """(CSV text, access event id) of a ready export."""
+        r = self.http.request("GET", f"/vault/exports/{export_id}/file", headers=self.headers())
+        if r.status_code >= 400:
+            body = r.json()
+            raise VaultApiError(r.status_code, str(body.get("error", "")), body.get("event_id"), body.get("result"))
+        return r.text, r.headers["X-Piwarden-Event"]
+
+    def export_registry(self) -> dict[str, Any]:
+        """The watermark registry for ``piwarden forensics trace --watermarks`` (vault:admin)."""
+        result: dict[str, Any] = self._call("GET", "/vault/exports/registry")
+        return result
+
     # -- service ----------------------------------------------------------------------------
     def health(self) -> dict[str, Any]:
         result: dict[str, Any] = self._call("GET", "/health")

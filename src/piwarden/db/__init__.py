@@ -7,8 +7,8 @@ import their tables and ``open_engine`` from here; this package imports none of 
 
 from __future__ import annotations
 
-from piwarden.db.engine import DatabaseError, inserted_id, make_engine, parse_url
+from piwarden.db.engine import DatabaseError, inserted_id, make_engine, parse_url, writing
 from piwarden.db.migrate import HEAD, SchemaOutdated, SchemaState, current, open_engine, prepare, upgrade
 
 __all__ = ["HEAD", "DatabaseError", "SchemaOutdated", "SchemaState", "current", "inserted_id", "make_engine",
-           "open_engine", "parse_url", "prepare", "upgrade"]
+           "open_engine", "parse_url", "prepare", "upgrade", "writing"]

@@ -140,5 +140,65 @@ class VaultSubjectKey(Base):
     created_us: Mapped[int] = mapped_column(BIGINT)
 
 
+class VaultQuotaCount(Base):
+    """How much one actor did under one quota in one window (``quota|actor|window``); Redis holds them instead when set."""
+
+    __tablename__ = "vault_quota_counts"
+
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    count: Mapped[int] = mapped_column(BIGINT)
+    expires_us: Mapped[int] = mapped_column(BIGINT, index=True)
+
+
+class VaultAlert(Base):
+    """An alert the vault raised (a quota exceeded): who, which quota, and the events that are its evidence."""
+
+    __tablename__ = "vault_alerts"
+    __table_args__ = (Index("ix_vault_alerts_actor", "actor"),)
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    at_us: Mapped[int] = mapped_column(BIGINT)
+    actor: Mapped[str] = mapped_column(String(128))
+    role: Mapped[str] = mapped_column(String(128))
+    kind: Mapped[str] = mapped_column(String(32))
+    rule: Mapped[str] = mapped_column(String(120))
+    detail: Mapped[str] = mapped_column(Text)  # JSON: window, count, limit, evidence event ids and leaf indexes
+    event_id: Mapped[str] = mapped_column(String(64))
+    held: Mapped[bool] = mapped_column(Boolean)
+
+
+class VaultHold(Base):
+    """An actor switched to approval-only (by an alert or by hand) until someone releases it."""
+
+    __tablename__ = "vault_holds"
+
+    actor: Mapped[str] = mapped_column(String(128), primary_key=True)
+    since_us: Mapped[int] = mapped_column(BIGINT)
+    reason: Mapped[str] = mapped_column(Text)
+    alert_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+
+
+class VaultExport(Base):
+    """A bulk export: who asked, for whom, what (field names), how heavy, and the checker's decision."""
+
+    __tablename__ = "vault_exports"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    maker: Mapped[str] = mapped_column(String(128))
+    recipient_party: Mapped[str] = mapped_column(String(128))
+    recipient_actor: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    type: Mapped[str] = mapped_column(String(64))
+    owner: Mapped[str] = mapped_column(String(128))
+    fields: Mapped[str] = mapped_column(Text)  # JSON: {"asked": [...], "clear": [...]}
+    rows: Mapped[int] = mapped_column(Integer)
+    weight: Mapped[int] = mapped_column(BIGINT)
+    status: Mapped[str] = mapped_column(String(16))
+    checker: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    reason: Mapped[str] = mapped_column(Text)
+    created_us: Mapped[int] = mapped_column(BIGINT)
+    decided_us: Mapped[int | None] = mapped_column(BIGINT, nullable=True)
+
+
 VAULT_TABLES = ("vault_records", "vault_fields", "vault_lookups", "vault_shreds", "vault_outbox", "vault_accounts",
-                "vault_api_keys", "vault_sessions", "vault_data_keys", "vault_subject_keys")
+                "vault_api_keys", "vault_sessions", "vault_data_keys", "vault_subject_keys", "vault_quota_counts",
+                "vault_alerts", "vault_holds", "vault_exports")

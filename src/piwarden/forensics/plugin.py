@@ -1,6 +1,6 @@
 """Forensics' built-in plugin: the anomaly detectors every run starts with.
 
-The robust z-score model and the named rules register through ``piwarden_forensic_detectors``
+The named rules, the context model and the robust z-score model register through ``piwarden_forensic_detectors``
 like a third-party detector would; the rules come first, so their reasons lead an alert.
 """
 
@@ -16,7 +16,8 @@ if TYPE_CHECKING:
 
 @hookimpl
 def piwarden_forensic_detectors() -> list[ForensicDetector]:
+    from piwarden.forensics.anomalies.context import ContextModel
     from piwarden.forensics.anomalies.model import BaselineModel
     from piwarden.forensics.anomalies.rules import RuleSet
 
-    return [RuleSet(), BaselineModel()]
+    return [RuleSet(), ContextModel(), BaselineModel()]

@@ -7,8 +7,8 @@ the built-in routers, then every plugin's (``piwarden_api_routers``), one error 
 OpenAPI is on: ``/openapi.json``, and ``/docs`` to read it.
 
 >>> app = create_app("sqlite:///audit.db", token="t", plugins=False)  # opens the log only when started
->>> sorted({entry.scope.value for entry in app.state.routes})
-['audit:read', 'audit:write', 'service:health', 'vault:erase', 'vault:login', 'vault:read', 'vault:session', 'vault:write']
+>>> sorted({entry.scope.value.split(":")[0] for entry in app.state.routes})
+['audit', 'service', 'vault']
 """
 
 from __future__ import annotations

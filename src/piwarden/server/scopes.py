@@ -46,6 +46,9 @@ class Scope(StrEnum):
     VAULT_READ = "vault:read"
     VAULT_WRITE = "vault:write"
     VAULT_ERASE = "vault:erase"
+    VAULT_ADMIN = "vault:admin"
+    VAULT_EXPORT = "vault:export"
+    VAULT_APPROVE = "vault:approve"
 
 
 KNOWN = frozenset(s.value for s in Scope)
@@ -79,6 +82,12 @@ RULES: Mapping[Scope, ScopeRule] = MappingProxyType({
                                  "scope (services).", True, "for the vault", vault=True),
     Scope.VAULT_ERASE: ScopeRule("Erase a data subject (crypto-shredding; decided and logged): a vault account "
                                  "holding the scope.", True, "for the vault", vault=True),
+    Scope.VAULT_ADMIN: ScopeRule("See the vault's alerts, hold actors to approval-only and release them: a vault "
+                                 "account holding the scope (security staff).", True, "for the vault", vault=True),
+    Scope.VAULT_EXPORT: ScopeRule("Ask for bulk exports and download them (watermarked, logged): a vault account "
+                                  "holding the scope.", True, "for the vault", vault=True),
+    Scope.VAULT_APPROVE: ScopeRule("Approve or refuse other accounts' bulk exports (maker-checker): a vault account "
+                                   "holding the scope.", True, "for the vault", vault=True),
 })
 
 

@@ -10,8 +10,19 @@ from __future__ import annotations
 from piwarden.vault.policy import Ask, Decision, Policy, PolicyFileError, bundled_policy, load_policy_file
 from piwarden.vault.record_types import RecordType, RecordTypeError, bundled_record_types, load_record_types
 from piwarden.vault.runtime import VaultRuntime, open_vault
-from piwarden.vault.service import Answer, BadRequest, Caller, Erased, NotFound, Refused, Vault, View, Written
+from piwarden.vault.service import (
+    Answer,
+    BadRequest,
+    Caller,
+    Erased,
+    NotFound,
+    OverQuota,
+    Refused,
+    Vault,
+    View,
+    Written,
+)
 
-__all__ = ["Answer", "Ask", "BadRequest", "Caller", "Decision", "Erased", "NotFound", "Policy", "PolicyFileError",
-           "RecordType", "RecordTypeError", "Refused", "Vault", "VaultRuntime", "View", "Written", "bundled_policy",
-           "bundled_record_types", "load_policy_file", "load_record_types", "open_vault"]
+__all__ = ["Answer", "Ask", "BadRequest", "Caller", "Decision", "Erased", "NotFound", "OverQuota", "Policy",
+           "PolicyFileError", "RecordType", "RecordTypeError", "Refused", "Vault", "VaultRuntime", "View", "Written",
+           "bundled_policy", "bundled_record_types", "load_policy_file", "load_record_types", "open_vault"]

@@ -18,6 +18,7 @@ from __future__ import annotations
 import os
 import secrets
 import socket
+import threading
 import time
 import uuid
 from collections.abc import Sequence
@@ -30,6 +31,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from piwarden.audit.log import AuditLog
 from piwarden.audit.store_base import EncodedEvent, Query
+from piwarden.db import writing
 from piwarden.db.base import table_of
 from piwarden.db.vault import VaultOutbox
 from piwarden.events import AccessEvent, parse_event
@@ -54,12 +56,14 @@ def instance_id() -> str:
 def event(*, actor: str, party: str, role: str, action: str, resource: str, subjects: Sequence[str],
           records: Sequence[str] = (), fields: Sequence[str] = (), masked_fields: Sequence[str] = (),
           purpose: str | None = None, ticket: str | None = None, query_by: str | None = None,
-          client_ip: str | None = None, result: str = "allowed", count: int | None = None) -> AccessEvent:
+          client_ip: str | None = None, result: str = "allowed", count: int | None = None,
+          export_id: str | None = None) -> AccessEvent:
     """An access event (docs/formats/access-event.md) of one call on the API channel."""
     data: dict[str, Any] = {
         "id": new_event_id(), "ts": datetime.now(UTC).isoformat(timespec="microseconds"),
         "actor": actor, "party": party, "role": role, "action": action, "resource": resource,
-        "subjects": list(dict.fromkeys(subjects)) or ([] if action == "login" else [NO_SUBJECT]),
+        "subjects": list(dict.fromkeys(subjects)) or ([] if action == "login" or query_by == "aggregate"
+                                                      else [NO_SUBJECT]),
         "fields": sorted(set(fields)),
         "channel": "api", "result": result, "ticket": ticket,
     }
@@ -75,6 +79,8 @@ def event(*, actor: str, party: str, role: str, action: str, resource: str, subj
         data["client"] = {"ip": client_ip}
     if count is not None:
         data["count"] = count
+    if export_id is not None:
+        data["export_id"] = export_id
     return parse_event(orjson.dumps(data), "vault event")
 
 
@@ -84,6 +90,10 @@ class Evidence:
     def __init__(self, log: AuditLog, engine: Engine, lease_s: float = 60.0, instance: str | None = None) -> None:
         self.log, self.engine, self.lease_s = log, engine, lease_s
         self.instance = instance or instance_id()
+        # outbox rows whose events are in the log: deleted in the next write's transaction (or the next drain),
+        # which spares every write a third commit; a crash before that leaves rows the drain finds logged
+        self._published: list[str] = []
+        self._published_lock = threading.Lock()
 
     def record(self, ev: AccessEvent) -> str:
         """Append a read's event; returns once it is durable (raises ``AuditStoreError`` if not)."""
@@ -96,14 +106,27 @@ class Evidence:
         t = now_us()
         conn.execute(insert(OUTBOX).values(event_id=ev.id, body=encoded.body, created_us=t,
                                            claimed_by=self.instance, claimed_us=t))
+        self._clear_published(conn)
         return encoded
 
     def publish(self, encoded: EncodedEvent) -> str:
-        """Append a staged event to the log, then clear its outbox row (after the write committed)."""
+        """Append a staged event to the log (after the write committed); its outbox row goes with a later write."""
         self.log.append_encoded([encoded])
-        with self.engine.begin() as conn:
-            conn.execute(delete(OUTBOX).where(OUTBOX.c.event_id == encoded.event_id))
+        with self._published_lock:
+            self._published.append(encoded.event_id)
         return encoded.event_id
+
+    def _clear_published(self, conn: Connection) -> None:
+        with self._published_lock:
+            ids, self._published = self._published, []
+        for k in range(0, len(ids), 500):
+            conn.execute(delete(OUTBOX).where(OUTBOX.c.event_id.in_(ids[k:k + 500])))
+
+    def flush(self) -> None:
+        """Delete the outbox rows of events already published by this process."""
+        if self._published:
+            with writing(self.engine) as conn:
+                self._clear_published(conn)
 
     def _in_log(self, encoded: EncodedEvent) -> bool:
         found = self.log.query(Query(actor=encoded.actor, since_us=encoded.ts_us, until_us=encoded.ts_us + 1,
@@ -117,13 +140,14 @@ class Evidence:
         single process starting after a crash), claimed by this process, checked against the
         log, appended if missing, and deleted.
         """
+        self.flush()
         cutoff = now_us() - (0 if everything else int(self.lease_s * 1_000_000))
-        with self.engine.connect() as conn:
+        with writing(self.engine) as conn:
             rows = conn.execute(select(OUTBOX.c.event_id, OUTBOX.c.claimed_us).where(
                 OUTBOX.c.claimed_us <= cutoff).order_by(OUTBOX.c.created_us)).all()
         appended = 0
         for event_id, claimed_us in rows:
-            with self.engine.begin() as conn:
+            with writing(self.engine) as conn:
                 taken = conn.execute(update(OUTBOX).where(OUTBOX.c.event_id == event_id,
                                                           OUTBOX.c.claimed_us == claimed_us)
                                      .values(claimed_by=self.instance, claimed_us=now_us())).rowcount
@@ -134,10 +158,12 @@ class Evidence:
             if not self._in_log(encoded):
                 self.log.append_encoded([encoded])
                 appended += 1
-            with self.engine.begin() as conn:
+            with writing(self.engine) as conn:
                 conn.execute(delete(OUTBOX).where(OUTBOX.c.event_id == event_id))
         return appended
 
     def pending(self) -> int:
-        with self.engine.connect() as conn:
+        """Outbox rows whose events may not be in the log yet."""
+        self.flush()
+        with writing(self.engine) as conn:
             return len(conn.execute(select(OUTBOX.c.event_id)).all())

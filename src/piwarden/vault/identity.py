@@ -13,6 +13,7 @@ import hashlib
 import hmac
 import re
 import secrets
+import time
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -23,6 +24,7 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.engine import Engine, Row
 from sqlalchemy.exc import IntegrityError
 
+from piwarden.db import writing
 from piwarden.db.base import table_of
 from piwarden.db.vault import VaultAccount, VaultApiKey, VaultSession
 from piwarden.vault.evidence import now_us
@@ -84,8 +86,14 @@ def _check(name: str, value: str) -> str:
 class Identities:
     """Accounts, sessions and API keys in the piwarden database."""
 
-    def __init__(self, engine: Engine, session_ttl_s: int = 8 * 3600) -> None:
+    def __init__(self, engine: Engine, session_ttl_s: int = 8 * 3600, cache_s: float = 2.0,
+                 reader: Engine | None = None) -> None:
         self.engine, self.session_ttl_s = engine, session_ttl_s
+        self.reader = reader or engine  # look-ups (on SQLite the writer begins IMMEDIATE: a write lock)
+        # credential digest -> (monotonic deadline, principal, session expiry µs): a hot caller is not looked up on
+        # every request; a revocation, logout or disabling elsewhere takes effect within cache_s
+        self.cache_s = cache_s
+        self._cache: dict[bytes, tuple[float, Principal, int | None]] = {}
 
     def add_account(self, account_id: str, *, kind: Kind, roles: list[str], tenant: str, party: str,
                     scopes: list[str] | None = None, password: str | None = None) -> Account:
@@ -100,7 +108,7 @@ class Identities:
             raise IdentityError("a staff account needs a password")
         chosen = tuple(scopes or DEFAULT_SCOPES[kind])
         try:
-            with self.engine.begin() as conn:
+            with writing(self.engine) as conn:
                 conn.execute(insert(ACCOUNTS).values(
                     id=account_id, kind=kind, password_hash=_hasher.hash(password) if password else None,
                     roles=orjson.dumps(list(roles)).decode(), tenant=tenant, party=party,
@@ -110,16 +118,17 @@ class Identities:
         return Account(account_id, kind, tuple(roles), tenant, party, chosen)
 
     def account(self, account_id: str) -> Account | None:
-        with self.engine.connect() as conn:
+        with self.reader.connect() as conn:
             row = conn.execute(select(ACCOUNTS).where(ACCOUNTS.c.id == account_id)).first()
         return None if row is None else _row_account(row)
 
     def accounts(self) -> list[Account]:
-        with self.engine.connect() as conn:
+        with self.reader.connect() as conn:
             return [_row_account(r) for r in conn.execute(select(ACCOUNTS).order_by(ACCOUNTS.c.id))]
 
     def set_disabled(self, account_id: str, disabled: bool) -> None:
-        with self.engine.begin() as conn:
+        self.forget()
+        with writing(self.engine) as conn:
             if not conn.execute(update(ACCOUNTS).where(ACCOUNTS.c.id == account_id)
                                 .values(disabled=disabled)).rowcount:
                 raise IdentityError(f"no account {account_id}")
@@ -132,20 +141,21 @@ class Identities:
         if account is None:
             raise IdentityError(f"no account {account_id}")
         key_id, secret = secrets.token_hex(8), secrets.token_urlsafe(32)
-        with self.engine.begin() as conn:
+        with writing(self.engine) as conn:
             conn.execute(insert(API_KEYS).values(id=key_id, account_id=account_id, secret_hash=_sha(secret),
                                                  created_us=now_us(), revoked_us=None))
         return f"{KEY_PREFIX}{key_id}_{secret}"
 
     def revoke_api_key(self, key_id: str) -> bool:
-        with self.engine.begin() as conn:
+        self.forget()
+        with writing(self.engine) as conn:
             return bool(conn.execute(update(API_KEYS).where(API_KEYS.c.id == key_id, API_KEYS.c.revoked_us.is_(None))
                                      .values(revoked_us=now_us())).rowcount)
 
     def login(self, account_id: str, password: str) -> tuple[Account, str, int] | None:
         """(account, session token, expiry in UTC µs) for a right password of an enabled staff account."""
         account = self.account(account_id) if IDENT.match(account_id) else None
-        with self.engine.connect() as conn:
+        with self.reader.connect() as conn:
             stored = None if account is None else conn.execute(
                 select(ACCOUNTS.c.password_hash).where(ACCOUNTS.c.id == account.id)).scalar()
         try:
@@ -158,7 +168,7 @@ class Identities:
         token = secrets.token_urlsafe(32)
         t = now_us()
         expires = t + self.session_ttl_s * 1_000_000
-        with self.engine.begin() as conn:
+        with writing(self.engine) as conn:
             conn.execute(insert(SESSIONS).values(token_hash=_sha(token), account_id=account.id, created_us=t,
                                                  expires_us=expires))
         return account, SESSION_PREFIX + token, expires
@@ -166,23 +176,48 @@ class Identities:
     def logout(self, credential: str) -> bool:
         if not credential.startswith(SESSION_PREFIX):
             return False
-        with self.engine.begin() as conn:
+        self.forget()
+        with writing(self.engine) as conn:
             return bool(conn.execute(delete(SESSIONS).where(
                 SESSIONS.c.token_hash == _sha(credential[len(SESSION_PREFIX):]))).rowcount)
 
+    def forget(self) -> None:
+        """Drop the cached credentials (after a logout, revocation or disabling made here)."""
+        self._cache.clear()
+
+    def cached(self, credential: str) -> Principal | None:
+        """The principal if this credential was authenticated here within ``cache_s`` (no database call)."""
+        hit = self._cache.get(_sha(credential))
+        if hit is not None and hit[0] > time.monotonic() and (hit[2] is None or hit[2] > now_us()):
+            return hit[1]
+        return None
+
     def authenticate(self, credential: str) -> Principal | None:
         """The caller a bearer credential stands for; None if unknown, expired, revoked or disabled."""
+        digest = _sha(credential)
+        hit = self._cache.get(digest)
+        if hit is not None and hit[0] > time.monotonic() and (hit[2] is None or hit[2] > now_us()):
+            return hit[1]
+        found = self._authenticate(credential)
+        if found is not None and self.cache_s > 0:
+            if len(self._cache) > 10_000:
+                self._cache.clear()
+            self._cache[digest] = (time.monotonic() + self.cache_s, found[0], found[1])
+        return None if found is None else found[0]
+
+    def _authenticate(self, credential: str) -> tuple[Principal, int | None] | None:
+        expires: int | None = None
         if credential.startswith(SESSION_PREFIX):
-            with self.engine.connect() as conn:
+            with self.reader.connect() as conn:
                 row = conn.execute(select(SESSIONS.c.account_id, SESSIONS.c.expires_us).where(
                     SESSIONS.c.token_hash == _sha(credential[len(SESSION_PREFIX):]))).first()
             if row is None or row.expires_us <= now_us():
                 return None
-            account = self.account(row.account_id)
+            account, expires = self.account(row.account_id), row.expires_us
             via: Via = "session"
         elif credential.startswith(KEY_PREFIX):
             key_id, _, secret = credential[len(KEY_PREFIX):].partition("_")
-            with self.engine.connect() as conn:
+            with self.reader.connect() as conn:
                 key = conn.execute(select(API_KEYS.c.account_id, API_KEYS.c.secret_hash, API_KEYS.c.revoked_us)
                                    .where(API_KEYS.c.id == key_id)).first()
             if key is None or key.revoked_us is not None or not hmac.compare_digest(key.secret_hash, _sha(secret)):
@@ -192,4 +227,4 @@ class Identities:
             return None
         if account is None or account.disabled:
             return None
-        return Principal(account, via)
+        return Principal(account, via), expires

@@ -32,13 +32,15 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Any
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import delete, event, func, insert, select, update
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
-from piwarden.db import open_engine
+from piwarden.db import open_engine, writing
 from piwarden.db.base import table_of
+from piwarden.db.engine import use_wal
 from piwarden.db.vault import VaultDataKey, VaultSubjectKey
 from piwarden.home import private_dir
 from piwarden.keys import VAULT_KEY, KeySourceError, load_key, write_key_file
@@ -149,7 +151,14 @@ def keystore_engine(settings: Settings | None = None) -> Engine:
     url = settings.vault_keystore_url
     if url == f"sqlite:///{settings.keys_dir / 'vault-keys.db'}":
         private_dir(settings.keys_dir)
-    return open_engine(url)
+    engine = use_wal(open_engine(url))
+    if engine.url.get_backend_name() == "sqlite":
+        event.listen(engine, "connect", _secure_delete)
+    return engine
+
+
+def _secure_delete(dbapi_connection: Any, _record: Any) -> None:
+    dbapi_connection.execute("PRAGMA secure_delete=ON")  # a destroyed key's bytes are overwritten, not freed
 
 
 class KeyStore:
@@ -163,7 +172,7 @@ class KeyStore:
 
     @contextmanager
     def _tx(self) -> Iterator[Connection]:
-        with self.engine.begin() as conn:
+        with writing(self.engine) as conn:
             yield conn
 
     # -- wrapping ---------------------------------------------------------------------------
@@ -265,7 +274,12 @@ class KeyStore:
     def destroy_subject(self, subject: str) -> bool:
         """Crypto-shred: delete the subject's key; True if there was one."""
         with self._tx() as conn:
-            return bool(conn.execute(delete(SUBJECT_KEYS).where(SUBJECT_KEYS.c.subject == subject)).rowcount)
+            gone = bool(conn.execute(delete(SUBJECT_KEYS).where(SUBJECT_KEYS.c.subject == subject)).rowcount)
+        if gone and self.engine.url.get_backend_name() == "sqlite":
+            # secure_delete zeroed the row's page; the checkpoint takes the old page images out of the WAL
+            with self.engine.connect() as conn:
+                conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        return gone
 
     # -- rotation ---------------------------------------------------------------------------
     def rotate_data_keys(self) -> int:

@@ -46,6 +46,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from piwarden.vault.quotas import QuotaDecl, Quotas
+
 BUNDLED = Path(__file__).with_name("policy.yaml")
 Effect = Literal["deny", "needs_approval", "reveal", "masked"]
 STRENGTH: dict[str, int] = {"masked": 1, "reveal": 2, "needs_approval": 3, "deny": 4}
@@ -151,6 +153,15 @@ class RuleDecl(BaseModel):
         return self
 
 
+class ExportsDecl(BaseModel):
+    """Bulk exports: over this weight (rows x the grade weight of the most sensitive field in clear) a checker
+    must approve."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    approval_over: int = Field(default=2000, ge=0)
+
+
 class PolicyDecl(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -159,6 +170,8 @@ class PolicyDecl(BaseModel):
     default: Literal["masked", "deny"] = "masked"
     timezone: str = "UTC"
     rules: list[RuleDecl] = Field(default_factory=list)
+    quotas: list[QuotaDecl] = Field(default_factory=list)
+    exports: ExportsDecl = Field(default_factory=ExportsDecl)
 
     @field_validator("timezone")
     @classmethod
@@ -252,6 +265,7 @@ class Policy:
         self.zone = ZoneInfo(decl.timezone)
         self.default: Effect = decl.default
         self.rules = [CompiledRule(r, i) for i, r in enumerate(decl.rules)]
+        self.quotas = Quotas(decl.quotas, self.zone)
         # index: role -> resource -> rules (None: rules for any role / any resource), each list in file order
         self._index: dict[str | None, dict[str | None, list[CompiledRule]]] = {}
         for r in self.rules:
@@ -299,10 +313,10 @@ def _problems(exc: ValidationError, decl: Any) -> str:
     for e in exc.errors(include_input=False):
         loc = list(e["loc"])
         where = ".".join(map(str, loc))
-        if len(loc) >= 2 and loc[0] == "rules" and isinstance(loc[1], int):
-            rules = decl.get("rules") if isinstance(decl, dict) else None
-            rid = rules[loc[1]].get("id") if isinstance(rules, list) and isinstance(rules[loc[1]], dict) else None
-            where = f"rule {loc[1] + 1}" + (f" ({rid})" if isinstance(rid, str) else "")
+        if len(loc) >= 2 and loc[0] in ("rules", "quotas") and isinstance(loc[1], int):
+            items = decl.get(loc[0]) if isinstance(decl, dict) else None
+            rid = items[loc[1]].get("id") if isinstance(items, list) and isinstance(items[loc[1]], dict) else None
+            where = f"{loc[0][:-1]} {loc[1] + 1}" + (f" ({rid})" if isinstance(rid, str) else "")
             if len(loc) > 2:
                 where += ": " + ".".join(map(str, loc[2:]))
         out.append(f"{where}: {e['msg']}")
@@ -322,6 +336,11 @@ def parse_policy(data: Any, source: str = "policy") -> Policy:
         if r.id in seen:
             raise PolicyFileError(f"{source}: rule {i} ({r.id}): id used twice")
         seen.add(r.id)
+    quota_ids: set[str] = set()
+    for i, q in enumerate(decl.quotas, start=1):
+        if q.id in quota_ids:
+            raise PolicyFileError(f"{source}: quota {i} ({q.id}): id used twice")
+        quota_ids.add(q.id)
     return Policy(decl, source)
 
 

@@ -3,28 +3,22 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
-from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from piwarden.audit.log import AuditLog, open_log
 from piwarden.db import make_engine, open_engine, parse_url
+from piwarden.db.engine import use_wal
 from piwarden.settings import Settings, get_settings
 from piwarden.vault.evidence import Evidence
+from piwarden.vault.exports import Exports, watermark_key
 from piwarden.vault.identity import Identities
 from piwarden.vault.keystore import KeyStore, keystore_engine, load_kek_ring
 from piwarden.vault.policy import Policy, bundled_policy, load_policy_file
+from piwarden.vault.quotas import Counter, DbCounter, Guards, RedisCounter
 from piwarden.vault.record_types import RecordType, bundled_record_types, load_record_types
 from piwarden.vault.service import Vault
 from piwarden.vault.store import RecordStore
-
-
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    cur = dbapi_connection.cursor()
-    cur.execute("PRAGMA journal_mode=WAL")  # readers go on while one writer commits
-    cur.execute("PRAGMA synchronous=FULL")  # an acknowledged write survives a power cut too
-    cur.close()
 
 
 def _engines(url: str) -> tuple[Engine, Engine]:
@@ -32,9 +26,8 @@ def _engines(url: str) -> tuple[Engine, Engine]:
     engine = open_engine(url)
     if engine.url.get_backend_name() != "sqlite":
         return engine, engine
-    event.listen(engine, "connect", _sqlite_pragmas)
-    writer = make_engine(parse_url(url), locking=True)
-    event.listen(writer, "connect", _sqlite_pragmas)
+    use_wal(engine)
+    writer = use_wal(make_engine(parse_url(url), locking=True))
     return engine, writer
 
 
@@ -55,6 +48,7 @@ class VaultRuntime:
     vault: Vault
     identities: Identities
     _owns_log: bool
+    exports: Exports | None = None
 
     def close(self) -> None:
         store = self.vault.store
@@ -62,6 +56,8 @@ class VaultRuntime:
         if store.writer is not store.engine:
             store.writer.dispose()
         store.engine.dispose()
+        if self.vault.guards is not None:
+            self.vault.guards.close()
         if self._owns_log:
             self.vault.log.close()
 
@@ -78,6 +74,10 @@ def open_vault(settings: Settings | None = None, *, db: str | None = None, log: 
     owns = log is None
     log = log or open_log(url)
     store = RecordStore(engine, writer, keys)
+    redis_url = settings.vault.redis_url
+    counter: Counter = RedisCounter(redis_url.get_secret_value()) if redis_url else DbCounter(writer)
+    guards = Guards(policy.quotas, counter, writer, log, settings.vault.alert_webhook, reader=engine)
     vault = Vault(store, Evidence(log, writer, settings.vault.outbox_lease_s), types, policy,
-                  settings.vault.platform_tenant)
-    return VaultRuntime(vault, Identities(writer, settings.vault.session_ttl_s), owns)
+                  settings.vault.platform_tenant, guards)
+    exports = Exports(vault, lambda: watermark_key(settings), policy.decl.exports.approval_over)
+    return VaultRuntime(vault, Identities(writer, settings.vault.session_ttl_s, reader=engine), owns, exports)

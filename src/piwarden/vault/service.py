@@ -30,6 +30,7 @@ from piwarden.events import AccessEvent
 from piwarden.mask import KeyRing, MaskError, Operator, default_policy, get_operator
 from piwarden.vault.evidence import Evidence, event
 from piwarden.vault.policy import Ask, Decision, Policy
+from piwarden.vault.quotas import Exceeded, Guards, Usage
 from piwarden.vault.record_types import FieldSpec, RecordType
 from piwarden.vault.store import (
     RECORDS,
@@ -64,6 +65,14 @@ class Refused(PermissionError):
     def __init__(self, reason: str, event_id: str, result: Literal["denied", "pending_approval"] = "denied") -> None:
         super().__init__(reason)
         self.reason, self.event_id, self.result = reason, event_id, result
+
+
+class OverQuota(Refused):
+    """A quota refused the call: the actor did too much in a window (an alert was raised)."""
+
+    def __init__(self, reason: str, event_id: str, retry_after_s: int) -> None:
+        super().__init__(reason, event_id)
+        self.retry_after_s = retry_after_s
 
 
 class NotFound(LookupError):
@@ -126,8 +135,9 @@ class Vault:
     """The vault's operations over one record store, key store, policy and audit log; thread-safe."""
 
     def __init__(self, store: RecordStore, evidence: Evidence, types: Mapping[str, RecordType], policy: Policy,
-                 platform_tenant: str = "platform") -> None:
+                 platform_tenant: str = "platform", guards: Guards | None = None) -> None:
         self.store, self.evidence, self.types, self.policy = store, evidence, dict(types), policy
+        self.guards = guards
         self.platform_tenant = platform_tenant
         self._masks = default_policy().ruleset()
         self._tokenizers: dict[tuple[str, str, str], Operator] = {}
@@ -211,8 +221,9 @@ class Vault:
         except MaskError:
             raise BadRequest(f"not a token of field {spec.name}") from None
 
-    def view(self, caller: Caller, record: StoredRecord, reveal: Iterable[str], action: str) -> View:
-        """Decide and build one record's view (no event: the caller logs it)."""
+    def view(self, caller: Caller, record: StoredRecord, reveal: Iterable[str], action: str,
+             held: bool = False) -> View:
+        """Decide and build one record's view (no event: the caller logs it); ``held``: every reveal needs approval."""
         rtype = self.record_type(record.type)
         wanted = set(rtype.fields) if ALL in set(reveal) else set(reveal)
         v = View(record.id, record.type, record.owner, record.subject, record.version)
@@ -221,6 +232,8 @@ class Vault:
                 continue
             value = record.values[name]
             d = self.policy.decide(self.ask(caller, rtype, spec, record.owner, "reveal" if name in wanted else action))
+            if held and d.effect == "reveal" and name in wanted:
+                d = Decision("needs_approval", d.rule, d.matched, "the actor is held to approval-only (an alert)")
             v.decisions[name] = d
             if d.effect == "deny":
                 v.withheld.append(name)
@@ -238,6 +251,29 @@ class Vault:
             if token is not None:
                 v.tokens[name] = token
         return v
+
+    # -- guards -----------------------------------------------------------------------------
+    def _charge(self, caller: Caller, rtype: RecordType, action: str, reveal: Sequence[str],
+                records: Sequence[StoredRecord], query_by: str | None) -> bool:
+        """Count the call against the quotas (refused past one: ``OverQuota``); whether the actor is held."""
+        if self.guards is None:
+            return False
+        wanted = list(rtype.fields) if ALL in reveal else reveal
+        use = Usage(actor=caller.actor, role=caller.role,
+                    actions=frozenset((action, "reveal") if wanted else (action,)), resource=rtype.name,
+                    ticket=caller.ticket, grades=frozenset(rtype.fields[n].grade for n in wanted),
+                    amount=max(1, len(records)), at=caller.at)
+        exceeded: Exceeded | None = self.guards.charge(use)
+        if exceeded is not None:
+            ev = self._event(caller, action=action, resource=rtype.name, subjects=[r.subject for r in records],
+                             records=[r.id for r in records], query_by=query_by, result="denied",
+                             count=len(records))
+            event_id = self.evidence.record(ev)
+            self.guards.raise_alert(use, exceeded, event_id)
+            retry = max(1, int((exceeded.window.ends - (caller.at or datetime.now(exceeded.window.ends.tzinfo)))
+                               .total_seconds()))
+            raise OverQuota(exceeded.reason, event_id, retry)
+        return self.guards.held(caller.actor)
 
     # -- reads ------------------------------------------------------------------------------
     def _read_event(self, caller: Caller, views: Sequence[View], base_action: str, resource: str,
@@ -260,8 +296,10 @@ class Vault:
                              count=0)
             raise NotFound("no such record", self.evidence.record(ev)) from None
         reveal = list(reveal)
-        self._check_fields(self.record_type(record.type), reveal)
-        v = self.view(caller, record, reveal, "view")
+        rtype = self.record_type(record.type)
+        self._check_fields(rtype, reveal)
+        held = self._charge(caller, rtype, "view", reveal, [record], "id")
+        v = self.view(caller, record, reveal, "view", held)
         ev = self._read_event(caller, [v], "view", record.type, "id")
         self.evidence.record(ev)
         if ev.result == "denied":
@@ -288,13 +326,14 @@ class Vault:
         if token is not None:
             value = self.detokenize(rtype, spec, caller.tenant, token)
         assert value is not None
-        views = []
+        records = []
         for record_id in self.store.find(rtype, spec, value, limit):
             try:
-                record = self.store.get(record_id, self.types)
+                records.append(self.store.get(record_id, self.types))
             except RecordNotFound:  # erased meanwhile
                 continue
-            views.append(self.view(caller, record, reveal, "search"))
+        held = self._charge(caller, rtype, "search", reveal, records, by)
+        views = [self.view(caller, record, reveal, "search", held) for record in records]
         allowed = [v for v in views if v.clear or v.masked]
         ev = self._read_event(caller, views, "search", type_name, by)
         self.evidence.record(ev)

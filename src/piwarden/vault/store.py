@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.engine import Connection, Engine
 
+from piwarden.db import writing
 from piwarden.db.base import table_of
 from piwarden.db.vault import VaultField, VaultLookup, VaultRecord, VaultShred
 from piwarden.mask.normalize import normalize
@@ -82,7 +83,7 @@ class RecordStore:
 
     @contextmanager
     def transaction(self) -> Iterator[Connection]:
-        with self.writer.begin() as conn:
+        with writing(self.writer) as conn:
             yield conn
 
     # -- sealing ----------------------------------------------------------------------------

@@ -44,8 +44,12 @@ if TYPE_CHECKING:
 
     from piwarden.events import AccessEvent
 
-ALERT_THRESHOLD = 0.6
-RAW_SCALE = 8.0  # score = 1 - exp(-raw / RAW_SCALE)
+ALERT_THRESHOLD = 0.5  # a calibrated probability: alert when an insider is more likely than not
+#: score = 1 / (1 + exp(-(CALIBRATION[0] + CALIBRATION[1] x ln(1 + raw)))): the probability that an actor with
+#: this raw score is an insider, by logistic regression on the development scenarios of scenarios/insiders
+#: (seeds 1-5: 975 actors, 30 insiders, a base rate of 3%); benchmarks/forensics_scenarios.py prints the
+#: reliability table (predicted against observed) on seeds it was not fitted on.
+CALIBRATION = (-11.2, 3.6)
 MAX_EVENTS_OUT = 100
 DEFAULT_HOURS = frozenset(range(7, 23))
 OWN_HOUR_SHARE, PEER_HOUR_SHARE = 0.01, 0.005
@@ -64,9 +68,10 @@ class Alert:
     day: str = ""
     raised_at: str = ""
     peer: str = ""
+    raw: float = 0.0  # the uncapped sum of the day's weighted findings: what ranks
 
     def to_json(self) -> dict[str, Any]:
-        return {"actor": self.actor, "score": round(self.score, 4), "reasons": self.reasons,
+        return {"actor": self.actor, "score": round(self.score, 4), "raw": round(self.raw, 3), "reasons": self.reasons,
                 "first_seen": self.first_seen, "events": self.events, "day": self.day, "peer_group": self.peer}
 
 
@@ -199,11 +204,12 @@ class Detector:
         raw = 0.0
         for findings in judged:
             raw += sum(f.points * w(st.actor, f.code) for f in findings)
-        score = 1.0 - math.exp(-raw / RAW_SCALE)
-        if a.best is not None and score <= a.best.score:
+        score = calibrated(raw)
+        if a.best is not None and raw <= a.best.raw:
             return None
         reasons, events = _explain(st.actor, judged, w, ad.flagged)
-        a.best = Alert(st.actor, score, reasons, ad.first_flag_ts or ad.first_ts, events, ad.day, self.last_ts, st.peer)
+        a.best = Alert(st.actor, score, reasons, ad.first_flag_ts or ad.first_ts, events, ad.day, self.last_ts, st.peer,
+                       raw)
         if score >= self.threshold and a.alert is None:
             a.alert = a.best
             return a.alert
@@ -229,7 +235,7 @@ class Detector:
 
     # -- results ------------------------------------------------------------------------------
     def results(self) -> list[Alert]:
-        """One result per actor, highest score first (ties by actor id).
+        """One result per actor, highest raw score first (equal raw scores, real ties, by actor id).
 
         ``first_seen`` is when the abnormal activity was first seen: the first suspicious
         event of the day the actor first crossed the threshold, else of its worst day; for an
@@ -239,26 +245,31 @@ class Detector:
         for name, a in self.actors.items():
             if self._active is not None and name not in self._active:
                 continue
-            best = a.best or Alert(name, 0.0, [], a.state.first_ts, [], "", "", a.state.peer)
+            best = a.best or Alert(name, calibrated(0.0), [], a.state.first_ts, [], "", "", a.state.peer)
             first_seen = a.alert.first_seen if a.alert is not None else best.first_seen
             out.append(Alert(name, best.score, best.reasons, first_seen, best.events, best.day, best.raised_at,
-                             best.peer))
-        out.sort(key=lambda r: (-r.score, r.actor))
+                             best.peer, best.raw))
+        out.sort(key=lambda r: (-r.raw, r.actor))
         return out
+
+
+def calibrated(raw: float) -> float:
+    """The probability an actor whose worst day scored ``raw`` is an insider (``CALIBRATION``)."""
+    return 1.0 / (1.0 + math.exp(-(CALIBRATION[0] + CALIBRATION[1] * math.log1p(max(raw, 0.0)))))
 
 
 def _explain(actor: str, judged: list[list[Finding]], w: Callable[[str, str], float], flagged: list[str]
              ) -> tuple[list[str], list[str]]:
-    """Reasons (detector by detector, strongest first) and the evidence: flagged events, then the findings'."""
+    """Reasons (detector by detector, strongest first) and the evidence: the events of the strongest findings
+    first (each detector lists its worst events first), then the day's flagged events in time order."""
     reasons: list[str] = []
     for findings in judged:
         weighted = sorted(((f.points * w(actor, f.code), f) for f in findings), key=lambda p: -p[0])
         reasons += [f.reason + _weighted(w(actor, f.code)) for points, f in weighted
                     if points > 0 and points >= f.quiet_below]
-    events = flagged[:MAX_EVENTS_OUT]
-    extra = [e for findings in judged for f in findings for e in f.events]
-    if extra:
-        events = list(dict.fromkeys(events + extra))[:MAX_EVENTS_OUT]
+    ranked = sorted((f for findings in judged for f in findings if f.events), key=lambda f: -f.points * w(actor, f.code))
+    extra = [e for f in ranked for e in f.events]
+    events = list(dict.fromkeys(extra + flagged))[:MAX_EVENTS_OUT] if extra else flagged[:MAX_EVENTS_OUT]
     return reasons, events
 
 

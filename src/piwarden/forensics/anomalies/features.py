@@ -20,6 +20,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from piwarden.forensics.anomalies.disclosure import sensitive_fields
+
 if TYPE_CHECKING:
     from piwarden.events import AccessEvent
     from piwarden.forensics.anomalies.findings import Baseline
@@ -27,17 +29,17 @@ if TYPE_CHECKING:
 #: Feature names, in vector order, with what each counts (one actor, one day).
 FEATURES: dict[str, str] = {
     "events": "accesses to personal data",
-    "records": "records disclosed in clear",
-    "reveals": "reveals of masked fields",
-    "reveal_ratio": "share of accesses that reveal",
+    "records": "records disclosed with identifying fields in clear",
+    "reveals": "reveals of masked fields without a ticket",
+    "reveal_ratio": "share of accesses that reveal without a ticket",
     "no_ticket": "accesses without a ticket",
     "keyed_no_ticket": "lookups by policy number, phone or ID number without a ticket",
     "keyed": "lookups by policy number, phone or ID number",
-    "ticket_reuse": "distinct subjects opened under a single ticket",
+    "ticket_reuse": "distinct subjects opened under a single ticket first cited on an earlier day",
     "sequential": "accesses to the next id after the previous one (enumeration)",
     "off_hours": "accesses at hours when neither the actor nor its peers usually work",
     "new_client": "accesses from a device or network not seen before",
-    "export_max": "records in the largest clear export, print or download",
+    "export_max": "records in the largest export, print or download by a person with identifying fields in clear",
 }
 NAMES = tuple(FEATURES)
 INDEX = {name: i for i, name in enumerate(NAMES)}
@@ -49,6 +51,14 @@ SUBJECTS_PER_TICKET = 64
 FLAGGED_PER_DAY = 100
 MIN_DAYS_FOR_NEW_CLIENT = 3
 _ID = re.compile(r"^(.*?)(\d+)$")
+
+
+def is_service(role: str, channel: str | None = None) -> bool:
+    """A machine account (ETL, reconciliation, a partner's pull): a batch channel, or a service role
+    (``service``, ``etl_service``, ``payment_service``; ``customer_service`` is people)."""
+    if channel == "batch" or role in ("service", "system"):
+        return True
+    return role.endswith(("_service", "_svc", "_bot")) and not role.startswith("customer")
 
 
 def peer_key(party: str, role: str) -> str:
@@ -103,7 +113,7 @@ class ActorState:
     devices: set[str] = field(default_factory=set)
     nets: set[str] = field(default_factory=set)
     last_id: dict[str, int] = field(default_factory=dict)
-    tickets: OrderedDict[str, set[str]] = field(default_factory=OrderedDict)
+    tickets: OrderedDict[str, tuple[str, set[str]]] = field(default_factory=OrderedDict)  # ticket -> first day, subjects
     today: ActorDay | None = None
     first_ts: str = ""
     dirty: bool = False
@@ -148,13 +158,13 @@ def observe(st: ActorState, ev: AccessEvent, day: str, hour: int) -> None:
     if action == "login":
         return
     subjects = ev.subjects
-    n = ev.record_count
-    fields = ev.fields
+    n = 0 if ev.aggregate else ev.record_count
+    fields = sensitive_fields(ev.fields)  # goods and amounts identify no one; aggregates disclose no record
     ad.events += 1
     ad.hours[hour] += 1
-    if fields:
+    if fields and ev.result == "allowed":
         ad.records += n
-    if action == "reveal":
+    if action == "reveal" and not ev.ticket:  # a reveal for a ticket is the ticket's work (an incident's dozens)
         ad.reveals += 1
     ticket = ev.ticket
     by = ev.query.get("by") if ev.query is not None else None
@@ -169,18 +179,21 @@ def observe(st: ActorState, ev: AccessEvent, day: str, hour: int) -> None:
         elif action == "reveal":
             flag = True
     elif len(subjects) <= 3:
-        seen = st.tickets.get(ticket)
-        if seen is None:
-            seen = st.tickets[ticket] = set()
+        entry = st.tickets.get(ticket)
+        if entry is None:
+            entry = st.tickets[ticket] = (day, set())
             if len(st.tickets) > TICKETS_PER_ACTOR:
                 st.tickets.popitem(last=False)
         else:
             st.tickets.move_to_end(ticket)
+        first, seen = entry
         if len(seen) < SUBJECTS_PER_TICKET:
             seen.update(subjects)
-        if len(seen) > ad.ticket_reuse:
+        # an incident ticket cited for dozens of related subjects the day it is opened is work; an old
+        # ticket opening further people on later days is reuse
+        if first < day and len(seen) > ad.ticket_reuse:
             ad.ticket_reuse = len(seen)
-        if len(seen) > 2:
+        if first < day and len(seen) > 2:
             flag = True
     if 0 < len(subjects) <= 3:
         recs = ev.records
@@ -199,7 +212,7 @@ def observe(st: ActorState, ev: AccessEvent, day: str, hour: int) -> None:
     if new_client:
         ad.new_client += 1
         flag = True
-    if action in BULK_ACTIONS and fields:
+    if action in BULK_ACTIONS and fields and not is_service(ev.role, ev.channel):
         if n > ad.export_max:
             ad.export_max = n
         if n >= 100:

@@ -6,7 +6,7 @@ acted in, and at the end of the day), hands every :class:`ForensicDetector` an
 :class:`ActorWindow`: the actor's day so far as a feature vector, with its own baseline and
 its peer group's. Each detector answers with :class:`Finding` objects, raw points with a
 reason code and a reason. The detector sums the points (each times the analyst's feedback
-weight for that actor and code) into the day's score, ``1 - exp(-raw / 8)``, and lists the
+weight for that actor and code) into the day's raw score (calibrated into a probability), and lists the
 reasons detector by detector, strongest first.
 
 The built-in detectors, the robust z-score model and the named rules, register through the

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from piwarden.forensics.anomalies.features import INDEX
+from piwarden.forensics.anomalies.features import INDEX, is_service
 from piwarden.forensics.anomalies.findings import ActorWindow, Finding
 
 
@@ -27,7 +27,7 @@ class Rule:
     also: tuple[str, float] | None = None  # a second feature that must reach its own threshold
 
     def fires(self, x: np.ndarray, self_med: np.ndarray | None, peer_med: np.ndarray | None, role: str) -> bool:
-        if self.human_only and role == "service":
+        if self.human_only and is_service(role):
             return False
         i = INDEX[self.feature]
         if x[i] < self.threshold or (self.also and x[INDEX[self.also[0]]] < self.also[1]):

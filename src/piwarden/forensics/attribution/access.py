@@ -37,13 +37,23 @@ class ActorAccess:
     canary_events: list[str] = field(default_factory=list)
     records: dict[str, set[str]] = field(default_factory=dict)  # watched record -> fields seen in clear
     artifacts: dict[str, set[str]] = field(default_factory=dict)  # export/print id -> watched records/subjects
+    ticketless: set[str] = field(default_factory=set)  # subjects revealed or exported in clear without a ticket
 
 
 class AccessLog:
-    """Accesses to a fixed set of subjects, from a stream of events (access-event v1)."""
+    """Accesses to a fixed set of subjects, from a stream of events (access-event v1).
 
-    def __init__(self, subjects: Iterable[str], canaries: Iterable[str] = (), records: Iterable[str] = ()) -> None:
+    ``key_field``: the leak's most telling identifying field (a phone, an ID number); for every actor,
+    ``volume`` counts the records it was shown with that field in clear, over all its events: how many
+    rows like the leaked ones it could have drawn them from.
+    """
+
+    def __init__(self, subjects: Iterable[str], canaries: Iterable[str] = (), records: Iterable[str] = (),
+                 key_field: str | None = None) -> None:
         self.subjects = frozenset(subjects)
+        self.key_field = key_field
+        self.volume: Counter[str] = Counter()
+        self.party_of: dict[str, str] = {}
         self.watch_records = frozenset(records)
         self.canaries = frozenset(canaries)
         self.watch = self.subjects | self.canaries
@@ -55,6 +65,8 @@ class AccessLog:
         self.n_events += 1
         if ev.action not in DISCLOSING or ev.result != "allowed":
             return
+        if self.key_field is not None and self.key_field in ev.fields and not ev.aggregate:
+            self.volume[ev.actor] += ev.record_count
         hit = self.watch.intersection(ev.subjects)
         if not hit:
             return
@@ -66,6 +78,8 @@ class AccessLog:
         fields = set(ev.fields)
         for s in hit:
             a.seen.setdefault(s, set()).update(fields)
+        if not ev.ticket and ev.action in ("reveal", *ARTIFACT):
+            a.ticketless |= hit
         recs = self.watch_records.intersection(ev.records or ())
         for r in recs:
             a.records.setdefault(r, set()).update(fields)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -58,8 +59,11 @@ def is_masked(value: str) -> bool:
 
 
 def normalize(name: str, value: str) -> str:
-    """Canonical form for comparison: no spaces; phones without +86 and separators."""
-    v = re.sub(r"\s+", "", value.replace("＊", "*"))
+    """Canonical form for comparison: no spaces; phones without +86 and separators; full-width forms as
+    ASCII; times without the ``T`` (an export watermark's variants compare equal, ``piwarden.mask.watermark``)."""
+    v = re.sub(r"[\s\u200b\u200c\u200d\ufeff]+", "", unicodedata.normalize("NFKC", value).replace("＊", "*"))
+    if name.endswith("_time"):
+        v = re.sub(r"(?<=\d)T(?=\d)", "", v)
     if name == "phone":
         v = re.sub(r"[-()（）]", "", v)
         for prefix in ("+86", "0086"):
@@ -94,6 +98,26 @@ def sniff(text: str) -> str:
         if sum(c in known for c in cols) >= 1 and all(len(c) < 40 for c in cols):
             return "csv"
     return "text"
+
+
+def raw_rows(text: str, kind: str) -> dict[int, dict[str, str]]:
+    """Structured rows by line as written (canonical field names, values untouched): what watermark decoding
+    reads, where :func:`parse_structured` normalizes."""
+    out: dict[int, dict[str, str]] = {}
+    if kind == "jsonl":
+        for i, line in enumerate(text.splitlines(), 1):
+            if line.strip():
+                try:
+                    obj = orjson.loads(line)
+                except orjson.JSONDecodeError:
+                    continue
+                if isinstance(obj, dict):
+                    out[i] = {_canon(str(k)): str(v) for k, v in obj.items() if v is not None}
+        return out
+    dialect = "excel-tab" if "\t" in text.split("\n", 1)[0] else "excel"
+    for i, rec in enumerate(csv.DictReader(io.StringIO(text.lstrip("\ufeff")), dialect=dialect), 2):
+        out[i] = {_canon(k): v for k, v in rec.items() if k is not None and v}
+    return out
 
 
 def parse_structured(text: str, kind: str) -> list[LeakRow]:

@@ -11,6 +11,7 @@ row about someone who is not a customer (noise) matches nobody even when the nam
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -107,11 +108,14 @@ class RecordIndex:
         self.records: list[Record] = []
         self.by_subject: dict[str, list[Record]] = {}
         self.keys: dict[str, set[str]] = {}
+        self.held: Counter[tuple[str, str]] = Counter()  # (party, resource) -> records it receives
         for r in records:
             self.add(r)
 
     def add(self, r: Record) -> None:
         self.records.append(r)
+        for p in r.recipients:
+            self.held[p, r.resource] += 1
         self.by_subject.setdefault(r.subject, []).append(r)
         for name, value in r.fields.items():
             for k in _keys(name, normalize(name, str(value))):

@@ -10,26 +10,32 @@ The reasoning follows the court in the waybill case (issue 7):
    leave no logs and are judged on field sets alone.
 2. **Which fields are conspicuously absent** and **how tightly the party's field set fits**
    (Jaccard of the leaked fields and the fields it holds): a merchant holds order time, amount
-   and order number, so a leak without them fits a carrier better.
-3. **Guilt when recipients overlap** (Papadimitriou and Garcia-Molina, "Data Leakage
-   Detection", IEEE TKDE 2011): each leaked row is shared equally by the agents that had it,
-   and could have been obtained elsewhere with probability ``GUESS``:
-   ``Pr{G_i} = 1 - prod over rows t held by i of (1 - (1 - GUESS) / |V_t|)``. Honeytokens
-   cannot be guessed: their ``GUESS`` is 0.
-4. **Actors**: within the party, the (non-service) actor that saw the most leaked rows in
-   clear, by the same guilt model; service accounts' batch exports are the data map's
-   transfers, not a person's access.
+   and order number, so a leak without them fits a carrier better (stated in the evidence).
+3. **Sources and likelihood** (issue 18): a source is a party by what the data map gives it, or an
+   actor by what the logs show it (identifying fields in clear from the logs, other fields as the
+   data map gives them to its party: graded coverage). If a source leaked, the rows were drawn from
+   the rows like them it held (``size``), each row with probability ``EPSILON`` from elsewhere:
+   the holder that explains all of the leak wins over holders of part of it, and among holders of
+   all of it the one holding fewest such rows. Parties score by their likeliest source, as a
+   posterior over the parties and "none of them".
+4. **Actors**: within the party, the actor source with the highest likelihood, named when it held
+   at least half of the party's rows; platform service accounts' batch exports are the data map's
+   transfers, not a person's access, and no source.
 
-Score: ``guilt x coverage^2 x (0.25 + 0.75 x fit)``, normalised over candidates.
+``guilt`` is the Papadimitriou-Garcia-Molina model ("Data Leakage Detection", IEEE TKDE 2011) the
+ranking used before issue 18, kept for comparison: ``Pr{G_i} = 1 - prod over rows t held by i of
+(1 - (1 - GUESS) / |V_t|)``.
 """
 
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from piwarden.forensics.anomalies.disclosure import GRADES
 from piwarden.forensics.attribution.access import AccessLog, ActorAccess
 from piwarden.forensics.attribution.datamap import DataMap, Party
 from piwarden.forensics.attribution.match import IDENTITY as _IDENTITY
@@ -40,6 +46,7 @@ if TYPE_CHECKING:
     from piwarden.forensics.attribution.leak import LeakRow
 
 GUESS = 0.1
+EPSILON = 0.001  # the chance that a leaked row came from somewhere other than the source judged
 IDENTITY = frozenset(_IDENTITY)
 MAX_CANDIDATES = 10
 ORDER_ONLY_HINT = ("order_time", "amount", "order_id")
@@ -82,127 +89,173 @@ def guilt(shares: Iterable[tuple[int, bool]]) -> float:
     return 1.0 - math.exp(log_innocent)
 
 
+@dataclass
+class Source:
+    """One way a leak could have left: a party by what the data map gives it, or an actor by what the
+    logs show it was shown. ``rows``: the matched rows it held; ``size``: how many rows like them it held
+    in all (the records it receives of those kinds; the records an actor was shown with the leak's key
+    field in clear); ``ll``: the log-likelihood of the leak if it was the source."""
+
+    party: str
+    actor: str | None
+    rows: list[int]
+    size: float
+    ll: float = 0.0
+
+
+def log_likelihood(held: int, n: int, size: float, universe: float) -> float:
+    """The leak's n rows drawn at random from a source's ``size`` rows, each with probability EPSILON from
+    elsewhere (one of ``universe`` records): a holder of every leaked row among few rows explains the leak
+    best; one that lacks some of them pays log(EPSILON / universe) for each."""
+    size = max(size, held, 1.0)
+    return held * math.log((1.0 - EPSILON) / size) + (n - held) * math.log(EPSILON / max(universe, size))
+
+
 class Attribution:
-    """Ranks parties (and, where logs allow, actors) for a set of matched leaked rows."""
+    """Ranks parties (and, where logs allow, actors) for a set of matched leaked rows.
+
+    Every row is credited to the parties the data map gives it to (records' recipients that receive its
+    fields) and to the actors the logs show it was shown to: identifying fields in clear as the logs show
+    them, other fields (goods, weights, levels) as the data map gives them to the actor's party (graded
+    coverage). Each party is scored by its likeliest source (:class:`Source`); the scores are posterior
+    probabilities over the parties and "none of them" (every row from elsewhere), so a party that could
+    have produced a third of the rows is not 1.00 while another holds all of them.
+    """
 
     def __init__(self, datamap: DataMap, matches: list[Match], log: AccessLog,
-                 canaries: dict[str, list[str]] | None = None, lang: str = "both") -> None:
+                 canaries: dict[str, list[str]] | None = None, lang: str = "both",
+                 held: Counter[tuple[str, str]] | None = None, universe: int = 0) -> None:
         self.dm, self.matches, self.log = datamap, matches, log
         self.canaries = canaries or {}
         self.lang = lang
+        self.held = held or Counter()
+        self.universe = max(universe, len(matches), 1)
+        self.unknown = 0.0  # posterior of "none of the parties"
 
     # -- who had each row ------------------------------------------------------------------------
     def _actor_had(self, a: ActorAccess, m: Match) -> bool:
         seen = a.seen.get(m.subject)
-        if seen is None or a.service:
+        if seen is None:
             return False
+        party = self.dm.party(a.party)
         clear, masked = _row_fields(m)
         ident, other = clear & IDENTITY, clear - IDENTITY
-        # record-specific fields (goods, amount, ...) must have been seen on the leaked record itself
         on_record = set().union(*(a.records.get(r.record, set()) for r in m.records)) if other else set()
-        return ident <= seen and other <= on_record and masked <= (seen | self.dm.party(a.party).holds)
+        # identifying fields from the logs; the rest as the data map gives them to the actor's party
+        return ident <= seen and other <= (on_record | seen | party.receives) and masked <= (seen | party.holds)
 
-    def holders(self) -> tuple[list[set[str]], list[dict[str, set[str]]]]:
-        """Per matched row: the parties that had it, and per party the actors that had it."""
-        parties: list[set[str]] = []
-        actors: list[dict[str, set[str]]] = []
-        for m in self.matches:
+    def _is_source(self, a: ActorAccess) -> bool:
+        """A platform service account's batch export is the data map's transfer, not a person's access; an
+        external party's own accounts (a partner's pull, a courier's app) are how it received the rows."""
+        return not (a.service and self.dm.party(a.party).kind == "platform")
+
+    def sources(self) -> tuple[dict[str, list[Source]], list[set[str]]]:
+        """Per party, its sources (data map first, then actors); per row, the parties that had it."""
+        n = len(self.matches)
+        by_party: dict[str, list[Source]] = {}
+        had: list[set[str]] = [set() for _ in range(n)]
+        dm_rows: dict[str, list[int]] = {}
+        for i, m in enumerate(self.matches):
             clear, masked = _row_fields(m)
-            had: set[str] = set()
-            recipients = {p for r in m.records for p in r.recipients}
-            for pid in recipients:
+            for pid in {p for r in m.records for p in r.recipients}:
                 if _feasible(self.dm.party(pid), clear, masked):
-                    had.add(pid)
-            by_party: dict[str, set[str]] = {}
-            for a in self.log.actors.values():
-                if self._actor_had(a, m):
-                    by_party.setdefault(a.party, set()).add(a.actor)
-            had |= by_party.keys()
-            parties.append(had)
-            actors.append(by_party)
-        return parties, actors
+                    dm_rows.setdefault(pid, []).append(i)
+        for pid, rows in dm_rows.items():
+            kinds = {r.resource for i in rows for r in self.matches[i].records if pid in r.recipients}
+            size = sum(self.held[pid, k] for k in kinds)
+            by_party.setdefault(pid, []).append(Source(pid, None, rows, size))
+        for a in self.log.actors.values():
+            if not self._is_source(a):
+                continue
+            rows = [i for i, m in enumerate(self.matches) if self._actor_had(a, m)]
+            if rows:
+                by_party.setdefault(a.party, []).append(Source(a.party, a.actor, rows, self.log.volume[a.actor]))
+        for pid, srcs in by_party.items():
+            for src in srcs:
+                src.ll = log_likelihood(len(src.rows), n, src.size, self.universe)
+                for i in src.rows:
+                    had[i].add(pid)
+        return by_party, had
 
     # -- ranking ---------------------------------------------------------------------------------
     def rank(self) -> list[Candidate]:
         if not self.matches:
             return []
-        had, actor_had = self.holders()
+        by_party, had = self.sources()
         n = len(self.matches)
         leaked = set().union(*(m.fields for m in self.matches))
-        ids = sorted(set().union(*had))
-        rows_of: dict[str, list[int]] = {p: [i for i in range(n) if p in had[i]] for p in ids}
+        best = {pid: max(srcs, key=lambda x: (x.ll, x.actor is None)) for pid, srcs in by_party.items()}
+        none = n * math.log(1.0 / self.universe)
+        top = max([none, *(b.ll for b in best.values())])
+        weights = {pid: math.exp(b.ll - top) for pid, b in best.items()}
+        total = sum(weights.values()) + math.exp(none - top)
+        self.unknown = math.exp(none - top) / total
         cands: list[Candidate] = []
-        for pid in ids:
+        for pid, b in best.items():
             party = self.dm.party(pid)
-            rows = rows_of[pid]
-            g = guilt((len(had[i]), self.matches[i].subject in self.canaries) for i in rows)
-            cov = len(rows) / n
-            holds = self._held(party, rows, actor_had)
+            rows = sorted({i for src in by_party[pid] for i in src.rows})
+            g = weights[pid] / total
+            holds = self._held(party, rows, by_party[pid])
             fit = len(leaked & holds) / len(leaked | holds) if holds else 0.0
-            raw = g * cov * cov * (0.25 + 0.75 * fit)
-            actor, actor_ev = self._best_actor(pid, rows, actor_had, had)
-            c = Candidate(pid, actor, 0.0, raw=raw)
+            actor, actor_ev = self._best_actor(pid, rows, by_party[pid])
+            c = Candidate(pid, actor, round(g, 3), raw=b.ll)
             c.evidence = self._evidence(party, rows, had, leaked, fit, g, actor_ev, holds)
             cands.append(c)
-        total = sum(c.raw for c in cands) or 1.0
-        for c in cands:
-            c.score = round(c.raw / total, 3)
         cands.sort(key=lambda c: (-c.raw, c.party))
         return cands[:MAX_CANDIDATES]
 
-    def _held(self, party: Party, rows: list[int], actor_had: list[dict[str, set[str]]]) -> frozenset[str]:
-        """The field set to fit: a platform desk can open anything, so what its actors saw of
-        these subjects in clear (the logs say it); any other party, what the data map gives it."""
+    def _held(self, party: Party, rows: list[int], srcs: list[Source]) -> frozenset[str]:
+        """The field set to fit: a platform desk can open anything, so what its actors saw of these
+        subjects in clear (the logs say it); any other party, what the data map gives it."""
         if party.kind != "platform":
             return party.holds
         seen: set[str] = set()
-        for i in rows:
-            subject = self.matches[i].subject
-            for actor in actor_had[i].get(party.id, ()):
-                seen |= self.log.actors[actor].seen.get(subject, set())
+        for src in srcs:
+            if src.actor is not None:
+                for i in src.rows:
+                    seen |= self.log.actors[src.actor].seen.get(self.matches[i].subject, set())
         return frozenset(seen) or party.holds
 
-    def _best_actor(self, pid: str, rows: list[int], actor_had: list[dict[str, set[str]]],
-                    had_parties: list[set[str]]) -> tuple[str | None, list[tuple[str, str]]]:
-        """The actor of ``pid`` most likely guilty, by the guilt model over the party's rows."""
-        counts: dict[str, list[int]] = {}
-        for i in rows:
-            for a in actor_had[i].get(pid, ()):
-                counts.setdefault(a, []).append(i)
-        if not counts:
+    def _best_actor(self, pid: str, rows: list[int], srcs: list[Source]) -> tuple[str | None, list[tuple[str, str]]]:
+        """The actor of ``pid`` whose logged accesses explain the leak best (ties: more of the leaked people
+        revealed or exported without a ticket); named when it held at least half of the party's rows."""
+        actors = sorted((s for s in srcs if s.actor is not None),
+                        key=lambda s: (-s.ll, -len(self._ticketless(s)), s.actor or ""))
+        if not actors:
             return None, []
-
-        def n_agents(i: int) -> int:  # V_t at actor level: actors that had row i, plus unlogged holders
-            return sum(len(v) for v in actor_had[i].values()) + len(had_parties[i] - actor_had[i].keys())
-
-        def artifact(a: str) -> tuple[float, str | None]:
-            """Share of the party's rows held by the actor's largest single export or print."""
-            best_id, best_n = None, 0
-            for aid, held in self.log.actors[a].artifacts.items():
-                k = sum(1 for i in rows if self.matches[i].subject in held
-                        or any(r.record in held for r in self.matches[i].records))
-                if k > best_n:
-                    best_id, best_n = aid, k
-            return best_n / len(rows), best_id
-
-        arts = {a: artifact(a) for a in counts}
-        scored = sorted(((guilt((max(1, n_agents(i)), self.matches[i].subject in self.canaries) for i in rs)
-                          * len(rs) * (1 + arts[a][0]), a) for a, rs in counts.items()), key=lambda x: (-x[0], x[1]))
-        best = scored[0][1]
-        share = len(counts[best]) / len(rows)
-        if share < 0.5:  # the logs explain too little of what the party had: do not name anyone
-            return None, self._actor_sentences(best, counts[best], rows, named=False)
-        ev = self._actor_sentences(best, counts[best], rows, named=True)
-        a_share, a_id = arts[best]
-        if a_id is not None and a_share >= 0.2:
-            k = round(a_share * len(rows))
-            ev.append((f"one artifact of {best}, {a_id}, holds {k} of the {len(rows)} leaked records "
+        first = actors[0]
+        name = first.actor or ""
+        if len(first.rows) < 0.5 * len(rows):  # the logs explain too little of what the party had
+            return None, self._actor_sentences(name, first.rows, rows, named=False)
+        ev = self._actor_sentences(name, first.rows, rows, named=True)
+        free = self._ticketless(first)
+        if free:
+            ev.append((f"{len(free)} of the {len(rows)} leaked records were revealed or exported by {name} "
+                       "without a ticket",
+                       f"{len(rows)}条泄露记录中有{len(free)}条由{name}在无工单的情况下查看明文或导出"))
+        a_id, k = self._artifact(name, rows)
+        if a_id is not None and k >= 0.2 * len(rows):
+            ev.append((f"one artifact of {name}, {a_id}, holds {k} of the {len(rows)} leaked records "
                        "(an export or print is how bulk leaks leave; decode its watermark to confirm)",
-                       f"{best}的单个导出/打印件{a_id}包含{len(rows)}条泄露记录中的{k}条（批量泄露通常经导出或打印流出；"
+                       f"{name}的单个导出/打印件{a_id}包含{len(rows)}条泄露记录中的{k}条（批量泄露通常经导出或打印流出；"
                        "可解码其水印确认）"))
-        for a in [a for _, a in scored[1:3]]:
-            ev += self._actor_sentences(a, counts[a], rows, named=False)
-        return best, ev
+        for s in actors[1:3]:
+            ev += self._actor_sentences(s.actor or "", s.rows, rows, named=False)
+        return name, ev
+
+    def _ticketless(self, s: Source) -> list[int]:
+        free = self.log.actors[s.actor].ticketless if s.actor else set()
+        return [i for i in s.rows if self.matches[i].subject in free]
+
+    def _artifact(self, actor: str, rows: list[int]) -> tuple[str | None, int]:
+        """The actor's single export or print holding most of ``rows``."""
+        best_id, best_n = None, 0
+        for aid, held in self.log.actors[actor].artifacts.items():
+            k = sum(1 for i in rows if self.matches[i].subject in held
+                    or any(r.record in held for r in self.matches[i].records))
+            if k > best_n:
+                best_id, best_n = aid, k
+        return best_id, best_n
 
     # -- evidence --------------------------------------------------------------------------------
     def _say(self, en: str, zh: str) -> list[str]:
@@ -285,6 +338,14 @@ class Attribution:
         return out
 
 
+def key_field(matches: list[Match]) -> str | None:
+    """The leak's most telling identifying field in clear (present in at least half of the rows): what makes a
+    row usable (an ID number, a payment account, a phone); its holders are counted by it."""
+    counts = Counter(f for m in matches for f, clear in m.fields.items() if clear and f in IDENTITY)
+    common = [f for f, k in counts.items() if k * 2 >= len(matches)]
+    return max(common, key=lambda f: (GRADES.get(f, 0.0), f)) if common else None
+
+
 def attribute(rows: list[LeakRow], index: RecordIndex, datamap: DataMap, events: Iterable[AccessEvent],
               canaries: dict[str, list[str]] | None = None, lang: str = "both"
               ) -> tuple[list[Candidate], dict[str, Any]]:
@@ -298,10 +359,11 @@ def attribute(rows: list[LeakRow], index: RecordIndex, datamap: DataMap, events:
         got = index.match(row)
         matches.extend(got)
         unmatched += not got
-    log = AccessLog({m.subject for m in matches}, canaries or (), {r.record for m in matches for r in m.records})
+    log = AccessLog({m.subject for m in matches}, canaries or (), {r.record for m in matches for r in m.records},
+                    key_field(matches))
     for ev in events:
         log.observe(ev)
-    ranked = Attribution(datamap, matches, log, canaries, lang).rank()
+    ranked = Attribution(datamap, matches, log, canaries, lang, index.held, len(index.records)).rank()
     summary = {"rows": len(rows), "matched_rows": len(rows) - unmatched, "unmatched_rows": unmatched,
                "subjects": len({m.subject for m in matches}), "events": log.n_events, "events_kept": log.n_kept,
                "honeytoken_hits": sorted({m.subject for m in matches if canaries and m.subject in canaries})}

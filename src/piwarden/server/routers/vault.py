@@ -16,18 +16,34 @@ from contextlib import asynccontextmanager
 from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, FastAPI, Path, Query, Request
+from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from piwarden.audit.store_base import AuditStoreError
 from piwarden.events import EventError
 from piwarden.server.errors import ApiError
-from piwarden.server.routers.vault_auth import EraseCaller, ReadCaller, RuntimeDep, SessionCaller, WriteCaller
+from piwarden.server.routers.vault_auth import (
+    AdminCaller,
+    ApproveCaller,
+    EraseCaller,
+    ExportCaller,
+    ReadCaller,
+    RuntimeDep,
+    SessionCaller,
+    WriteCaller,
+)
 from piwarden.server.schemas.common import error_responses
 from piwarden.server.schemas.vault import (
+    AlertOut,
     CreateRecord,
     Done,
     Erased,
+    ExportDecision,
+    ExportOut,
+    ExportRequest,
     FieldInfo,
+    HoldOut,
+    HoldRequest,
     LoginRequest,
     Me,
     RecordAnswer,
@@ -42,9 +58,10 @@ from piwarden.server.schemas.vault import (
 )
 from piwarden.server.scopes import Scope, requires
 from piwarden.settings import get_settings
-from piwarden.vault import BadRequest, NotFound, Refused, View, open_vault
+from piwarden.vault import BadRequest, NotFound, OverQuota, Refused, VaultRuntime, View, open_vault
 from piwarden.vault.crypto import DecryptError
 from piwarden.vault.evidence import event
+from piwarden.vault.exports import Exports
 from piwarden.vault.keystore import VaultKeyError
 from piwarden.vault.store import SubjectShredded, VersionConflict
 
@@ -81,6 +98,9 @@ router = APIRouter(prefix="/vault", tags=["vault"], lifespan=vault_lifespan)
 
 REFUSED: dict[int | str, dict[str, Any]] = {403: {"model": Refusal, "description": "The policy refused (the refusal "
                                                                                    "is logged: see event_id)."}}
+OVER_QUOTA: dict[int | str, dict[str, Any]] = {429: {"model": Refusal, "description": "A quota refused the call (the "
+                                                     "attempt is logged and an alert raised): see event_id and the "
+                                                     "Retry-After header."}}
 RecordId = Annotated[str, Path(pattern=r"^r-[0-9a-f]{32}$", description="Record id (r-...).")]
 TypeName = Annotated[str, Path(pattern=r"^[a-z][a-z0-9_]{0,63}$", description="Record type, e.g. customer.")]
 SubjectId = Annotated[str, Path(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:@-]{0,127}$", description="Data subject id.")]
@@ -93,6 +113,9 @@ def _do(fn: Callable[[], T]) -> T:
     """Run a vault operation, its failures in the one error format (never a value)."""
     try:
         return fn()
+    except OverQuota as exc:
+        raise ApiError(429, exc.reason, headers={"Retry-After": str(exc.retry_after_s)}, event_id=exc.event_id,
+                       result=exc.result) from None
     except Refused as exc:
         raise ApiError(403, exc.reason, event_id=exc.event_id, result=exc.result) from None
     except NotFound as exc:
@@ -169,7 +192,7 @@ def create_record(who: WriteCaller, rt: RuntimeDep, type_name: TypeName, body: C
 
 
 @router.get("/records/{record_id}", summary="Read a record", response_model=RecordAnswer,
-            responses={**REFUSED, **error_responses(400, 401, 404, 503)})
+            responses={**REFUSED, **OVER_QUOTA, **error_responses(400, 401, 404, 503)})
 def get_record(who: ReadCaller, rt: RuntimeDep, record_id: RecordId, reveal: Reveal = None) -> RecordAnswer:
     """One record: fields the caller asked to reveal and the policy allows in clear, others masked or withheld."""
     fields = reveal.split(",") if reveal else []
@@ -186,7 +209,7 @@ def update_record(who: WriteCaller, rt: RuntimeDep, record_id: RecordId, body: U
 
 
 @router.post("/records/{type_name}/search", summary="Find records by keyed identifier", response_model=SearchAnswer,
-             responses={**REFUSED, **error_responses(400, 401, 422, 503)})
+             responses={**REFUSED, **OVER_QUOTA, **error_responses(400, 401, 422, 503)})
 def search_records(who: ReadCaller, rt: RuntimeDep, type_name: TypeName, body: Search) -> SearchAnswer:
     """Exact look-up through a blind index (phone, ID number, policy number ...), value or token in the body."""
     answer = _do(lambda: rt.vault.search(who.caller, type_name, body.by, body.value, body.token, body.reveal,
@@ -200,3 +223,107 @@ def erase_subject(who: EraseCaller, rt: RuntimeDep, subject: SubjectId) -> Erase
     """Delete the subject's records and destroy its key: every copy of its values, backups too, is unreadable."""
     e = _do(lambda: rt.vault.erase(who.caller, subject))
     return Erased(subject=e.subject, records=e.records, event_id=e.event_id)
+
+
+ActorId = Annotated[str, Path(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:@-]{0,127}$", description="An account id.")]
+
+
+@router.get("/alerts", summary="Alerts", response_model=list[AlertOut], responses=error_responses(400, 401, 403, 503))
+def list_alerts(who: AdminCaller, rt: RuntimeDep,
+                account: Annotated[str | None, Query(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:@-]{0,127}$",
+                                                     description="Only this account's alerts.")] = None,
+                limit: Annotated[int, Query(ge=1, le=1000, description="At most this many, newest first.")] = 100,
+                ) -> list[AlertOut]:
+    """The alerts the vault raised (quotas exceeded), newest first, each with the events that are its evidence."""
+    guards = rt.vault.guards
+    found = guards.alerts(account, limit) if guards is not None else []
+    return [AlertOut.model_validate(a.as_json()) for a in found]
+
+
+@router.get("/holds", summary="Actors held to approval-only", response_model=list[HoldOut],
+            responses=error_responses(400, 401, 403, 503))
+def list_holds(who: AdminCaller, rt: RuntimeDep) -> list[HoldOut]:
+    """Accounts whose every reveal needs an approval, until someone releases them."""
+    guards = rt.vault.guards
+    return [HoldOut(actor=a, since_us=s, reason=r, alert_id=al) for a, s, r, al in (guards.holds() if guards else [])]
+
+
+@router.put("/holds/{actor}", summary="Hold an actor to approval-only", response_model=Done,
+            responses=error_responses(400, 401, 403, 422, 503))
+def hold_actor(who: AdminCaller, rt: RuntimeDep, actor: ActorId, body: HoldRequest) -> Done:
+    """Switch an account to approval-only (every reveal needs an approval); ok is false if it already was."""
+    guards = rt.vault.guards
+    if guards is None:
+        raise ApiError(503, "the vault has no guards")
+    return Done(ok=guards.hold(actor, body.reason))
+
+
+@router.delete("/holds/{actor}", summary="Release an actor", response_model=Done,
+               responses=error_responses(400, 401, 403, 503))
+def release_actor(who: AdminCaller, rt: RuntimeDep, actor: ActorId) -> Done:
+    """End an account's hold; ok is false if it had none."""
+    guards = rt.vault.guards
+    if guards is None:
+        raise ApiError(503, "the vault has no guards")
+    return Done(ok=guards.release(actor))
+
+
+ExportId = Annotated[str, Path(pattern=r"^vx-[0-9a-f]{16}$", description="Export id (vx-...).")]
+
+
+def _exports(rt: VaultRuntime) -> Exports:
+    if rt.exports is None:
+        raise ApiError(503, "the vault has no exports")
+    return rt.exports
+
+
+@router.get("/exports", summary="Exports", response_model=list[ExportOut], responses=error_responses(400, 401, 403, 503))
+def list_exports(who: AdminCaller, rt: RuntimeDep) -> list[ExportOut]:
+    """Every bulk export, newest first (ids, recipients, field names, status; no values)."""
+    return [ExportOut.model_validate(e.as_json()) for e in _exports(rt).list()]
+
+
+@router.get("/exports/registry", summary="Watermark registry", responses=error_responses(400, 401, 403, 503))
+def export_registry(who: AdminCaller, rt: RuntimeDep) -> dict[str, Any]:
+    """The registry `piwarden forensics trace --watermarks` reads: each ready export's id and recipient."""
+    return _exports(rt).registry()
+
+
+@router.post("/exports", summary="Ask for a bulk export", response_model=ExportOut, status_code=201,
+             responses={**REFUSED, **error_responses(400, 401, 422, 503)})
+def request_export(who: ExportCaller, rt: RuntimeDep, body: ExportRequest) -> ExportOut:
+    """Ready at once when light, else pending a checker (maker-checker, graded by rows x sensitivity); logged."""
+    info = _do(lambda: _exports(rt).request(who.caller, body.type, body.fields, body.owner, body.recipient,
+                                            body.reason))
+    return ExportOut.model_validate(info.as_json())
+
+
+@router.get("/exports/{export_id}", summary="An export", response_model=ExportOut,
+            responses=error_responses(400, 401, 403, 404, 503))
+def get_export(who: ExportCaller, rt: RuntimeDep, export_id: ExportId) -> ExportOut:
+    """One export's state (its maker sees it)."""
+    info = _do(lambda: _exports(rt).get(export_id))
+    if info.maker != who.caller.actor:
+        raise ApiError(404, "no such export")
+    return ExportOut.model_validate(info.as_json())
+
+
+@router.post("/exports/{export_id}/decision", summary="Approve or refuse an export", response_model=ExportOut,
+             responses=error_responses(400, 401, 403, 404, 422, 503))
+def decide_export(who: ApproveCaller, rt: RuntimeDep, export_id: ExportId, body: ExportDecision) -> ExportOut:
+    """A checker's decision on a pending export; the maker cannot decide its own; logged."""
+    info = _do(lambda: _exports(rt).decide(who.caller, export_id, body.approve, body.reason))
+    return ExportOut.model_validate(info.as_json())
+
+
+@router.get("/exports/{export_id}/file", summary="Download an export", response_model=None,
+            responses={200: {"content": {"text/csv": {"schema": {"type": "string"}}},
+                             "description": "The CSV file (subject column first)."},
+                       **REFUSED, **error_responses(400, 401, 404, 422, 503)})
+def download_export(who: ExportCaller, rt: RuntimeDep, export_id: ExportId) -> Response:
+    """The export's rows as CSV, values in clear carrying the recipient's watermark; the access event is durable
+    before the file leaves (its id in the X-Piwarden-Event header)."""
+    text, event_id = _do(lambda: _exports(rt).download(who.caller, export_id))
+    return Response(text, media_type="text/csv; charset=utf-8",
+                    headers={"X-Piwarden-Event": event_id,
+                             "Content-Disposition": f'attachment; filename="{export_id}.csv"'})

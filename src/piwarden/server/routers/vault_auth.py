@@ -62,7 +62,8 @@ async def guard(security_scopes: SecurityScopes, request: Request, rt: RuntimeDe
         raise _unauthorized("a vault session token or API key is required")
     from starlette.concurrency import run_in_threadpool
 
-    principal = await run_in_threadpool(rt.identities.authenticate, credentials.credentials)
+    principal = rt.identities.cached(credentials.credentials) or await run_in_threadpool(
+        rt.identities.authenticate, credentials.credentials)
     if principal is None:
         raise _unauthorized("the credential is unknown, expired or revoked")
     account = principal.account
@@ -89,3 +90,6 @@ ReadCaller = Annotated[VaultCaller, vault_guard(Scope.VAULT_READ)]
 WriteCaller = Annotated[VaultCaller, vault_guard(Scope.VAULT_WRITE)]
 EraseCaller = Annotated[VaultCaller, vault_guard(Scope.VAULT_ERASE)]
 SessionCaller = Annotated[VaultCaller, vault_guard(Scope.VAULT_SESSION)]
+AdminCaller = Annotated[VaultCaller, vault_guard(Scope.VAULT_ADMIN)]
+ExportCaller = Annotated[VaultCaller, vault_guard(Scope.VAULT_EXPORT)]
+ApproveCaller = Annotated[VaultCaller, vault_guard(Scope.VAULT_APPROVE)]

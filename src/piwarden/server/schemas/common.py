@@ -23,6 +23,7 @@ _MEANING = {
     404: "Nothing to return yet, or no such record.",
     409: "Refused: it would not extend the last signed checkpoint, or the record changed since that version.",
     410: "The data subject was erased.",
+    429: "A quota refused the call (the attempt is logged and an alert raised): see event_id and Retry-After.",
     413: "The request body is over the size limit; send smaller batches.",
     501: "This server has no signing key configured.",
     503: "The database failed (the message names the kind of failure only).",

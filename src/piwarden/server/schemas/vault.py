@@ -53,7 +53,7 @@ class Me(BaseModel):
 class Done(BaseModel):
     """Something done that discloses nothing."""
 
-    ok: bool = Field(description="Always true.")
+    ok: bool = Field(description="Whether it was done (false: nothing to do, e.g. already held).")
 
 
 class FieldInfo(BaseModel):
@@ -160,6 +160,88 @@ class Refusal(BaseModel):
     error: str = Field(description="Why, naming the rule; never a value.")
     event_id: str | None = Field(default=None, description="The refusal's access event.")
     result: str | None = Field(default=None, description="denied or pending_approval.")
+
+
+class Evidence(BaseModel):
+    """An access event an alert cites: its id and leaf index (GET /audit/proof/inclusion proves it is logged)."""
+
+    event_id: str | None = Field(description="The event's id (None once retention purged its body).")
+    index: int = Field(description="Its leaf index in the audit log.")
+
+
+class AlertOut(BaseModel):
+    """An alert the vault raised: who exceeded which quota, and the events that are the evidence."""
+
+    id: str = Field(description="The alert's id (one per actor, quota and window).")
+    at_us: int = Field(description="When it was raised, UTC microseconds since the epoch.")
+    actor: str = Field(description="The account that exceeded the quota.")
+    role: str = Field(description="The role it acted in.")
+    kind: str = Field(description="What raised it: quota.")
+    rule: str = Field(description="The quota's id in the policy.")
+    window: str = Field(description="minute or day.")
+    window_key: str = Field(description="Which minute or day (the policy's time zone).")
+    limit: int = Field(description="The quota's limit for the window.")
+    count: int = Field(description="The count with the refused call.")
+    event_id: str = Field(description="The refused call's access event.")
+    held: bool = Field(description="Whether the actor was switched to approval-only.")
+    evidence: list[Evidence] = Field(description="The actor's access events in the window, most recent last.")
+
+
+class HoldRequest(_Body):
+    """Why an actor is held to approval-only."""
+
+    reason: Annotated[str, StringConstraints(min_length=1, max_length=500)] = Field(
+        description="Why (free text for the security team; no personal data).")
+
+
+class HoldOut(BaseModel):
+    """An actor held to approval-only: every reveal needs an approval until released."""
+
+    actor: str = Field(description="The account held.")
+    since_us: int = Field(description="Since when, UTC microseconds since the epoch.")
+    reason: str = Field(description="Why.")
+    alert_id: str | None = Field(default=None, description="The alert that held it, if one did.")
+
+
+class ExportRequest(_Body):
+    """A bulk export: every record of one type one owner holds, with these fields."""
+
+    type: Name = Field(description="The record type.")
+    fields: list[Annotated[str, StringConstraints(pattern=r"^(\*|[a-z][a-z0-9_]{0,63})$")]] = Field(
+        min_length=1, max_length=64, description="Field names ('*': all); each in clear if the policy lets the "
+                                                 "maker reveal it, masked otherwise.")
+    owner: Ident | None = Field(default=None, description="Whose records (default: the caller's tenant).")
+    recipient: Ident | None = Field(default=None, description="The data-map party that receives the file "
+                                                               "(default: the maker's own party).")
+    reason: Annotated[str, StringConstraints(max_length=500)] = Field(default="", description="Why (no personal "
+                                                                                              "data).")
+
+
+class ExportDecision(_Body):
+    """A checker's decision."""
+
+    approve: bool = Field(description="True to approve, false to refuse.")
+    reason: Annotated[str, StringConstraints(max_length=500)] = Field(default="", description="Why.")
+
+
+class ExportOut(BaseModel):
+    """An export: ids, counts and field names, never a value."""
+
+    id: str = Field(description="The export id (vx-...), also the access events' export_id.")
+    maker: str = Field(description="Who asked for it.")
+    recipient_party: str = Field(description="Who receives the file (data-map party).")
+    recipient_actor: str | None = Field(description="The receiving account, when the maker keeps it.")
+    type: str = Field(description="Record type.")
+    owner: str = Field(description="Whose records.")
+    fields: list[str] = Field(description="Fields asked for.")
+    clear: list[str] = Field(description="Fields in clear (watermarked); the others are masked or withheld.")
+    rows: int = Field(description="Records.")
+    weight: int = Field(description="Rows x the grade weight of the most sensitive field in clear.")
+    status: str = Field(description="ready, pending (a checker must decide) or refused.")
+    checker: str | None = Field(description="Who decided, for a pending one.")
+    reason: str = Field(description="The maker's reason.")
+    created_us: int = Field(description="When asked, UTC microseconds.")
+    decided_us: int | None = Field(description="When decided.")
 
 
 class Health(BaseModel):

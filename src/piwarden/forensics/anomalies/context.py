@@ -1,0 +1,350 @@
+"""Baselines by context: what kind of access this is, for this actor and its peers, and how much it disclosed.
+
+Totals per day hide an insider on a busy account: an escalation desk makes many ticketless
+look-ups every day, so a few hundred more, keyed by policy number under another purpose, do not
+move its totals. Here every access has a *context*: action, resource, lookup key (``query.by``),
+purpose, whether it cites a ticket, and which identifying fields it showed in clear. The model
+keeps, per actor and per peer group, on how many days each context and each identifying field
+occurred and how often. An access is then judged by
+
+- **surprise** of its facets (action x resource, x lookup key, x purpose, x ticket or not, each
+  identifying field in clear): how rarely this actor uses each, its history shrunk towards its peer
+  group's until it has ``MIN_DAYS`` days of its own (``p = (own days + A x peer share) / (days + A)``,
+  the actor left out of its peers), 0 at one day in ten, 1 at one in a thousand; for a person, what no
+  peer does keeps at least ``PEER_FLOOR`` of its peers' surprise (a role that never sees ID numbers);
+- **excess volume** (for people) in a habitual context: records beyond the actor's expected daily count (shrunk
+  likewise; ``max(mean + 3 sd + 3, peak day)``);
+- **what it disclosed** (:mod:`.disclosure`: fields in clear by grade and combination, times
+  records), times its circumstances: an hour the actor and its peers do not work (x2), a device
+  or network not seen for the actor (x2), a ticket (x0.1: evidence of legitimacy) unless the
+  ticket was first cited on an earlier day and now opens further subjects (x1, and surprise 1:
+  an old ticket reused for unrelated people is evidence against); a batch channel x0.1, api x0.5.
+
+The day's risk is the sum over accesses of disclosure x circumstances x surprise, plus the
+excess volume; it is not capped, so a 2 a.m. ticketless export of ID numbers outweighs a
+daytime one of goods. Days add up as a CUSUM, ``S = max(0, DECAY x S + risk - ALLOWANCE)``, so
+a single ticketless reveal of an ID number a day, each too small to alert on, accumulates over
+weeks. The finding's points are ``POINTS x ln(1 + S / ALLOWANCE)``; its evidence lists the
+day's riskiest accesses first. A second finding, ``context.persistent``, counts the active days
+(of the last ``PERSIST_DAYS``) with a surprising ticketless disclosure of an identifying field.
+
+Memory per actor: capped context and ticket tables, a 24-hour histogram, the devices and
+networks seen, and the day's riskiest ``EVIDENCE`` event ids.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+from collections import Counter, OrderedDict, deque
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from piwarden.forensics.anomalies.disclosure import record_weight, sensitive_fields
+from piwarden.forensics.anomalies.features import _net, is_service, peer_key
+from piwarden.forensics.anomalies.findings import ActorWindow, Finding
+
+if TYPE_CHECKING:
+    from piwarden.events import AccessEvent
+
+Context = tuple[str, str, str, str, bool, frozenset[str]]
+Facet = tuple[str, ...]
+
+MIN_DAYS = 5.0  # A: days of own history worth as much as the peer group's share
+MIN_PEER_DAYS = 5  # actor-days a peer group needs before it is a baseline
+FLOOR_P = 1e-3
+DECAY = 0.9  # per active day of the CUSUM
+ALLOWANCE = 1.0  # risk per day that is noise (a ticketed reveal in an odd context)
+POINTS = 3.0
+PERSIST_DAYS = 28  # window of the persistence count, in active days
+PERSIST_FREE = 2  # days with a surprising identifying disclosure that are noise
+PERSIST_POINTS = 1.0  # per further day
+OFF_HOURS, NEW_CLIENT, TICKETED, REUSED = 2.0, 2.0, 0.1, 1.0
+#: Channel factor: a scheduled batch transfer is the data map's flow, not a person's reading.
+CHANNELS = {"batch": 0.1, "api": 0.5}
+#: What no peer does keeps at least this share of its surprise, however habitual for a person (not for a service
+#: account): a resource or an identifying field the role never touches entirely, another lookup key or purpose half.
+PEER_FLOOR = {"r": 1.0, "f": 1.0, "b": 0.5, "p": 0.5, "t": 0.5}
+REUSE_MIN_SUBJECTS = 3  # a ticket opening more subjects than this on a later day than its first is reused
+MAX_CONTEXTS = 512
+MAX_TICKETS = 512
+SUBJECTS_PER_TICKET = 64
+EVIDENCE = 20
+MIN_OWN_HOURS, MIN_PEER_HOURS = 50, 200
+OWN_HOUR_SHARE, PEER_HOUR_SHARE = 0.01, 0.005
+DEFAULT_HOURS = frozenset(range(7, 23))
+
+
+def surprise(p: float) -> float:
+    """0 for what happens on one day in ten or more, 1 for one in a thousand or less (log-linear between)."""
+    return min(1.0, max(0.0, -math.log10(max(p, FLOOR_P)) - 1.0) / 2.0)
+
+
+@dataclass(slots=True)
+class _Today:
+    day: str
+    n: Counter[Context] = field(default_factory=Counter)  # records (at least one per access) per context
+    weight: dict[Context, float] = field(default_factory=dict)  # disclosure x circumstances
+    risk: float = 0.0  # disclosure x circumstances x surprise
+    top: list[tuple[float, str]] = field(default_factory=list)  # heap of the riskiest (risk, event id)
+    novel: Counter[Context] = field(default_factory=Counter)  # accesses per context with surprise >= 0.5
+    novel_identifying: int = 0  # of which ticketless ones showing an identifying field in clear
+    reused: int = 0
+    human: bool = False  # a person's access today (machine accounts' volumes follow schedules: not judged)
+    hours: list[int] = field(default_factory=lambda: [0] * 24)
+    devices: set[str] = field(default_factory=set)
+    nets: set[str] = field(default_factory=set)
+
+
+@dataclass(slots=True)
+class _Actor:
+    peer: str
+    days: int = 0
+    used: Counter[Facet] = field(default_factory=Counter)  # facet -> days used
+    volume: Counter[Context] = field(default_factory=Counter)  # context -> accesses, all days
+    square: Counter[Context] = field(default_factory=Counter)  # context -> sum of squared daily accesses
+    peak: Counter[Context] = field(default_factory=Counter)  # context -> most accesses in a day
+    hours: np.ndarray = field(default_factory=lambda: np.zeros(24))
+    devices: set[str] = field(default_factory=set)
+    nets: set[str] = field(default_factory=set)
+    tickets: OrderedDict[str, tuple[str, set[str]]] = field(default_factory=OrderedDict)
+    cusum: float = 0.0
+    persist: deque[bool] = field(default_factory=lambda: deque(maxlen=PERSIST_DAYS))  # per active day: surprising?
+    today: _Today | None = None
+
+
+@dataclass(slots=True)
+class _Peers:
+    days: int = 0  # actor-days
+    used: Counter[Facet] = field(default_factory=Counter)
+    volume: Counter[Context] = field(default_factory=Counter)
+    hours: np.ndarray = field(default_factory=lambda: np.zeros(24))
+
+
+def context_of(ev: AccessEvent) -> Context:
+    by = ev.query.get("by") if ev.query is not None else None
+    return (ev.action, ev.resource, str(by or ""), ev.purpose or "", bool(ev.ticket), sensitive_fields(ev.fields))
+
+
+def facets(ctx: Context) -> tuple[Facet, ...]:
+    """The parts of a context judged on their own: a new combination of habitual parts is not news, a new
+    part is (an unused resource, lookup key or purpose, ticketless work, an identifying field)."""
+    action, resource, by, purpose, ticket, fields = ctx
+    return (("r", action, resource), ("b", action, by), ("p", action, purpose), ("t", action, str(ticket)),
+            *(("f", f) for f in sorted(fields)))
+
+
+def describe_context(ctx: Context) -> str:
+    action, resource, by, purpose, ticket, fields = ctx
+    out = f"{action} {resource}"
+    if by:
+        out += f" by {by}"
+    if purpose:
+        out += f", purpose {purpose}"
+    out += ", ticket" if ticket else ", no ticket"
+    if fields:
+        out += ", " + "+".join(sorted(fields)) + " in clear"
+    return out
+
+
+class ContextModel:
+    """The context baselines as a forensic detector (an event observer: it keeps its own state)."""
+
+    def __init__(self) -> None:
+        self.actors: dict[str, _Actor] = {}
+        self.peers: dict[str, _Peers] = {}
+        self.day = ""
+
+    # -- events ---------------------------------------------------------------------------------
+    def observe(self, ev: AccessEvent, day: str, hour: int) -> None:
+        if day != self.day:
+            if self.day:
+                self._rollover()
+            self.day = day
+        a = self.actors.get(ev.actor)
+        if a is None:
+            a = self.actors[ev.actor] = _Actor(peer_key(ev.party, ev.role))
+            self.peers.setdefault(a.peer, _Peers())
+        t = a.today
+        if t is None or t.day != day:
+            t = a.today = _Today(day)
+        client = ev.client or {}
+        device, ip = client.get("device"), client.get("ip")
+        new_client = False
+        if isinstance(device, str):
+            t.devices.add(device)
+            new_client = device not in a.devices
+        if isinstance(ip, str):
+            net = _net(ip)
+            t.nets.add(net)
+            new_client = new_client or net not in a.nets
+        new_client = new_client and a.days >= 3
+        if ev.action == "login" or ev.result != "allowed":
+            return
+        t.hours[hour] += 1
+        ctx = context_of(ev)
+        records = 0 if ev.aggregate else ev.record_count
+        t.n[ctx] += max(1, records)
+        human = not is_service(ev.role, ev.channel)
+        t.human = t.human or human
+        w = record_weight(ev.fields, ev.masked_fields or ()) * records * CHANNELS.get(ev.channel or "", 1.0)
+        if hour not in self._ok_hours(a):
+            w *= OFF_HOURS
+        if new_client:
+            w *= NEW_CLIENT
+        u = self._surprise(a, ctx, human=human)
+        if ev.ticket:
+            if len(ev.subjects) <= 3 and self._reused(a, ev.ticket, ev.subjects, day):
+                t.reused += 1
+                w *= REUSED
+                u = 1.0
+            else:
+                w *= TICKETED
+        t.weight[ctx] = t.weight.get(ctx, 0.0) + w
+        risk = w * u
+        if u >= 0.5:
+            t.novel[ctx] += 1
+            if ctx[5] and not ev.ticket:
+                t.novel_identifying += 1
+        t.risk += risk
+        if risk > 0:
+            item = (risk, ev.id)
+            if len(t.top) < EVIDENCE:
+                heapq.heappush(t.top, item)
+            elif item > t.top[0]:
+                heapq.heapreplace(t.top, item)
+
+    def _reused(self, a: _Actor, ticket: str, subjects: list[str], day: str) -> bool:
+        entry = a.tickets.get(ticket)
+        if entry is None:
+            entry = a.tickets[ticket] = (day, set())
+            if len(a.tickets) > MAX_TICKETS:
+                a.tickets.popitem(last=False)
+        else:
+            a.tickets.move_to_end(ticket)
+        first, seen = entry
+        new = [s for s in subjects if s not in seen]
+        if len(seen) < SUBJECTS_PER_TICKET:
+            seen.update(new)
+        return bool(new) and first < day and len(seen) > REUSE_MIN_SUBJECTS
+
+    def _p(self, own: float, days: int, peer_used: float, peer_days: int) -> float | None:
+        q = peer_used / peer_days if peer_days >= MIN_PEER_DAYS else None
+        if q is None:
+            return own / days if days >= MIN_DAYS else None
+        return (own + MIN_DAYS * q) / (days + MIN_DAYS)
+
+    def _surprise(self, a: _Actor, ctx: Context, human: bool = True) -> float:
+        """The most surprising facet: for the actor (shrunk to its peers), or at least PEER_FLOOR of what it is
+        for its peers (the actor itself left out, so that an insider does not make its own habit a group's)."""
+        peers = self.peers[a.peer]
+        others = peers.days - a.days
+        u = 0.0
+        for f in facets(ctx):
+            own = a.used[f]
+            p = self._p(own, a.days, peers.used[f] - own, others)
+            if p is not None:
+                u = max(u, surprise(p))
+            if human and others >= MIN_PEER_DAYS:
+                u = max(u, PEER_FLOOR[f[0]] * surprise((peers.used[f] - own) / others))
+        return u
+
+    def _ok_hours(self, a: _Actor) -> frozenset[int] | range:
+        own = float(a.hours.sum())
+        if own >= MIN_OWN_HOURS:
+            return frozenset(int(h) for h in np.flatnonzero(a.hours / own >= OWN_HOUR_SHARE))
+        peers = self.peers[a.peer].hours
+        total = float(peers.sum())
+        if total >= MIN_PEER_HOURS:
+            return frozenset(int(h) for h in np.flatnonzero(peers / total >= PEER_HOUR_SHARE))
+        return DEFAULT_HOURS
+
+    # -- days -----------------------------------------------------------------------------------
+    def _day_risk(self, a: _Actor, t: _Today) -> float:
+        """The day's risk so far: surprising disclosures plus excess volume in habitual contexts."""
+        risk = t.risk
+        if not t.human:
+            return risk
+        peers = self.peers[a.peer]
+        for ctx, n in t.n.items():
+            if t.novel[ctx]:
+                continue
+            mean = self._p(a.volume[ctx], a.days, peers.volume[ctx] - a.volume[ctx], peers.days - a.days)
+            if mean is None:
+                continue
+            sd = math.sqrt(max(a.square[ctx] / a.days - (a.volume[ctx] / a.days) ** 2, mean)) if a.days else \
+                math.sqrt(mean)
+            excess = n - max(mean + 3.0 * sd + 3.0, a.peak[ctx])
+            if excess > 0:
+                risk += t.weight[ctx] / n * excess
+        return risk
+
+    def _rollover(self) -> None:
+        touched: set[str] = set()
+        for a in self.actors.values():
+            t = a.today
+            if t is None:
+                continue
+            a.today = None
+            a.cusum = max(0.0, DECAY * a.cusum + self._day_risk(a, t) - ALLOWANCE)
+            if t.n:
+                a.persist.append(t.novel_identifying > 0)
+            a.devices |= t.devices
+            a.nets |= t.nets
+            if len(a.devices) > 64:
+                a.devices = set(list(a.devices)[-32:])
+            hours = np.asarray(t.hours, dtype=np.float64)
+            a.hours += hours
+            if not t.n:
+                continue
+            peers = self.peers[a.peer]
+            a.days += 1
+            peers.days += 1
+            peers.hours += hours
+            used = {f for ctx in t.n for f in facets(ctx)}
+            for f in used:
+                a.used[f] += 1
+                peers.used[f] += 1
+            for ctx, n in t.n.items():
+                a.volume[ctx] += n
+                a.square[ctx] += n * n
+                a.peak[ctx] = max(a.peak[ctx], n)
+                peers.volume[ctx] += n
+            if len(a.volume) > MAX_CONTEXTS:
+                for ctx, _ in a.volume.most_common()[MAX_CONTEXTS // 2:]:
+                    del a.volume[ctx], a.square[ctx], a.peak[ctx]
+            touched.add(a.peer)
+
+    # -- scoring --------------------------------------------------------------------------------
+    def assess(self, window: ActorWindow) -> list[Finding]:
+        a = self.actors.get(window.actor)
+        if a is None or a.today is None or a.today.day != window.day:
+            return []
+        t = a.today
+        risk = self._day_risk(a, t)
+        s = max(0.0, DECAY * a.cusum + risk - ALLOWANCE)
+        out = []
+        events = tuple(eid for _, eid in sorted(t.top, reverse=True))
+        if s > 0.0:
+            points = POINTS * math.log1p(s / ALLOWANCE)
+            out.append(Finding("context", points, lambda: self._reason(a, t, risk, s, window.day), events=events))
+        days = sum(a.persist) + (t.novel_identifying > 0)
+        if t.novel_identifying and days > PERSIST_FREE:
+            out.append(Finding("context.persistent", PERSIST_POINTS * (days - PERSIST_FREE),
+                               f"context.persistent: ticketless disclosures of identifying fields this actor and its "
+                               f"peers rarely see, on {days} of its last {len(a.persist) + 1} active days "
+                               f"(to {window.day})", events=events))
+        return out
+
+    def _reason(self, a: _Actor, t: _Today, risk: float, s: float, day: str) -> str:
+        parts = []
+        for ctx, n in t.novel.most_common(2):
+            parts.append(f"{n} x {describe_context(ctx)}")
+        head = f"context: risk {risk:.0f} on {day} (accumulated {s:.0f})"
+        if parts:
+            head += "; accesses this actor and its peers rarely make: " + "; ".join(parts)
+        if t.reused:
+            head += f"; {t.reused} accesses under a ticket first cited on an earlier day, opening further subjects"
+        return head
