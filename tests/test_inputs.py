@@ -10,7 +10,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from piwarden.inputs import InputError, check_encoding, encoding_of, open_text, read_text, sniff, text_chunks
+from piwarden.inputs import (
+    InputError,
+    check_encoding,
+    encoding_of,
+    open_text,
+    read_text,
+    sniff,
+    split_text,
+    text_chunks,
+)
 from piwarden.outputs import OutputError, atomic_open, check_output, write_atomic
 
 TEXT = '{"id": "a", "text": "张三 电话 13812345678，住址：北京市朝阳区"}\n{"id": "b", "text": "无"}\n'
@@ -108,3 +117,23 @@ def _umask() -> int:
     mask = os.umask(0o022)
     os.umask(mask)
     return mask
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.text(st.sampled_from("ab 。，\n1"), max_size=300), st.integers(4, 40))
+def test_split_text_rebuilds_the_text_with_offsets(text: str, size: int) -> None:
+    pieces = list(split_text(text, size))
+    assert "".join(p for _, p in pieces) == text
+    assert all(text[o:o + len(p)] == p for o, p in pieces)
+
+
+def test_a_long_record_is_analyzed_in_pieces_with_the_whole_texts_spans() -> None:
+    from piwarden.detect.records import Record
+    from piwarden.detect.runner import DetectOptions, detect_stream
+
+    sentences = [f"客户{i % 97}的手机是13{i:09d}，订单{i}已发货。" for i in range(90_000)]
+    text = "".join(sentences)  # about 2.4 M characters: three pieces
+    options = DetectOptions()
+    whole = [(s.start, s.end, s.type) for s in options.analyzer().analyze(text)]
+    (result,) = list(detect_stream([Record("long", text, "-", 1)], options))
+    assert [(e["start"], e["end"], e["type"]) for e in result["entities"]] == whole

@@ -21,6 +21,7 @@ pytestmark = pytest.mark.slow
 
 PIWARDEN = [sys.executable, "-m", "piwarden.cli"]
 MYSQL_URL = os.environ.get("PIWARDEN_TEST_MYSQL", "mysql+pymysql://root@127.0.0.1:3306/test")
+PG_URL = os.environ.get("PIWARDEN_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 
 
 def _start(args: list[str], home: Path) -> subprocess.Popen[str]:
@@ -107,25 +108,29 @@ def test_output_interrupted_leaves_nothing_then_rerun_writes_it_whole(tmp_path: 
     assert sum(1 for _ in out.open()) == n
 
 
-@pytest.mark.parametrize(("sig", "group"), [(signal.SIGINT, True), (signal.SIGTERM, False)])
-def test_scan_all_rows_on_two_jobs_stops_at_once(tmp_path: Path, sig: int, group: bool) -> None:
+@pytest.mark.parametrize(("url", "sig", "group", "key"), [
+    (MYSQL_URL, signal.SIGINT, True, True), (MYSQL_URL, signal.SIGTERM, False, True),
+    (MYSQL_URL, signal.SIGINT, True, False),  # no integer key: one streamed cursor, dropped not drained
+    (PG_URL, signal.SIGINT, True, True), (PG_URL, signal.SIGINT, True, False)],
+    ids=["mariadb-sigint", "mariadb-sigterm", "mariadb-stream-sigint", "postgres-sigint", "postgres-stream-sigint"])
+def test_scan_all_rows_on_two_jobs_stops_at_once(tmp_path: Path, url: str, sig: int, group: bool, key: bool) -> None:
     sqlalchemy = pytest.importorskip("sqlalchemy")
-    engine = sqlalchemy.create_engine(MYSQL_URL)
+    engine = sqlalchemy.create_engine(url)
     try:
         with engine.begin() as conn:
             conn.execute(sqlalchemy.text("SELECT 1"))
     except Exception as exc:
-        pytest.skip(f"MariaDB/MySQL not reachable ({type(exc).__name__})")
-    table = f"pw_interrupt_{os.getpid()}_{sig}"
+        pytest.skip(f"database not reachable ({type(exc).__name__})")
+    table = f"pw_interrupt_{os.getpid()}_{sig}_{int(key)}"
     rows = [{"id": i, "n": f"客户电话13{i:09d}，请回电", "p": f"139{i:08d}"} for i in range(200_000)]
     with engine.begin() as conn:
-        conn.execute(sqlalchemy.text(f"CREATE TABLE {table} (id INT PRIMARY KEY, note VARCHAR(100), "
-                                     "phone VARCHAR(20))"))
+        conn.execute(sqlalchemy.text(f"CREATE TABLE {table} (id INT{' PRIMARY KEY' if key else ''}, "
+                                     "note VARCHAR(100), phone VARCHAR(20))"))
         for start in range(0, len(rows), 20_000):
             conn.execute(sqlalchemy.text(f"INSERT INTO {table} VALUES (:id, :n, :p)"), rows[start:start + 20_000])
     try:
         inv = f"sqlite:///{tmp_path / 'inv.db'}"
-        args = ["scan", MYSQL_URL, "--tables", table, "--all-rows", "--jobs", "2", "--chunk-rows", "2000",
+        args = ["scan", url, "--tables", table, "--all-rows", "--jobs", "2", "--chunk-rows", "2000",
                 "--db", inv, "--progress", "--json", str(tmp_path / "inv.json")]
         code, stderr, stopped = _interrupt_after_progress(_start(args, tmp_path), sig, group, marker="rows")
         _clean(stderr)

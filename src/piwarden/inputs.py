@@ -29,7 +29,9 @@ from typing import BinaryIO
 SNIFF_BYTES = 64 * 1024
 CHUNK_CHARS = 1 << 20  # plain text is cut into records of about this many characters, on line ends
 _BREAK_WINDOW = 4096  # a chunk without a line end is cut at the last space or punctuation this near its end
-_BREAKS = " \t\r\n\f\v，。；！？、,.;!?)]}）】」"
+# where a line longer than a chunk is cut, best first: after a sentence, after a clause, at a space
+# (a space can sit between a context word and its value, "order 12345": the last resort)
+_BREAKS = ("。！？；!?;", "，、,)]}）】」", " \t\f\v")
 _BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
          (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
 # control characters other than tab, line feed, form feed, carriage return and escape: a file
@@ -217,6 +219,31 @@ def read_text(path: str | Path, encoding: str | None = None) -> str:
                              "not decode; give the encoding with --encoding)") from None
 
 
+def _break(text: str, start: int, end: int) -> int:
+    """Where to cut ``text[start:end]`` near its end: after a sentence, a clause or at a space; else at ``end``."""
+    low = max(start, end - _BREAK_WINDOW)
+    for group in _BREAKS:
+        at = max(text.rfind(c, low, end) for c in group)
+        if at >= 0:
+            return at + 1
+    return end
+
+
+def split_text(text: str, chars: int = CHUNK_CHARS) -> Iterator[tuple[int, str]]:
+    """``text`` in pieces of about ``chars`` characters, with their offsets, cut as ``text_chunks`` cuts.
+
+    >>> [(o, p) for o, p in split_text("第一句。第二句。第三句。", 5)]
+    [(0, '第一句。'), (4, '第二句。'), (8, '第三句。')]
+    """
+    start = 0
+    while len(text) - start > chars:
+        end = start + chars
+        cut = text.rfind("\n", start + chars // 2, end) + 1 or _break(text, start, end)
+        yield start, text[start:cut]
+        start = cut
+    yield start, text[start:]
+
+
 @dataclass(frozen=True, slots=True)
 class Chunk:
     """A piece of a plain-text file: its text, where it starts (line, character offset), its size in bytes."""
@@ -248,10 +275,8 @@ def text_chunks(path: str | Path, encoding: str | None = None, chars: int = CHUN
                 carry = data
                 continue
             cut = data.rfind("\n") + 1 if block else len(data)
-            if not cut:  # one long line: cut at a space or punctuation near the end, else at the limit
-                window = data[-_BREAK_WINDOW:]
-                at = max(window.rfind(c) for c in _BREAKS)
-                cut = len(data) - len(window) + at + 1 if at >= 0 else len(data)
+            if not cut:  # one long line: cut after punctuation or at a space near the end, else at the limit
+                cut = _break(data, 0, len(data))
             piece, carry = data[:cut], data[cut:]
             yield Chunk(piece, line, offset, len(piece.encode(src.encoding, errors="replace")))
             line += piece.count("\n")

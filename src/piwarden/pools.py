@@ -32,10 +32,10 @@ def new_pool(jobs: int, initializer: Callable[..., None] | None = None,
 def stop(pool: ProcessPoolExecutor, timeout: float = 5.0) -> None:
     """Cancel the tasks not started, terminate the workers, and wait at most ``timeout`` for them to go."""
     processes = list((getattr(pool, "_processes", None) or {}).values())
-    pool.shutdown(wait=False, cancel_futures=True)
-    for process in processes:
+    for process in processes:  # first, before anything that takes the executor's locks
         with contextlib.suppress(Exception):
             process.terminate()
+    pool.shutdown(wait=False, cancel_futures=True)
     for process in processes:
         with contextlib.suppress(Exception):
             process.join(timeout)

@@ -149,6 +149,9 @@ def test_http_single_event_duplicate_and_conflict(db_url: str) -> None:
         assert got["errors"] == [{"line": 3, "problems": [{"field": "id", "problem": "already used by a different "
                                                                                     "event (leaf 0); not appended"}]}]
         assert client.get("/audit/head").json()["size"] == 2
+        bom = b"\xef\xbb\xbf" + (json.dumps(make_event(2)) + "\n").encode()  # a byte-order mark is ignored
+        r = client.post("/audit/events?format=jsonl", content=bom, headers=AUTH)
+        assert r.status_code == 200 and r.json()["accepted"] == 1
 
 
 def test_migration_fills_the_ids_of_a_log_written_before_it(tmp_path: Path) -> None:

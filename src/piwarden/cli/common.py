@@ -9,7 +9,6 @@ from __future__ import annotations
 import errno
 import signal
 import threading
-import traceback
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -119,12 +118,6 @@ _debug = False
 def debugging() -> bool:
     """Whether ``--debug`` was given: unexpected errors show their traceback."""
     return _debug
-
-
-def print_traceback() -> None:
-    """With --debug, the traceback of the exception being handled (on standard error)."""
-    if _debug:
-        traceback.print_exc()
 
 
 @contextmanager

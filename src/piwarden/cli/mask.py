@@ -25,7 +25,7 @@ from piwarden.detect.analyzer import DEFAULT_MIN_SCORE
 from piwarden.detect.records import RecordError, input_size, iter_records
 from piwarden.detect.runner import DetectOptions
 from piwarden.mask.errors import MaskError, PolicyError
-from piwarden.mask.keys import KeyFileError, KeyRing, key_available, load_keys
+from piwarden.mask.keys import KeyFileError, KeyRing, key_available, key_path, load_keys
 from piwarden.mask.lint import lint_policy
 from piwarden.mask.policy import ANY, Policy, Ruleset, default_policy, load_policy
 from piwarden.mask.stream import MaskOptions, mask_stream
@@ -295,8 +295,10 @@ def lint(
     except PolicyError as exc:
         err.print(f"error: {exc}", highlight=False)
         raise typer.Exit(1) from None
-    issues = lint_policy(pol, key_available=key_available(key_file))
-    out = Console()
+    available = key_available(key_file)
+    issues = lint_policy(pol, key_available=available,
+                         created_on_use=None if available else str(key_path(key_file)))
+    out = Console(soft_wrap=True)  # a long path is not cut into two lines
     for issue in issues:
         colour = "red" if issue.severity == "error" else "yellow"
         out.print(f"[{colour}]{issue.severity}[/] {issue.where}: {issue.message}", highlight=False)

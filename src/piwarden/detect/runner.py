@@ -9,13 +9,15 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import islice
 from typing import Any
 
 from piwarden.detect.analyzer import Analyzer
 from piwarden.detect.records import Record, RecordError
 from piwarden.detect.registry import load_recognizers
+from piwarden.detect.span import Span
+from piwarden.inputs import CHUNK_CHARS, split_text
 from piwarden.pools import process_pool
 
 DetectResult = dict[str, Any]  # {"id", ...the record's extra fields, "entities": [span dicts]}
@@ -60,9 +62,26 @@ def _results(
 ) -> list[DetectResult]:
     """One output object per record; the analyzer sees the batch at once (models batch inference)."""
     out = []
-    for (rid, text, extra), spans in zip(batch, analyzer.analyze_batch([t for _, t, _ in batch]), strict=True):
+    for (rid, text, extra), spans in zip(batch, _analyze(analyzer, [t for _, t, _ in batch]), strict=True):
         shown = text if options.show_values else None
         out.append({"id": rid, **extra, "entities": [s.to_dict(shown, classify=options.classify) for s in spans]})
+    return out
+
+
+def _analyze(analyzer: Analyzer, texts: list[str]) -> list[list[Span]]:
+    """Spans of each text; a text longer than ``CHUNK_CHARS`` is analyzed in pieces cut after a sentence
+    (``split_text``) and its spans shifted back, so one 50 MB record costs what its bytes cost as records."""
+    if all(len(t) <= CHUNK_CHARS for t in texts):
+        return analyzer.analyze_batch(texts)
+    owners: list[tuple[int, int]] = []
+    pieces: list[str] = []
+    for i, text in enumerate(texts):
+        for offset, piece in split_text(text) if len(text) > CHUNK_CHARS else ((0, text),):
+            owners.append((i, offset))
+            pieces.append(piece)
+    out: list[list[Span]] = [[] for _ in texts]
+    for (i, offset), spans in zip(owners, analyzer.analyze_batch(pieces), strict=True):
+        out[i].extend(replace(s, start=s.start + offset, end=s.end + offset) if offset else s for s in spans)
     return out
 
 

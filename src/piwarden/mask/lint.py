@@ -66,8 +66,22 @@ def _fpe_text_types() -> frozenset[str]:
     return TEXT_TYPES
 
 
-def lint_policy(policy: Policy, *, key_available: bool | None = None) -> list[LintIssue]:
-    """Everything wrong with ``policy``; ``key_available=None`` skips the key check."""
+def lint_policy(policy: Policy, *, key_available: bool | None = None,
+                created_on_use: str | None = None) -> list[LintIssue]:
+    """Everything wrong with ``policy``; ``key_available=None`` skips the key check.
+
+    ``created_on_use``: where the missing key will be created when the policy is first used
+    (``mask run`` creates it); a keyed operator without a key is then a warning, not an error.
+    """
+    issues = _lint(policy, key_available)
+    if created_on_use is None:
+        return issues
+    return [LintIssue("warning", i.where, i.message.split(" and none is available")[0]
+                      + f"; there is no key yet: `piwarden mask run` creates {created_on_use} (0600) on first use")
+            if i.severity == "error" and "needs a key" in i.message else i for i in issues]
+
+
+def _lint(policy: Policy, key_available: bool | None) -> list[LintIssue]:
     issues: list[LintIssue] = []
     default_rule = policy.default if isinstance(policy.default, Rule) else None
     if default_rule is not None:

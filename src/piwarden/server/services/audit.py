@@ -80,6 +80,7 @@ class AuditService:
         numbers: list[int] = []
         rejected: list[RejectedLine] = []
         bad = 0
+        data = data.removeprefix(b"\xef\xbb\xbf")  # a UTF-8 byte-order mark, as Windows tools write it (RFC 8259 allows ignoring it)
         for number, line in enumerate(data.split(b"\n"), start=1):
             if not line.strip():
                 continue
