@@ -43,9 +43,9 @@ from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from piwarden.vault.files import read_yaml
 from piwarden.vault.quotas import QuotaDecl, Quotas
 
 BUNDLED = Path(__file__).with_name("policy.yaml")
@@ -334,33 +334,17 @@ def parse_policy(data: Any, source: str = "policy") -> Policy:
         decl = PolicyDecl.model_validate(data)
     except ValidationError as exc:
         raise PolicyFileError(f"{source}: {_problems(exc, data)}") from None
-    seen: set[str] = set()
-    for i, r in enumerate(decl.rules, start=1):
-        if r.id in seen:
-            raise PolicyFileError(f"{source}: rule {i} ({r.id}): id used twice")
-        seen.add(r.id)
-    quota_ids: set[str] = set()
-    for i, q in enumerate(decl.quotas, start=1):
-        if q.id in quota_ids:
-            raise PolicyFileError(f"{source}: quota {i} ({q.id}): id used twice")
-        quota_ids.add(q.id)
+    for kind, ids in (("rule", [r.id for r in decl.rules]), ("quota", [q.id for q in decl.quotas])):
+        seen: set[str] = set()
+        for i, ident in enumerate(ids, start=1):
+            if ident in seen:
+                raise PolicyFileError(f"{source}: {kind} {i} ({ident}): id used twice")
+            seen.add(ident)
     return Policy(decl, source)
 
 
 def load_policy_file(path: str | Path) -> Policy:
-    path = Path(path)
-    try:
-        text = path.read_text("utf-8")
-    except OSError as exc:
-        raise PolicyFileError(f"{path}: cannot be read ({exc.strerror})") from None
-    except UnicodeDecodeError:
-        raise PolicyFileError(f"{path}: not UTF-8 text") from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise PolicyFileError(f"{path}: not valid YAML" + (f" at line {mark.line + 1}" if mark else "")) from None
-    return parse_policy(data, str(path))
+    return parse_policy(read_yaml(path, PolicyFileError), str(path))
 
 
 @lru_cache(maxsize=1)

@@ -21,11 +21,11 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from piwarden import entities
 from piwarden.entities import EntityType
+from piwarden.vault.files import read_yaml
 
 BUNDLED = Path(__file__).with_name("record_types.yaml")
 NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
@@ -135,20 +135,7 @@ def parse_record_types(data: Any, source: str = "record types") -> dict[str, Rec
 
 def load_record_types(path: str | Path) -> dict[str, RecordType]:
     """Record types from a YAML file."""
-    path = Path(path)
-    try:
-        text = path.read_text("utf-8")
-    except OSError as exc:
-        raise RecordTypeError(f"{path}: cannot be read ({exc.strerror})") from None
-    except UnicodeDecodeError:
-        raise RecordTypeError(f"{path}: not UTF-8 text") from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark is not None else ""
-        raise RecordTypeError(f"{path}: not valid YAML{where}") from None
-    return parse_record_types(data, str(path))
+    return parse_record_types(read_yaml(path, RecordTypeError), str(path))
 
 
 @lru_cache(maxsize=1)

@@ -44,7 +44,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from piwarden.forensics.anomalies.disclosure import record_weight, sensitive_fields
-from piwarden.forensics.anomalies.features import _net, is_service, peer_key
+from piwarden.forensics.anomalies.features import _net, is_service, peer_key, ticket_entry
 from piwarden.forensics.anomalies.findings import ActorWindow, Finding
 
 if TYPE_CHECKING:
@@ -234,14 +234,7 @@ class ContextModel:
                 heapq.heapreplace(t.top, item)
 
     def _reused(self, a: _Actor, ticket: str, subjects: list[str], day: str) -> bool:
-        entry = a.tickets.get(ticket)
-        if entry is None:
-            entry = a.tickets[ticket] = (day, set())
-            if len(a.tickets) > MAX_TICKETS:
-                a.tickets.popitem(last=False)
-        else:
-            a.tickets.move_to_end(ticket)
-        first, seen = entry
+        first, seen = ticket_entry(a.tickets, ticket, day, MAX_TICKETS)
         new = [s for s in subjects if s not in seen]
         if len(seen) < SUBJECTS_PER_TICKET:
             seen.update(new)

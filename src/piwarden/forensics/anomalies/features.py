@@ -53,6 +53,20 @@ MIN_DAYS_FOR_NEW_CLIENT = 3
 _ID = re.compile(r"^(.*?)(\d+)$")
 
 
+def ticket_entry(tickets: OrderedDict[str, tuple[str, set[str]]], ticket: str, day: str,
+                 cap: int) -> tuple[str, set[str]]:
+    """(first day cited, subjects seen) of an actor's ticket, made on first sight; the least recent dropped past
+    ``cap`` (bounded memory per actor)."""
+    entry = tickets.get(ticket)
+    if entry is None:
+        entry = tickets[ticket] = (day, set())
+        if len(tickets) > cap:
+            tickets.popitem(last=False)
+    else:
+        tickets.move_to_end(ticket)
+    return entry
+
+
 def is_service(role: str, channel: str | None = None) -> bool:
     """A machine account (ETL, reconciliation, a partner's pull): a batch channel, or a service role
     (``service``, ``etl_service``, ``payment_service``; ``customer_service`` is people)."""
@@ -179,14 +193,7 @@ def observe(st: ActorState, ev: AccessEvent, day: str, hour: int) -> None:
         elif action == "reveal":
             flag = True
     elif len(subjects) <= 3:
-        entry = st.tickets.get(ticket)
-        if entry is None:
-            entry = st.tickets[ticket] = (day, set())
-            if len(st.tickets) > TICKETS_PER_ACTOR:
-                st.tickets.popitem(last=False)
-        else:
-            st.tickets.move_to_end(ticket)
-        first, seen = entry
+        first, seen = ticket_entry(st.tickets, ticket, day, TICKETS_PER_ACTOR)
         if len(seen) < SUBJECTS_PER_TICKET:
             seen.update(subjects)
         # an incident ticket cited for dozens of related subjects the day it is opened is work; an old
