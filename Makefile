@@ -20,6 +20,7 @@ $(STAMP): pyproject.toml scripts/setup-system.sh
 run: setup
 	$(BIN)/piwarden demo
 	$(BIN)/piwarden vault demo
+	$(BIN)/piwarden evidence demo
 
 lint: setup
 	$(BIN)/ruff check src tests benchmarks scripts

@@ -13,6 +13,7 @@ from piwarden.cli.audit import app as audit_app
 from piwarden.cli.common import DbOption, PiwardenGroup, cli_settings, start_settings
 from piwarden.cli.config import app as config_app
 from piwarden.cli.db import app as db_app
+from piwarden.cli.evidence import app as evidence_app
 from piwarden.cli.forensics import app as forensics_app
 from piwarden.cli.mask import app as mask_app
 from piwarden.cli.mask import policy_app
@@ -36,6 +37,8 @@ app.add_typer(forensics_app, name="forensics", help="Catch the insider: simulate
 app.add_typer(config_app, name="config", help="The effective settings and where each comes from.")
 app.add_typer(db_app, name="db", help="The piwarden database's schema: upgrade it, show its revision.")
 app.add_typer(policy_app, name="policy", help="Check and show masking policies (same as `piwarden mask policy`).")
+app.add_typer(evidence_app, name="evidence", help="Evidence packs: what the platform did to protect a person's data, "
+                                                  "signed and verifiable offline.")
 app.add_typer(vault_app, name="vault", help="The PI vault: accounts, keys and rotation, recovery, access-policy tests.")
 app.command("detect")(detect_commands.detect)
 app.command("demo")(detect_commands.demo)

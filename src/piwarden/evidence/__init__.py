@@ -1,0 +1,66 @@
+"""Evidence packs: what the platform did to protect a person's data, provable offline (PIPL Art. 69).
+
+``build_subject_pack`` gathers from the running system (audit log, scan inventory, vault policy
+and keys, data map, an optional leak case), writes one signed folder, and ``verify`` checks it
+with the standalone verifier that ships inside it (docs/evidence.md).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from piwarden.evidence.pack import PackError, SubjectRequest
+from piwarden.evidence.standalone import Report, verify_pack
+
+__all__ = ["PackError", "Report", "SubjectRequest", "build_subject_pack", "leak_findings", "verify_pack"]
+
+
+def build_subject_pack(req: SubjectRequest, db_url: str | None = None) -> dict[str, Any]:
+    """Build the pack into ``req.out``; return its manifest."""
+    from piwarden.audit.log import open_log
+    from piwarden.audit.signer import signer_from_settings
+    from piwarden.db import open_engine
+    from piwarden.evidence.pack import collect, write
+    from piwarden.evidence.render import render
+    from piwarden.settings import get_settings
+
+    settings = get_settings()
+    url = db_url or settings.db_url
+    signer = signer_from_settings(settings.audit)
+    engine = open_engine(url)
+    try:
+        with open_log(url) as log:
+            doc, ev, witness_keys = collect(req, settings, log, signer, engine)
+        return write(req, doc, ev, signer, witness_keys, render)
+    finally:
+        engine.dispose()
+
+
+def leak_findings(leak: Path, records: Path, datamap: Any, events: Any, subject: str, lang: str = "zh",
+                  leak_format: str | None = None) -> dict[str, Any]:
+    """The leak case's part of a subject pack: leaked fields, the attribution ranking and its reasoning.
+
+    ``events`` are the access events attribution reads (AccessEvent objects). The subject must be
+    among the leak's matched rows, or the case is about someone else.
+    """
+    from piwarden.forensics.attribution.leak import read_leak
+    from piwarden.forensics.attribution.match import RecordIndex
+    from piwarden.forensics.attribution.ranking import attribute
+
+    index = RecordIndex.load(records)
+    _, rows = read_leak(leak, leak_format)
+    matches = [m for row in rows for m in index.match(row)]
+    mine = [m for m in matches if m.subject == subject]
+    fields = sorted({f for m in mine for f in m.fields})
+    clear = sorted({f for m in mine for f, c in m.fields.items() if c})
+    ranked, summary = attribute(rows, index, datamap, events, None, lang)
+    text = {"en": f"The leak sample has {summary['rows']} rows; {summary['matched_rows']} match {summary['subjects']} "
+                  f"customers, this subject among them: {bool(mine)}. Leaked fields of this subject: "
+                  f"{', '.join(fields) or '-'} (in clear: {', '.join(clear) or '-'}).",
+            "zh": f"泄露样本共 {summary['rows']} 行，其中 {summary['matched_rows']} 行对应 {summary['subjects']} 名客户，"
+                  f"本人{'在内' if mine else '不在其中'}。本人被泄露字段：{'、'.join(fields) or '无'}"
+                  f"（明文：{'、'.join(clear) or '无'}）。"}
+    return {"fields": fields, "clear": clear, "subject_in_leak": bool(mine), "summary": text,
+            "counts": {k: v for k, v in summary.items() if k != "honeytoken_hits"},
+            "candidates": [c.to_json() for c in ranked]}

@@ -1,0 +1,206 @@
+"""The pack for people: one list of blocks (headings, paragraphs, tables), drawn as HTML and as PDF.
+
+Both renderings come from ``blocks`` so the HTML and the PDF say the same thing. The PDF embeds a
+subset of Noto Sans CJK (``piwarden.fonts``) so that its Chinese text extracts with
+``pdftotext``; the HTML is one file with its style inline, readable offline.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from piwarden.fonts import find_cjk_fonts
+
+MAX_ROWS = 2_000  # accesses drawn per rendering; all of them are in pack.json and events.jsonl
+
+L = {
+    "title": ("Evidence pack: protection of a person's information", "个人信息保护证据包"),
+    "subject": ("Subject", "个人信息主体"), "period": ("Period", "期间"), "created": ("Built", "生成时间"),
+    "all_time": ("the whole log", "日志全部期间"),
+    "checkpoint": ("Audit log checkpoint", "审计日志检查点"),
+    "s_where": ("1. Where the subject's data lives and who receives it", "一、个人信息存储位置与流向"),
+    "inventory": ("Inventory (stores and columns holding personal information)", "数据清单（含个人信息的存储与字段）"),
+    "no_inventory": ("No scan inventory in the system.", "系统中没有扫描清单。"),
+    "datamap": ("Data map: which parties receive which fields", "数据流向：各方接收的字段"),
+    "no_datamap": ("No data map given.", "未提供数据流向图。"),
+    "s_measures": ("2. Protective measures in force (PIPL Art. 51)", "二、已实施的保护措施（《个人信息保护法》第五十一条）"),
+    "s_access": ("3. Every access to the subject's data, with proofs", "三、对该个人信息的全部访问及其证明"),
+    "s_claims": ("4. Statements, each re-checkable from the proven events", "四、结论性声明（均可由已证明的事件复核）"),
+    "s_findings": ("5. Leak analysis", "五、泄露溯源分析"),
+    "s_timeline": ("6. Timeline", "六、时间线"),
+    "s_verify": ("7. How to verify this pack", "七、如何验证本证据包"),
+    "no_findings": ("No leak case attached.", "未附泄露案例。"),
+    "holders": ("Parties holding every leaked field", "持有全部泄露字段的各方"),
+    "candidates": ("Ranking of who leaked, with the reasoning", "泄露来源排序及推理"),
+    "yes": ("yes", "是"), "no": ("no", "否"), "holds": ("holds", "成立"), "fails": ("does not hold", "不成立"),
+    "range_basis": ("Checked over every event of leaves {a}..{b} (a complete range: none can be missing).",
+                    "基于第 {a} 至 {b} 号叶子的全部事件核验（完整区间：不可能遗漏）。"),
+    "index_basis": ("Checked over the subject's events found by the platform's index (the range was too large to "
+                    "include).", "基于平台索引查得的该个人事件核验（区间过大，未全部收录）。"),
+    "more_rows": ("{n} more accesses are in pack.json and events.jsonl.", "另有 {n} 次访问见 pack.json 与 events.jsonl。"),
+    "verify_text": ("Run `python3 verify_pack.py` in this folder (needs only Python and the `cryptography` package), "
+                    "or `piwarden evidence verify PACK`. Compare the key id below with the platform's published key.",
+                    "在本目录运行 `python3 verify_pack.py`（仅需 Python 与 cryptography 包），或 `piwarden evidence verify "
+                    "PACK`。请将下列密钥标识与平台公布的公钥比对。"),
+}
+H = {
+    "inventory": (("store", "asset", "grade", "PI columns"), ("存储", "表/文件", "级别", "个人信息字段")),
+    "datamap": (("party", "kind", "channel", "in clear", "masked"), ("接收方", "类型", "渠道", "明文", "掩码")),
+    "art51": (("item", "requirement", "met", "proof"), ("条款", "要求", "是否满足", "证明")),
+    "measures": (("measure", "in force", "evidence from the system"), ("措施", "是否实施", "系统中的证据")),
+    "access": (("time", "actor", "party", "role", "action", "result", "in clear", "masked", "ticket", "leaf"),
+               ("时间", "操作人", "所属方", "角色", "操作", "结果", "明文字段", "掩码字段", "工单", "叶子")),
+    "claims": (("id", "statement", "result", "events"), ("编号", "声明", "结论", "事件数")),
+    "holders": (("party", "channel", "fit", "fields beyond the leak"), ("接收方", "渠道", "吻合度", "泄露之外的字段")),
+    "candidates": (("rank", "party", "actor", "score", "reasoning"), ("排序", "接收方", "操作人", "得分", "推理")),
+    "timeline": (("time", "what"), ("时间", "事件")),
+}
+
+
+def _t(key: str, lang: str) -> str:
+    return L[key][lang == "zh"]
+
+
+def _h(key: str, lang: str) -> tuple[str, ...]:
+    return H[key][lang == "zh"]
+
+
+def _tr(d: Any, lang: str) -> str:
+    """A {"en", "zh"} text in the pack's language."""
+    return str(d.get(lang) or d.get("en", "")) if isinstance(d, dict) else str(d)
+
+
+def _join(items: Any) -> str:
+    return ", ".join(str(x) for x in items) if items else "-"
+
+
+def blocks(doc: dict[str, Any], events: dict[int, dict[str, Any]]) -> list[tuple[Any, ...]]:
+    """The report as blocks: ("h1"|"h2"|"h3"|"p", text) and ("table", headers, rows)."""
+    lang = doc.get("lang", "zh")
+    cp = doc["checkpoint"]
+    period = doc["period"]
+    span = (f"{period['since'] or '…'} – {period['until'] or '…'}" if period["since"] or period["until"]
+            else _t("all_time", lang))
+    out: list[tuple[Any, ...]] = [
+        ("h1", _t("title", lang)),
+        ("table", ("", ""), [(_t("subject", lang), doc["subject"]), (_t("period", lang), span),
+                             (_t("created", lang), doc["created"]),
+                             (_t("checkpoint", lang), f"{cp['origin']} · size {cp['size']} · root {cp['root']}")]),
+        ("h2", _t("s_where", lang)), ("h3", _t("inventory", lang))]
+    if doc["inventory"]:
+        out.append(("table", _h("inventory", lang),
+                    [(a["store"], a["asset"], a["grade"], _join(f"{c['column']} ({c['entity']}, {c['grade']})"
+                                                                for c in a["columns"])) for a in doc["inventory"]]))
+    else:
+        out.append(("p", _t("no_inventory", lang)))
+    out.append(("h3", _t("datamap", lang)))
+    if doc["datamap"]:
+        out.append(("table", _h("datamap", lang), [(p["party"], p["kind"], p["channel"] or "-", _join(p["receives"]),
+                                                    _join(p["masked_all"])) for p in doc["datamap"]]))
+    else:
+        out.append(("p", _t("no_datamap", lang)))
+    out += [("h2", _t("s_measures", lang)),
+            ("table", _h("art51", lang), [(a["item"], _tr(a["title"], lang), _t("yes" if a["met"] else "no", lang),
+                                           _join(a["measures"])) for a in doc["art51"]]),
+            ("table", _h("measures", lang), [(_tr(m["title"], lang), _t("yes" if m["in_force"] else "no", lang),
+                                              " ".join(_tr(d, lang) for d in m["detail"])) for m in doc["measures"]])]
+    out.append(("h2", _t("s_access", lang)))
+    rows = []
+    for a in doc["accesses"][:MAX_ROWS]:
+        e = events.get(a["leaf"], {})
+        clear = sorted(set(e.get("fields") or ()) - set(e.get("masked_fields") or ()))
+        rows.append((e.get("ts", ""), e.get("actor", ""), e.get("party", ""), e.get("role", ""), e.get("action", ""),
+                     e.get("result", "allowed"), _join(clear), _join(e.get("masked_fields")), e.get("ticket") or "-",
+                     str(a["leaf"])))
+    out.append(("table", _h("access", lang), rows))
+    if len(doc["accesses"]) > MAX_ROWS:
+        out.append(("p", _t("more_rows", lang).format(n=len(doc["accesses"]) - MAX_ROWS)))
+    counts = Counter(str(events.get(a["leaf"], {}).get("party")) for a in doc["accesses"])
+    out.append(("p", "; ".join(f"{p}: {n}" for p, n in counts.most_common())))
+    out.append(("h2", _t("s_claims", lang)))
+    out.append(("p", _t("range_basis", lang).format(a=doc["range"][0], b=doc["range"][1] - 1) if doc["basis"] == "range"
+                else _t("index_basis", lang)))
+    out.append(("table", _h("claims", lang), [(c["id"], _tr(c["text"], lang), _t("holds" if c["holds"] else "fails", lang),
+                                               str(len(c["matches"]))) for c in doc["claims"]]))
+    out.append(("h2", _t("s_findings", lang)))
+    f = doc.get("findings") or {}
+    if not f:
+        out.append(("p", _t("no_findings", lang)))
+    else:
+        if f.get("summary"):
+            out.append(("p", _tr(f["summary"], lang)))
+        if f.get("holders") is not None:
+            out += [("h3", _t("holders", lang)),
+                    ("table", _h("holders", lang), [(h["party"], h["channel"] or "-", f"{h['fit']:.2f}",
+                                                     _join(h["extra_fields"])) for h in f["holders"]])]
+        if f.get("candidates"):
+            out += [("h3", _t("candidates", lang)),
+                    ("table", _h("candidates", lang), [(str(i), c["party"], c.get("actor") or "-", f"{c['score']:.3f}",
+                                                        " ".join(c.get("evidence") or ()))
+                                                       for i, c in enumerate(f["candidates"][:5], 1)])]
+    out.append(("h2", _t("s_timeline", lang)))
+    tl = []
+    for item in doc["timeline"][:MAX_ROWS]:
+        if item["kind"] == "access":
+            what = (f"{item['actor']} ({item['party']}) {item['action']} → {item['result']}; "
+                    f"{'clear' if lang != 'zh' else '明文'}: {_join(item['clear'])}")
+        elif item["kind"] == "checkpoint":
+            what = "checkpoint signed" if lang != "zh" else "检查点签名"
+        else:
+            what = (f"cosigned by {item['witness']}" if lang != "zh" else f"见证方 {item['witness']} 联署")
+        tl.append((item["ts"], what))
+    out.append(("table", _h("timeline", lang), tl))
+    out += [("h2", _t("s_verify", lang)), ("p", _t("verify_text", lang)),
+            ("p", f"key: {doc.get('key_id', '')}")]
+    return out
+
+
+_ENV = Environment(loader=PackageLoader("piwarden.evidence", "templates"), autoescape=select_autoescape(["html"]))
+
+
+def render_html(doc: dict[str, Any], events: dict[int, dict[str, Any]]) -> str:
+    return _ENV.get_template("report.html").render(doc=doc, blocks=blocks(doc, events),
+                                                   lang="zh-CN" if doc.get("lang") == "zh" else "en")
+
+
+def render_pdf(doc: dict[str, Any], events: dict[int, dict[str, Any]]) -> bytes:
+    from fpdf import FPDF
+    from fpdf.fonts import FontFace
+
+    fonts = find_cjk_fonts()
+    pdf = FPDF(orientation="landscape", format="A4")
+    pdf.set_creator("piwarden")
+    pdf.set_title(_t("title", doc.get("lang", "zh")))
+    pdf.add_font("cjk", "", str(fonts.regular.path), collection_font_number=fonts.regular.index)
+    pdf.add_font("cjk", "B", str(fonts.bold.path), collection_font_number=fonts.bold.index)
+    pdf.set_auto_page_break(True, margin=12)
+    pdf.add_page()
+    sizes = {"h1": 16, "h2": 13, "h3": 11, "p": 9}
+    for b in blocks(doc, events):
+        if b[0] == "table":
+            headers, rows = b[1], b[2]
+            if not rows:
+                continue
+            pdf.set_font("cjk", "", 7)
+            with pdf.table(headings_style=FontFace(emphasis="BOLD"), first_row_as_headings=any(headers),
+                           line_height=4, text_align="LEFT") as table:
+                for row in ([headers] if any(headers) else []) + [tuple(map(str, r)) for r in rows]:
+                    table.row(row)
+            pdf.ln(2)
+        else:
+            pdf.set_font("cjk", "B" if b[0] != "p" else "", sizes[b[0]])
+            pdf.multi_cell(0, sizes[b[0]] * 0.55, b[1])
+            pdf.ln(1)
+    return bytes(pdf.output())
+
+
+def render(doc: dict[str, Any], events: dict[int, dict[str, Any]], folder: Path, formats: tuple[str, ...]) -> None:
+    """Write report.html / report.pdf into the pack folder."""
+    if "html" in formats:
+        (folder / "report.html").write_text(render_html(doc, events), "utf-8")
+    if "pdf" in formats:
+        (folder / "report.pdf").write_bytes(render_pdf(doc, events))
