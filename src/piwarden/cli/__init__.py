@@ -15,6 +15,7 @@ from piwarden.cli.config import app as config_app
 from piwarden.cli.db import app as db_app
 from piwarden.cli.evidence import app as evidence_app
 from piwarden.cli.forensics import app as forensics_app
+from piwarden.cli.incident import app as incident_app
 from piwarden.cli.mask import app as mask_app
 from piwarden.cli.mask import policy_app
 from piwarden.cli.ner import app as ner_app
@@ -39,6 +40,8 @@ app.add_typer(db_app, name="db", help="The piwarden database's schema: upgrade i
 app.add_typer(policy_app, name="policy", help="Check and show masking policies (same as `piwarden mask policy`).")
 app.add_typer(evidence_app, name="evidence", help="Evidence packs: what the platform did to protect a person's data, "
                                                   "signed and verifiable offline.")
+app.add_typer(incident_app, name="incident", help="Incident register: clocks per the CAC reporting measures, "
+                                                  "remedies, letters to the people affected, the regulator draft.")
 app.add_typer(vault_app, name="vault", help="The PI vault: accounts, keys and rotation, recovery, access-policy tests.")
 app.command("detect")(detect_commands.detect)
 app.command("demo")(detect_commands.demo)

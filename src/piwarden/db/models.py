@@ -6,7 +6,7 @@ True
 
 from __future__ import annotations
 
-from piwarden.db import audit, documents, forensics, inventory, runs, vault
+from piwarden.db import audit, documents, forensics, incidents, inventory, runs, vault
 from piwarden.db.base import Base
 
 metadata = Base.metadata
@@ -14,5 +14,5 @@ TABLES: tuple[str, ...] = tuple(metadata.tables)
 VERSION_TABLE = "alembic_version"  # alembic's: which revision the database is at
 OWN_TABLES = (*TABLES, VERSION_TABLE)  # every table a piwarden database holds
 
-__all__ = ["OWN_TABLES", "TABLES", "VERSION_TABLE", "audit", "documents", "forensics", "inventory", "metadata",
-           "runs", "vault"]
+__all__ = ["OWN_TABLES", "TABLES", "VERSION_TABLE", "audit", "documents", "forensics", "incidents", "inventory",
+           "metadata", "runs", "vault"]
