@@ -77,6 +77,8 @@ def test_waybill_case_pack_shows_what_the_court_asked(case: tuple[WaybillCase, P
     report = verify_pack(zh_pack)
     assert report.ok, report.failures
     assert report.events == c.events and report.claims == len(doc["claims"])
+    points = {i["item"]: i["met"] for i in doc["litigation"]}
+    assert points == {"origin": "partly", "integrity": "met", "time": "partly", "review": "met"}  # no witness here
 
 
 def test_pdf_text_holds_chinese_headings_and_the_proofs(zh_pack: Path) -> None:
@@ -85,7 +87,7 @@ def test_pdf_text_holds_chinese_headings_and_the_proofs(zh_pack: Path) -> None:
     text = subprocess.run(["pdftotext", "-layout", str(zh_pack / "report.pdf"), "-"], capture_output=True, text=True,
                           check=True).stdout
     for heading in ("个人信息保护证据包", "一、个人信息存储位置与流向", "二、已实施的保护措施", "三、对该个人信息的全部访问及其证明",
-                    "四、结论性声明", "五、泄露溯源分析", "六、时间线", "七、如何验证本证据包"):
+                    "四、结论性声明", "五、泄露溯源分析", "六、时间线", "七、如何验证本证据包", "八、电子数据审查要点对照"):
         assert heading in text, heading
     doc = _doc(zh_pack)
     assert doc["checkpoint"]["root"][:20] in text.replace("\n", "")
@@ -244,7 +246,7 @@ def test_html_page_in_a_real_browser(zh_pack: Path, tmp_path: Path) -> None:
             page = browser.new_page(viewport={"width": 1280, "height": 900})
             page.goto((zh_pack / "report.html").resolve().as_uri())
             assert page.locator("h1").inner_text() == "个人信息保护证据包"
-            assert page.locator("h2").count() == 7
+            assert page.locator("h2").count() == 8
             rows = page.locator("table").nth(4).locator("tbody tr")
             assert rows.count() == len(doc["accesses"])
             shot = tmp_path / "evidence-pack.png"
@@ -252,3 +254,38 @@ def test_html_page_in_a_real_browser(zh_pack: Path, tmp_path: Path) -> None:
             assert shot.stat().st_size > 10_000
         finally:
             browser.close()
+
+
+def test_a_witness_cosignature_is_shown_and_checked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import time
+
+    from piwarden.audit.cosign import Cosigner
+    from piwarden.audit.note import split_note
+    from piwarden.settings import clear_settings_cache
+
+    url = f"sqlite:///{tmp_path / 'piwarden.db'}"
+    with open_log(url) as log:
+        log.append_many({"id": f"w-{i}", "ts": "2026-03-01T10:00:00+08:00", "actor": "a", "party": "platform.cs",
+                         "role": "customer_service", "action": "view", "resource": "order", "subjects": ["c-1"],
+                         "fields": ["name"]} for i in range(5))
+    base = ["--home", str(tmp_path / "home"), "evidence", "subject", "c-1", "--db", url, "--no-pdf"]
+    assert runner.invoke(app, [*base, "-o", str(tmp_path / "p1")]).exit_code == 0
+    witness = Cosigner.generate("witness.example")
+    with open_log(url) as log:
+        head = log.store.latest_head()
+        assert head is not None
+        log.store.update_head_note(head.size, head.root,
+                                   head.note + witness.cosign(split_note(head.note)[0], int(time.time())))
+    monkeypatch.setenv("PIWARDEN__AUDIT__WITNESS_KEY", witness.verifier.vkey())
+    clear_settings_cache()
+    result = runner.invoke(app, [*base, "-o", str(tmp_path / "p2")])
+    assert result.exit_code == 0, result.output
+    report = verify_pack(tmp_path / "p2")
+    assert report.ok and set(report.witnessed) == {"witness.example"}
+    doc = _doc(tmp_path / "p2")
+    assert doc["checkpoint"]["cosigned_by"] == ["witness.example"]
+    assert {i["item"]: i["met"] for i in doc["litigation"]}["origin"] == "met"
+    other = Cosigner.generate("witness.example")  # same name, another key: its "cosignature" is refused
+    (tmp_path / "p2" / "witnesses.txt").write_text(other.verifier.vkey() + "\n", "utf-8")
+    failures = " | ".join(verify_pack(tmp_path / "p2").failures)
+    assert "witnesses.txt" in failures

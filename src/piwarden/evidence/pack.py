@@ -42,9 +42,9 @@ from piwarden.audit.note import NoteSigner, split_note
 from piwarden.db.inventory import ScanAsset, ScanColumn
 from piwarden.events import parse_ts
 from piwarden.evidence import claims as claims_mod
+from piwarden.evidence import litigation, standalone
 from piwarden.evidence import measures as measures_mod
 from piwarden.evidence import proofs as proofs_mod
-from piwarden.evidence import standalone
 from piwarden.settings import Settings
 
 FORMAT, VERSION = standalone.FORMAT, standalone.VERSION
@@ -190,6 +190,7 @@ def collect(req: SubjectRequest, settings: Settings, log: AuditLog, signer: Note
            "claims": claims, "findings": findings,
            "timeline": _timeline(events, ev.subject_leaves, ev.head.created_us, witnessed),
            **req.extra}
+    doc["litigation"] = litigation.checklist(doc)
     return doc, ev, witness_keys
 
 

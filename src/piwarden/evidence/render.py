@@ -34,6 +34,9 @@ L = {
     "s_findings": ("5. Leak analysis", "五、泄露溯源分析"),
     "s_timeline": ("6. Timeline", "六、时间线"),
     "s_verify": ("7. How to verify this pack", "七、如何验证本证据包"),
+    "s_rules": ("8. What the courts' electronic-evidence review looks at", "八、电子数据审查要点对照（《人民法院在线诉讼规则》）"),
+    "rules_note": ("Paraphrased from the Online Litigation Rules of the people's courts (2021), Art. 16-19; for "
+                   "orientation, not legal advice.", "据《人民法院在线诉讼规则》（2021）第十六条至第十九条概括，仅供参考，非法律意见。"),
     "no_findings": ("No leak case attached.", "未附泄露案例。"),
     "holders": ("Parties holding every leaked field", "持有全部泄露字段的各方"),
     "candidates": ("Ranking of who leaked, with the reasoning", "泄露来源排序及推理"),
@@ -59,6 +62,7 @@ H = {
     "holders": (("party", "channel", "fit", "fields beyond the leak"), ("接收方", "渠道", "吻合度", "泄露之外的字段")),
     "candidates": (("rank", "party", "actor", "score", "reasoning"), ("排序", "接收方", "操作人", "得分", "推理")),
     "timeline": (("time", "what"), ("时间", "事件")),
+    "rules": (("point", "rule", "met", "what the pack shows"), ("要点", "条款", "满足情况", "本包所示")),
 }
 
 
@@ -157,6 +161,11 @@ def blocks(doc: dict[str, Any], events: dict[int, dict[str, Any]]) -> list[tuple
     out.append(("table", _h("timeline", lang), tl))
     out += [("h2", _t("s_verify", lang)), ("p", _t("verify_text", lang)),
             ("p", f"key: {doc.get('key_id', '')}")]
+    if doc.get("litigation"):
+        met = {"met": ("met", "满足"), "partly": ("partly", "部分满足"), "no": ("no", "不满足")}
+        out += [("h2", _t("s_rules", lang)), ("p", _t("rules_note", lang)),
+                ("table", _h("rules", lang), [(_tr(i["title"], lang), i["rule"], met[i["met"]][lang == "zh"],
+                                               _tr(i["shown"], lang)) for i in doc["litigation"]])]
     return out
 
 
