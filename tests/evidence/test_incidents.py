@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
@@ -18,6 +19,7 @@ from piwarden.db.base import table_of
 from piwarden.db.vault import VaultHold
 from piwarden.demo.evidence_case import WaybillCase, build
 from piwarden.events import parse_ts
+from piwarden.evidence import verify_pack
 from piwarden.evidence.incidents import IncidentError, Register, Rules, bundled_rules, human_left
 
 runner = CliRunner()
@@ -126,12 +128,15 @@ def case(tmp_path_factory: pytest.TempPathFactory) -> WaybillCase:
 def test_from_a_leak_case_to_letters_and_the_regulator_draft(case: WaybillCase, tmp_path: Path) -> None:
     home, db = tmp_path / "home", case.db_url
     base = ["--home", str(home)]
+    shanghai = ZoneInfo("Asia/Shanghai")  # found an hour ago: the 4-hour clock has 3 hours left whenever this runs
+    found = (datetime.now(UTC) - timedelta(hours=1)).astimezone(shanghai).replace(microsecond=0)
+    due = (found + timedelta(hours=4)).isoformat(timespec="minutes")
     opened = runner.invoke(app, [*base, "incident", "open", "--title", "waybills on a forum", "--leak", str(case.leak),
-                                 "--records", str(case.records), "--detected", "2026-12-06T23:30:00+08:00",
+                                 "--records", str(case.records), "--detected", found.isoformat(),
                                  "--persons", "1500000", "--db", db])
     assert opened.exit_code == 0, opened.output
     iid = opened.stdout.split()[1].rstrip(":")
-    assert "due 2026-12-07T03:30+08:00" in opened.stdout and "最迟不得超过4小时" in opened.stdout
+    assert f"due {due}" in opened.stdout and "最迟不得超过4小时" in opened.stdout
     acted = runner.invoke(app, [*base, "incident", "act", iid, "--hold", "cs-0117", "--revoke-sessions", "cs-0117",
                                 "--db", db])
     assert acted.exit_code == 0, acted.output
@@ -140,7 +145,7 @@ def test_from_a_leak_case_to_letters_and_the_regulator_draft(case: WaybillCase, 
                                    "--db", db])
     assert notified.exit_code == 0, notified.output
     reported = runner.invoke(app, [*base, "incident", "report", iid, "--reference", "CAC-ZJ-1", "--db", db])
-    assert reported.exit_code == 0 and "done late" not in reported.stdout  # reported "now", before 03:30 on the 7th
+    assert reported.exit_code == 0 and "done late" not in reported.stdout  # reported within the 4 hours
     listed = runner.invoke(app, [*base, "incident", "list", "--db", db])
     assert iid in listed.stdout and "relatively major" in listed.stdout
     files = sorted((letters / "letters").iterdir())
@@ -155,7 +160,7 @@ def test_from_a_leak_case_to_letters_and_the_regulator_draft(case: WaybillCase, 
         body = f.read_text("utf-8")
         assert record["fields"]["name"] not in body and record["fields"]["phone"] not in body
     draft = (letters / "regulator-report.zh.txt").read_text("utf-8")
-    assert "示例平台" in draft and "较大" in draft and "2026-12-07T03:30+08:00" in draft and "最迟不得超过4小时" in draft
+    assert "示例平台" in draft and "较大" in draft and due in draft and "最迟不得超过4小时" in draft
     # every step is in the audit log, about the affected subjects
     with open_log(db) as log:
         steps = [json.loads(e.body or b"{}") for e in log.query(Query(subject=case.subject, action="update"))]
@@ -171,6 +176,24 @@ def test_from_a_leak_case_to_letters_and_the_regulator_draft(case: WaybillCase, 
     assert "remedy:hold" in shown.stdout and "leaf" in shown.stdout
     closed = runner.invoke(app, [*base, "incident", "close", iid, "--summary", "carrier contract ended", "--db", db])
     assert closed.exit_code == 0
+    pack = tmp_path / "incident-pack"
+    built = runner.invoke(app, [*base, "evidence", "incident", iid, "-o", str(pack), "--db", db])
+    assert built.exit_code == 0, built.output
+    report = verify_pack(pack)
+    assert report.ok, report.failures
+    doc = json.loads((pack / "pack.json").read_text("utf-8"))
+    assert [s["kind"] for s in doc["steps"]] == ["opened", "remedy:hold", "remedy:revoke_sessions", "notified",
+                                                 "reported", "closed"]
+    assert all(s["leaf"] is not None for s in doc["steps"]) and report.events == 6
+    assert doc["clocks"][0]["due"] == due and doc["clocks"][0]["status"] == "done"
+    assert next(m for m in doc["measures"] if m["id"] == "incident_plan")["in_force"]
+    subject_pack = tmp_path / "subject-pack"
+    assert runner.invoke(app, [*base, "evidence", "subject", case.subject, "-o", str(subject_pack), "--db", db,
+                               "--no-pdf"]).exit_code == 0
+    sdoc = json.loads((subject_pack / "pack.json").read_text("utf-8"))
+    shown = [t for t in sdoc["timeline"] if t["kind"] == "access" and t["action"] in ("create", "update")
+             and t["party"] == "platform.security"]
+    assert len(shown) == 6  # the remedies and every other step appear in the subject's own pack
     assert iid not in runner.invoke(app, [*base, "incident", "list", "--db", db]).stdout
     again = runner.invoke(app, [*base, "incident", "close", iid, "--db", db])
     assert again.exit_code == 2 and "already closed" in again.output

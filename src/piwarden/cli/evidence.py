@@ -130,6 +130,40 @@ def _leak(leak: Path, records: Path, req: object, db_url: str, encoding: str | N
 
 
 @app.command()
+def incident(
+    incident_id: Annotated[str, typer.Argument(metavar="INCIDENT", help="The incident id (piwarden incident list).")],
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="New folder for the pack (default: "
+                                                                 "HOME/evidence/INCIDENT-TIME).")] = None,
+    lang: Annotated[str, typer.Option(help="Language of the report: zh or en.")] = "zh",
+    pdf: Annotated[bool, typer.Option(help="Also write report.pdf.")] = True,
+    db: DbOption = None,
+) -> None:
+    """Build an incident's evidence pack: the deadlines with their sources, every step of the response with its
+    inclusion proof, the measures in force; signed, with its own verifier."""
+    from piwarden.audit.note import NoteError
+    from piwarden.audit.store_base import AuditStoreError
+    from piwarden.db import DatabaseError
+    from piwarden.evidence import PackError, build_incident_pack
+    from piwarden.evidence.incidents import IncidentError
+    from piwarden.fonts import FontNotFound
+
+    if lang not in ("zh", "en"):
+        raise typer.BadParameter("zh or en", param_hint="--lang")
+    settings = cli_settings(database={"url": db})
+    target = out or settings.home / "evidence" / f"{incident_id}-{time.strftime('%Y%m%dT%H%M%S')}"
+    if out is None:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        manifest = build_incident_pack(incident_id, target, lang, ("html", "pdf") if pdf else ("html",),
+                                       settings.db_url)
+    except (PackError, DatabaseError, AuditStoreError, NoteError, FontNotFound, IncidentError) as exc:
+        raise fail(exc) from None
+    except OSError as exc:
+        raise fail(f"cannot write the pack ({exc.strerror})") from None
+    typer.echo(f"wrote {target}: {len(manifest['files'])} files, signed")
+
+
+@app.command()
 def verify(
     pack: Annotated[Path, typer.Argument(help="The pack folder.")],
     key: Annotated[str | None, typer.Option(help="The platform's published verifier key (vkey text, or @FILE); "

@@ -13,7 +13,8 @@ from typing import Any
 from piwarden.evidence.pack import PackError, SubjectRequest
 from piwarden.evidence.standalone import Report, verify_pack
 
-__all__ = ["PackError", "Report", "SubjectRequest", "build_subject_pack", "leak_findings", "verify_pack"]
+__all__ = ["PackError", "Report", "SubjectRequest", "build_incident_pack", "build_subject_pack", "leak_findings",
+           "verify_pack"]
 
 
 def build_subject_pack(req: SubjectRequest, db_url: str | None = None) -> dict[str, Any]:
@@ -32,7 +33,30 @@ def build_subject_pack(req: SubjectRequest, db_url: str | None = None) -> dict[s
     try:
         with open_log(url) as log:
             doc, ev, witness_keys = collect(req, settings, log, signer, engine)
-        return write(req, doc, ev, signer, witness_keys, render)
+        return write(req.out, req.formats, doc, ev, signer, witness_keys, render)
+    finally:
+        engine.dispose()
+
+
+def build_incident_pack(iid: str, out: Path, lang: str = "zh", formats: tuple[str, ...] = ("html", "pdf"),
+                        db_url: str | None = None) -> dict[str, Any]:
+    """Build an incident's pack (the register's steps proved in the log, the clocks and their sources) into ``out``."""
+    from piwarden.audit.log import open_log
+    from piwarden.audit.signer import signer_from_settings
+    from piwarden.db import open_engine
+    from piwarden.evidence.incident_pack import collect
+    from piwarden.evidence.pack import write
+    from piwarden.evidence.render import render
+    from piwarden.settings import get_settings
+
+    settings = get_settings()
+    url = db_url or settings.db_url
+    signer = signer_from_settings(settings.audit)
+    engine = open_engine(url)
+    try:
+        with open_log(url) as log:
+            doc, ev, witness_keys = collect(iid, lang, settings, log, signer, engine)
+        return write(out, formats, doc, ev, signer, witness_keys, render)
     finally:
         engine.dispose()
 

@@ -22,6 +22,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from piwarden import entities
 from piwarden.db.documents import DocumentMark
+from piwarden.db.incidents import Incident
 from piwarden.db.vault import VaultExport, VaultHold, VaultRecord, VaultSubjectKey
 from piwarden.settings import Settings
 from piwarden.vault.policy import BUNDLED as BUNDLED_POLICY
@@ -219,9 +220,18 @@ def gather(settings: Settings, engine: Engine | None, subject: str | None, inven
     measures = [*_policy_measures(settings), *_record_type_measures(settings),
                 *_vault_measures(settings, engine, subject), *_audit_measures(settings, witnessed, timestamps),
                 _inventory_measure(inventory), _marks_measure(engine), _training_measure(training),
-                Measure("incident_plan", ("Incident response plan", "安全事件应急预案"), False,
-                        [("No incident register in the system yet.", "系统中尚无事件登记。")], {})]
+                _incident_measure(engine)]
     return measures
+
+
+def _incident_measure(engine: Engine | None) -> Measure:
+    total = _count(engine, select(func.count()).select_from(Incident))
+    closed = _count(engine, select(func.count()).select_from(Incident).where(Incident.closed_us.is_not(None)))
+    return Measure("incident_plan", ("Incident register with reporting clocks", "安全事件登记与报告时限"), total is not None,
+                   [(f"Incidents are registered with the CAC reporting clocks and PIPL Art. 57 notification "
+                     f"(piwarden incident); {total or 0} registered, {closed or 0} closed.",
+                     f"安全事件按网信部门报告时限与《个人信息保护法》第五十七条通知要求登记处置（piwarden incident）；"
+                     f"已登记 {total or 0} 起，已关闭 {closed or 0} 起。")], {"incidents": total, "closed": closed})
 
 
 def checklist(measures: list[Measure]) -> list[dict[str, Any]]:

@@ -134,7 +134,7 @@ def _timeline(events: dict[int, dict[str, Any]], subject_leaves: list[int], head
     return items
 
 
-def _witnesses(settings: Settings, note: str) -> tuple[list[str], dict[str, int]]:
+def witnesses(settings: Settings, note: str) -> tuple[list[str], dict[str, int]]:
     """Witness keys to check and, for those that cosigned the checkpoint, when."""
     key = settings.audit.witness_key
     if not key:
@@ -145,6 +145,17 @@ def _witnesses(settings: Settings, note: str) -> tuple[list[str], dict[str, int]
     except standalone.PackError:
         return [], {}
     return [key.strip()], ({} if when is None else {w.name: when})
+
+
+def checkpoint_section(ev: proofs_mod.LogEvidence, witnessed: dict[str, int]) -> dict[str, Any]:
+    cp = Checkpoint.parse(split_note(ev.head.note)[0])
+    return {"origin": cp.origin, "size": cp.size, "root": base64.b64encode(cp.root).decode(),
+            "signed": datetime.fromtimestamp(ev.head.created_us / 1e6, UTC).isoformat(),
+            "cosigned_by": sorted(witnessed), "timestamps": ev.timestamps}
+
+
+def key_id(signer: NoteSigner) -> str:
+    return f"{signer.verifier.name}+{signer.verifier.key_id.hex()}"
 
 
 def _b64(items: list[bytes]) -> list[str]:
@@ -163,7 +174,7 @@ def collect(req: SubjectRequest, settings: Settings, log: AuditLog, signer: Note
         fields = sorted(req.leak["fields"])
     else:
         fields = sorted({f for e in subject_events.values() for f in e.get("fields") or ()})
-    witness_keys, witnessed = _witnesses(settings, ev.head.note)
+    witness_keys, witnessed = witnesses(settings, ev.head.note)
     inv = inventory(engine)
     measures = measures_mod.gather(settings, engine, req.subject, inv, sorted(witnessed), ev.timestamps,
                                    req.training)
@@ -175,14 +186,12 @@ def collect(req: SubjectRequest, settings: Settings, log: AuditLog, signer: Note
         findings = dict(req.leak)
         if req.datamap is not None:
             findings["holders"] = claims_mod.holders(req.datamap, set(req.leak["fields"]), set(req.leak["clear"]))
-    cp = Checkpoint.parse(split_note(ev.head.note)[0])
     doc = {"format": FORMAT, "version": VERSION, "kind": "subject", "subject": req.subject, "lang": req.lang,
            "created": datetime.now(UTC).isoformat(timespec="seconds"),
            "period": {"since": _iso(req.since), "until": _iso(req.until)},
-           "checkpoint": {"origin": cp.origin, "size": cp.size, "root": base64.b64encode(cp.root).decode(),
-                          "signed": datetime.fromtimestamp(ev.head.created_us / 1e6, UTC).isoformat(),
-                          "cosigned_by": sorted(witnessed), "timestamps": ev.timestamps},
-           "key_id": f"{signer.verifier.name}+{signer.verifier.key_id.hex()}", "basis": basis, "range": None if ev.range_begin is None else [ev.range_begin, ev.head.size],
+           "checkpoint": checkpoint_section(ev, witnessed),
+           "key_id": key_id(signer), "basis": basis,
+           "range": None if ev.range_begin is None else [ev.range_begin, ev.head.size],
            "fields": fields, "inventory": inv, "datamap": _datamap_section(req.datamap, fields),
            "measures": [m.to_json() for m in measures], "art51": measures_mod.checklist(measures),
            "accesses": [{"leaf": i, "id": subject_events[i]["id"]} for i in sorted(subject_events)],
@@ -200,14 +209,14 @@ def _fsync_dir(path: Path) -> None:
             os.fsync(fh.fileno())
 
 
-def write(req: SubjectRequest, doc: dict[str, Any], ev: proofs_mod.LogEvidence, signer: NoteSigner,
+def write(out: Path, formats: tuple[str, ...], doc: dict[str, Any], ev: proofs_mod.LogEvidence, signer: NoteSigner,
           witness_keys: list[str], render: Any = None) -> dict[str, Any]:
-    """Write the pack into a temporary directory beside ``req.out`` and rename it there when complete."""
-    if req.out.exists():
-        raise PackError(f"{req.out} exists; choose a new directory")
-    if not req.out.parent.is_dir():
-        raise PackError(f"no such folder: {req.out.parent}")
-    tmp = Path(tempfile.mkdtemp(prefix=".evidence-", dir=req.out.parent))
+    """Write the pack into a temporary directory beside ``out`` and rename it there when complete."""
+    if out.exists():
+        raise PackError(f"{out} exists; choose a new directory")
+    if not out.parent.is_dir():
+        raise PackError(f"no such folder: {out.parent}")
+    tmp = Path(tempfile.mkdtemp(prefix=".evidence-", dir=out.parent))
     try:
         leaves = ev.leaves
         with (tmp / "events.jsonl").open("wb") as fh:
@@ -228,7 +237,7 @@ def write(req: SubjectRequest, doc: dict[str, Any], ev: proofs_mod.LogEvidence, 
         shutil.copyfile(standalone.__file__, tmp / "verify_pack.py")
         if render is not None:
             events = {i: orjson.loads(ev.bodies[i]) for i in leaves}
-            render(doc, events, tmp, req.formats)
+            render(doc, events, tmp, formats)
         files = {f.name: hashlib.sha256(f.read_bytes()).hexdigest() for f in sorted(tmp.iterdir())}
         manifest = {"format": FORMAT, "version": VERSION, "kind": doc["kind"], "created": doc["created"],
                     "key": signer.verifier.vkey(), "files": files}
@@ -236,7 +245,7 @@ def write(req: SubjectRequest, doc: dict[str, Any], ev: proofs_mod.LogEvidence, 
         (tmp / "manifest.json").write_bytes(raw)
         (tmp / "manifest.sig").write_text(signer.sign(standalone.manifest_statement(raw)), "utf-8")
         _fsync_dir(tmp)
-        tmp.rename(req.out)
+        tmp.rename(out)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise

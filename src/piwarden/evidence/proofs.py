@@ -58,7 +58,7 @@ def checkpoint(log: AuditLog, signer: NoteSigner) -> HeadRecord:
     return sign_head(log, signer)
 
 
-def _proofs(log: AuditLog, leaves: list[int], size: int) -> Iterator[tuple[int, list[bytes]]]:
+def inclusion_proofs(log: AuditLog, leaves: list[int], size: int) -> Iterator[tuple[int, list[bytes]]]:
     """Inclusion proofs of many leaves, their nodes fetched in batches (one query per batch, not per leaf)."""
     for start in range(0, len(leaves), _PROOF_BATCH):
         batch = leaves[start:start + _PROOF_BATCH]
@@ -88,6 +88,6 @@ def gather(log: AuditLog, signer: NoteSigner, subject: str, since_us: int | None
                 ev.purged[e.index] = e.leaf_hash
             else:
                 ev.bodies[e.index] = e.body
-    ev.inclusion = dict(_proofs(log, [i for i in ev.subject_leaves if i in ev.bodies], size))
+    ev.inclusion = dict(inclusion_proofs(log, [i for i in ev.subject_leaves if i in ev.bodies], size))
     ev.timestamps = sum(1 for s, r, _, _ in log.store.timestamps() if s == size and r == head.root)
     return ev

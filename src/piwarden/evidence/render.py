@@ -85,6 +85,8 @@ def _join(items: Any) -> str:
 
 def blocks(doc: dict[str, Any], events: dict[int, dict[str, Any]]) -> list[tuple[Any, ...]]:
     """The report as blocks: ("h1"|"h2"|"h3"|"p", text) and ("table", headers, rows)."""
+    if doc.get("kind") == "incident":
+        return _incident_blocks(doc, events)
     lang = doc.get("lang", "zh")
     cp = doc["checkpoint"]
     period = doc["period"]
@@ -108,11 +110,7 @@ def blocks(doc: dict[str, Any], events: dict[int, dict[str, Any]]) -> list[tuple
                                                     _join(p["masked_all"])) for p in doc["datamap"]]))
     else:
         out.append(("p", _t("no_datamap", lang)))
-    out += [("h2", _t("s_measures", lang)),
-            ("table", _h("art51", lang), [(a["item"], _tr(a["title"], lang), _t("yes" if a["met"] else "no", lang),
-                                           _join(a["measures"])) for a in doc["art51"]]),
-            ("table", _h("measures", lang), [(_tr(m["title"], lang), _t("yes" if m["in_force"] else "no", lang),
-                                              " ".join(_tr(d, lang) for d in m["detail"])) for m in doc["measures"]])]
+    out += _measures(doc, lang, _t("s_measures", lang))
     out.append(("h2", _t("s_access", lang)))
     rows = []
     for a in doc["accesses"][:MAX_ROWS]:
@@ -159,14 +157,57 @@ def blocks(doc: dict[str, Any], events: dict[int, dict[str, Any]]) -> list[tuple
             what = (f"cosigned by {item['witness']}" if lang != "zh" else f"见证方 {item['witness']} 联署")
         tl.append((item["ts"], what))
     out.append(("table", _h("timeline", lang), tl))
-    out += [("h2", _t("s_verify", lang)), ("p", _t("verify_text", lang)),
-            ("p", f"key: {doc.get('key_id', '')}")]
+    return out + _tail(doc, lang, _t("s_verify", lang), _t("s_rules", lang))
+
+
+def _measures(doc: dict[str, Any], lang: str, heading: str) -> list[tuple[Any, ...]]:
+    return [("h2", heading),
+            ("table", _h("art51", lang), [(a["item"], _tr(a["title"], lang), _t("yes" if a["met"] else "no", lang),
+                                           _join(a["measures"])) for a in doc["art51"]]),
+            ("table", _h("measures", lang), [(_tr(m["title"], lang), _t("yes" if m["in_force"] else "no", lang),
+                                              " ".join(_tr(d, lang) for d in m["detail"])) for m in doc["measures"]])]
+
+
+def _tail(doc: dict[str, Any], lang: str, verify: str, rules: str) -> list[tuple[Any, ...]]:
+    out: list[tuple[Any, ...]] = [("h2", verify), ("p", _t("verify_text", lang)), ("p", f"key: {doc.get('key_id', '')}")]
     if doc.get("litigation"):
         met = {"met": ("met", "满足"), "partly": ("partly", "部分满足"), "no": ("no", "不满足")}
-        out += [("h2", _t("s_rules", lang)), ("p", _t("rules_note", lang)),
+        out += [("h2", rules), ("p", _t("rules_note", lang)),
                 ("table", _h("rules", lang), [(_tr(i["title"], lang), i["rule"], met[i["met"]][lang == "zh"],
                                                _tr(i["shown"], lang)) for i in doc["litigation"]])]
     return out
+
+
+def _incident_blocks(doc: dict[str, Any], events: dict[int, dict[str, Any]]) -> list[tuple[Any, ...]]:
+    lang = doc.get("lang", "zh")
+    zh = lang == "zh"
+    inc, cp = doc["incident"], doc["checkpoint"]
+    out: list[tuple[Any, ...]] = [
+        ("h1", "个人信息安全事件证据包" if zh else "Evidence pack: personal information security incident"),
+        ("table", ("", ""), [("事件" if zh else "Incident", f"{inc['id']} · {inc['title']}"),
+                             ("来源" if zh else "Source", inc["source"]),
+                             ("级别" if zh else "Severity", _tr(inc["severity_name"], lang)),
+                             ("涉及人数" if zh else "People affected", str(inc["persons"])),
+                             ("涉及信息" if zh else "Information involved", _join(inc["fields"])),
+                             ("发现时间" if zh else "Detected", inc["detected"]),
+                             ("关闭时间" if zh else "Closed", inc["closed"] or "-"),
+                             (_t("checkpoint", lang), f"{cp['origin']} · size {cp['size']} · root {cp['root']}")]),
+        ("h2", "一、时限及其依据" if zh else "1. Deadlines and where they come from"),
+        ("table", ("时限", "对象", "截止", "完成", "状态", "依据") if zh else
+         ("deadline", "to", "due", "done", "status", "source"),
+         [(_tr(c["what"], lang), _tr(c["to"], lang), c["due"] or ("立即" if zh else "immediately"), c["done"] or "-",
+           c["status"], f"{c['source']}：“{c['quote']}”" if zh else f"{c['source']}: \"{c['quote']}\"")
+          for c in doc["clocks"]]),
+        ("h2", "二、处置步骤（均有审计日志证明）" if zh else "2. Steps taken, each proved in the audit log"),
+        ("table", ("时间", "步骤", "详情", "事件", "叶子") if zh else ("time", "step", "detail", "event", "leaf"),
+         [(s["at"], s["kind"], ", ".join(f"{k}={v}" for k, v in s["detail"].items()), s["event_id"] or "-",
+           str(s["leaf"]) if s["leaf"] is not None else "-") for s in doc["steps"]]),
+        ("p", (f"受影响的个人（编号）：{len(doc['subjects'])} 名，见 pack.json。" if zh else
+               f"People affected (ids): {len(doc['subjects'])}, listed in pack.json."))]
+    out += _measures(doc, lang, "三、事件发生时已实施的保护措施" if zh else "3. Protective measures in force")
+    return out + _tail(doc, lang, "四、如何验证本证据包" if zh else "4. How to verify this pack",
+                       "五、电子数据审查要点对照（《人民法院在线诉讼规则》）" if zh else
+                       "5. What the courts' electronic-evidence review looks at")
 
 
 _ENV = Environment(loader=PackageLoader("piwarden.evidence", "templates"), autoescape=select_autoescape(["html"]))
