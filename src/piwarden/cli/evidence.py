@@ -164,6 +164,41 @@ def incident(
 
 
 @app.command()
+def pipia(
+    activity: Annotated[str, typer.Argument(help="The processing activity's id in the data map (processing[].id).")],
+    datamap: Annotated[Path, typer.Option("--datamap", help="Data map with a processing section (docs/formats/"
+                                                            "data-map.md).")],
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="New folder for the draft (default: "
+                                                                 "HOME/pipia/ACTIVITY-DATE).")] = None,
+    lang: Annotated[str, typer.Option(help="Language of the report: zh or en.")] = "zh",
+    pdf: Annotated[bool, typer.Option(help="Also write report.pdf.")] = True,
+    db: DbOption = None,
+) -> None:
+    """Draft a personal-information impact assessment (PIPL Art. 55-56) for one processing activity, from the data
+    map, inventory and measures in force, with the open questions for a person; sealed and dated, kept three years."""
+    from piwarden.audit.note import NoteError
+    from piwarden.db import DatabaseError
+    from piwarden.evidence import PackError, build_pipia
+    from piwarden.fonts import FontNotFound
+
+    if lang not in ("zh", "en"):
+        raise typer.BadParameter("zh or en", param_hint="--lang")
+    settings = cli_settings(database={"url": db})
+    target = out or settings.home / "pipia" / f"{activity}-{time.strftime('%Y%m%dT%H%M%S')}"
+    if out is None:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        build_pipia(datamap, activity, target, lang, ("html", "pdf") if pdf else ("html",), settings.db_url)
+    except (PackError, DatabaseError, NoteError, FontNotFound) as exc:
+        raise fail(exc) from None
+    except OSError as exc:
+        raise fail(f"cannot write the draft ({exc.strerror})") from None
+    doc = json.loads((target / "pack.json").read_text("utf-8"))
+    typer.echo(f"wrote {target}: {len(doc['open_questions'])} open questions, {len(doc['findings'])} findings; keep "
+               f"until {doc['keep_until']}")
+
+
+@app.command()
 def verify(
     pack: Annotated[Path, typer.Argument(help="The pack folder.")],
     key: Annotated[str | None, typer.Option(help="The platform's published verifier key (vkey text, or @FILE); "

@@ -13,8 +13,8 @@ from typing import Any
 from piwarden.evidence.pack import PackError, SubjectRequest
 from piwarden.evidence.standalone import Report, verify_pack
 
-__all__ = ["PackError", "Report", "SubjectRequest", "build_incident_pack", "build_subject_pack", "leak_findings",
-           "verify_pack"]
+__all__ = ["PackError", "Report", "SubjectRequest", "build_incident_pack", "build_pipia", "build_subject_pack",
+           "leak_findings", "verify_pack"]
 
 
 def build_subject_pack(req: SubjectRequest, db_url: str | None = None) -> dict[str, Any]:
@@ -59,6 +59,34 @@ def build_incident_pack(iid: str, out: Path, lang: str = "zh", formats: tuple[st
         return write(out, formats, doc, ev, signer, witness_keys, render)
     finally:
         engine.dispose()
+
+
+def build_pipia(datamap: Path, activity: str, out: Path, lang: str = "zh",
+                formats: tuple[str, ...] = ("html", "pdf"), db_url: str | None = None) -> dict[str, Any]:
+    """Draft and seal the impact assessment of one processing activity of the data map."""
+    from datetime import UTC, datetime
+
+    from piwarden.audit.signer import signer_from_settings
+    from piwarden.db import open_engine
+    from piwarden.evidence import measures
+    from piwarden.evidence.pack import inventory, write_document
+    from piwarden.evidence.pipia import draft, load_activity
+    from piwarden.evidence.render import render
+    from piwarden.settings import get_settings
+
+    settings = get_settings()
+    dm, act = load_activity(datamap, activity)
+    engine = open_engine(db_url or settings.db_url)
+    try:
+        inv = inventory(engine)
+        found = measures.gather(settings, engine, None, inv, [], 0, None)
+        doc = {"format": "piwarden-evidence-pack", "version": 1, "kind": "pipia", "lang": lang,
+               "created": datetime.now(UTC).isoformat(timespec="seconds"), **draft(dm, act, found, inv)}
+    finally:
+        engine.dispose()
+    signer = signer_from_settings(settings.audit)
+    doc["key_id"] = f"{signer.verifier.name}+{signer.verifier.key_id.hex()}"
+    return write_document(out, formats, doc, signer, render)
 
 
 def leak_findings(leak: Path, records: Path, datamap: Any, events: Any, subject: str, lang: str = "zh",

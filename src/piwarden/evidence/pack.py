@@ -238,13 +238,40 @@ def write(out: Path, formats: tuple[str, ...], doc: dict[str, Any], ev: proofs_m
         if render is not None:
             events = {i: orjson.loads(ev.bodies[i]) for i in leaves}
             render(doc, events, tmp, formats)
-        files = {f.name: hashlib.sha256(f.read_bytes()).hexdigest() for f in sorted(tmp.iterdir())}
-        manifest = {"format": FORMAT, "version": VERSION, "kind": doc["kind"], "created": doc["created"],
-                    "key": signer.verifier.vkey(), "files": files}
-        raw = (json.dumps(manifest, indent=1) + "\n").encode()
-        (tmp / "manifest.json").write_bytes(raw)
-        (tmp / "manifest.sig").write_text(signer.sign(standalone.manifest_statement(raw)), "utf-8")
-        _fsync_dir(tmp)
+        manifest = seal(tmp, doc, signer)
+        tmp.rename(out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return manifest
+
+
+def seal(folder: Path, doc: dict[str, Any], signer: NoteSigner) -> dict[str, Any]:
+    """The manifest (SHA-256 of every file in ``folder``) and the platform's signature over it, flushed to disk."""
+    files = {f.name: hashlib.sha256(f.read_bytes()).hexdigest() for f in sorted(folder.iterdir())}
+    manifest = {"format": FORMAT, "version": VERSION, "kind": doc["kind"], "created": doc["created"],
+                "key": signer.verifier.vkey(), "files": files}
+    raw = (json.dumps(manifest, indent=1) + "\n").encode()
+    (folder / "manifest.json").write_bytes(raw)
+    (folder / "manifest.sig").write_text(signer.sign(standalone.manifest_statement(raw)), "utf-8")
+    _fsync_dir(folder)
+    return manifest
+
+
+def write_document(out: Path, formats: tuple[str, ...], doc: dict[str, Any], signer: NoteSigner,
+                   render: Any) -> dict[str, Any]:
+    """A sealed folder without log evidence (an impact assessment): pack.json, the reports, key and verifier."""
+    if out.exists():
+        raise PackError(f"{out} exists; choose a new directory")
+    if not out.parent.is_dir():
+        raise PackError(f"no such folder: {out.parent}")
+    tmp = Path(tempfile.mkdtemp(prefix=".evidence-", dir=out.parent))
+    try:
+        (tmp / "key.vkey").write_text(signer.verifier.vkey() + "\n", "ascii")
+        (tmp / "pack.json").write_text(json.dumps(doc, ensure_ascii=False, indent=1) + "\n", "utf-8")
+        shutil.copyfile(standalone.__file__, tmp / "verify_pack.py")
+        render(doc, {}, tmp, formats)
+        manifest = seal(tmp, doc, signer)
         tmp.rename(out)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -87,6 +87,8 @@ def blocks(doc: dict[str, Any], events: dict[int, dict[str, Any]]) -> list[tuple
     """The report as blocks: ("h1"|"h2"|"h3"|"p", text) and ("table", headers, rows)."""
     if doc.get("kind") == "incident":
         return _incident_blocks(doc, events)
+    if doc.get("kind") == "pipia":
+        return _pipia_blocks(doc)
     lang = doc.get("lang", "zh")
     cp = doc["checkpoint"]
     period = doc["period"]
@@ -176,6 +178,39 @@ def _tail(doc: dict[str, Any], lang: str, verify: str, rules: str) -> list[tuple
                 ("table", _h("rules", lang), [(_tr(i["title"], lang), i["rule"], met[i["met"]][lang == "zh"],
                                                _tr(i["shown"], lang)) for i in doc["litigation"]])]
     return out
+
+
+def _pipia_blocks(doc: dict[str, Any]) -> list[tuple[Any, ...]]:
+    lang = doc.get("lang", "zh")
+    zh = lang == "zh"
+    a = doc["activity"]
+    out: list[tuple[Any, ...]] = [
+        ("h1", "个人信息保护影响评估报告（草稿）" if zh else "Personal information protection impact assessment (draft)"),
+        ("table", ("", ""), [("处理活动" if zh else "Activity", str(a["id"])), ("目的" if zh else "Purpose",
+                                                                           str(a.get("purpose") or "-")),
+                             ("合法性基础" if zh else "Legal basis", str(a.get("legal_basis") or "-")),
+                             ("保存期限（天）" if zh else "Retention (days)", str(a.get("retention_days") or "-")),
+                             ("评估日期" if zh else "Assessed", doc["assessed"]),
+                             ("保存至（第五十六条：至少三年）" if zh else "Keep until (Art. 56: three years at least)",
+                              doc["keep_until"])]),
+        ("h2", "一、为何需要评估（第五十五条）" if zh else "1. Why an assessment is required (Art. 55)"),
+        ("p", "；".join(_tr(r, lang) for r in doc["required_because"]) or ("未触发第五十五条所列情形。" if zh else
+                                                                           "None of Art. 55's cases applies.")),
+        ("h2", "二、处理的个人信息" if zh else "2. The personal information processed"),
+        ("table", ("字段", "类型", "级别", "敏感") if zh else ("field", "type", "grade", "sensitive"),
+         [(f["field"], f["entity"] or "-", f["grade"], ("是" if f["sensitive"] else "否") if zh else
+           ("yes" if f["sensitive"] else "no")) for f in doc["fields"]]),
+        ("h2", "三、接收方与渠道" if zh else "3. Recipients and channels"),
+        ("table", ("接收方", "渠道", "明文", "掩码", "本活动之外的字段") if zh else
+         ("recipient", "channel", "in clear", "masked", "beyond this activity"),
+         [(r["party"], r["channel"] or "-", _join(r["clear"]), _join(r["masked"]), _join(r["beyond_activity"]))
+          for r in doc["recipients"]]),
+        ("h2", "四、影响与风险（第五十六条第（二）项）" if zh else "4. Impact and risks (Art. 56(2))"),
+        *[("p", "· " + _tr(f, lang)) for f in doc["findings"]]]
+    out += _measures(doc, lang, "五、保护措施（第五十六条第（三）项）" if zh else "5. Measures (Art. 56(3))")
+    out += [("h2", "六、待评估人回答的问题" if zh else "6. Open questions for the assessor"),
+            *[("p", f"{i}. " + _tr(q, lang)) for i, q in enumerate(doc["open_questions"], 1)]]
+    return out + _tail(doc, lang, "七、如何验证" if zh else "7. How to verify", "")
 
 
 def _incident_blocks(doc: dict[str, Any], events: dict[int, dict[str, Any]]) -> list[tuple[Any, ...]]:

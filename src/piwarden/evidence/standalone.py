@@ -43,6 +43,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 FORMAT = "piwarden-evidence-pack"
 VERSION = 1
 SIGNED_FILES = ("manifest.json", "manifest.sig")
+DOCUMENT_KINDS = ("pipia",)
 _SIG_LINE = re.compile(r"\u2014 (\S+) (\S+)\n")
 _FRACTION = re.compile(r"(\.\d{6})\d+")
 
@@ -434,9 +435,9 @@ def verify_pack(path: str | Path, key: str | None = None) -> Report:
     """Check a pack directory; ``key`` pins the platform's verifier key (vkey text)."""
     root, report = Path(path), Report()
     try:
-        signer, _ = _check_manifest(root, key, report)
-        if signer is None:
-            return report
+        signer, manifest = _check_manifest(root, key, report)
+        if signer is None or manifest.get("kind") in DOCUMENT_KINDS:
+            return report  # a sealed document (an impact assessment): its files, no log evidence
         head = _check_checkpoint(root, signer, report)
         try:
             proofs = _json(root / "proofs.json")
