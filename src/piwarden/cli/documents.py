@@ -92,6 +92,28 @@ def _marks(index: Path, db: str | None) -> Iterator[Marks]:
             marks.close()
 
 
+LogOption = Annotated[bool, typer.Option("--log/--no-log", help="Record it in the audit log (an access event about the "
+                                                             "subjects), so evidence packs show it.")]
+
+
+def _log(db: str | None, event: dict[str, object]) -> int | None:
+    """Append one access event to the audit log of the piwarden database; its leaf."""
+    import uuid
+    from datetime import UTC, datetime
+
+    from piwarden.audit.log import open_log
+    from piwarden.audit.store_base import AuditStoreError
+    from piwarden.cli.common import cli_settings
+
+    event = {"id": f"doc-{uuid.uuid4().hex}", "ts": datetime.now(UTC).isoformat(timespec="microseconds"),
+             "resource": "certification", "fields": ["document_image"], **event}
+    try:
+        with open_log(cli_settings(database={"url": db}).db_url) as log:
+            return log.append(event)
+    except AuditStoreError as exc:
+        raise fail(exc) from None
+
+
 @app.command("index")
 def index_cmd(
     directory: Annotated[Path, typer.Argument(help="Directory of certification images.")],
@@ -141,9 +163,11 @@ def check(
     subject: Annotated[str, typer.Option("--subject", help="Subject id the submission claims.")],
     account: Annotated[str, typer.Option("--account", help="Account id it is submitted for.")],
     index: IndexOption = None,
+    log: LogOption = True,
     db: DbOption = None,
 ) -> None:
-    """Is this the same document as a stored one of another subject or account? Exit 1 when flagged."""
+    """Is this the same document as a stored one of another subject or account? Exit 1 when flagged. The check is
+    recorded in the audit log (about the claimed subject and every subject it matched) unless --no-log."""
     from piwarden.forensics.documents.check import DocumentStore
 
     if not image.is_file():
@@ -155,6 +179,13 @@ def check(
     finally:
         store.close()
     typer.echo(json.dumps(result.to_json(), ensure_ascii=False))
+    if log:
+        matches = [{"doc": m.row.doc_id, "subject": m.row.subject, "account": m.row.account, "relation": m.relation}
+                   for m in result.matches]
+        _log(db, {"actor": "document-check", "party": "platform.documents", "role": "service", "action": "search",
+                  "subjects": sorted({subject, *(m["subject"] for m in matches)}), "purpose": "certification_review",
+                  "query": {"by": "document_image", "check": "reused" if result.flagged else "clear",
+                            "account": account, "claimed_subject": subject, "matches": matches}})
     if result.flagged:
         raise typer.Exit(1)
 
@@ -165,6 +196,12 @@ def stamp_cmd(
     purpose: Annotated[str, typer.Option("--purpose", help="Visible text, e.g. 仅供XX平台企业认证使用.")],
     recipient: Annotated[str, typer.Option("--recipient", help="Who receives this copy (id; carried invisibly).")],
     out: Annotated[Path, typer.Option("--out", "-o", help="Stamped copy (PNG or JPEG by suffix).")],
+    subject: Annotated[str | None, typer.Option("--subject", help="Whose document it is: the hand-over is then "
+                                                                  "recorded in the audit log as the recipient's "
+                                                                  "download.")] = None,
+    doc_id: Annotated[str | None, typer.Option("--doc-id", help="The document's id (recorded with it).")] = None,
+    party: Annotated[str | None, typer.Option("--party", help="The recipient's data-map party (default: the "
+                                                              "recipient).")] = None,
     index: IndexOption = None,
     key_file: KeyOption = None,
     db: DbOption = None,
@@ -180,6 +217,10 @@ def stamp_cmd(
         stamped.save(out)
     with _marks(_index_dir(index), db) as marks:
         marks.put(number, recipient)
+    if subject is not None:
+        _log(db, {"actor": recipient, "party": party or recipient, "role": "recipient", "action": "download",
+                  "subjects": [subject], **({"records": [doc_id]} if doc_id else {}), "purpose": purpose,
+                  "query": {"mark": f"{number:06x}", "stamped": True}})
     err.print(f"stamped for {recipient} (mark {number:06x}) -> {out}", highlight=False)
 
 

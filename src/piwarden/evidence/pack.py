@@ -39,6 +39,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from piwarden.audit.checkpoint import Checkpoint
 from piwarden.audit.log import AuditLog
 from piwarden.audit.note import NoteSigner, split_note
+from piwarden.db.documents import DocumentEntry
 from piwarden.db.inventory import ScanAsset, ScanColumn
 from piwarden.events import parse_ts
 from piwarden.evidence import claims as claims_mod
@@ -111,6 +112,33 @@ def _datamap_section(dm: Any, fields: list[str]) -> list[dict[str, Any]]:
                     "clear": sorted(p.receives & set(fields)), "masked": sorted(p.masked & set(fields)),
                     "receives": sorted(p.receives), "masked_all": sorted(p.masked)})
     return out
+
+
+def documents_section(engine: Engine | None, subject: str, events: dict[int, dict[str, Any]]) -> dict[str, Any]:
+    """The subject's certification documents: registered copies, stamped hand-overs (mark, recipient, purpose) and
+    reuse checks, from the registry and the audit events (``forensics documents stamp --subject``, ``check``)."""
+    registered: list[dict[str, Any]] = []
+    if engine is not None:
+        try:
+            with engine.connect() as conn:
+                registered = [{"doc": r.doc_id, "account": r.account} for r in conn.execute(
+                    select(DocumentEntry.doc_id, DocumentEntry.account).where(DocumentEntry.subject == subject)
+                    .order_by(DocumentEntry.doc_id))]
+        except SQLAlchemyError:
+            registered = []
+    copies, checks = [], []
+    for i, e in sorted(events.items()):
+        if e.get("resource") != "certification" or subject not in (e.get("subjects") or ()):
+            continue
+        q = e.get("query") or {}
+        if q.get("mark"):
+            copies.append({"leaf": i, "ts": e["ts"], "recipient": e.get("actor"), "party": e.get("party"),
+                           "mark": q["mark"], "purpose": e.get("purpose"), "doc": (e.get("records") or [None])[0]})
+        elif q.get("check"):
+            checks.append({"leaf": i, "ts": e["ts"], "result": q["check"], "account": q.get("account"),
+                           "claimed_subject": q.get("claimed_subject"),
+                           "matches": [m.get("subject") for m in q.get("matches") or []]})
+    return {"registered": registered, "copies": copies, "checks": checks}
 
 
 def _timeline(events: dict[int, dict[str, Any]], subject_leaves: list[int], head_created_us: int,
@@ -197,6 +225,7 @@ def collect(req: SubjectRequest, settings: Settings, log: AuditLog, signer: Note
            "accesses": [{"leaf": i, "id": subject_events[i]["id"]} for i in sorted(subject_events)],
            "purged_accesses": sorted(set(ev.subject_leaves) - set(subject_events)),
            "claims": claims, "findings": findings,
+           "documents": documents_section(engine, req.subject, subject_events),
            "timeline": _timeline(events, ev.subject_leaves, ev.head.created_us, witnessed),
            **req.extra}
     doc["litigation"] = litigation.checklist(doc)

@@ -126,6 +126,25 @@ def blocks(doc: dict[str, Any], events: dict[int, dict[str, Any]]) -> list[tuple
         out.append(("p", _t("more_rows", lang).format(n=len(doc["accesses"]) - MAX_ROWS)))
     counts = Counter(str(events.get(a["leaf"], {}).get("party")) for a in doc["accesses"])
     out.append(("p", "; ".join(f"{p}: {n}" for p, n in counts.most_common())))
+    docs = doc.get("documents") or {}
+    if any(docs.get(k) for k in ("registered", "copies", "checks")):
+        zh = lang == "zh"
+        out.append(("h3", "证件材料：登记、加盖水印的副本及其接收方、复用检测" if zh else
+                    "Certification documents: registered, stamped copies and who received them, reuse checks"))
+        if docs.get("registered"):
+            out.append(("table", ("文件", "账号") if zh else ("document", "account"),
+                        [(r["doc"], r["account"]) for r in docs["registered"]]))
+        if docs.get("copies"):
+            out.append(("table", ("时间", "接收方（下载者）", "水印编号", "用途", "叶子") if zh else
+                        ("time", "recipient (downloaded by)", "mark", "purpose", "leaf"),
+                        [(c["ts"], f"{c['recipient']} ({c['party']})", c["mark"], c["purpose"] or "-", str(c["leaf"]))
+                         for c in docs["copies"]]))
+        if docs.get("checks"):
+            verdict = {"reused": ("reuse detected", "检测到复用"), "clear": ("no reuse", "未复用")}
+            out.append(("table", ("时间", "结论", "提交账号", "声称主体", "匹配到的主体", "叶子") if zh else
+                        ("time", "result", "account", "claimed subject", "matched subjects", "leaf"),
+                        [(c["ts"], verdict.get(c["result"], (c["result"],) * 2)[zh], c["account"] or "-",
+                          c["claimed_subject"] or "-", _join(c["matches"]), str(c["leaf"])) for c in docs["checks"]]))
     out.append(("h2", _t("s_claims", lang)))
     out.append(("p", _t("range_basis", lang).format(a=doc["range"][0], b=doc["range"][1] - 1) if doc["basis"] == "range"
                 else _t("index_basis", lang)))
