@@ -224,6 +224,21 @@ class VaultTicket(Base):
     closed_us: Mapped[int | None] = mapped_column(BIGINT, nullable=True)
 
 
+class VaultConfigVersion(Base):
+    """Each version of the vault's policy and record types it ran with (content and when first and last seen): the
+    evidence pack's "which policy was in force" comes from here, not from the file as it is today."""
+
+    __tablename__ = "vault_config_versions"
+
+    kind: Mapped[str] = mapped_column(String(32), primary_key=True)  # policy | record_types
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    source: Mapped[str] = mapped_column(String(1000))
+    content: Mapped[str] = mapped_column(Text)
+    first_seen_us: Mapped[int] = mapped_column(BIGINT)
+    last_seen_us: Mapped[int] = mapped_column(BIGINT)
+
+
 VAULT_TABLES = ("vault_records", "vault_fields", "vault_lookups", "vault_shreds", "vault_outbox", "vault_accounts",
                 "vault_api_keys", "vault_sessions", "vault_data_keys", "vault_subject_keys", "vault_quota_counts",
-                "vault_alerts", "vault_holds", "vault_exports", "vault_totp", "vault_tickets")
+                "vault_alerts", "vault_holds", "vault_exports", "vault_totp", "vault_tickets",
+                "vault_config_versions")

@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import hashlib
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,7 @@ from piwarden.db.documents import DocumentMark
 from piwarden.db.incidents import Incident
 from piwarden.db.vault import VaultExport, VaultHold, VaultRecord, VaultSubjectKey
 from piwarden.settings import Settings
+from piwarden.vault import versions
 from piwarden.vault.policy import BUNDLED as BUNDLED_POLICY
 from piwarden.vault.policy import PolicyFileError, load_policy_file
 from piwarden.vault.record_types import BUNDLED as BUNDLED_TYPES
@@ -118,6 +120,43 @@ def _policy_measures(settings: Settings) -> list[Measure]:
                          f"{'、'.join(approvals) or '无'}。")],
                        {**source, "approval_over": decl.exports.approval_over, "rules": approvals}))
     return out
+
+
+def _history(engine: Engine | None, kind: str, since_us: int | None, until_us: int | None) -> list[dict[str, Any]]:
+    """The versions the vault ran with (vault_config_versions), each marked if it was in use in the period."""
+    if engine is None:
+        return []
+    try:
+        found = versions.history(engine, kind)
+    except SQLAlchemyError:
+        return []
+    out = []
+    for v in found:
+        in_period = (until_us is None or v.first_seen_us < until_us) and (since_us is None or v.last_seen_us >= since_us)
+        out.append({"sha256": v.sha256, "source": v.source, "first_seen": _when(v.first_seen_us),
+                    "last_seen": _when(v.last_seen_us), "in_period": in_period})
+    return out
+
+
+def _when(us: int) -> str:
+    return datetime.fromtimestamp(us / 1e6, UTC).isoformat(timespec="seconds")
+
+
+def _with_history(measure: Measure, history: list[dict[str, Any]], current: str | None) -> Measure:
+    if not history:
+        measure.detail.append(("No version history recorded (the vault has not run with this database).",
+                               "未记录版本历史（该数据库上的数据保险库尚未运行）。"))
+        return measure
+    used = [h for h in history if h["in_period"]]
+    names = ", ".join(f"{h['sha256'][:12]} ({h['first_seen']} to {h['last_seen']})" for h in used) or "none"
+    measure.detail.append((f"{len(history)} versions recorded since {history[0]['first_seen']}; in use in the period: "
+                           f"{names}" + ("" if current in {h['sha256'] for h in history} else
+                                         "; the file today differs from every version the vault ran with") + ".",
+                           f"自 {history[0]['first_seen']} 起记录 {len(history)} 个版本；期间使用的版本：{names}"
+                           + ("" if current in {h['sha256'] for h in history} else "；当前文件与数据保险库运行过的各版本均不同")
+                           + "。"))
+    measure.proof["history"] = history
+    return measure
 
 
 def _record_type_measures(settings: Settings) -> list[Measure]:
@@ -216,8 +255,15 @@ def _training_measure(rows: list[dict[str, str]] | None) -> Measure:
 
 
 def gather(settings: Settings, engine: Engine | None, subject: str | None, inventory: list[dict[str, Any]],
-           witnessed: list[str], timestamps: int, training: list[dict[str, str]] | None) -> list[Measure]:
-    measures = [*_policy_measures(settings), *_record_type_measures(settings),
+           witnessed: list[str], timestamps: int, training: list[dict[str, str]] | None,
+           since_us: int | None = None, until_us: int | None = None) -> list[Measure]:
+    policy = _policy_measures(settings)
+    if policy and policy[0].id == "access_policy":
+        _with_history(policy[0], _history(engine, "policy", since_us, until_us), policy[0].proof.get("sha256"))
+    types = _record_type_measures(settings)
+    if types:
+        _with_history(types[0], _history(engine, "record_types", since_us, until_us), types[0].proof.get("sha256"))
+    measures = [*policy, *types,
                 *_vault_measures(settings, engine, subject), *_audit_measures(settings, witnessed, timestamps),
                 _inventory_measure(inventory), _marks_measure(engine), _training_measure(training),
                 _incident_measure(engine)]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from sqlalchemy.engine import Engine
 
@@ -10,12 +11,15 @@ from piwarden.audit.log import AuditLog, open_log
 from piwarden.db import make_engine, open_engine, parse_url
 from piwarden.db.engine import use_wal
 from piwarden.settings import Settings, get_settings
+from piwarden.vault import versions
 from piwarden.vault.evidence import Evidence
 from piwarden.vault.exports import Exports, watermark_key
 from piwarden.vault.identity import Identities
 from piwarden.vault.keystore import KeyStore, keystore_engine, load_kek_ring
+from piwarden.vault.policy import BUNDLED as POLICY_FILE
 from piwarden.vault.policy import Policy, bundled_policy, load_policy_file
 from piwarden.vault.quotas import Counter, DbCounter, Guards, RedisCounter
+from piwarden.vault.record_types import BUNDLED as TYPES_FILE
 from piwarden.vault.record_types import RecordType, bundled_record_types, load_record_types
 from piwarden.vault.service import Vault
 from piwarden.vault.stepup import StepUp
@@ -77,6 +81,9 @@ def open_vault(settings: Settings | None = None, *, db: str | None = None, log: 
     owns = log is None
     log = log or open_log(url)
     store = RecordStore(engine, writer, keys)
+    for kind, path, bundled in (("policy", settings.vault.policy, POLICY_FILE), ("record_types",
+                                                                             settings.vault.record_types, TYPES_FILE)):
+        versions.record(writer, kind, Path(path or bundled), str(path) if path else f"bundled {kind}")
     redis_url = settings.vault.redis_url
     counter: Counter = RedisCounter(redis_url.get_secret_value()) if redis_url else DbCounter(writer)
     guards = Guards(policy.quotas, counter, writer, log, settings.vault.alert_webhook, reader=engine)
