@@ -289,3 +289,20 @@ def test_a_witness_cosignature_is_shown_and_checked(tmp_path: Path, monkeypatch:
     (tmp_path / "p2" / "witnesses.txt").write_text(other.verifier.vkey() + "\n", "utf-8")
     failures = " | ".join(verify_pack(tmp_path / "p2").failures)
     assert "witnesses.txt" in failures
+
+
+def test_leak_case_pack(case: tuple[WaybillCase, Path], tmp_path: Path) -> None:
+    c, home = case
+    out = tmp_path / "leak"
+    result = runner.invoke(app, ["--home", str(home), "evidence", "leak", str(c.leak), "--records", str(c.records),
+                                 "--datamap", str(c.datamap), "--db", c.db_url, "-o", str(out), "--no-pdf"])
+    assert result.exit_code == 0, result.output
+    report = verify_pack(out)
+    assert report.ok, report.failures
+    doc = _doc(out)
+    assert doc["kind"] == "leak" and c.subject in doc["leak"]["subjects"]
+    assert doc["candidates"][0]["party"] == c.carrier
+    assert report.claims == len(doc["leak"]["subjects"]) == len(doc["claims"])
+    assert not any(p.startswith("logistics:") for p in doc["saw_everything"])  # the courier left no log: paper
+    assert c.carrier in {h["party"] for h in doc["holders"]}
+    assert "个人信息泄露案件证据包" in (out / "report.html").read_text("utf-8")

@@ -130,6 +130,61 @@ def _leak(leak: Path, records: Path, req: object, db_url: str, encoding: str | N
 
 
 @app.command()
+def leak(
+    leak_file: Annotated[Path, typer.Argument(metavar="LEAK", help="The leak sample (CSV, JSON Lines or text; "
+                                                                   "leak-sample.md).")],
+    records: Annotated[Path, typer.Option("--records", help="The platform's records, JSON Lines (leak-sample.md).")],
+    datamap: Annotated[Path, typer.Option("--datamap", help="Data map (YAML or JSON): who receives which fields.")],
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="New folder for the pack (default: "
+                                                                 "HOME/evidence/leak-NAME-TIME).")] = None,
+    since: Annotated[str | None, typer.Option(help="Start of the period (RFC 3339 or YYYY-MM-DD).")] = None,
+    until: Annotated[str | None, typer.Option(help="End of the period, exclusive.")] = None,
+    lang: Annotated[str, typer.Option(help="Language of the report: zh or en.")] = "zh",
+    max_range: Annotated[int, typer.Option(min=0, help="Largest complete range of leaves to include.")] = 200_000,
+    pdf: Annotated[bool, typer.Option(help="Also write report.pdf.")] = True,
+    db: DbOption = None,
+    encoding: EncodingOption = None,
+) -> None:
+    """Build a leak case's evidence pack: what leaked about whom, who held the field set, the attribution with its
+    reasoning, and for each customer who saw the whole leaked set in clear, re-checkable offline."""
+    from piwarden.audit.note import NoteError
+    from piwarden.audit.store_base import AuditStoreError
+    from piwarden.db import DatabaseError
+    from piwarden.evidence import PackError, build_leak_pack
+    from piwarden.evidence.leak_pack import LeakRequest
+    from piwarden.fonts import FontNotFound
+    from piwarden.forensics.attribution.datamap import DataMap, DataMapError
+    from piwarden.forensics.attribution.leak import LeakError
+    from piwarden.forensics.attribution.match import RecordsError
+    from piwarden.inputs import InputError
+
+    if lang not in ("zh", "en"):
+        raise typer.BadParameter("zh or en", param_hint="--lang")
+    for path, hint in ((leak_file, "LEAK"), (records, "--records"), (datamap, "--datamap")):
+        if not path.is_file():
+            raise typer.BadParameter(f"no such file: {path}", param_hint=hint)
+    settings = cli_settings(database={"url": db})
+    target = out or settings.home / "evidence" / f"leak-{leak_file.stem}-{time.strftime('%Y%m%dT%H%M%S')}"
+    if out is None:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    try:
+        req = LeakRequest(leak_file, records, DataMap.load(datamap), target, lang, _when(since, "--since"),
+                          _when(until, "--until"), max_range, ("html", "pdf") if pdf else ("html",), encoding)
+        with on_interrupt(lambda: "nothing written (the pack is written whole or not at all)"):
+            manifest = build_leak_pack(req, settings.db_url)
+    except (PackError, DatabaseError, AuditStoreError, NoteError, FontNotFound, InputError, DataMapError, LeakError,
+            RecordsError) as exc:
+        raise fail(exc) from None
+    except OSError as exc:
+        raise fail(f"cannot write the pack ({exc.strerror})") from None
+    doc = json.loads((target / "pack.json").read_text("utf-8"))
+    top = doc["candidates"][0]["party"] if doc["candidates"] else "-"
+    typer.echo(f"wrote {target}: {len(doc['leak']['subjects'])} customers, most likely source {top}; "
+               f"{len(manifest['files'])} files, signed; {time.perf_counter() - started:.1f} s")
+
+
+@app.command()
 def incident(
     incident_id: Annotated[str, typer.Argument(metavar="INCIDENT", help="The incident id (piwarden incident list).")],
     out: Annotated[Path | None, typer.Option("--out", "-o", help="New folder for the pack (default: "

@@ -13,7 +13,7 @@ from typing import Any
 from piwarden.evidence.pack import PackError, SubjectRequest
 from piwarden.evidence.standalone import Report, verify_pack
 
-__all__ = ["PackError", "Report", "SubjectRequest", "build_incident_pack", "build_pipia", "build_subject_pack",
+__all__ = ["PackError", "Report", "SubjectRequest", "build_incident_pack", "build_leak_pack", "build_pipia", "build_subject_pack",
            "leak_findings", "verify_pack"]
 
 
@@ -57,6 +57,28 @@ def build_incident_pack(iid: str, out: Path, lang: str = "zh", formats: tuple[st
         with open_log(url) as log:
             doc, ev, witness_keys = collect(iid, lang, settings, log, signer, engine)
         return write(out, formats, doc, ev, signer, witness_keys, render)
+    finally:
+        engine.dispose()
+
+
+def build_leak_pack(req: Any, db_url: str | None = None) -> dict[str, Any]:
+    """Build a leak case's pack (``leak_pack.LeakRequest``) into ``req.out``."""
+    from piwarden.audit.log import open_log
+    from piwarden.audit.signer import signer_from_settings
+    from piwarden.db import open_engine
+    from piwarden.evidence.leak_pack import collect
+    from piwarden.evidence.pack import write
+    from piwarden.evidence.render import render
+    from piwarden.settings import get_settings
+
+    settings = get_settings()
+    url = db_url or settings.db_url
+    signer = signer_from_settings(settings.audit)
+    engine = open_engine(url)
+    try:
+        with open_log(url) as log:
+            doc, ev, witness_keys = collect(req, settings, log, signer, engine)
+        return write(req.out, req.formats, doc, ev, signer, witness_keys, render)
     finally:
         engine.dispose()
 

@@ -23,7 +23,7 @@ from piwarden.evidence.standalone import evaluate
 DISCLOSING = ["view", "reveal", "search", "export", "download", "print"]
 
 
-def _claim(cid: str, query: dict[str, Any], events: dict[int, dict[str, Any]], basis: str, en: str,
+def claim_of(cid: str, query: dict[str, Any], events: dict[int, dict[str, Any]], basis: str, en: str,
            zh: str) -> dict[str, Any]:
     matches = evaluate(query, events)
     return {"id": cid, "basis": basis, "query": query, "matches": matches, "holds": not matches,
@@ -45,7 +45,7 @@ def build(subject: str, fields: list[str], events: dict[int, dict[str, Any]], si
     fx = "[" + ", ".join(sorted(fields)) + "]"
     touching = {i: events[i] for i in evaluate(base, events)}
     cover = sorted({str(touching[i].get("party")) for i in evaluate({**base, "clear": True, "cover": True}, touching)})
-    claims = [_claim("C1", {**base, "clear": True, "cover": True}, events, basis,
+    claims = [claim_of("C1", {**base, "clear": True, "cover": True}, events, basis,
                      f"Parties that saw all of {fx} of the subject in clear in the period: "
                      f"{', '.join(cover) or 'none'} ({{n}} events).",
                      f"期间以明文看到该个人全部 {fx} 字段的一方：{'、'.join(cover) or '无'}（{{n}} 条事件）。")]
@@ -55,7 +55,7 @@ def build(subject: str, fields: list[str], events: dict[int, dict[str, Any]], si
             by_field[f].add(str(e.get("party")))
     for f in sorted(fields):
         who = sorted(by_field[f])
-        claims.append(_claim(f"F-{f}", {**base, "fields": [f], "clear": True, "exclude_parties": who}, events, basis,
+        claims.append(claim_of(f"F-{f}", {**base, "fields": [f], "clear": True, "exclude_parties": who}, events, basis,
                              f"No view or export of {f} of the subject in clear by anyone but "
                              f"{', '.join(who) or 'nobody'} ({{n}} other events).",
                              f"除 {'、'.join(who) or '无'} 外，无人以明文查看或导出该个人的 {f}（其他事件 {{n}} 条）。"))
@@ -63,7 +63,7 @@ def build(subject: str, fields: list[str], events: dict[int, dict[str, Any]], si
         mine = [e for e in touching.values() if e.get("party") == party]
         clear = sorted(set().union(*(_clear(e) for e in mine)) & set(fields))
         masked = sorted(set().union(*(set(e.get("masked_fields") or ()) for e in mine)) & set(fields) - set(clear))
-        claims.append(_claim(f"P-{party}", {**base, "parties": [party]}, events, basis,
+        claims.append(claim_of(f"P-{party}", {**base, "parties": [party]}, events, basis,
                              f"{party}: {{n}} accesses; in clear: {', '.join(clear) or 'none'}; only masked: "
                              f"{', '.join(masked) or 'none'}.",
                              f"{party}：{{n}} 次访问；明文：{'、'.join(clear) or '无'}；仅掩码：{'、'.join(masked) or '无'}。"))

@@ -13,7 +13,7 @@ the platform's index rather than on a complete range.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 from piwarden.audit.checkpoint import open_checkpoint, sign_head
@@ -68,14 +68,18 @@ def inclusion_proofs(log: AuditLog, leaves: list[int], size: int) -> Iterator[tu
             yield i, assemble(ranges[i], nodes)
 
 
-def gather(log: AuditLog, signer: NoteSigner, subject: str, since_us: int | None, until_us: int | None,
-           max_range: int = DEFAULT_MAX_RANGE) -> LogEvidence:
+def gather(log: AuditLog, signer: NoteSigner, subjects: str | Sequence[str], since_us: int | None,
+           until_us: int | None, max_range: int = DEFAULT_MAX_RANGE) -> LogEvidence:
+    """The checkpoint, the events about ``subjects`` in the period, their proofs, and the complete range if it fits."""
     head = checkpoint(log, signer)
     size = head.size
-    found: list[StoredEvent] = [e for e in log.query(Query(subject=subject, since_us=since_us, until_us=until_us,
-                                                           limit=10_000_000)) if e.index < size]
-    ev = LogEvidence(head, [e.index for e in found], {e.index: e.body for e in found if e.body is not None}, {})
-    ev.purged = {e.index: e.leaf_hash for e in found if e.body is None}
+    found: dict[int, StoredEvent] = {}
+    for subject in [subjects] if isinstance(subjects, str) else subjects:
+        for e in log.query(Query(subject=subject, since_us=since_us, until_us=until_us, limit=10_000_000)):
+            if e.index < size:
+                found[e.index] = e
+    ev = LogEvidence(head, sorted(found), {i: e.body for i, e in found.items() if e.body is not None}, {})
+    ev.purged = {i: e.leaf_hash for i, e in found.items() if e.body is None}
     windows = log.store.window_ranges(since_us, None) if since_us is not None else [(0, size)]
     begin = min((w[0] for w in windows), default=size)
     if size - begin <= max_range:

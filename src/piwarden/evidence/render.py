@@ -89,6 +89,8 @@ def blocks(doc: dict[str, Any], events: dict[int, dict[str, Any]]) -> list[tuple
         return _incident_blocks(doc, events)
     if doc.get("kind") == "pipia":
         return _pipia_blocks(doc)
+    if doc.get("kind") == "leak":
+        return _leak_blocks(doc)
     lang = doc.get("lang", "zh")
     cp = doc["checkpoint"]
     period = doc["period"]
@@ -197,6 +199,40 @@ def _tail(doc: dict[str, Any], lang: str, verify: str, rules: str) -> list[tuple
                 ("table", _h("rules", lang), [(_tr(i["title"], lang), i["rule"], met[i["met"]][lang == "zh"],
                                                _tr(i["shown"], lang)) for i in doc["litigation"]])]
     return out
+
+
+def _leak_blocks(doc: dict[str, Any]) -> list[tuple[Any, ...]]:
+    lang = doc.get("lang", "zh")
+    zh = lang == "zh"
+    lk, cp = doc["leak"], doc["checkpoint"]
+    out: list[tuple[Any, ...]] = [
+        ("h1", "个人信息泄露案件证据包" if zh else "Evidence pack: a personal information leak"),
+        ("table", ("", ""), [("泄露样本" if zh else "Leak sample", f"{lk['file']} ({lk['format']})"),
+                             ("行数" if zh else "Rows", f"{lk['rows']} ({lk['matched_rows']} matched, "
+                                                        f"{lk['unmatched_rows']} not)"),
+                             ("涉及客户" if zh else "Customers matched", str(len(lk["subjects"]))),
+                             ("泄露字段" if zh else "Fields leaked", _join(lk["fields"]) + " (clear: " +
+                              _join(lk["clear"]) + ")"),
+                             (_t("checkpoint", lang), f"{cp['origin']} · size {cp['size']} · root {cp['root']}")]),
+        ("h2", "一、谁持有全部泄露字段" if zh else "1. Who held every leaked field"),
+        ("table", _h("holders", lang), [(h["party"], h["channel"] or "-", f"{h['fit']:.2f}", _join(h["extra_fields"]))
+                                        for h in doc["holders"]]),
+        ("h2", "二、泄露来源排序及推理" if zh else "2. Who leaked it: ranking and reasoning"),
+        ("table", _h("candidates", lang), [(str(i), c["party"], c.get("actor") or "-", f"{c['score']:.3f}",
+                                            " ".join(c.get("evidence") or ())) for i, c in
+                                           enumerate(doc["candidates"][:5], 1)]),
+        ("h2", "三、平台日志：谁以明文看到过每位客户的全部泄露字段" if zh else
+         "3. The platform's log: who saw each customer's whole leaked set in clear"),
+        ("p", _t("range_basis", lang).format(a=doc["range"][0], b=doc["range"][1] - 1) if doc["basis"] == "range"
+         else _t("index_basis", lang)),
+        ("table", _h("claims", lang), [(c["id"], _tr(c["text"], lang), _t("holds" if c["holds"] else "fails", lang),
+                                        str(len(c["matches"]))) for c in doc["claims"]]),
+        ("p", ("按接收方统计（看到全部泄露字段的客户数）：" if zh else "By party (customers whose whole leaked set it saw): ")
+         + ("; ".join(f"{p}: {n}" for p, n in doc["saw_everything"].items()) or ("无" if zh else "none")))]
+    out += _measures(doc, lang, "四、已实施的保护措施" if zh else "4. Protective measures in force")
+    return out + _tail(doc, lang, "五、如何验证本证据包" if zh else "5. How to verify this pack",
+                       "六、电子数据审查要点对照（《人民法院在线诉讼规则》）" if zh else
+                       "6. What the courts' electronic-evidence review looks at")
 
 
 def _pipia_blocks(doc: dict[str, Any]) -> list[tuple[Any, ...]]:
