@@ -37,7 +37,7 @@ def collect(iid: str, lang: str, settings: Settings, log: AuditLog, signer: Note
                 raise PackError(f"the event of leaf {i} was purged by retention: the step cannot be proved")
             bodies[i] = e.body
     ev = proofs_mod.LogEvidence(head, leaves, bodies, dict(proofs_mod.inclusion_proofs(log, leaves, head.size)))
-    ev.timestamps = sum(1 for s, r, _, _ in log.store.timestamps() if s == head.size and r == head.root)
+    proofs_mod.stamp(log, ev)
     witness_keys, witnessed = witnesses(settings, head.note)
     now = datetime.now(UTC)
     clocks = [{"what": {"en": c.what[0], "zh": c.what[1]}, "to": {"en": c.to[0], "zh": c.to[1]},

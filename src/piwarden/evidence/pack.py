@@ -257,6 +257,11 @@ def write(out: Path, formats: tuple[str, ...], doc: dict[str, Any], ev: proofs_m
                   {"begin": ev.range_begin, "end": ev.head.size, "frontier": _b64(ev.frontier),
                    "purged": {str(i): base64.b64encode(h).decode() for i, h in sorted(ev.purged.items())
                               if i >= ev.range_begin}}}
+        stamps: list[dict[str, str]] = []
+        for k, (tsa, token) in enumerate(ev.tokens, start=1):
+            (tmp / f"timestamp-{k}.tsr").write_bytes(token)
+            stamps.append({"file": f"timestamp-{k}.tsr", "tsa": tsa})
+        proofs["timestamps"] = stamps
         (tmp / "proofs.json").write_text(json.dumps(proofs, separators=(",", ":")), "utf-8")
         (tmp / "checkpoint.txt").write_text(ev.head.note, "utf-8")
         if witness_keys:

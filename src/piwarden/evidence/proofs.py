@@ -39,6 +39,7 @@ class LogEvidence:
     frontier: list[bytes] = field(default_factory=list)
     purged: dict[int, bytes] = field(default_factory=dict)  # leaf -> leaf hash, body purged by retention
     timestamps: int = 0
+    tokens: list[tuple[str, bytes]] = field(default_factory=list)  # (TSA URL, DER RFC 3161 token) over the checkpoint
 
     @property
     def leaves(self) -> list[int]:
@@ -93,5 +94,11 @@ def gather(log: AuditLog, signer: NoteSigner, subjects: str | Sequence[str], sin
             else:
                 ev.bodies[e.index] = e.body
     ev.inclusion = dict(inclusion_proofs(log, [i for i in ev.subject_leaves if i in ev.bodies], size))
-    ev.timestamps = sum(1 for s, r, _, _ in log.store.timestamps() if s == size and r == head.root)
+    stamp(log, ev)
     return ev
+
+
+def stamp(log: AuditLog, ev: LogEvidence) -> None:
+    """The RFC 3161 tokens the log keeps over the pack's checkpoint."""
+    ev.tokens = [(tsa, token) for s, r, tsa, token in log.store.timestamps() if s == ev.head.size and r == ev.head.root]
+    ev.timestamps = len(ev.tokens)

@@ -63,6 +63,7 @@ class Report:
     events: int = 0
     range: tuple[int, int] | None = None
     claims: int = 0
+    stamped: int = 0
     witnessed: dict[str, int] = field(default_factory=dict)
 
     @property
@@ -361,8 +362,27 @@ def _event_name(index: int, event: dict[str, Any] | None) -> str:
     return f"event at leaf {index}" + (f" (id {event.get('id')})" if event and isinstance(event.get("id"), str) else "")
 
 
+def _check_timestamps(root: Path | None, proofs: dict[str, Any], report: Report) -> None:
+    """RFC 3161 tokens over the checkpoint: each must carry the checkpoint text's SHA-256 as its message imprint.
+    (The TSA's signature is checked with its certificate, e.g. ``openssl ts -verify``: this verifier needs
+    nothing but ``cryptography``, which reads no CMS.)"""
+    if root is None:
+        return
+    text = split_note((root / "checkpoint.txt").read_text("utf-8"))[0]
+    digest = hashlib.sha256(text.encode()).digest()
+    for t in proofs.get("timestamps") or []:
+        name = str(t.get("file"))
+        path = root / name
+        if "/" in name or not path.is_file():
+            report.fail("proofs.json", f"names a time stamp {name!r} the pack does not hold")
+        elif digest not in path.read_bytes():
+            report.fail(name, "is not a time stamp of this checkpoint (its imprint differs)")
+        else:
+            report.stamped += 1
+
+
 def _check_proofs(proofs: dict[str, Any], events: dict[int, tuple[bytes, dict[str, Any] | None]], size: int,
-                  tree_root: bytes, report: Report) -> None:
+                  tree_root: bytes, report: Report, root_dir: Path | None = None) -> None:
     if proofs.get("size") != size:
         report.fail("proofs.json", "proves against a tree size other than the checkpoint's")
     inclusion = proofs.get("inclusion") or {}
@@ -380,6 +400,7 @@ def _check_proofs(proofs: dict[str, Any], events: dict[int, tuple[bytes, dict[st
         if not ok:
             report.fail(_event_name(index, event), "its inclusion proof does not lead to the checkpoint root "
                                                    "(the event or its proof was changed)")
+    _check_timestamps(root_dir, proofs, report)
     span = proofs.get("range")
     if span:
         begin, end = int(span["begin"]), int(span["end"])
@@ -447,7 +468,7 @@ def verify_pack(path: str | Path, key: str | None = None) -> Report:
         events = _read_events(root, proofs, report)
         report.events = len(events)
         if head is not None:
-            _check_proofs(proofs, events, head[0], head[1], report)
+            _check_proofs(proofs, events, head[0], head[1], report, root)
         try:
             pack = _json(root / "pack.json")
         except PackError as exc:
@@ -478,6 +499,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"checkpoint: tree size {report.size}; {report.events} events proven"
           + (f"; complete range of leaves {report.range[0]}..{report.range[1] - 1}" if report.range else "")
           + f"; {report.claims} claims re-checked")
+    if report.stamped:
+        print(f"RFC 3161 time stamps over the checkpoint: {report.stamped} (check the TSA's signature with its "
+              "certificate: openssl ts -verify)")
     for name, when in sorted(report.witnessed.items()):
         print(f"cosigned by witness {name} at {datetime.fromtimestamp(when, UTC).isoformat()}")
     for note in report.notes:
