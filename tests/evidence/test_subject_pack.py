@@ -306,3 +306,17 @@ def test_leak_case_pack(case: tuple[WaybillCase, Path], tmp_path: Path) -> None:
     assert not any(p.startswith("logistics:") for p in doc["saw_everything"])  # the courier left no log: paper
     assert c.carrier in {h["party"] for h in doc["holders"]}
     assert "个人信息泄露案件证据包" in (out / "report.html").read_text("utf-8")
+
+
+def test_the_demo_builds_and_verifies_the_waybill_case(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["--home", str(tmp_path / "home"), "evidence", "demo", "--lang", "en"])
+    assert result.exit_code == 0, result.output
+    assert "verify: OK" in result.stdout and "most likely source of the leak: logistics:" in result.stdout
+    line = next(x for x in result.stdout.splitlines() if "most likely source" in x)
+    assert line.split("source of the leak: ")[1].split(" ")[0] == line.split("the real one: ")[1].strip()
+    again = runner.invoke(app, ["--home", str(tmp_path / "home"), "evidence", "demo", "--lang", "en"])
+    assert again.exit_code == 0  # a previous demo's folder is replaced
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "notes.txt").write_text("x", "utf-8")
+    refused = runner.invoke(app, ["evidence", "demo", "--dir", str(tmp_path / "mine")])
+    assert refused.exit_code == 2 and "not a previous demo's folder" in refused.output
