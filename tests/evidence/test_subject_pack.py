@@ -77,6 +77,9 @@ def test_waybill_case_pack_shows_what_the_court_asked(case: tuple[WaybillCase, P
     report = verify_pack(zh_pack)
     assert report.ok, report.failures
     assert report.events == c.events and report.claims == len(doc["claims"])
+    measures = {m["id"]: m for m in doc["measures"]}  # the paper waybill showed the phone: said, not hidden
+    assert not measures["privacy_waybills"]["in_force"] and c.carrier in measures["privacy_waybills"]["proof"]["exposed"]
+    assert measures["retention"]["in_force"] and measures["access_policy"]["in_force"]
     points = {i["item"]: i["met"] for i in doc["litigation"]}
     assert points == {"origin": "partly", "integrity": "met", "time": "partly", "review": "met"}  # no witness here
 

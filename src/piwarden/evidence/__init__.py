@@ -101,7 +101,7 @@ def build_pipia(datamap: Path, activity: str, out: Path, lang: str = "zh",
     engine = open_engine(db_url or settings.db_url)
     try:
         inv = inventory(engine)
-        found = measures.gather(settings, engine, None, inv, [], 0, None)
+        found = measures.gather(settings, engine, None, inv, [], 0, None, datamap=dm)
         doc = {"format": "piwarden-evidence-pack", "version": 1, "kind": "pipia", "lang": lang,
                "created": datetime.now(UTC).isoformat(timespec="seconds"), **draft(dm, act, found, inv)}
     finally:

@@ -88,7 +88,7 @@ def collect(req: LeakRequest, settings: Settings, log: AuditLog, signer: NoteSig
     leaked = set().union(*(f for f, _ in per_subject.values())) if per_subject else set()
     clear_all = set().union(*(c for _, c in per_subject.values())) if per_subject else set()
     measures = measures_mod.gather(settings, engine, None, inventory(engine), sorted(witnessed), ev.timestamps, None,
-                                   _us(req.since), _us(req.until))
+                                   _us(req.since), _us(req.until), req.datamap)
     doc: dict[str, Any] = {
         "format": FORMAT, "version": VERSION, "kind": "leak", "lang": req.lang,
         "created": datetime.now(UTC).isoformat(timespec="seconds"), "checkpoint": checkpoint_section(ev, witnessed),

@@ -51,11 +51,11 @@ class Measure:
 # PIPL Art. 51: the measures a processor shall take, each item with the measures that prove it.
 ART51: list[tuple[str, tuple[str, str], tuple[str, ...]]] = [
     ("51(1)", ("Internal management rules and operating procedures", "制定内部管理制度和操作规程"),
-     ("access_policy",)),
+     ("access_policy", "retention")),
     ("51(2)", ("Classified management of personal information", "对个人信息实行分类管理"),
      ("classification", "inventory")),
     ("51(3)", ("Encryption, de-identification and other technical security measures",
-               "采取相应的加密、去标识化等安全技术措施"), ("encryption", "masking", "tokens", "audit_log")),
+               "采取相应的加密、去标识化等安全技术措施"), ("encryption", "masking", "tokens", "privacy_waybills", "audit_log")),
     ("51(4)", ("Operating permissions set reasonably; staff security education and training",
                "合理确定个人信息处理的操作权限，并定期对从业人员进行安全教育和培训"),
      ("access_policy", "quotas", "approvals", "step_up", "training")),
@@ -256,7 +256,7 @@ def _training_measure(rows: list[dict[str, str]] | None) -> Measure:
 
 def gather(settings: Settings, engine: Engine | None, subject: str | None, inventory: list[dict[str, Any]],
            witnessed: list[str], timestamps: int, training: list[dict[str, str]] | None,
-           since_us: int | None = None, until_us: int | None = None) -> list[Measure]:
+           since_us: int | None = None, until_us: int | None = None, datamap: Any = None) -> list[Measure]:
     policy = _policy_measures(settings)
     if policy and policy[0].id == "access_policy":
         _with_history(policy[0], _history(engine, "policy", since_us, until_us), policy[0].proof.get("sha256"))
@@ -265,9 +265,48 @@ def gather(settings: Settings, engine: Engine | None, subject: str | None, inven
         _with_history(types[0], _history(engine, "record_types", since_us, until_us), types[0].proof.get("sha256"))
     measures = [*policy, *types,
                 *_vault_measures(settings, engine, subject), *_audit_measures(settings, witnessed, timestamps),
-                _inventory_measure(inventory), _marks_measure(engine), _training_measure(training),
+                _inventory_measure(inventory), _marks_measure(engine), _waybill_measure(datamap),
+                _retention_measure(datamap), _training_measure(training),
                 _incident_measure(engine)]
     return measures
+
+
+def _waybill_measure(datamap: Any) -> Measure:
+    """Paper waybills leave no log: what the data map says carriers receive in clear on that channel."""
+    title = ("Privacy waybills (masked labels, virtual numbers)", "隐私面单（掩码、虚拟号）")
+    if datamap is None:
+        return Measure("privacy_waybills", title, False, [("No data map given: the waybill channel is not described.",
+                                                            "未提供数据流向图：面单渠道情况不明。")], {})
+    paper = [p for p in datamap.parties.values() if p.offline]
+    exposed = {p.id: sorted(p.receives & {"phone", "name", "address"}) for p in paper if "phone" in p.receives}
+    if not paper:
+        return Measure("privacy_waybills", title, False, [("The data map names no paper or waybill channel.",
+                                                            "数据流向图中没有纸质或面单渠道。")], {})
+    if exposed:
+        return Measure("privacy_waybills", title, False,
+                       [(f"Per the data map, {', '.join(exposed)} receive the phone in clear on paper waybills "
+                         "(print them with `piwarden mask waybill`: masked name and phone, virtual number, keyed QR).",
+                         f"据数据流向图，{'、'.join(exposed)} 通过纸质面单以明文接收手机号（可用 `piwarden mask waybill` "
+                         "打印隐私面单：姓名、手机号掩码，虚拟号，加密二维码）。")], {"exposed": exposed})
+    return Measure("privacy_waybills", title, True,
+                   [(f"{len(paper)} paper channels receive the phone only masked (data map).",
+                     f"{len(paper)} 个纸质渠道仅接收掩码后的手机号（数据流向图）。")],
+                   {"channels": [p.id for p in paper]})
+
+
+def _retention_measure(datamap: Any) -> Measure:
+    title = ("Retention periods of the processing activities", "各处理活动的保存期限")
+    raw = getattr(datamap, "processing", None) or []
+    kept = {p["id"]: p.get("retention_days") for p in raw if isinstance(p, dict)}
+    if not kept:
+        return Measure("retention", title, False, [("No processing activities with retention periods recorded.",
+                                                     "未记录处理活动及其保存期限。")], {})
+    missing = sorted(k for k, v in kept.items() if v is None)
+    return Measure("retention", title, not missing,
+                   [(f"{len(kept)} activities; retention set for {len(kept) - len(missing)}"
+                     + (f"; missing: {', '.join(missing)}" if missing else "") + ".",
+                     f"共 {len(kept)} 项处理活动；{len(kept) - len(missing)} 项设定了保存期限"
+                     + (f"；缺少：{'、'.join(missing)}" if missing else "") + "。")], {"retention_days": kept})
 
 
 def _incident_measure(engine: Engine | None) -> Measure:

@@ -205,7 +205,7 @@ def collect(req: SubjectRequest, settings: Settings, log: AuditLog, signer: Note
     witness_keys, witnessed = witnesses(settings, ev.head.note)
     inv = inventory(engine)
     measures = measures_mod.gather(settings, engine, req.subject, inv, sorted(witnessed), ev.timestamps,
-                                   req.training, _us(req.since), _us(req.until))
+                                   req.training, _us(req.since), _us(req.until), req.datamap)
     basis = "range" if ev.range_begin is not None else "index"
     pool = events if basis == "range" else subject_events
     claims = claims_mod.build(req.subject, fields, pool, _iso(req.since), _iso(req.until), basis)

@@ -51,6 +51,7 @@ class DataMap:
 
     fields: dict[str, str]
     parties: dict[str, Party]
+    processing: tuple[dict[str, Any], ...] = ()  # the records of processing activities, as written
 
     @classmethod
     def from_dict(cls, data: Any) -> DataMap:
@@ -66,7 +67,8 @@ class DataMap:
             parties[p["id"]] = Party(p["id"], str(p.get("kind") or p["id"].split(":")[0]),
                                      frozenset(p.get("receives") or ()), frozenset(p.get("masked") or ()),
                                      p.get("channel"))
-        return cls({str(k): str(v) for k, v in fields.items()}, parties)
+        processing = tuple(p for p in data.get("processing") or () if isinstance(p, dict))
+        return cls({str(k): str(v) for k, v in fields.items()}, parties, processing)
 
     @classmethod
     def load(cls, path: Path) -> DataMap:
