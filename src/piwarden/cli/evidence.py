@@ -35,6 +35,14 @@ def _when(text: str | None, hint: str) -> datetime | None:
                              param_hint=hint)
 
 
+def _target(out: Path | None, folder: Path, name: str) -> Path:
+    """``out``, else a new folder named after the case and the time in the home's ``folder`` (created)."""
+    if out is not None:
+        return out
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / f"{name}-{time.strftime('%Y%m%dT%H%M%S')}"
+
+
 @app.command()
 def subject(
     subject_id: Annotated[str, typer.Argument(metavar="SUBJECT", help="The data subject's id, as the access events "
@@ -78,9 +86,7 @@ def subject(
     if leak is not None and (records is None or datamap is None):
         raise fail("--leak needs --records and --datamap")
     settings = cli_settings(database={"url": db})
-    target = out or settings.home / "evidence" / f"{subject_id}-{time.strftime('%Y%m%dT%H%M%S')}"
-    if out is None:
-        target.parent.mkdir(parents=True, exist_ok=True)
+    target = _target(out, settings.home / "evidence", subject_id)
     req = SubjectRequest(subject_id, target, start, end, lang, fields.split(",") if fields else None,
                          formats=("html", "pdf") if pdf else ("html",), max_range=max_range)
     started = time.perf_counter()
@@ -164,9 +170,7 @@ def leak(
         if not path.is_file():
             raise typer.BadParameter(f"no such file: {path}", param_hint=hint)
     settings = cli_settings(database={"url": db})
-    target = out or settings.home / "evidence" / f"leak-{leak_file.stem}-{time.strftime('%Y%m%dT%H%M%S')}"
-    if out is None:
-        target.parent.mkdir(parents=True, exist_ok=True)
+    target = _target(out, settings.home / "evidence", f"leak-{leak_file.stem}")
     started = time.perf_counter()
     try:
         req = LeakRequest(leak_file, records, DataMap.load(datamap), target, lang, _when(since, "--since"),
@@ -205,9 +209,7 @@ def incident(
     if lang not in ("zh", "en"):
         raise typer.BadParameter("zh or en", param_hint="--lang")
     settings = cli_settings(database={"url": db})
-    target = out or settings.home / "evidence" / f"{incident_id}-{time.strftime('%Y%m%dT%H%M%S')}"
-    if out is None:
-        target.parent.mkdir(parents=True, exist_ok=True)
+    target = _target(out, settings.home / "evidence", incident_id)
     try:
         manifest = build_incident_pack(incident_id, target, lang, ("html", "pdf") if pdf else ("html",),
                                        settings.db_url)
@@ -239,9 +241,7 @@ def pipia(
     if lang not in ("zh", "en"):
         raise typer.BadParameter("zh or en", param_hint="--lang")
     settings = cli_settings(database={"url": db})
-    target = out or settings.home / "pipia" / f"{activity}-{time.strftime('%Y%m%dT%H%M%S')}"
-    if out is None:
-        target.parent.mkdir(parents=True, exist_ok=True)
+    target = _target(out, settings.home / "pipia", activity)
     try:
         build_pipia(datamap, activity, target, lang, ("html", "pdf") if pdf else ("html",), settings.db_url)
     except (PackError, DatabaseError, NoteError, FontNotFound) as exc:

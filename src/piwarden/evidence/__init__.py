@@ -7,44 +7,31 @@ with the standalone verifier that ships inside it (docs/evidence.md).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from piwarden.evidence.pack import PackError, SubjectRequest
 from piwarden.evidence.standalone import Report, verify_pack
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
+    from piwarden.audit.log import AuditLog
+    from piwarden.audit.note import NoteSigner
+    from piwarden.evidence.proofs import LogEvidence
+    from piwarden.settings import Settings
 
 __all__ = ["PackError", "Report", "SubjectRequest", "build_incident_pack", "build_leak_pack", "build_pipia", "build_subject_pack",
            "leak_findings", "verify_pack"]
 
 
-def build_subject_pack(req: SubjectRequest, db_url: str | None = None) -> dict[str, Any]:
-    """Build the pack into ``req.out``; return its manifest."""
+def _build(collect: Callable[[Settings, AuditLog, NoteSigner, Engine], tuple[dict[str, Any], LogEvidence, list[str]]], out: Path, formats: tuple[str, ...], db_url: str | None) -> dict[str, Any]:
+    """Open the database, the log and the signer once, gather with ``collect``, write the signed folder."""
     from piwarden.audit.log import open_log
     from piwarden.audit.signer import signer_from_settings
     from piwarden.db import open_engine
-    from piwarden.evidence.pack import collect, write
-    from piwarden.evidence.render import render
-    from piwarden.settings import get_settings
-
-    settings = get_settings()
-    url = db_url or settings.db_url
-    signer = signer_from_settings(settings.audit)
-    engine = open_engine(url)
-    try:
-        with open_log(url) as log:
-            doc, ev, witness_keys = collect(req, settings, log, signer, engine)
-        return write(req.out, req.formats, doc, ev, signer, witness_keys, render)
-    finally:
-        engine.dispose()
-
-
-def build_incident_pack(iid: str, out: Path, lang: str = "zh", formats: tuple[str, ...] = ("html", "pdf"),
-                        db_url: str | None = None) -> dict[str, Any]:
-    """Build an incident's pack (the register's steps proved in the log, the clocks and their sources) into ``out``."""
-    from piwarden.audit.log import open_log
-    from piwarden.audit.signer import signer_from_settings
-    from piwarden.db import open_engine
-    from piwarden.evidence.incident_pack import collect
     from piwarden.evidence.pack import write
     from piwarden.evidence.render import render
     from piwarden.settings import get_settings
@@ -55,32 +42,32 @@ def build_incident_pack(iid: str, out: Path, lang: str = "zh", formats: tuple[st
     engine = open_engine(url)
     try:
         with open_log(url) as log:
-            doc, ev, witness_keys = collect(iid, lang, settings, log, signer, engine)
+            doc, ev, witness_keys = collect(settings, log, signer, engine)
         return write(out, formats, doc, ev, signer, witness_keys, render)
     finally:
         engine.dispose()
 
 
+def build_subject_pack(req: SubjectRequest, db_url: str | None = None) -> dict[str, Any]:
+    """Build the pack into ``req.out``; return its manifest."""
+    from piwarden.evidence.pack import collect
+
+    return _build(partial(collect, req), req.out, req.formats, db_url)
+
+
+def build_incident_pack(iid: str, out: Path, lang: str = "zh", formats: tuple[str, ...] = ("html", "pdf"),
+                        db_url: str | None = None) -> dict[str, Any]:
+    """Build an incident's pack (the register's steps proved in the log, the clocks and their sources) into ``out``."""
+    from piwarden.evidence.incident_pack import collect
+
+    return _build(partial(collect, iid, lang), out, formats, db_url)
+
+
 def build_leak_pack(req: Any, db_url: str | None = None) -> dict[str, Any]:
     """Build a leak case's pack (``leak_pack.LeakRequest``) into ``req.out``."""
-    from piwarden.audit.log import open_log
-    from piwarden.audit.signer import signer_from_settings
-    from piwarden.db import open_engine
     from piwarden.evidence.leak_pack import collect
-    from piwarden.evidence.pack import write
-    from piwarden.evidence.render import render
-    from piwarden.settings import get_settings
 
-    settings = get_settings()
-    url = db_url or settings.db_url
-    signer = signer_from_settings(settings.audit)
-    engine = open_engine(url)
-    try:
-        with open_log(url) as log:
-            doc, ev, witness_keys = collect(req, settings, log, signer, engine)
-        return write(req.out, req.formats, doc, ev, signer, witness_keys, render)
-    finally:
-        engine.dispose()
+    return _build(partial(collect, req), req.out, req.formats, db_url)
 
 
 def build_pipia(datamap: Path, activity: str, out: Path, lang: str = "zh",

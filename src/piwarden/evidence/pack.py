@@ -26,6 +26,8 @@ import json
 import os
 import shutil
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -241,12 +243,7 @@ def _fsync_dir(path: Path) -> None:
 def write(out: Path, formats: tuple[str, ...], doc: dict[str, Any], ev: proofs_mod.LogEvidence, signer: NoteSigner,
           witness_keys: list[str], render: Any = None) -> dict[str, Any]:
     """Write the pack into a temporary directory beside ``out`` and rename it there when complete."""
-    if out.exists():
-        raise PackError(f"{out} exists; choose a new directory")
-    if not out.parent.is_dir():
-        raise PackError(f"no such folder: {out.parent}")
-    tmp = Path(tempfile.mkdtemp(prefix=".evidence-", dir=out.parent))
-    try:
+    with _new_folder(out) as tmp:
         leaves = ev.leaves
         with (tmp / "events.jsonl").open("wb") as fh:
             for i in leaves:
@@ -272,12 +269,23 @@ def write(out: Path, formats: tuple[str, ...], doc: dict[str, Any], ev: proofs_m
         if render is not None:
             events = {i: orjson.loads(ev.bodies[i]) for i in leaves}
             render(doc, events, tmp, formats)
-        manifest = seal(tmp, doc, signer)
+        return seal(tmp, doc, signer)
+
+
+@contextmanager
+def _new_folder(out: Path) -> Iterator[Path]:
+    """A temporary folder beside ``out``, renamed to ``out`` when the block ends, removed if it fails."""
+    if out.exists():
+        raise PackError(f"{out} exists; choose a new directory")
+    if not out.parent.is_dir():
+        raise PackError(f"no such folder: {out.parent}")
+    tmp = Path(tempfile.mkdtemp(prefix=".evidence-", dir=out.parent))
+    try:
+        yield tmp
         tmp.rename(out)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    return manifest
 
 
 def seal(folder: Path, doc: dict[str, Any], signer: NoteSigner) -> dict[str, Any]:
@@ -295,19 +303,9 @@ def seal(folder: Path, doc: dict[str, Any], signer: NoteSigner) -> dict[str, Any
 def write_document(out: Path, formats: tuple[str, ...], doc: dict[str, Any], signer: NoteSigner,
                    render: Any) -> dict[str, Any]:
     """A sealed folder without log evidence (an impact assessment): pack.json, the reports, key and verifier."""
-    if out.exists():
-        raise PackError(f"{out} exists; choose a new directory")
-    if not out.parent.is_dir():
-        raise PackError(f"no such folder: {out.parent}")
-    tmp = Path(tempfile.mkdtemp(prefix=".evidence-", dir=out.parent))
-    try:
+    with _new_folder(out) as tmp:
         (tmp / "key.vkey").write_text(signer.verifier.vkey() + "\n", "ascii")
         (tmp / "pack.json").write_text(json.dumps(doc, ensure_ascii=False, indent=1) + "\n", "utf-8")
         shutil.copyfile(standalone.__file__, tmp / "verify_pack.py")
         render(doc, {}, tmp, formats)
-        manifest = seal(tmp, doc, signer)
-        tmp.rename(out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return manifest
+        return seal(tmp, doc, signer)
