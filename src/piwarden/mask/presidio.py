@@ -286,8 +286,7 @@ def deanonymize(text: str, results: Sequence[Entity], configs: Mapping[str, Mapp
     chosen = operators(configs, field="deanonymizers", allowed=DEANONYMIZERS)
     default = chosen.get(DEFAULT)
     if default is None:
-        missing = sorted({r.entity_type for r in results} - set(chosen))
-        if missing:
+        if {r.entity_type for r in results} - set(chosen):
             raise OperatorError("deanonymizers needs a DEFAULT entry or one for every entity type of anonymizer_results")
-        default = next(iter(chosen.values()))
+        default = PresidioOperator("keep", {})  # never used: every result has its own
     return operate(text, results, chosen, default)

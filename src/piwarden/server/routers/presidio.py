@@ -70,7 +70,7 @@ def _ad_hoc(i: int, body: AdHocRecognizerBody) -> AdHocRecognizer:
 
 
 @analyzer.post("/analyze", summary="Analyze text (Presidio)", response_model=list[AnalyzeResult] | list[list[AnalyzeResult]],
-               responses=error_responses(401, 422))
+               responses=error_responses(400, 401, 413, 422))
 def analyze(body: AnalyzeRequest) -> list[dict[str, object]] | list[list[dict[str, object]]]:
     """Presidio's analyze: PI in the text, Presidio's entity names and result shape (a list per text for a list)."""
     lang = _language(body.language, "body field language")
@@ -107,7 +107,7 @@ def supported_entities(language: Language = None) -> list[str]:
 
 
 @anonymizer.post("/anonymize", summary="Anonymize text (Presidio)", response_model=AnonymizeResponse,
-                 responses=error_responses(401, 422))
+                 responses=error_responses(400, 401, 413, 422))
 def anonymize_text(body: AnonymizeRequest) -> AnonymizeResponse:
     """Presidio's anonymize: each result replaced by its operator (replace, redact, mask, hash, encrypt, keep)."""
     results = [Entity(r.start, r.end, r.entity_type, r.score) for r in body.analyzer_results]
@@ -119,7 +119,7 @@ def anonymize_text(body: AnonymizeRequest) -> AnonymizeResponse:
 
 
 @anonymizer.post("/deanonymize", summary="Deanonymize text (Presidio)", response_model=AnonymizeResponse,
-                 responses=error_responses(401, 422))
+                 responses=error_responses(400, 401, 413, 422))
 def deanonymize_text(body: DeanonymizeRequest) -> AnonymizeResponse:
     """Presidio's deanonymize: each encrypted span decrypted with the key given (Presidio's AES-CBC format)."""
     results = [Entity(r.start, r.end, r.entity_type) for r in body.anonymizer_results]
