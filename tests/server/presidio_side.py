@@ -14,10 +14,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
 
-from presidio_analyzer import AnalyzerRequest  # noqa: E402
-from presidio_anonymizer import AnonymizerEngine, DeanonymizeEngine  # noqa: E402
-from presidio_anonymizer.services.app_entities_convertor import AppEntitiesConvertor  # noqa: E402
-from presidio_runner import english_engine  # noqa: E402
+from presidio_analyzer import AnalyzerRequest
+from presidio_anonymizer import AnonymizerEngine, DeanonymizeEngine
+from presidio_anonymizer.services.app_entities_convertor import AppEntitiesConvertor
+
+from presidio_runner import english_engine
 
 
 def main() -> None:

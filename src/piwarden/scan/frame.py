@@ -108,4 +108,4 @@ def anonymize_frame(frame: T, analysis: FrameAnalysis | Mapping[str, str] | None
     masker = Masker(rules, on_error=on_error, analyzer=DetectOptions(names=names).analyzer()) \
         if TEXT in mapping.values() else None
     df = to_polars(frame)
-    return from_polars(mask_frame(df, mapping, rules, on_error=on_error, masker=masker), like=frame)  # type: ignore[no-any-return]
+    return from_polars(mask_frame(df, mapping, rules, on_error=on_error, masker=masker), like=frame)

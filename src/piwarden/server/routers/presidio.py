@@ -115,7 +115,7 @@ def anonymize_text(body: AnonymizeRequest) -> AnonymizeResponse:
         text, items = anonymize(body.text, results, body.anonymizers)
     except OperatorError as exc:
         raise ApiError(422, str(exc)) from None
-    return AnonymizeResponse(text=text, items=[OperatorItem(**i.to_dict()) for i in items])  # type: ignore[arg-type]
+    return AnonymizeResponse(text=text, items=[OperatorItem(**i.to_dict()) for i in items])
 
 
 @anonymizer.post("/deanonymize", summary="Deanonymize text (Presidio)", response_model=AnonymizeResponse,
@@ -127,7 +127,7 @@ def deanonymize_text(body: DeanonymizeRequest) -> AnonymizeResponse:
         text, items = deanonymize(body.text, results, body.deanonymizers)
     except OperatorError as exc:
         raise ApiError(422, str(exc)) from None
-    return AnonymizeResponse(text=text, items=[OperatorItem(**i.to_dict()) for i in items])  # type: ignore[arg-type]
+    return AnonymizeResponse(text=text, items=[OperatorItem(**i.to_dict()) for i in items])
 
 
 @anonymizer.get("/anonymizers", summary="Anonymizers (Presidio)", response_model=list[str],
