@@ -32,6 +32,35 @@ EXPLANATION_KEYS = {"recognizer", "pattern_name", "pattern", "original_score", "
                     "score_context_improvement", "supportive_context_word", "validation_result", "regex_flags"}
 
 
+TEXT = "hello world, my name is Jane Doe. My number is: 034453334, card 4111 1111 1111 1111"
+RESULTS = [{"start": 24, "end": 32, "score": 0.8, "entity_type": "PERSON"},
+           {"start": 24, "end": 28, "score": 0.9, "entity_type": "PERSON"},
+           {"start": 29, "end": 40, "score": 0.5, "entity_type": "PHONE_NUMBER"},  # partial overlap, another type
+           {"start": 48, "end": 57, "score": 0.95, "entity_type": "PHONE_NUMBER"},
+           {"start": 48, "end": 57, "score": 0.5, "entity_type": "US_BANK_NUMBER"},
+           {"start": 64, "end": 68, "score": 0.7, "entity_type": "CREDIT_CARD"},
+           {"start": 69, "end": 73, "score": 0.7, "entity_type": "CREDIT_CARD"}]  # one space apart: merged
+# Conflicts of every kind Presidio resolves, and its answers (presidio-anonymizer 2.2.366, frozen here so
+# that CI checks them without .venv-presidio; test_presidio_parity.py re-asks Presidio where it is installed).
+MORE = [
+    {"text": TEXT, "analyzer_results": RESULTS},
+    {"text": TEXT, "analyzer_results": RESULTS, "anonymizers": {
+        "DEFAULT": {"type": "mask", "masking_char": "#", "chars_to_mask": 100, "from_end": False},
+        "PERSON": {"type": "mask", "masking_char": "*", "chars_to_mask": 3, "from_end": True},
+        "CREDIT_CARD": {"type": "hash", "hash_type": "sha512", "salt": "0123456789abcdef0123"},
+        "PHONE_NUMBER": {"type": "keep"}}},
+    {"text": TEXT, "analyzer_results": RESULTS, "anonymizers": {"PERSON": {"type": "replace"},
+                                                                "DEFAULT": {"type": "redact"}}},
+]
+
+
+MORE_ANSWERS: list[dict[str, Any]] = [
+    {"text": "hello world, my name is <PERSON><PHONE_NUMBER>ber is: <PHONE_NUMBER>, card <CREDIT_CARD> 1111 1111", "items": [{"start": 75, "end": 88, "entity_type": "CREDIT_CARD", "text": "<CREDIT_CARD>", "operator": "replace", "score": 0.7}, {"start": 54, "end": 68, "entity_type": "PHONE_NUMBER", "text": "<PHONE_NUMBER>", "operator": "replace", "score": 0.95}, {"start": 32, "end": 46, "entity_type": "PHONE_NUMBER", "text": "<PHONE_NUMBER>", "operator": "replace", "score": 0.5}, {"start": 24, "end": 32, "entity_type": "PERSON", "text": "<PERSON>", "operator": "replace", "score": 0.9}]},
+    {"text": "hello world, my name is Jane ***Doe. My number is: 034453334, card ccf9e1887d8046899437bc9d7173455bb771ff977a7c75ca5551ab331521bc1e7e28272df3e7d430d1602a891815fb730e36c8e867f413042711938b74907fa0 1111 1111", "items": [{"start": 67, "end": 195, "entity_type": "CREDIT_CARD", "text": "ccf9e1887d8046899437bc9d7173455bb771ff977a7c75ca5551ab331521bc1e7e28272df3e7d430d1602a891815fb730e36c8e867f413042711938b74907fa0", "operator": "hash", "score": 0.7}, {"start": 51, "end": 60, "entity_type": "PHONE_NUMBER", "text": "034453334", "operator": "keep", "score": 0.95}, {"start": 32, "end": 43, "entity_type": "PHONE_NUMBER", "text": "Doe. My num", "operator": "keep", "score": 0.5}, {"start": 24, "end": 32, "entity_type": "PERSON", "text": "Jane ***", "operator": "mask", "score": 0.9}]},
+    {"text": "hello world, my name is <PERSON>ber is: , card  1111 1111", "items": [{"start": 47, "end": 47, "entity_type": "CREDIT_CARD", "text": "", "operator": "redact", "score": 0.7}, {"start": 40, "end": 40, "entity_type": "PHONE_NUMBER", "text": "", "operator": "redact", "score": 0.95}, {"start": 32, "end": 32, "entity_type": "PHONE_NUMBER", "text": "", "operator": "redact", "score": 0.5}, {"start": 24, "end": 32, "entity_type": "PERSON", "text": "<PERSON>", "operator": "replace", "score": 0.9}]},
+]
+
+
 @pytest.fixture(scope="module")
 def presidio(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
     """One app for the module, no token (as a Presidio service runs)."""
@@ -150,6 +179,11 @@ def test_presidio_anonymize_examples_work_unchanged(presidio: TestClient) -> Non
         {"start": 46, "end": 55, "entity_type": "PHONE_NUMBER", "text": "03445****", "operator": "mask",
          "score": 0.95},
         {"start": 24, "end": 30, "entity_type": "NAME", "text": "<NAME>", "operator": "replace", "score": 0.8}]}
+
+
+def test_conflicts_resolve_as_presidio_does(presidio: TestClient) -> None:
+    for body, answer in zip(MORE, MORE_ANSWERS, strict=True):
+        assert presidio.post("/anonymize", json=body).json() == answer
 
 
 def test_presidio_deanonymize_example_decrypts(presidio: TestClient) -> None:

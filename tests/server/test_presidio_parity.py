@@ -19,31 +19,11 @@ from fastapi.testclient import TestClient
 
 from piwarden.server import create_app
 
-from .test_presidio_api import EXAMPLES, RESULT_KEYS
+from .test_presidio_api import EXAMPLES, MORE, RESULT_KEYS
 
 REPO = Path(__file__).resolve().parents[2]
 PRESIDIO = REPO / ".venv-presidio" / "bin" / "python"
 pytestmark = pytest.mark.skipif(not PRESIDIO.exists(), reason="no .venv-presidio (make presidio-env)")
-
-TEXT = "hello world, my name is Jane Doe. My number is: 034453334, card 4111 1111 1111 1111"
-RESULTS = [{"start": 24, "end": 32, "score": 0.8, "entity_type": "PERSON"},
-           {"start": 24, "end": 28, "score": 0.9, "entity_type": "PERSON"},
-           {"start": 29, "end": 40, "score": 0.5, "entity_type": "PHONE_NUMBER"},  # partial overlap, another type
-           {"start": 48, "end": 57, "score": 0.95, "entity_type": "PHONE_NUMBER"},
-           {"start": 48, "end": 57, "score": 0.5, "entity_type": "US_BANK_NUMBER"},
-           {"start": 64, "end": 68, "score": 0.7, "entity_type": "CREDIT_CARD"},
-           {"start": 69, "end": 73, "score": 0.7, "entity_type": "CREDIT_CARD"}]  # one space apart: merged
-MORE = [
-    {"text": TEXT, "analyzer_results": RESULTS},
-    {"text": TEXT, "analyzer_results": RESULTS, "anonymizers": {
-        "DEFAULT": {"type": "mask", "masking_char": "#", "chars_to_mask": 100, "from_end": False},
-        "PERSON": {"type": "mask", "masking_char": "*", "chars_to_mask": 3, "from_end": True},
-        "CREDIT_CARD": {"type": "hash", "hash_type": "sha512", "salt": "0123456789abcdef0123"},
-        "PHONE_NUMBER": {"type": "keep"}}},
-    {"text": TEXT, "analyzer_results": RESULTS, "anonymizers": {"PERSON": {"type": "replace"},
-                                                                "DEFAULT": {"type": "redact"}}},
-]
-
 
 def _presidio(asked: dict[str, list[Any]]) -> dict[str, list[Any]]:
     run = subprocess.run([str(PRESIDIO), str(Path(__file__).parent / "presidio_side.py")], input=json.dumps(asked),
