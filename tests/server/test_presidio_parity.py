@@ -1,7 +1,7 @@
 """piwarden's Presidio endpoints beside Presidio itself (skipped where .venv-presidio is missing: `make presidio-env`).
 
 The same bodies (Presidio's documented examples and more) go to piwarden's app and, through
-tests/server/presidio_side.py, to Presidio 2.2.366's own engines as its REST apps call them.
+benchmarks/presidio_rest_runner.py, to Presidio 2.2.366's own engines as its REST apps call them.
 The anonymizer must answer identically (deterministic operators); the analyzer with the same
 shapes (keys, types, offsets in range) and, on the documented example, the same licence span.
 """
@@ -26,7 +26,7 @@ PRESIDIO = REPO / ".venv-presidio" / "bin" / "python"
 pytestmark = pytest.mark.skipif(not PRESIDIO.exists(), reason="no .venv-presidio (make presidio-env)")
 
 def _presidio(asked: dict[str, list[Any]]) -> dict[str, list[Any]]:
-    run = subprocess.run([str(PRESIDIO), str(Path(__file__).parent / "presidio_side.py")], input=json.dumps(asked),
+    run = subprocess.run([str(PRESIDIO), str(REPO / "benchmarks" / "presidio_rest_runner.py")], input=json.dumps(asked),
                          capture_output=True, text=True, timeout=600, cwd=REPO)
     assert run.returncode == 0, run.stderr[-2000:]
     answer: dict[str, list[Any]] = json.loads(run.stdout)

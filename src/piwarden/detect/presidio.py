@@ -19,6 +19,7 @@ no detection logic:
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -170,22 +171,26 @@ class Result:
 class PresidioAnalyzer:
     """piwarden's analyzer (names model included) answering Presidio's ``analyze`` requests.
 
-    Two analyzers at most, built on first use: the default one (``min_score`` 0.5) and, for a
-    ``score_threshold`` below it, one that keeps weaker spans. One instance serves many threads.
+    One analyzer, built on first use, keeps spans down to 0.01 and each request drops those
+    below its ``score_threshold`` (piwarden's 0.5 when none is given). That is the same as an
+    analyzer built with the threshold as its ``min_score``: overlaps are resolved best score
+    first, so a span below the threshold never displaces one above it. One instance serves
+    many threads.
     """
+
+    FLOOR = 0.01
 
     def __init__(self, *, names: bool = True, config: str | None = None) -> None:
         self.names = names
         self.config = config
-        self._analyzers: dict[float, Analyzer] = {}
+        self._analyzer: Analyzer | None = None
+        self._lock = threading.Lock()
 
-    def analyzer(self, threshold: float | None = None) -> Analyzer:
-        floor = DEFAULT_MIN_SCORE if threshold is None or threshold >= DEFAULT_MIN_SCORE else 0.01
-        found = self._analyzers.get(floor)
-        if found is None:
-            found = DetectOptions(min_score=floor, config=self.config, names=self.names).analyzer()
-            self._analyzers.setdefault(floor, found)
-        return self._analyzers[floor]
+    def analyzer(self) -> Analyzer:
+        with self._lock:
+            if self._analyzer is None:
+                self._analyzer = DetectOptions(min_score=self.FLOOR, config=self.config, names=self.names).analyzer()
+            return self._analyzer
 
     def recognizers(self) -> list[str]:
         """The recognizers' names, as ``GET /recognizers`` lists them."""
@@ -210,6 +215,9 @@ class PresidioAnalyzer:
         does (+0.35, at least 0.4); ad hoc recognizers run beside piwarden's. A result whose
         text is in ``allow_list`` (``exact``) or matches one of its patterns (``regex``) is left out.
         """
+        # piwarden's own spans below its 0.5 floor are noise it never reports; an ad hoc
+        # recognizer's scores are the caller's, kept down to 0 as Presidio does
+        ours = DEFAULT_MIN_SCORE if score_threshold is None else score_threshold
         threshold = 0.0 if score_threshold is None else score_threshold
         wanted: set[str] | None = None
         names: set[str] | None = None
@@ -219,8 +227,8 @@ class PresidioAnalyzer:
         words = compile_word_starts(context) if context else None
         window = ContextWindow()
         out: list[Result] = []
-        for span in self.analyzer(score_threshold).analyze(text):
-            if wanted is not None and span.type not in wanted:
+        for span in self.analyzer().analyze(text):
+            if span.score < ours or (wanted is not None and span.type not in wanted):
                 continue
             out.append(_result(span, text, words, window))
         for i, rec in enumerate(ad_hoc):

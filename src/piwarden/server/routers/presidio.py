@@ -47,7 +47,7 @@ def engine() -> PresidioAnalyzer:
 
 
 def _language(language: str | None, where: str) -> str:
-    lang = (language or "en").strip().lower()
+    lang = ("en" if language is None else language).strip().lower()
     if lang not in LANGUAGES:
         raise ApiError(422, f"{where} is not a supported language (supported: {', '.join(LANGUAGES)})")
     return lang

@@ -3,7 +3,8 @@
 Reads ``{"analyze": [body...], "anonymize": [body...], "deanonymize": [body...]}`` on stdin and
 answers each body as Presidio's REST apps do (presidio-analyzer's and presidio-anonymizer's
 app.py: the same request parsing, engine calls and serialization), spaCy's small English model
-standing in for the large one (as benchmarks/presidio_runner.py does).
+standing in for the large one (as presidio_runner.py does).
+tests/server/test_presidio_parity.py runs it: `.venv-presidio/bin/python benchmarks/presidio_rest_runner.py < asked.json`.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import json
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from presidio_analyzer import AnalyzerRequest
 from presidio_anonymizer import AnonymizerEngine, DeanonymizeEngine
