@@ -20,9 +20,10 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
+from typing import Any
 
 import regex
 
@@ -204,16 +205,21 @@ class PresidioAnalyzer:
                 out.add(presidio_name(kind, r.name))
         return sorted(out)
 
-    def analyze(self, text: str, *, entities: Sequence[str] | None = None, score_threshold: float | None = None,
-                context: Sequence[str] = (), ad_hoc: Sequence[AdHocRecognizer] = (),
-                language: str = "en", allow_list: Sequence[str] = (), allow_list_match: str = "exact",
-                regex_flags: int = DEFAULT_FLAGS) -> list[Result]:
-        """Presidio's ``AnalyzerEngine.analyze`` over piwarden: results by start, Presidio names.
+    def analyze(self, text: str, **options: Any) -> list[Result]:
+        """:meth:`analyze_batch` of one text."""
+        return self.analyze_batch([text], **options)[0]
+
+    def analyze_batch(self, texts: Sequence[str], *, entities: Sequence[str] | None = None,
+                      score_threshold: float | None = None, context: Sequence[str] = (),
+                      ad_hoc: Sequence[AdHocRecognizer] = (), language: str = "en", allow_list: Sequence[str] = (),
+                      allow_list_match: str = "exact", regex_flags: int = DEFAULT_FLAGS) -> list[list[Result]]:
+        """Presidio's ``AnalyzerEngine.analyze`` over piwarden, per text: results by start, Presidio names.
 
         ``entities`` (Presidio names, piwarden names or an ad hoc recognizer's entity) limits the
         results; ``context`` words near a result raise its score as Presidio's context enhancer
         does (+0.35, at least 0.4); ad hoc recognizers run beside piwarden's. A result whose
         text is in ``allow_list`` (``exact``) or matches one of its patterns (``regex``) is left out.
+        The texts go through piwarden's analyzer as one batch (the names model batches).
         """
         # piwarden's own spans below its 0.5 floor are noise it never reports; an ad hoc
         # recognizer's scores are the caller's, kept down to 0 as Presidio does
@@ -226,40 +232,41 @@ class PresidioAnalyzer:
             wanted = {t for e in names for t in piwarden_types(e)}
         words = compile_word_starts(context) if context else None
         window = ContextWindow()
-        out: list[Result] = []
-        for span in self.analyzer().analyze(text):
-            if span.score < ours or (wanted is not None and span.type not in wanted):
-                continue
-            out.append(_result(span, text, words, window))
-        for i, rec in enumerate(ad_hoc):
-            if rec.language != language or (names is not None and rec.entity.upper() not in names):
-                continue
-            rec_words = compile_word_starts([*rec.context, *context]) if (rec.context or context) else None
-            out += _ad_hoc(rec, i, text, rec_words, window)
-        out = _allowed(out, text, allow_list, allow_list_match, regex_flags) if allow_list else out
-        return sorted((r for r in out if r.score >= threshold), key=lambda r: (r.start, r.end, r.entity_type))
+        running = [(i, rec, rec.compiled(i), compile_word_starts([*rec.context, *context]))
+                   for i, rec in enumerate(ad_hoc)
+                   if rec.language == language and (names is None or rec.entity.upper() in names)]
+        allowed = _allow(allow_list, allow_list_match, regex_flags) if allow_list else None
+        batch = []
+        for text, spans in zip(texts, self.analyzer().analyze_batch(texts), strict=True):
+            out = [_result(s, text, words, window) for s in spans
+                   if s.score >= ours and (wanted is None or s.type in wanted)]
+            for i, rec, patterns, rec_words in running:
+                out += _ad_hoc(rec, i, patterns, text, rec_words, window)
+            if allowed is not None:
+                out = [r for r in out if not allowed(text[r.start:r.end])]
+            batch.append(sorted((r for r in out if r.score >= threshold), key=lambda r: (r.start, r.end, r.entity_type)))
+        return batch
 
 
-def _allowed(results: list[Result], text: str, allow: Sequence[str], match: str, flags: int) -> list[Result]:
-    """Presidio's allow list: results that are (``exact``) or contain a match of (``regex``) an allowed term go."""
+def _allow(allow: Sequence[str], match: str, flags: int) -> Callable[[str], bool]:
+    """Presidio's allow list: whether a result's text is allowed (``exact``: listed; ``regex``: holds a match)."""
     if match == "exact":
-        allowed = set(allow)
-        return [r for r in results if text[r.start:r.end] not in allowed]
+        return frozenset(allow).__contains__
     terms = [t for t in allow if t]
     if not terms:
-        return results
+        return lambda value: False
     try:
         pattern = regex.compile("|".join(terms), flags)
     except (regex.error, ValueError, OverflowError, RecursionError):
         raise AdHocError("allow_list does not compile as a regular expression") from None
-    kept = []
-    for r in results:
+
+    def allowed(value: str) -> bool:
         try:
-            if not pattern.search(text[r.start:r.end], timeout=REGEX_TIMEOUT):
-                kept.append(r)
+            return pattern.search(value, timeout=REGEX_TIMEOUT) is not None
         except TimeoutError:  # as Presidio: a result the allow list cannot decide in time stays
-            kept.append(r)
-    return kept
+            return False
+
+    return allowed
 
 
 def _boost(result: Result, text: str, words: re.Pattern[str] | None, window: ContextWindow) -> None:
@@ -285,11 +292,11 @@ def _result(span: Span, text: str, words: re.Pattern[str] | None, window: Contex
     return result
 
 
-def _ad_hoc(rec: AdHocRecognizer, index: int, text: str, words: re.Pattern[str] | None,
-            window: ContextWindow) -> list[Result]:
+def _ad_hoc(rec: AdHocRecognizer, index: int, patterns: list[tuple[PatternSpec, regex.Pattern[str]]], text: str,
+            words: re.Pattern[str] | None, window: ContextWindow) -> list[Result]:
     """Presidio's ``PatternRecognizer.analyze``: every non-empty match of every pattern, duplicates dropped."""
     seen: dict[tuple[int, int], Result] = {}
-    for spec, pattern in rec.compiled(index):
+    for spec, pattern in patterns:
         try:
             for m in pattern.finditer(text, timeout=REGEX_TIMEOUT):
                 start, end = m.span()

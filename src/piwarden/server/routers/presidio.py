@@ -77,16 +77,14 @@ def analyze(body: AnalyzeRequest) -> list[dict[str, object]] | list[list[dict[st
     ad_hoc = [_ad_hoc(i, r) for i, r in enumerate(body.ad_hoc_recognizers or ())]
     texts = body.text if isinstance(body.text, list) else [body.text]
     explain = bool(body.return_decision_process)
-    out: list[list[dict[str, object]]] = []
-    for text in texts:
-        try:
-            found = engine().analyze(text, entities=body.entities, score_threshold=body.score_threshold,
-                                     context=body.context or (), ad_hoc=ad_hoc, language=lang,
-                                     allow_list=body.allow_list or (), allow_list_match=body.allow_list_match,
-                                     regex_flags=body.regex_flags)
-        except AdHocError as exc:
-            raise ApiError(422, f"body field {exc}") from None
-        out.append([r.to_dict(explain) for r in found])
+    try:
+        found = engine().analyze_batch(texts, entities=body.entities, score_threshold=body.score_threshold,
+                                       context=body.context or (), ad_hoc=ad_hoc, language=lang,
+                                       allow_list=body.allow_list or (), allow_list_match=body.allow_list_match,
+                                       regex_flags=body.regex_flags)
+    except AdHocError as exc:
+        raise ApiError(422, f"body field {exc}") from None
+    out = [[r.to_dict(explain) for r in results] for results in found]
     return out if isinstance(body.text, list) else out[0]
 
 
