@@ -21,6 +21,7 @@ from schemathesis import checks as st_checks
 
 from piwarden.audit.log import open_log
 from piwarden.server import create_app
+from piwarden.server.routers.presidio import engine
 from piwarden.server.schemas.audit import JSONL_TYPES
 
 from .conftest import AUTH, SIGNER, TOKEN
@@ -34,6 +35,12 @@ def _jsonl(ctx: Any, value: Any) -> bytes:
 
 # The document is the app's own; requests go, in process, to an app over a fresh log per test.
 schema = schemathesis.openapi.from_dict(create_app(plugins=False).openapi())
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _presidio_analyzer_loaded() -> None:
+    """/analyze loads its recognizers and names model once per process (seconds): before requests are timed."""
+    engine().analyzer()
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ OpenAPI is on: ``/openapi.json``, and ``/docs`` to read it.
 
 >>> app = create_app("sqlite:///audit.db", token="t", plugins=False)  # opens the log only when started
 >>> sorted({entry.scope.value.split(":")[0] for entry in app.state.routes})
-['audit', 'service', 'vault']
+['audit', 'detect', 'mask', 'service', 'vault']
 """
 
 from __future__ import annotations
@@ -40,7 +40,9 @@ TAGS = [{"name": "audit", "description": "The tamper-evident audit log: ingest a
                                          "checkpoints, inclusion and consistency proofs."},
         {"name": "vault", "description": "The PI vault: encrypted records read through policy decisions, every "
                                          "decision in the audit log (docs/vault.md)."},
-        {"name": "health", "description": "Liveness and readiness."}]
+        {"name": "health", "description": "Liveness and readiness."},
+        {"name": "presidio", "description": "Presidio's analyzer and anonymizer REST API, on piwarden's detection "
+                                            "and masking (docs/presidio.md)."}]
 
 
 @asynccontextmanager

@@ -47,6 +47,8 @@ def _problem(err: Any) -> str:
         return f"{where} must be at most {ctx.get('le')}"
     if kind == "literal_error":
         return f"{where} must be {ctx.get('expected')}"
+    if kind == "extra_forbidden":
+        return f"{where} is not a field this route takes"
     if kind in ("json_invalid", "model_attributes_type", "dict_type"):
         return f"{where} must be a JSON object"
     return f"{where} is invalid ({kind})"
