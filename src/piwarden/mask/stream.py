@@ -8,7 +8,7 @@ leave a worker: no raw value is in the output.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from itertools import islice
@@ -80,7 +80,7 @@ def _merge(batch: Batch, results: list[dict[str, object]]) -> Iterator[dict[str,
 
 
 def mask_stream(items: Iterable[Record | RecordError], options: MaskOptions, jobs: int = 1, batch_size: int = 256,
-                on_batch: Callable[[Batch], None] | None = None) -> Iterator[dict[str, object] | RecordError]:
+                on_batch: Callable[[Batch], None] | None = None) -> Generator[dict[str, object] | RecordError, None, None]:
     """One output object per record (or the record's error), in input order."""
     if jobs <= 1:
         masker = options.masker()
