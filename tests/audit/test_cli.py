@@ -36,7 +36,7 @@ def test_append_from_argument_and_stdin_use_the_home_database(piwarden_home: Pat
 def test_append_rejects_bad_event_without_echo(tmp_path: Path) -> None:
     db = f"sqlite:///{tmp_path / 'a.db'}"
     code, _, errout = run("append", json.dumps(make_event(0, ts="13812345678")), "--db", db)
-    assert code == 1 and "ts" in errout and "13812345678" not in errout
+    assert code == 2 and "ts" in errout and "13812345678" not in errout
 
 
 def test_import_reports_bad_lines_and_keeps_good_ones(tmp_path: Path) -> None:

@@ -15,6 +15,7 @@ from rich.console import Console
 
 from piwarden.cli.common import DbOption, fail, outcome
 from piwarden.inputs import open_text
+from piwarden.outputs import atomic_path, check_output
 
 if TYPE_CHECKING:
     from PIL.Image import Image
@@ -172,13 +173,12 @@ def stamp_cmd(
     """Write a copy with the visible purpose text and an invisible mark naming the recipient."""
     from piwarden.forensics.documents.stamp import stamp
 
+    check_output(out)  # before any work: the folder must be there and writable (exit 2)
     stamped, number = stamp(_rgb(image), purpose, recipient, _key(key_file))
-    out.parent.mkdir(parents=True, exist_ok=True)
-    if out.suffix.lower() in {".jpg", ".jpeg"}:
-        stamped.save(out, quality=95)
-    else:
-        stamped.save(out)
-    with _marks(_index_dir(index), db) as marks:
+    jpeg = out.suffix.lower() in {".jpg", ".jpeg"}
+    # the copy is renamed into place only once its mark is recorded: no copy whose recipient is unknown
+    with atomic_path(out, out.suffix) as tmp, _marks(_index_dir(index), db) as marks:
+        stamped.save(tmp, format="JPEG" if jpeg else "PNG", **({"quality": 95} if jpeg else {}))
         marks.put(number, recipient)
     err.print(f"stamped for {recipient} (mark {number:06x}) -> {out}", highlight=False)
 
@@ -193,11 +193,10 @@ def mark(
     """Decode the invisible mark: which recipient was this copy stamped for? Exit 1 when none is found."""
     from piwarden.forensics.documents.stamp import decode
 
-    d = decode(_rgb(image), _key(key_file))
-    recipient = None
-    if d.valid:
-        with _marks(_index_dir(index), db) as marks:
-            recipient = marks.recipient(d.number)
+    rgb, material = _rgb(image), _key(key_file)
+    with _marks(_index_dir(index), db) as marks:  # opened first: an unusable database is said even without a mark
+        d = decode(rgb, material)
+        recipient = marks.recipient(d.number) if d.valid else None
     typer.echo(json.dumps({"mark": f"{d.number:06x}" if d.valid else None, "recipient": recipient,
                            "confidence": round(d.confidence, 2)}, ensure_ascii=False))
     if not d.valid:
