@@ -10,6 +10,7 @@ did not finish. Interruption and re-runs are tests/test_interrupt.py.
 from __future__ import annotations
 
 import codecs
+import contextlib
 import json
 import os
 import re
@@ -260,7 +261,8 @@ ENCODINGS: dict[str, Callable[[str], bytes]] = {
     "utf-16": lambda t: t.encode("utf-16"), "bom": lambda t: codecs.BOM_UTF8 + t.encode(),
 }
 CASES = ["empty", "binary", *ENCODINGS, "invalid-line", "long-line", "missing-path", "unwritable-output",
-         "missing-output-folder", "bad-db-url"]
+         "missing-output-folder", "bad-db-url", "wrong-password"]
+WRONG_PASSWORD = "mysql+pymysql://root:pw-secret@127.0.0.1:3306/test"  # the test MariaDB: root has no password
 
 
 def _long_line(command: Command) -> bytes:
@@ -309,6 +311,9 @@ def _not_applicable(command: Command, case: str) -> str | None:
         return "reads no input file"
     if not command.text and case in (*ENCODINGS, "invalid-line", "long-line"):
         return "reads an image, not text"
+    if command.name.startswith("audit") and case == "wrong-password":
+        return ("the audit log lives on SQLite or PostgreSQL, and the test PostgreSQL trusts any password "
+                "(tests/test_db_errors.py checks the message on a server that does not)")
     if command.name == "forensics feedback" and case == "missing-path":
         return "the feedback file is created when absent (its --help says so)"
     return None
@@ -361,23 +366,40 @@ def _prepare(command: Command, case: str, work: Path) -> tuple[list[str], Path] 
             return None
         out = work / "no-such-folder" / out.name
         args = command.args(src, out, work)
-    elif case == "bad-db-url":
+    elif case in ("bad-db-url", "wrong-password"):
         if not command.db:
             return None
-        args = [a if not a.startswith("sqlite:") else "postgresql+psycopg://u:pw-secret@127.0.0.1:1/x" for a in args]
+        url = "postgresql+psycopg://u:pw-secret@127.0.0.1:1/x" if case == "bad-db-url" else WRONG_PASSWORD
+        args = [a if not a.startswith("sqlite:") else url for a in args]
     return args, out
 
 
 # exit statuses each case may end with (docs/cli.md): 0 done, 1 problems found, 2 input error, 3 partial
 ALLOWED = {"empty": {0, 2}, "binary": {2}, "gbk": {0}, "gb18030": {0}, "utf-16": {0}, "bom": {0},
            "invalid-line": {3}, "long-line": {0, 2, 3}, "missing-path": {2}, "unwritable-output": {2},
-           "missing-output-folder": {2}, "bad-db-url": {2}}
+           "missing-output-folder": {2}, "bad-db-url": {2}, "wrong-password": {2}}
 # words the message must hold (each entry: one of its alternatives)
 SAID = {"binary": [("binary", "not an image")], "missing-path": [("absent",), ("no such file", "does not exist")],
         "unwritable-output": [("a-file",)], "missing-output-folder": [("no-such-folder",)],
-        "bad-db-url": [("127.0.0.1:1",), ("connection refused",)], "invalid-line": [("2",)]}
+        "bad-db-url": [("127.0.0.1:1",), ("connection refused",)], "invalid-line": [("2",)],
+        "wrong-password": [("127.0.0.1:3306",), ("user name or password",)]}
 LINT = {"long-line": {1, 2}, "invalid-line": {1}}  # policy lint: a file that is no policy is a problem found (1)
 WHOLE = {"invalid-line": {2}}  # forensics trace: a leak sample with a broken line is refused whole
+
+
+def _needs_mariadb() -> None:
+    """The wrong-password cells need the test MariaDB (skipped without it, except under CI)."""
+    import pymysql
+
+    try:
+        pymysql.connect(host="127.0.0.1", port=3306, user="root", connect_timeout=3).close()
+    except pymysql.MySQLError as exc:
+        if os.environ.get("CI"):
+            raise
+        pytest.skip(f"the test MariaDB is not reachable ({type(exc).__name__})")
+    with contextlib.suppress(pymysql.MySQLError), pymysql.connect(host="127.0.0.1", port=3306, user="root",
+                                                                  password="pw-secret", connect_timeout=3):
+        pytest.skip("this server accepts any password for root")
 
 
 @pytest.fixture(autouse=True)
@@ -392,10 +414,13 @@ def test_cell(tmp_path: Path, command: Command, case: str) -> None:
     if prepared is None:
         why = _not_applicable(command, case) or {
             "invalid-line": "its input is not JSON Lines", "bad-db-url": "it takes no database URL",
+            "wrong-password": "it takes no database URL",
             "unwritable-output": "it writes no file", "missing-output-folder": "it writes no file, or makes its "
                                                                               "folder like mkdir -p"}.get(case, "")
         pytest.skip(f"{case} does not apply to {command.name}: {why}")
     args, out = prepared
+    if case == "wrong-password":
+        _needs_mariadb()
     result = runner.invoke(app, args)
     text = result.output
     assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
