@@ -256,8 +256,12 @@ def query(subject: Annotated[str | None, typer.Option(help="Data subject id.")] 
 @app.command()
 def export(out: Annotated[Path, typer.Argument(help="New directory to write the bundle into.")],
            db: DbOption = None) -> None:
-    """Write a bundle (events, checkpoints, key, proofs) that `verify` checks offline."""
-    with _open(db) as log:
+    """Write a bundle (events, checkpoints, key, proofs) that `verify` checks offline.
+
+    Written into a temporary folder beside OUT and renamed when complete: interrupted (exit 130),
+    nothing is left under OUT; run it again.
+    """
+    with on_interrupt(lambda: f"nothing written to {out}; run the export again"), _open(db) as log:
         try:
             manifest = export_bundle(log, out, signer_from_settings())
         except (BundleError, InconsistentHead, NoteError) as exc:

@@ -13,9 +13,10 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.console import Console
 
-from piwarden.cli.common import DbOption, fail, outcome
+from piwarden.cli.common import DbOption, fail, on_interrupt, outcome
 from piwarden.inputs import open_text
 from piwarden.outputs import atomic_path, check_output
+from piwarden.progress import ByteProgress
 
 if TYPE_CHECKING:
     from PIL.Image import Image
@@ -100,8 +101,14 @@ def index_cmd(
                                                                     "(optional doc_id); file relative to DIR.")],
     index: IndexOption = None,
     db: DbOption = None,
+    progress: Annotated[bool | None, typer.Option(help="Progress on standard error (default: when it is a "
+                                                       "terminal).")] = None,
 ) -> None:
-    """Hash every image listed in the subject map into the index (templates are learnt on first use)."""
+    """Hash every image listed in the subject map into the index (templates are learnt on first use).
+
+    All or nothing per run: interrupted (exit 130), the index is as it was before; run it again.
+    Re-running adds only the documents not yet there.
+    """
     from piwarden.forensics.documents.check import DocumentStore
 
     if not directory.is_dir():
@@ -125,9 +132,21 @@ def index_cmd(
         unreadable.append(path)
         err.print(f"[yellow]skipped[/] {path}: {reason}", highlight=False)
 
+    known: set[str] = set()
+    added = -1
+
+    def finished() -> str:
+        if added >= 0:  # stopped after the index and its registry rows were saved
+            return f"{added} documents indexed, {len(known)} already there"
+        return f"nothing indexed in this run ({len(known)} documents were already there); run it again"
+
     try:
-        known = store.registry.known(doc_id for _, doc_id, _, _ in items)
-        added = store.add([it for it in items if it[1] not in known], on_skip=skip) if len(known) < len(items) else 0
+        with on_interrupt(finished), \
+                ByteProgress("index", sum(p.stat().st_size for p, *_ in items), enabled=progress, console=err) as bar:
+            known = store.registry.known(doc_id for _, doc_id, _, _ in items)
+            new = [it for it in items if it[1] not in known]
+            added = store.add(new, on_skip=skip, on_done=lambda p: bar.advance(Path(str(p)).stat().st_size)) \
+                if new else 0
         total = len(store.index)
     finally:
         store.close()
