@@ -215,6 +215,9 @@ def _audit_feed(stack: contextlib.ExitStack, db: str | None, name: str, history_
         err.print(f"audit log: leaves {begin}-{end} read for cursor {name!r} ({c.new} new"
                   f"{f', {c.history} replayed from leaf {feed.history_begin} for baselines' if c.history else ''}); "
                   f"{c.purged} purged by retention and {c.invalid} invalid skipped", highlight=False)
+        if c.reordered:
+            err.print(f"[yellow]warning[/] {c.reordered} leaves came after one with a later event time (sources "
+                      "sending late, a backfill?); they were sorted by event time before scoring", highlight=False)
 
     return feed, save
 
