@@ -250,7 +250,7 @@ def test_a_revision_this_release_does_not_know_is_refused(tmp_path: Path) -> Non
     with pytest.raises(DatabaseError, match="does not know"):
         open_engine(url)
     result = runner.invoke(app, ["db", "upgrade", "--db", url])
-    assert result.exit_code == 1 and "does not know" in result.output
+    assert result.exit_code == 2 and "does not know" in result.output
 
 
 def test_passwords_stay_out_of_messages() -> None:
@@ -258,7 +258,7 @@ def test_passwords_stay_out_of_messages() -> None:
         open_engine("postgresql+psycopg://u:hunter2@127.0.0.1:1/x")
     assert "hunter2" not in str(info.value) and "***" in str(info.value)
     result = runner.invoke(app, ["db", "upgrade", "--db", "postgresql://u:hunter2@127.0.0.1:1/x"])
-    assert result.exit_code == 1 and "hunter2" not in result.output
+    assert result.exit_code == 2 and "hunter2" not in result.output
     docs = runner.invoke(app, ["forensics", "documents", "check", str(LEGACY / "manifest.json"), "--subject", "s",
                                "--account", "a", "--db", "postgresql://u:hunter2@127.0.0.1:1/x"])
     assert docs.exit_code == 2 and "cannot open database" in docs.output and "hunter2" not in docs.output

@@ -198,6 +198,30 @@ def open_text(path: str | Path, encoding: str | None = None) -> TextInput:
     return TextInput(label(path), found, raw)
 
 
+def utf8_body(data: bytes, charset: str | None = None, name: str = "body") -> bytes:
+    """Bytes received whole (an HTTP request body) as UTF-8, read by the rules files are read by.
+
+    ``charset`` (from a Content-Type header) decides when given; else a byte-order mark, else the
+    first 64 KiB (UTF-8, else GB18030). UTF-8 comes back as it is (less a byte-order mark), so the
+    common case costs a look at its head; other encodings are decoded and re-encoded. InputError
+    (naming ``name`` and the byte, never content) when the bytes are binary or do not decode.
+    """
+    if charset:
+        try:
+            encoding = check_encoding(charset)
+        except ValueError as exc:
+            raise InputError(f"{name}: {exc}") from None
+    else:
+        encoding = sniff(data[:SNIFF_BYTES], name)
+    if codecs.lookup(encoding).name == "utf-8":
+        return data.removeprefix(codecs.BOM_UTF8)
+    try:
+        return data.decode(_bom_free(encoding)).encode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{name}: not {encoding} text at byte {exc.start + 1} (name the encoding with a charset "
+                         "in Content-Type)") from None
+
+
 def decode_line(line: bytes | str, name: str, number: int) -> str:
     """A line from ``TextInput.lines`` as str; InputError naming line and column if it is not UTF-8."""
     if isinstance(line, str):

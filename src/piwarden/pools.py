@@ -30,11 +30,24 @@ def new_pool(jobs: int, initializer: Callable[..., None] | None = None,
 
 
 def stop(pool: ProcessPoolExecutor, timeout: float = 5.0) -> None:
-    """Cancel the tasks not started, terminate the workers, and wait at most ``timeout`` for them to go."""
+    """Cancel the tasks not started, terminate the workers, and wait at most ``timeout`` for them to go.
+
+    A worker terminated while it writes a large result leaves half a message in the result
+    pipe; the executor's manager thread then blocks reading the rest, for ever, since this
+    process holds the pipe's write end too, and interpreter exit joins that thread (the
+    ``detect -o --jobs 2`` SIGTERM hang of issue 16). Closing our write end once the workers
+    are signalled turns the half message into end-of-file: the manager thread sees a broken
+    pool and ends.
+    """
     processes = list((getattr(pool, "_processes", None) or {}).values())
+    results = getattr(pool, "_result_queue", None)
     for process in processes:  # first, before anything that takes the executor's locks
         with contextlib.suppress(Exception):
             process.terminate()
+    writer = getattr(results, "_writer", None)
+    if writer is not None:
+        with contextlib.suppress(Exception):
+            writer.close()
     pool.shutdown(wait=False, cancel_futures=True)
     for process in processes:
         with contextlib.suppress(Exception):

@@ -36,7 +36,7 @@ def test_append_from_argument_and_stdin_use_the_home_database(piwarden_home: Pat
 def test_append_rejects_bad_event_without_echo(tmp_path: Path) -> None:
     db = f"sqlite:///{tmp_path / 'a.db'}"
     code, _, errout = run("append", json.dumps(make_event(0, ts="13812345678")), "--db", db)
-    assert code == 1 and "ts" in errout and "13812345678" not in errout
+    assert code == 2 and "ts" in errout and "13812345678" not in errout
 
 
 def test_import_reports_bad_lines_and_keeps_good_ones(tmp_path: Path) -> None:
@@ -134,3 +134,15 @@ def test_witness_timestamps_command(tmp_path: Path) -> None:
     assert code == 0 and "timestamp: " in out, err
     code, out, _ = run("witness", "timestamps", "--tsa-cert", str(tmp_path / "tsa.pem"), "--db", db)
     assert code == 0 and json.loads(out)["ok"] is True and json.loads(out)["size"] == 1
+
+
+def test_append_reads_gbk_and_utf16_from_a_file_or_standard_input(tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 'a.db'}"
+    event = json.dumps(make_event(0, resource="订单"), ensure_ascii=False)
+    (tmp_path / "e.json").write_bytes(event.encode("gbk"))
+    assert run("append", str(tmp_path / "e.json"), "--db", db)[:2] == (0, "0\n")
+    result = runner.invoke(root, ["audit", "append", "--db", db],
+                           input=json.dumps(make_event(1, resource="订单"), ensure_ascii=False).encode("utf-16"))
+    assert (result.exit_code, result.stdout) == (0, "1\n"), result.output
+    code, _, errout = run("append", str(tmp_path / "absent.json"), "--db", db)
+    assert code == 2 and "absent.json: no such file" in errout

@@ -224,3 +224,34 @@ def test_router_mounts_in_another_app(tmp_path: Path) -> None:
             assert client.get("/v1/audit/proof/inclusion").json() == {"error": "query parameter index is required"}
     finally:
         log.close()
+
+
+def test_gbk_utf16_and_named_charsets_read_as_import_reads_them(served: tuple[httpx.Client, str]) -> None:
+    """Bodies from Chinese systems and Windows tools: sniffed like files, or decoded by the charset named."""
+    client, url = served
+    events = [make_event(i, resource="订单") for i in range(5)]  # a non-ASCII value so the encoding matters
+    batch = "".join(json.dumps(e, ensure_ascii=False) + "\n" for e in events[:2])
+    ndjson = {**AUTH, "Content-Type": "application/x-ndjson"}
+    r = client.post("/audit/events", content=batch.encode("gbk"), headers=ndjson)
+    assert r.status_code == 200 and r.json()["accepted"] == 2, r.text
+    r = client.post("/audit/events", content=json.dumps(events[2], ensure_ascii=False).encode("utf-16"),
+                    headers={**AUTH, "Content-Type": "application/json"})
+    assert r.status_code == 200 and r.json()["index"] == 2, r.text
+    r = client.post("/audit/events", content=b"\xef\xbb\xbf" + json.dumps(events[3], ensure_ascii=False).encode(),
+                    headers={**AUTH, "Content-Type": "application/json"})
+    assert r.status_code == 200 and r.json()["index"] == 3, r.text
+    r = client.post("/audit/events", content=json.dumps(events[4], ensure_ascii=False).encode("gb18030"),
+                    headers={**AUTH, "Content-Type": "application/json; charset=GB18030"})
+    assert r.status_code == 200 and r.json()["index"] == 4, r.text
+    r = client.post("/audit/events", content=b'{"id": "e-9", "note": "\x81"}',  # a lone lead byte: not GB18030
+                    headers={**AUTH, "Content-Type": "application/json; charset=gb18030"})
+    assert r.status_code == 400 and "not gb18030 text at byte 24" in r.json()["error"], r.text
+    r = client.post("/audit/events", content=bytes(range(256)) * 4, headers=ndjson)
+    assert r.status_code == 400 and "binary" in r.json()["error"], r.text
+    r = client.post("/audit/events", content=b"{}", headers={**AUTH, "Content-Type": "application/json; charset=x-no"})
+    assert r.status_code == 400 and "unknown encoding" in r.json()["error"]
+    assert client.get("/audit/head").json()["size"] == 5
+    from piwarden.audit.log import open_log
+
+    with open_log(url) as log:  # stored as UTF-8, the same bytes whatever they were sent in
+        assert [json.loads(e.body or b"")["resource"] for e in log.events(0, 5)] == ["订单"] * 5

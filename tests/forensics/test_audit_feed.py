@@ -195,3 +195,18 @@ def test_on_postgresql(platform: dict[str, Any], tmp_path: Path) -> None:
     cursors = Cursors(url)
     assert cursors.get("anomalies") == platform["n"]
     cursors.close()
+
+
+def test_leaves_out_of_time_order_are_sorted_before_scoring(platform: dict[str, Any], tmp_path: Path) -> None:
+    """Two sources logged one after the other (the later days first): the ranking is the file run's, with a word."""
+    d, db = platform["dir"], f"sqlite:///{tmp_path / 'piwarden.db'}"
+    lines = (d / "events.jsonl").read_bytes().splitlines(keepends=True)
+    half = len(lines) // 2
+    (tmp_path / "late-first.jsonl").write_bytes(b"".join(lines[half:] + lines[:half]))
+    _import(tmp_path / "late-first.jsonl", db)
+    out = tmp_path / "r.jsonl"
+    r = runner.invoke(app, ["forensics", "anomalies", "--audit", "--db", db, "--out", str(out), "--no-progress"])
+    assert r.exit_code == 0, r.output
+    assert f"warning {half} leaves came after one with a later event time" in " ".join(r.output.split())
+    assert "were sorted by event time before scoring" in r.output and "out of time order (up" not in r.output
+    assert [json.loads(line) for line in out.read_text().splitlines()] == platform["full"]

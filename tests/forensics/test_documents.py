@@ -217,3 +217,30 @@ def test_one_document_named_or_ambiguous(tmp_path: Path) -> None:
     clear = st.check(synth.rephotograph(others[0], ["crop", "jpeg"], random.Random(6)), "s-x", "a-x")
     assert not clear.ambiguous and [m.row.doc_id for m in clear.matches] == ["d-0"]
     st.close()
+
+
+def test_an_index_saved_without_its_registry_rows_is_cut_back_on_open(tmp_path: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """Interrupted between saving the index and writing its registry rows: nothing is doubled on re-run."""
+    from piwarden.forensics.documents.registry import Registry
+
+    images = [Image.new("RGB", (300, 200), (i * 40, 90, 200 - i * 30)) for i in range(3)]
+    db = f"sqlite:///{tmp_path / 'docs.db'}"
+    store = DocumentStore(tmp_path / "idx", db)
+    store.add([(images[0], "d0", "s0", "a0")])
+    store.close()
+
+    def interrupted(self: Registry, rows: object) -> None:
+        raise KeyboardInterrupt
+
+    store = DocumentStore(tmp_path / "idx", db)
+    with monkeypatch.context() as m:
+        m.setattr(Registry, "add", interrupted)
+        with pytest.raises(KeyboardInterrupt):
+            store.add([(images[1], "d1", "s1", "a1"), (images[2], "d2", "s2", "a2")])
+    store.close()
+    store = DocumentStore(tmp_path / "idx", db)
+    assert len(store.index) == store.registry.count() == 1
+    assert store.add([(images[1], "d1", "s1", "a1"), (images[2], "d2", "s2", "a2")]) == 2
+    assert len(store.index) == store.registry.count() == 3
+    store.close()

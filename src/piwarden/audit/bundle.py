@@ -63,8 +63,9 @@ def export_bundle(log: AuditLog, out: Path, signer: NoteSigner) -> dict[str, obj
         sign_head(log, signer)
         heads = _own_heads(log, signer)
     size = heads[-1].size
-    tmp = Path(tempfile.mkdtemp(prefix=".bundle-", dir=out.parent))
-    try:
+    tmp: Path | None = None
+    try:  # the temporary folder is made inside: an interruption right after it is made removes it too
+        tmp = Path(tempfile.mkdtemp(prefix=".bundle-", dir=out.parent))
         purged = 0
         with (tmp / FILES["events"]).open("wb") as ev, (tmp / FILES["leaf_hashes"]).open("wb") as lh:
             for e in log.events(0, size):
@@ -85,6 +86,7 @@ def export_bundle(log: AuditLog, out: Path, signer: NoteSigner) -> dict[str, obj
                 os.fsync(fh.fileno())
         tmp.rename(out)
     except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
+        if tmp is not None:
+            shutil.rmtree(tmp, ignore_errors=True)
         raise
     return manifest

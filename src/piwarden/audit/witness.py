@@ -37,6 +37,7 @@ from piwarden.audit.proof import ProofError, verify_consistency
 from piwarden.audit.settings import AuditSettings
 from piwarden.audit.store_base import HeadRecord
 from piwarden.audit.timestamp import Timestamp, timestamp_checkpoint
+from piwarden.inputs import read_text
 from piwarden.plugins import plugin_manager
 
 WITNESS_FILE = "checkpoints.jsonl"
@@ -52,19 +53,34 @@ def _b64(items: list[bytes]) -> list[str]:
 
 
 def read_witness_file(path: Path, verifier: NoteVerifier) -> list[str]:
-    """The checkpoint notes of a directory witness's file, after re-checking the whole chain."""
+    """The checkpoint notes of a directory witness's file, after re-checking the whole chain.
+
+    Read through the input layer (InputError if missing, binary or undecodable); a line that is
+    not a checkpoint entry is a WitnessError naming the line.
+    """
     notes: list[str] = []
     last: Checkpoint | None = None
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        entry = json.loads(line)
-        cp = open_checkpoint(entry["note"], verifier)
+    for number, line in enumerate(read_text(path).splitlines(), start=1):
+        try:
+            entry = json.loads(line)
+            note = entry["note"]
+            if not isinstance(note, str):
+                raise TypeError
+        except (ValueError, KeyError, TypeError):
+            raise WitnessError(f"{path.name} line {number}: not a checkpoint entry (a JSON object with a note)") \
+                from None
+        try:
+            cp = open_checkpoint(note, verifier)
+        except (NoteError, ValueError) as exc:
+            raise WitnessError(f"{path.name} line {number}: {exc if isinstance(exc, NoteError) else 'malformed'}") \
+                from None
         if last is not None:
             try:
                 proof = [base64.b64decode(h) for h in entry["proof"]]
                 verify_consistency(last.size, cp.size, proof, last.root, cp.root)
             except (ProofError, ValueError):
                 raise WitnessError(f"{path.name} line {number}: not consistent with the line before") from None
-        notes.append(entry["note"])
+        notes.append(note)
         last = cp
     return notes
 

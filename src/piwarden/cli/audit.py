@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import json
-import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -23,7 +22,7 @@ from piwarden.cli.common import DbOption, EncodingOption, ExitCode, fail, on_int
 from piwarden.cli.serve import HostOption, PortOption, SignOption, TokenEnvOption, run_service, service_options
 from piwarden.cli.witness import app as witness_app
 from piwarden.events import EventError, parse_ts
-from piwarden.inputs import InputError, check_path, open_text, read_text
+from piwarden.inputs import InputError, check_path, label, open_text, read_text
 from piwarden.progress import ByteProgress
 
 app = typer.Typer(name="audit", help="The tamper-evident audit log of every access to personal data.",
@@ -44,15 +43,33 @@ def _b64(h: bytes) -> str:
     return base64.b64encode(h).decode()
 
 
+def _event_text(event: str | None, encoding: str | None) -> tuple[str, str]:
+    """The event's JSON text and how messages name it: the argument itself, a file, or standard input.
+
+    Files and standard input go through the input layer, so a GBK, GB18030 or UTF-16 event (or a
+    byte-order mark) reads as it does for ``import``.
+    """
+    if event is not None and event.lstrip().startswith("{"):
+        return event, "event"
+    source = "-" if event is None else event
+    try:
+        return read_text(source, encoding), label(source)
+    except InputError as exc:
+        raise fail(exc) from None
+
+
 @app.command()
-def append(event: Annotated[str | None, typer.Argument(help="One event as JSON (default: read standard "
-                                                            "input).")] = None, db: DbOption = None) -> None:
-    """Append one access event; print its leaf index."""
-    raw = event if event is not None else sys.stdin.read()
+def append(event: Annotated[str | None, typer.Argument(help="One event: JSON text, a file holding it, or - "
+                                                            "(the default) for standard input.")] = None,
+           db: DbOption = None, encoding: EncodingOption = None) -> None:
+    """Append one access event; print its leaf index. Exit 2 if it is not a valid event (nothing appended)."""
+    raw, name = _event_text(event, encoding)
     with _open(db) as log:
         try:
             typer.echo(log.append(raw.strip()))
-        except (EventError, AuditStoreError) as exc:
+        except EventError as exc:
+            raise fail(exc if name == "event" else f"{name}: {exc}") from None
+        except AuditStoreError as exc:
             err.print(f"error: {exc}", highlight=False)
             raise typer.Exit(1) from None
 
@@ -162,6 +179,12 @@ def verify(bundle: Annotated[Path, typer.Argument(help="Bundle directory written
     try:
         if key and Path(key).is_file():
             key = read_text(key).strip()
+            if not key:
+                typer.echo("FAILED: the --key file is empty (no verifier key in it)")
+                raise typer.Exit(ExitCode.FOUND)
+        elif key and "+" not in key and ("/" in key or Path(key).suffix):  # a verifier key always holds '+'
+            # and this looks like a path: it was meant as a file
+            raise InputError(f"--key {key}: no such file (and not a verifier key)")
         extra = [read_text(p) for p in checkpoint or []]
     except InputError as exc:
         raise fail(exc) from None
@@ -177,6 +200,9 @@ def verify(bundle: Annotated[Path, typer.Argument(help="Bundle directory written
     for wf in witness_file or []:
         try:
             extra += read_witness_file(wf, log_key)
+        except InputError as exc:  # names the file and what is wrong with it: missing, binary, undecodable
+            typer.echo(f"FAILED: witness file {exc}")
+            raise typer.Exit(ExitCode.FOUND) from None
         except (OSError, ValueError, KeyError, WitnessError) as exc:
             reason = exc if isinstance(exc, WitnessError | NoteError) else (
                 "no such file" if isinstance(exc, FileNotFoundError) else type(exc).__name__)
@@ -230,8 +256,12 @@ def query(subject: Annotated[str | None, typer.Option(help="Data subject id.")] 
 @app.command()
 def export(out: Annotated[Path, typer.Argument(help="New directory to write the bundle into.")],
            db: DbOption = None) -> None:
-    """Write a bundle (events, checkpoints, key, proofs) that `verify` checks offline."""
-    with _open(db) as log:
+    """Write a bundle (events, checkpoints, key, proofs) that `verify` checks offline.
+
+    Written into a temporary folder beside OUT and renamed when complete: interrupted (exit 130),
+    nothing is left under OUT; run it again.
+    """
+    with on_interrupt(lambda: f"nothing written to {out}; run the export again"), _open(db) as log:
         try:
             manifest = export_bundle(log, out, signer_from_settings())
         except (BundleError, InconsistentHead, NoteError) as exc:

@@ -34,7 +34,7 @@ def upgrade(db: DbOption = None,
         imported = _import_home_documents(url, after.tables)
     except DatabaseError as exc:
         err.print(f"error: {exc}")
-        raise typer.Exit(1) from None
+        raise typer.Exit(2) from None
     if before == after:
         out.print(f"{redact_url(url)}: already at {after.describe()}")
     else:
@@ -79,7 +79,7 @@ def current(db: DbOption = None) -> None:
         state = read_current(url)
     except DatabaseError as exc:
         err.print(f"error: {exc}")
-        raise typer.Exit(1) from None
+        raise typer.Exit(2) from None
     out.print(f"{redact_url(url)}: {'no database yet' if state is None else state.describe()}")
 
 

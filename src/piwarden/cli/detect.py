@@ -64,8 +64,9 @@ def detect(
     stream = (item for path in inputs for item in iter_records(path, encoding))
     with on_interrupt(lambda: f"{records} records done; "
                               + (f"nothing written to {output}" if output else "their lines were written")), \
-            (atomic_open(output) if output else contextlib.nullcontext(sys.stdout.buffer)) as sink, bar:
-        results = detect_stream(stream, options, jobs=jobs, on_batch=lambda b: bar.advance(sum(r.size for r in b)))
+            (atomic_open(output) if output else contextlib.nullcontext(sys.stdout.buffer)) as sink, bar, \
+            contextlib.closing(detect_stream(stream, options, jobs=jobs,  # closed at once: stops the workers
+                                             on_batch=lambda b: bar.advance(sum(r.size for r in b)))) as results:
         for result in results:
             if isinstance(result, RecordError):
                 errors += 1

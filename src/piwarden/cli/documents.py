@@ -13,8 +13,10 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.console import Console
 
-from piwarden.cli.common import DbOption, fail, outcome
+from piwarden.cli.common import DbOption, fail, on_interrupt, outcome
 from piwarden.inputs import open_text
+from piwarden.outputs import atomic_path, check_output
+from piwarden.progress import ByteProgress
 
 if TYPE_CHECKING:
     from PIL.Image import Image
@@ -121,8 +123,14 @@ def index_cmd(
                                                                     "(optional doc_id); file relative to DIR.")],
     index: IndexOption = None,
     db: DbOption = None,
+    progress: Annotated[bool | None, typer.Option(help="Progress on standard error (default: when it is a "
+                                                       "terminal).")] = None,
 ) -> None:
-    """Hash every image listed in the subject map into the index (templates are learnt on first use)."""
+    """Hash every image listed in the subject map into the index (templates are learnt on first use).
+
+    All or nothing per run: interrupted (exit 130), the index is as it was before; run it again.
+    Re-running adds only the documents not yet there.
+    """
     from piwarden.forensics.documents.check import DocumentStore
 
     if not directory.is_dir():
@@ -146,9 +154,21 @@ def index_cmd(
         unreadable.append(path)
         err.print(f"[yellow]skipped[/] {path}: {reason}", highlight=False)
 
+    known: set[str] = set()
+    added = -1
+
+    def finished() -> str:
+        if added >= 0:  # stopped after the index and its registry rows were saved
+            return f"{added} documents indexed, {len(known)} already there"
+        return f"nothing indexed in this run ({len(known)} documents were already there); run it again"
+
     try:
-        known = store.registry.known(doc_id for _, doc_id, _, _ in items)
-        added = store.add([it for it in items if it[1] not in known], on_skip=skip) if len(known) < len(items) else 0
+        with on_interrupt(finished), \
+                ByteProgress("index", sum(p.stat().st_size for p, *_ in items), enabled=progress, console=err) as bar:
+            known = store.registry.known(doc_id for _, doc_id, _, _ in items)
+            new = [it for it in items if it[1] not in known]
+            added = store.add(new, on_skip=skip, on_done=lambda p: bar.advance(Path(str(p)).stat().st_size)) \
+                if new else 0
         total = len(store.index)
     finally:
         store.close()
@@ -209,13 +229,12 @@ def stamp_cmd(
     """Write a copy with the visible purpose text and an invisible mark naming the recipient."""
     from piwarden.forensics.documents.stamp import stamp
 
+    check_output(out)  # before any work: the folder must be there and writable (exit 2)
     stamped, number = stamp(_rgb(image), purpose, recipient, _key(key_file))
-    out.parent.mkdir(parents=True, exist_ok=True)
-    if out.suffix.lower() in {".jpg", ".jpeg"}:
-        stamped.save(out, quality=95)
-    else:
-        stamped.save(out)
-    with _marks(_index_dir(index), db) as marks:
+    jpeg = out.suffix.lower() in {".jpg", ".jpeg"}
+    # the copy is renamed into place only once its mark is recorded: no copy whose recipient is unknown
+    with atomic_path(out, out.suffix) as tmp, _marks(_index_dir(index), db) as marks:
+        stamped.save(tmp, format="JPEG" if jpeg else "PNG", **({"quality": 95} if jpeg else {}))
         marks.put(number, recipient)
     if subject is not None:
         _log(db, {"actor": recipient, "party": party or recipient, "role": "recipient", "action": "download",
@@ -234,11 +253,10 @@ def mark(
     """Decode the invisible mark: which recipient was this copy stamped for? Exit 1 when none is found."""
     from piwarden.forensics.documents.stamp import decode
 
-    d = decode(_rgb(image), _key(key_file))
-    recipient = None
-    if d.valid:
-        with _marks(_index_dir(index), db) as marks:
-            recipient = marks.recipient(d.number)
+    rgb, material = _rgb(image), _key(key_file)
+    with _marks(_index_dir(index), db) as marks:  # opened first: an unusable database is said even without a mark
+        d = decode(rgb, material)
+        recipient = marks.recipient(d.number) if d.valid else None
     typer.echo(json.dumps({"mark": f"{d.number:06x}" if d.valid else None, "recipient": recipient,
                            "confidence": round(d.confidence, 2)}, ensure_ascii=False))
     if not d.valid:

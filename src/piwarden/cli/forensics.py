@@ -14,13 +14,13 @@ import orjson
 import typer
 from rich.console import Console
 
-from piwarden.cli.common import DbOption, EncodingOption, on_interrupt, outcome
+from piwarden.cli.common import DbOption, EncodingOption, ExitCode, on_interrupt, outcome
 from piwarden.cli.detect import check_io
 from piwarden.cli.documents import app as documents_app
 from piwarden.events import AccessEvent, EventError, canonical_json, parse_event
 from piwarden.home import default_db_url
 from piwarden.inputs import check_path, open_text
-from piwarden.outputs import atomic_open
+from piwarden.outputs import atomic_open, atomic_path
 from piwarden.progress import ByteProgress
 
 if TYPE_CHECKING:
@@ -215,6 +215,9 @@ def _audit_feed(stack: contextlib.ExitStack, db: str | None, name: str, history_
         err.print(f"audit log: leaves {begin}-{end} read for cursor {name!r} ({c.new} new"
                   f"{f', {c.history} replayed from leaf {feed.history_begin} for baselines' if c.history else ''}); "
                   f"{c.purged} purged by retention and {c.invalid} invalid skipped", highlight=False)
+        if c.reordered:
+            err.print(f"[yellow]warning[/] {c.reordered} leaves came after one with a later event time (sources "
+                      "sending late, a backfill?); they were sorted by event time before scoring", highlight=False)
 
     return feed, save
 
@@ -473,16 +476,23 @@ def honeytokens_check(
         err.print(f"error: {exc}", highlight=False)
         raise typer.Exit(2) from None
     n = 0
+    skipped: list[str] = []
     if events is not None:
-        for alert in check_events(reg, read_events(events, progress=progress, label="honeytokens")):
+        for alert in check_events(reg, read_events(events, progress=progress, label="honeytokens",
+                                                   skipped=skipped)):
             n += 1
             typer.echo(json.dumps(alert, ensure_ascii=False))
     for alert in check_leak(reg, rows):
         n += 1
         typer.echo(json.dumps(alert, ensure_ascii=False))
-    err.print(f"{len(reg.canaries)} canaries, {n} alerts", highlight=False)
+    for msg in skipped[:20]:
+        err.print(f"[yellow]skipped[/] {msg}", highlight=False)
+    err.print(f"{len(reg.canaries)} canaries, {n} alerts" + (f", {len(skipped)} event lines skipped" if skipped
+                                                             else ""), highlight=False)
     if n:
         raise typer.Exit(1)
+    if skipped:  # not every event was checked: partial (3)
+        raise typer.Exit(ExitCode.PARTIAL)
 
 
 watermarks_app = typer.Typer(name="watermarks", help="Mark exports for their recipients; `trace --watermarks` "
@@ -526,7 +536,9 @@ def watermarks_mark(
     if any(e.export_id == export_id for e in reg.exports):
         raise typer.BadParameter("this export id is already registered", param_hint="--export-id")
     n = 0
-    with src.open(encoding="utf-8-sig", newline="") as fin, dst.open("w", encoding="utf-8", newline="") as fout:
+    check_io([str(src)], dst)
+    with open_text(src) as text, text.text() as fin, atomic_path(dst) as tmp, \
+            tmp.open("w", encoding="utf-8", newline="") as fout:
         reader = csv.DictReader(fin)
         if reader.fieldnames is None or subject_column not in reader.fieldnames:
             raise typer.BadParameter(f"no column {subject_column!r} in the header", param_hint="--subject-column")

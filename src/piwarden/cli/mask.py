@@ -90,8 +90,10 @@ def run(
     stream = (item for path in inputs for item in iter_records(path, encoding))
     with on_interrupt(lambda: f"{records} records masked; "
                               + (f"nothing written to {output}" if output else "their lines were written")), \
-            (atomic_open(output) if output else contextlib.nullcontext(sys.stdout.buffer)) as sink, bar:
-        for result in mask_stream(stream, options, jobs=jobs, on_batch=lambda b: bar.advance(sum(r.size for r in b))):
+            (atomic_open(output) if output else contextlib.nullcontext(sys.stdout.buffer)) as sink, bar, \
+            contextlib.closing(mask_stream(stream, options, jobs=jobs,  # closed at once: stops the workers
+                                           on_batch=lambda b: bar.advance(sum(r.size for r in b)))) as results:
+        for result in results:
             if isinstance(result, RecordError):
                 errors += 1
                 err.print(f"[yellow]skipped[/] {result}", highlight=False)

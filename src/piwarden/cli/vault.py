@@ -15,6 +15,8 @@ import typer
 from rich.console import Console
 
 from piwarden.cli.common import DbOption, cli_settings
+from piwarden.inputs import check_path
+from piwarden.outputs import check_output, write_atomic
 
 if TYPE_CHECKING:
     from piwarden.settings import Settings
@@ -50,16 +52,21 @@ def _open(settings: Settings, *, create_keys: bool = False) -> VaultRuntime:
 
     try:
         return open_vault(settings, create_keys=create_keys)
-    except (VaultKeyError, PolicyFileError, RecordTypeError, DatabaseError) as exc:
+    except DatabaseError as exc:  # unreachable or refused: an input error, like every command's --db
+        raise _fail(str(exc), 2) from None
+    except (VaultKeyError, PolicyFileError, RecordTypeError) as exc:
         raise _fail(str(exc), 1) from None
 
 
 def _identities(db: str | None) -> Identities:
-    from piwarden.db import open_engine
+    from piwarden.db import DatabaseError, open_engine
     from piwarden.vault.identity import Identities
 
     settings = cli_settings(database={"url": db})
-    return Identities(open_engine(settings.db_url), settings.vault.session_ttl_s)
+    try:
+        return Identities(open_engine(settings.db_url), settings.vault.session_ttl_s)
+    except DatabaseError as exc:  # unreachable, wrong password, older revision: the message names it
+        raise _fail(str(exc), 2) from None
 
 
 @account_app.command("add")
@@ -203,6 +210,8 @@ def list_types(file: Annotated[Path | None, typer.Option("--file", help="A recor
     from piwarden.vault.record_types import RecordTypeError, load_record_types
     from piwarden.vault.runtime import record_types_of
 
+    if file is not None:
+        check_path(file)  # missing or unreadable: an input error (exit 2), not a bad type list
     try:
         types = load_record_types(file) if file else record_types_of(cli_settings())
     except RecordTypeError as exc:
@@ -233,6 +242,8 @@ PolicyFile = Annotated[Path | None, typer.Option("--policy", help="Policy file (
 def policy_check(file: Annotated[Path | None, typer.Argument(help="Policy file (default: the configured one).")] = None
                  ) -> None:
     """Validate a vault policy file; errors name the rule and the key."""
+    if file is not None:
+        check_path(file)
     policy = _policy(file)
     out.print(f"{policy.source}: {len(policy.rules)} rules, default {policy.default}, time zone {policy.zone.key}")
 
@@ -359,6 +370,8 @@ def exports(registry: Annotated[Path | None, typer.Option("--registry", help="Al
     """Bulk exports: who asked, for whom, how heavy, the checker's decision (ids and counts, never values)."""
     import json
 
+    if registry is not None:
+        check_output(registry)  # before any work: a missing or unwritable folder is exit 2
     rt = _open(cli_settings(database={"url": db}))
     try:
         if rt.exports is None:
@@ -375,7 +388,7 @@ def exports(registry: Annotated[Path | None, typer.Option("--registry", help="Al
     if not found:
         out.print("no exports")
     if registry is not None:
-        registry.write_text(json.dumps(reg, ensure_ascii=False, indent=1) + "\n", "utf-8")
+        write_atomic(registry, json.dumps(reg, ensure_ascii=False, indent=1) + "\n")
         out.print(f"registry of {len(reg['exports'])} ready exports -> {registry}")
 
 

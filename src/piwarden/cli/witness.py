@@ -17,7 +17,8 @@ from piwarden.audit.signer import signer_from_settings
 from piwarden.audit.store_base import AuditStoreError
 from piwarden.audit.timestamp import TimestampError, imprint, verify_token
 from piwarden.audit.witness import DirectoryWitness, HttpWitness, WitnessError, publish, read_witness_file, witnesses
-from piwarden.cli.common import DbOption
+from piwarden.cli.common import DbOption, fail
+from piwarden.inputs import check_path, read_text
 
 app = typer.Typer(name="witness", help="Publish signed checkpoints where the operator cannot rewrite them.",
                   no_args_is_help=True, add_completion=False)
@@ -53,7 +54,9 @@ def publish_cmd(
     try:
         with open_log(db) as log:
             out = publish(log, signer_from_settings(settings), settings)
-    except (AuditStoreError, InconsistentHead, NoteError, WitnessError, TimestampError) as exc:
+    except AuditStoreError as exc:  # the log's database unreachable or refused: an input error
+        raise fail(exc) from None
+    except (InconsistentHead, NoteError, WitnessError, TimestampError) as exc:
         err.print(f"error: {exc}", highlight=False)
         raise typer.Exit(1) from None
     typer.echo(f"checkpoint of size {out.head.size}")
@@ -72,11 +75,16 @@ def publish_cmd(
 def check_file(path: Annotated[Path, typer.Argument(help="A directory witness's checkpoints.jsonl.")],
                key: Annotated[str, typer.Option(help="The log's verifier key (text form, or a file).")]) -> None:
     """Re-check a directory witness's file: every signature and every consistency proof."""
+    check_path(path)  # missing or unreadable: an input error (exit 2)
     if Path(key).is_file():
-        key = Path(key).read_text(encoding="ascii").strip()
+        key = read_text(key).strip()
     try:
-        notes = read_witness_file(path, NoteVerifier.from_vkey(key))
-    except (OSError, ValueError, KeyError, WitnessError) as exc:
+        verifier = NoteVerifier.from_vkey(key)
+    except (ValueError, NoteError) as exc:
+        raise fail(f"--key is not a verifier key ({exc if isinstance(exc, NoteError) else 'malformed'})") from None
+    try:
+        notes = read_witness_file(path, verifier)
+    except (ValueError, KeyError, WitnessError) as exc:
         typer.echo(f"FAILED: {exc if isinstance(exc, WitnessError | NoteError) else type(exc).__name__}")
         raise typer.Exit(1) from None
     typer.echo(f"OK: {len(notes)} checkpoints, each extending the one before")

@@ -7,7 +7,7 @@ flat whatever the input size. Output order is input order.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from concurrent.futures import Future
 from dataclasses import dataclass, replace
 from itertools import islice
@@ -97,7 +97,7 @@ def detect_stream(
     jobs: int = 1,
     batch_size: int = 256,
     on_batch: Callable[[list[Record | RecordError]], None] | None = None,
-) -> Iterator[DetectResult | RecordError]:
+) -> Generator[DetectResult | RecordError, None, None]:
     """Yield one result per record (or the record's error), in input order."""
     if jobs <= 1:
         analyzer = options.analyzer()

@@ -18,6 +18,14 @@ scored in both, on all of its events.
 
 Leaves whose body retention has purged are skipped and counted (``purged``); a body that is not
 a valid event (written by a newer piwarden, say) is skipped and named by leaf index.
+
+Log order is arrival order, not event time: sources that send late, or a backfill imported after
+newer events, leave leaves out of time order. Each part a run reads (the history, the new leaves)
+is first checked for order in one pass over its bodies and, when some are out of order, read
+sorted by (event time, id) (:func:`.sort.sorted_lines`, on disk beyond a bound), so the ranking
+does not depend on the order events reached the log; ``reordered`` says how many were. Only an
+event arriving after a later one was read by a previous run (across the cursor) is left to the
+detector's hour window, which counts and reports it.
 """
 
 from __future__ import annotations
@@ -30,6 +38,7 @@ from typing import TYPE_CHECKING
 from piwarden.audit.store_base import Query
 from piwarden.events import AccessEvent, EventError, parse_event
 from piwarden.forensics.anomalies.features import HISTORY_DAYS
+from piwarden.forensics.anomalies.sort import out_of_order, sorted_lines
 
 if TYPE_CHECKING:
     from piwarden.audit.log import AuditLog
@@ -45,6 +54,7 @@ class FeedCounts:
     history: int = 0  # leaves replayed for baselines
     purged: int = 0  # leaves without a body (retention), skipped
     invalid: int = 0  # bodies that are not valid events, skipped
+    reordered: int = 0  # leaves that came after one with a later event time: the part was sorted
     messages: list[str] = field(default_factory=list)  # the first MAX_MESSAGES of them
 
 
@@ -63,24 +73,42 @@ class AuditFeed:
         self.counts = FeedCounts()
         self.history_begin = begin  # the first leaf replayed, once history() has run
 
-    def _leaves(self, begin: int, end: int, kind: str) -> Iterator[AccessEvent]:
+    def _bodies(self, begin: int, end: int, kind: str | None = None) -> Iterator[tuple[int, bytes]]:
+        """(leaf index, body) of the leaves that still have one; with ``kind``, the others are counted as purged."""
         c = self.counts
         for leaf in self.log.events(begin, end):
+            if leaf.body is not None:
+                yield leaf.index, leaf.body
+            elif kind is not None:
+                setattr(c, kind, getattr(c, kind) + 1)
+                c.purged += 1
+
+    def _leaves(self, begin: int, end: int, kind: str) -> Iterator[AccessEvent]:
+        """The leaves ``[begin, end)`` as events in event-time order (sorted when the log has them out of order)."""
+        c = self.counts
+        late = out_of_order(self._bodies(begin, end)) if end > begin else 0
+        c.reordered += late
+        leaves: Iterator[tuple[int, bytes | str | None]]
+        if late:  # sorted_lines reads every body before the first comes out: the purged are counted then
+            leaves = iter(sorted_lines(self._bodies(begin, end, kind)))
+        else:
+            leaves = ((leaf.index, leaf.body) for leaf in self.log.events(begin, end))
+        for index, body in leaves:
             setattr(c, kind, getattr(c, kind) + 1)
-            if leaf.body is None:
+            if body is None:
                 c.purged += 1
                 continue
             if self.on_leaf is not None:
-                self.on_leaf(len(leaf.body))
+                self.on_leaf(len(body))
             try:
-                yield parse_event(leaf.body, f"leaf {leaf.index}")
+                yield parse_event(body, f"leaf {index}")
             except EventError as exc:
                 c.invalid += 1
                 if len(c.messages) < MAX_MESSAGES:
                     c.messages.append(str(exc))
 
     def new(self) -> Iterator[AccessEvent]:
-        """The leaves the cursor has not read yet, in log order."""
+        """The leaves the cursor has not read yet, in event-time order."""
         return self._leaves(self.begin, self.end, "new")
 
     def _first_new_day(self) -> str | None:

@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from piwarden.inputs import InputError, read_text
+
 VERDICTS = ("confirm", "dismiss")
 FACTORS = {("dismiss", False): 0.2, ("dismiss", True): 0.5, ("confirm", False): 2.0, ("confirm", True): 1.5}
 MIN_FACTOR, MAX_FACTOR = 0.01, 8.0
@@ -42,9 +44,11 @@ class Feedback:
         if path is None or not Path(path).exists():
             return cls()
         try:
-            data = json.loads(Path(path).read_text("utf-8"))
-        except (OSError, ValueError) as exc:
-            raise FeedbackError(f"{path}: not a readable feedback file ({type(exc).__name__})") from None
+            data = json.loads(read_text(path))  # the input layer: UTF-8 (BOM or not), GB18030, UTF-16
+        except InputError as exc:
+            raise FeedbackError(str(exc)) from None
+        except ValueError:
+            raise FeedbackError(f"{path}: not a feedback file (not valid JSON)") from None
         entries = data.get("entries") if isinstance(data, dict) else None
         if not isinstance(entries, list):
             raise FeedbackError(f"{path}: expected an object with an 'entries' list")

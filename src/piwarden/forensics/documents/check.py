@@ -97,8 +97,15 @@ class DocumentStore:
         directory.mkdir(parents=True, exist_ok=True)
         self.registry = Registry(directory, db_url)
         self.templates = T.load(directory / "templates.npz")
-        self.index = HashIndex.load(directory / "hashes") if (directory / "hashes" / "hashes.npy").exists() \
+        saved = any((directory / name / "hashes.npy").exists() for name in ("hashes", "hashes.old"))
+        self.index = HashIndex.load(directory / "hashes") if saved \
             else HashIndex(np.zeros((0, len(COLUMNS)), np.uint64), np.zeros(0, np.int16))
+        rows = self.registry.count()
+        if len(self.index) > rows:  # saved, then interrupted before its registry rows were: those rows go
+            vectors = self.index.vectors
+            self.index = HashIndex(np.array(self.index.hashes[:rows]), np.array(self.index.groups[:rows]),
+                                   None if vectors is None else np.array(vectors[:rows]))
+            self.index.build()
         self._cache: OrderedDict[int, V.Features] = OrderedDict()
         self._layouts: OrderedDict[int, tuple[np.ndarray, np.ndarray] | None] = OrderedDict()
 
@@ -123,29 +130,36 @@ class DocumentStore:
                            vec, cover)
 
     def add(self, items: Iterable[tuple[Image.Image | str | Path, str, str, str]],
-            on_skip: Callable[[str, str], None] | None = None) -> int:
+            on_skip: Callable[[str, str], None] | None = None,
+            on_done: Callable[[Image.Image | str | Path], None] | None = None) -> int:
         """Store ``(image or path, doc_id, subject, account)`` items; new templates are learnt from them.
 
-        An image that cannot be read is skipped (``on_skip(path, reason)``), not the whole batch.
+        An image that cannot be read is skipped (``on_skip(path, reason)``), not the whole batch;
+        ``on_done`` is told of each image fingerprinted (progress). All or nothing: the index is saved whole
+        (``HashIndex.save``), then the registry rows in one transaction, and an index left longer
+        than its registry by an interruption between the two is cut back when next opened.
         """
-        kept, grays = [], []
+        kept, grays, feats = [], [], []
         for item in items:
             try:
-                grays.append(Hs.gray(_image(item[0])))
+                gray = Hs.gray(_image(item[0]))
             except (OSError, ValueError, Image.DecompressionBombError) as exc:
                 if on_skip is None:
                     raise
                 on_skip(str(item[0]), unreadable_image(exc))
                 continue
+            grays.append(gray)
+            feats.append(V.features(gray))
             kept.append(item)
         items = kept
-        feats = [V.features(g) for g in grays]
         before = len(self.templates)
         self.templates = T.learn(feats, self.templates)
-        if len(self.templates) != before:
-            T.save(self.templates, self.dir / "templates.npz")
         start = len(self.index)
-        fps = [self.fingerprint(None, g, f) for g, f in zip(grays, feats, strict=True)]
+        fps = []
+        for (img, *_), g, f in zip(items, grays, feats, strict=True):
+            fps.append(self.fingerprint(None, g, f))
+            if on_done is not None:
+                on_done(img)
         rows = [(start + n, doc_id, subject, account, str(Path(img).resolve()) if isinstance(img, str | Path) else "")
                 for n, (img, doc_id, subject, account) in enumerate(items)]
         hashes = np.concatenate([np.asarray(self.index.hashes),
@@ -155,6 +169,8 @@ class DocumentStore:
         vectors = np.concatenate([np.asarray(old), np.array([fp.vector for fp in fps], np.int8).reshape(-1, _VEC)])
         self.index = HashIndex(hashes, groups, vectors)
         self.index.build()
+        if len(self.templates) != before:  # saved with the index, not before: nothing of an interrupted run
+            T.save(self.templates, self.dir / "templates.npz")
         self.index.save(self.dir / "hashes")
         self.registry.add(rows)
         return len(items)

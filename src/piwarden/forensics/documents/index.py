@@ -13,6 +13,8 @@ Nothing here holds image content or PI values: hashes, coarse vectors, ids and f
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 from functools import lru_cache
 from itertools import combinations
 from pathlib import Path
@@ -113,20 +115,39 @@ class HashIndex:
         return 0 if self.vectors is None else int(self.vectors.nbytes)
 
     def save(self, directory: Path) -> None:
-        directory.mkdir(parents=True, exist_ok=True)
+        """Write the index whole or not at all: into a new folder beside ``directory``, then swapped in.
+
+        An interruption while writing leaves the previous index as it was (the new folder is
+        removed); between the two renames, ``load`` finds the previous one under ``.old``.
+        """
         if not self._keys:
             self.build()
-        np.save(directory / "hashes.npy", np.asfortranarray(self.hashes))
-        np.save(directory / "groups.npy", np.ascontiguousarray(self.groups))
-        if self.vectors is not None:
-            np.save(directory / "vectors.npy", np.ascontiguousarray(self.vectors))
-        for (c, b), keys in self._keys.items():
-            np.save(directory / f"keys-{c}-{b}.npy", keys)
-            np.save(directory / f"order-{c}-{b}.npy", self._order[c, b])
+        directory.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{directory.name}-", dir=directory.parent))
+        try:
+            np.save(tmp / "hashes.npy", np.asfortranarray(self.hashes))
+            np.save(tmp / "groups.npy", np.ascontiguousarray(self.groups))
+            if self.vectors is not None:
+                np.save(tmp / "vectors.npy", np.ascontiguousarray(self.vectors))
+            for (c, b), keys in self._keys.items():
+                np.save(tmp / f"keys-{c}-{b}.npy", keys)
+                np.save(tmp / f"order-{c}-{b}.npy", self._order[c, b])
+            old = directory.with_name(directory.name + ".old")
+            shutil.rmtree(old, ignore_errors=True)
+            if directory.exists():
+                directory.rename(old)
+            tmp.rename(directory)
+            shutil.rmtree(old, ignore_errors=True)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
 
     @classmethod
     def load(cls, directory: Path, mmap: bool = True) -> HashIndex:
         mode: Literal["r"] | None = "r" if mmap else None
+        old = directory.with_name(directory.name + ".old")
+        if not directory.exists() and old.exists():  # interrupted between the two renames of ``save``
+            old.rename(directory)
         vec = directory / "vectors.npy"
         idx = cls(np.load(directory / "hashes.npy", mmap_mode=mode), np.load(directory / "groups.npy", mmap_mode=mode),
                   np.load(vec, mmap_mode=mode) if vec.exists() else None)

@@ -17,6 +17,7 @@ import cv2
 import numpy as np
 
 from piwarden.forensics.documents import verify as V
+from piwarden.outputs import atomic_path
 
 GRID = (48, 30)            # content vector: block means of the registered, blurred image
 COMPACT = (24, 15)         # stored re-ranking vector: the content deviation at half that resolution, int8
@@ -135,7 +136,9 @@ def save(templates: list[Template], path: Path) -> None:
     arrays = {**{f"ref{i}": t.ref.gray for i, t in enumerate(templates)},
               **{f"median{i}": t.median for i, t in enumerate(templates)},
               **{f"static{i}": t.static for i, t in enumerate(templates) if t.static is not None}}
-    np.savez_compressed(path, n=len(templates), **arrays)  # type: ignore[arg-type]  # numpy's stub types **kwds as a flag
+    # whole or not at all: an interrupted index keeps the old templates (a file object: numpy would add .npz)
+    with atomic_path(path) as tmp, tmp.open("wb") as fh:
+        np.savez_compressed(fh, n=len(templates), **arrays)  # type: ignore[arg-type]  # numpy's stub types **kwds as a flag
 
 
 def load(path: Path) -> list[Template]:

@@ -17,6 +17,7 @@ from piwarden.audit.checkpoint import InconsistentHead
 from piwarden.audit.log import EventIdConflict
 from piwarden.audit.note import NoteError
 from piwarden.events import EventError
+from piwarden.inputs import InputError, utf8_body
 from piwarden.server.deps import AuditServiceDep, BodyDep, ReaderDep, WriterDep
 from piwarden.server.errors import ApiError
 from piwarden.server.schemas.audit import (
@@ -45,6 +46,15 @@ TEXT = {"content": {"text/plain": {"schema": {"type": "string"}}},
         "description": "A C2SP signed note: origin, size and root lines, then signatures."}
 
 
+def _charset(request: Request) -> str | None:
+    """The charset parameter of the request's Content-Type, if it names one."""
+    for param in request.headers.get("content-type", "").split(";")[1:]:
+        key, _, value = param.partition("=")
+        if key.strip().lower() == "charset" and value.strip():
+            return value.strip().strip('"')
+    return None
+
+
 def _is_jsonl(request: Request, fmt: str | None) -> bool:
     ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
     return fmt is not None or ctype in JSONL_TYPES
@@ -71,6 +81,10 @@ async def append_events(caller: WriterDep, service: AuditServiceDep, data: BodyD
     (409 for a single event, a rejected line in a batch). An answer with indices is an
     acknowledgement: the events were committed before it was sent.
     """
+    try:  # GBK, GB18030, UTF-16 (or a charset the sender names) read as `audit import` reads files
+        data = utf8_body(data, _charset(request))
+    except InputError as exc:
+        raise ApiError(400, str(exc)) from None
     if not _is_jsonl(request, format):
         try:
             return await run_in_threadpool(service.append_event, data)
