@@ -147,6 +147,33 @@ def _vault_key() -> None:
     load_kek_ring(load_settings(), create=True)
 
 
+def _datamap(processing: bool = False) -> str:
+    """A small data map (a Chinese party name, so the encodings matter); with a processing activity for pipia."""
+    text = ("v: 1\nfields: {name: PERSON, phone: PHONE}\nparties:\n  - id: merchant:M1\n    kind: 商户\n"
+            "    receives: [name]\n    masked: [phone]\n")
+    if processing:
+        text += "processing:\n  - id: fulfilment\n    purpose: 发货\n    fields: [name, phone]\n" \
+                "    recipients: [merchant:M1]\n    retention_days: 90\n"
+    return text
+
+
+def _evidence_pack(work: Path) -> None:
+    """The subject c-000001's evidence pack of the work folder's log (work/pack), for `evidence verify`."""
+    if not (work / "pack").exists():
+        _run_ok(["evidence", "subject", "c-000001", "--db", _log(work), "-o", str(work / "pack"), "--no-pdf"])
+
+
+def _incident(work: Path) -> None:
+    """An incident opened in the work folder's database; its id in work/incident-id."""
+    if (work / "incident-id").exists():
+        return
+    (work / "subjects.txt").write_text("c-000001\n", "utf-8")
+    result = runner.invoke(app, ["incident", "open", "--title", "t", "--subjects", str(work / "subjects.txt"),
+                                 "--db", _log(work)])
+    assert result.exit_code == 0, result.output[-800:]
+    (work / "incident-id").write_text(result.stdout.split()[1].rstrip(":"), "utf-8")
+
+
 def _event_line() -> str:
     return _events().splitlines()[0]
 
@@ -243,12 +270,37 @@ COMMANDS = [
     Command("vault account list", None, "",
             lambda i, o, w: ["vault", "account", "list", "--db", f"sqlite:///{w / 'vault.db'}"], output=False,
             db=True),
+    # evidence and incidents: the data map, a leak sample, the pinned key, the subjects file; packs and letters
+    # are folders
+    Command("evidence subject", _datamap, ".yaml",
+            lambda i, o, w: ["evidence", "subject", "c-000001", "--datamap", str(i), "-o", str(o), "--db", _log(w),
+                             "--no-pdf"], jsonl=False, db=True),
+    Command("evidence leak", lambda: json.dumps({"name": NAME, "phone": PHONE}, ensure_ascii=False) + "\n", ".jsonl",
+            lambda i, o, w: ["evidence", "leak", str(i), "--records", str(_trace_files(w)[1]), "--datamap",
+                             str(_trace_files(w)[0]), "-o", str(o), "--db", _log(w), "--no-pdf"],
+            db=True, codes={"invalid-line": {2}}),  # a leak sample with a broken line is refused whole, as by trace
+    Command("evidence pipia", lambda: _datamap(processing=True), ".yaml",
+            lambda i, o, w: ["evidence", "pipia", "fulfilment", "--datamap", str(i), "-o", str(o), "--no-pdf",
+                             "--db", f"sqlite:///{w / 'p.db'}"], jsonl=False, db=True),
+    Command("evidence verify", lambda: "", ".vkey",  # the input: the pinned --key file (content set below)
+            lambda i, o, w: ["evidence", "verify", str(w / "pack"), "--key", f"@{i}"], output=False, jsonl=False,
+            setup=_evidence_pack, codes={"empty": {2}, "long-line": {1, 2}}),
+    Command("evidence incident", None, "",
+            lambda i, o, w: ["evidence", "incident", (w / "incident-id").read_text("utf-8"), "-o", str(o),
+                             "--db", _log(w), "--no-pdf"], db=True, setup=_incident),
+    Command("incident open", lambda: "c-000001\nc-000002\n", ".txt",
+            lambda i, o, w: ["incident", "open", "--title", "t", "--subjects", str(i), "--db", _log(w)],
+            output=False, jsonl=False, db=True),
+    Command("incident notify", None, "",
+            lambda i, o, w: ["incident", "notify", (w / "incident-id").read_text("utf-8"), "-o", str(o),
+                             "--db", _log(w)], db=True, setup=_incident),
     Command("db current", None, "", lambda i, o, w: ["db", "current", "--db", f"sqlite:///{w / 'p.db'}"],
             output=False, db=True),
     Command("db upgrade", None, "", lambda i, o, w: ["db", "upgrade", "--db", f"sqlite:///{w / 'p.db'}"],
             output=False, db=True),
 ]
-# Commands not in the matrix, and why: `ner train` / `ner eval` read a corpus folder and train for minutes
+# Commands not in the matrix, and why: `evidence demo` reads no file; `incident list/show/act/report/close` open
+# the database as `incident notify` does (one cell stands for them); `ner train` / `ner eval` read a corpus folder and train for minutes
 # (tests/ner); `serve` / `audit serve` take their input over HTTP (tests/server, tests/audit/test_http.py);
 # `demo`, `vault demo`, `types`, `recognizers`, `config`, `home`, `policy default`, `db history` read no
 # file; `vault rotate`, `recover`, `alerts`, `holds`, `hold`, `release`, `account add/disable/totp`, `key
@@ -273,7 +325,8 @@ def _long_line(command: Command) -> bytes:
     if command.name in ("documents index", "watermarks mark"):
         return (_good(command, Path()) if command.name == "watermarks mark" else "file,subject,account\n").encode() \
             + f"d0.png,{filler},a0\n".encode()
-    if command.name in ("audit verify", "vault types", "vault policy check"):
+    if command.name in ("audit verify", "vault types", "vault policy check", "evidence verify", "evidence subject",
+                        "evidence pipia", "incident open"):
         return filler.encode() + b"\n"
     if command.name == "mask table" or command.name == "scan":
         return f"姓名,手机,备注\n{NAME},{PHONE},{filler}\n".encode()
@@ -298,6 +351,8 @@ def _good(command: Command, work: Path) -> str | bytes:
     """A good input for ``command`` (for the verify key and the witness file: made by the setup)."""
     if command.name == "audit verify":
         return _vkey(work) + "\n"
+    if command.name == "evidence verify":
+        return (work / "pack" / "key.vkey").read_text("ascii")
     if command.name == "audit witness check-file":
         return _witness_file(work).read_text("utf-8")
     assert command.content is not None
@@ -311,7 +366,9 @@ def _not_applicable(command: Command, case: str) -> str | None:
         return "reads no input file"
     if not command.text and case in (*ENCODINGS, "invalid-line", "long-line"):
         return "reads an image, not text"
-    if command.name.startswith("audit") and case == "wrong-password":
+    if (command.name.startswith(("audit", "incident")) or command.name in ("evidence subject", "evidence leak",
+                                                                         "evidence incident")) \
+            and case == "wrong-password":
         return ("the audit log lives on SQLite or PostgreSQL, and the test PostgreSQL trusts any password "
                 "(tests/test_db_errors.py checks the message on a server that does not)")
     if command.name == "forensics feedback" and case == "missing-path":
@@ -326,7 +383,8 @@ def _prepare(command: Command, case: str, work: Path) -> tuple[list[str], Path] 
     if command.setup is not None:
         command.setup(work)
     src = work / f"in{command.suffix}"
-    if command.makes_folder or command.name in ("audit export", "documents index"):
+    if command.makes_folder or command.name in ("audit export", "documents index") or \
+            command.name.startswith("evidence") or command.name == "incident notify":
         out = work / "out-folder"
     else:
         out = work / ("labels" if command.name == "mask waybill" else

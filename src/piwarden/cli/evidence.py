@@ -85,6 +85,9 @@ def subject(
     start, end = _when(since, "--since"), _when(until, "--until")
     if leak is not None and (records is None or datamap is None):
         raise fail("--leak needs --records and --datamap")
+    for path, hint in ((datamap, "--datamap"), (leak, "--leak"), (records, "--records"), (training, "--training")):
+        if path is not None and not path.is_file():
+            raise typer.BadParameter(f"no such file: {path}", param_hint=hint)
     settings = cli_settings(database={"url": db})
     target = _target(out, settings.home / "evidence", subject_id)
     req = SubjectRequest(subject_id, target, start, end, lang, fields.split(",") if fields else None,
@@ -240,6 +243,8 @@ def pipia(
 
     if lang not in ("zh", "en"):
         raise typer.BadParameter("zh or en", param_hint="--lang")
+    if not datamap.is_file():
+        raise typer.BadParameter(f"no such file: {datamap}", param_hint="--datamap")
     settings = cli_settings(database={"url": db})
     target = _target(out, settings.home / "pipia", activity)
     try:
@@ -266,10 +271,19 @@ def verify(
     if not pack.is_dir():
         raise fail(f"no such pack folder: {pack}")
     if key is not None and key.startswith("@"):
+        from piwarden.inputs import InputError, read_text
+
+        path = Path(key[1:])
+        if not path.is_file():
+            raise fail(f"no such file: {path} (--key)")
         try:
-            key = Path(key[1:]).read_text("ascii").strip()
-        except (OSError, UnicodeDecodeError):
-            raise fail(f"cannot read the key file {key[1:]}") from None
+            key = read_text(path).strip()
+        except InputError as exc:
+            raise fail(exc) from None
+        except OSError as exc:
+            raise fail(f"cannot read the key file {path} ({exc.strerror})") from None
+        if not key:
+            raise fail(f"the key file {path} is empty")
     raise typer.Exit(ExitCode.OK if main([str(pack), *(["--key", key] if key else [])]) == 0 else ExitCode.FOUND)
 
 

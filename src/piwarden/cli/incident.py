@@ -91,6 +91,9 @@ def open_incident(
     if leak is not None:
         if records is None:
             raise fail("--leak needs --records")
+        for path, hint in ((leak, "--leak"), (records, "--records")):
+            if not path.is_file():
+                raise typer.BadParameter(f"no such file: {path}", param_hint=hint)
         from piwarden.forensics.attribution.leak import LeakError, read_leak
         from piwarden.forensics.attribution.match import RecordIndex, RecordsError
 
@@ -103,10 +106,20 @@ def open_incident(
         found = sorted({m.subject for m in matches})
         leaked = sorted({f for m in matches for f in m.fields})
     if subjects is not None:
+        from piwarden.inputs import InputError, read_text
+
+        if not subjects.is_file():
+            raise typer.BadParameter(f"no such file: {subjects}", param_hint="--subjects")
         try:
-            found += [s.strip() for s in subjects.read_text("utf-8").splitlines() if s.strip()]
-        except (OSError, UnicodeDecodeError):
-            raise fail(f"cannot read the subjects file {subjects}") from None
+            listed = [s.strip() for s in read_text(subjects, encoding).splitlines() if s.strip()]
+            long = next((n for n, s in enumerate(listed, 1) if len(s) > 128), None)
+            if long is not None:
+                raise fail(f"{subjects}: subject ids are at most 128 characters (id {long} is longer)")
+            found += listed
+        except InputError as exc:
+            raise fail(exc) from None
+        except OSError as exc:
+            raise fail(f"cannot read the subjects file {subjects} ({exc.strerror})") from None
     if not found and persons is None:
         raise fail("no affected subjects: give --leak with --records, --subjects, or --persons")
     when = _time(detected, "--detected")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import io
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -25,6 +26,7 @@ from piwarden import entities
 from piwarden.db.documents import DocumentMark
 from piwarden.db.incidents import Incident
 from piwarden.db.vault import VaultExport, VaultHold, VaultRecord, VaultSubjectKey
+from piwarden.inputs import read_text
 from piwarden.settings import Settings
 from piwarden.vault import versions
 from piwarden.vault.policy import BUNDLED as BUNDLED_POLICY
@@ -234,8 +236,7 @@ def _marks_measure(engine: Engine | None) -> Measure:
 
 def read_training(path: Path) -> list[dict[str, str]]:
     """Training records (CSV: staff, course, date[, score]); only counts and dates go into the pack."""
-    with path.open(newline="", encoding="utf-8-sig") as fh:
-        rows = list(csv.DictReader(fh))
+    rows = list(csv.DictReader(io.StringIO(read_text(path), newline="")))
     if rows and not {"staff", "course", "date"} <= set(rows[0]):
         raise ValueError("training records need the columns staff, course and date")
     return rows

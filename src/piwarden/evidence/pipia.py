@@ -20,7 +20,7 @@ import yaml
 from piwarden import entities
 from piwarden.evidence import measures as measures_mod
 from piwarden.evidence.pack import PackError
-from piwarden.forensics.attribution.datamap import DataMap
+from piwarden.forensics.attribution.datamap import MAX_BYTES, DataMap
 from piwarden.formats import FormatError, check
 from piwarden.inputs import InputError, read_text
 
@@ -33,10 +33,16 @@ ART55 = {
 
 def load_activity(datamap: Path, activity: str) -> tuple[DataMap, dict[str, Any]]:
     try:
+        if datamap.stat().st_size > MAX_BYTES:
+            raise PackError(f"data map {datamap}: too large to be a data map (over {MAX_BYTES // 1_000_000} MB)")
         data = yaml.safe_load(read_text(datamap))
         check("data-map", data)
-    except (InputError, OSError, yaml.YAMLError, FormatError) as exc:
-        raise PackError(f"data map: {exc}" if isinstance(exc, FormatError) else "data map cannot be read") from None
+    except (InputError, FormatError) as exc:
+        raise PackError(f"data map: {exc}") from None
+    except OSError as exc:
+        raise PackError(f"data map {datamap} cannot be read ({exc.strerror})") from None
+    except yaml.YAMLError:
+        raise PackError(f"data map {datamap} is not valid YAML or JSON") from None
     found = [p for p in data.get("processing") or [] if p.get("id") == activity]
     if not found:
         known = ", ".join(sorted(p.get("id", "?") for p in data.get("processing") or [])) or "none"

@@ -18,6 +18,7 @@ from piwarden.formats import FormatError, check
 from piwarden.inputs import InputError, read_text
 
 OFFLINE_CHANNELS = frozenset({"waybill", "paper", "offline"})
+MAX_BYTES = 1_000_000  # a data map is pages of YAML: a larger file is a wrong argument, refused unparsed
 
 
 class DataMapError(ValueError):
@@ -74,6 +75,8 @@ class DataMap:
     def load(cls, path: Path) -> DataMap:
         """Read YAML or JSON (by content: JSON is YAML)."""
         try:
+            if path.stat().st_size > MAX_BYTES:
+                raise DataMapError(f"data map {path}: too large to be a data map (over {MAX_BYTES // 1_000_000} MB)")
             text = read_text(path)
         except InputError as exc:
             raise DataMapError(f"data map {exc}") from None
