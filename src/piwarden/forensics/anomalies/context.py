@@ -38,12 +38,11 @@ import heapq
 import math
 from collections import Counter, OrderedDict, deque
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from piwarden.forensics.anomalies.disclosure import record_weight, sensitive_fields
+from piwarden.forensics.anomalies.disclosure import sensitive_of, weight_of
 from piwarden.forensics.anomalies.features import _net, is_service, peer_key, ticket_entry
 from piwarden.forensics.anomalies.findings import ActorWindow, Finding
 
@@ -128,19 +127,9 @@ class _Peers:
     hours: np.ndarray = field(default_factory=lambda: np.zeros(24))
 
 
-@lru_cache(maxsize=4096)
-def _weight(fields: tuple[str, ...], masked: tuple[str, ...]) -> float:
-    return record_weight(fields, masked)
-
-
-@lru_cache(maxsize=4096)
-def _sensitive(fields: tuple[str, ...]) -> frozenset[str]:
-    return sensitive_fields(fields)
-
-
 def context_of(ev: AccessEvent) -> Context:
     by = ev.query.get("by") if ev.query is not None else None
-    return (ev.action, ev.resource, str(by or ""), ev.purpose or "", bool(ev.ticket), _sensitive(tuple(ev.fields)))
+    return (ev.action, ev.resource, str(by or ""), ev.purpose or "", bool(ev.ticket), sensitive_of(tuple(ev.fields)))
 
 
 def facets(ctx: Context) -> tuple[Facet, ...]:
@@ -171,6 +160,10 @@ class ContextModel:
         self.actors: dict[str, _Actor] = {}
         self.peers: dict[str, _Peers] = {}
         self.day = ""
+
+    def forget(self, actor: str) -> None:
+        """Drop an actor's state (the detector evicts idle actors); its days stay in its peer group's counts."""
+        self.actors.pop(actor, None)
 
     # -- events ---------------------------------------------------------------------------------
     def observe(self, ev: AccessEvent, day: str, hour: int) -> None:
@@ -204,7 +197,7 @@ class ContextModel:
         t.n[ctx] += max(1, records)
         human = not is_service(ev.role, ev.channel)
         t.human = t.human or human
-        w = _weight(tuple(ev.fields), tuple(ev.masked_fields or ())) * records * CHANNELS.get(ev.channel or "", 1.0)
+        w = weight_of(tuple(ev.fields), tuple(ev.masked_fields or ())) * records * CHANNELS.get(ev.channel or "", 1.0)
         if hour not in t.ok_hours:
             w *= OFF_HOURS
         if new_client:

@@ -16,11 +16,12 @@ from __future__ import annotations
 import re
 from collections import OrderedDict, deque
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from piwarden.forensics.anomalies.disclosure import sensitive_fields
+from piwarden.forensics.anomalies.disclosure import sensitive_of
 
 if TYPE_CHECKING:
     from piwarden.events import AccessEvent
@@ -138,6 +139,7 @@ class ActorState:
         return len(self.history)
 
 
+@lru_cache(maxsize=65536)
 def _net(ip: str) -> str:
     """The /16 of an IPv4 address (dynamic addresses move within it), else the address."""
     parts = ip.split(".")
@@ -173,7 +175,7 @@ def observe(st: ActorState, ev: AccessEvent, day: str, hour: int) -> None:
         return
     subjects = ev.subjects
     n = 0 if ev.aggregate else ev.record_count
-    fields = sensitive_fields(ev.fields)  # goods and amounts identify no one; aggregates disclose no record
+    fields = sensitive_of(tuple(ev.fields))  # goods and amounts identify no one; aggregates disclose no record
     ad.events += 1
     ad.hours[hour] += 1
     if fields and ev.result == "allowed":
