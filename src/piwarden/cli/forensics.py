@@ -299,7 +299,8 @@ def watch(
             det.threshold, det.idle_days, det.max_actors = threshold, idle_days, max_actors
             err.print(f"resuming from {ckpt.path} ({det.n_events} events scored before)", highlight=False)
         else:
-            det = Detector(threshold=threshold, tz=zone, daily=True, idle_days=idle_days, max_actors=max_actors)
+            det = Detector(threshold=threshold, tz=zone, daily=True, lazy=True, idle_days=idle_days,
+                           max_actors=max_actors)
             order = HourOrder(det.local, reorder_hours)
         source, save_cursor = _watch_source(stack, audit, follow, url, name, saved, det, order, counts, history_days)
         sinks: list[Callable[[dict[str, object]], None]] = []

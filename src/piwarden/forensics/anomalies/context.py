@@ -38,6 +38,7 @@ import heapq
 import math
 from collections import Counter, OrderedDict, deque
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -132,6 +133,7 @@ def context_of(ev: AccessEvent) -> Context:
     return (ev.action, ev.resource, str(by or ""), ev.purpose or "", bool(ev.ticket), sensitive_of(tuple(ev.fields)))
 
 
+@lru_cache(maxsize=65536)
 def facets(ctx: Context) -> tuple[Facet, ...]:
     """The parts of a context judged on their own: a new combination of habitual parts is not news, a new
     part is (an unused resource, lookup key or purpose, ticketless work, an identifying field)."""
@@ -245,10 +247,12 @@ class ContextModel:
         cache = a.today.facets if a.today is not None else {}
         u = 0.0
         for f in facets(ctx):
-            got = cache.get((f, human))
+            key = (f, human)
+            got = cache.get(key)
             if got is None:
-                got = cache[f, human] = self._facet(a, f, human)
-            u = max(u, got)
+                got = cache[key] = self._facet(a, f, human)
+            if got > u:
+                u = got
         return u
 
     def _facet(self, a: _Actor, f: Facet, human: bool) -> float:

@@ -83,6 +83,10 @@ class _Actor:
     best: Alert | None = None
     alert: Alert | None = None
     last_day: str = ""  # the last local day it acted (idle actors are evicted first)
+    seq: int = 0  # order of first sight: actors are scored in it
+    scored_events: int = 0  # the day's events and flagged events at its last scoring (``lazy``)
+    scored_flags: int = 0
+    actor_gone: bool = False  # evicted
 
 
 def plugin_detectors(pm: pluggy.PluginManager | None = None) -> list[ForensicDetector]:
@@ -98,7 +102,10 @@ class Detector:
     """Streaming detector; feed events with :meth:`observe`, end with :meth:`finish`.
 
     ``detectors`` judge each actor-day; by default those of the installed plugins
-    (:func:`plugin_detectors`). ``daily``: an actor may alert again on a later day (``forensics
+    (:func:`plugin_detectors`). ``lazy``: when the hour turns, re-score only the actors whose day did
+    something flagged since their last scoring or doubled its events (every actor is still scored at
+    the end of its day and by :meth:`score_now`): a watcher's CPU goes to the actors that changed.
+    ``daily``: an actor may alert again on a later day (``forensics
     watch``: one alert per actor and day) instead of once for the whole input. ``idle_days`` and
     ``max_actors`` bound the memory of a detector that runs for ever: at each day's end, actors idle
     for more than ``idle_days`` days are forgotten (by every detector that keeps per-actor state:
@@ -123,6 +130,9 @@ class Detector:
     _observers: list[EventObserver] = field(default_factory=list)
     _active: set[str] | None = None  # after resume(): the actors seen since
     daily: bool = False
+    lazy: bool = False
+    _seq: int = 0
+    _dirty: list[_Actor] = field(default_factory=list)
     idle_days: int | None = None
     max_actors: int | None = None
     evicted: int = 0
@@ -157,7 +167,7 @@ class Detector:
             self._rollover()
             self.day = day
         elif hour != self.hour and day == self.day:
-            alerts = self._score_dirty()
+            alerts = self._score_dirty(hourly=True)
         self.hour = hour
         self.n_events += 1
         self.last_ts = ev.ts
@@ -166,8 +176,11 @@ class Detector:
         if a is None:
             key = peer_key(ev.party, ev.role)
             pool = self.peers.setdefault(key, PeerPool())
-            a = self.actors[name] = _Actor(ActorState(name, key), ev.role)
+            a = self.actors[name] = _Actor(ActorState(name, key), ev.role, seq=self._seq)
+            self._seq += 1
             a.state.ok_hours = _ok_hours(a.state, pool)
+        if not a.state.dirty:
+            self._dirty.append(a)
         a.last_day = self.day
         observe(a.state, ev, self.day, hour)
         for o in self._observers:
@@ -202,20 +215,34 @@ class Detector:
         return self._score_dirty()
 
     # -- scoring ------------------------------------------------------------------------------
-    def _score_dirty(self) -> list[Alert]:
+    def _score_dirty(self, hourly: bool = False) -> list[Alert]:
+        """Score the actors that acted since their last scoring, in the order they were first seen. ``hourly``
+        with ``lazy``: only those whose day did something flagged since, or doubled its events (the others wait
+        for the end of the day, a quiet source, or their next flagged event)."""
         out = []
-        for a in self.actors.values():
-            if a.state.dirty:
-                a.state.dirty = False
-                alert = self._score(a)
-                if alert is not None:
-                    out.append(alert)
+        waiting = []
+        self._dirty.sort(key=lambda a: a.seq)
+        for a in self._dirty:
+            st = a.state
+            if a.actor_gone:
+                continue
+            if hourly and self.lazy:
+                ad = st.today
+                if ad is not None and len(ad.flagged) <= a.scored_flags and ad.events < 2 * a.scored_events:
+                    waiting.append(a)
+                    continue
+            st.dirty = False
+            alert = self._score(a)
+            if alert is not None:
+                out.append(alert)
+        self._dirty = waiting
         return out
 
     def _score(self, a: _Actor) -> Alert | None:
         st, ad = a.state, a.state.today
         if ad is None or ad.events == 0:
             return None
+        a.scored_events, a.scored_flags = ad.events, len(ad.flagged)
         if st.self_stats is None and st.days >= MIN_SELF_DAYS:
             st.self_stats = robust(np.array(st.history))
         pool = self.peers[st.peer]
@@ -262,6 +289,7 @@ class Detector:
             self.peers[key].roll()
         for a in self.actors.values():
             a.state.ok_hours = _ok_hours(a.state, self.peers[a.state.peer])
+            a.scored_events = a.scored_flags = 0
         if self.idle_days is not None or self.max_actors is not None:
             self._evict()
 
@@ -276,7 +304,7 @@ class Detector:
             rest = sorted((a.last_day, name) for name, a in self.actors.items() if name not in keep)
             gone += [name for _, name in rest[:len(rest) - self.max_actors]]
         for name in gone:
-            del self.actors[name]
+            self.actors.pop(name).actor_gone = True
             for d in self.detectors or ():
                 forget = getattr(d, "forget", None)
                 if forget is not None:

@@ -68,6 +68,7 @@ def ticket_entry(tickets: OrderedDict[str, tuple[str, set[str]]], ticket: str, d
     return entry
 
 
+@lru_cache(maxsize=4096)
 def is_service(role: str, channel: str | None = None) -> bool:
     """A machine account (ETL, reconciliation, a partner's pull): a batch channel, or a service role
     (``service``, ``etl_service``, ``payment_service``; ``customer_service`` is people)."""
