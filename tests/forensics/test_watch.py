@@ -53,7 +53,7 @@ class Hook(http.server.BaseHTTPRequestHandler):
     bodies: list[dict[str, Any]]
     fail: list[int]
 
-    def do_POST(self) -> None:  # noqa: N802 - http.server's name
+    def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers["content-length"]))
         if self.fail and self.fail[0] > 0:
             self.fail[0] -= 1

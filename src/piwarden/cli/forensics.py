@@ -8,7 +8,7 @@ import sys
 from collections.abc import Callable, Iterable, Iterator
 from datetime import date, timedelta, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import orjson
 import typer
@@ -26,6 +26,8 @@ from piwarden.progress import ByteProgress
 if TYPE_CHECKING:
     from piwarden.forensics.anomalies import Alert, Detector
     from piwarden.forensics.anomalies.audit_feed import AuditFeed
+    from piwarden.forensics.anomalies.order import HourOrder
+    from piwarden.forensics.anomalies.watch import AuditSource, Counts, FileSource
     from piwarden.forensics.attribution.leak import LeakRow
     from piwarden.forensics.attribution.match import RecordIndex
     from piwarden.forensics.attribution.ranking import Candidate
@@ -303,7 +305,7 @@ def watch(
                            max_actors=max_actors)
             order = HourOrder(det.local, reorder_hours)
         source, save_cursor = _watch_source(stack, audit, follow, url, name, saved, det, order, counts, history_days)
-        sinks: list[Callable[[dict[str, object]], None]] = []
+        sinks: list[Callable[[dict[str, Any]], None]] = []
         if stdout:
             sinks.append(stdout_sink)
         if alerts is not None:
@@ -315,7 +317,7 @@ def watch(
         w = Watcher(name, source, det, order, store, sinks, ckpt, counts, base, checkpoint_every=checkpoint_every,
                     idle_flush=idle_flush, poll=poll)
         if save_cursor is not None:
-            stack.callback(save_cursor, source)
+            stack.callback(save_cursor)
         signals: list[int] = []
 
         def stop(signum: int, frame: object) -> None:
@@ -347,13 +349,12 @@ def watch(
 
 
 def _watch_source(stack: contextlib.ExitStack, audit: bool, follow: Path | None, url: str, name: str,
-                  saved: dict[str, object] | None, det: Detector, order: object, counts: object,
-                  history_days: int) -> tuple[object, Callable[[object], None] | None]:
+                  saved: dict[str, Any] | None, det: Detector, order: HourOrder, counts: Counts,
+                  history_days: int) -> tuple[FileSource | AuditSource, Callable[[], None] | None]:
     """The watcher's source, positioned from the checkpoint (else the cursor), and for the audit log a function
     that saves the cursor at exit."""
-    from piwarden.forensics.anomalies.watch import AuditSource, Counts, FileSource
+    from piwarden.forensics.anomalies.watch import AuditSource, FileSource
 
-    assert isinstance(counts, Counts)
     position = saved.get("position") if saved is not None else None
     if not audit:
         assert follow is not None
@@ -362,7 +363,6 @@ def _watch_source(stack: contextlib.ExitStack, audit: bool, follow: Path | None,
     from piwarden.audit.store_base import AuditStoreError
     from piwarden.forensics.anomalies.audit_feed import AuditFeed
     from piwarden.forensics.anomalies.cursor import CursorError, Cursors
-    from piwarden.forensics.anomalies.order import HourOrder
 
     try:
         log = stack.enter_context(open_log(url))
@@ -373,7 +373,6 @@ def _watch_source(stack: contextlib.ExitStack, audit: bool, follow: Path | None,
         err.print(f"error: {exc}", highlight=False)
         raise typer.Exit(2) from None
     if saved is None and begin > 0:  # a cursor without a checkpoint: rebuild the baselines from the window before
-        assert isinstance(order, HourOrder)
         feed = AuditFeed(log, begin, log.size(), det.tz, det.local, history_days)
         for ev in feed.history():
             for e in order.push(ev):
@@ -383,10 +382,9 @@ def _watch_source(stack: contextlib.ExitStack, audit: bool, follow: Path | None,
         det.resume()
     source = AuditSource(log, begin, counts)
 
-    def save_cursor(src: object) -> None:
-        assert isinstance(src, AuditSource)
+    def save_cursor() -> None:
         with contextlib.suppress(CursorError):
-            cursors.set(name, src.next)
+            cursors.set(name, source.next)
 
     return source, save_cursor
 
