@@ -156,6 +156,45 @@ def _report(n: int, parse_s: float, detect_s: float, det: Any) -> None:
                       "peak_rss_mib": round(peak, 1), "actors": len(det.actors), "evicted": det.evicted}), flush=True)
 
 
+def insiders(dirs: list[Path]) -> None:
+    """The watch detector over ``scenarios/insiders`` outputs: per insider, hours from its first abnormal access
+    to its first alert, and the other actors alerted (development seeds only while developing)."""
+    from piwarden.events import parse_event
+    from piwarden.forensics.anomalies import Detector
+    from piwarden.forensics.anomalies.order import HourOrder
+
+    for d in dirs:
+        truth = json.loads((d / "truth.json").read_text())
+        first = {i["actor"]: i["first_abnormal_ts"] for i in truth["insiders"]}
+        det = Detector(daily=True, lazy=True, idle_days=56, max_actors=100_000)
+        order = HourOrder(det.local, 1)
+        alerts: dict[str, list[str]] = {}
+
+        def take(found: list[Any]) -> None:
+            for a in found:
+                alerts.setdefault(a.actor, []).append(a.raised_at)
+
+        with (d / "events.jsonl").open("rb") as f:
+            for line in f:
+                for e in order.push(parse_event(line)):
+                    take(det.observe(e))
+        for e in order.flush():
+            take(det.observe(e))
+        take(det.finish())
+        rows = []
+        for actor, ts in sorted(first.items()):
+            got = alerts.get(actor)
+            if not got:
+                rows.append(f"{actor} never")
+                continue
+            hours = (datetime.fromisoformat(got[0]) - datetime.fromisoformat(ts)).total_seconds() / 3600
+            rows.append(f"{actor} {hours:.0f} h{' (same day)' if got[0][:10] == ts[:10] else ''}")
+        others = sorted(a for a in alerts if a not in first)
+        print(f"{d.name}: insiders alerted {sum(1 for a in first if a in alerts)}/{len(first)}; first alert after "
+              f"the first abnormal access: {', '.join(rows)}; other actors alerted: {len(others)} "
+              f"({', '.join(others[:8])}); alerts {sum(len(v) for v in alerts.values())}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--events", type=int, default=2_000_000)
@@ -167,11 +206,15 @@ def main() -> None:
     ap.add_argument("--workdir", type=Path, default=Path("/tmp/watch-bench"))
     ap.add_argument("--profile", help="cProfile the detector path into this file")
     ap.add_argument("--eager", action="store_true", help="score every actor that acted at every hour (not lazy)")
+    ap.add_argument("--insiders", help="comma-separated scenarios/insiders output folders: alert delays instead")
     ap.add_argument("--sim", help=argparse.SUPPRESS)
     ap.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
         child(args)
+        return
+    if args.insiders:
+        insiders([Path(p) for p in args.insiders.split(",")])
         return
     args.workdir.mkdir(parents=True, exist_ok=True)
     sim = _simulate(args.workdir, args.seed, args.scale, args.days)
