@@ -170,7 +170,7 @@ def insiders(dirs: list[Path]) -> None:
         order = HourOrder(det.local, 1)
         alerts: dict[str, list[str]] = {}
 
-        def take(found: list[Any]) -> None:
+        def take(found: list[Any], alerts: dict[str, list[str]] = alerts) -> None:
             for a in found:
                 alerts.setdefault(a.actor, []).append(a.raised_at)
 

@@ -44,7 +44,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from piwarden.forensics.anomalies.disclosure import sensitive_of, weight_of
-from piwarden.forensics.anomalies.features import _net, is_service, peer_key, ticket_entry
+from piwarden.forensics.anomalies.features import TicketEntry, _net, expire_tickets, is_service, peer_key, ticket_entry
 from piwarden.forensics.anomalies.findings import ActorWindow, Finding
 
 if TYPE_CHECKING:
@@ -114,7 +114,7 @@ class _Actor:
     hours: np.ndarray = field(default_factory=lambda: np.zeros(24))
     devices: set[str] = field(default_factory=set)
     nets: set[str] = field(default_factory=set)
-    tickets: OrderedDict[str, tuple[str, set[str]]] = field(default_factory=OrderedDict)
+    tickets: OrderedDict[str, TicketEntry] = field(default_factory=OrderedDict)  # ticket_entry
     cusum: float = 0.0
     persist: deque[bool] = field(default_factory=lambda: deque(maxlen=PERSIST_DAYS))  # per active day: surprising?
     today: _Today | None = None
@@ -310,6 +310,7 @@ class ContextModel:
             if t is None:
                 continue
             a.today = None
+            expire_tickets(a.tickets, t.day)
             a.cusum = max(0.0, DECAY * a.cusum + self._day_risk(a, t) - ALLOWANCE)
             if t.n:
                 a.persist.append(t.novel_identifying > 0)
