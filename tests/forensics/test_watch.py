@@ -140,13 +140,18 @@ def test_follow_a_file_being_written(lines: list[bytes], tmp_path: Path,
         assert {"actor", "score", "raw", "reasons", "codes", "events", "day", "first_seen", "raised_at"} <= set(a)
         assert a["codes"] and 0.5 <= a["score"] <= 1.0
     assert len({a["id"] for a in written}) == len(written)
-    # a restart reads nothing new and sends nothing; from an empty checkpoint it re-reads, and sends nothing twice
-    again, errs2 = _watch(["--follow", str(events), "--db", db, "--state", str(state), "--alerts", str(alerts)])
+    # a restart continues from the checkpoint (the rest of the file, if the watcher was stopped before its end) and
+    # sends none of the alerts sent before; then there is nothing new; from an empty checkpoint everything is read
+    # again and nothing is sent twice
+    args = ["--follow", str(events), "--db", db, "--alerts", str(alerts)]
+    rest, _ = _watch([*args, "--state", str(state)])
+    assert not {a["id"] for a in rest} & {a["id"] for a in written}
+    again, errs2 = _watch([*args, "--state", str(state)])
     assert again == [] and "0 events read" in errs2
-    fresh, errs3 = _watch(["--follow", str(events), "--db", db, "--state", str(tmp_path / "other.ckpt"),
-                           "--alerts", str(alerts)])
-    assert fresh == [] and f"{len(written)} raised again after a restart and not sent twice" in errs3
-    assert len(alerts.read_text().splitlines()) == len(written)
+    fresh, errs3 = _watch([*args, "--state", str(tmp_path / "other.ckpt")])
+    n = len(written) + len(rest)
+    assert fresh == [] and "raised again after a restart and not sent twice" in errs3
+    assert len(alerts.read_text().splitlines()) == n
 
 
 def test_restart_from_an_older_checkpoint_does_not_realert(lines: list[bytes], tmp_path: Path) -> None:
@@ -315,3 +320,18 @@ def test_idle_actors_are_evicted(access_events: list[Any]) -> None:
     assert set(cm.actors) <= set(det.actors) | {e.actor for e in access_events[-2000:]}
     last = max(a.last_day for a in det.actors.values())
     assert all(a.last_day >= "2026-03-12" for a in det.actors.values()) and last == "2026-03-15"
+
+
+def test_tickets_expire_after_four_weeks() -> None:
+    from collections import OrderedDict
+
+    from piwarden.forensics.anomalies.features import TICKET_DAYS, TicketEntry, expire_tickets, ticket_entry
+
+    tickets: OrderedDict[str, TicketEntry] = OrderedDict()
+    ticket_entry(tickets, "T-1", "2026-03-01", 512)
+    ticket_entry(tickets, "T-2", "2026-03-02", 512)
+    ticket_entry(tickets, "T-1", "2026-03-20", 512)  # cited again: kept, and now the most recent
+    expire_tickets(tickets, "2026-03-31")  # T-2 last cited 29 days before
+    assert TICKET_DAYS == 28 and list(tickets) == ["T-1"] and tickets["T-1"][0] == "2026-03-01"
+    expire_tickets(tickets, "2026-04-18")
+    assert list(tickets) == []
