@@ -8,7 +8,7 @@ import sys
 from collections.abc import Callable, Iterable, Iterator
 from datetime import date, timedelta, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import orjson
 import typer
@@ -20,12 +20,14 @@ from piwarden.cli.documents import app as documents_app
 from piwarden.events import AccessEvent, EventError, canonical_json, parse_event
 from piwarden.home import default_db_url
 from piwarden.inputs import check_path, open_text
-from piwarden.outputs import atomic_open, atomic_path
+from piwarden.outputs import atomic_open, atomic_path, check_output
 from piwarden.progress import ByteProgress
 
 if TYPE_CHECKING:
     from piwarden.forensics.anomalies import Alert, Detector
     from piwarden.forensics.anomalies.audit_feed import AuditFeed
+    from piwarden.forensics.anomalies.order import HourOrder
+    from piwarden.forensics.anomalies.watch import AuditSource, Counts, FileSource
     from piwarden.forensics.attribution.leak import LeakRow
     from piwarden.forensics.attribution.match import RecordIndex
     from piwarden.forensics.attribution.ranking import Candidate
@@ -222,18 +224,203 @@ def _audit_feed(stack: contextlib.ExitStack, db: str | None, name: str, history_
     return feed, save
 
 
+@app.command()
+def watch(
+    audit: Annotated[bool, typer.Option("--audit", help="Watch the audit log (--db): its new leaves as they are "
+                                                        "appended.")] = False,
+    follow: Annotated[Path | None, typer.Option("--follow", help="Watch a JSON Lines file of access events as it "
+                                                                 "is written (like tail -f; rotation and truncation "
+                                                                 "are followed).")] = None,
+    db: DbOption = None,
+    name: Annotated[str, typer.Option(help="The watcher's name: its audit-log cursor, its checkpoint, and the "
+                                           "'watcher' of its alerts.")] = "watch",
+    state: Annotated[Path | None, typer.Option("--state", help="Checkpoint file (default: HOME/forensics/"
+                                                               "watch-NAME.ckpt).")] = None,
+    alerts: Annotated[Path | None, typer.Option("--alerts", help="Append each alert to this JSON Lines file.")]
+    = None,
+    webhook: Annotated[str | None, typer.Option(help="POST each alert (JSON) to this URL; retried with backoff, "
+                                                     "never holding detection up.")] = None,
+    stdout: Annotated[bool, typer.Option(help="Write each alert to standard output (JSON Lines).")] = True,
+    once: Annotated[bool, typer.Option(help="Process what the source holds now, score it, checkpoint and exit.")]
+    = False,
+    poll: Annotated[float, typer.Option(min=0.01, help="Seconds between looks at the source when it has nothing "
+                                                       "new.")] = 1.0,
+    idle_flush: Annotated[float, typer.Option(min=0.0, help="Seconds of a quiet source after which buffered events "
+                                                            "are scored without waiting for the next hour.")] = 60.0,
+    checkpoint_every: Annotated[float, typer.Option(min=0.0, help="Seconds between checkpoints.")] = 60.0,
+    feedback: Annotated[Path | None, typer.Option("--feedback", help="A feedback file weighed before the "
+                                                                     "verdicts in the database.")] = None,
+    threshold: Annotated[float, typer.Option(min=0.0, max=1.0, help="Alert threshold on the calibrated 0-1 "
+                                                                    "score (a probability).")] = 0.5,
+    idle_days: Annotated[int, typer.Option(min=1, help="Forget actors idle for more than this many days.")] = 56,
+    max_actors: Annotated[int, typer.Option(min=1, help="Keep at most this many actors in memory (the least "
+                                                        "recently active are forgotten first).")] = 100_000,
+    history_days: Annotated[int, typer.Option(min=0, help="With --audit, first start after `anomalies --audit` "
+                                                          "moved the cursor: days replayed to build baselines.")]
+    = 56,
+    tz: Annotated[str, typer.Option(help="UTC offset of the working day, e.g. +08:00.")] = "+08:00",
+    reorder_hours: Annotated[int, typer.Option(min=0, help="Put events arriving up to this many hours out of "
+                                                           "time order back in order.")] = 1,
+) -> None:
+    """Score new access events as they arrive; send one alert per actor and day to stdout, a file, a webhook."""
+    import signal
+
+    from piwarden.cli.common import interrupted
+    from piwarden.forensics.anomalies import Detector
+    from piwarden.forensics.anomalies.alert_store import AlertStore, AlertStoreError
+    from piwarden.forensics.anomalies.feedback import Feedback, FeedbackError
+    from piwarden.forensics.anomalies.order import HourOrder
+    from piwarden.forensics.anomalies.watch import Checkpoint, Counts, Watcher, WatchError, jsonl_sink, stdout_sink
+    from piwarden.forensics.anomalies.webhook import WebhookSender
+    from piwarden.home import home_dir
+
+    if (follow is None) == (not audit):
+        raise typer.BadParameter("give --follow FILE or --audit", param_hint="--follow")
+    if webhook is not None and not webhook.startswith(("http://", "https://")):
+        raise typer.BadParameter("an http:// or https:// URL", param_hint="--webhook")
+    zone = _zone(tz)
+    try:
+        base = Feedback.load(feedback)
+    except FeedbackError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--feedback") from None
+    url = db or default_db_url()
+    ckpt = Checkpoint(state or home_dir() / "forensics" / f"watch-{name}.ckpt")
+    counts = Counts()
+    with contextlib.ExitStack() as stack:
+        try:
+            store = AlertStore(url)
+            stack.callback(store.close)
+            saved = ckpt.load()
+        except (AlertStoreError, WatchError) as exc:
+            err.print(f"error: {exc}", highlight=False)
+            raise typer.Exit(2) from None
+        kind = "audit" if audit else "file"
+        if saved is not None and saved.get("kind") != kind:
+            err.print(f"error: {ckpt.path} is the checkpoint of a {saved.get('kind')} watcher; give another --state "
+                      "or --name", highlight=False)
+            raise typer.Exit(2)
+        if saved is not None:
+            det, order = saved["detector"], saved["order"]
+            det.threshold, det.idle_days, det.max_actors = threshold, idle_days, max_actors
+            err.print(f"resuming from {ckpt.path} ({det.n_events} events scored before)", highlight=False)
+        else:
+            det = Detector(threshold=threshold, tz=zone, daily=True, lazy=True, idle_days=idle_days,
+                           max_actors=max_actors)
+            order = HourOrder(det.local, reorder_hours)
+        source, save_cursor = _watch_source(stack, audit, follow, url, name, saved, det, order, counts, history_days)
+        sinks: list[Callable[[dict[str, Any]], None]] = []
+        if stdout:
+            sinks.append(stdout_sink)
+        if alerts is not None:
+            sinks.append(jsonl_sink(check_output(alerts)))
+        sender = None
+        if webhook is not None:
+            sender = WebhookSender(webhook)
+            sinks.append(sender)
+        w = Watcher(name, source, det, order, store, sinks, ckpt, counts, base, checkpoint_every=checkpoint_every,
+                    idle_flush=idle_flush, poll=poll)
+        if save_cursor is not None:
+            stack.callback(save_cursor)
+        signals: list[int] = []
+
+        def stop(signum: int, frame: object) -> None:
+            signals.append(signum)
+            w.stop.set()
+
+        previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+        try:
+            w.run(once=once)
+        except (AlertStoreError, WatchError) as exc:
+            err.print(f"error: {exc}", highlight=False)
+            raise typer.Exit(2) from None
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+            if sender is not None:
+                sender.close()
+                err.print(sender.describe(), highlight=False)
+        for msg in counts.messages:
+            err.print(f"[yellow]skipped[/] {msg}", highlight=False)
+        if order.late:
+            err.print(f"[yellow]warning[/] {order.late} events came more than {reorder_hours} h out of time order "
+                      f"(up to {order.late_hours} h late): each was counted in the hour it arrived in",
+                      highlight=False)
+        summary = w.describe() + f"; checkpoint {ckpt.path}"
+        if signals:
+            raise interrupted(summary)
+        err.print(summary, highlight=False)
+
+
+def _watch_source(stack: contextlib.ExitStack, audit: bool, follow: Path | None, url: str, name: str,
+                  saved: dict[str, Any] | None, det: Detector, order: HourOrder, counts: Counts,
+                  history_days: int) -> tuple[FileSource | AuditSource, Callable[[], None] | None]:
+    """The watcher's source, positioned from the checkpoint (else the cursor), and for the audit log a function
+    that saves the cursor at exit."""
+    from piwarden.forensics.anomalies.watch import AuditSource, FileSource
+
+    position = saved.get("position") if saved is not None else None
+    if not audit:
+        assert follow is not None
+        return FileSource(follow, counts, position if isinstance(position, dict) else None), None
+    from piwarden.audit.log import open_log
+    from piwarden.audit.store_base import AuditStoreError
+    from piwarden.forensics.anomalies.audit_feed import AuditFeed
+    from piwarden.forensics.anomalies.cursor import CursorError, Cursors
+
+    try:
+        log = stack.enter_context(open_log(url))
+        cursors = Cursors(url)
+        stack.callback(cursors.close)
+        begin = int(position["leaf"]) if isinstance(position, dict) else cursors.get(name)
+    except (AuditStoreError, CursorError) as exc:
+        err.print(f"error: {exc}", highlight=False)
+        raise typer.Exit(2) from None
+    if saved is None and begin > 0:  # a cursor without a checkpoint: rebuild the baselines from the window before
+        feed = AuditFeed(log, begin, log.size(), det.tz, det.local, history_days)
+        for ev in feed.history():
+            for e in order.push(ev):
+                det.observe(e)
+        for e in order.flush():
+            det.observe(e)
+        det.resume()
+    source = AuditSource(log, begin, counts)
+
+    def save_cursor() -> None:
+        with contextlib.suppress(CursorError):
+            cursors.set(name, source.next)
+
+    return source, save_cursor
+
+
 @app.command("feedback")
 def feedback_cmd(
-    file: Annotated[Path, typer.Option("--file", help="Feedback file (JSON; created if absent).")],
-    actor: Annotated[str | None, typer.Option(help="The actor the alert was about; * for every actor.")] = None,
-    verdict: Annotated[str | None, typer.Option(help="confirm or dismiss.")] = None,
-    reason: Annotated[str | None, typer.Option(help="Reason code from the alert (e.g. keyed_no_ticket, "
+    alert: Annotated[str | None, typer.Argument(help="An alert id from `forensics watch` (al-...): record the "
+                                                     "verdict on it in the database (--db).")] = None,
+    true_alarm: Annotated[bool | None, typer.Option("--true/--false", help="With ALERT_ID: a real insider, or a "
+                                                                         "false alarm.")] = None,
+    db: DbOption = None,
+    file: Annotated[Path | None, typer.Option("--file", help="Feedback file (JSON; created if absent), for "
+                                                            "`anomalies --feedback`.")] = None,
+    actor: Annotated[str | None, typer.Option(help="With --file: the actor the alert was about; * for every "
+                                                   "actor.")] = None,
+    verdict: Annotated[str | None, typer.Option(help="With --file: confirm or dismiss.")] = None,
+    reason: Annotated[str | None, typer.Option(help="With --file: reason code from the alert (e.g. keyed_no_ticket, "
                                                     "rule.ticket_reuse); default: every reason.")] = None,
     note: Annotated[str | None, typer.Option(help="Free-text note (do not paste PI here).")] = None,
 ) -> None:
-    """Record an analyst's confirm/dismiss; later `anomalies --feedback FILE` runs weigh it. Lists without --actor."""
+    """Record an analyst's verdict on an alert, used by later scoring. Lists the recorded ones without ALERT_ID.
+
+    `feedback ALERT_ID --true|--false` stores the verdict on a `forensics watch` alert in the database
+    (watch reads it back); `feedback --file F --actor A --verdict confirm|dismiss` writes a file for
+    `anomalies --feedback F`.
+    """
     from piwarden.forensics.anomalies.feedback import Feedback, FeedbackError
 
+    if file is None:
+        _verdict(alert, true_alarm, db, note)
+        return
+    if alert is not None:
+        raise typer.BadParameter("an alert id takes its verdict to the database, not to --file", param_hint="--file")
     try:
         fb = Feedback.load(file)
         if actor is None:
@@ -248,6 +435,31 @@ def feedback_cmd(
         raise typer.Exit(2) from None
     fb.save(file)
     typer.echo(json.dumps(entry, ensure_ascii=False))
+
+
+def _verdict(alert: str | None, true_alarm: bool | None, db: str | None, note: str | None) -> None:
+    """``feedback ALERT_ID --true|--false``: the verdict in the database; without an id, the alerts with one."""
+    from piwarden.forensics.anomalies.alert_store import AlertStore, AlertStoreError
+
+    if alert is None and true_alarm is not None:
+        raise typer.BadParameter("give the alert id", param_hint="ALERT_ID")
+    if alert is not None and true_alarm is None:
+        raise typer.BadParameter("say --true (a real insider) or --false (a false alarm)", param_hint="--true/--false")
+    try:
+        store = AlertStore(db or default_db_url())
+        try:
+            if alert is None:
+                for row in store.alerts(verdict_only=True):
+                    typer.echo(json.dumps(row, ensure_ascii=False))
+                return
+            assert true_alarm is not None
+            row = store.set_verdict(alert, true_alarm, note)
+        finally:
+            store.close()
+    except AlertStoreError as exc:
+        err.print(f"error: {exc}", highlight=False)
+        raise typer.Exit(2) from None
+    typer.echo(json.dumps(row, ensure_ascii=False))
 
 
 @app.command()

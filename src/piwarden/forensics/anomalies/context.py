@@ -43,8 +43,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from piwarden.forensics.anomalies.disclosure import record_weight, sensitive_fields
-from piwarden.forensics.anomalies.features import _net, is_service, peer_key, ticket_entry
+from piwarden.forensics.anomalies.disclosure import sensitive_of, weight_of
+from piwarden.forensics.anomalies.features import TicketEntry, _net, expire_tickets, is_service, peer_key, ticket_entry
 from piwarden.forensics.anomalies.findings import ActorWindow, Finding
 
 if TYPE_CHECKING:
@@ -114,7 +114,7 @@ class _Actor:
     hours: np.ndarray = field(default_factory=lambda: np.zeros(24))
     devices: set[str] = field(default_factory=set)
     nets: set[str] = field(default_factory=set)
-    tickets: OrderedDict[str, tuple[str, set[str]]] = field(default_factory=OrderedDict)
+    tickets: OrderedDict[str, TicketEntry] = field(default_factory=OrderedDict)  # ticket_entry
     cusum: float = 0.0
     persist: deque[bool] = field(default_factory=lambda: deque(maxlen=PERSIST_DAYS))  # per active day: surprising?
     today: _Today | None = None
@@ -128,21 +128,12 @@ class _Peers:
     hours: np.ndarray = field(default_factory=lambda: np.zeros(24))
 
 
-@lru_cache(maxsize=4096)
-def _weight(fields: tuple[str, ...], masked: tuple[str, ...]) -> float:
-    return record_weight(fields, masked)
-
-
-@lru_cache(maxsize=4096)
-def _sensitive(fields: tuple[str, ...]) -> frozenset[str]:
-    return sensitive_fields(fields)
-
-
 def context_of(ev: AccessEvent) -> Context:
     by = ev.query.get("by") if ev.query is not None else None
-    return (ev.action, ev.resource, str(by or ""), ev.purpose or "", bool(ev.ticket), _sensitive(tuple(ev.fields)))
+    return (ev.action, ev.resource, str(by or ""), ev.purpose or "", bool(ev.ticket), sensitive_of(tuple(ev.fields)))
 
 
+@lru_cache(maxsize=65536)
 def facets(ctx: Context) -> tuple[Facet, ...]:
     """The parts of a context judged on their own: a new combination of habitual parts is not news, a new
     part is (an unused resource, lookup key or purpose, ticketless work, an identifying field)."""
@@ -171,6 +162,10 @@ class ContextModel:
         self.actors: dict[str, _Actor] = {}
         self.peers: dict[str, _Peers] = {}
         self.day = ""
+
+    def forget(self, actor: str) -> None:
+        """Drop an actor's state (the detector evicts idle actors); its days stay in its peer group's counts."""
+        self.actors.pop(actor, None)
 
     # -- events ---------------------------------------------------------------------------------
     def observe(self, ev: AccessEvent, day: str, hour: int) -> None:
@@ -204,7 +199,7 @@ class ContextModel:
         t.n[ctx] += max(1, records)
         human = not is_service(ev.role, ev.channel)
         t.human = t.human or human
-        w = _weight(tuple(ev.fields), tuple(ev.masked_fields or ())) * records * CHANNELS.get(ev.channel or "", 1.0)
+        w = weight_of(tuple(ev.fields), tuple(ev.masked_fields or ())) * records * CHANNELS.get(ev.channel or "", 1.0)
         if hour not in t.ok_hours:
             w *= OFF_HOURS
         if new_client:
@@ -252,10 +247,12 @@ class ContextModel:
         cache = a.today.facets if a.today is not None else {}
         u = 0.0
         for f in facets(ctx):
-            got = cache.get((f, human))
+            key = (f, human)
+            got = cache.get(key)
             if got is None:
-                got = cache[f, human] = self._facet(a, f, human)
-            u = max(u, got)
+                got = cache[key] = self._facet(a, f, human)
+            if got > u:
+                u = got
         return u
 
     def _facet(self, a: _Actor, f: Facet, human: bool) -> float:
@@ -313,6 +310,7 @@ class ContextModel:
             if t is None:
                 continue
             a.today = None
+            expire_tickets(a.tickets, t.day)
             a.cusum = max(0.0, DECAY * a.cusum + self._day_risk(a, t) - ALLOWANCE)
             if t.n:
                 a.persist.append(t.novel_identifying > 0)

@@ -27,7 +27,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta, timezone
+from datetime import date, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -69,6 +69,7 @@ class Alert:
     raised_at: str = ""
     peer: str = ""
     raw: float = 0.0  # the uncapped sum of the day's weighted findings: what ranks
+    codes: list[str] = field(default_factory=list)  # reason codes of the listed reasons (what feedback is keyed on)
 
     def to_json(self) -> dict[str, Any]:
         return {"actor": self.actor, "score": round(self.score, 4), "raw": round(self.raw, 3), "reasons": self.reasons,
@@ -81,6 +82,11 @@ class _Actor:
     role: str
     best: Alert | None = None
     alert: Alert | None = None
+    last_day: str = ""  # the last local day it acted (idle actors are evicted first)
+    seq: int = 0  # order of first sight: actors are scored in it
+    scored_events: int = 0  # the day's events and flagged events at its last scoring (``lazy``)
+    scored_flags: int = 0
+    actor_gone: bool = False  # evicted
 
 
 def plugin_detectors(pm: pluggy.PluginManager | None = None) -> list[ForensicDetector]:
@@ -96,7 +102,16 @@ class Detector:
     """Streaming detector; feed events with :meth:`observe`, end with :meth:`finish`.
 
     ``detectors`` judge each actor-day; by default those of the installed plugins
-    (:func:`plugin_detectors`).
+    (:func:`plugin_detectors`). ``lazy``: when the hour turns, re-score only the actors whose day did
+    something flagged since their last scoring or doubled its events (every actor is still scored at
+    the end of its day and by :meth:`score_now`): a watcher's CPU goes to the actors that changed.
+    ``daily``: an actor may alert again on a later day (``forensics
+    watch``: one alert per actor and day) instead of once for the whole input. ``idle_days`` and
+    ``max_actors`` bound the memory of a detector that runs for ever: at each day's end, actors idle
+    for more than ``idle_days`` days are forgotten (by every detector that keeps per-actor state:
+    :meth:`~.findings.EventObserver` implementations with a ``forget`` method), and past
+    ``max_actors`` the least recently active ones; a forgotten actor that comes back starts again
+    from its peer group's baseline.
     """
 
     threshold: float = ALERT_THRESHOLD
@@ -110,8 +125,17 @@ class Detector:
     last_ts: str = ""
     n_events: int = 0
     _suffix: str = ""
+    _head: str = ""
+    _local: tuple[str, int] = ("", -1)
     _observers: list[EventObserver] = field(default_factory=list)
     _active: set[str] | None = None  # after resume(): the actors seen since
+    daily: bool = False
+    lazy: bool = False
+    _seq: int = 0
+    _dirty: list[_Actor] = field(default_factory=list)
+    idle_days: int | None = None
+    max_actors: int | None = None
+    evicted: int = 0
 
     def __post_init__(self) -> None:
         off = self.tz.utcoffset(None)
@@ -124,7 +148,11 @@ class Detector:
     def local(self, ts: str) -> tuple[str, int]:
         """The local day (YYYY-MM-DD) and hour of an event time."""
         if ts.endswith(self._suffix) and len(ts) >= 19:
-            return ts[:10], int(ts[11:13])
+            head = ts[:13]
+            if head == self._head:  # most events fall in the hour of the one before
+                return self._local
+            self._head, self._local = head, (ts[:10], int(ts[11:13]))
+            return self._local
         t = parse_ts(ts).astimezone(self.tz)
         return t.date().isoformat(), t.hour
 
@@ -139,7 +167,7 @@ class Detector:
             self._rollover()
             self.day = day
         elif hour != self.hour and day == self.day:
-            alerts = self._score_dirty()
+            alerts = self._score_dirty(hourly=True)
         self.hour = hour
         self.n_events += 1
         self.last_ts = ev.ts
@@ -148,8 +176,12 @@ class Detector:
         if a is None:
             key = peer_key(ev.party, ev.role)
             pool = self.peers.setdefault(key, PeerPool())
-            a = self.actors[name] = _Actor(ActorState(name, key), ev.role)
+            a = self.actors[name] = _Actor(ActorState(name, key), ev.role, seq=self._seq)
+            self._seq += 1
             a.state.ok_hours = _ok_hours(a.state, pool)
+        if not a.state.dirty:
+            self._dirty.append(a)
+        a.last_day = self.day
         observe(a.state, ev, self.day, hour)
         for o in self._observers:
             o.observe(ev, self.day, hour)
@@ -177,23 +209,42 @@ class Detector:
         self._active = set()
         self.n_events = 0
 
+    def score_now(self) -> list[Alert]:
+        """Score every actor that acted since its last scoring, on its day so far (the day stays open): a live
+        watcher whose source has gone quiet does not wait for the next hour's events to alert."""
+        return self._score_dirty()
+
     # -- scoring ------------------------------------------------------------------------------
-    def _score_dirty(self) -> list[Alert]:
+    def _score_dirty(self, hourly: bool = False) -> list[Alert]:
+        """Score the actors that acted since their last scoring, in the order they were first seen. ``hourly``
+        with ``lazy``: only those whose day did something flagged since, or doubled its events (the others wait
+        for the end of the day, a quiet source, or their next flagged event)."""
         out = []
-        for a in self.actors.values():
-            if a.state.dirty:
-                a.state.dirty = False
-                alert = self._score(a)
-                if alert is not None:
-                    out.append(alert)
+        waiting = []
+        self._dirty.sort(key=lambda a: a.seq)
+        for a in self._dirty:
+            st = a.state
+            if a.actor_gone:
+                continue
+            if hourly and self.lazy:
+                ad = st.today
+                if ad is not None and len(ad.flagged) <= a.scored_flags and ad.events < 2 * a.scored_events:
+                    waiting.append(a)
+                    continue
+            st.dirty = False
+            alert = self._score(a)
+            if alert is not None:
+                out.append(alert)
+        self._dirty = waiting
         return out
 
     def _score(self, a: _Actor) -> Alert | None:
         st, ad = a.state, a.state.today
         if ad is None or ad.events == 0:
             return None
+        a.scored_events, a.scored_flags = ad.events, len(ad.flagged)
         if st.self_stats is None and st.days >= MIN_SELF_DAYS:
-            st.self_stats = robust(np.vstack(st.history))
+            st.self_stats = robust(np.array(st.history))
         pool = self.peers[st.peer]
         window = ActorWindow(st.actor, a.role, st.peer, ad.day, ad.vector(), st.self_stats, pool.stats, st.days)
         judged = [list(d.assess(window)) for d in self.detectors or ()]
@@ -205,14 +256,20 @@ class Detector:
         for findings in judged:
             raw += sum(f.points * w(st.actor, f.code) for f in findings)
         score = calibrated(raw)
-        if a.best is not None and raw <= a.best.raw:
+        if self.daily and a.alert is not None and a.alert.day != ad.day:
+            a.alert = None  # a new day: the actor may alert again
+        worse = a.best is None or raw > a.best.raw
+        fire = score >= self.threshold and a.alert is None and (worse or self.daily)
+        if not worse and not fire:
             return None
-        reasons, events = _explain(st.actor, judged, w, ad.flagged)
-        a.best = Alert(st.actor, score, reasons, ad.first_flag_ts or ad.first_ts, events, ad.day, self.last_ts, st.peer,
-                       raw)
-        if score >= self.threshold and a.alert is None:
-            a.alert = a.best
-            return a.alert
+        reasons, codes, events = _explain(st.actor, judged, w, ad.flagged)
+        alert = Alert(st.actor, score, reasons, ad.first_flag_ts or ad.first_ts, events, ad.day, self.last_ts, st.peer,
+                      raw, codes)
+        if worse:
+            a.best = alert
+        if fire:
+            a.alert = alert
+            return alert
         return None
 
     def _rollover(self) -> None:
@@ -232,6 +289,27 @@ class Detector:
             self.peers[key].roll()
         for a in self.actors.values():
             a.state.ok_hours = _ok_hours(a.state, self.peers[a.state.peer])
+            a.scored_events = a.scored_flags = 0
+        if self.idle_days is not None or self.max_actors is not None:
+            self._evict()
+
+    def _evict(self) -> None:
+        """Forget idle actors (``idle_days``), then the least recently active past ``max_actors``."""
+        gone: list[str] = []
+        if self.idle_days is not None and self.day is not None:
+            cutoff = (date.fromisoformat(self.day) - timedelta(days=self.idle_days)).isoformat()
+            gone = [name for name, a in self.actors.items() if a.last_day < cutoff]
+        if self.max_actors is not None and len(self.actors) - len(gone) > self.max_actors:
+            keep = set(gone)
+            rest = sorted((a.last_day, name) for name, a in self.actors.items() if name not in keep)
+            gone += [name for _, name in rest[:len(rest) - self.max_actors]]
+        for name in gone:
+            self.actors.pop(name).actor_gone = True
+            for d in self.detectors or ():
+                forget = getattr(d, "forget", None)
+                if forget is not None:
+                    forget(name)
+        self.evicted += len(gone)
 
     # -- results ------------------------------------------------------------------------------
     def results(self) -> list[Alert]:
@@ -248,7 +326,7 @@ class Detector:
             best = a.best or Alert(name, calibrated(0.0), [], a.state.first_ts, [], "", "", a.state.peer)
             first_seen = a.alert.first_seen if a.alert is not None else best.first_seen
             out.append(Alert(name, best.score, best.reasons, first_seen, best.events, best.day, best.raised_at,
-                             best.peer, best.raw))
+                             best.peer, best.raw, best.codes))
         out.sort(key=lambda r: (-r.raw, r.actor))
         return out
 
@@ -259,18 +337,21 @@ def calibrated(raw: float) -> float:
 
 
 def _explain(actor: str, judged: list[list[Finding]], w: Callable[[str, str], float], flagged: list[str]
-             ) -> tuple[list[str], list[str]]:
-    """Reasons (detector by detector, strongest first) and the evidence: the events of the strongest findings
-    first (each detector lists its worst events first), then the day's flagged events in time order."""
+             ) -> tuple[list[str], list[str], list[str]]:
+    """Reasons (detector by detector, strongest first), their codes, and the evidence: the events of the
+    strongest findings first (each detector lists its worst events first), then the day's flagged events in
+    time order."""
     reasons: list[str] = []
+    codes: list[str] = []
     for findings in judged:
         weighted = sorted(((f.points * w(actor, f.code), f) for f in findings), key=lambda p: -p[0])
-        reasons += [f.reason + _weighted(w(actor, f.code)) for points, f in weighted
-                    if points > 0 and points >= f.quiet_below]
+        listed = [f for points, f in weighted if points > 0 and points >= f.quiet_below]
+        reasons += [f.reason + _weighted(w(actor, f.code)) for f in listed]
+        codes += [f.code for f in listed]
     ranked = sorted((f for findings in judged for f in findings if f.events), key=lambda f: -f.points * w(actor, f.code))
     extra = [e for f in ranked for e in f.events]
     events = list(dict.fromkeys(extra + flagged))[:MAX_EVENTS_OUT] if extra else flagged[:MAX_EVENTS_OUT]
-    return reasons, events
+    return reasons, codes, events
 
 
 def _weighted(w: float) -> str:

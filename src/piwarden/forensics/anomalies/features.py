@@ -16,11 +16,13 @@ from __future__ import annotations
 import re
 from collections import OrderedDict, deque
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from datetime import date, timedelta
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from piwarden.forensics.anomalies.disclosure import sensitive_fields
+from piwarden.forensics.anomalies.disclosure import sensitive_of
 
 if TYPE_CHECKING:
     from piwarden.events import AccessEvent
@@ -47,26 +49,46 @@ KEYED = frozenset({"policy_no", "phone", "id_number", "mobile", "id_card", "name
 BULK_ACTIONS = frozenset({"export", "print", "download"})
 HISTORY_DAYS = 56
 TICKETS_PER_ACTOR = 512
+TICKET_DAYS = 28  # a ticket not cited for four weeks is forgotten: its reuse after that is not seen
 SUBJECTS_PER_TICKET = 64
 FLAGGED_PER_DAY = 100
 MIN_DAYS_FOR_NEW_CLIENT = 3
 _ID = re.compile(r"^(.*?)(\d+)$")
 
 
-def ticket_entry(tickets: OrderedDict[str, tuple[str, set[str]]], ticket: str, day: str,
-                 cap: int) -> tuple[str, set[str]]:
-    """(first day cited, subjects seen) of an actor's ticket, made on first sight; the least recent dropped past
-    ``cap`` (bounded memory per actor)."""
+#: An actor's ticket: [first day cited, subjects seen under it (capped), last day cited].
+TicketEntry = list[Any]
+
+
+def ticket_entry(tickets: OrderedDict[str, TicketEntry], ticket: str, day: str, cap: int) -> tuple[str, set[str]]:
+    """(first day cited, subjects seen) of an actor's ticket, made on first sight; the least recently cited dropped
+    past ``cap``, and by :func:`expire_tickets` those not cited for ``TICKET_DAYS`` (bounded memory per actor)."""
     entry = tickets.get(ticket)
     if entry is None:
-        entry = tickets[ticket] = (day, set())
+        entry = tickets[ticket] = [day, set(), day]
         if len(tickets) > cap:
             tickets.popitem(last=False)
     else:
         tickets.move_to_end(ticket)
-    return entry
+        entry[2] = day
+    return entry[0], entry[1]
 
 
+@lru_cache(maxsize=1024)
+def _ticket_cutoff(day: str) -> str:
+    return (date.fromisoformat(day) - timedelta(days=TICKET_DAYS)).isoformat()
+
+
+def expire_tickets(tickets: OrderedDict[str, TicketEntry], day: str) -> None:
+    """Forget the tickets last cited more than ``TICKET_DAYS`` before ``day`` (least recently cited first)."""
+    if not tickets:
+        return
+    cutoff = _ticket_cutoff(day)
+    while tickets and next(iter(tickets.values()))[2] < cutoff:
+        tickets.popitem(last=False)
+
+
+@lru_cache(maxsize=4096)
 def is_service(role: str, channel: str | None = None) -> bool:
     """A machine account (ETL, reconciliation, a partner's pull): a batch channel, or a service role
     (``service``, ``etl_service``, ``payment_service``; ``customer_service`` is people)."""
@@ -127,7 +149,7 @@ class ActorState:
     devices: set[str] = field(default_factory=set)
     nets: set[str] = field(default_factory=set)
     last_id: dict[str, int] = field(default_factory=dict)
-    tickets: OrderedDict[str, tuple[str, set[str]]] = field(default_factory=OrderedDict)  # ticket -> first day, subjects
+    tickets: OrderedDict[str, TicketEntry] = field(default_factory=OrderedDict)  # ticket_entry
     today: ActorDay | None = None
     first_ts: str = ""
     dirty: bool = False
@@ -138,6 +160,7 @@ class ActorState:
         return len(self.history)
 
 
+@lru_cache(maxsize=65536)
 def _net(ip: str) -> str:
     """The /16 of an IPv4 address (dynamic addresses move within it), else the address."""
     parts = ip.split(".")
@@ -173,7 +196,7 @@ def observe(st: ActorState, ev: AccessEvent, day: str, hour: int) -> None:
         return
     subjects = ev.subjects
     n = 0 if ev.aggregate else ev.record_count
-    fields = sensitive_fields(ev.fields)  # goods and amounts identify no one; aggregates disclose no record
+    fields = sensitive_of(tuple(ev.fields))  # goods and amounts identify no one; aggregates disclose no record
     ad.events += 1
     ad.hours[hour] += 1
     if fields and ev.result == "allowed":
@@ -238,6 +261,7 @@ def close_day(st: ActorState) -> np.ndarray | None:
         return None
     st.today = None
     st.self_stats = None
+    expire_tickets(st.tickets, ad.day)
     st.devices.update(ad.clients)
     st.nets.update(ad.nets)
     if len(st.devices) > 64:

@@ -50,6 +50,7 @@ class HourOrder:
         self._high = -1  # latest hour seen
         self._released = -1  # latest hour released
         self._ordinals: dict[str, int] = {}
+        self._soft = 1 << 62  # the hour an early flush() released (``forensics watch`` on a quiet source)
 
     def _key(self, day: str, hour: int) -> int:
         n = self._ordinals.get(day)
@@ -65,6 +66,8 @@ class HourOrder:
             return ()
         h = self._key(day, hour)
         if h <= self._released:  # its hour has been handed on: too late to put back
+            if h >= self._soft:  # the hour a flush() released early: not late, the rest of it
+                return (event,)
             self.late += 1
             self.late_hours = max(self.late_hours, self._released - h)
             return (event,)
@@ -86,7 +89,10 @@ class HourOrder:
         return out
 
     def flush(self) -> list[AccessEvent]:
-        """Every event still held, in order (the end of the input)."""
+        """Every event still held, in order (the end of the input, or a quiet source: the rest of the last hour
+        released then passes straight through, not counted late)."""
         out = self._release(self._high + 1)
         self._day, self._hour, self._bucket = "", -1, []
+        if self._high >= 0:
+            self._soft = self._high
         return out
