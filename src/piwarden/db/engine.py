@@ -63,7 +63,11 @@ def make_engine(url: str | URL, *, locking: bool = False) -> Engine:
 
 def _wal_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cur = dbapi_connection.cursor()
-    cur.execute("PRAGMA journal_mode=WAL")  # readers go on while one writer commits; one fsync a commit
+    # WAL (readers go on while one writer commits; one fsync a commit) is kept in the file: set it only when it
+    # is not set yet, because asking for it again still wants a lock, and a new connection opened while another
+    # process commits failed with "database is locked" (tests/vault/test_rotation.py under a loaded suite)
+    if str(cur.execute("PRAGMA journal_mode").fetchone()[0]).lower() != "wal":
+        cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA synchronous=FULL")  # an acknowledged write survives a power cut too
     cur.close()
 
