@@ -135,7 +135,7 @@ def _leak(leak: Path, records: Path, req: object, db_url: str, encoding: str | N
                 if e.body is not None and e.index not in seen:
                     seen[e.index] = parse_event(e.body)
     events = [seen[i] for i in sorted(seen)]
-    return leak_findings(leak, records, req.datamap, events, req.subject, req.lang)
+    return leak_findings(index, rows, req.datamap, events, req.subject, req.lang)
 
 
 @app.command()

@@ -233,8 +233,13 @@ def notify(incident: Annotated[str, typer.Argument(help="The incident id.")],
         raise fail(f"{folder} exists; choose a new folder")
     if not folder.parent.is_dir():
         raise fail(f"no such folder: {folder.parent}")
+    from piwarden.evidence.pack import PackError
+
     with _register(db, rules) as reg:
-        done = write_notices(reg.get(incident), reg.rules, folder, lang, operator, cause, harm, contact)
+        try:
+            done = write_notices(reg.get(incident), reg.rules, folder, lang, operator, cause, harm, contact)
+        except PackError as exc:
+            raise fail(exc) from None
         leaf = reg.step(incident, "notified", by, {"letters": done["letters"], "lang": lang})
         out.print(f"{incident}: {done['letters']} letters and the regulator draft in {folder} (audit leaf {leaf})",
                   highlight=False)

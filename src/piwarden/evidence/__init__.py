@@ -98,19 +98,16 @@ def build_pipia(datamap: Path, activity: str, out: Path, lang: str = "zh",
     return write_document(out, formats, doc, signer, render)
 
 
-def leak_findings(leak: Path, records: Path, datamap: Any, events: Any, subject: str, lang: str = "zh",
-                  leak_format: str | None = None) -> dict[str, Any]:
+def leak_findings(index: Any, rows: list[Any], datamap: Any, events: Any, subject: str,
+                  lang: str = "zh") -> dict[str, Any]:
     """The leak case's part of a subject pack: leaked fields, the attribution ranking and its reasoning.
 
-    ``events`` are the access events attribution reads (AccessEvent objects). The subject must be
-    among the leak's matched rows, or the case is about someone else.
+    ``index`` (the platform's records) and ``rows`` (the leak sample) are read once by the caller; ``events``
+    are the access events attribution reads (AccessEvent objects). The subject must be among the leak's
+    matched rows, or the case is about someone else.
     """
-    from piwarden.forensics.attribution.leak import read_leak
-    from piwarden.forensics.attribution.match import RecordIndex
     from piwarden.forensics.attribution.ranking import attribute
 
-    index = RecordIndex.load(records)
-    _, rows = read_leak(leak, leak_format)
     matches = [m for row in rows for m in index.match(row)]
     mine = [m for m in matches if m.subject == subject]
     fields = sorted({f for m in mine for f in m.fields})

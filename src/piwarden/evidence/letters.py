@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from piwarden.evidence.incidents import SEVERITY_NAMES, IncidentView, Rules
+from piwarden.evidence.pack import new_folder
 
 FIELD_NAMES = {"name": ("name", "姓名"), "phone": ("phone number", "手机号码"), "address": ("address", "地址"),
                "id_number": ("ID card number", "身份证号码"), "payment_account": ("payment account", "支付账号"),
@@ -112,10 +113,11 @@ def regulator_draft(inc: IncidentView, rules: Rules, lang: str, operator: str, c
 
 def write_notices(inc: IncidentView, rules: Rules, out: Path, lang: str, operator: str, cause: str, harm: str,
                   contact: str) -> dict[str, Any]:
-    """One letter per subject and the regulator draft, in a new folder; returns counts."""
-    out.mkdir(parents=True, exist_ok=False)
-    (out / "letters").mkdir()
-    for s in inc.subjects:
-        (out / "letters" / f"{s}.{lang}.txt").write_text(letter(inc, s, lang, cause, harm, contact), "utf-8")
-    (out / f"regulator-report.{lang}.txt").write_text(regulator_draft(inc, rules, lang, operator, cause, harm), "utf-8")
+    """One letter per subject and the regulator draft, in a new folder written whole or not at all; returns counts."""
+    with new_folder(out) as tmp:
+        (tmp / "letters").mkdir()
+        for s in inc.subjects:
+            (tmp / "letters" / f"{s}.{lang}.txt").write_text(letter(inc, s, lang, cause, harm, contact), "utf-8")
+        (tmp / f"regulator-report.{lang}.txt").write_text(regulator_draft(inc, rules, lang, operator, cause, harm),
+                                                          "utf-8")
     return {"letters": len(inc.subjects), "folder": str(out)}

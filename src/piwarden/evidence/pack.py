@@ -243,7 +243,7 @@ def _fsync_dir(path: Path) -> None:
 def write(out: Path, formats: tuple[str, ...], doc: dict[str, Any], ev: proofs_mod.LogEvidence, signer: NoteSigner,
           witness_keys: list[str], render: Any = None) -> dict[str, Any]:
     """Write the pack into a temporary directory beside ``out`` and rename it there when complete."""
-    with _new_folder(out) as tmp:
+    with new_folder(out) as tmp:
         leaves = ev.leaves
         with (tmp / "events.jsonl").open("wb") as fh:
             for i in leaves:
@@ -273,7 +273,7 @@ def write(out: Path, formats: tuple[str, ...], doc: dict[str, Any], ev: proofs_m
 
 
 @contextmanager
-def _new_folder(out: Path) -> Iterator[Path]:
+def new_folder(out: Path) -> Iterator[Path]:
     """A temporary folder beside ``out``, renamed to ``out`` when the block ends, removed if it fails."""
     if out.exists():
         raise PackError(f"{out} exists; choose a new directory")
@@ -303,7 +303,7 @@ def seal(folder: Path, doc: dict[str, Any], signer: NoteSigner) -> dict[str, Any
 def write_document(out: Path, formats: tuple[str, ...], doc: dict[str, Any], signer: NoteSigner,
                    render: Any) -> dict[str, Any]:
     """A sealed folder without log evidence (an impact assessment): pack.json, the reports, key and verifier."""
-    with _new_folder(out) as tmp:
+    with new_folder(out) as tmp:
         (tmp / "key.vkey").write_text(signer.verifier.vkey() + "\n", "ascii")
         (tmp / "pack.json").write_text(json.dumps(doc, ensure_ascii=False, indent=1) + "\n", "utf-8")
         shutil.copyfile(standalone.__file__, tmp / "verify_pack.py")
