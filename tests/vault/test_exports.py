@@ -8,6 +8,7 @@ import io
 import json
 import os
 import random
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -93,7 +94,10 @@ def test_light_exports_are_ready_heavy_ones_wait_for_another_checker(platform: d
     assert caught.value.status == 422
     text, event_id = maker.download_export(heavy["id"])
     rows = list(csv.DictReader(io.StringIO(text)))
-    assert len(rows) == 60 and {r["subject"] for r in rows} == {f"c-{i:05d}" for i in range(60)}
+    real = {f"c-{i:05d}" for i in range(60)}
+    decoys = [r for r in rows if r["subject"] not in real]  # one decoy per 250 rows, at least one
+    assert len(rows) == 61 and {r["subject"] for r in rows} >= real and len(decoys) == 1
+    assert re.fullmatch(r"c-\d{5}", decoys[0]["subject"]) and all(decoys[0][f] for f in ("name", "phone", "address"))
     events = {e["id"]: e for e in logged(platform["app"])}
     ev = events[event_id]
     assert ev["action"] == "export" and ev["export_id"] == heavy["id"] and ev["count"] == 60
@@ -105,6 +109,69 @@ def test_light_exports_are_ready_heavy_ones_wait_for_another_checker(platform: d
     registry = platform["sec"].export_registry()
     assert {e["export_id"]: e["party"] for e in registry["exports"]} == {light["id"]: "partner:mail",
                                                                         heavy["id"]: "partner:insureco"}
+    assert decoys[0]["phone"] not in json.dumps(registry)  # fingerprints only
+    assert all(len(e["decoys"]) >= 1 for e in registry["exports"])
+
+
+def trace(platform: dict[str, Any], leak: Path, fields: tuple[str, ...]) -> dict[str, Any]:
+    """``piwarden forensics trace --watermarks`` on a leak of the platform's customers, with the registry the
+    vault writes; its JSON output."""
+    tmp = platform["tmp"]
+    records = tmp / "records.jsonl"
+    parties = ("platform.ops", "partner:insureco", "partner:broker")
+    with records.open("w", encoding="utf-8") as f:
+        for i, c in enumerate(platform["customers"]):
+            f.write(json.dumps({"subject": f"c-{i:05d}", "record": f"c-{i:05d}", "resource": "customer",
+                                "fields": {k: c[k] for k in fields}, "recipients": list(parties)},
+                               ensure_ascii=False) + "\n")
+    types = {"name": "PERSON", "phone": "PHONE", "address": "ADDRESS", "email": "EMAIL"}
+    datamap = tmp / "datamap.yaml"
+    datamap.write_text(yaml.safe_dump({"v": 1, "fields": {f: types[f] for f in fields},
+                                       "parties": [{"id": p, "kind": k, "receives": list(fields)}
+                                                   for p, k in zip(parties, ("platform", "partner", "partner"),
+                                                                   strict=True)]}), "utf-8")
+    events = tmp / "events.jsonl"
+    events.write_text("".join(json.dumps(e, ensure_ascii=False) + "\n" for e in logged(platform["app"])), "utf-8")
+    registry = tmp / "registry.json"
+    env = {**os.environ, "PIWARDEN_HOME": str(platform["home"])}
+    run = subprocess.run([sys.executable, "-m", "piwarden.cli", "vault", "exports", "--registry", str(registry)],
+                         capture_output=True, text=True, env=env, timeout=300)
+    assert run.returncode == 0, run.stderr[-2000:]
+    run = subprocess.run([sys.executable, "-m", "piwarden.cli", "forensics", "trace", "--leak", str(leak),
+                          "--datamap", str(datamap), "--records", str(records), "--events", str(events),
+                          "--watermarks", str(registry)], capture_output=True, text=True, env=env, timeout=600)
+    assert run.returncode == 0, run.stderr[-2000:]
+    out: dict[str, Any] = json.loads(run.stdout)
+    return out
+
+
+def test_a_decoy_names_the_export_when_the_leaker_retyped_every_value(platform: dict[str, Any]) -> None:
+    """Phones and e-mails re-typed (separators gone, case changed): the marks read as noise, but the decoy
+    row that sits in the leak was planted in one export only."""
+    maker, checker = platform["maker"], platform["checker"]
+    exports = {}
+    for recipient in ("partner:insureco", "partner:broker"):
+        e = maker.export("customer", ["name", "phone", "email"], recipient=recipient)
+        if e["status"] == "pending":
+            checker.decide_export(e["id"], True)
+        exports[recipient] = e["id"]
+    text, _ = maker.download_export(exports["partner:insureco"])
+    maker.download_export(exports["partner:broker"])
+    rows = list(csv.DictReader(io.StringIO(text)))
+    real = {f"c-{i:05d}" for i in range(60)}
+    leaked = [r for r in rows if r["subject"] not in real] + [r for r in rows if r["subject"] in real][:25]
+    leak = platform["tmp"] / "leak.csv"
+    with leak.open("w", encoding="utf-8", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["phone", "email", "name"])
+        for r in random.Random(3).sample(leaked, len(leaked)):
+            w.writerow([r["phone"].replace("-", ""), r["email"].upper(), r["name"]])
+    out = trace(platform, leak, ("name", "phone", "email"))
+    best = out["watermarks"][0]
+    assert best["export_id"] == exports["partner:insureco"] and best["found"] and best["decoys"] == 1
+    assert not any(w["found"] for w in out["watermarks"][1:])
+    assert out["candidates"][0]["party"] == "partner:insureco"
+    assert any("decoy" in line for line in out["candidates"][0]["evidence"])
 
 
 @pytest.mark.slow
@@ -128,31 +195,7 @@ def test_a_leaked_part_of_an_export_is_traced_to_its_recipient(platform: dict[st
         for r in rows:
             phone = r["phone"][:3] + "****" + r["phone"][-4:] if rng.random() < 0.1 else r["phone"]
             w.writerow([r["address"], phone, r["name"]])
-    records = tmp / "records.jsonl"
-    with records.open("w", encoding="utf-8") as f:
-        for i, c in enumerate(platform["customers"]):
-            f.write(json.dumps({"subject": f"c-{i:05d}", "record": f"c-{i:05d}", "resource": "customer",
-                                "fields": {k: c[k] for k in ("name", "phone", "address")},
-                                "recipients": ["platform.ops", "partner:insureco", "partner:broker"]},
-                               ensure_ascii=False) + "\n")
-    datamap = tmp / "datamap.yaml"
-    datamap.write_text(yaml.safe_dump({"v": 1, "fields": {"name": "PERSON", "phone": "PHONE", "address": "ADDRESS"},
-                                       "parties": [{"id": p, "kind": k, "receives": ["name", "phone", "address"]}
-                                                   for p, k in (("platform.ops", "platform"),
-                                                                ("partner:insureco", "partner"),
-                                                                ("partner:broker", "partner"))]}), "utf-8")
-    events = tmp / "events.jsonl"
-    events.write_text("".join(json.dumps(e, ensure_ascii=False) + "\n" for e in logged(platform["app"])), "utf-8")
-    registry = tmp / "registry.json"
-    env = {**os.environ, "PIWARDEN_HOME": str(platform["home"])}
-    run = subprocess.run([sys.executable, "-m", "piwarden.cli", "vault", "exports", "--registry", str(registry)],
-                         capture_output=True, text=True, env=env, timeout=300)
-    assert run.returncode == 0, run.stderr[-2000:]
-    run = subprocess.run([sys.executable, "-m", "piwarden.cli", "forensics", "trace", "--leak", str(leak),
-                          "--datamap", str(datamap), "--records", str(records), "--events", str(events),
-                          "--watermarks", str(registry)], capture_output=True, text=True, env=env, timeout=600)
-    assert run.returncode == 0, run.stderr[-2000:]
-    out = json.loads(run.stdout)
+    out = trace(platform, leak, ("name", "phone", "address"))
     assert out["candidates"][0]["party"] == "partner:insureco"
     best = out["watermarks"][0]
     assert best["export_id"] == exports["partner:insureco"] and best["found"] and best["rows"] >= 150

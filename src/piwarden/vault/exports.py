@@ -28,9 +28,11 @@ from piwarden.db import writing
 from piwarden.db.base import table_of
 from piwarden.db.vault import VaultExport, VaultRecord
 from piwarden.keys import WATERMARK_KEY, load_key
+from piwarden.mask.decoys import Decoy, decoys, fingerprints
 from piwarden.mask.watermark import mark_row
 from piwarden.settings import Settings
 from piwarden.vault.evidence import now_us
+from piwarden.vault.record_types import FieldSpec
 from piwarden.vault.service import ALL, BadRequest, Caller, NotFound, Refused, Vault
 
 EXPORTS, RECORDS = table_of(VaultExport), table_of(VaultRecord)
@@ -175,10 +177,9 @@ class Exports:
             raise Refused(f"export {export_id} is {info.status}", v.evidence.record(ev),
                           "pending_approval" if info.status == "pending" else "denied")
         rtype = v.record_type(info.type)
-        out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(["subject", *info.fields])
         subjects, records, masked = [], [], set()
+        rows: list[tuple[str, dict[str, str]]] = []
+        denied: set[str] = set()
         for record_id in self._records(info.type, info.owner)[:info.rows]:
             record = v.store.get(record_id, v.types)
             row: dict[str, str] = {}
@@ -193,18 +194,58 @@ class Exports:
                     d = v.policy.decide(v.ask(caller, rtype, rtype.fields[f], record.owner, "reveal", record.subject))
                     row[f] = "" if d.effect == "deny" else v._mask(rtype.fields[f], value, record.subject)
                     masked.add(f)
-            marked = mark_row({f: row[f] for f in info.clear if row.get(f)}, self.key, export_id, record.subject)
-            row.update(marked)
-            writer.writerow([record.subject, *(row[f] for f in info.fields)])
+                    if d.effect == "deny":
+                        denied.add(f)
+            rows.append((record.subject, row))
             subjects.append(record.subject)
             records.append(record.id)
+        planted = self._decoys(info, rows[0][0] if rows else "c-000000", len(rows), subjects)
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(["subject", *info.fields])
+        at = 0
+        for i in range(len(rows) + 1):
+            while at < len(planted) and planted[at].position == i:
+                decoy = planted[at]
+                rows_in = {f: self._decoy_value(rtype.fields[f], decoy.values.get(f, ""), decoy.subject,
+                                                f in info.clear, f in denied) for f in info.fields}
+                self._write(writer, info, decoy.subject, rows_in, export_id)
+                at += 1
+            if i < len(rows):
+                self._write(writer, info, *rows[i], export_id)
         ev = v._event(caller, action="export", resource=info.type, subjects=subjects, records=records,
                       fields=info.clear, masked_fields=sorted(masked - set(info.clear)), count=len(records),
                       export_id=export_id)
         return out.getvalue(), v.evidence.record(ev)
 
+    def _write(self, writer: Any, info: ExportInfo, subject: str, row: dict[str, str], export_id: str) -> None:
+        row.update(mark_row({f: row[f] for f in info.clear if row.get(f)}, self.key, export_id, subject))
+        writer.writerow([subject, *(row[f] for f in info.fields)])
+
+    def _decoys(self, info: ExportInfo, like: str, rows: int, taken: Sequence[str] = ()) -> Sequence[Decoy]:
+        rtype = self.vault.record_type(info.type)
+        return decoys(self.key, info.id, {f: rtype.fields[f].entity.name for f in info.fields if f in rtype.fields},
+                      rows, like, taken)
+
+    def _decoy_value(self, spec: FieldSpec, value: str, subject: str, clear: bool, denied: bool) -> str:
+        """A decoy's field written as the real rows' same field is: in clear, masked, or withheld."""
+        if denied:
+            return ""
+        if clear and spec.kind != "file":
+            return value
+        return self.vault._mask(spec, value, subject) if value or spec.kind == "file" else ""
+
     def registry(self) -> dict[str, Any]:
         """The watermark registry ``piwarden forensics trace --watermarks`` reads (ids, recipients, no values)."""
         return {"v": 1, "exports": [{"export_id": e.id, "party": e.recipient_party, "actor": e.recipient_actor,
-                                     "created": str(e.created_us), "rows": e.rows}
+                                     "created": str(e.created_us), "rows": e.rows,
+                                     "decoys": self._fingerprints(e)}
                                     for e in self.list(MAX_ROWS) if e.status == "ready"]}
+
+    def _fingerprints(self, info: ExportInfo) -> Sequence[str]:
+        """Keyed fingerprints of the export's decoys (their values depend only on the key, the export id,
+        the fields and the row count: none at all when its record type is gone)."""
+        try:
+            return fingerprints(self.key, self._decoys(info, "c-0", info.rows))
+        except BadRequest:
+            return []
