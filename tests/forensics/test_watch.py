@@ -335,3 +335,34 @@ def test_tickets_expire_after_four_weeks() -> None:
     assert TICKET_DAYS == 28 and list(tickets) == ["T-1"] and tickets["T-1"][0] == "2026-03-01"
     expire_tickets(tickets, "2026-04-18")
     assert list(tickets) == []
+
+
+def test_alerts_over_the_hold_score_hold_their_actors_in_the_vault(lines: list[bytes], tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """`--hold-over`: the streaming detector's strong alerts switch their actors to approval-only in the vault."""
+    events, db = tmp_path / "events.jsonl", f"sqlite:///{tmp_path / 'p.db'}"
+    events.write_bytes(b"".join(lines))
+    monkeypatch.setenv("PIWARDEN_HOME", str(tmp_path / "home"))
+    alerts, errs = _watch(["--follow", str(events), "--db", db, "--state", str(tmp_path / "w.ckpt"),
+                           "--hold-over", "0.9"])
+    strong: dict[str, str] = {}
+    for a in alerts:
+        if a["score"] >= 0.9:
+            strong.setdefault(a["actor"], a["id"])
+    weak = {a["actor"] for a in alerts} - set(strong)
+    assert strong and all(f"held {actor} to approval-only (alert {aid})" in errs for actor, aid in strong.items())
+    from piwarden.settings import clear_settings_cache
+    from piwarden.vault import open_vault
+
+    clear_settings_cache()
+    rt = open_vault(db=db)
+    try:
+        assert rt.vault.guards is not None
+        holds = {actor: alert for actor, _, _, alert in rt.vault.guards.holds()}
+        assert holds == {actor: strong[actor] for actor in strong}  # the first strong alert of each actor
+        assert all(rt.vault.guards.held(a) for a in strong) and not any(rt.vault.guards.held(a) for a in weak)
+    finally:
+        rt.close()
+        clear_settings_cache()
+    r = runner.invoke(app, ["vault", "holds", "--db", db])
+    assert r.exit_code == 0 and all(f"(alert {aid})" in r.stdout for aid in strong.values())

@@ -261,8 +261,13 @@ def watch(
     tz: Annotated[str, typer.Option(help="UTC offset of the working day, e.g. +08:00.")] = "+08:00",
     reorder_hours: Annotated[int, typer.Option(min=0, help="Put events arriving up to this many hours out of "
                                                            "time order back in order.")] = 1,
+    hold_over: Annotated[float | None, typer.Option(min=0.0, max=1.0, help="Hold the actor of every alert scoring "
+                                                                           "at least this to approval-only in the "
+                                                                           "vault (same database) until released.")]
+    = None,
 ) -> None:
-    """Score new access events as they arrive; send one alert per actor and day to stdout, a file, a webhook."""
+    """Score new access events as they arrive; send one alert per actor and day to stdout, a file, a webhook;
+    optionally hold alerted actors to approval-only in the vault."""
     import signal
 
     from piwarden.cli.common import interrupted
@@ -317,6 +322,8 @@ def watch(
         if webhook is not None:
             sender = WebhookSender(webhook)
             sinks.append(sender)
+        if hold_over is not None:
+            sinks.append(_hold_sink(stack, url, name, hold_over))
         w = Watcher(name, source, det, order, store, sinks, ckpt, counts, base, checkpoint_every=checkpoint_every,
                     idle_flush=idle_flush, poll=poll)
         if save_cursor is not None:
@@ -349,6 +356,24 @@ def watch(
         if signals:
             raise interrupted(summary)
         err.print(summary, highlight=False)
+
+
+def _hold_sink(stack: contextlib.ExitStack, url: str, name: str, over: float) -> Callable[[dict[str, Any]], None]:
+    """A sink that holds the actor of each alert scoring at least ``over`` in the vault's database, citing the
+    alert's id (``piwarden vault holds`` lists it; ``vault release`` ends it)."""
+    from piwarden.vault.quotas import hold_actor
+    from piwarden.vault.runtime import engines
+
+    engine, writer = engines(url)
+    stack.callback(engine.dispose)
+    stack.callback(writer.dispose)
+
+    def hold(doc: dict[str, Any]) -> None:
+        if float(doc["score"]) >= over and hold_actor(writer, doc["actor"], f"forensics watch {name}: anomaly score "
+                                                      f"{float(doc['score']):.2f} on {doc['day']}", doc["id"]):
+            err.print(f"held {doc['actor']} to approval-only (alert {doc['id']})", highlight=False)
+
+    return hold
 
 
 def _watch_source(stack: contextlib.ExitStack, audit: bool, follow: Path | None, url: str, name: str,

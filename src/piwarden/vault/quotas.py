@@ -359,15 +359,11 @@ class Guards:
         self._held[actor] = (time.monotonic() + self.held_cache_s, found)
         return found
 
-    def hold(self, actor: str, reason: str) -> bool:
-        """Switch an actor to approval-only by hand; False if it already was."""
-        with writing(self.writer) as conn:
-            if conn.execute(select(HOLDS.c.actor).where(HOLDS.c.actor == actor)).first() is not None:
-                return False
-            conn.execute(insert(HOLDS).values(actor=actor, since_us=_us(datetime.now(UTC)), reason=reason,
-                                              alert_id=None))
+    def hold(self, actor: str, reason: str, alert_id: str | None = None) -> bool:
+        """Switch an actor to approval-only (by hand, or for an alert raised elsewhere); False if it already was."""
+        done = hold_actor(self.writer, actor, reason, alert_id)
         self._held.pop(actor, None)
-        return True
+        return done
 
     def release(self, actor: str) -> bool:
         """End an actor's hold; False if it had none."""
@@ -383,3 +379,15 @@ class Guards:
 
     def close(self) -> None:
         self.counter.close()
+
+
+def hold_actor(writer: Engine, actor: str, reason: str, alert_id: str | None = None) -> bool:
+    """Hold ``actor`` to approval-only in the vault's database (every worker sees it within a second);
+    False if it already was. ``forensics watch --hold-over`` calls this for the streaming detector's alerts,
+    citing their ids (``forensics_alerts``), without opening the vault's keys."""
+    with writing(writer) as conn:
+        if conn.execute(select(HOLDS.c.actor).where(HOLDS.c.actor == actor)).first() is not None:
+            return False
+        conn.execute(insert(HOLDS).values(actor=actor, since_us=_us(datetime.now(UTC)), reason=reason[:500],
+                                          alert_id=alert_id))
+    return True

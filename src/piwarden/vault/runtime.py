@@ -27,7 +27,7 @@ from piwarden.vault.store import RecordStore
 from piwarden.vault.tickets import Tickets
 
 
-def _engines(url: str) -> tuple[Engine, Engine]:
+def engines(url: str) -> tuple[Engine, Engine]:
     """(reader, writer): on SQLite the writer begins every transaction IMMEDIATE (no lock upgrades)."""
     engine = open_engine(url)
     if engine.url.get_backend_name() != "sqlite":
@@ -77,7 +77,7 @@ def open_vault(settings: Settings | None = None, *, db: str | None = None, log: 
     types, policy = record_types_of(settings), policy_of(settings)
     ring = load_kek_ring(settings, create=create_keys)
     keys = KeyStore(keystore_engine(settings), ring, reload=lambda: load_kek_ring(settings, create=False))
-    engine, writer = _engines(url)
+    engine, writer = engines(url)
     owns = log is None
     log = log or open_log(url)
     store = RecordStore(engine, writer, keys)
