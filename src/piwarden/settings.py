@@ -148,6 +148,15 @@ class VaultSection(_Section):
                                                                   "default: the piwarden database.")
     alert_webhook: str | None = Field(default=None, description="URL that each vault alert (a quota exceeded) is "
                                                                 "POSTed to as JSON, besides the vault_alerts table.")
+    oidc_issuer: str | None = Field(default=None, description="OIDC login: the identity provider's issuer "
+                                                              "(the ID token's iss); unset: no OIDC login.")
+    oidc_audience: str | None = Field(default=None, description="OIDC login: the client id the ID tokens must be "
+                                                                "issued for (aud).")
+    oidc_jwks: str | None = Field(default=None, description="OIDC login: the provider's signing keys, a JWKS file or "
+                                                            "its jwks_uri (https://), fetched and cached 5 minutes.")
+    oidc_claim: str = Field(default="preferred_username", min_length=1, description="OIDC login: the ID token claim "
+                                                                                    "that names the piwarden staff "
+                                                                                    "account.")
 
 
 def _default_home() -> Path:

@@ -84,6 +84,13 @@ class VaultClient:
         self.ctx.credential = s.token
         return s
 
+    def login_oidc(self, id_token: str) -> Session:
+        """Log in with an ID token of the company's identity provider (each token once); this client then carries
+        the session token."""
+        s = Session(**self._call("POST", "/vault/sessions/oidc", json={"id_token": id_token}))
+        self.ctx.credential = s.token
+        return s
+
     def logout(self) -> None:
         self._call("DELETE", "/vault/sessions/current")
 

@@ -116,6 +116,16 @@ class VaultSession(Base):
     expires_us: Mapped[int] = mapped_column(BIGINT)
 
 
+class VaultOidcToken(Base):
+    """An OIDC ID token that opened a session (SHA-256 of it), kept until it expires so it opens no other."""
+
+    __tablename__ = "vault_oidc_tokens"
+
+    digest: Mapped[bytes] = mapped_column(BLOB, primary_key=True)
+    account_id: Mapped[str] = mapped_column(String(128))
+    expires_us: Mapped[int] = mapped_column(BIGINT)
+
+
 class VaultDataKey(Base):
     """Key store: a data key of one tenant and field class, one version, wrapped by key-encryption key ``kek_version``."""
 

@@ -26,12 +26,13 @@ from sqlalchemy.exc import IntegrityError
 
 from piwarden.db import writing
 from piwarden.db.base import table_of
-from piwarden.db.vault import VaultAccount, VaultApiKey, VaultSession
+from piwarden.db.vault import VaultAccount, VaultApiKey, VaultOidcToken, VaultSession
 from piwarden.vault.evidence import now_us
 
 ACCOUNTS = table_of(VaultAccount)
 API_KEYS = table_of(VaultApiKey)
 SESSIONS = table_of(VaultSession)
+OIDC_TOKENS = table_of(VaultOidcToken)
 SESSION_PREFIX, KEY_PREFIX = "pws_", "pwk_"
 IDENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:@-]{0,127}$")
 Kind = Literal["staff", "service"]
@@ -165,6 +166,25 @@ class Identities:
             ok = False
         if not ok or account is None or account.disabled or account.kind != "staff":
             return None
+        return self._session(account)
+
+    def login_oidc(self, account_id: str, digest: bytes, token_expires_us: int) -> tuple[Account, str, int] | None:
+        """(account, session token, expiry) for an ID token the provider signed (``vault.oidc``) naming an enabled
+        staff account; None if it names none, or if this token opened a session before (a replay)."""
+        account = self.account(account_id) if IDENT.match(account_id) else None
+        if account is None or account.disabled or account.kind != "staff":
+            return None
+        t = now_us()
+        try:
+            with writing(self.engine) as conn:
+                conn.execute(delete(OIDC_TOKENS).where(OIDC_TOKENS.c.expires_us < t))
+                conn.execute(insert(OIDC_TOKENS).values(digest=digest, account_id=account.id,
+                                                        expires_us=token_expires_us))
+        except IntegrityError:
+            return None
+        return self._session(account)
+
+    def _session(self, account: Account) -> tuple[Account, str, int]:
         token = secrets.token_urlsafe(32)
         t = now_us()
         expires = t + self.session_ttl_s * 1_000_000

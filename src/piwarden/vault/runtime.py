@@ -16,6 +16,7 @@ from piwarden.vault.evidence import Evidence
 from piwarden.vault.exports import Exports, watermark_key
 from piwarden.vault.identity import Identities
 from piwarden.vault.keystore import KeyStore, keystore_engine, load_kek_ring
+from piwarden.vault.oidc import OidcError, OidcVerifier
 from piwarden.vault.policy import BUNDLED as POLICY_FILE
 from piwarden.vault.policy import Policy, bundled_policy, load_policy_file
 from piwarden.vault.quotas import Counter, DbCounter, Guards, RedisCounter
@@ -56,6 +57,7 @@ class VaultRuntime:
     _owns_log: bool
     exports: Exports | None = None
     step_up: StepUp | None = None
+    oidc: OidcVerifier | None = None
 
     def close(self) -> None:
         store = self.vault.store
@@ -91,4 +93,16 @@ def open_vault(settings: Settings | None = None, *, db: str | None = None, log: 
                   settings.vault.platform_tenant, guards, Tickets(writer, engine))
     exports = Exports(vault, lambda: watermark_key(settings), policy.decl.exports.approval_over)
     return VaultRuntime(vault, Identities(writer, settings.vault.session_ttl_s, reader=engine), owns, exports,
-                        StepUp(keys, writer, engine))
+                        StepUp(keys, writer, engine), oidc_of(settings))
+
+
+def oidc_of(settings: Settings) -> OidcVerifier | None:
+    """The OIDC login's verifier when ``vault.oidc_issuer`` is set (with its audience and keys), else None."""
+    v = settings.vault
+    if v.oidc_issuer is None:
+        return None
+    if not v.oidc_audience or not v.oidc_jwks:
+        raise OidcError("vault.oidc_issuer is set: vault.oidc_audience and vault.oidc_jwks are needed too")
+    if v.oidc_jwks.startswith("http://") and not v.oidc_jwks.startswith(("http://127.0.0.1", "http://localhost")):
+        raise OidcError("vault.oidc_jwks: the provider's keys are fetched over https:// (http:// on loopback only)")
+    return OidcVerifier(v.oidc_issuer, v.oidc_audience, v.oidc_jwks, v.oidc_claim)

@@ -47,6 +47,7 @@ from piwarden.server.schemas.vault import (
     HoldRequest,
     LoginRequest,
     Me,
+    OidcLoginRequest,
     RecordAnswer,
     RecordView,
     Refusal,
@@ -66,6 +67,7 @@ from piwarden.vault.crypto import DecryptError
 from piwarden.vault.evidence import event
 from piwarden.vault.exports import Exports
 from piwarden.vault.keystore import VaultKeyError
+from piwarden.vault.oidc import OidcError
 from piwarden.vault.store import SubjectShredded, VersionConflict
 
 T = TypeVar("T")
@@ -168,6 +170,31 @@ def login(body: LoginRequest, rt: RuntimeDep, request: Request) -> Session:
         rt.vault.evidence.record(ev)
     if found is None:
         raise ApiError(401, "wrong account or password", headers={"WWW-Authenticate": "Bearer"})
+    account, token, expires = found
+    return Session(token=token, expires_us=expires, account=account.id, roles=list(account.roles), event_id=ev.id)
+
+
+@router.post("/sessions/oidc", summary="Log in with an OIDC ID token (staff)", response_model=Session,
+             status_code=201, dependencies=[requires(Scope.VAULT_LOGIN)], responses=error_responses(400, 401, 404, 503))
+def login_oidc(body: OidcLoginRequest, rt: RuntimeDep, request: Request) -> Session:
+    """Open a session for the staff account an ID token of the configured identity provider names (signature,
+    issuer, audience, expiry checked; each token once); the login is logged when it names an account."""
+    if rt.oidc is None:
+        raise ApiError(404, "OIDC login is not configured (vault.oidc_issuer)")
+    try:
+        login = rt.oidc.verify(body.id_token)
+    except OidcError as exc:
+        raise ApiError(401, f"OIDC login refused: {exc}", headers={"WWW-Authenticate": "Bearer"}) from None
+    found = rt.identities.login_oidc(login.account, login.digest, login.expires_us)
+    account = rt.identities.account(login.account) if found is None else found[0]
+    if account is not None:
+        client = request.client.host if request.client else None
+        ev = event(actor=account.id, party=account.party, role=account.roles[0], action="login", resource="session",
+                   subjects=[], client_ip=client, result="allowed" if found else "denied")
+        rt.vault.evidence.record(ev)
+    if found is None:
+        raise ApiError(401, "OIDC login refused: the token names no enabled staff account, or was used before",
+                       headers={"WWW-Authenticate": "Bearer"})
     account, token, expires = found
     return Session(token=token, expires_us=expires, account=account.id, roles=list(account.roles), event_id=ev.id)
 

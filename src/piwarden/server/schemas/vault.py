@@ -28,6 +28,13 @@ class LoginRequest(_Body):
         description="The account's password (checked against its argon2id hash).")
 
 
+class OidcLoginRequest(_Body):
+    """An ID token the company's identity provider issued (the vault's OIDC login, docs/vault.md)."""
+
+    id_token: Annotated[str, StringConstraints(min_length=1, max_length=16384)] = Field(
+        description="The OIDC ID token (a signed JWT); it opens one session only.")
+
+
 class Session(BaseModel):
     """A new session: send ``token`` as ``Authorization: Bearer <token>``."""
 
