@@ -22,6 +22,7 @@ from fastapi.testclient import TestClient
 
 from piwarden.mask.presidio import decrypt, encrypt
 from piwarden.server import create_app
+from piwarden.settings import clear_settings_cache
 
 from .conftest import AUTH, PI, SIGNER, TOKEN
 
@@ -63,10 +64,16 @@ MORE_ANSWERS: list[dict[str, Any]] = [
 
 @pytest.fixture(scope="module")
 def presidio(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
-    """One app for the module, no token (as a Presidio service runs)."""
-    app = create_app(f"sqlite:///{tmp_path_factory.mktemp('presidio') / 'audit.db'}", signer=SIGNER, plugins=False)
-    with TestClient(app) as c:
-        yield c
+    """One app for the module, no token (as a Presidio service runs); its own home (a module fixture runs before
+    the per-test home of tests/conftest.py, and would otherwise open the user's)."""
+    tmp = tmp_path_factory.mktemp("presidio")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("PIWARDEN_HOME", str(tmp / "home"))
+        clear_settings_cache()
+        app = create_app(f"sqlite:///{tmp / 'audit.db'}", signer=SIGNER, plugins=False)
+        with TestClient(app) as c:
+            yield c
+    clear_settings_cache()
 
 
 def _results(answer: Any) -> list[dict[str, Any]]:

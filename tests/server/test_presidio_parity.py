@@ -18,6 +18,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from piwarden.server import create_app
+from piwarden.settings import clear_settings_cache
 
 from .test_presidio_api import EXAMPLES, MORE, RESULT_KEYS
 
@@ -35,8 +36,13 @@ def _presidio(asked: dict[str, list[Any]]) -> dict[str, list[Any]]:
 
 @pytest.fixture(scope="module")
 def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
-    with TestClient(create_app(f"sqlite:///{tmp_path_factory.mktemp('p') / 'a.db'}", plugins=False)) as c:
-        yield c
+    tmp = tmp_path_factory.mktemp("p")
+    with pytest.MonkeyPatch.context() as mp:  # its own home: module fixtures run before the per-test one
+        mp.setenv("PIWARDEN_HOME", str(tmp / "home"))
+        clear_settings_cache()
+        with TestClient(create_app(f"sqlite:///{tmp / 'a.db'}", plugins=False)) as c:
+            yield c
+    clear_settings_cache()
 
 
 def test_anonymizer_answers_as_presidio_does(client: TestClient) -> None:

@@ -19,13 +19,14 @@ from __future__ import annotations
 
 import math
 import string
+import threading
+from typing import Any
 
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
 ROUNDS = 10
 MIN_DOMAIN = 1_000_000
 ALPHABET_36 = string.digits + string.ascii_lowercase
-_ZERO_IV = bytes(16)
 
 
 class FF1:
@@ -36,8 +37,8 @@ class FF1:
             raise ValueError("FF1 needs an AES key of 16, 24 or 32 bytes")
         if not 2 <= radix <= 1 << 16:
             raise ValueError("radix must be between 2 and 65536")
-        self._aes = algorithms.AES(key)
-        self._ecb = Cipher(algorithms.AES(key), modes.ECB()).encryptor()
+        self._cipher = Cipher(algorithms.AES(key), modes.ECB())
+        self._local = threading.local()  # one ECB context per thread: a context is not shared across threads
         self.radix = radix
         self.alphabet = alphabet if alphabet is not None else ALPHABET_36[:radix] if radix <= 36 else None
         if self.alphabet is not None and len(self.alphabet) != radix:
@@ -63,6 +64,12 @@ class FF1:
         return "".join(self.alphabet[x] for x in numerals)
 
     # -- numeral interface (SP 800-38G Algorithms 7 and 8) -----------------------------------
+    def _ecb(self) -> Any:
+        ecb = getattr(self._local, "ecb", None)
+        if ecb is None:
+            ecb = self._local.ecb = self._cipher.encryptor()
+        return ecb
+
     def encrypt_numerals(self, numerals: list[int], tweak: bytes = b"") -> list[int]:
         n, u, v, a, b = self._split(numerals)
         p = self._p(n, u, len(tweak))
@@ -90,21 +97,25 @@ class FF1:
         u = n // 2
         return n, u, n - u, self.num(numerals[:u]), self.num(numerals[u:])
 
-    def _p(self, n: int, u: int, t: int) -> bytes:
-        # [1]^1 [2]^1 [1]^1 [radix]^3 [10]^1 [u mod 256]^1 [n]^4 [t]^4
-        return bytes([1, 2, 1]) + self.radix.to_bytes(3, "big") + bytes([10, u % 256]) + n.to_bytes(4, "big") \
+    def _p(self, n: int, u: int, t: int) -> int:
+        """AES(P), P = [1]^1 [2]^1 [1]^1 [radix]^3 [10]^1 [u mod 256]^1 [n]^4 [t]^4: the CBC-MAC state after the
+        first block, the same in every round."""
+        p = bytes([1, 2, 1]) + self.radix.to_bytes(3, "big") + bytes([10, u % 256]) + n.to_bytes(4, "big") \
             + t.to_bytes(4, "big")
+        return int.from_bytes(self._ecb().update(p), "big")
 
-    def _round(self, p: bytes, tweak: bytes, i: int, half: int, v: int) -> int:
+    def _round(self, p: int, tweak: bytes, i: int, half: int, v: int) -> int:
         """The round function: y = NUM(S), S the first d bytes of the expanded PRF output."""
         b = math.ceil(((self.radix**v - 1).bit_length()) / 8)  # ceil(ceil(v * log2(radix)) / 8)
         d = 4 * math.ceil(b / 4) + 4
         q = tweak + bytes((-len(tweak) - b - 1) % 16) + bytes([i]) + half.to_bytes(b, "big")
-        r = Cipher(self._aes, modes.CBC(_ZERO_IV)).encryptor().update(p + q)[-16:]  # PRF = CBC-MAC
+        ecb, y = self._ecb(), p
+        for k in range(0, len(q), 16):  # PRF = CBC-MAC with a zero IV, block by block from AES(P)
+            y = int.from_bytes(ecb.update((y ^ int.from_bytes(q[k:k + 16], "big")).to_bytes(16, "big")), "big")
+        r = y.to_bytes(16, "big")
         s = bytearray(r)
         for j in range(1, math.ceil(d / 16)):
-            block = (int.from_bytes(r, "big") ^ j).to_bytes(16, "big")
-            s += self._ecb.update(block)
+            s += ecb.update((y ^ j).to_bytes(16, "big"))
         return int.from_bytes(bytes(s[:d]), "big")
 
     def num(self, numerals: list[int]) -> int:

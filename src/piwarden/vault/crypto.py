@@ -20,6 +20,7 @@ r-2/phone: does not decrypt (wrong key, or ciphertext or associated data changed
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import os
@@ -78,11 +79,14 @@ def derive(key: bytes, info: bytes, salt: bytes | None = None, length: int = KEY
     return HKDF(hashes.SHA256(), length, salt, info).derive(key)
 
 
+@functools.lru_cache(maxsize=8192)
 def field_key(data_key: bytes, subject_key: bytes) -> bytes:
     """The key a field value is sealed under: the tenant's class data key and the subject's key, both needed.
 
     Destroying the subject key leaves the data key unable to open that subject's values, wherever
-    the ciphertexts were copied; rotating a data key does not touch subject keys.
+    the ciphertexts were copied; rotating a data key does not touch subject keys. Derived keys are
+    memoized by both keys: a caller reaches an entry only with the subject key in hand, which it
+    reads from the key store for every use, so an erasure still takes effect at once.
     """
     return derive(data_key, b"piwarden-vault/v1/field-key", salt=subject_key)
 

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.engine import Connection, Engine
 
 from piwarden.db import writing
@@ -28,6 +28,11 @@ from piwarden.vault.record_types import FieldSpec, RecordType
 
 RECORDS = table_of(VaultRecord)
 FIELDS = table_of(VaultField)
+# a record and its fields, one row per field (the record alone, fields NULL, if it has none)
+_GET = (select(RECORDS.c.id, RECORDS.c.type, RECORDS.c.owner, RECORDS.c.subject, RECORDS.c.version,
+               FIELDS.c.field, FIELDS.c.key_class, FIELDS.c.key_version, FIELDS.c.sealed)
+        .select_from(RECORDS.outerjoin(FIELDS, FIELDS.c.record_id == RECORDS.c.id))
+        .where(RECORDS.c.id == bindparam("id")))
 LOOKUPS = table_of(VaultLookup)
 SHREDS = table_of(VaultShred)
 FREE_TEXT = frozenset({"PERSON", "ADDRESS", "GOODS", "HEALTH"})
@@ -203,12 +208,12 @@ class RecordStore:
     # -- reads ------------------------------------------------------------------------------
     def get(self, record_id: str, types: Mapping[str, RecordType]) -> StoredRecord:
         """A record with every field decrypted; ``RecordNotFound``, or ``DecryptError`` naming the field."""
-        with self.engine.connect() as conn:
-            meta = conn.execute(select(RECORDS).where(RECORDS.c.id == record_id)).first()
-            if meta is None:
-                raise RecordNotFound(record_id)
-            fields = conn.execute(select(FIELDS.c.field, FIELDS.c.key_class, FIELDS.c.key_version, FIELDS.c.sealed)
-                                  .where(FIELDS.c.record_id == record_id)).all()
+        with self.engine.connect() as conn:  # one round trip: the record's row beside each of its fields
+            rows = conn.execute(_GET, {"id": record_id}).all()
+        if not rows:
+            raise RecordNotFound(record_id)
+        meta = rows[0]
+        fields = [r for r in rows if r.field is not None]
         subject_key = self.keys.subject_key(meta.subject)
         if subject_key is None:
             raise DecryptError(f"record {record_id}: the subject's key is destroyed")
