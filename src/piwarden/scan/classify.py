@@ -22,10 +22,12 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal
+
+import orjson
 
 from piwarden import entities
 from piwarden.detect.analyzer import Analyzer
@@ -37,6 +39,8 @@ MIN_SHARE = 0.4  # a type the name does not hint needs this share of the values
 MIN_SHARE_HINTED = 0.2
 ALSO_SHARE = 0.15  # other types this common are reported as well (mixed columns)
 EXAMPLES = 3
+JSON_SHARE = 0.8  # a column is JSON when this share of its values are objects or arrays that parse
+MAX_JSON_PATHS = 200
 TEXT_COLUMN = "(text)"
 _WORDY = re.compile(r"[ ，。；！？,.;!?]")  # a space or sentence punctuation: long values with them are prose
 
@@ -69,6 +73,7 @@ class ColumnFinding:
     subjects: int | None = None  # estimated distinct people, for identifying columns
     # free text: per type, the share of the non-empty values holding one ("PHONE in 24% of values")
     shares: dict[str, float] = field(default_factory=dict)
+    keys: dict[str, list[str]] = field(default_factory=dict)  # JSON: the PI types found under each key path
 
     @property
     def found(self) -> list[str]:
@@ -93,6 +98,7 @@ class ColumnFinding:
             "sensitive": bool(e and any(entities.get(t).sensitive for t in self.found)),
             "grade": f"L{self.grade}" if self.grade else None, "examples": self.examples,
             "subjects": self.subjects, **({"shares": dict(self.shares)} if self.shares else {}),
+            **({"keys": {k: list(v) for k, v in self.keys.items()}} if self.keys else {}),
         }
 
 
@@ -111,6 +117,7 @@ class ColumnTally:
     non_null: int = 0
     length: int = 0  # characters over the non-null values (free-text test)
     wordy: int = 0  # non-null values with a space or sentence punctuation
+    json: int = 0  # non-null values that look like a JSON object or array
     signatures: Counter[Signature] = field(default_factory=Counter)  # in order of first appearance
     firsts: dict[str, list[tuple[int, str]]] = field(default_factory=dict)  # per type: first distinct (row, value)s
     distinct: dict[Signature, tuple[int, int]] = field(default_factory=dict)  # (distinct, seen once)
@@ -121,6 +128,7 @@ class ColumnTally:
         self.non_null += later.non_null
         self.length += later.length
         self.wordy += later.wordy
+        self.json += later.json
         self.signatures.update(later.signatures)
         for t, pairs in later.firsts.items():
             mine = self.firsts.setdefault(t, [])
@@ -141,6 +149,11 @@ def cell_text(value: object) -> str | None:
         return str(int(value)) if value == value.to_integral_value() else str(value)
     if isinstance(value, datetime | date | time):
         return value.isoformat(" ") if isinstance(value, datetime) else value.isoformat()
+    if isinstance(value, dict | list):  # a JSON column as the driver decodes it (PostgreSQL jsonb)
+        try:
+            return orjson.dumps(value, default=str).decode() if value else None
+        except TypeError:
+            return None
     text = str(value).strip()
     return text or None
 
@@ -176,7 +189,7 @@ class Classifier:
         by_signature: dict[Signature, list[str]] = {}
         signature = self.matcher.signature
         wordy_mark = _WORDY.search
-        n = length = wordy = 0
+        n = length = wordy = json = 0
         for i, value in enumerate(values, start):
             n += 1
             text = cell_text(value)
@@ -187,6 +200,8 @@ class Classifier:
             length += len(text)
             if wordy_mark(text):
                 wordy += 1
+            if text[0] in "{[" and text[-1] in "}]":
+                json += 1
             bucket = by_signature.get(sig)
             if bucket is None:
                 bucket = by_signature[sig] = []
@@ -197,7 +212,7 @@ class Classifier:
                     firsts[t] = [(i, text)]
                 elif len(seen) < EXAMPLES and all(v != text for _, v in seen):
                     seen.append((i, text))
-        tally.sampled, tally.length, tally.wordy = n, length, wordy
+        tally.sampled, tally.length, tally.wordy, tally.json = n, length, wordy, json
         tally.non_null = sum(signatures.values())
         return tally, by_signature
 
@@ -221,6 +236,8 @@ class Classifier:
             best = None  # "zhenduan": 高血压 looks like a name, but the name of the column is clearer
         if best is not None:
             self._typed(out, best, tally, shares, hinted, total_rows)
+        elif texts is not None and tally.json / tally.non_null >= JSON_SHARE and self._json(out, texts()):
+            pass
         elif tally.length / tally.non_null >= 20 and tally.wordy / tally.non_null >= 0.3:
             # long values with words or sentence punctuation: remarks, descriptions, messages
             if texts is None:
@@ -267,6 +284,54 @@ class Classifier:
             population = round(n_rows * n_matching / max(out.sampled, 1))
             out.subjects = duj1(n_matching, d, f1, population)
 
+    def _json(self, out: ColumnFinding, texts: Iterable[str]) -> bool:
+        """A column of JSON documents, classified by key path: each path's values (its last key as the column
+        name) as a column of their own. False if too few parse (then it is read as free text)."""
+        paths: dict[str, list[str]] = {}
+        rows_with: Counter[str] = Counter()  # documents holding each path
+        parsed = 0
+        for text in texts:
+            try:
+                doc = orjson.loads(text)
+            except orjson.JSONDecodeError:
+                continue
+            parsed += 1
+            here = set()
+            for path, leaf in _leaves(doc):
+                column = paths.get(path)
+                if column is None:
+                    if len(paths) >= MAX_JSON_PATHS:
+                        continue
+                    column = paths[path] = []
+                column.append(leaf)
+                here.add(path)
+            rows_with.update(here)
+        if parsed < JSON_SHARE * out.non_null:
+            return False
+        shares: dict[str, float] = {}
+        for path, values in paths.items():
+            sub = self.column(path.rsplit(".", 1)[-1].rstrip("[]"), values)
+            found = sub.found
+            if not found:
+                continue
+            out.keys[path] = found
+            present = rows_with[path] / parsed
+            for t in found:
+                within = sub.shares.get(t, 0.0) if sub.free_text else sub.share if t == sub.entity else ALSO_SHARE
+                shares[t] = max(shares.get(t, 0.0), round(present * within, 3))
+            if sub.examples and len(out.examples) < EXAMPLES:
+                out.examples.append(f"{path}: {sub.examples[0]}")
+        out.basis = "json"
+        if shares:
+            ranked = sorted(shares, key=lambda t: (-int(entities.get(t).grade), -shares[t], t))
+            out.entity = next((t for t in IDENTIFYING if t in shares), ranked[0])
+            out.also = [t for t in ranked if t != out.entity]
+            out.shares = dict(sorted(shares.items(), key=lambda kv: -kv[1]))
+            out.share = shares[out.entity]
+            out.types = {t: round(s * parsed) for t, s in out.shares.items()}
+            out.confidence = round(min(1.0, 0.5 + 0.5 * out.share), 3)
+        return True
+
     def _free_text(self, out: ColumnFinding, texts: Iterable[str]) -> None:
         finding = self.text(texts)
         out.free_text, out.types, out.examples, out.basis = True, finding.types, finding.examples, "values"
@@ -312,6 +377,22 @@ class Classifier:
         if top is not None:
             out.subjects = len(ids[top])
         return out
+
+
+def _leaves(doc: object, path: str = "", depth: int = 0) -> Iterator[tuple[str, str]]:
+    """(key path, scalar as text) of a JSON document: ``receiver.mobile``, ``items[].sku``; 8 levels at most."""
+    if depth > 8:
+        return
+    if isinstance(doc, dict):
+        for k, v in doc.items():
+            yield from _leaves(v, f"{path}.{k}" if path else str(k), depth + 1)
+    elif isinstance(doc, list):
+        for v in doc[:50]:
+            yield from _leaves(v, f"{path}[]", depth + 1)
+    elif doc is not None and not isinstance(doc, bool):
+        text = cell_text(doc)
+        if text is not None:
+            yield path or "$", text
 
 
 def _shares(sigs: Counter[Signature], hinted: dict[str, float], n_texts: int) -> dict[str, float]:
