@@ -24,6 +24,17 @@ LEEWAY_S = 60
 ALGORITHMS = ("RS256", "RS384", "RS512", "PS256", "ES256", "ES384", "EdDSA")
 
 
+# the checks of jwt.decode, most specific first, and how a refusal names each (never a value)
+_REFUSALS: tuple[tuple[type[jwt.InvalidTokenError], str], ...] = (
+    (jwt.ExpiredSignatureError, "the ID token has expired"),
+    (jwt.InvalidAudienceError, "the ID token is for another client (aud)"),
+    (jwt.InvalidIssuerError, "the ID token is from another issuer (iss)"),
+    (jwt.ImmatureSignatureError, "the ID token is not valid yet"),
+    (jwt.InvalidSignatureError, "the ID token's signature does not verify"),
+    (jwt.InvalidAlgorithmError, "the ID token is signed with an algorithm not allowed"),
+)
+
+
 class OidcError(ValueError):
     """The ID token was refused; the message names the check, never a value."""
 
@@ -81,22 +92,11 @@ class OidcVerifier:
             claims = jwt.decode(token, key, algorithms=list(self.algorithms), audience=self.audience,
                                 issuer=self.issuer, leeway=LEEWAY_S,
                                 options={"require": ["exp", "iat", "iss", "aud", "sub"]})
-        except jwt.ExpiredSignatureError:
-            raise OidcError("the ID token has expired") from None
-        except jwt.InvalidAudienceError:
-            raise OidcError("the ID token is for another client (aud)") from None
-        except jwt.InvalidIssuerError:
-            raise OidcError("the ID token is from another issuer (iss)") from None
-        except jwt.ImmatureSignatureError:
-            raise OidcError("the ID token is not valid yet") from None
         except jwt.MissingRequiredClaimError as exc:
             raise OidcError(f"the ID token lacks the claim {exc.claim}") from None
-        except jwt.InvalidSignatureError:
-            raise OidcError("the ID token's signature does not verify") from None
-        except jwt.InvalidAlgorithmError:
-            raise OidcError("the ID token is signed with an algorithm not allowed") from None
-        except jwt.InvalidTokenError:
-            raise OidcError("the ID token is malformed") from None
+        except jwt.InvalidTokenError as exc:
+            raise OidcError(next((why for kind, why in _REFUSALS if isinstance(exc, kind)),
+                                 "the ID token is malformed")) from None
         account = claims.get(self.claim)
         if not isinstance(account, str) or not account:
             raise OidcError(f"the ID token lacks the claim {self.claim}")
