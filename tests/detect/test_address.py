@@ -76,11 +76,15 @@ def test_model_spans_are_extended_and_joined() -> None:
     # a span the parser does not read, ending inside no part of it, stays as it is
     river = "永定河直达长兴路"
     assert whole_addresses(river, [(0, 3, "ADDRESS", 0.7)]) == [(0, 3, "ADDRESS", 0.7)]
+    # an address the model missed is added
+    assert whole_addresses(text, [(0, 2, "PERSON", 0.6)]) == [(0, 2, "PERSON", 0.6),
+                                                              (start, start + len(FULL), "ADDRESS", 0.85)]
 
 
-def test_default_analyzer_reports_addresses_with_graded_spans() -> None:
+def test_address_recognizer_reports_graded_spans() -> None:
     text = "地址：浙江省杭州市，收货地址：" + FULL
-    spans = Analyzer().analyze(text)
+    assert [s.type for s in Analyzer().analyze(text)] == []  # off by default
+    spans = Analyzer(config="enabled: [AddressRecognizer]\n").analyze(text)
     assert [(text[s.start : s.end], s.grade(text)) for s in spans] == [("浙江省杭州市", Grade.L1), (FULL, Grade.L2)]
     assert spans[1].to_dict(classify=True, source=text)["grade"] == "L2"
     assert spans[0].to_dict(classify=True)["grade"] == "L2"  # without the text: the type's grade

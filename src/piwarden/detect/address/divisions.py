@@ -41,13 +41,19 @@ class Divisions:
             self.full.setdefault(name, []).append(d)
             if short:
                 self.short.setdefault(short, []).append(d)
-        self.longest = max(len(n) for n in (*self.full, *self.short))
+        lengths: dict[str, set[int]] = {}
+        for n in (*self.full, *self.short):
+            lengths.setdefault(n[:2], set()).add(len(n))
+        # the first two characters of a name -> the lengths of the names they start, longest first
+        self.lengths = {k: tuple(sorted(v, reverse=True)) for k, v in lengths.items()}
 
     def at(self, text: str, pos: int, level: int, *, province: str = "", city: str = "",
            short: bool = True) -> tuple[Division, int] | None:
         """The longest division of ``level`` written at ``pos`` (under ``province``/``city`` if given), and its end."""
-        stop = min(len(text), pos + self.longest)
-        for end in range(stop, pos + 1, -1):
+        for n in self.lengths.get(text[pos : pos + 2], ()):
+            end = pos + n
+            if end > len(text):
+                continue
             word = text[pos:end]
             for table in (self.full, self.short) if short else (self.full,):
                 for d in table.get(word, ()):

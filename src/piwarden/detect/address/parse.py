@@ -196,44 +196,33 @@ def find_addresses(text: str) -> list[Address]:
     out: list[Address] = []
     if not _CJK.search(text):
         return out
-    anchor = _anchor()
+    starts, bigrams = _anchors()
     pos = 0
-    while m := anchor.search(text, pos):
-        a = parse(text, m.start(), need_division=True)
+    for m in starts.finditer(text):
+        i = m.start()
+        if i < pos or text[i : i + 2] not in bigrams or not _SIGNAL.search(text, i + 1, i + 24):
+            continue  # no address suffix close behind: a place name in passing (北京时间, 上海队)
+        a = parse(text, i, need_division=True)
         if a is not None and (a.full or (a.detailed and a.divisions_written >= 1)
                               or (a.divisions_written >= 2 and not _ORG_AFTER.match(text, a.end))):
             out.append(a)
             pos = a.end
-        else:
-            pos = m.end()
     return out
 
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
+_SIGNAL = re.compile(r"[省市区县旗盟州路街巷弄号镇乡村楼栋幢座室园苑]")  # one of these is in any address reported
 
 
 @cache
-def _anchor() -> re.Pattern[str]:
-    """One regular expression of every anchor name, as a trie (a miss costs one character test)."""
-    return re.compile(_trie(divisions().anchors()))
+def _anchors() -> tuple[re.Pattern[str], frozenset[str]]:
+    """Where an anchor name may start, and the first two characters of every anchor name.
 
-
-_Trie = dict[str, "_Trie"]
-
-
-def _trie(words: list[str]) -> str:
-    root: _Trie = {}
-    for w in words:
-        node = root
-        for ch in w:
-            node = node.setdefault(ch, {})
-        node[""] = {}
-    return _emit(root)
-
-
-def _emit(node: _Trie) -> str:
-    alts = [re.escape(ch) + _emit(child) for ch, child in sorted(node.items()) if ch]
-    if not alts:
-        return ""
-    body = alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
-    return f"(?:{body})?" if "" in node else body
+    A class of first characters with a look-ahead class of second ones, so that ``re`` skips in
+    C to the few places where a name can start; the two characters are then looked up. (One
+    alternation of all 4,073 names, even as a trie, tried every branch at every position: 2 MB/s.)
+    """
+    names = divisions().anchors()
+    first = "".join(sorted({n[0] for n in names}))
+    second = "".join(sorted({n[1] for n in names}))
+    return re.compile(f"[{re.escape(first)}](?=[{re.escape(second)}])"), frozenset(n[:2] for n in names)

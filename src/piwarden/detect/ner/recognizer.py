@@ -109,21 +109,23 @@ class NameAddressRecognizer(ModelRecognizer):
 
 def whole_addresses(text: str, spans: list[tuple[int, int, str, float]], cap: float = 0.95,
                     ) -> list[tuple[int, int, str, float]]:
-    """The model's ADDRESS spans made whole by the address parser; what they then cover dropped.
+    """The model's ADDRESS spans made whole by the address parser, and the addresses it missed.
 
     A span is extended to the end of the address parsed from its start (the model stops at
     文三路90号 where the text goes on to 3号楼2单元501室) and joined with any address that
     ``find_addresses`` finds overlapping it (the model started at 西湖区 where the text says
     浙江省杭州市西湖区); the model's other spans inside it (东部软件园 as an ORG) are dropped.
-    Spans of other types and addresses the parser cannot read are left as they are. A span
+    Spans of other types and addresses the parser cannot read are left as they are; an address
+    ``find_addresses`` finds that overlaps no span of the model is added with the score the
+    AddressRecognizer would give it (no context boost). A span
     joined with a parsed address scores at least what the AddressRecognizer gives that address
     (plus a context word's 0.1, up to ``cap``), so that the joined span, not the rule's shorter
     one, wins the overlap.
     """
     self_context = 0.1
-    if not any(kind == "ADDRESS" for _, _, kind, _ in spans):
-        return spans
     rules = find_addresses(text)
+    if not rules and not any(kind == "ADDRESS" for _, _, kind, _ in spans):
+        return spans
     out: list[tuple[int, int, str, float]] = []
     for start, end, kind, score in spans:
         if kind == "ADDRESS":
@@ -136,6 +138,9 @@ def whole_addresses(text: str, spans: list[tuple[int, int, str, float]], cap: fl
                     start, end = min(start, a.start), max(end, a.end)
                     score = max(score, min(rule_score(a) + self_context, cap))
         out.append((start, end, kind, score))
+    for a in rules:  # what the model missed: an address that starts with a division name
+        if not any(a.start < e and s < a.end for s, e, _, _ in out):
+            out.append((a.start, a.end, "ADDRESS", rule_score(a)))
     addresses = [(s, e) for s, e, k, _ in out if k == "ADDRESS"]
     out = [x for x in out if x[2] == "ADDRESS" or not any(s <= x[0] and x[1] <= e for s, e in addresses)]
     merged: list[tuple[int, int, str, float]] = []

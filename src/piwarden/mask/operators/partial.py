@@ -11,7 +11,7 @@ PHONE          138-1234-5678 -> 138-****-5678 mobiles keep the segment and the l
 CN_RESIDENT_ID 110101********123X          first 6 (region) and last 4
 BANK_CARD      6222 **** **** 1234         first 4, hutool grouping, last group kept
 EMAIL          z***@example.com            first character of the local part
-ADDRESS        浙江省杭州市**********       kept to the city (``address_level``: province, city or
+ADDRESS        浙江省杭州市*********        kept to the city (``address_level``: province, city or
                                            district) as the address parser reads the value
                                            (``detect/address``); the rest starred character for
                                            character; no province or city written: all starred
