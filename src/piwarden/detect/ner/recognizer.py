@@ -116,11 +116,10 @@ def whole_addresses(text: str, spans: list[tuple[int, int, str, float]], cap: fl
     ``find_addresses`` finds overlapping it (the model started at 西湖区 where the text says
     浙江省杭州市西湖区); the model's other spans inside it (东部软件园 as an ORG) are dropped.
     Spans of other types and addresses the parser cannot read are left as they are; an address
-    ``find_addresses`` finds that overlaps no span of the model is added with the score the
-    AddressRecognizer would give it (no context boost). A span
-    joined with a parsed address scores at least what the AddressRecognizer gives that address
-    (plus a context word's 0.1, up to ``cap``), so that the joined span, not the rule's shorter
-    one, wins the overlap.
+    ``find_addresses`` finds that overlaps no ADDRESS or PERSON span of the model is added with
+    the score the AddressRecognizer would give it (no context boost). A span joined with a
+    parsed address scores at least what the AddressRecognizer gives that address (plus a
+    context word's 0.1, up to ``cap``), so that the joined span wins its overlaps.
     """
     self_context = 0.1
     rules = find_addresses(text)
@@ -138,8 +137,8 @@ def whole_addresses(text: str, spans: list[tuple[int, int, str, float]], cap: fl
                     start, end = min(start, a.start), max(end, a.end)
                     score = max(score, min(rule_score(a) + self_context, cap))
         out.append((start, end, kind, score))
-    for a in rules:  # what the model missed: an address that starts with a division name
-        if not any(a.start < e and s < a.end for s, e, _, _ in out):
+    for a in rules:  # what the model missed (or read as an organisation inside it): added
+        if not any(a.start < e and s < a.end for s, e, k, _ in out if k in ("ADDRESS", "PERSON")):
             out.append((a.start, a.end, "ADDRESS", rule_score(a)))
     addresses = [(s, e) for s, e, k, _ in out if k == "ADDRESS"]
     out = [x for x in out if x[2] == "ADDRESS" or not any(s <= x[0] and x[1] <= e for s, e in addresses)]
