@@ -30,6 +30,7 @@ def test_mask_run_masks_names_and_addresses_by_default(tmp_path: Path) -> None:
     assert {e["type"] for e in out["entities"]} >= {"PERSON", "ADDRESS", "PHONE"}  # type: ignore[union-attr]
     plain = _masked(CliRunner().invoke(root, ["mask", "run", "--no-names", str(src)]).stdout)
     assert "张伟" in str(plain["text"]) and {e["type"] for e in plain["entities"]} == {"PHONE"}  # type: ignore[union-attr]
+    assert "地址北京市*********" in str(out["text"])  # kept to the city
 
 
 def test_mask_table_text_columns_mask_names_by_default(tmp_path: Path) -> None:

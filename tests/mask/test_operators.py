@@ -38,9 +38,12 @@ def op(name: str, params: dict[str, object] | None = None, keys: KeyRing | None 
     ("BANK_CARD", "6222021234561234", "6222 **** **** 1234"),
     ("BANK_CARD", "6222021234567890128", "6222 **** **** **** 128"),  # hutool: the last group kept
     ("EMAIL", "zhao@example.com", "z***@example.com"),
-    ("ADDRESS", "浙江省杭州市西湖区文三路90号", "浙江省杭州市西湖区******"),
-    ("ADDRESS", "北京市朝阳区", "北京市***"),  # all of it is the district: back off to the city
-    ("ADDRESS", "某某小区3栋", "某*****"),  # no administrative level found
+    ("ADDRESS", "浙江省杭州市西湖区文三路90号", "浙江省杭州市*********"),  # kept to the city
+    ("ADDRESS", "北京市朝阳区", "北京市***"),  # a municipality is province and city
+    ("ADDRESS", "杭州西湖区文三路90号", "杭州*********"),  # the city as written, its province left out
+    ("ADDRESS", "某某小区3栋", "******"),  # a community and building, no province or city: all hidden
+    ("ADDRESS", "Flat 3, 12 High St", "F*** *, ** **** **"),  # not read by the parser: the first character kept
+    ("ADDRESS", "文三路90号3号楼", "*********"),  # an address naming no province or city: all hidden
     ("CN_LICENSE_PLATE", "苏D12345", "苏D****5"),
     ("QQ_ID", "12", "*2"),  # never the whole value
 ])

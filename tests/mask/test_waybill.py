@@ -108,7 +108,7 @@ def test_masked_styles() -> None:
                                      "address": "浙江省杭州市西湖区文三路90号"}})
     m = WaybillMasker(KEYS).mask(w)
     assert (m.recipient.name, m.recipient.phone) == ("张*丰", "138****5678")
-    assert m.recipient.address.startswith("浙江省杭州市西湖区") and "文三路" not in m.recipient.address
+    assert m.recipient.address.startswith("浙江省杭州市*") and "西湖区" not in m.recipient.address
     assert (m.sender.name, m.sender.phone) == ("欧阳**", "139****5678")
     texts = layout(m).texts()
     assert "张*丰  138****5678" in texts and "运单号 YT0001" in texts and "收件人" in texts

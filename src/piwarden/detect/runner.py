@@ -64,7 +64,8 @@ def _results(
     out = []
     for (rid, text, extra), spans in zip(batch, _analyze(analyzer, [t for _, t, _ in batch]), strict=True):
         shown = text if options.show_values else None
-        out.append({"id": rid, **extra, "entities": [s.to_dict(shown, classify=options.classify) for s in spans]})
+        out.append({"id": rid, **extra, "entities": [s.to_dict(shown, classify=options.classify, source=text)
+                                                  for s in spans]})
     return out
 
 

@@ -152,28 +152,6 @@ def _length(value: pl.Expr) -> pl.Expr:
     return value.str.len_chars().cast(pl.Int64)
 
 
-_P, _C, _D = (f"(?:{ADDRESS_PARTS[k]})" for k in ("prov", "city", "dist"))
-_UPPER_LEVELS = f"^(?:{_P}{_C}?{_D}?|{_C}{_D}?)"  # the address pattern, when a province or city starts it
-
-
-def _address(c: str) -> pl.Expr:
-    """Kept to the district (else the city, else the province); see ``shapes.address_levels``.
-
-    One removal of the levels gives where the district ends; that is the answer when a
-    province or city starts the value and something follows. Other values (a bare district,
-    nothing after it) go to the operator.
-    """
-    return _v.map_batches(lambda values: _address_series(values, c), return_dtype=pl.String)
-
-
-def _address_series(values: pl.Series, c: str) -> pl.Series:
-    f = pl.DataFrame({"v": values}).with_columns(n=_length(_v), keep=_length(_v.str.replace(_UPPER_LEVELS, "", n=1)))
-    f = f.with_columns(keep=pl.col("n") - pl.col("keep"))
-    n, keep = pl.col("n"), pl.col("keep")
-    fits = (keep > 0) & (keep < n) & (n - keep <= _RUN)
-    return f.select(pl.when(fits).then(pl.concat_str([_v.str.head(keep), _stars(c, n - keep)])))["v"]
-
-
 def _partial(operator: Operator, entity: str) -> pl.Expr | None:
     assert isinstance(operator, Partial)
     p, c = operator.params, operator.params.mask_char
@@ -188,7 +166,7 @@ def _partial(operator: Operator, entity: str) -> pl.Expr | None:
     if entity == "EMAIL":
         return _email(c)
     if entity == "ADDRESS":
-        return _address(c)
+        return None  # the address parser, value by value (distinct values once): no column form of it
     return _plain(*KEEP.get(entity, (1, 1)), c)
 
 

@@ -15,6 +15,8 @@ import threading
 from pathlib import Path
 from typing import ClassVar
 
+from piwarden.detect.address import find_addresses, parse
+from piwarden.detect.address.parse import rule_score
 from piwarden.detect.context import ContextWindow, compile_word_starts
 from piwarden.detect.ner.infer import TaggerModel
 from piwarden.detect.recognizer import ModelRecognizer
@@ -58,6 +60,7 @@ class NameAddressRecognizer(ModelRecognizer):
     }
     artifact: ClassVar[Path | None] = None  # None: the shipped model
     max_score: ClassVar[float] = 0.95  # under a validated identifier's 1.0: a checksum beats a guess
+    whole_addresses: ClassVar[bool] = True  # ADDRESS spans extended by the address parser (whole_addresses)
 
     def __init__(self) -> None:
         super().__init__()
@@ -73,6 +76,8 @@ class NameAddressRecognizer(ModelRecognizer):
         for text, spans in zip(texts, self.model.predict(texts), strict=True):
             kept = [(start, end, kind, self._adjust(text, start, end, kind, score))
                     for start, end, kind, score in spans if kind == self.entity or kind in self.also]
+            if self.whole_addresses:
+                kept = whole_addresses(text, kept, self.max_score)
             out.append(self._attached_titles(kept))
         return out
 
@@ -100,3 +105,48 @@ class NameAddressRecognizer(ModelRecognizer):
         if negative is not None and self.negative_window.found(negative, text, start, end):
             score -= self.negative_boost
         return min(max(score, 0.0), self.max_score)
+
+
+def whole_addresses(text: str, spans: list[tuple[int, int, str, float]], cap: float = 0.95,
+                    ) -> list[tuple[int, int, str, float]]:
+    """The model's ADDRESS spans made whole by the address parser, and the addresses it missed.
+
+    A span is extended to the end of the address parsed from its start (the model stops at
+    文三路90号 where the text goes on to 3号楼2单元501室) and joined with any address that
+    ``find_addresses`` finds overlapping it (the model started at 西湖区 where the text says
+    浙江省杭州市西湖区); the model's other spans inside it (东部软件园 as an ORG) are dropped.
+    Spans of other types and addresses the parser cannot read are left as they are; an address
+    ``find_addresses`` finds that overlaps no ADDRESS or PERSON span of the model is added with
+    the score the AddressRecognizer would give it (no context boost). A span joined with a
+    parsed address scores at least what the AddressRecognizer gives that address (plus a
+    context word's 0.1, up to ``cap``), so that the joined span wins its overlaps.
+    """
+    self_context = 0.1
+    rules = find_addresses(text)
+    if not rules and not any(kind == "ADDRESS" for _, _, kind, _ in spans):
+        return spans
+    out: list[tuple[int, int, str, float]] = []
+    for start, end, kind, score in spans:
+        if kind == "ADDRESS":
+            parsed = parse(text, start)
+            if parsed is not None and parsed.start == start and (
+                    parsed.divisions_written or any(e == end for _, e in parsed.parts.values())):
+                end = max(end, parsed.end)  # on a division, or where the model ended a part (文三路90号)
+            for a in rules:
+                if a.start < end and start < a.end:
+                    start, end = min(start, a.start), max(end, a.end)
+                    score = max(score, min(rule_score(a) + self_context, cap))
+        out.append((start, end, kind, score))
+    for a in rules:  # what the model missed (or read as an organisation inside it): added
+        if not any(a.start < e and s < a.end for s, e, k, _ in out if k in ("ADDRESS", "PERSON")):
+            out.append((a.start, a.end, "ADDRESS", rule_score(a)))
+    addresses = [(s, e) for s, e, k, _ in out if k == "ADDRESS"]
+    out = [x for x in out if x[2] == "ADDRESS" or not any(s <= x[0] and x[1] <= e for s, e in addresses)]
+    merged: list[tuple[int, int, str, float]] = []
+    for span in sorted(out):  # addresses joined above may now overlap each other: one span each
+        if merged and span[2] == "ADDRESS" and merged[-1][2] == "ADDRESS" and span[0] < merged[-1][1]:
+            s, e, k, sc = merged[-1]
+            merged[-1] = (s, max(e, span[1]), k, max(sc, span[3]))
+        else:
+            merged.append(span)
+    return merged

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from piwarden.detect.recognizer import Recognizer
-from piwarden.detect.recognizers import cn_misc, dates, finance, identity, location, network, phone, platform
+from piwarden.detect.recognizers import address, cn_misc, dates, finance, identity, location, network, phone, platform
 
-_MODULES = (identity, phone, finance, network, cn_misc, location, dates, platform)
+_MODULES = (identity, phone, finance, network, cn_misc, location, address, dates, platform)
 
 
 def builtin_classes() -> list[type[Recognizer]]:

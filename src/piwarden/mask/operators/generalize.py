@@ -25,9 +25,10 @@ from typing import Literal
 
 from pydantic import Field
 
+from piwarden.detect import address
 from piwarden.mask.errors import MaskError
 from piwarden.mask.operators.base import Operator, Params
-from piwarden.mask.shapes import address_levels, parse_date
+from piwarden.mask.shapes import parse_date
 
 Level = Literal["auto", "year", "month", "age_band", "city", "province", "grid", "band"]
 DEFAULT_LEVEL = {"DATE_OF_BIRTH": "year", "DATETIME": "year", "ADDRESS": "city", "GPS_COORDINATE": "grid",
@@ -79,8 +80,11 @@ class Generalize(Operator):
         return f"{low}-{low + self.params.band_years - 1}"
 
     def _address(self, value: str, level: str) -> str:
-        levels = address_levels(value)
-        keep = levels.province or levels.city if level == "province" else levels.city or levels.province
+        """The province and city as written, as the address parser reads them (``partial`` keeps the same)."""
+        parsed = address.parse(value)
+        keep = 0 if parsed is None or parsed.start else parsed.keep_end("province" if level == "province" else "city")
+        if level == "province" and not keep and parsed is not None and not parsed.start:
+            keep = parsed.keep_end("city")  # a city with no province written: the city is the coarsest there is
         if not keep:
             raise MaskError("operator generalize: no province or city found in the ADDRESS value")
         return value[:keep]

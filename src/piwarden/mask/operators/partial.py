@@ -11,8 +11,10 @@ PHONE          138-1234-5678 -> 138-****-5678 mobiles keep the segment and the l
 CN_RESIDENT_ID 110101********123X          first 6 (region) and last 4
 BANK_CARD      6222 **** **** 1234         first 4, hutool grouping, last group kept
 EMAIL          z***@example.com            first character of the local part
-ADDRESS        浙江省杭州市西湖区********     kept to the district (省/市/区/县 suffixes); the rest
-                                           starred character for character
+ADDRESS        浙江省杭州市*********        kept to the city (``address_level``: province, city or
+                                           district) as the address parser reads the value
+                                           (``detect/address``); the rest starred character for
+                                           character; no province or city written: all starred
 other          1 first, 1 last (table below)
 ============== =========================== ==========================================
 
@@ -24,8 +26,10 @@ from __future__ import annotations
 
 from pydantic import Field
 
+from piwarden.detect import address
+from piwarden.detect.address import KeepLevel
 from piwarden.mask.operators.base import Operator, Params
-from piwarden.mask.shapes import address_levels, ascii_digit, mobile_prefix, put, slots
+from piwarden.mask.shapes import ascii_digit, mobile_prefix, put, slots
 from piwarden.mask.surnames import surname_length
 
 # type -> (keep first, keep last) over the significant characters
@@ -60,6 +64,8 @@ class PartialParams(Params):
     keep_first: int | None = Field(None, ge=0, description="Significant characters kept at the start.")
     keep_last: int | None = Field(None, ge=0, description="Significant characters kept at the end.")
     mask_char: str = Field("*", min_length=1, max_length=1, description="The character that hides.")
+    address_level: KeepLevel = Field("city", description="An ADDRESS is kept down to this level: province, "
+                                     "city (default) or district; everything below it is hidden.")
 
 
 class Partial(Operator):
@@ -83,7 +89,7 @@ class Partial(Operator):
             local, _, domain = value.rpartition("@")
             return keep_ends(local, 1, 0, c) + "@" + domain
         if entity == "ADDRESS":
-            return _address(value, c)
+            return _address(value, c, p.address_level)
         return keep_ends(value, *KEEP.get(entity, (1, 1)), c)
 
 
@@ -142,9 +148,20 @@ def _card(value: str, c: str) -> str:
     return f"{digits[:4]} {groups} {digits[n - end:]}"
 
 
-def _address(value: str, c: str) -> str:
-    levels = address_levels(value)
-    for keep in (levels.district, levels.city, levels.province):
-        if 0 < keep < len(value):
-            return value[:keep] + c * (len(value) - keep)  # one star a character, separators too
-    return keep_ends(value, 1, 0, c)
+def _address(value: str, c: str, level: KeepLevel = "city") -> str:
+    """The divisions down to ``level`` as written, one star a character for the rest (separators too).
+
+    What the parser reads as an address but names no province or city (文三路90号) is starred
+    whole: a road and number alone are more than a city. A value the parser cannot read at all
+    (an English address) keeps its first character.
+    """
+    parsed = address.parse(value)
+    if parsed is None or parsed.start > 0:
+        return keep_ends(value, 1, 0, c)
+    keep = parsed.keep_end(level)
+    while keep >= len(value.rstrip()) and level != "province":  # all of it is kept: back off one level
+        level = "city" if level == "district" else "province"
+        keep = parsed.keep_end(level)
+    if keep >= len(value.rstrip()):
+        keep = 0
+    return value[:keep] + c * (len(value) - keep)

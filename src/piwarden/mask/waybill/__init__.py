@@ -1,7 +1,7 @@
 """Privacy waybills (隐私面单): labels that let a parcel be delivered without printing who gets it.
 
 A waybill prints the recipient's name and phone masked by policy (张*三, 138****5678), the
-address kept to its district, a virtual number to call instead of the phone, and a QR code
+address kept to its city, a virtual number to call instead of the phone, and a QR code
 that a courier app resolves to the real number only through the vault. See docs/waybill.md.
 
 >>> from piwarden.mask.keys import KeyRing
@@ -11,7 +11,7 @@ that a courier app resolves to the real number only through the vault. See docs/
 ...     "address": "浙江省杭州市西湖区文三路90号"}})
 >>> m = WaybillMasker(keys).mask(w)
 >>> m.recipient.name, m.recipient.phone, m.recipient.address
-('张*丰', '138****5678', '浙江省杭州市西湖区******')
+('张*丰', '138****5678', '浙江省杭州市*********')
 >>> resolve_qr(m.qr_payload, keys, waybill_no="SF100")
 '13812345678'
 

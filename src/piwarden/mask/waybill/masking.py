@@ -1,7 +1,7 @@
 """Masking a waybill for print: each field through the policy, then a check that nothing leaked.
 
 Names, phones and addresses go through the operator the policy gives their type for the
-viewer's role (by default ``partial``: 张*三, 138****5678, an address kept to its district).
+viewer's role (by default ``partial``: 张*三, 138****5678, an address kept to its city).
 Free text (goods, note) goes through detection first, since a buyer's note often holds a
 phone number. The recipient's phone is replaced for calls by the virtual number, and for
 the courier app by the QR reference; ID numbers are never printed at all. Whatever the
