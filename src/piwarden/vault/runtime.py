@@ -16,6 +16,7 @@ from piwarden.vault.evidence import Evidence
 from piwarden.vault.exports import Exports, watermark_key
 from piwarden.vault.identity import Identities
 from piwarden.vault.keystore import KeyStore, keystore_engine, load_kek_ring
+from piwarden.vault.numbers import Numbers, Pool
 from piwarden.vault.policy import BUNDLED as POLICY_FILE
 from piwarden.vault.policy import Policy, bundled_policy, load_policy_file
 from piwarden.vault.quotas import Counter, DbCounter, Guards, RedisCounter
@@ -56,6 +57,7 @@ class VaultRuntime:
     _owns_log: bool
     exports: Exports | None = None
     step_up: StepUp | None = None
+    numbers: Numbers | None = None
 
     def close(self) -> None:
         store = self.vault.store
@@ -75,6 +77,7 @@ def open_vault(settings: Settings | None = None, *, db: str | None = None, log: 
     settings = settings or get_settings()
     url = db or settings.db_url
     types, policy = record_types_of(settings), policy_of(settings)
+    pool = Pool.parse(settings.vault.virtual_numbers, settings.vault.virtual_extension_digits)
     ring = load_kek_ring(settings, create=create_keys)
     keys = KeyStore(keystore_engine(settings), ring, reload=lambda: load_kek_ring(settings, create=False))
     engine, writer = _engines(url)
@@ -90,5 +93,6 @@ def open_vault(settings: Settings | None = None, *, db: str | None = None, log: 
     vault = Vault(store, Evidence(log, writer, settings.vault.outbox_lease_s), types, policy,
                   settings.vault.platform_tenant, guards, Tickets(writer, engine))
     exports = Exports(vault, lambda: watermark_key(settings), policy.decl.exports.approval_over)
+    numbers = Numbers(vault, pool, settings.vault.virtual_number_ttl_s, settings.vault.virtual_number_quiet_s)
     return VaultRuntime(vault, Identities(writer, settings.vault.session_ttl_s, reader=engine), owns, exports,
-                        StepUp(keys, writer, engine))
+                        StepUp(keys, writer, engine), numbers)
