@@ -158,6 +158,8 @@ class VaultSection(_Section):
     virtual_number_quiet_s: int = Field(default=86400, ge=0, description=(
         "Seconds after a binding ends before its number may be bound to another buyer (the same buyer may have it "
         "again at once), so a late call never reaches a stranger."))
+    reveal_approval_ttl_s: int = Field(default=3600, gt=0, le=7 * 86400, description=(
+        "How long an approved single reveal waits for the requester's read (it serves one read)."))
 
     @field_validator("virtual_numbers", mode="before")
     @classmethod

@@ -191,6 +191,23 @@ class VaultClient:
         result: dict[str, Any] = self._call("GET", f"/vault/waybills/{record_id}")
         return result
 
+    # -- single reveals (vault:read asks, vault:approve decides) --------------------------------
+    def request_reveal(self, record_id: str, field: str, reason: str = "") -> dict[str, Any]:
+        """Ask a checker to let this caller see ``field`` in clear once: ``{approval, event_id}``."""
+        result: dict[str, Any] = self._call("POST", "/vault/approvals",
+                                            json={"record_id": record_id, "field": field, "reason": reason})
+        return result
+
+    def approvals(self, status: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
+        params = {"limit": str(limit), **({"status": status} if status else {})}
+        result: list[dict[str, Any]] = self._call("GET", "/vault/approvals", params=params)
+        return result
+
+    def decide_reveal(self, approval_id: str, approve: bool, reason: str = "") -> dict[str, Any]:
+        result: dict[str, Any] = self._call("POST", f"/vault/approvals/{approval_id}/decision",
+                                            json={"approve": approve, "reason": reason})
+        return result
+
     # -- exports (vault:export, vault:approve, vault:admin) -------------------------------------
     def export(self, type_name: str, fields: Iterable[str], *, owner: str | None = None,
                recipient: str | None = None, reason: str = "") -> dict[str, Any]:

@@ -33,7 +33,7 @@ from piwarden.home import default_db_url, ensure_db_dir, redact_url
 if TYPE_CHECKING:
     from alembic.config import Config
 
-HEAD = "8e3d5a61c4f2"  # the newest revision in migrations/versions (tests/test_migrations.py checks it)
+HEAD = "a6c2d8e0f913"  # the newest revision in migrations/versions (tests/test_migrations.py checks it)
 BASELINE = "9d76dca4b533"  # the schema of the release before migrations (it adopts databases made by it)
 MIGRATIONS = Path(__file__).with_name("migrations")
 PG_LOCK_KEY = 0x70697764  # pg_advisory_xact_lock key held while migrating ("piwd")

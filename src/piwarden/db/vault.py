@@ -273,7 +273,30 @@ class VaultNumberBinding(Base):
     ended_us: Mapped[int | None] = mapped_column(BIGINT, nullable=True)
 
 
+class VaultRevealApproval(Base):
+    """A request to see one field of one record in clear once (the policy said ``needs_approval``), and the
+    checker's decision: approved, it serves the requester's next read until ``expires_us``, and only that one."""
+
+    __tablename__ = "vault_reveal_approvals"
+    __table_args__ = (Index("ix_vault_reveal_approvals_lookup", "requester", "record_id", "field"),)
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    requester: Mapped[str] = mapped_column(String(128))
+    record_id: Mapped[str] = mapped_column(String(64))
+    field: Mapped[str] = mapped_column(String(64))
+    type: Mapped[str] = mapped_column(String(64))
+    subject: Mapped[str] = mapped_column(String(128))
+    reason: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16))  # pending | approved | refused | used
+    checker: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    created_us: Mapped[int] = mapped_column(BIGINT)
+    decided_us: Mapped[int | None] = mapped_column(BIGINT, nullable=True)
+    expires_us: Mapped[int | None] = mapped_column(BIGINT, nullable=True)
+    used_us: Mapped[int | None] = mapped_column(BIGINT, nullable=True)
+
+
 VAULT_TABLES = ("vault_records", "vault_fields", "vault_lookups", "vault_shreds", "vault_outbox", "vault_accounts",
                 "vault_api_keys", "vault_sessions", "vault_data_keys", "vault_subject_keys", "vault_quota_counts",
                 "vault_alerts", "vault_holds", "vault_exports", "vault_totp", "vault_tickets",
-                "vault_config_versions", "vault_numbers", "vault_number_bindings")
+                "vault_config_versions", "vault_numbers", "vault_number_bindings",
+                "vault_reveal_approvals")

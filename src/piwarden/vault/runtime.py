@@ -12,6 +12,7 @@ from piwarden.db import make_engine, open_engine, parse_url
 from piwarden.db.engine import use_wal
 from piwarden.settings import Settings, get_settings
 from piwarden.vault import versions
+from piwarden.vault.approvals import Approvals
 from piwarden.vault.evidence import Evidence
 from piwarden.vault.exports import Exports, watermark_key
 from piwarden.vault.identity import Identities
@@ -58,6 +59,7 @@ class VaultRuntime:
     exports: Exports | None = None
     step_up: StepUp | None = None
     numbers: Numbers | None = None
+    approvals: Approvals | None = None
 
     def close(self) -> None:
         store = self.vault.store
@@ -94,5 +96,6 @@ def open_vault(settings: Settings | None = None, *, db: str | None = None, log: 
                   settings.vault.platform_tenant, guards, Tickets(writer, engine))
     exports = Exports(vault, lambda: watermark_key(settings), policy.decl.exports.approval_over)
     numbers = Numbers(vault, pool, settings.vault.virtual_number_ttl_s, settings.vault.virtual_number_quiet_s)
+    approvals = Approvals(vault, settings.vault.reveal_approval_ttl_s)  # hooks itself into vault.view
     return VaultRuntime(vault, Identities(writer, settings.vault.session_ttl_s, reader=engine), owns, exports,
-                        StepUp(keys, writer, engine), numbers)
+                        StepUp(keys, writer, engine), numbers, approvals)

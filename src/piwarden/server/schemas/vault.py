@@ -337,3 +337,36 @@ class RenderedWaybill(BaseModel):
     virtual: dict[str, str] = Field(description="Field -> the virtual number printed instead of the phone.")
     bindings: list[BindingOut] = Field(description="The party's live bindings of this record.")
     event_id: str = Field(description="The print's access event.")
+
+
+class RevealRequest(_Body):
+    """Ask to see one field of one record in clear once (the policy says it needs an approval)."""
+
+    record_id: Annotated[str, StringConstraints(pattern=r"^r-[0-9a-f]{32}$")] = Field(description="The record.")
+    field: Name = Field(description="The field to see in clear.")
+    reason: Annotated[str, StringConstraints(max_length=500)] = Field(default="", description="Why (for the checker).")
+
+
+class ApprovalOut(BaseModel):
+    """A single-reveal request: ids, names, status and times, never a value."""
+
+    id: str = Field(description="The approval id (va-...), named as the ticket of its request and decision events.")
+    requester: str = Field(description="Who asked (only this account's next read uses it).")
+    record_id: str = Field(description="The record.")
+    field: str = Field(description="The field.")
+    type: str = Field(description="The record's type.")
+    subject: str = Field(description="The record's data subject.")
+    reason: str = Field(description="The requester's reason.")
+    status: str = Field(description="pending, approved, refused, or used (spent by one read).")
+    checker: str | None = Field(description="Who decided.")
+    created_us: int = Field(description="When asked, UTC microseconds.")
+    decided_us: int | None = Field(description="When decided.")
+    expires_us: int | None = Field(description="Until when an approval waits for the read.")
+    used_us: int | None = Field(description="When the read used it.")
+
+
+class ApprovalAnswer(BaseModel):
+    """An approval and the access event recording the step."""
+
+    approval: ApprovalOut = Field(description="The approval.")
+    event_id: str = Field(description="The access event.")
