@@ -157,6 +157,24 @@ class VaultSection(_Section):
     oidc_claim: str = Field(default="preferred_username", min_length=1, description="OIDC login: the ID token claim "
                                                                                     "that names the piwarden staff "
                                                                                     "account.")
+    virtual_numbers: list[str] = Field(default=["17000000001..17000000099"], min_length=1, description=(
+        "The pool of virtual numbers rented from a carrier for privacy waybills: numbers (17000000001) and inclusive "
+        "ranges (17000000000..17000000999); the default is a demonstration pool."))
+    virtual_extension_digits: int = Field(default=0, ge=0, le=4, description=(
+        "Extension digits after each pool number (the carrier's AXE mode: 17000000001-1234); 0: numbers alone."))
+    virtual_number_ttl_s: int = Field(default=3 * 86400, gt=0, le=30 * 86400, description=(
+        "Default lifetime in seconds of a virtual-number binding (a binding may ask for less or more, up to 30 days)."))
+    virtual_number_quiet_s: int = Field(default=86400, ge=0, description=(
+        "Seconds after a binding ends before its number may be bound to another buyer (the same buyer may have it "
+        "again at once), so a late call never reaches a stranger."))
+    reveal_approval_ttl_s: int = Field(default=3600, gt=0, le=7 * 86400, description=(
+        "How long an approved single reveal waits for the requester's read (it serves one read)."))
+
+    @field_validator("virtual_numbers", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        """The environment gives one string: numbers and ranges separated by commas."""
+        return [part.strip() for part in value.split(",") if part.strip()] if isinstance(value, str) else value
 
 
 def _default_home() -> Path:

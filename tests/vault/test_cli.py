@@ -104,3 +104,19 @@ def test_totp_enrolment_prints_the_uri_once(tmp_path: Path) -> None:
     run = subprocess.run([sys.executable, "-m", "piwarden.cli", "vault", "account", "totp", "svc-9", "--db", db],
                          capture_output=True, text=True, env=env, timeout=120)
     assert run.returncode == 2 and "no staff account svc-9" in run.stderr
+
+
+def test_numbers_and_approvals_list_ids_never_phones(piwarden_home: Path) -> None:
+    rt = open_vault(load_settings(home=piwarden_home))
+    try:
+        svc = Caller("svc", "platform.ops", "service", "platform")
+        w = rt.vault.create(svc, "waybill", "c-1", {"waybill_no": "SF1234567890", "receiver_phone": "13812345678"})
+        assert rt.numbers is not None
+        b, _ = rt.numbers.bind(svc, w.record_id, "logistics:SF")
+    finally:
+        rt.close()
+    code, out = run("vault", "numbers", "--live")
+    assert code == 0 and f"{b.id}  {b.number}  {w.record_id}.receiver_phone  -> logistics:SF" in out
+    assert "13812345678" not in out and "pool of 99 numbers" in out
+    code, out = run("vault", "approvals", "--status", "pending")
+    assert code == 0 and "no approvals" in out

@@ -44,7 +44,7 @@ def vault_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Fixture]:
         with TestClient(app):
             ids = app.state.vault.identities
             ids.add_account("svc", kind="service", roles=["service", "dpo"], tenant="platform", party="platform.ops",
-                            scopes=["vault:read", "vault:write", "vault:erase", "vault:session"])
+                            scopes=["vault:read", "vault:write", "vault:erase", "vault:session", "vault:telephony"])
             key = ids.new_api_key("svc")
             vault = app.state.vault.vault
             svc = Caller("svc", "platform.ops", "service", "platform")

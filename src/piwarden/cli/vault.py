@@ -392,6 +392,54 @@ def exports(registry: Annotated[Path | None, typer.Option("--registry", help="Al
         out.print(f"registry of {len(reg['exports'])} ready exports -> {registry}")
 
 
+@app.command("numbers")
+def numbers(record: Annotated[str | None, typer.Option(help="Only this record's bindings.")] = None,
+            party: Annotated[str | None, typer.Option(help="Only this party's bindings.")] = None,
+            live: Annotated[bool, typer.Option("--live", help="Only bindings that forward now.")] = False,
+            limit: Annotated[int, typer.Option(min=1, help="At most this many, newest first.")] = 50,
+            db: DbOption = None) -> None:
+    """Virtual-number bindings of privacy waybills: number, record and field, party, expiry (never a phone)."""
+    from piwarden.vault import Caller
+
+    settings = cli_settings(database={"url": db})
+    rt = _open(settings)
+    try:
+        if rt.numbers is None:
+            raise _fail("this vault has no virtual-number pool", 1)
+        platform = Caller("cli", "platform.ops", "admin", settings.vault.platform_tenant)
+        found = rt.numbers.bindings(platform, record, party, live, limit)
+        size = rt.numbers.pool.size
+    finally:
+        rt.close()
+    for b in found:
+        at = datetime.fromtimestamp(b.expires_us / 1e6).isoformat(timespec="seconds")
+        state = "live" if b.live(int(datetime.now().timestamp() * 1e6)) else "ended"
+        out.print(f"{b.id}  {b.number}  {b.record_id}.{b.field}  -> {b.party}  until {at}  {state}", markup=False)
+    out.print(f"{len(found)} bindings shown; pool of {size:,} numbers" if found else
+              f"no bindings; pool of {size:,} numbers")
+
+
+@app.command("approvals")
+def approvals(status: Annotated[str | None, typer.Option(help="Only requests in this state: pending, approved, "
+                                                              "refused, used.")] = None,
+              limit: Annotated[int, typer.Option(min=1, help="At most this many, newest first.")] = 50,
+              db: DbOption = None) -> None:
+    """Requests to reveal a field once: who asked, which field of which record, the checker's decision."""
+    rt = _open(cli_settings(database={"url": db}))
+    try:
+        if rt.approvals is None:
+            raise _fail("this vault has no approvals", 1)
+        found = rt.approvals.list(status, limit)
+    finally:
+        rt.close()
+    for a in found:
+        at = datetime.fromtimestamp(a.created_us / 1e6).isoformat(timespec="seconds")
+        out.print(f"{a.id}  {at}  {a.requester}  {a.record_id}.{a.field}  {a.status}"
+                  + (f" by {a.checker}" if a.checker else ""), markup=False)
+    if not found:
+        out.print("no approvals")
+
+
 DEMO_MARK = ".piwarden-vault-demo"
 
 

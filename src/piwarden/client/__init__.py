@@ -165,6 +165,56 @@ class VaultClient:
     def close_ticket(self, ticket_id: str) -> bool:
         return bool(self._call("DELETE", f"/vault/tickets/{ticket_id}")["ok"])
 
+    # -- virtual numbers (vault:write, vault:telephony, vault:read) -----------------------------
+    def bind_number(self, record_id: str, party: str, *, field: str | None = None,
+                    ttl_s: int | None = None) -> dict[str, Any]:
+        """Bind a pool number to the record's phone for ``party``: ``{binding, event_id}``."""
+        body: dict[str, Any] = {"record_id": record_id, "party": party}
+        if field is not None:
+            body["field"] = field
+        if ttl_s is not None:
+            body["ttl_s"] = ttl_s
+        result: dict[str, Any] = self._call("POST", "/vault/numbers", json=body)
+        return result
+
+    def numbers(self, *, record_id: str | None = None, party: str | None = None, live: bool = False,
+                limit: int = 100) -> list[dict[str, Any]]:
+        params = {"limit": str(limit), "live": str(live).lower(), **({"record": record_id} if record_id else {}),
+                  **({"party": party} if party else {})}
+        result: list[dict[str, Any]] = self._call("GET", "/vault/numbers", params=params)
+        return result
+
+    def release_number(self, binding_id: str) -> dict[str, Any]:
+        result: dict[str, Any] = self._call("DELETE", f"/vault/numbers/{binding_id}")
+        return result
+
+    def resolve_number(self, number: str) -> dict[str, Any]:
+        """(telephony) The phone a live binding forwards ``number`` to: ``{phone, binding_id, ..., event_id}``."""
+        result: dict[str, Any] = self._call("POST", "/vault/numbers/resolve", json={"number": number})
+        return result
+
+    def waybill(self, record_id: str) -> dict[str, Any]:
+        """The record as this caller's party prints it: ``{record, virtual, bindings, event_id}``."""
+        result: dict[str, Any] = self._call("GET", f"/vault/waybills/{record_id}")
+        return result
+
+    # -- single reveals (vault:read asks, vault:approve decides) --------------------------------
+    def request_reveal(self, record_id: str, field: str, reason: str = "") -> dict[str, Any]:
+        """Ask a checker to let this caller see ``field`` in clear once: ``{approval, event_id}``."""
+        result: dict[str, Any] = self._call("POST", "/vault/approvals",
+                                            json={"record_id": record_id, "field": field, "reason": reason})
+        return result
+
+    def approvals(self, status: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
+        params = {"limit": str(limit), **({"status": status} if status else {})}
+        result: list[dict[str, Any]] = self._call("GET", "/vault/approvals", params=params)
+        return result
+
+    def decide_reveal(self, approval_id: str, approve: bool, reason: str = "") -> dict[str, Any]:
+        result: dict[str, Any] = self._call("POST", f"/vault/approvals/{approval_id}/decision",
+                                            json={"approve": approve, "reason": reason})
+        return result
+
     # -- exports (vault:export, vault:approve, vault:admin) -------------------------------------
     def export(self, type_name: str, fields: Iterable[str], *, owner: str | None = None,
                recipient: str | None = None, reason: str = "") -> dict[str, Any]:

@@ -248,7 +248,65 @@ class VaultConfigVersion(Base):
     last_seen_us: Mapped[int] = mapped_column(BIGINT)
 
 
+class VaultNumber(Base):
+    """A pool number's current holder: which binding, whose (subject), and until when nobody else may get it
+    (the binding's end plus the quiet period): one row per number ever bound, so two bindings never share one."""
+
+    __tablename__ = "vault_numbers"
+
+    number: Mapped[str] = mapped_column(String(40), primary_key=True)
+    binding_id: Mapped[str] = mapped_column(String(64))
+    subject: Mapped[str] = mapped_column(String(128))
+    ends_us: Mapped[int] = mapped_column(BIGINT)  # the binding's end: its expiry, or when it was released
+    busy_until_us: Mapped[int] = mapped_column(BIGINT, index=True)  # ends_us + the quiet period
+
+
+class VaultNumberBinding(Base):
+    """A virtual number bound to one field (the buyer's phone) of one record for one party, until it expires or
+    is released: kept after it ends, as the history of who could reach whom through which number."""
+
+    __tablename__ = "vault_number_bindings"
+    __table_args__ = (Index("ix_vault_number_bindings_record", "record_id"),
+                      Index("ix_vault_number_bindings_number", "number"))
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    number: Mapped[str] = mapped_column(String(40))
+    record_id: Mapped[str] = mapped_column(String(64))
+    field: Mapped[str] = mapped_column(String(64))
+    type: Mapped[str] = mapped_column(String(64))
+    owner: Mapped[str] = mapped_column(String(128))
+    subject: Mapped[str] = mapped_column(String(128))
+    party: Mapped[str] = mapped_column(String(128))
+    actor: Mapped[str] = mapped_column(String(128))
+    created_us: Mapped[int] = mapped_column(BIGINT)
+    expires_us: Mapped[int] = mapped_column(BIGINT)
+    ended_us: Mapped[int | None] = mapped_column(BIGINT, nullable=True)
+
+
+class VaultRevealApproval(Base):
+    """A request to see one field of one record in clear once (the policy said ``needs_approval``), and the
+    checker's decision: approved, it serves the requester's next read until ``expires_us``, and only that one."""
+
+    __tablename__ = "vault_reveal_approvals"
+    __table_args__ = (Index("ix_vault_reveal_approvals_lookup", "requester", "record_id", "field"),)
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    requester: Mapped[str] = mapped_column(String(128))
+    record_id: Mapped[str] = mapped_column(String(64))
+    field: Mapped[str] = mapped_column(String(64))
+    type: Mapped[str] = mapped_column(String(64))
+    subject: Mapped[str] = mapped_column(String(128))
+    reason: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16))  # pending | approved | refused | used
+    checker: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    created_us: Mapped[int] = mapped_column(BIGINT)
+    decided_us: Mapped[int | None] = mapped_column(BIGINT, nullable=True)
+    expires_us: Mapped[int | None] = mapped_column(BIGINT, nullable=True)
+    used_us: Mapped[int | None] = mapped_column(BIGINT, nullable=True)
+
+
 VAULT_TABLES = ("vault_records", "vault_fields", "vault_lookups", "vault_shreds", "vault_outbox", "vault_accounts",
                 "vault_api_keys", "vault_sessions", "vault_data_keys", "vault_subject_keys", "vault_quota_counts",
                 "vault_alerts", "vault_holds", "vault_exports", "vault_totp", "vault_tickets",
-                "vault_config_versions")
+                "vault_config_versions", "vault_numbers", "vault_number_bindings",
+                "vault_reveal_approvals")

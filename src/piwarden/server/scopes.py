@@ -50,6 +50,7 @@ class Scope(StrEnum):
     VAULT_EXPORT = "vault:export"
     VAULT_APPROVE = "vault:approve"
     VAULT_TICKETS = "vault:tickets"
+    VAULT_TELEPHONY = "vault:telephony"
     DETECT_ANALYZE = "detect:analyze"
     MASK_ANONYMIZE = "mask:anonymize"
 
@@ -93,6 +94,9 @@ RULES: Mapping[Scope, ScopeRule] = MappingProxyType({
                                    "holding the scope.", True, "for the vault", vault=True),
     Scope.VAULT_TICKETS: ScopeRule("Register and close business tickets and the subjects they name (the ticketing "
                                    "system): a vault account holding the scope.", True, "for the vault", vault=True),
+    Scope.VAULT_TELEPHONY: ScopeRule("Resolve a dialled virtual number to the phone its live binding forwards to "
+                                     "(each resolution logged as a reveal): a vault account holding the scope (the "
+                                     "telephony platform).", True, "for the vault", vault=True),
     Scope.DETECT_ANALYZE: ScopeRule("Find PI in submitted text (Presidio's analyzer API; nothing is stored): needs the "
                                     "bearer token when one is set.", True, "to analyze text"),
     Scope.MASK_ANONYMIZE: ScopeRule("Anonymize or decrypt submitted text (Presidio's anonymizer API; nothing is "

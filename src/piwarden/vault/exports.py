@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 import orjson
-from sqlalchemy import insert, select, update
+from sqlalchemy import insert, select
 
 from piwarden.db import writing
 from piwarden.db.base import table_of
@@ -31,6 +31,7 @@ from piwarden.keys import WATERMARK_KEY, load_key
 from piwarden.mask.decoys import Decoy, decoys, fingerprints
 from piwarden.mask.watermark import mark_row
 from piwarden.settings import Settings
+from piwarden.vault.checker import check_maker, settle
 from piwarden.vault.evidence import now_us
 from piwarden.vault.record_types import FieldSpec
 from piwarden.vault.service import ALL, BadRequest, Caller, NotFound, Refused, Vault
@@ -150,16 +151,11 @@ class Exports:
         """A checker's decision on a pending export (never the maker's own)."""
         info = self.get(export_id)
         v = self.vault
-        if info.maker == checker.actor:
-            raise BadRequest("the maker of an export cannot approve it: another checker must")
+        check_maker(info.maker, checker.actor, "an export")
         if info.status != "pending":
             raise BadRequest(f"export {export_id} is {info.status}, not pending")
         status: Status = "ready" if approve else "refused"
-        with writing(v.store.writer) as conn:
-            done = conn.execute(update(EXPORTS).where(EXPORTS.c.id == export_id, EXPORTS.c.status == "pending")
-                                .values(status=status, checker=checker.actor, decided_us=now_us())).rowcount
-        if not done:
-            raise BadRequest(f"export {export_id} was decided meanwhile")
+        settle(v.store.writer, EXPORTS, export_id, status, checker.actor, f"export {export_id}")
         ev = v._event(checker, action="export", resource=info.type, subjects=[], query_by="aggregate",
                       result="allowed" if approve else "denied", count=info.rows, export_id=export_id)
         v.evidence.record(ev)

@@ -12,10 +12,12 @@ from piwarden.db import make_engine, open_engine, parse_url
 from piwarden.db.engine import use_wal
 from piwarden.settings import Settings, get_settings
 from piwarden.vault import versions
+from piwarden.vault.approvals import Approvals
 from piwarden.vault.evidence import Evidence
 from piwarden.vault.exports import Exports, watermark_key
 from piwarden.vault.identity import Identities
 from piwarden.vault.keystore import KeyStore, keystore_engine, load_kek_ring
+from piwarden.vault.numbers import Numbers, Pool
 from piwarden.vault.oidc import OidcError, OidcVerifier
 from piwarden.vault.policy import BUNDLED as POLICY_FILE
 from piwarden.vault.policy import Policy, bundled_policy, load_policy_file
@@ -57,6 +59,8 @@ class VaultRuntime:
     _owns_log: bool
     exports: Exports | None = None
     step_up: StepUp | None = None
+    numbers: Numbers | None = None
+    approvals: Approvals | None = None
     oidc: OidcVerifier | None = None
 
     def close(self) -> None:
@@ -77,6 +81,7 @@ def open_vault(settings: Settings | None = None, *, db: str | None = None, log: 
     settings = settings or get_settings()
     url = db or settings.db_url
     types, policy = record_types_of(settings), policy_of(settings)
+    pool = Pool.parse(settings.vault.virtual_numbers, settings.vault.virtual_extension_digits)
     ring = load_kek_ring(settings, create=create_keys)
     keys = KeyStore(keystore_engine(settings), ring, reload=lambda: load_kek_ring(settings, create=False))
     engine, writer = engines(url)
@@ -92,8 +97,10 @@ def open_vault(settings: Settings | None = None, *, db: str | None = None, log: 
     vault = Vault(store, Evidence(log, writer, settings.vault.outbox_lease_s), types, policy,
                   settings.vault.platform_tenant, guards, Tickets(writer, engine))
     exports = Exports(vault, lambda: watermark_key(settings), policy.decl.exports.approval_over)
+    numbers = Numbers(vault, pool, settings.vault.virtual_number_ttl_s, settings.vault.virtual_number_quiet_s)
+    approvals = Approvals(vault, settings.vault.reveal_approval_ttl_s)  # hooks itself into vault.view
     return VaultRuntime(vault, Identities(writer, settings.vault.session_ttl_s, reader=engine), owns, exports,
-                        StepUp(keys, writer, engine), oidc_of(settings))
+                        StepUp(keys, writer, engine), numbers, approvals, oidc_of(settings))
 
 
 def oidc_of(settings: Settings) -> OidcVerifier | None:

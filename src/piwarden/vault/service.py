@@ -20,7 +20,7 @@ import threading
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Literal
+from typing import Literal, Protocol
 
 from sqlalchemy.engine import Engine
 
@@ -131,6 +131,14 @@ class Erased:
     event_id: str
 
 
+class SingleReveals(Protocol):
+    """Approved single reveals (``approvals.py``): which approval lets ``actor`` see a field once, and its use."""
+
+    def granted(self, actor: str, record_id: str, field: str) -> str | None: ...
+
+    def use(self, approval_id: str) -> bool: ...
+
+
 def _b64(data: bytes) -> str:
     return base64.b64encode(data).decode()
 
@@ -143,6 +151,7 @@ class Vault:
         self.store, self.evidence, self.types, self.policy = store, evidence, dict(types), policy
         self.guards, self.tickets = guards, tickets
         self.platform_tenant = platform_tenant
+        self.approvals: SingleReveals | None = None  # set by open_vault
         self._masks = default_policy().ruleset()
         self._tokenizers: dict[tuple[str, str, str], Operator] = {}
         self._lock = threading.Lock()
@@ -242,6 +251,11 @@ class Vault:
                                             record.subject))
             if held and d.effect == "reveal" and name in wanted:
                 d = Decision("needs_approval", d.rule, d.matched, "the actor is held to approval-only (an alert)")
+            approval = None
+            if d.effect == "needs_approval" and name in wanted and self.approvals is not None:
+                approval = self.approvals.granted(caller.actor, record.id, name)
+                if approval is not None:
+                    d = Decision("reveal", d.rule, d.matched, f"approved once ({approval})")
             v.decisions[name] = d
             if d.effect == "deny":
                 v.withheld.append(name)
@@ -251,18 +265,22 @@ class Vault:
                 v.masked.append(name)
                 v.step_up.append(name)
                 v.values[name] = self._mask(spec, value, record.subject)
-            elif name in wanted and d.effect == "reveal":
+            elif name in wanted and d.effect == "reveal" and (approval is None or self._use(approval)):
                 v.clear.append(name)
                 v.values[name] = _b64(value) if isinstance(value, bytes) else value
             else:
                 v.masked.append(name)
                 v.values[name] = self._mask(spec, value, record.subject)
-                if name in wanted and d.effect == "needs_approval":
+                if name in wanted and d.effect in ("needs_approval", "reveal"):  # reveal: an approval used meanwhile
                     v.pending_approval.append(name)
             token = self._token(rtype, spec, record.owner, value)
             if token is not None:
                 v.tokens[name] = token
         return v
+
+    def _use(self, approval_id: str) -> bool:
+        """Spend a single-reveal approval (False: another read spent it first)."""
+        return self.approvals is not None and self.approvals.use(approval_id)
 
     # -- guards -----------------------------------------------------------------------------
     def _charge(self, caller: Caller, rtype: RecordType, action: str, reveal: Sequence[str],

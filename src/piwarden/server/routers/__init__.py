@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from piwarden.server.routers import audit, presidio, vault, vault_health
+from piwarden.server.routers import audit, presidio, vault, vault_approvals, vault_health, vault_numbers
 
-BUILTIN_ROUTERS: tuple[APIRouter, ...] = (audit.router, vault_health.router, vault.router,
+BUILTIN_ROUTERS: tuple[APIRouter, ...] = (audit.router, vault_health.router, vault.router, vault_numbers.router,
+                                              vault_approvals.router,
                                               presidio.analyzer, presidio.anonymizer)

@@ -279,3 +279,101 @@ class Health(BaseModel):
 
     status: str = Field(description="ok, or what is not ready.")
     checks: dict[str, str] = Field(default_factory=dict, description="Each check and its state.")
+
+
+class BindRequest(_Body):
+    """Bind a pool number to a record's phone for a party (a carrier, a merchant) for a while."""
+
+    record_id: Annotated[str, StringConstraints(pattern=r"^r-[0-9a-f]{32}$")] = Field(
+        description="The record (waybill, order) whose phone the number forwards to.")
+    party: Ident = Field(description="The bound party (data-map party, e.g. logistics:SF): its accounts see the number.")
+    field: Name | None = Field(default=None, description="The phone field to bind (default: the type's first phone "
+                                                         "field, e.g. receiver_phone).")
+    ttl_s: int | None = Field(default=None, ge=1, le=30 * 86400, description="Lifetime in seconds (default: "
+                                                                               "vault.virtual_number_ttl_s).")
+
+
+class BindingOut(BaseModel):
+    """A binding: ids, party and times, never the phone."""
+
+    id: str = Field(description="The binding id (vn-...).")
+    number: str = Field(description="The virtual number (with its extension, 17000000001-1234, in AXE mode).")
+    record_id: str = Field(description="The bound record.")
+    field: str = Field(description="The bound phone field.")
+    type: str = Field(description="The record's type.")
+    owner: str = Field(description="The record's tenant.")
+    subject: str = Field(description="The record's data subject (pseudonymous id).")
+    party: str = Field(description="The bound party.")
+    actor: str = Field(description="Who bound it.")
+    created_us: int = Field(description="When bound, UTC microseconds.")
+    expires_us: int = Field(description="When it expires.")
+    ended_us: int | None = Field(description="When it was released, if it was.")
+    live: bool = Field(description="Whether the number forwards now.")
+
+
+class BindingAnswer(BaseModel):
+    """A binding and the access event recording what was done with it."""
+
+    binding: BindingOut = Field(description="The binding.")
+    event_id: str = Field(description="The access event.")
+
+
+class ResolveRequest(_Body):
+    """A dialled virtual number, as the telephony platform received the call."""
+
+    number: Annotated[str, StringConstraints(min_length=5, max_length=40, pattern=r"^[0-9 ,#转-]+$")] = Field(
+        description="The number dialled, with its extension in AXE mode (17000000001-1234; `,`, `#` or 转 also).")
+
+
+class Resolved(BaseModel):
+    """Where the call goes: the real phone, for the telephony platform only (logged as a reveal)."""
+
+    phone: str = Field(description="The phone the binding forwards to.")
+    binding_id: str = Field(description="The live binding.")
+    record_id: str = Field(description="The bound record.")
+    field: str = Field(description="The bound field.")
+    party: str = Field(description="The bound party (who may be calling).")
+    expires_us: int = Field(description="When the binding expires.")
+    event_id: str = Field(description="The reveal's access event.")
+
+
+class RenderedWaybill(BaseModel):
+    """A record as the bound party's waybill shows it: nothing in clear, bound phones replaced by virtual numbers."""
+
+    record: RecordView = Field(description="The record's fields as printed (none in clear, no tokens).")
+    virtual: dict[str, str] = Field(description="Field -> the virtual number printed instead of the phone.")
+    bindings: list[BindingOut] = Field(description="The party's live bindings of this record.")
+    event_id: str = Field(description="The print's access event.")
+
+
+class RevealRequest(_Body):
+    """Ask to see one field of one record in clear once (the policy says it needs an approval)."""
+
+    record_id: Annotated[str, StringConstraints(pattern=r"^r-[0-9a-f]{32}$")] = Field(description="The record.")
+    field: Name = Field(description="The field to see in clear.")
+    reason: Annotated[str, StringConstraints(max_length=500)] = Field(default="", description="Why (for the checker).")
+
+
+class ApprovalOut(BaseModel):
+    """A single-reveal request: ids, names, status and times, never a value."""
+
+    id: str = Field(description="The approval id (va-...), named as the ticket of its request and decision events.")
+    requester: str = Field(description="Who asked (only this account's next read uses it).")
+    record_id: str = Field(description="The record.")
+    field: str = Field(description="The field.")
+    type: str = Field(description="The record's type.")
+    subject: str = Field(description="The record's data subject.")
+    reason: str = Field(description="The requester's reason.")
+    status: str = Field(description="pending, approved, refused, or used (spent by one read).")
+    checker: str | None = Field(description="Who decided.")
+    created_us: int = Field(description="When asked, UTC microseconds.")
+    decided_us: int | None = Field(description="When decided.")
+    expires_us: int | None = Field(description="Until when an approval waits for the read.")
+    used_us: int | None = Field(description="When the read used it.")
+
+
+class ApprovalAnswer(BaseModel):
+    """An approval and the access event recording the step."""
+
+    approval: ApprovalOut = Field(description="The approval.")
+    event_id: str = Field(description="The access event.")

@@ -1,8 +1,8 @@
 """ID tokens an OIDC login has used, so each opens one session only: ``vault_oidc_tokens``.
 
 Revision ID: 7c3e5a1d9b42
-Revises: 4f1a9c2e7b60
-Create Date: 2026-12-11 09:00:00
+Revises: a6c2d8e0f913
+Create Date: 2026-12-11 11:00:00
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "7c3e5a1d9b42"
-down_revision: str | None = "4f1a9c2e7b60"
+down_revision: str | None = "a6c2d8e0f913"
 branch_labels = None
 depends_on = None
 
