@@ -12,6 +12,9 @@ subject and account, and scores against ``truth.jsonl``:
 - wrong names: matches naming a stored document other than the source (on any query);
 - false matches: ``never_stored`` queries with any match (all documents of the same templates);
 - by edit type and by number of edits, and by template, so the failures can be located.
+
+``--calibrate`` also verifies every candidate of each never-stored query and fits the normal tail of
+their best scores (the quantiles 0.50-0.99), as ``piwarden.forensics.documents.calibration`` holds it.
 """
 
 from __future__ import annotations
@@ -24,11 +27,27 @@ import time
 import warnings
 from collections import defaultdict
 from pathlib import Path
+from statistics import NormalDist
 
+import numpy as np
+
+from piwarden.forensics.documents import calibration as C
+from piwarden.forensics.documents import verify as V
 from piwarden.forensics.documents.check import DocumentStore
 
 
-def run(root: Path, similarity_only: bool) -> dict[str, object]:
+def best_score(store: DocumentStore, path: Path) -> float:
+    """The highest agreement among every candidate verified for ``path`` (0 without candidates)."""
+    fp = store.fingerprint(path)
+    best = 0.0
+    for row in store.registry.get(store.candidates(fp)):
+        feats = store._features(row)
+        if feats is not None:
+            best = max(best, V.verify(fp.features, feats, layout=store._layout(row, feats)).agreement)
+    return best
+
+
+def run(root: Path, similarity_only: bool, calibrate: bool = False) -> dict[str, object]:
     stored = [json.loads(line) for line in (root / "stored.jsonl").read_text().splitlines() if line.strip()]
     truth = [json.loads(line) for line in (root / "truth.jsonl").read_text().splitlines() if line.strip()]
     with tempfile.TemporaryDirectory() as tmp:
@@ -38,7 +57,7 @@ def run(root: Path, similarity_only: bool) -> dict[str, object]:
         index_s = time.perf_counter() - t
         pos = defaultdict(lambda: [0, 0])         # key -> [found, total]
         neg = defaultdict(lambda: [0, 0])         # key -> [false match, total]
-        wrong, wrong_on_pos, ambiguous, lat = 0, 0, 0, []
+        wrong, wrong_on_pos, ambiguous, lat, never = 0, 0, 0, [], []
         for q in truth:
             t0 = time.perf_counter()
             res = store.check(root / q["query"], q["subject"], q["account"])
@@ -48,6 +67,8 @@ def run(root: Path, similarity_only: bool) -> dict[str, object]:
             edits = [e["type"] for e in q["edits"]]
             keys = ["all", f"template:{q['template']}", f"edits:{len(edits)}", *(f"edit:{e}" for e in edits)]
             if q["source_doc"] is None:
+                if calibrate:
+                    never.append(best_score(store, root / q["query"]))
                 for k in keys:
                     neg[k][0] += bool(named)
                     neg[k][1] += 1
@@ -61,19 +82,21 @@ def run(root: Path, similarity_only: bool) -> dict[str, object]:
                 wrong_on_pos += bool(others)
         store.close()
     return {"stored": len(stored), "index_s": index_s, "pos": dict(pos), "neg": dict(neg), "wrong": wrong,
-            "wrong_on_pos": wrong_on_pos, "ambiguous": ambiguous, "check_ms": 1000 * statistics.median(lat)}
+            "wrong_on_pos": wrong_on_pos, "ambiguous": ambiguous, "check_ms": 1000 * statistics.median(lat),
+            "never": never}
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("dir", type=Path, help="a directory written by scenarios/documents/generate.py")
+    ap.add_argument("--calibrate", action="store_true", help="fit the false-match tail on the never-stored queries")
     args = ap.parse_args()
     modes = [False]
     results, caught = {}, {}
     for m in modes:
         with warnings.catch_warnings(record=True) as seen:   # a numpy warning is a bug (issue 21, point 5)
             warnings.simplefilter("always")
-            results["similarity only" if m else "current"] = run(args.dir, m)
+            results["similarity only" if m else "current"] = run(args.dir, m, args.calibrate)
         caught["similarity only" if m else "current"] = len(seen)
     for name, r in results.items():
         pos, neg = r["pos"], r["neg"]
@@ -84,6 +107,13 @@ def main() -> None:
         print(f"recall {f}/{n} = {f / n:.3f}; false matches on never-stored {nf}/{nn} = {nf / max(nn, 1):.3f}; "
               f"wrong documents named {r['wrong']} (on {r['wrong_on_pos']} true matches); "
               f"ambiguous {r['ambiguous']}; warnings {caught[name]}")
+        never = r["never"]
+        assert isinstance(never, list)
+        if never:
+            q = np.arange(0.5, 0.995, 0.01)
+            sd, mu = np.polyfit([NormalDist().inv_cdf(p) for p in q], np.quantile(never, q), 1)
+            print(f"calibration on {len(never)} never-stored checks: best score max {max(never):.3f}, normal tail "
+                  f"MU {mu:.3f} SD {sd:.3f} (in use: MU {C.MU} SD {C.SD}, threshold {C.threshold():.3f})")
         for k in sorted(set(pos) | set(neg)):
             if k == "all":
                 continue

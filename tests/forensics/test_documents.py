@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import csv
+import itertools
 import json
 import random
 from pathlib import Path
 
+import cv2
 import numpy as np
 import pytest
 from PIL import Image
@@ -150,7 +152,6 @@ def test_store_takes_a_str_and_odd_images_raise_no_warnings(tmp_path: Path) -> N
 
 def _keystone_on_table(img: Image.Image, shift: float, seed: int) -> Image.Image:
     """``img`` photographed at an angle lying on a wood-like texture (issue 21: perspective, background)."""
-    import cv2
 
     rng = np.random.default_rng(seed)
     a = np.asarray(img.convert("RGB"))
@@ -244,3 +245,37 @@ def test_an_index_saved_without_its_registry_rows_is_cut_back_on_open(tmp_path: 
     assert store.add([(images[1], "d1", "s1", "a1"), (images[2], "d2", "s2", "a2")]) == 2
     assert len(store.index) == store.registry.count() == 3
     store.close()
+
+
+def _blurred_with_a_sticker(img: Image.Image, sigma: float) -> Image.Image:
+    """A phone photo out of focus, with a sticker over about 8% of the card (the generator's kinds of edit)."""
+    a = np.asarray(img.convert("RGB")).copy()
+    h, w = a.shape[:2]
+    a[int(0.55 * h):int(0.80 * h), int(0.05 * w):int(0.37 * w)] = (230, 200, 40)
+    return Image.fromarray(cv2.GaussianBlur(a, (0, 0), sigma))
+
+
+@pytest.mark.parametrize("sigma", [1.8, 2.5])
+def test_a_blurred_copy_with_a_sticker_matches_its_original(store: DocumentStore, sigma: float) -> None:
+    doc_id = f"id_card-{SEED + 5:06d}"
+    img, _ = _original(store, doc_id)
+    res = store.check(_blurred_with_a_sticker(img, sigma), "subj-x", "acct-x")
+    assert [m.row.doc_id for m in res.matches] == [doc_id]
+    assert not store.matches(_blurred_with_a_sticker(synth.id_card(SEED + 503).image, sigma))[0]
+
+
+def test_the_decision_carries_a_calibrated_false_match_probability(store: DocumentStore) -> None:
+    from piwarden.forensics.documents import calibration as C
+
+    scores = np.linspace(0.0, 1.0, 21)
+    p = [C.false_match_p(s) for s in scores]
+    assert all(a > b for a, b in itertools.pairwise(p)) and 0.0 < p[-1] < p[0] <= 1.0
+    assert C.threshold(1e-4) > C.threshold(1e-3) >= C.FLOOR
+    assert C.false_match_p(C.threshold()) <= C.TARGET * 1.001
+    img, _ = _original(store, f"id_card-{SEED + 2:06d}")
+    out = store.check(synth.rephotograph(img, ["rotate", "jpeg"], random.Random(4)), "subj-9", "acct-9").to_json()
+    assert out["threshold"] == round(C.threshold(), 4) and out["target_false_match_rate"] == C.TARGET
+    (match,) = out["matches"]
+    assert isinstance(match, dict) and 0.0 < match["false_match_p"] <= C.TARGET
+    with pytest.raises(ValueError):
+        C.threshold(0.0)

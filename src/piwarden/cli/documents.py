@@ -183,6 +183,9 @@ def check(
     subject: Annotated[str, typer.Option("--subject", help="Subject id the submission claims.")],
     account: Annotated[str, typer.Option("--account", help="Account id it is submitted for.")],
     index: IndexOption = None,
+    target: Annotated[float, typer.Option("--target-false-match", min=1e-9, max=0.5,
+                                          help="False-match rate the decision threshold is set for (a never-stored "
+                                               "document of the same template matching).")] = 1e-3,
     log: LogOption = True,
     db: DbOption = None,
 ) -> None:
@@ -193,7 +196,7 @@ def check(
     if not image.is_file():
         raise typer.BadParameter(f"no such file: {image}", param_hint="IMAGE")
     with _database():
-        store = DocumentStore(_index_dir(index), db)
+        store = DocumentStore(_index_dir(index), db, target)
     try:
         result = store.check(_rgb(image), subject, account)
     finally:

@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from piwarden.forensics.documents import calibration as C
 from piwarden.forensics.documents import hashes as Hs
 from piwarden.forensics.documents import templates as T
 from piwarden.forensics.documents import verify as V
@@ -51,7 +52,9 @@ class Match:
 
     def to_json(self) -> dict[str, object]:
         return {"doc_id": self.row.doc_id, "subject": self.row.subject, "account": self.row.account,
-                "relation": self.relation, **self.verdict.to_json(), "hash_distances": self.distances}
+                "relation": self.relation, **self.verdict.to_json(),
+                "false_match_p": float(f"{C.false_match_p(self.verdict.agreement):.2g}"),
+                "hash_distances": self.distances}
 
 
 @dataclass
@@ -63,9 +66,12 @@ class CheckResult:
     matches: list[Match] = field(default_factory=list)
     candidates: int = 0
     ambiguous: bool = False
+    threshold: float = 0.0              # the agreement a match needed (``calibration.threshold(target)``)
+    target: float = C.TARGET            # the false-match rate that threshold was set for
 
     def to_json(self) -> dict[str, object]:
         return {"flagged": self.flagged, "ambiguous": self.ambiguous, "candidates": self.candidates,
+                "threshold": round(self.threshold, 4), "target_false_match_rate": self.target,
                 "matches": [m.to_json() for m in self.matches]}
 
 
@@ -89,10 +95,12 @@ def _image(src: Image.Image | str | Path) -> Image.Image:
 
 class DocumentStore:
     """Hash index + templates in one directory (default ``PIWARDEN_HOME/documents``), its registry
-    in the piwarden database at ``db_url`` (default: the home's)."""
+    in the piwarden database at ``db_url`` (default: the home's). A match needs the agreement whose
+    false-match probability is ``target`` (:mod:`.calibration`)."""
 
-    def __init__(self, directory: str | Path, db_url: str | None = None) -> None:
+    def __init__(self, directory: str | Path, db_url: str | None = None, target: float = C.TARGET) -> None:
         directory = Path(directory)
+        self.target, self.threshold = target, C.threshold(target)
         self.dir = directory
         directory.mkdir(parents=True, exist_ok=True)
         self.registry = Registry(directory, db_url)
@@ -226,7 +234,7 @@ class DocumentStore:
             feats = self._features(row)
             if feats is None:
                 continue
-            verdict = V.verify(fp.features, feats, layout=self._layout(row, feats))
+            verdict = V.verify(fp.features, feats, self.threshold, layout=self._layout(row, feats))
             if verdict.same:
                 dist = Hs.hamming(np.asarray(self.index.hashes[row.row]), fp.hashes)
                 found.append((row, verdict, {n: int(d) for n, d in zip(COLUMNS, dist, strict=True)}))
@@ -242,4 +250,5 @@ class DocumentStore:
             out.append(Match(row, verdict, dist, relation))
         out.sort(key=lambda m: -m.verdict.agreement)
         out = [m for m in out if m.verdict.agreement >= out[0].verdict.agreement - AMBIGUOUS_MARGIN] if out else out
-        return CheckResult(any(m.relation != "same_subject" for m in out), out, n, len(out) > 1)
+        return CheckResult(any(m.relation != "same_subject" for m in out), out, n, len(out) > 1, self.threshold,
+                           self.target)

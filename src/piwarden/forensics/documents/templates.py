@@ -43,13 +43,19 @@ _PLANES = _planes()
 _WEIGHTS = (1 << np.arange(63, -1, -1, dtype=np.uint64)).astype(np.uint64)
 
 
-def registered(f: V.Features, t: Template) -> tuple[np.ndarray, np.ndarray] | None:
-    """``f`` warped into the template's frame and the mask of pixels it covers; None if it does not register."""
-    hom, inl = V.register(f, t.ref, similarity=True)
+def registered(f: V.Features, t: Template,
+               pairs: tuple[np.ndarray, np.ndarray] | None = None) -> tuple[np.ndarray, np.ndarray] | None:
+    """``f`` warped into the template's frame and the mask of pixels it covers; None if it does not register.
+
+    ``pairs``: the matched keypoints of ``f`` and the template, when already known (one matching, not three)."""
+    pairs = pairs if pairs is not None else V.pairs(f, t.ref)
+    if pairs is None:
+        return None
+    hom, inl = V.fit(*pairs, similarity=True)
     if hom is None or inl < MIN_INLIERS:
         return None
     if V.PERSPECTIVE:   # a keystone or a table photo: a homography explains far more keypoints
-        ph, pinl = V.register(f, t.ref, similarity=False)
+        ph, pinl = V.fit(*pairs, similarity=False)
         if ph is not None and pinl > 1.5 * inl and V.plausible(ph, f.gray.shape, t.ref.gray.shape):
             hom = ph
     h, w = t.ref.gray.shape
@@ -93,13 +99,14 @@ def correlation(stored: np.ndarray, query: np.ndarray, cover: np.ndarray) -> np.
 
 def assign(f: V.Features, templates: list[Template]) -> tuple[int, tuple[np.ndarray, np.ndarray] | None]:
     """The template ``f`` registers best onto (index, registered image and mask), or (-1, None)."""
-    best, best_inl = -1, MIN_INLIERS - 1
+    best, best_inl, best_pairs = -1, MIN_INLIERS - 1, None
     for i, t in enumerate(templates):
-        hom, inl = V.register(f, t.ref, similarity=True)
+        pairs = V.pairs(f, t.ref)
+        hom, inl = V.fit(*pairs, similarity=True) if pairs is not None else (None, 0)
         # a fit onto another template's few shared keypoints can shrink the document to a corner
         if hom is not None and inl > best_inl and V.plausible(hom, f.gray.shape, t.ref.gray.shape):
-            best, best_inl = i, inl
-    return (best, registered(f, templates[best])) if best >= 0 else (-1, None)
+            best, best_inl, best_pairs = i, inl, pairs
+    return (best, registered(f, templates[best], best_pairs)) if best >= 0 else (-1, None)
 
 
 def learn(feats: list[V.Features], templates: list[Template]) -> list[Template]:
