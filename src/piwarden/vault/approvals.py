@@ -25,7 +25,6 @@ from piwarden.db.vault import VaultRevealApproval
 from piwarden.vault.checker import check_maker, settle
 from piwarden.vault.evidence import now_us
 from piwarden.vault.service import BadRequest, Caller, NotFound, Refused, Vault
-from piwarden.vault.store import RecordNotFound
 
 APPROVALS = table_of(VaultRevealApproval)
 TTL_S = 3600
@@ -82,12 +81,7 @@ class Approvals:
     def request(self, caller: Caller, record_id: str, field: str, reason: str = "") -> tuple[Approval, str]:
         """Ask to see ``field`` of the record in clear once; (the pending request, its event id)."""
         v = self.vault
-        try:
-            record = v.store.get(record_id, v.types)
-        except RecordNotFound:
-            ev = v._event(caller, action="reveal", resource="record", subjects=[], query_by="id", result="denied",
-                          count=0)
-            raise NotFound("no such record", v.evidence.record(ev)) from None
+        record = v.load(caller, record_id, "reveal")
         rtype = v.record_type(record.type)
         if field not in rtype.fields:
             raise BadRequest(f"record type {rtype.name} has no such field (GET /vault/types lists them)")

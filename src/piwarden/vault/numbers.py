@@ -163,13 +163,7 @@ class Numbers:
 
     # -- helpers ----------------------------------------------------------------------------
     def _record(self, caller: Caller, record_id: str, action: str) -> StoredRecord:
-        v = self.vault
-        try:
-            return v.store.get(record_id, v.types)
-        except RecordNotFound:
-            ev = v._event(caller, action=action, resource="record", subjects=[], query_by="id", result="denied",
-                          count=0)
-            raise NotFound("no such record", v.evidence.record(ev)) from None
+        return self.vault.load(caller, record_id, action)
 
     @staticmethod
     def _phone_field(rtype: RecordType, name: str | None) -> FieldSpec:

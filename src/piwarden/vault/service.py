@@ -317,14 +317,19 @@ class Vault:
                            subjects=[v.subject for v in views], records=[v.id for v in views], fields=clear,
                            masked_fields=masked, query_by=query_by, result=result, count=len(views))
 
+    def load(self, caller: Caller, record_id: str, action: str, query_by: str | None = "id") -> StoredRecord:
+        """The stored record, decrypted; when there is none, ``NotFound`` carrying the logged refusal (``action``
+        on ``record``)."""
+        try:
+            return self.store.get(record_id, self.types)
+        except RecordNotFound:
+            ev = self._event(caller, action=action, resource="record", subjects=[], query_by=query_by,
+                             result="denied", count=0)
+            raise NotFound("no such record", self.evidence.record(ev)) from None
+
     def get(self, caller: Caller, record_id: str, reveal: Iterable[str] = ()) -> Answer:
         """One record as the caller may see it; the event is in the log when this returns."""
-        try:
-            record = self.store.get(record_id, self.types)
-        except RecordNotFound:
-            ev = self._event(caller, action="view", resource="record", subjects=[], query_by="id", result="denied",
-                             count=0)
-            raise NotFound("no such record", self.evidence.record(ev)) from None
+        record = self.load(caller, record_id, "view")
         reveal = list(reveal)
         rtype = self.record_type(record.type)
         self._check_fields(rtype, reveal)
@@ -420,11 +425,7 @@ class Vault:
 
     def _update_once(self, caller: Caller, record_id: str, values: Mapping[str, object],
                      expected_version: int | None) -> Written:
-        try:
-            record = self.store.get(record_id, self.types)
-        except RecordNotFound:
-            ev = self._event(caller, action="update", resource="record", subjects=[], result="denied", count=0)
-            raise NotFound("no such record", self.evidence.record(ev)) from None
+        record = self.load(caller, record_id, "update", query_by=None)
         rtype = self.record_type(record.type)
         clean = self._values(rtype, values)
         if not clean:
