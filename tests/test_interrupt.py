@@ -215,3 +215,21 @@ def test_documents_index_interrupted_indexes_nothing_then_rerun_indexes_each_onc
     again = _run(args, tmp_path)  # nothing doubled
     assert again.returncode == 0 and f"0 documents indexed, {n} already there" in again.stderr
     assert f"{n} in the index" in again.stderr
+
+
+def test_an_interrupt_swallowed_by_a_finalizer_is_raised_again(capfd: pytest.CaptureFixture[str]) -> None:
+    """Ctrl-C landing inside a ``__del__`` or weakref callback (seen in SQLAlchemy's during `audit export`) must
+    still stop the command, without "Exception ignored" on stderr."""
+    from piwarden.cli.common import _terminate_as_interrupt
+
+    class Finalized:
+        def __del__(self) -> None:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt), _terminate_as_interrupt():
+        Finalized()  # dropped at once: its __del__ raises, Python calls the unraisable hook
+        end = time.monotonic() + 5
+        while time.monotonic() < end:  # the interrupt arrives within a few milliseconds
+            pass
+        pytest.fail("the interrupt was lost")
+    assert "Exception ignored" not in capfd.readouterr().err

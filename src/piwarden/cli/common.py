@@ -6,9 +6,12 @@ commands read them with ``cli_settings``, passing their own flags (``--db``, ...
 
 from __future__ import annotations
 
+import _thread
 import errno
 import signal
+import sys
 import threading
+import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -120,9 +123,19 @@ def debugging() -> bool:
     return _debug
 
 
+def _interrupt_soon() -> None:
+    time.sleep(0.01)
+    _thread.interrupt_main()
+
+
 @contextmanager
 def _terminate_as_interrupt() -> Iterator[None]:
-    """SIGTERM raises KeyboardInterrupt in the main thread, so it ends the way Ctrl-C does (exit 130)."""
+    """SIGTERM raises KeyboardInterrupt in the main thread, so it ends the way Ctrl-C does (exit 130).
+
+    A signal that lands while a finalizer runs (a weakref callback of SQLAlchemy's, a ``__del__``)
+    raises its KeyboardInterrupt there, where Python prints "Exception ignored" and drops it: the
+    command would go on. The unraisable hook raises it again in the main thread instead, silently.
+    """
     if threading.current_thread() is not threading.main_thread():
         yield
         return
@@ -130,11 +143,21 @@ def _terminate_as_interrupt() -> Iterator[None]:
     def handler(signum: int, frame: FrameType | None) -> None:
         raise KeyboardInterrupt
 
+    hook = sys.unraisablehook
+
+    def unraisable(u: Any) -> None:
+        if isinstance(u.exc_value, KeyboardInterrupt):  # raised again from another thread, once the finalizer ended
+            threading.Thread(target=_interrupt_soon, daemon=True, name="piwarden-reinterrupt").start()
+            return
+        hook(u)
+
     previous = signal.signal(signal.SIGTERM, handler)
+    sys.unraisablehook = unraisable
     try:
         yield
     finally:
         signal.signal(signal.SIGTERM, previous)
+        sys.unraisablehook = hook
 
 
 def parse_types(types: str | None) -> tuple[str, ...] | None:
