@@ -162,9 +162,6 @@ class Numbers:
         self.vault, self.pool, self.ttl_s, self.quiet_s = vault, pool, ttl_s, quiet_s
 
     # -- helpers ----------------------------------------------------------------------------
-    def _record(self, caller: Caller, record_id: str, action: str) -> StoredRecord:
-        return self.vault.load(caller, record_id, action)
-
     @staticmethod
     def _phone_field(rtype: RecordType, name: str | None) -> FieldSpec:
         if name is None:
@@ -211,7 +208,7 @@ class Numbers:
         keeps its number). ``PoolExhausted`` when no number is free.
         """
         v = self.vault
-        record = self._record(caller, record_id, "create")
+        record = self.vault.load(caller, record_id, "create")
         rtype = v.record_type(record.type)
         spec = self._phone_field(rtype, field)
         ttl = self.ttl_s if ttl_s is None else ttl_s
@@ -347,7 +344,7 @@ class Numbers:
         """The record as the caller's party sees it on a waybill: nothing in clear (masked or withheld by the
         policy), no tokens, each phone bound to the party replaced by its virtual number; logged as a print."""
         v = self.vault
-        record = self._record(caller, record_id, "print")
+        record = self.vault.load(caller, record_id, "print")
         rtype = v.record_type(record.type)
         now = now_us()
         with v.engine.connect() as conn:
