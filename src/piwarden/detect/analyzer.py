@@ -186,6 +186,8 @@ class Analyzer:
     def _scored(self, text: str, cand: Candidate) -> Span | None:
         """The span of a candidate, or None if it scores below ``min_score`` or is of a type not asked for."""
         rec = cand.recognizer
+        if _inside_hex_id(text, cand.start, cand.end):
+            return None
         try:
             score = rec.score(text, cand.start, cand.end, cand.pattern.score)
             if score < self.min_score or score <= 0.0:
@@ -199,6 +201,30 @@ class Analyzer:
 
 
 _CUED = frozenset({"QQ_ID", "WECHAT_ID"})
+_HEX_LOWER = frozenset("0123456789abcdef")
+_HEX_UPPER = frozenset("0123456789ABCDEF")
+_HEX_ID_LEN = 24  # a UUID's 32 hex digits, a digest's 40 or 64; ``abc13812345678def`` is still text
+
+
+def _inside_hex_id(text: str, start: int, end: int) -> bool:
+    """Whether ``text[start:end]`` is a digit run inside a random hex identifier (a UUID, a digest).
+
+    Digits are 10 of 16 hex symbols, so one 32-digit record id in 170 holds eleven digits in a row
+    that read as a mobile number; a dump of any table keyed by hex ids would be full of them.
+    """
+    if not text[start:end].isdigit():
+        return False
+    for alphabet in (_HEX_LOWER, _HEX_UPPER):
+        left, right = start, end
+        while left > 0 and start - left < 128 and text[left - 1] in alphabet:
+            left -= 1
+        while right < len(text) and right - end < 128 and text[right] in alphabet:
+            right += 1
+        if right - left >= _HEX_ID_LEN and (left < start or right > end) and not (
+                left > 0 and text[left - 1].isascii() and text[left - 1].isalnum()) and not (
+                right < len(text) and text[right].isascii() and text[right].isalnum()):
+            return True
+    return False
 
 
 def _restore(norm: _evasion.Normalized, spans: list[Span]) -> list[Span]:
