@@ -18,8 +18,9 @@ from piwarden.server.scopes import Caller, Scope, requires
 from piwarden.server.services.audit import AuditService
 
 
-def service_config(request: Request) -> ServiceConfig:
-    """The configuration the app was built with."""
+async def service_config(request: Request) -> ServiceConfig:
+    """The configuration the app was built with (``async``: a plain ``def`` dependency costs a worker-thread
+    round trip per request)."""
     config: ServiceConfig = request.app.state.config
     return config
 
@@ -27,7 +28,7 @@ def service_config(request: Request) -> ServiceConfig:
 ConfigDep = Annotated[ServiceConfig, Depends(service_config)]
 
 
-def audit_log(request: Request) -> AuditLog:
+async def audit_log(request: Request) -> AuditLog:
     """The log the app's lifespan opened (or the one it was given)."""
     log: AuditLog | None = request.app.state.audit_log
     if log is None:  # e.g. the app mounted in another without its lifespan run
@@ -38,7 +39,7 @@ def audit_log(request: Request) -> AuditLog:
 AuditLogDep = Annotated[AuditLog, Depends(audit_log)]
 
 
-def audit_service(log: AuditLogDep, config: ConfigDep) -> AuditService:
+async def audit_service(log: AuditLogDep, config: ConfigDep) -> AuditService:
     return AuditService(log, config.signer)
 
 

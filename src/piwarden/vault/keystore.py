@@ -34,13 +34,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import delete, event, func, insert, select, update
+from sqlalchemy import bindparam, delete, event, func, insert, select, update
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
 from piwarden.db import open_engine, writing
 from piwarden.db.base import table_of
 from piwarden.db.engine import use_wal
+from piwarden.db.prepared import Prepared
 from piwarden.db.vault import VaultDataKey, VaultSubjectKey
 from piwarden.home import private_dir
 from piwarden.keys import VAULT_KEY, KeySourceError, load_key, write_key_file
@@ -169,6 +170,8 @@ class KeyStore:
         self._data: dict[tuple[str, str, int], bytes] = {}
         self._active: dict[tuple[str, str], tuple[int, float]] = {}
         self._lock = threading.Lock()
+        self._subject_row = Prepared(engine, select(SUBJECT_KEYS.c.kek_version, SUBJECT_KEYS.c.wrapped).where(
+            SUBJECT_KEYS.c.subject == bindparam("subject")))
 
     @contextmanager
     def _tx(self) -> Iterator[Connection]:
@@ -254,11 +257,9 @@ class KeyStore:
     # -- subject keys -----------------------------------------------------------------------
     def subject_key(self, subject: str, *, create: bool = False) -> bytes | None:
         """The subject's key; None when it has none (never had, or shredded) and ``create`` is false."""
-        with self.engine.connect() as conn:
-            row = conn.execute(select(SUBJECT_KEYS.c.kek_version, SUBJECT_KEYS.c.wrapped).where(
-                SUBJECT_KEYS.c.subject == subject)).first()
+        row = self._subject_row.first(subject=subject)  # read every time: an erasure takes effect at once
         if row is not None:
-            return self._unwrap(row.kek_version, row.wrapped, wrap_ad("subject", subject), "a subject key")
+            return self._unwrap(row[0], bytes(row[1]), wrap_ad("subject", subject), "a subject key")
         if not create:
             return None
         key = secrets.token_bytes(KEY_BYTES)

@@ -19,6 +19,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from piwarden.db import writing
 from piwarden.db.base import table_of
+from piwarden.db.prepared import Prepared
 from piwarden.db.vault import VaultField, VaultLookup, VaultRecord, VaultShred
 from piwarden.mask.normalize import normalize
 from piwarden.vault.crypto import DecryptError, blind_index, field_ad, field_key, open_sealed, seal
@@ -85,6 +86,7 @@ class RecordStore:
 
     def __init__(self, engine: Engine, writer: Engine, keys: KeyStore) -> None:
         self.engine, self.writer, self.keys = engine, writer, keys
+        self._get = Prepared(engine, _GET)
 
     @contextmanager
     def transaction(self) -> Iterator[Connection]:
@@ -208,20 +210,18 @@ class RecordStore:
     # -- reads ------------------------------------------------------------------------------
     def get(self, record_id: str, types: Mapping[str, RecordType]) -> StoredRecord:
         """A record with every field decrypted; ``RecordNotFound``, or ``DecryptError`` naming the field."""
-        with self.engine.connect() as conn:  # one round trip: the record's row beside each of its fields
-            rows = conn.execute(_GET, {"id": record_id}).all()
+        rows = self._get.all(id=record_id)  # one round trip: the record's row beside each of its fields
         if not rows:
             raise RecordNotFound(record_id)
-        meta = rows[0]
-        fields = [r for r in rows if r.field is not None]
-        subject_key = self.keys.subject_key(meta.subject)
+        rid, type_name, owner, subject, version = rows[0][:5]
+        subject_key = self.keys.subject_key(subject)
         if subject_key is None:
             raise DecryptError(f"record {record_id}: the subject's key is destroyed")
-        rtype = types.get(meta.type)
-        values = {f.field: self._open(record_id, meta.owner, meta.subject, subject_key,
-                                      rtype.fields.get(f.field) if rtype else None, f.field, f.key_class,
-                                      f.key_version, f.sealed) for f in fields}
-        return StoredRecord(meta.id, meta.type, meta.owner, meta.subject, meta.version, values)
+        rtype = types.get(type_name)
+        values = {name: self._open(record_id, owner, subject, subject_key, rtype.fields.get(name) if rtype else None,
+                                   name, key_class, key_version, bytes(sealed))
+                  for *_, name, key_class, key_version, sealed in rows if name is not None}
+        return StoredRecord(rid, type_name, owner, subject, int(version), values)
 
     def find(self, rtype: RecordType, spec: FieldSpec, value: str, limit: int = 100) -> list[str]:
         """Ids of the records whose ``spec`` field equals ``value`` once normalized."""

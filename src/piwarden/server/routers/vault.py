@@ -17,6 +17,7 @@ from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, FastAPI, Path, Query, Request
 from fastapi.responses import Response
+from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
 from piwarden.audit.store_base import AuditStoreError
@@ -151,6 +152,12 @@ def _part(part: P | None, what: str) -> P:
     return part
 
 
+def _json(model: BaseModel, status_code: int = 200) -> Response:
+    """``model`` as the answer, serialized once: returned as a model, FastAPI would dump it, validate the
+    dump against the response model and encode it again (a fifth of a masked read's time in the server)."""
+    return Response(model.model_dump_json(), status_code=status_code, media_type="application/json")
+
+
 def _view(v: View) -> RecordView:
     return RecordView(id=v.id, type=v.type, owner=v.owner, subject=v.subject, version=v.version, values=v.values,
                       clear=v.clear, masked=v.masked, withheld=v.withheld, pending_approval=v.pending_approval, step_up=v.step_up,
@@ -225,19 +232,19 @@ def record_types(who: ReadCaller, rt: RuntimeDep) -> list[TypeInfo]:
 
 @router.post("/records/{type_name}", summary="Create a record", response_model=Written, status_code=201,
              responses={**REFUSED, **error_responses(400, 401, 410, 422, 503)})
-def create_record(who: WriteCaller, rt: RuntimeDep, type_name: TypeName, body: CreateRecord) -> Written:
+def create_record(who: WriteCaller, rt: RuntimeDep, type_name: TypeName, body: CreateRecord) -> Response:
     """Encrypt and store a new record; answered once the record and its access event are both durable."""
     w = _do(lambda: rt.vault.create(who.caller, type_name, body.subject, body.fields, owner=body.owner))
-    return Written(id=w.record_id, version=w.version, event_id=w.event_id)
+    return _json(Written(id=w.record_id, version=w.version, event_id=w.event_id), 201)
 
 
 @router.get("/records/{record_id}", summary="Read a record", response_model=RecordAnswer,
             responses={**REFUSED, **OVER_QUOTA, **error_responses(400, 401, 404, 503)})
-def get_record(who: ReadCaller, rt: RuntimeDep, record_id: RecordId, reveal: Reveal = None) -> RecordAnswer:
+def get_record(who: ReadCaller, rt: RuntimeDep, record_id: RecordId, reveal: Reveal = None) -> Response:
     """One record: fields the caller asked to reveal and the policy allows in clear, others masked or withheld."""
     fields = reveal.split(",") if reveal else []
     answer = _do(lambda: rt.vault.get(who.caller, record_id, fields))
-    return RecordAnswer(record=_view(answer.views[0]), event_id=answer.event_id)
+    return _json(RecordAnswer(record=_view(answer.views[0]), event_id=answer.event_id))
 
 
 @router.patch("/records/{record_id}", summary="Change a record", response_model=Written,
@@ -250,11 +257,11 @@ def update_record(who: WriteCaller, rt: RuntimeDep, record_id: RecordId, body: U
 
 @router.post("/records/{type_name}/search", summary="Find records by keyed identifier", response_model=SearchAnswer,
              responses={**REFUSED, **OVER_QUOTA, **error_responses(400, 401, 422, 503)})
-def search_records(who: ReadCaller, rt: RuntimeDep, type_name: TypeName, body: Search) -> SearchAnswer:
+def search_records(who: ReadCaller, rt: RuntimeDep, type_name: TypeName, body: Search) -> Response:
     """Exact look-up through a blind index (phone, ID number, policy number ...), value or token in the body."""
     answer = _do(lambda: rt.vault.search(who.caller, type_name, body.by, body.value, body.token, body.reveal,
                                          body.limit))
-    return SearchAnswer(records=[_view(v) for v in answer.views], event_id=answer.event_id)
+    return _json(SearchAnswer(records=[_view(v) for v in answer.views], event_id=answer.event_id))
 
 
 @router.delete("/subjects/{subject}", summary="Erase a data subject", response_model=Erased,

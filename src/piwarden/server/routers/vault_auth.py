@@ -33,8 +33,9 @@ OtpHeader = Annotated[str | None, Header(alias="X-Piwarden-OTP", pattern=r"^[0-9
 _QUERY_NAMES = ("role", "purpose", "ticket", "actor", "tenant")
 
 
-def runtime(request: Request) -> VaultRuntime:
-    """The vault the app's lifespan opened."""
+async def runtime(request: Request) -> VaultRuntime:
+    """The vault the app's lifespan opened (``async``: FastAPI runs a plain ``def`` dependency in a worker
+    thread, a round trip that cost more than the lookup, once per request)."""
     found: VaultRuntime | None = getattr(request.app.state, "vault", None)
     if found is None:
         raise ApiError(503, "the vault is not open")

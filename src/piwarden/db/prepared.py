@@ -1,0 +1,43 @@
+"""A hot SELECT compiled once for its engine's driver and run on a pooled DBAPI connection.
+
+Every masked read of the vault looks up its record and its subject's key. Through SQLAlchemy's
+``Connection.execute`` each of those cost 35-90 us of bookkeeping (a pooled ``Connection``, an
+execution context, result processing) around a 4 us SQLite step; the same statement compiled
+once and run on the pool's raw connection costs 9-15 us (docs/benchmarks.md, vault load). Only
+for statements whose columns need no result processing (text, integers, bytes).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import Select
+from sqlalchemy.engine import Engine
+
+
+class Prepared:
+    """``stmt`` (with ``bindparam`` names) ready for ``engine``: ``all(name=value, ...)`` gives its rows as tuples."""
+
+    def __init__(self, engine: Engine, stmt: Select[Any]) -> None:
+        compiled = stmt.compile(dialect=engine.dialect)
+        self.engine, self.sql = engine, compiled.string
+        self._order: list[str] | None = list(compiled.positiontup) if compiled.positiontup is not None else None
+
+    def all(self, **params: Any) -> list[tuple[Any, ...]]:
+        args: tuple[Any, ...] | Mapping[str, Any] = params if self._order is None else \
+            tuple(params[name] for name in self._order)
+        raw = self.engine.raw_connection()  # back to the pool (and its rollback) on close
+        try:
+            cur = raw.cursor()
+            try:
+                cur.execute(self.sql, args)
+                return [tuple(row) for row in cur.fetchall()]
+            finally:
+                cur.close()
+        finally:
+            raw.close()
+
+    def first(self, **params: Any) -> tuple[Any, ...] | None:
+        rows = self.all(**params)
+        return rows[0] if rows else None
