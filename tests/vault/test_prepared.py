@@ -1,0 +1,37 @@
+"""``piwarden.db.prepared``: a statement compiled once for the driver gives what SQLAlchemy's execute gives."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Column, Integer, LargeBinary, MetaData, String, Table, bindparam, create_engine, insert, select
+
+from piwarden.db.prepared import Prepared
+
+from .conftest import pg_scratch
+
+meta = MetaData()
+T = Table("t", meta, Column("k", String(32), primary_key=True), Column("n", Integer), Column("b", LargeBinary),
+          Column("tag", String(32)))
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_prepared_matches_execute(backend: str, tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'p.db'}" if backend == "sqlite" else pg_scratch("prepared")
+    engine = create_engine(url)
+    meta.create_all(engine)
+    rows = [{"k": f"k{i}", "n": i, "b": bytes([i, 0, 255]), "tag": "odd" if i % 2 else "even"} for i in range(20)]
+    with engine.begin() as conn:
+        conn.execute(insert(T), rows)
+    stmt = select(T.c.k, T.c.n, T.c.b).where(T.c.tag == bindparam("tag"), T.c.n >= bindparam("low")).order_by(T.c.k)
+    prepared = Prepared(engine, stmt)
+    for tag, low in (("odd", 5), ("even", 0), ("none", 0)):
+        with engine.connect() as conn:
+            expected = [tuple(r) for r in conn.execute(stmt, {"tag": tag, "low": low})]
+        got = prepared.all(tag=tag, low=low)
+        assert [(k, n, bytes(b)) for k, n, b in got] == expected
+    assert prepared.first(tag="none", low=0) is None
+    assert prepared.first(low=19, tag="odd") is not None  # names, not order
+    assert engine.pool.checkedout() == 0  # every connection went back to the pool
+    engine.dispose()
