@@ -37,9 +37,15 @@ def sqlite_write_lock(path: str) -> threading.RLock:
     """The one write lock of a SQLite file in this process. Its writers (the vault's engine, the audit
     store's connection) queue on it instead of meeting in SQLite's busy handler, which sleeps up to
     100 ms between tries; writers in other processes still meet there."""
+    found = _LOCKS.get(path)  # by the name as given, then by the file (a realpath is 8 lstat calls)
+    if found is not None:
+        return found
     key = os.path.realpath(path)
     with _LOCKS_GUARD:
-        return _LOCKS.setdefault(key, threading.RLock())
+        lock = _LOCKS.setdefault(key, threading.RLock())
+        if os.path.isabs(path):  # a relative name may mean another file after a chdir
+            _LOCKS[path] = lock
+        return lock
 
 
 def make_engine(url: str | URL, *, locking: bool = False) -> Engine:
@@ -61,21 +67,30 @@ def make_engine(url: str | URL, *, locking: bool = False) -> Engine:
     return engine
 
 
-def _wal_pragmas(dbapi_connection: Any, _record: Any) -> None:
+def _wal_pragmas(dbapi_connection: Any, _record: Any, synchronous: str = "FULL") -> None:
     cur = dbapi_connection.cursor()
     # WAL (readers go on while one writer commits; one fsync a commit) is kept in the file: set it only when it
     # is not set yet, because asking for it again still wants a lock, and a new connection opened while another
     # process commits failed with "database is locked" (tests/vault/test_rotation.py under a loaded suite)
     if str(cur.execute("PRAGMA journal_mode").fetchone()[0]).lower() != "wal":
         cur.execute("PRAGMA journal_mode=WAL")
-    cur.execute("PRAGMA synchronous=FULL")  # an acknowledged write survives a power cut too
+    cur.execute(f"PRAGMA synchronous={synchronous}")  # FULL: an acknowledged write survives a power cut too
     cur.close()
 
 
-def use_wal(engine: Engine) -> Engine:
-    """On SQLite: every connection in WAL mode with full sync (the vault's data, key store and audit log)."""
+def _wal_pragmas_normal(dbapi_connection: Any, record: Any) -> None:
+    _wal_pragmas(dbapi_connection, record, "NORMAL")
+
+
+def use_wal(engine: Engine, *, synced_by_next_commit: bool = False) -> Engine:
+    """On SQLite: every connection in WAL mode with full sync (the vault's data, key store and audit log).
+
+    ``synced_by_next_commit``: commits do not fsync (``synchronous=NORMAL``), for transactions that are
+    always followed, before anything is acknowledged, by a full-sync commit to the same file: that
+    commit's fsync of the write-ahead log makes every earlier frame durable with it (the vault's record
+    writes, followed by their access event's append to the audit log in the same database)."""
     if engine.url.get_backend_name() == "sqlite":
-        event.listen(engine, "connect", _wal_pragmas)
+        event.listen(engine, "connect", _wal_pragmas_normal if synced_by_next_commit else _wal_pragmas)
     return engine
 
 

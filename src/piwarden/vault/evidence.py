@@ -26,7 +26,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.engine import Connection, Engine
 
 from piwarden.audit.log import AuditLog
@@ -37,6 +37,8 @@ from piwarden.db.vault import VaultOutbox
 from piwarden.events import AccessEvent, parse_event
 
 OUTBOX = table_of(VaultOutbox)
+_STAGE = insert(OUTBOX)  # built once (every write stages one row)
+_UNSTAGE = delete(OUTBOX).where(OUTBOX.c.event_id.in_(bindparam("ids", expanding=True)))
 NO_SUBJECT = "-"  # the spec needs a subject; a look-up that found nothing names none
 
 
@@ -104,8 +106,8 @@ class Evidence:
         """Put a write's event in the outbox, inside the caller's transaction."""
         encoded = EncodedEvent.of(ev)
         t = now_us()
-        conn.execute(insert(OUTBOX).values(event_id=ev.id, body=encoded.body, created_us=t,
-                                           claimed_by=self.instance, claimed_us=t))
+        conn.execute(_STAGE, {"event_id": ev.id, "body": encoded.body, "created_us": t, "claimed_by": self.instance,
+                              "claimed_us": t})
         self._clear_published(conn)
         return encoded
 
@@ -120,7 +122,7 @@ class Evidence:
         with self._published_lock:
             ids, self._published = self._published, []
         for k in range(0, len(ids), 500):
-            conn.execute(delete(OUTBOX).where(OUTBOX.c.event_id.in_(ids[k:k + 500])))
+            conn.execute(_UNSTAGE, {"ids": ids[k:k + 500]})
 
     def flush(self) -> None:
         """Delete the outbox rows of events already published by this process."""

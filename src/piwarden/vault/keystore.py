@@ -29,15 +29,18 @@ import os
 import secrets
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import bindparam, delete, event, func, insert, select, update
+from sqlalchemy.dialects import postgresql as postgresql_dialect
+from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import IntegrityError
 
+from piwarden.audit.group_commit import GroupCommitter
 from piwarden.db import open_engine, writing
 from piwarden.db.base import table_of
 from piwarden.db.engine import use_wal
@@ -170,6 +173,9 @@ class KeyStore:
         self._data: dict[tuple[str, str, int], bytes] = {}
         self._active: dict[tuple[str, str], tuple[int, float]] = {}
         self._lock = threading.Lock()
+        # new subjects' keys are group-committed: a write burst of new customers shares the key store's fsyncs
+        self._new_subjects: GroupCommitter[tuple[str, int, bytes], list[bool]] = GroupCommitter(
+            self._insert_subjects, lambda done, start, stop: done[start:stop], max_items=500)
         self._subject_row = Prepared(engine, select(SUBJECT_KEYS.c.kek_version, SUBJECT_KEYS.c.wrapped).where(
             SUBJECT_KEYS.c.subject == bindparam("subject")))
 
@@ -264,13 +270,23 @@ class KeyStore:
             return None
         key = secrets.token_bytes(KEY_BYTES)
         kek_version, wrapped = self._wrap(key, wrap_ad("subject", subject))
-        try:
-            with self._tx() as conn:
-                conn.execute(insert(SUBJECT_KEYS).values(subject=subject, kek_version=kek_version, wrapped=wrapped,
-                                                         created_us=now_us()))
-        except IntegrityError:  # made concurrently: read theirs
-            return self.subject_key(subject)
+        if not self._new_subjects.submit([(subject, kek_version, wrapped)])[0]:
+            return self.subject_key(subject)  # made concurrently: theirs
         return key
+
+    def _insert_subjects(self, rows: Sequence[tuple[str, int, bytes]]) -> list[bool]:
+        """New subject keys of concurrent writers in one transaction (one fsync); which went in (the
+        others' subjects had a key already, made meanwhile)."""
+        backend = self.engine.url.get_backend_name()
+        if backend in ("sqlite", "postgresql"):
+            module = sqlite_dialect if backend == "sqlite" else postgresql_dialect
+            stmt: Any = module.insert(SUBJECT_KEYS).on_conflict_do_nothing(index_elements=["subject"])
+        else:  # MySQL / MariaDB
+            stmt = insert(SUBJECT_KEYS).prefix_with("IGNORE")
+        t = now_us()
+        with self._tx() as conn:
+            return [conn.execute(stmt, {"subject": subject, "kek_version": version, "wrapped": wrapped,
+                                        "created_us": t}).rowcount == 1 for subject, version, wrapped in rows]
 
     def destroy_subject(self, subject: str) -> bool:
         """Crypto-shred: delete the subject's key; True if there was one."""

@@ -36,6 +36,11 @@ _GET = (select(RECORDS.c.id, RECORDS.c.type, RECORDS.c.owner, RECORDS.c.subject,
         .where(RECORDS.c.id == bindparam("id")))
 LOOKUPS = table_of(VaultLookup)
 SHREDS = table_of(VaultShred)
+# statements built once: building one per call (``insert(T).values(...)``) cost more than running it
+_INSERT_RECORD = insert(RECORDS)
+_INSERT_FIELDS = insert(FIELDS)
+_INSERT_LOOKUPS = insert(LOOKUPS)
+_SHREDDED = select(SHREDS.c.subject).where(SHREDS.c.subject == bindparam("subject"))
 FREE_TEXT = frozenset({"PERSON", "ADDRESS", "GOODS", "HEALTH"})
 _SEPARATORS = re.compile(r"[\s\-()（）]+")
 
@@ -84,13 +89,16 @@ def lookup_form(value: str, entity: str) -> str:
 class RecordStore:
     """The vault's tables over one engine (writes through ``writer``: on SQLite ``BEGIN IMMEDIATE``)."""
 
-    def __init__(self, engine: Engine, writer: Engine, keys: KeyStore) -> None:
-        self.engine, self.writer, self.keys = engine, writer, keys
+    def __init__(self, engine: Engine, writer: Engine, keys: KeyStore, logged: Engine | None = None) -> None:
+        self.engine, self.writer, self.keys, self.logged = engine, writer, keys, logged
         self._get = Prepared(engine, _GET)
+        self._shredded = Prepared(engine, _SHREDDED)
 
     @contextmanager
-    def transaction(self) -> Iterator[Connection]:
-        with writing(self.writer) as conn:
+    def transaction(self, *, logged: bool = False) -> Iterator[Connection]:
+        """A write transaction; ``logged``: one whose staged event is appended to the audit log before the
+        change is acknowledged, so it may use the ``logged`` writer (``runtime.logged_writer``)."""
+        with writing(self.logged if logged and self.logged is not None else self.writer) as conn:
             yield conn
 
     # -- sealing ----------------------------------------------------------------------------
@@ -134,13 +142,13 @@ class RecordStore:
         lookups = [{"type": rtype.name, "field": n, "digest": self.digest(rtype, rtype.field(n), str(v)),
                     "record_id": record_id} for n, v in values.items() if rtype.field(n).lookup]
         t = now_us()
-        with self.transaction() as conn:
-            conn.execute(insert(RECORDS).values(id=record_id, type=rtype.name, owner=owner, subject=subject,
-                                                version=1, created_us=t, updated_us=t))
+        with self.transaction(logged=True) as conn:
+            conn.execute(_INSERT_RECORD, {"id": record_id, "type": rtype.name, "owner": owner, "subject": subject,
+                                          "version": 1, "created_us": t, "updated_us": t})
             if rows:
-                conn.execute(insert(FIELDS), rows)
+                conn.execute(_INSERT_FIELDS, rows)
             if lookups:
-                conn.execute(insert(LOOKUPS), lookups)
+                conn.execute(_INSERT_LOOKUPS, lookups)
             stage(conn)
         return record_id, 1
 
@@ -153,7 +161,7 @@ class RecordStore:
         rows = [self._seal(record.id, record.owner, record.subject, subject_key, rtype.field(n), v)
                 for n, v in values.items()]
         version = record.version if expected_version is None else expected_version
-        with self.transaction() as conn:
+        with self.transaction(logged=True) as conn:
             bumped = conn.execute(update(RECORDS).where(RECORDS.c.id == record.id, RECORDS.c.version == version)
                                   .values(version=version + 1, updated_us=now_us())).rowcount
             if not bumped:
@@ -204,8 +212,7 @@ class RecordStore:
         return len(pending)
 
     def is_shredded(self, subject: str) -> bool:
-        with self.engine.connect() as conn:
-            return conn.execute(select(SHREDS.c.subject).where(SHREDS.c.subject == subject)).first() is not None
+        return self._shredded.first(subject=subject) is not None
 
     # -- reads ------------------------------------------------------------------------------
     def get(self, record_id: str, types: Mapping[str, RecordType]) -> StoredRecord:
