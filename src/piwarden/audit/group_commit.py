@@ -18,23 +18,28 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 
-@dataclass
+@dataclass(eq=False)  # compared by identity
 class _Pending(Generic[T, R]):
     items: Sequence[T]
     result: R | None = None
     error: BaseException | None = None
     done: bool = False
+    wake: threading.Event = field(default_factory=threading.Event)  # set when done, or when made the leader
 
 
 @dataclass
 class GroupCommitter(Generic[T, R]):
     """Runs ``flush(items) -> outcome`` for many threads' batches at once; ``split(outcome, start,
-    stop)`` is the outcome of the items ``[start, stop)``, which each writer gets for its batch."""
+    stop)`` is the outcome of the items ``[start, stop)``, which each writer gets for its batch.
+
+    Each waiting writer sleeps on its own event: a commit wakes the writers it committed and, if
+    more are queued, the one at the head as the next leader, not every waiter (with one condition
+    shared by all, eight waiting threads woke at every commit to find most of them not done)."""
 
     flush: Callable[[Sequence[T]], R]
     split: Callable[[R, int, int], R]
     max_items: int = 20_000
-    _cond: threading.Condition = field(default_factory=threading.Condition)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
     _queue: list[_Pending[T, R]] = field(default_factory=list)
     _leading: bool = False
     commits: int = 0  # transactions so far (for measurements)
@@ -42,25 +47,47 @@ class GroupCommitter(Generic[T, R]):
     def submit(self, items: Sequence[T]) -> R:
         """Commit ``items`` (with whatever else is queued); return their outcome."""
         mine: _Pending[T, R] = _Pending(items)
-        with self._cond:
+        with self._lock:
             self._queue.append(mine)
-            while not mine.done:
-                if self._leading:
-                    self._cond.wait()
-                    continue
-                self._leading = True
-                group = self._take()
-                self._cond.release()
-                try:
-                    self._commit(group)
-                finally:
-                    self._cond.acquire()
-                    self._leading = False
-                    self._cond.notify_all()
+            lead, self._leading = not self._leading, True
+        if not lead:
+            try:
+                mine.wake.wait()  # done by a leader, or made the leader (then at the head of the queue)
+            except BaseException:  # interrupted: leave, handing on the lead if it had just come
+                self._abandon(mine)
+                raise
+        if not mine.done:
+            self._lead()
         if mine.error is not None:
             raise mine.error
         assert mine.result is not None
         return mine.result
+
+    def _abandon(self, mine: _Pending[T, R]) -> None:
+        with self._lock:
+            if mine.done or mine not in self._queue:  # committed, or in a leader's group: it goes in
+                return
+            self._queue.remove(mine)
+            if mine.wake.is_set():  # made the leader: the next one leads instead
+                if self._queue:
+                    self._queue[0].wake.set()
+                else:
+                    self._leading = False
+
+    def _lead(self) -> None:
+        """Commit the head of the queue (the leader's own batch first), then hand the lead on or put it down."""
+        with self._lock:
+            group = self._take()
+        try:
+            self._commit(group)
+        finally:
+            with self._lock:
+                if self._queue:
+                    self._queue[0].wake.set()  # the next leader
+                else:
+                    self._leading = False
+            for p in group:
+                p.wake.set()
 
     def _take(self) -> list[_Pending[T, R]]:
         """The queue head, up to ``max_items`` items (always at least one batch)."""
