@@ -157,7 +157,7 @@ class PiwardenGroup(TyperGroup):
         """The command of a lazy entry, built as ``add_typer``/``command`` on the root would have built it."""
         module, _, attr = entry.target.partition(":")
         target = getattr(importlib.import_module(module), attr)
-        holder = typer.Typer(rich_markup_mode=self.rich_markup_mode, suggest_commands=self.suggest_commands)
+        holder = typer.Typer(rich_markup_mode=self.rich_markup_mode)  # the root's other settings are typer's defaults
         if isinstance(target, typer.Typer):
             holder.add_typer(target, name=name, help=entry.help)
         else:
