@@ -8,47 +8,57 @@ from typing import Annotated
 
 import typer
 
-from piwarden.cli import detect as detect_commands
-from piwarden.cli.audit import app as audit_app
-from piwarden.cli.common import DbOption, PiwardenGroup, cli_settings, start_settings
-from piwarden.cli.config import app as config_app
-from piwarden.cli.db import app as db_app
-from piwarden.cli.evidence import app as evidence_app
-from piwarden.cli.forensics import app as forensics_app
-from piwarden.cli.incident import app as incident_app
-from piwarden.cli.mask import app as mask_app
-from piwarden.cli.mask import policy_app
-from piwarden.cli.ner import app as ner_app
-from piwarden.cli.scan import scan_command
-from piwarden.cli.serve import serve as serve_command
-from piwarden.cli.vault import app as vault_app
-from piwarden.home import redact_url
+from piwarden.cli.common import DbOption, Lazy, PiwardenGroup, cli_settings, start_settings
+
+# name -> where the sub-command lives and the help the root's list shows, in the list's order.
+# A sub-command's module is imported only when it runs, so `piwarden --help` and each command
+# start quickly (docs/benchmarks.md, CLI start-up); tests/test_cli_lazy.py checks that every
+# help here is the one the command itself has.
+COMMANDS = {
+    "detect": Lazy("piwarden.cli.detect:detect",
+                   "Detect PI in text records and write one JSONL line of spans per record, in input order."),
+    "demo": Lazy("piwarden.cli.detect:demo",
+                 "Run detection over the bundled synthetic sample and report what was found."),
+    "types": Lazy("piwarden.cli.detect:list_types",
+                  "List the canonical PI types with their category, sensitivity and grade."),
+    "recognizers": Lazy("piwarden.cli.detect:recognizers",
+                        "List the recognizers that run, with their types and context words."),
+    "scan": Lazy("piwarden.cli.scan:scan_command",
+                 "Scan files and databases for PI; classify and grade each column; store the inventory."),
+    "serve": Lazy("piwarden.cli.serve:serve", "Serve piwarden's HTTP API (docs/server.md): the audit log, the vault "
+                                              "(docs/vault.md), every plugin's routes."),
+    "home": Lazy("piwarden.cli:home", "Show where piwarden keeps its state."),
+    "audit": Lazy("piwarden.cli.audit:app", "Tamper-evident audit log of access to personal data."),
+    "ner": Lazy("piwarden.cli.ner:app", "Train and evaluate the name/address/organisation model."),
+    "mask": Lazy("piwarden.cli.mask:app", "Mask and de-identify PI by type and by the viewer's role."),
+    "forensics": Lazy("piwarden.cli.forensics:app",
+                      "Catch the insider: simulate a platform, detect abnormal access."),
+    "config": Lazy("piwarden.cli.config:app", "The effective settings and where each comes from."),
+    "db": Lazy("piwarden.cli.db:app", "The piwarden database's schema: upgrade it, show its revision."),
+    "policy": Lazy("piwarden.cli.mask:policy_app",
+                   "Check and show masking policies (same as `piwarden mask policy`)."),
+    "evidence": Lazy("piwarden.cli.evidence:app", "Evidence packs: what the platform did to protect a person's data, "
+                                                  "signed and verifiable offline."),
+    "incident": Lazy("piwarden.cli.incident:app", "Incident register: clocks per the CAC reporting measures, "
+                                                  "remedies, letters to the people affected, the regulator draft."),
+    "vault": Lazy("piwarden.cli.vault:app",
+                  "The PI vault: accounts, keys and rotation, recovery, access-policy tests."),
+}
+
+
+class RootGroup(PiwardenGroup):
+    """``piwarden``: its sub-commands, imported as they are used."""
+
+    lazy = COMMANDS
+
 
 app = typer.Typer(
     name="piwarden",
     help="Find personal information, keep it from leaking, catch whoever leaks it, prove what was done.",
     no_args_is_help=True,
     add_completion=False,
-    cls=PiwardenGroup,
+    cls=RootGroup,
 )
-app.add_typer(audit_app, name="audit", help="Tamper-evident audit log of access to personal data.")
-app.add_typer(ner_app, name="ner", help="Train and evaluate the name/address/organisation model.")
-app.add_typer(mask_app, name="mask", help="Mask and de-identify PI by type and by the viewer's role.")
-app.add_typer(forensics_app, name="forensics", help="Catch the insider: simulate a platform, detect abnormal access.")
-app.add_typer(config_app, name="config", help="The effective settings and where each comes from.")
-app.add_typer(db_app, name="db", help="The piwarden database's schema: upgrade it, show its revision.")
-app.add_typer(policy_app, name="policy", help="Check and show masking policies (same as `piwarden mask policy`).")
-app.add_typer(evidence_app, name="evidence", help="Evidence packs: what the platform did to protect a person's data, "
-                                                  "signed and verifiable offline.")
-app.add_typer(incident_app, name="incident", help="Incident register: clocks per the CAC reporting measures, "
-                                                  "remedies, letters to the people affected, the regulator draft.")
-app.add_typer(vault_app, name="vault", help="The PI vault: accounts, keys and rotation, recovery, access-policy tests.")
-app.command("detect")(detect_commands.detect)
-app.command("demo")(detect_commands.demo)
-app.command("types")(detect_commands.list_types)
-app.command("recognizers")(detect_commands.recognizers)
-app.command("scan")(scan_command)
-app.command("serve")(serve_command)
 
 
 @app.callback()
@@ -60,16 +70,18 @@ def root(ctx: typer.Context,
                                                              "(it may hold values; off by default).")] = False,
          ) -> None:
     """Build the settings once (defaults < piwarden.toml < environment < flags) for the command that runs."""
+    start_settings(ctx, home, debug)
     # What the imports made lives as long as the process: move it out of the garbage collector's
     # reach, so full collections during a long command scan only what the command allocates
-    # (measured: `mask run` of 4,000 records 0.80 -> 0.63 s CPU; docs/benchmarks.md).
+    # (measured: `mask run` of 4,000 records 0.80 -> 0.63 s CPU; docs/benchmarks.md). The
+    # sub-command's module was imported before this callback runs, the settings just above.
     gc.freeze()
-    start_settings(ctx, home, debug)
 
 
-@app.command()
 def home(db: DbOption = None) -> None:
     """Show where piwarden keeps its state."""
+    from piwarden.home import redact_url
+
     settings = cli_settings(database={"url": db})
     typer.echo(f"home: {settings.home}")  # plain: rich would wrap a long path and read [..] as markup
     typer.echo(f"database: {redact_url(settings.db_url)}")

@@ -2,33 +2,41 @@
 
 The root callback (``piwarden --home DIR``) builds the settings once (``start_settings``);
 commands read them with ``cli_settings``, passing their own flags (``--db``, ...) to override.
+The root group imports a sub-command's module only when that sub-command runs (``Lazy``), and
+this module imports nothing heavy itself (settings and pydantic only once a command runs), so
+``piwarden --help`` and a command's start-up stay short (docs/benchmarks.md, CLI start-up).
 """
 
 from __future__ import annotations
 
 import _thread
 import errno
+import importlib
 import signal
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, MutableMapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import IntEnum
 from pathlib import Path
 from types import FrameType
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, NamedTuple
 
 import typer
 from rich.console import Console
-from typer.core import TyperGroup
+from typer.core import TyperCommand, TyperGroup
 from typer.exceptions import TyperException
 
 from piwarden import entities
-from piwarden.inputs import InputError, check_encoding
-from piwarden.outputs import OutputError
-from piwarden.settings import Settings, SettingsError, get_settings, load_settings, use_settings
+from piwarden.inputs import InputError, check_encoding, check_path
+from piwarden.outputs import OutputError, check_output
+
+if TYPE_CHECKING:
+    from typer import _click as click
+
+    from piwarden.settings import Settings, SettingsError
 
 
 class ExitCode(IntEnum):
@@ -86,6 +94,46 @@ EncodingOption = Annotated[str | None, typer.Option(
                                            "else UTF-8 or GB18030 by content; e.g. utf-8, gb18030, utf-16).")]
 
 
+class Lazy(NamedTuple):
+    """A sub-command of the root whose module is imported only when the sub-command is used."""
+
+    target: str  # "module:attr": a Typer app (a group) or a command function
+    help: str  # a group's help; a function's first paragraph, as the root's list shows it (a test checks both)
+
+
+class _Commands(MutableMapping[str, "click.Command"]):
+    """The root's sub-commands by name, in the root's order: a lazy one is built on first access."""
+
+    def __init__(self, group: PiwardenGroup, built: Mapping[str, click.Command]) -> None:
+        self._group = group
+        self._built = dict(built)
+        self._names = dict.fromkeys([*group.lazy, *built])
+
+    def built(self, name: str) -> bool:
+        return name in self._built
+
+    def __getitem__(self, name: str) -> click.Command:
+        if name not in self._built:
+            if name not in self._names:
+                raise KeyError(name)
+            self._built[name] = self._group.build(name, self._group.lazy[name])
+        return self._built[name]
+
+    def __setitem__(self, name: str, command: click.Command) -> None:
+        self._names[name] = None
+        self._built[name] = command
+
+    def __delitem__(self, name: str) -> None:
+        del self._names[name]
+        self._built.pop(name, None)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._names)
+
+    def __len__(self) -> int:
+        return len(self._names)
+
+
 class PiwardenGroup(TyperGroup):
     """The root command: expected failures become one line and a documented exit code, never a traceback.
 
@@ -93,7 +141,44 @@ class PiwardenGroup(TyperGroup):
     catch them first, ``on_interrupt``); an input or output that cannot be used ends with 2; an
     unexpected error prints its type only (``--debug`` shows the traceback), since its message
     might hold a value.
+
+    The sub-commands in ``lazy`` are imported only when one runs (or is looked up): the root's
+    help lists them from their ``Lazy.help``, so ``piwarden --help`` imports none of them.
     """
+
+    lazy: ClassVar[Mapping[str, Lazy]] = {}
+
+    def __init__(self, **attrs: Any) -> None:
+        super().__init__(**attrs)
+        self.commands = _Commands(self, self.commands)
+        self._listing = False
+
+    def build(self, name: str, entry: Lazy) -> click.Command:
+        """The command of a lazy entry, built as ``add_typer``/``command`` on the root would have built it."""
+        module, _, attr = entry.target.partition(":")
+        target = getattr(importlib.import_module(module), attr)
+        holder = typer.Typer(rich_markup_mode=self.rich_markup_mode)  # the root's other settings are typer's defaults
+        if isinstance(target, typer.Typer):
+            holder.add_typer(target, name=name, help=entry.help)
+        else:
+            holder.command(name)(target)
+        return typer.main.get_group(holder).commands[name]
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        commands = self.commands
+        if self._listing and isinstance(commands, _Commands) and cmd_name in self.lazy and not commands.built(cmd_name):
+            return TyperCommand(name=cmd_name, help=self.lazy[cmd_name].help)  # a stand-in, for the list only
+        return super().get_command(ctx, cmd_name)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(self.commands)
+
+    def format_help(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        self._listing = True
+        try:
+            super().format_help(ctx, formatter)
+        finally:
+            self._listing = False
 
     def invoke(self, ctx: Any) -> Any:
         try:
@@ -160,6 +245,18 @@ def _terminate_as_interrupt() -> Iterator[None]:
         sys.unraisablehook = hook
 
 
+def check_io(inputs: list[str], output: Path | None) -> None:
+    """Before any work: every input readable, the output's folder there and writable; else exit 2."""
+    try:
+        for path in inputs:
+            if path != "-":
+                check_path(path)
+        if output is not None:
+            check_output(output)
+    except (InputError, OutputError) as exc:
+        raise fail(exc) from None
+
+
 def parse_types(types: str | None) -> tuple[str, ...] | None:
     """``--types PHONE,cn_id`` as canonical names; None for all types."""
     if not types:
@@ -192,6 +289,8 @@ _state: CliState | None = None  # the running command's, between the root callba
 
 @contextmanager
 def _invocation(state: CliState) -> Iterator[None]:
+    from piwarden.settings import use_settings
+
     global _state
     previous, _state = _state, state
     try:
@@ -209,6 +308,8 @@ def settings_error(exc: SettingsError) -> typer.Exit:
 
 def start_settings(ctx: typer.Context, home: Path | None, debug: bool = False) -> None:
     """Build the settings once per command and make them what library code's ``get_settings()`` answers."""
+    from piwarden.settings import SettingsError, load_settings
+
     global _debug
     if ctx.resilient_parsing:
         return
@@ -224,6 +325,8 @@ def start_settings(ctx: typer.Context, home: Path | None, debug: bool = False) -
 
 def cli_settings(**sections: Mapping[str, Any]) -> Settings:
     """This command's settings: the root's, with the command's own flags (None: not given) over them."""
+    from piwarden.settings import SettingsError, get_settings, load_settings
+
     given = {name: {k: v for k, v in values.items() if v is not None} for name, values in sections.items()}
     given = {name: values for name, values in given.items() if values}
     if not given:

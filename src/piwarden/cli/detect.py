@@ -16,14 +16,13 @@ from rich.console import Console
 from rich.table import Table
 
 from piwarden import entities
-from piwarden.cli.common import DbOption, EncodingOption, ExitCode, fail, on_interrupt, outcome, parse_types
+from piwarden.cli.common import DbOption, EncodingOption, ExitCode, check_io, on_interrupt, outcome, parse_types
 from piwarden.detect.analyzer import DEFAULT_MIN_SCORE
 from piwarden.detect.records import RecordError, input_size, iter_records
 from piwarden.detect.registry import ConfigError
 from piwarden.detect.runner import DetectOptions, detect_stream
 from piwarden.home import default_db_url, redact_url
-from piwarden.inputs import InputError, check_path
-from piwarden.outputs import OutputError, atomic_open, check_output
+from piwarden.outputs import atomic_open
 from piwarden.progress import ByteProgress
 
 err = Console(stderr=True, soft_wrap=True)
@@ -82,18 +81,6 @@ def detect(
         if outcome(records, errors) == ExitCode.USAGE:  # nothing readable: no output file either
             raise typer.Exit(ExitCode.USAGE)
     raise typer.Exit(outcome(records, errors))
-
-
-def check_io(inputs: list[str], output: Path | None) -> None:
-    """Before any work: every input readable, the output's folder there and writable; else exit 2."""
-    try:
-        for path in inputs:
-            if path != "-":
-                check_path(path)
-        if output is not None:
-            check_output(output)
-    except (InputError, OutputError) as exc:
-        raise fail(exc) from None
 
 
 def demo(db: DbOption = None) -> None:

@@ -14,16 +14,15 @@ import orjson
 import typer
 from rich.console import Console
 
-from piwarden.cli.common import DbOption, EncodingOption, ExitCode, on_interrupt, outcome
-from piwarden.cli.detect import check_io
+from piwarden.cli.common import DbOption, EncodingOption, ExitCode, check_io, on_interrupt, outcome
 from piwarden.cli.documents import app as documents_app
-from piwarden.events import AccessEvent, EventError, canonical_json, parse_event
 from piwarden.home import default_db_url
 from piwarden.inputs import check_path, open_text
 from piwarden.outputs import atomic_open, atomic_path, check_output
 from piwarden.progress import ByteProgress
 
 if TYPE_CHECKING:
+    from piwarden.events import AccessEvent
     from piwarden.forensics.anomalies import Alert, Detector
     from piwarden.forensics.anomalies.audit_feed import AuditFeed
     from piwarden.forensics.anomalies.order import HourOrder
@@ -45,6 +44,8 @@ def read_events(path: Path, *, progress: bool | None = None, skipped: list[str] 
 
     Bad lines are named by number and field in ``skipped``, never shown.
     """
+    from piwarden.events import EventError, parse_event  # here: `forensics ... --help` need not build the model
+
     size = check_path(path).stat().st_size if path != Path("-") else None
     src = open_text(path, encoding)
     bar = ByteProgress(label, size, enabled=progress, console=err)
@@ -502,6 +503,7 @@ def simulate(
 ) -> None:
     """Write a synthetic platform: events.jsonl, ground_truth.json and its records and data map."""
     from piwarden.demo.platform import PlatformConfig, Simulation
+    from piwarden.events import canonical_json, parse_event
 
     try:
         first = date.fromisoformat(start)

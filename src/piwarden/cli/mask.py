@@ -18,8 +18,7 @@ import yaml
 from rich.console import Console
 
 from piwarden import entities
-from piwarden.cli.common import EncodingOption, ExitCode, KeyFileOption, on_interrupt, outcome, parse_types
-from piwarden.cli.detect import check_io
+from piwarden.cli.common import EncodingOption, ExitCode, KeyFileOption, check_io, on_interrupt, outcome, parse_types
 from piwarden.cli.waybill import waybill
 from piwarden.detect.analyzer import DEFAULT_MIN_SCORE
 from piwarden.detect.records import RecordError, input_size, iter_records
