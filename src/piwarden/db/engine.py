@@ -4,6 +4,11 @@ from __future__ import annotations
 
 import os
 import threading
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - not POSIX
+    fcntl = None  # type: ignore[assignment]
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -29,20 +34,73 @@ def parse_url(url: str) -> URL:
     return parsed
 
 
-_LOCKS: dict[str, threading.RLock] = {}
+class WriteLock:
+    """The write lock of one SQLite file: a re-entrant lock for this process's threads, and around the
+    outermost hold an exclusive ``flock`` on ``<file>-writer`` for the other processes' writers.
+
+    Without the file lock, writers of two worker processes met in SQLite's busy handler, which
+    sleeps up to 100 ms between tries (masked reads over two workers: p99 146 ms against 36 ms over
+    one); on the file lock a waiter wakes as soon as the holder lets go. Writers that do not take it
+    (another program) still meet piwarden's in SQLite's own locking, so nothing depends on it.
+    """
+
+    def __init__(self, path: str) -> None:
+        self._thread = threading.RLock()
+        self._depth = 0
+        self._path = path + "-writer"
+        self._fd: int | None = None
+
+    def __enter__(self) -> WriteLock:
+        self._thread.acquire()
+        if self._depth == 0:
+            try:
+                self._lock_file()
+            except BaseException:
+                self._thread.release()
+                raise
+        self._depth += 1
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._depth -= 1
+        if self._depth == 0 and self._fd is not None:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+        self._thread.release()
+
+    def _lock_file(self) -> None:
+        if fcntl is None:  # not POSIX: threads only
+            return
+        if self._fd is None or self._fd_stale():
+            try:
+                self._fd = os.open(self._path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+            except OSError:  # a read-only folder: SQLite's own locking alone
+                self._fd = None
+                return
+        fcntl.flock(self._fd, fcntl.LOCK_EX)
+
+    def _fd_stale(self) -> bool:
+        """The lock file was removed (a home deleted and made again): lock the file that is there now."""
+        assert self._fd is not None
+        try:
+            return os.fstat(self._fd).st_ino != os.stat(self._path).st_ino
+        except OSError:
+            return True
+
+
+_LOCKS: dict[str, WriteLock] = {}
 _LOCKS_GUARD = threading.Lock()
 
 
-def sqlite_write_lock(path: str) -> threading.RLock:
+def sqlite_write_lock(path: str) -> WriteLock:
     """The one write lock of a SQLite file in this process. Its writers (the vault's engine, the audit
     store's connection) queue on it instead of meeting in SQLite's busy handler, which sleeps up to
-    100 ms between tries; writers in other processes still meet there."""
+    100 ms between tries; writers in other processes queue on its file lock (``WriteLock``)."""
     found = _LOCKS.get(path)  # by the name as given, then by the file (a realpath is 8 lstat calls)
     if found is not None:
         return found
     key = os.path.realpath(path)
     with _LOCKS_GUARD:
-        lock = _LOCKS.setdefault(key, threading.RLock())
+        lock = _LOCKS.setdefault(key, WriteLock(key))
         if os.path.isabs(path):  # a relative name may mean another file after a chdir
             _LOCKS[path] = lock
         return lock
