@@ -9,7 +9,7 @@ from test_engine import FRAGMENTS
 
 from piwarden.demo.textgen import generate
 from piwarden.detect import Analyzer
-from piwarden.detect.analyzer import resolve_overlaps
+from piwarden.detect.analyzer import _inside_hex_id, resolve_overlaps
 from piwarden.detect.recognizer import ModelRecognizer
 from piwarden.detect.span import Span
 
@@ -21,6 +21,8 @@ def eager(analyzer: Analyzer, text: str, found: list[Span] = ()) -> list[Span]:
     spans = []
     for cand in analyzer.engine.candidates(text):
         rec = cand.recognizer
+        if _inside_hex_id(text, cand.start, cand.end):  # never a value (a UUID's digits)
+            continue
         score = rec.score(text, cand.start, cand.end, cand.pattern.score)
         if score < analyzer.min_score or score <= 0.0:
             continue
