@@ -113,3 +113,24 @@ def test_encoded_event_from_json_equals_from_the_model() -> None:
 def test_microseconds_round_as_the_float_timestamp_does(ts: str) -> None:
     assert _ts_micros(ts) == int(parse_ts(ts).timestamp() * 1_000_000)
     assert abs(_ts_micros(ts) - (parse_ts(ts) - datetime(1970, 1, 1, tzinfo=UTC)).total_seconds() * 1e6) <= 1  # type: ignore[operator]
+
+
+@settings(max_examples=2000, deadline=None)
+@given(TIMES | st.text(max_size=30))
+@example("2026-03-01T09:15:02.1234567891+08:00")
+@example("2026-03-01T09:15:60+08:00")
+@example("2026-03-01T09:60:00Z")
+@example("2026-03-01T24:00:00Z")
+@example("2026-02-29T09:00:00+08:00")
+@example("2026-03-01T09:15:02+24:00")
+@example("2026-03-01T09:15:02+08:00\n")
+@example("2026-03-01t09:15:02z")
+def test_the_model_takes_the_times_parse_ts_takes(ts: str) -> None:
+    """The model's check of ``ts`` remembers valid hours (a datetime per event was a third of parsing): it accepts
+    and refuses exactly what ``parse_ts`` does, with its message."""
+    try:
+        parse_ts(ts)
+        expected: tuple[str, Any] = ("ok", ts)
+    except ValueError as exc:
+        expected = ("error", f"line 7: ts: {exc}")
+    assert answer(lambda d: parse_event(d, "line 7").ts, orjson.dumps({**BASE, "ts": ts})) == expected
