@@ -254,16 +254,20 @@ class ContextModel:
         return u
 
     def _facet(self, a: _Actor, f: Facet, human: bool) -> float:
+        """One facet's surprise (``_p`` and the peer floor, written out: worked out per actor, facet and day)."""
         peers = self.peers[a.peer]
-        others = peers.days - a.days
-        own = a.used[f]
-        u = 0.0
-        p = self._p(own, a.days, peers.used[f] - own, others)
-        if p is not None:
-            u = surprise(p)
-        if human and others >= MIN_PEER_DAYS:
-            u = max(u, PEER_FLOOR[f[0]] * surprise((peers.used[f] - own) / others))
-        return u
+        days = a.days
+        others = peers.days - days
+        own = a.used.get(f, 0)
+        if others >= MIN_PEER_DAYS:
+            q = (peers.used.get(f, 0) - own) / others
+            u = surprise((own + MIN_DAYS * q) / (days + MIN_DAYS))
+            if human:
+                v = PEER_FLOOR[f[0]] * surprise(q)
+                if v > u:
+                    u = v
+            return u
+        return surprise(own / days) if days >= MIN_DAYS else 0.0
 
     def _ok_hours(self, a: _Actor) -> frozenset[int]:
         own = float(a.hours.sum())
@@ -346,13 +350,16 @@ class ContextModel:
         t = a.today
         risk = self._day_risk(a, t)
         s = max(0.0, DECAY * a.cusum + risk - ALLOWANCE)
-        out = []
+        out: list[Finding] = []
+        persistent = t.novel_identifying > 0 and sum(a.persist) + 1 > PERSIST_FREE
+        if s <= 0.0 and not persistent:
+            return out
         events = tuple(eid for _, eid in sorted(t.top, reverse=True))
         if s > 0.0:
             points = POINTS * math.log1p(s / ALLOWANCE)
             out.append(Finding("context", points, lambda: self._reason(a, t, risk, s, window.day), events=events))
-        days = sum(a.persist) + (t.novel_identifying > 0)
-        if t.novel_identifying and days > PERSIST_FREE:
+        if persistent:
+            days = sum(a.persist) + 1
             out.append(Finding("context.persistent", PERSIST_POINTS * (days - PERSIST_FREE),
                                f"context.persistent: ticketless disclosures of identifying fields this actor and its "
                                f"peers rarely see, on {days} of its last {len(a.persist) + 1} active days "
