@@ -329,14 +329,16 @@ class ContextModel:
             peers.days += 1
             peers.hours += hours
             used = {f for ctx in t.n for f in facets(ctx)}
+            mine, theirs = a.used, peers.used  # Counters, updated by get: a miss through __missing__ costs a call
             for f in used:
-                a.used[f] += 1
-                peers.used[f] += 1
+                mine[f] = mine.get(f, 0) + 1
+                theirs[f] = theirs.get(f, 0) + 1
+            volume, square, peak, group = a.volume, a.square, a.peak, peers.volume
             for ctx, n in t.n.items():
-                a.volume[ctx] += n
-                a.square[ctx] += n * n
-                a.peak[ctx] = max(a.peak[ctx], n)
-                peers.volume[ctx] += n
+                volume[ctx] = volume.get(ctx, 0) + n
+                square[ctx] = square.get(ctx, 0) + n * n
+                peak[ctx] = max(peak.get(ctx, 0), n)
+                group[ctx] = group.get(ctx, 0) + n
             if len(a.volume) > MAX_CONTEXTS:
                 for ctx, _ in a.volume.most_common()[MAX_CONTEXTS // 2:]:
                     del a.volume[ctx], a.square[ctx], a.peak[ctx]
