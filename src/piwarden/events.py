@@ -81,6 +81,22 @@ def parse_ts(text: str) -> datetime:
         raise ValueError("is not a valid calendar date and time") from None
 
 
+#: The usual form of ``ts`` (ASCII digits, minutes and seconds in range): whether ``parse_ts`` accepts it depends on
+#: its hour and zone only, known for most events (``_valid_hour`` remembers them; a datetime per event took a third
+#: of the time it takes to validate one).
+_PLAIN_TS = re.compile(r"(\d{4}-\d\d-\d\dT\d\d):[0-5]\d:[0-5]\d(?:\.\d{1,9})?(Z|[+-]\d\d:\d\d)\Z", re.ASCII)
+
+
+@lru_cache(maxsize=4096)
+def _valid_hour(hour: str, zone: str) -> bool:
+    """Whether ``parse_ts`` accepts the times of this hour (``YYYY-MM-DDTHH``) in this zone."""
+    try:
+        parse_ts(f"{hour}:00:00{zone}")
+    except ValueError:
+        return False
+    return True
+
+
 @lru_cache(maxsize=128)
 def _offset(sign: str, hours: int, minutes: int) -> timezone:
     """The zone of one UTC offset, made once: every event of a producer carries the same (validation's hot path)."""
@@ -125,7 +141,9 @@ class AccessEvent(BaseModel):
     @field_validator("ts")
     @classmethod
     def _rfc3339(cls, ts: str) -> str:
-        parse_ts(ts)
+        m = _PLAIN_TS.match(ts)
+        if m is None or not _valid_hour(m.group(1), m.group(2)):
+            parse_ts(ts)  # raises the error, or accepts what the plain form leaves out (a "t", a "z", non-ASCII digits)
         return ts
 
     @model_validator(mode="after")

@@ -15,9 +15,20 @@ import orjson
 import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
+from pydantic import ValidationError, field_validator
 
 from piwarden.audit.store_base import EncodedEvent
-from piwarden.events import CheckedEvent, EventError, _ts_micros, check_event, parse_event, parse_ts, ts_micros
+from piwarden.events import (
+    AccessEvent,
+    CheckedEvent,
+    EventError,
+    _problems,
+    _ts_micros,
+    check_event,
+    parse_event,
+    parse_ts,
+    ts_micros,
+)
 
 BASE: dict[str, Any] = {"id": "e-1", "ts": "2026-03-01T09:15:02+08:00", "actor": "cs-1", "party": "platform.cs",
                         "role": "customer_service", "action": "view", "resource": "order", "subjects": ["c-1"],
@@ -113,3 +124,53 @@ def test_encoded_event_from_json_equals_from_the_model() -> None:
 def test_microseconds_round_as_the_float_timestamp_does(ts: str) -> None:
     assert _ts_micros(ts) == int(parse_ts(ts).timestamp() * 1_000_000)
     assert abs(_ts_micros(ts) - (parse_ts(ts) - datetime(1970, 1, 1, tzinfo=UTC)).total_seconds() * 1e6) <= 1  # type: ignore[operator]
+
+
+@settings(max_examples=2000, deadline=None)
+@given(TIMES | st.text(max_size=30))
+@example("2026-03-01T09:15:02.1234567891+08:00")
+@example("2026-03-01T09:15:60+08:00")
+@example("2026-03-01T09:60:00Z")
+@example("2026-03-01T24:00:00Z")
+@example("2026-02-29T09:00:00+08:00")
+@example("2026-03-01T09:15:02+24:00")
+@example("2026-03-01T09:15:02+08:00\n")
+@example("2026-03-01t09:15:02z")
+def test_the_model_takes_the_times_parse_ts_takes(ts: str) -> None:
+    """The model's check of ``ts`` remembers valid hours (a datetime per event was a third of parsing): it accepts
+    and refuses exactly what ``parse_ts`` does, with its message."""
+    try:
+        parse_ts(ts)
+        expected: tuple[str, Any] = ("ok", ts)
+    except ValueError as exc:
+        expected = ("error", f"line 7: ts: {exc}")
+    assert answer(lambda d: parse_event(d, "line 7").ts, orjson.dumps({**BASE, "ts": ts})) == expected
+
+
+class _DatetimeEachTime(AccessEvent):
+    """The model as it was: ``ts`` checked by building a datetime for every event."""
+
+    @field_validator("ts")
+    @classmethod
+    def _rfc3339(cls, ts: str) -> str:
+        parse_ts(ts)
+        return ts
+
+
+def _model_answer(validate: Any, data: bytes) -> tuple[str, Any]:
+    try:
+        e = validate(orjson.loads(data))
+    except ValidationError as exc:
+        return "error", str(EventError("line 7", _problems(exc)))
+    return "ok", (e.model_dump(), e.model_extra, e.model_fields_set)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(events())
+@example({**BASE, "ts": "2026-03-01T09:15:60+08:00"})
+@example({**BASE, "ts": "2026-02-29T09:15:02+08:00", "count": -1})
+def test_the_model_answers_as_with_a_datetime_per_event(event: dict[str, Any]) -> None:
+    """Whole events, valid and not: the model with its remembered hours accepts, refuses and explains as the model
+    that built a datetime for every event."""
+    data = orjson.dumps(event)
+    assert _model_answer(AccessEvent.model_validate, data) == _model_answer(_DatetimeEachTime.model_validate, data)

@@ -366,3 +366,40 @@ def test_alerts_over_the_hold_score_hold_their_actors_in_the_vault(lines: list[b
         clear_settings_cache()
     r = runner.invoke(app, ["vault", "holds", "--db", db])
     assert r.exit_code == 0 and all(f"(alert {aid})" in r.stdout for aid in strong.values())
+
+
+def test_the_heap_is_frozen_while_watching_and_given_back(lines: list[bytes], tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """``forensics watch`` freezes the collector's heap at each new day (full passes over the detector's state
+    were a quarter of its CPU) and gives it back when it stops; a cycle dropped meanwhile is collected then."""
+    import gc
+    import weakref
+
+    from piwarden.forensics.anomalies import heap
+
+    freezes: list[int] = []
+    real_freeze = gc.freeze
+    monkeypatch.setattr(heap.gc, "freeze", lambda: (freezes.append(1), real_freeze())[1])
+    (tmp_path / "e.jsonl").write_bytes(b"".join(lines))
+    days = len({json.loads(line)["ts"][:10] for line in lines})
+    _watch(["--follow", str(tmp_path / "e.jsonl"), "--db", f"sqlite:///{tmp_path / 'w.db'}", "--state",
+            str(tmp_path / "w.ckpt")])
+    assert days - 1 <= len(freezes) <= days + 1 and gc.get_freeze_count() == 0
+
+    class Node:
+        other: Any = None
+
+    f = heap.HeapFreeze(reclaim_days=3)
+    a, b = Node(), Node()
+    a.other, b.other = b, a  # a cycle, alive when frozen
+    gone = weakref.ref(a)
+    f("2026-03-01")
+    assert f.frozen and gc.get_freeze_count() > 0
+    before = gc.get_freeze_count()
+    f("2026-03-01")  # the same day: nothing to do
+    assert gc.get_freeze_count() == before
+    del a, b
+    gc.collect()
+    assert gone() is not None  # frozen: not collected by an ordinary pass
+    f.release()
+    assert gone() is None and gc.get_freeze_count() == 0 and not f.frozen

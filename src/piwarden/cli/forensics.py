@@ -326,7 +326,7 @@ def watch(
         if hold_over is not None:
             sinks.append(_hold_sink(stack, url, name, hold_over))
         w = Watcher(name, source, det, order, store, sinks, ckpt, counts, base, checkpoint_every=checkpoint_every,
-                    idle_flush=idle_flush, poll=poll)
+                    idle_flush=idle_flush, poll=poll, freeze_heap=True)
         if save_cursor is not None:
             stack.callback(save_cursor)
         signals: list[int] = []

@@ -43,14 +43,13 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from piwarden.forensics.anomalies.disclosure import sensitive_of, weight_of
-from piwarden.forensics.anomalies.features import TicketEntry, _net, expire_tickets, is_service, peer_key, ticket_entry
+from piwarden.forensics.anomalies.features import TicketEntry, _net, expire_tickets, peer_key, ticket_entry
 from piwarden.forensics.anomalies.findings import ActorWindow, Finding
+from piwarden.forensics.anomalies.shape import Context, Shape, shape_of
 
 if TYPE_CHECKING:
     from piwarden.events import AccessEvent
 
-Context = tuple[str, str, str, str, bool, frozenset[str]]
 Facet = tuple[str, ...]
 
 MIN_DAYS = 5.0  # A: days of own history worth as much as the peer group's share
@@ -63,8 +62,6 @@ PERSIST_DAYS = 28  # window of the persistence count, in active days
 PERSIST_FREE = 2  # days with a surprising identifying disclosure that are noise
 PERSIST_POINTS = 1.0  # per further day
 OFF_HOURS, NEW_CLIENT, TICKETED, REUSED = 2.0, 2.0, 0.1, 1.0
-#: Channel factor: a scheduled batch transfer is the data map's flow, not a person's reading.
-CHANNELS = {"batch": 0.1, "api": 0.5}
 #: What no peer does keeps at least this share of its surprise, however habitual for a person (not for a service
 #: account): a resource or an identifying field the role never touches entirely, another lookup key or purpose half.
 PEER_FLOOR = {"r": 1.0, "f": 1.0, "b": 0.5, "p": 0.5, "t": 0.5}
@@ -76,6 +73,7 @@ EVIDENCE = 20
 MIN_OWN_HOURS, MIN_PEER_HOURS = 50, 200
 OWN_HOUR_SHARE, PEER_HOUR_SHARE = 0.01, 0.005
 DEFAULT_HOURS = frozenset(range(7, 23))
+_UNKNOWN = -1.0  # a ceiling not worked out yet (a ceiling is None or at least 3)
 
 
 def surprise(p: float) -> float:
@@ -95,7 +93,7 @@ class _Today:
     reused: int = 0
     human: bool = False  # a person's access today (machine accounts' volumes follow schedules: not judged)
     ok_hours: frozenset[int] = DEFAULT_HOURS  # the actor's usual hours, as of the day's start
-    surprises: dict[tuple[Context, bool], float] = field(default_factory=dict)  # baselines hold still all day
+    surprises: dict[Shape, float] = field(default_factory=dict)  # baselines hold still all day
     ceilings: dict[Context, float | None] = field(default_factory=dict)
     facets: dict[tuple[Facet, bool], float] = field(default_factory=dict)
     hours: list[int] = field(default_factory=lambda: [0] * 24)
@@ -126,11 +124,6 @@ class _Peers:
     used: Counter[Facet] = field(default_factory=Counter)
     volume: Counter[Context] = field(default_factory=Counter)
     hours: np.ndarray = field(default_factory=lambda: np.zeros(24))
-
-
-def context_of(ev: AccessEvent) -> Context:
-    by = ev.query.get("by") if ev.query is not None else None
-    return (ev.action, ev.resource, str(by or ""), ev.purpose or "", bool(ev.ticket), sensitive_of(tuple(ev.fields)))
 
 
 @lru_cache(maxsize=65536)
@@ -180,35 +173,39 @@ class ContextModel:
         t = a.today
         if t is None or t.day != day:
             t = a.today = _Today(day, ok_hours=self._ok_hours(a))
-        client = ev.client or {}
-        device, ip = client.get("device"), client.get("ip")
+        client = ev.client
         new_client = False
-        if isinstance(device, str):
-            t.devices.add(device)
-            new_client = device not in a.devices
-        if isinstance(ip, str):
-            net = _net(ip)
-            t.nets.add(net)
-            new_client = new_client or net not in a.nets
-        new_client = new_client and a.days >= 3
+        if client:
+            device, ip = client.get("device"), client.get("ip")
+            if isinstance(device, str):
+                t.devices.add(device)
+                new_client = device not in a.devices
+            if isinstance(ip, str):
+                net = _net(ip)
+                t.nets.add(net)
+                new_client = new_client or net not in a.nets
+            new_client = new_client and a.days >= 3
         if ev.action == "login" or ev.result != "allowed":
             return
         t.hours[hour] += 1
-        ctx = context_of(ev)
-        records = 0 if ev.aggregate else ev.record_count
-        t.n[ctx] += max(1, records)
-        human = not is_service(ev.role, ev.channel)
-        t.human = t.human or human
-        w = weight_of(tuple(ev.fields), tuple(ev.masked_fields or ())) * records * CHANNELS.get(ev.channel or "", 1.0)
+        sh = shape_of(ev)
+        ctx = sh.ctx
+        count = ev.count
+        records = 0 if sh.aggregate else len(ev.subjects) if count is None else count
+        t.n[ctx] = t.n.get(ctx, 0) + max(1, records)
+        if sh.human:
+            t.human = True
+        w = sh.weight * records * sh.channel_factor
         if hour not in t.ok_hours:
             w *= OFF_HOURS
         if new_client:
             w *= NEW_CLIENT
-        u = t.surprises.get((ctx, human))
+        u = t.surprises.get(sh)
         if u is None:
-            u = t.surprises[ctx, human] = self._surprise(a, ctx, human=human)
-        if ev.ticket:
-            if len(ev.subjects) <= 3 and self._reused(a, ev.ticket, ev.subjects, day):
+            u = t.surprises[sh] = self._surprise(a, ctx, human=sh.human)
+        ticket = ev.ticket
+        if ticket:
+            if len(ev.subjects) <= 3 and self._reused(a, ticket, ev.subjects, day):
                 t.reused += 1
                 w *= REUSED
                 u = 1.0
@@ -217,16 +214,17 @@ class ContextModel:
         t.weight[ctx] = t.weight.get(ctx, 0.0) + w
         risk = w * u
         if u >= 0.5:
-            t.novel[ctx] += 1
-            if ctx[5] and not ev.ticket:
+            t.novel[ctx] = t.novel.get(ctx, 0) + 1
+            if ctx[5] and not ticket:
                 t.novel_identifying += 1
         t.risk += risk
         if risk > 0:
             item = (risk, ev.id)
-            if len(t.top) < EVIDENCE:
-                heapq.heappush(t.top, item)
-            elif item > t.top[0]:
-                heapq.heapreplace(t.top, item)
+            top = t.top
+            if len(top) < EVIDENCE:
+                heapq.heappush(top, item)
+            elif item > top[0]:
+                heapq.heapreplace(top, item)
 
     def _reused(self, a: _Actor, ticket: str, subjects: list[str], day: str) -> bool:
         first, seen = ticket_entry(a.tickets, ticket, day, MAX_TICKETS)
@@ -256,16 +254,20 @@ class ContextModel:
         return u
 
     def _facet(self, a: _Actor, f: Facet, human: bool) -> float:
+        """One facet's surprise (``_p`` and the peer floor, written out: worked out per actor, facet and day)."""
         peers = self.peers[a.peer]
-        others = peers.days - a.days
-        own = a.used[f]
-        u = 0.0
-        p = self._p(own, a.days, peers.used[f] - own, others)
-        if p is not None:
-            u = surprise(p)
-        if human and others >= MIN_PEER_DAYS:
-            u = max(u, PEER_FLOOR[f[0]] * surprise((peers.used[f] - own) / others))
-        return u
+        days = a.days
+        others = peers.days - days
+        own = a.used.get(f, 0)
+        if others >= MIN_PEER_DAYS:
+            q = (peers.used.get(f, 0) - own) / others
+            u = surprise((own + MIN_DAYS * q) / (days + MIN_DAYS))
+            if human:
+                v = PEER_FLOOR[f[0]] * surprise(q)
+                if v > u:
+                    u = v
+            return u
+        return surprise(own / days) if days >= MIN_DAYS else 0.0
 
     def _ok_hours(self, a: _Actor) -> frozenset[int]:
         own = float(a.hours.sum())
@@ -283,13 +285,13 @@ class ContextModel:
         risk = t.risk
         if not t.human:
             return risk
+        novel, ceilings = t.novel, t.ceilings
         for ctx, n in t.n.items():
-            if t.novel[ctx]:
+            if novel.get(ctx):
                 continue
-            if ctx in t.ceilings:
-                ceiling = t.ceilings[ctx]
-            else:
-                ceiling = t.ceilings[ctx] = self._ceiling(a, ctx)
+            ceiling = ceilings.get(ctx, _UNKNOWN)
+            if ceiling is _UNKNOWN:
+                ceiling = ceilings[ctx] = self._ceiling(a, ctx)
             if ceiling is not None and n > ceiling:
                 risk += t.weight[ctx] / n * (n - ceiling)
         return risk
@@ -327,14 +329,16 @@ class ContextModel:
             peers.days += 1
             peers.hours += hours
             used = {f for ctx in t.n for f in facets(ctx)}
+            mine, theirs = a.used, peers.used  # Counters, updated by get: a miss through __missing__ costs a call
             for f in used:
-                a.used[f] += 1
-                peers.used[f] += 1
+                mine[f] = mine.get(f, 0) + 1
+                theirs[f] = theirs.get(f, 0) + 1
+            volume, square, peak, group = a.volume, a.square, a.peak, peers.volume
             for ctx, n in t.n.items():
-                a.volume[ctx] += n
-                a.square[ctx] += n * n
-                a.peak[ctx] = max(a.peak[ctx], n)
-                peers.volume[ctx] += n
+                volume[ctx] = volume.get(ctx, 0) + n
+                square[ctx] = square.get(ctx, 0) + n * n
+                peak[ctx] = max(peak.get(ctx, 0), n)
+                group[ctx] = group.get(ctx, 0) + n
             if len(a.volume) > MAX_CONTEXTS:
                 for ctx, _ in a.volume.most_common()[MAX_CONTEXTS // 2:]:
                     del a.volume[ctx], a.square[ctx], a.peak[ctx]
@@ -348,13 +352,16 @@ class ContextModel:
         t = a.today
         risk = self._day_risk(a, t)
         s = max(0.0, DECAY * a.cusum + risk - ALLOWANCE)
-        out = []
+        out: list[Finding] = []
+        persistent = t.novel_identifying > 0 and sum(a.persist) + 1 > PERSIST_FREE
+        if s <= 0.0 and not persistent:
+            return out
         events = tuple(eid for _, eid in sorted(t.top, reverse=True))
         if s > 0.0:
             points = POINTS * math.log1p(s / ALLOWANCE)
             out.append(Finding("context", points, lambda: self._reason(a, t, risk, s, window.day), events=events))
-        days = sum(a.persist) + (t.novel_identifying > 0)
-        if t.novel_identifying and days > PERSIST_FREE:
+        if persistent:
+            days = sum(a.persist) + 1
             out.append(Finding("context.persistent", PERSIST_POINTS * (days - PERSIST_FREE),
                                f"context.persistent: ticketless disclosures of identifying fields this actor and its "
                                f"peers rarely see, on {days} of its last {len(a.persist) + 1} active days "

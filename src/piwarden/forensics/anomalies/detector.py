@@ -178,7 +178,7 @@ class Detector:
             pool = self.peers.setdefault(key, PeerPool())
             a = self.actors[name] = _Actor(ActorState(name, key), ev.role, seq=self._seq)
             self._seq += 1
-            a.state.ok_hours = _ok_hours(a.state, pool)
+            a.state.ok_hours = _ok_hours(a.state, _peer_hours(pool))
         if not a.state.dirty:
             self._dirty.append(a)
         a.last_day = self.day
@@ -287,8 +287,12 @@ class Detector:
                 touched.add(st.peer)
         for key in touched:
             self.peers[key].roll()
+        groups: dict[str, frozenset[int] | None] = {}
         for a in self.actors.values():
-            a.state.ok_hours = _ok_hours(a.state, self.peers[a.state.peer])
+            key = a.state.peer
+            if key not in groups:
+                groups[key] = _peer_hours(self.peers[key])
+            a.state.ok_hours = _ok_hours(a.state, groups[key])
             a.scored_events = a.scored_flags = 0
         if self.idle_days is not None or self.max_actors is not None:
             self._evict()
@@ -360,17 +364,23 @@ def _weighted(w: float) -> str:
     return f" [{'down' if w < 1 else 'up'}-weighted x{w:.2f} by analyst feedback]"
 
 
-def _ok_hours(st: ActorState, pool: PeerPool) -> frozenset[int]:
-    """Hours at which the actor or, failing enough history, its peers usually work."""
-    ok: set[int] = set()
-    own, peers = float(st.hours.sum()), float(pool.hours.sum())
+def _ok_hours(st: ActorState, peer_hours: frozenset[int] | None) -> frozenset[int]:
+    """Hours at which the actor or, failing enough history, its peers usually work (``peer_hours``: the group's,
+    :func:`_peer_hours`)."""
+    own = float(st.hours.sum())
     if own >= MIN_OWN_HOURS:
-        ok.update(int(h) for h in np.flatnonzero(st.hours / own >= OWN_HOUR_SHARE))
-    if peers >= MIN_PEER_HOURS:
-        ok.update(int(h) for h in np.flatnonzero(pool.hours / peers >= PEER_HOUR_SHARE))
-    if own < MIN_OWN_HOURS and peers < MIN_PEER_HOURS:
-        return DEFAULT_HOURS
-    return frozenset(ok)
+        ok = {int(h) for h in np.flatnonzero(st.hours / own >= OWN_HOUR_SHARE)}
+        return frozenset(ok | peer_hours if peer_hours else ok)
+    return DEFAULT_HOURS if peer_hours is None else peer_hours
+
+
+def _peer_hours(pool: PeerPool) -> frozenset[int] | None:
+    """The hours a peer group usually works, or None until it has enough of them (the same for all its actors:
+    worked out once per group and day)."""
+    peers = float(pool.hours.sum())
+    if peers < MIN_PEER_HOURS:
+        return None
+    return frozenset(int(h) for h in np.flatnonzero(pool.hours / peers >= PEER_HOUR_SHARE))
 
 
 def stream_alerts(events: Iterable[AccessEvent], detector: Detector | None = None, order: HourOrder | None = None,

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from piwarden.forensics.anomalies.disclosure import sensitive_of
+from piwarden.forensics.anomalies.shape import BULK_ACTIONS, KEYED, is_service, shape_of  # noqa: F401 (their old home)
 
 if TYPE_CHECKING:
     from piwarden.events import AccessEvent
@@ -45,8 +45,6 @@ FEATURES: dict[str, str] = {
 }
 NAMES = tuple(FEATURES)
 INDEX = {name: i for i, name in enumerate(NAMES)}
-KEYED = frozenset({"policy_no", "phone", "id_number", "mobile", "id_card", "name"})
-BULK_ACTIONS = frozenset({"export", "print", "download"})
 HISTORY_DAYS = 56
 TICKETS_PER_ACTOR = 512
 TICKET_DAYS = 28  # a ticket not cited for four weeks is forgotten: its reuse after that is not seen
@@ -86,15 +84,6 @@ def expire_tickets(tickets: OrderedDict[str, TicketEntry], day: str) -> None:
     cutoff = _ticket_cutoff(day)
     while tickets and next(iter(tickets.values()))[2] < cutoff:
         tickets.popitem(last=False)
-
-
-@lru_cache(maxsize=4096)
-def is_service(role: str, channel: str | None = None) -> bool:
-    """A machine account (ETL, reconciliation, a partner's pull): a batch channel, or a service role
-    (``service``, ``etl_service``, ``payment_service``; ``customer_service`` is people)."""
-    if channel == "batch" or role in ("service", "system"):
-        return True
-    return role.endswith(("_service", "_svc", "_bot")) and not role.startswith("customer")
 
 
 def peer_key(party: str, role: str) -> str:
@@ -190,59 +179,62 @@ def observe(st: ActorState, ev: AccessEvent, day: str, hour: int) -> None:
             net = _net(ip)
             ad.nets.add(net)
             new_client = new_client or net not in st.nets
-        new_client = new_client and st.days >= MIN_DAYS_FOR_NEW_CLIENT
+        new_client = new_client and len(st.history) >= MIN_DAYS_FOR_NEW_CLIENT
     action = ev.action
     if action == "login":
         return
+    sh = shape_of(ev)
     subjects = ev.subjects
-    n = 0 if ev.aggregate else ev.record_count
-    fields = sensitive_of(tuple(ev.fields))  # goods and amounts identify no one; aggregates disclose no record
+    count = ev.count
+    n = 0 if sh.aggregate else len(subjects) if count is None else count
+    sensitive = sh.sensitive  # goods and amounts identify no one; aggregates disclose no record
     ad.events += 1
     ad.hours[hour] += 1
-    if fields and ev.result == "allowed":
+    if sensitive and ev.result == "allowed":
         ad.records += n
-    if action == "reveal" and not ev.ticket:  # a reveal for a ticket is the ticket's work (an incident's dozens)
-        ad.reveals += 1
     ticket = ev.ticket
-    by = ev.query.get("by") if ev.query is not None else None
-    keyed = isinstance(by, str) and by in KEYED
-    if keyed:
-        ad.keyed += 1
-    if not ticket:
+    if not ticket:  # a reveal for a ticket is the ticket's work (an incident's dozens)
         ad.no_ticket += 1
-        if keyed:
+        if action == "reveal":
+            ad.reveals += 1
+            flag = True
+        if sh.keyed:
+            ad.keyed += 1
             ad.keyed_no_ticket += 1
             flag = True
-        elif action == "reveal":
-            flag = True
-    elif len(subjects) <= 3:
-        first, seen = ticket_entry(st.tickets, ticket, day, TICKETS_PER_ACTOR)
-        if len(seen) < SUBJECTS_PER_TICKET:
-            seen.update(subjects)
-        # an incident ticket cited for dozens of related subjects the day it is opened is work; an old
-        # ticket opening further people on later days is reuse
-        if first < day and len(seen) > ad.ticket_reuse:
-            ad.ticket_reuse = len(seen)
-        if first < day and len(seen) > 2:
-            flag = True
+    else:
+        if sh.keyed:
+            ad.keyed += 1
+        if len(subjects) <= 3:
+            first, seen = ticket_entry(st.tickets, ticket, day, TICKETS_PER_ACTOR)
+            if len(seen) < SUBJECTS_PER_TICKET:
+                seen.update(subjects)
+            # an incident ticket cited for dozens of related subjects the day it is opened is work; an old
+            # ticket opening further people on later days is reuse
+            if first < day:
+                if len(seen) > ad.ticket_reuse:
+                    ad.ticket_reuse = len(seen)
+                if len(seen) > 2:
+                    flag = True
     if 0 < len(subjects) <= 3:
         recs = ev.records
         m = _ID.match(recs[0] if recs else subjects[0])
         if m:
             prefix, num = m.group(1), int(m.group(2))
-            last = st.last_id.get(prefix)
+            last_id = st.last_id
+            last = last_id.get(prefix)
             if last is not None and 0 < num - last <= 2:
                 ad.sequential += 1
                 flag = True
-            if len(st.last_id) < 32 or prefix in st.last_id:
-                st.last_id[prefix] = num
+            if last is not None or len(last_id) < 32:
+                last_id[prefix] = num
     if hour not in st.ok_hours:
         ad.off_hours += 1
         flag = True
     if new_client:
         ad.new_client += 1
         flag = True
-    if action in BULK_ACTIONS and fields and not is_service(ev.role, ev.channel):
+    if sh.bulk:
         if n > ad.export_max:
             ad.export_max = n
         if n >= 100:

@@ -61,7 +61,7 @@ def _median(rows: np.ndarray) -> np.ndarray:
 class PeerPool:
     """The recent daily vectors of one peer group, and their robust statistics."""
 
-    days: deque[list[np.ndarray]] = field(default_factory=lambda: deque(maxlen=PEER_DAYS))
+    days: deque[np.ndarray] = field(default_factory=lambda: deque(maxlen=PEER_DAYS))  # a day: its vectors stacked
     hours: np.ndarray = field(default_factory=lambda: np.zeros(24))
     stats: Baseline | None = None
     pending: list[np.ndarray] = field(default_factory=list)
@@ -72,10 +72,10 @@ class PeerPool:
     def roll(self) -> None:
         """Close the day: the pending vectors become one day of the pool."""
         if self.pending:
-            self.days.append(self.pending)
+            self.days.append(np.vstack(self.pending))
             self.pending = []
-            rows = [v for d in self.days for v in d]
-            self.stats = robust(np.vstack(rows)) if len(rows) >= MIN_PEER_ROWS else None
+            rows = np.vstack(self.days)  # a checkpoint of before December 2026 holds lists of vectors: the same rows
+            self.stats = robust(rows) if len(rows) >= MIN_PEER_ROWS else None
 
 
 @dataclass
@@ -108,8 +108,8 @@ def score_day(x: np.ndarray, self_stats: Baseline | None, peer_stats: Baseline |
         z = zs[0] * (PEER_ONLY if self_stats is None else SELF_ONLY)
     else:
         z = np.minimum(zs[0], zs[1])
-    excess = np.clip(z - Z0, 0.0, ZMAX) * WEIGHT
-    contrib = {NAMES[i]: float(excess[i]) for i in np.flatnonzero(excess)}
+    excess = np.minimum(np.maximum(z - Z0, 0.0), ZMAX) * WEIGHT  # np.clip, without its Python-level wrapper
+    contrib = {NAMES[i]: v for i, v in enumerate(excess.tolist()) if v}
     return DayScore(z, contrib, self_stats[0] if self_stats else None, peer_stats[0] if peer_stats else None, x)
 
 

@@ -39,6 +39,7 @@ from piwarden.events import AccessEvent, EventError, parse_event
 from piwarden.forensics.anomalies.alert_store import alert_id
 from piwarden.forensics.anomalies.feedback import Feedback
 from piwarden.forensics.anomalies.follow import Follower, FollowPosition
+from piwarden.forensics.anomalies.heap import HeapFreeze
 from piwarden.home import private_dir
 from piwarden.outputs import atomic_path
 
@@ -179,7 +180,8 @@ class Watcher:
     def __init__(self, name: str, source: Source, det: Detector, order: HourOrder, store: AlertStore,
                  sinks: list[Callable[[dict[str, Any]], None]], checkpoint: Checkpoint | None,
                  counts: Counts | None = None, base_feedback: Feedback | None = None, checkpoint_every: float = 60.0,
-                 feedback_every: float = 10.0, idle_flush: float = 60.0, poll: float = 1.0) -> None:
+                 feedback_every: float = 10.0, idle_flush: float = 60.0, poll: float = 1.0,
+                 freeze_heap: bool = False) -> None:
         self.name, self.source, self.det, self.order, self.store = name, source, det, order, store
         self.sinks, self.checkpoint = sinks, checkpoint
         self.counts = counts or Counts()
@@ -190,6 +192,7 @@ class Watcher:
         self._saved_at = self._feedback_at = time.monotonic()
         self._idle_since: float | None = None
         self._flushed = True  # nothing buffered and unscored
+        self.heap = HeapFreeze() if freeze_heap else None  # the command's own process only (see .heap)
 
     # -- state ----------------------------------------------------------------------------------
     def state(self) -> dict[str, Any]:
@@ -225,13 +228,15 @@ class Watcher:
     def step(self) -> int:
         """Read and score what the source has now; the number of events read."""
         n = 0
-        det, order = self.det, self.order
+        det, order, heap = self.det, self.order, self.heap
         for ev in self.source.events():
             n += 1
             for e in order.push(ev):
                 alerts = det.observe(e)
                 if alerts:
                     self._emit(alerts)
+            if heap is not None and det.day != heap.day:
+                heap(det.day)
             if n % BATCH == 0 and self.stop.is_set():
                 break
         self.counts.events += n
@@ -272,6 +277,8 @@ class Watcher:
             if once and not self.stop.is_set():
                 self.flush()
         finally:
+            if self.heap is not None:
+                self.heap.release()
             self.save()
 
     def describe(self) -> str:
