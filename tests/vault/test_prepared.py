@@ -34,4 +34,13 @@ def test_prepared_matches_execute(backend: str, tmp_path: Path) -> None:
     assert prepared.first(tag="none", low=0) is None
     assert prepared.first(low=19, tag="odd") is not None  # names, not order
     assert engine.pool.checkedout() == 0  # every connection went back to the pool
+    # ... as it was: a transaction after the prepared reads still rolls back (no autocommit left on)
+    with pytest.raises(RuntimeError), engine.begin() as conn:
+        conn.execute(insert(T), [{"k": "gone", "n": 0, "b": b"", "tag": "x"}])
+        raise RuntimeError
+    assert prepared.first(tag="x", low=0) is None
+    if backend == "postgresql":
+        raw = engine.raw_connection()
+        assert raw.driver_connection.autocommit is False
+        raw.close()
     engine.dispose()

@@ -23,12 +23,19 @@ class Prepared:
         compiled = stmt.compile(dialect=engine.dialect)
         self.engine, self.sql = engine, compiled.string
         self._order: list[str] | None = list(compiled.positiontup) if compiled.positiontup is not None else None
+        self._psycopg = engine.dialect.driver == "psycopg"
 
     def all(self, **params: Any) -> list[tuple[Any, ...]]:
         args: tuple[Any, ...] | Mapping[str, Any] = params if self._order is None else \
             tuple(params[name] for name in self._order)
         raw = self.engine.raw_connection()  # back to the pool (and its rollback) on close
+        # psycopg: the SELECT alone, in autocommit, not BEGIN + SELECT + the pool's ROLLBACK (three round
+        # trips); switched back before the connection returns to the pool (client-side while idle)
+        driver: Any = raw.driver_connection
+        single = self._psycopg and not driver.autocommit
         try:
+            if single:
+                driver.autocommit = True
             cur = raw.cursor()
             try:
                 cur.execute(self.sql, args)
@@ -36,6 +43,11 @@ class Prepared:
             finally:
                 cur.close()
         finally:
+            if single:
+                try:
+                    driver.autocommit = False
+                except Exception:  # never back to the pool in autocommit
+                    raw.invalidate()
             raw.close()
 
     def first(self, **params: Any) -> tuple[Any, ...] | None:
