@@ -43,7 +43,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from piwarden.forensics.anomalies.features import TicketEntry, _net, expire_tickets, peer_key, ticket_entry
+from piwarden.forensics.anomalies.features import TicketEntry, expire_tickets, note_client, peer_key, ticket_entry
 from piwarden.forensics.anomalies.findings import ActorWindow, Finding
 from piwarden.forensics.anomalies.shape import Context, Shape, shape_of
 
@@ -176,15 +176,7 @@ class ContextModel:
         client = ev.client
         new_client = False
         if client:
-            device, ip = client.get("device"), client.get("ip")
-            if isinstance(device, str):
-                t.devices.add(device)
-                new_client = device not in a.devices
-            if isinstance(ip, str):
-                net = _net(ip)
-                t.nets.add(net)
-                new_client = new_client or net not in a.nets
-            new_client = new_client and a.days >= 3
+            new_client = note_client(client, t.devices, t.nets, a.devices, a.nets) and a.days >= 3
         if ev.action == "login" or ev.result != "allowed":
             return
         t.hours[hour] += 1

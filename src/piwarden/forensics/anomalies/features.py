@@ -156,6 +156,22 @@ def _net(ip: str) -> str:
     return ".".join(parts[:2]) if len(parts) == 4 else ip
 
 
+def note_client(client: dict[str, Any], devices: set[str], nets: set[str], known_devices: Any,
+                known_nets: Any) -> bool:
+    """Add the event's device and /16 to today's sets; whether either is new to the actor's history
+    (both observers, features and the context model, ask this of every event)."""
+    new = False
+    device, ip = client.get("device"), client.get("ip")
+    if isinstance(device, str):
+        devices.add(device)
+        new = device not in known_devices
+    if isinstance(ip, str):
+        net = _net(ip)
+        nets.add(net)
+        new = new or net not in known_nets
+    return new
+
+
 def observe(st: ActorState, ev: AccessEvent, day: str, hour: int) -> None:
     """Add one event to the actor's counters for ``day``."""
     ad = st.today
@@ -171,15 +187,8 @@ def observe(st: ActorState, ev: AccessEvent, day: str, hour: int) -> None:
     client = ev.client
     new_client = False
     if client is not None:
-        device, ip = client.get("device"), client.get("ip")
-        if isinstance(device, str):
-            ad.clients.add(device)
-            new_client = device not in st.devices
-        if isinstance(ip, str):
-            net = _net(ip)
-            ad.nets.add(net)
-            new_client = new_client or net not in st.nets
-        new_client = new_client and len(st.history) >= MIN_DAYS_FOR_NEW_CLIENT
+        new_client = note_client(client, ad.clients, ad.nets, st.devices, st.nets) and \
+            len(st.history) >= MIN_DAYS_FOR_NEW_CLIENT
     action = ev.action
     if action == "login":
         return
