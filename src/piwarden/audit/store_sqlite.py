@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from itertools import chain
@@ -18,7 +17,7 @@ from typing import Any
 
 from piwarden.audit.store_base import AuditStore, AuditStoreError
 from piwarden.db import DatabaseError, prepare
-from piwarden.db.engine import sqlite_write_lock
+from piwarden.db.engine import ensure_wal, sqlite_write_lock
 
 VALUES_ROWS = 256  # rows per multi-row INSERT at most (SQLite allows 32,766 parameters)
 # Tables whose rows go in as multi-row VALUES, measured per row in 1,000-event batches: events
@@ -33,25 +32,6 @@ def _connect(path: str) -> sqlite3.Connection:
     conn.execute("PRAGMA synchronous = FULL")
     conn.execute("PRAGMA cache_size = -65536")  # 64 MiB: index pages of large logs stay cached
     return conn
-
-
-def _wal(conn: sqlite3.Connection, wait_s: float = 30.0) -> None:
-    """Put the file in WAL mode (it stays so). The switch needs the file to itself and fails at
-    once, without the busy handler, while another process has it open (several commands opening
-    a fresh home together): retry until it is done or ``wait_s`` has passed."""
-    deadline = time.monotonic() + wait_s
-    while True:
-        try:
-            if conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal" or \
-                    conn.execute("PRAGMA journal_mode = WAL").fetchone()[0] == "wal":
-                return
-        except sqlite3.OperationalError:
-            if time.monotonic() > deadline:
-                raise
-        else:
-            if time.monotonic() > deadline:
-                raise sqlite3.OperationalError("could not switch to WAL mode")
-        time.sleep(0.02)
 
 
 class SQLiteAuditStore(AuditStore):
@@ -71,7 +51,7 @@ class SQLiteAuditStore(AuditStore):
             # on a connection inside a transaction would fail and roll back the first.
             self._write_lock = sqlite_write_lock(self.path)  # shared with the vault's writer engine
             self._writer = _connect(self.path)
-            _wal(self._writer)
+            ensure_wal(self._writer)
             self._reader = _connect(self.path)
         except DatabaseError as exc:
             raise AuditStoreError(str(exc)) from None

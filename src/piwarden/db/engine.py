@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 import threading
-
-try:
-    import fcntl
-except ImportError:  # pragma: no cover - not POSIX
-    fcntl = None  # type: ignore[assignment]
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import URL, Connection, CursorResult, Engine, make_url
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - not POSIX
+    fcntl = None  # type: ignore[assignment]
 
 SQLITE_TIMEOUT_S = 30.0  # a second process opening the same home waits this long for the write lock
 
@@ -125,13 +127,31 @@ def make_engine(url: str | URL, *, locking: bool = False) -> Engine:
     return engine
 
 
+def ensure_wal(conn: sqlite3.Connection, wait_s: float = 30.0) -> None:
+    """Put the file in WAL mode (it stays so). The switch needs the file to itself and fails at
+    once, without the busy handler, while another process has it open (several commands opening
+    a fresh home together): retry until it is done or ``wait_s`` has passed."""
+    deadline = time.monotonic() + wait_s
+    while True:
+        try:
+            if conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal" or \
+                    conn.execute("PRAGMA journal_mode = WAL").fetchone()[0] == "wal":
+                return
+        except sqlite3.OperationalError:
+            if time.monotonic() > deadline:
+                raise
+        else:
+            if time.monotonic() > deadline:
+                raise sqlite3.OperationalError("could not switch to WAL mode")
+        time.sleep(0.02)
+
+
 def _wal_pragmas(dbapi_connection: Any, _record: Any, synchronous: str = "FULL") -> None:
+    # WAL (readers go on while one writer commits; one fsync a commit) is kept in the file: set only when it is
+    # not set yet, and retried: the switch fails at once, without the busy handler, while another connection
+    # has the file (a fresh key store opened by eight threads at once; tests/vault/test_logged_writer.py)
+    ensure_wal(dbapi_connection)
     cur = dbapi_connection.cursor()
-    # WAL (readers go on while one writer commits; one fsync a commit) is kept in the file: set it only when it
-    # is not set yet, because asking for it again still wants a lock, and a new connection opened while another
-    # process commits failed with "database is locked" (tests/vault/test_rotation.py under a loaded suite)
-    if str(cur.execute("PRAGMA journal_mode").fetchone()[0]).lower() != "wal":
-        cur.execute("PRAGMA journal_mode=WAL")
     cur.execute(f"PRAGMA synchronous={synchronous}")  # FULL: an acknowledged write survives a power cut too
     cur.close()
 
