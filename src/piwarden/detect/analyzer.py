@@ -220,12 +220,12 @@ def _inside_hex_id(text: str, start: int, end: int) -> bool:
             left -= 1
         while right < len(text) and right - end < 128 and text[right] in alphabet:
             right += 1
-        token = text[left:right]
-        letters = len(token) - sum(c.isdigit() for c in token)
-        # random hex has a letter in 3 of 8 places; a UUID with fewer than 4 in 32 is one in 3,000
-        if right - left >= _HEX_ID_LEN and 8 * letters >= len(token) and (left < start or right > end) and not (
-                left > 0 and text[left - 1].isascii() and text[left - 1].isalnum()) and not (
+        if right - left < _HEX_ID_LEN or (left > 0 and text[left - 1].isascii() and text[left - 1].isalnum()) or (
                 right < len(text) and text[right].isascii() and text[right].isalnum()):
+            continue  # too short, or part of a longer word
+        token = text[left:right]
+        # random hex has a letter in 3 of 8 places; a UUID with fewer than 4 in 32 is one in 3,000
+        if 8 * (len(token) - sum(c.isdigit() for c in token)) >= len(token):
             return True
     return False
 

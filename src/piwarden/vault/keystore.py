@@ -173,6 +173,12 @@ class KeyStore:
         self._data: dict[tuple[str, str, int], bytes] = {}
         self._active: dict[tuple[str, str], tuple[int, float]] = {}
         self._lock = threading.Lock()
+        backend = engine.url.get_backend_name()
+        if backend in ("sqlite", "postgresql"):  # a subject made meanwhile by another writer: theirs stays
+            module = sqlite_dialect if backend == "sqlite" else postgresql_dialect
+            self._insert_subject: Any = module.insert(SUBJECT_KEYS).on_conflict_do_nothing(index_elements=["subject"])
+        else:  # MySQL / MariaDB
+            self._insert_subject = insert(SUBJECT_KEYS).prefix_with("IGNORE")
         # new subjects' keys are group-committed: a write burst of new customers shares the key store's fsyncs
         self._new_subjects: GroupCommitter[tuple[str, int, bytes], list[bool]] = GroupCommitter(
             self._insert_subjects, lambda done, start, stop: done[start:stop], max_items=500)
@@ -277,15 +283,9 @@ class KeyStore:
     def _insert_subjects(self, rows: Sequence[tuple[str, int, bytes]]) -> list[bool]:
         """New subject keys of concurrent writers in one transaction (one fsync); which went in (the
         others' subjects had a key already, made meanwhile)."""
-        backend = self.engine.url.get_backend_name()
-        if backend in ("sqlite", "postgresql"):
-            module = sqlite_dialect if backend == "sqlite" else postgresql_dialect
-            stmt: Any = module.insert(SUBJECT_KEYS).on_conflict_do_nothing(index_elements=["subject"])
-        else:  # MySQL / MariaDB
-            stmt = insert(SUBJECT_KEYS).prefix_with("IGNORE")
         t = now_us()
         with self._tx() as conn:
-            return [conn.execute(stmt, {"subject": subject, "kek_version": version, "wrapped": wrapped,
+            return [conn.execute(self._insert_subject, {"subject": subject, "kek_version": version, "wrapped": wrapped,
                                         "created_us": t}).rowcount == 1 for subject, version, wrapped in rows]
 
     def destroy_subject(self, subject: str) -> bool:

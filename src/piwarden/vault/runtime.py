@@ -56,13 +56,11 @@ def logged_writer(url: str, log: AuditLog) -> Engine | None:
         # the server's WAL is one for all its databases: the event's commit flushes the change's too
         return create_engine(parsed, connect_args={"options": "-c synchronous_commit=off"})
     path = getattr(log.store, "path", None)
-    engine = make_engine(parsed, locking=True)
-    database = engine.url.database or ""
-    if (engine.url.get_backend_name() != "sqlite" or not isinstance(path, str) or not database
+    database = parsed.database or ""
+    if (parsed.get_backend_name() != "sqlite" or not isinstance(path, str) or not database
             or database == ":memory:" or os.path.realpath(database) != os.path.realpath(path)):
-        engine.dispose()
         return None
-    return use_wal(engine, synced_by_next_commit=True)
+    return use_wal(make_engine(parsed, locking=True), synced_by_next_commit=True)
 
 
 def record_types_of(settings: Settings) -> dict[str, RecordType]:
