@@ -370,6 +370,8 @@ FIXED = [
     pytest.param("PHONE", "＋86 138 1234 5678", "＋86 138 1234 5678", id="full-width-plus"),
     pytest.param("MAC_ADDRESS", "网关地址是 acde.4823.4567.", "acde.4823.4567", id="cisco-mac-before-full-stop"),
     pytest.param("EMAIL", "邮箱 13911181807abc@163.com", "13911181807abc@163.com", id="digits-then-letters-local-part"),
+    pytest.param("IBAN", "AT180000000000000000七七七七七", "AT180000000000000000", id="iban-then-chinese-numerals"),
+    pytest.param("IBAN", "AT18 0000 0000 0000 0000 7777 元", "AT18 0000 0000 0000 0000", id="iban-then-a-number"),
 ]
 
 

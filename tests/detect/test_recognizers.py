@@ -71,6 +71,7 @@ CASES = [
     ("SSN: 078-05-1121", [("US_SSN", "078-05-1121")], "SSN with context"),
     ("IBAN GB82WEST12345698765432", [("IBAN", "GB82WEST12345698765432")], "IBAN"),
     ("IBAN GB83WEST12345698765432", [], "IBAN failing mod 97"),
+    ("IBAN GB82 WEST 1234 5698 7654 32 1234", [("IBAN", "GB82 WEST 1234 5698 7654 32")], "IBAN at its country's length"),
 ]
 
 
@@ -78,3 +79,13 @@ CASES = [
 def test_case(analyzer: Analyzer, text: str, expected: list[tuple[str, str]], why: str) -> None:
     found = [(s.type, text[s.start : s.end]) for s in analyzer.analyze(text)]
     assert found == expected, why
+
+
+def test_iban_lengths_come_from_the_registry() -> None:
+    from piwarden.detect.ids import iban
+
+    table = iban.lengths()
+    # lengths in the SWIFT IBAN registry
+    for code, size in {"NO": 15, "BE": 16, "NL": 18, "AT": 20, "CH": 21, "DE": 22, "GB": 22, "FR": 27, "MT": 31}.items():
+        assert code in table[size]
+    assert sum(len(codes) for codes in table.values()) == len(iban._countries())

@@ -16,6 +16,7 @@ cross-border payments and Hong Kong or foreign accounts.
 
 from __future__ import annotations
 
+import re
 import string
 from functools import cache
 
@@ -47,6 +48,19 @@ def _countries() -> frozenset[str]:
     """The first two characters of every IBAN python-stdnum's registry knows (its country codes)."""
     chars = string.ascii_uppercase + string.digits
     return frozenset(a + b for a in chars for b in chars if stdnum_iban._ibandb.info(a + b)[0][1])
+
+
+@cache
+def lengths() -> dict[int, tuple[str, ...]]:
+    """The country codes of each IBAN length, from the registry: an IBAN's length is fixed by its
+    country, which lets a pattern stop where the number ends ("AT18 0000 0000 0000 0000 7777" is an
+    Austrian IBAN of 20 characters and a number after it)."""
+    by_length: dict[int, list[str]] = {}
+    for code in sorted(_countries()):
+        bban = stdnum_iban._ibandb.info(code)[0][1]["bban"]
+        size = 4 + sum(int(n) for n in re.findall(r"([0-9]+)!?[nace]", bban))
+        by_length.setdefault(size, []).append(code)
+    return {size: tuple(codes) for size, codes in sorted(by_length.items())}
 
 
 def preload() -> None:

@@ -52,11 +52,24 @@ class BankCardRecognizer(Recognizer):
         return "CREDIT_CARD" if bank_card.issuer(value) in _INTERNATIONAL else "BANK_CARD"
 
 
+def _iban_regex() -> str:
+    """Each country's IBAN at its registered length, compact or in groups of four, longest first.
+
+    One pattern for any length would take a number written after the IBAN into it
+    ("AT18 0000 0000 0000 0000 7777", or 七七七七七 read as digits after a compact IBAN) and the
+    checksum of the whole would then fail.
+    """
+    alternatives = []
+    for size, codes in sorted(iban.lengths().items(), reverse=True):
+        groups, rest = divmod(size - 4, 4)
+        tail = f" ?[A-Z0-9]{{{rest}}}" if rest else ""
+        alternatives.append(f"(?:{'|'.join(codes)})[0-9]{{2}}(?: ?[A-Z0-9]{{4}}){{{groups}}}{tail}")
+    return L + "(?:" + "|".join(alternatives) + ")" + R
+
+
 class IbanRecognizer(Recognizer):
     entity = "IBAN"
-    patterns = (
-        Pattern("iban", L + r"[A-Z]{2}[0-9]{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?" + R, 0.4),
-    )
+    patterns = (Pattern("iban", _iban_regex(), 0.4),)
     context = ("iban", "bank account", "账户", "账号", "swift", "transfer", "汇款")
 
     def __init__(self) -> None:
