@@ -54,9 +54,17 @@ def _problem(err: Any) -> str:
     return f"{where} is invalid ({kind})"
 
 
+def error_response(exc: ApiError | AuditStoreError) -> JSONResponse:
+    """The answer to a refusal or to a failing audit store (also sent by ``server.hot``)."""
+    if isinstance(exc, ApiError):
+        return JSONResponse(exc.body, status_code=exc.status, headers=exc.headers)
+    # AuditStoreError messages name the kind of failure only, never data or credentials.
+    return JSONResponse({"error": str(exc)}, status_code=503)
+
+
 async def _refused(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, ApiError)
-    return JSONResponse(exc.body, status_code=exc.status, headers=exc.headers)
+    return error_response(exc)
 
 
 async def _invalid(_: Request, exc: Exception) -> JSONResponse:
@@ -75,8 +83,8 @@ async def _http(_: Request, exc: Exception) -> JSONResponse:
 
 
 async def _store_failed(_: Request, exc: Exception) -> JSONResponse:
-    # AuditStoreError messages name the kind of failure only, never data or credentials.
-    return JSONResponse({"error": str(exc)}, status_code=503)
+    assert isinstance(exc, AuditStoreError)
+    return error_response(exc)
 
 
 async def _crashed(_: Request, exc: Exception) -> JSONResponse:

@@ -32,6 +32,7 @@ from piwarden.server.routers.vault_auth import (
     RuntimeDep,
     SessionCaller,
     TicketsCaller,
+    VaultCaller,
     WriteCaller,
 )
 from piwarden.server.schemas.common import error_responses
@@ -107,10 +108,13 @@ REFUSED: dict[int | str, dict[str, Any]] = {403: {"model": Refusal, "description
 OVER_QUOTA: dict[int | str, dict[str, Any]] = {429: {"model": Refusal, "description": "A quota refused the call (the "
                                                      "attempt is logged and an alert raised): see event_id and the "
                                                      "Retry-After header."}}
-RecordId = Annotated[str, Path(pattern=r"^r-[0-9a-f]{32}$", description="Record id (r-...).")]
-TypeName = Annotated[str, Path(pattern=r"^[a-z][a-z0-9_]{0,63}$", description="Record type, e.g. customer.")]
+RECORD_ID_PATTERN = r"^r-[0-9a-f]{32}$"
+TYPE_PATTERN = r"^[a-z][a-z0-9_]{0,63}$"
+REVEAL_PATTERN = r"^(\*|[a-z][a-z0-9_]{0,63}(,[a-z][a-z0-9_]{0,63}){0,63})$"
+RecordId = Annotated[str, Path(pattern=RECORD_ID_PATTERN, description="Record id (r-...).")]
+TypeName = Annotated[str, Path(pattern=TYPE_PATTERN, description="Record type, e.g. customer.")]
 SubjectId = Annotated[str, Path(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:@-]{0,127}$", description="Data subject id.")]
-Reveal = Annotated[str | None, Query(pattern=r"^(\*|[a-z][a-z0-9_]{0,63}(,[a-z][a-z0-9_]{0,63}){0,63})$",
+Reveal = Annotated[str | None, Query(pattern=REVEAL_PATTERN,
                                      description="Fields wanted in clear, comma-separated ('*': all); the policy "
                                                  "decides. Field names only: values never go in a URL.")]
 
@@ -234,6 +238,11 @@ def record_types(who: ReadCaller, rt: RuntimeDep) -> list[TypeInfo]:
              responses={**REFUSED, **error_responses(400, 401, 410, 422, 503)})
 def create_record(who: WriteCaller, rt: RuntimeDep, type_name: TypeName, body: CreateRecord) -> Response:
     """Encrypt and store a new record; answered once the record and its access event are both durable."""
+    return created(rt, who, type_name, body)
+
+
+def created(rt: VaultRuntime, who: VaultCaller, type_name: str, body: CreateRecord) -> Response:
+    """``create_record``'s work, also done by the hot path (``piwarden.server.hot``)."""
     w = _do(lambda: rt.vault.create(who.caller, type_name, body.subject, body.fields, owner=body.owner))
     return _json(Written(id=w.record_id, version=w.version, event_id=w.event_id), 201)
 
@@ -242,6 +251,11 @@ def create_record(who: WriteCaller, rt: RuntimeDep, type_name: TypeName, body: C
             responses={**REFUSED, **OVER_QUOTA, **error_responses(400, 401, 404, 503)})
 def get_record(who: ReadCaller, rt: RuntimeDep, record_id: RecordId, reveal: Reveal = None) -> Response:
     """One record: fields the caller asked to reveal and the policy allows in clear, others masked or withheld."""
+    return read(rt, who, record_id, reveal)
+
+
+def read(rt: VaultRuntime, who: VaultCaller, record_id: str, reveal: str | None) -> Response:
+    """``get_record``'s work, also done by the hot path (``piwarden.server.hot``)."""
     fields = reveal.split(",") if reveal else []
     answer = _do(lambda: rt.vault.get(who.caller, record_id, fields))
     return _json(RecordAnswer(record=_view(answer.views[0]), event_id=answer.event_id))

@@ -21,7 +21,8 @@ from piwarden.vault import Caller, VaultRuntime
 from piwarden.vault.identity import Principal
 
 TOKEN_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.:/#-]{0,127}$"
-RoleHeader = Annotated[str | None, Header(alias="X-Piwarden-Role", pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:@-]{0,127}$",
+ROLE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.:@-]{0,127}$"
+RoleHeader = Annotated[str | None, Header(alias="X-Piwarden-Role", pattern=ROLE_PATTERN,
                                           description="The role to act in (one of the account's; default its first).")]
 PurposeHeader = Annotated[str | None, Header(alias="X-Piwarden-Purpose", pattern=TOKEN_PATTERN,
                                              description="The declared purpose, e.g. after_sales, delivery, claims.")]
@@ -87,9 +88,16 @@ async def guard(security_scopes: SecurityScopes, request: Request, rt: RuntimeDe
         if step_up is None or not await run_in_threadpool(step_up.verify, account.id, otp):
             raise _unauthorized("the one-time code is wrong, expired or already used")
         stepped_up = True
-    caller = Caller(actor=account.id, party=account.party, role=chosen, tenant=account.tenant, purpose=purpose,
+    return vault_caller(principal, credentials.credentials, chosen, purpose, ticket, client, stepped_up)
+
+
+def vault_caller(principal: Principal, credential: str, role: str, purpose: str | None, ticket: str | None,
+                 client: str | None, stepped_up: bool) -> VaultCaller:
+    """The caller an authenticated, authorized request acts as (``role`` checked against the account's)."""
+    account = principal.account
+    caller = Caller(actor=account.id, party=account.party, role=role, tenant=account.tenant, purpose=purpose,
                     ticket=ticket, client_ip=client, stepped_up=stepped_up)
-    return VaultCaller(principal, caller, credentials.credentials)
+    return VaultCaller(principal, caller, credential)
 
 
 def vault_guard(scope: Scope) -> Any:
