@@ -104,12 +104,23 @@ class Evidence:
 
     def stage(self, conn: Connection, ev: AccessEvent) -> EncodedEvent:
         """Put a write's event in the outbox, inside the caller's transaction."""
-        encoded = EncodedEvent.of(ev)
-        t = now_us()
-        conn.execute(_STAGE, {"event_id": ev.id, "body": encoded.body, "created_us": t, "claimed_by": self.instance,
-                              "claimed_us": t})
-        self._clear_published(conn)
-        return encoded
+        staging = self.staging(ev)
+        staging(conn)
+        return staging.encoded
+
+    def staging(self, ev: AccessEvent) -> Staging:
+        """A write's event, ready to be put in the outbox by the write's own transaction."""
+        return Staging(self, ev)
+
+    def take_published(self) -> list[str]:
+        """The published events' outbox rows for a write to delete (``restore_published`` if it fails)."""
+        with self._published_lock:
+            ids, self._published = self._published, []
+        return ids
+
+    def restore_published(self, ids: list[str]) -> None:
+        with self._published_lock:
+            self._published[:0] = ids
 
     def publish(self, encoded: EncodedEvent) -> str:
         """Append a staged event to the log (after the write committed); its outbox row goes with a later write."""
@@ -119,8 +130,7 @@ class Evidence:
         return encoded.event_id
 
     def _clear_published(self, conn: Connection) -> None:
-        with self._published_lock:
-            ids, self._published = self._published, []
+        ids = self.take_published()
         for k in range(0, len(ids), 500):
             conn.execute(_UNSTAGE, {"ids": ids[k:k + 500]})
 
@@ -169,3 +179,26 @@ class Evidence:
         self.flush()
         with writing(self.engine) as conn:
             return len(conn.execute(select(OUTBOX.c.event_id)).all())
+
+
+class Staging:
+    """One write's event on its way to the log: its outbox row, and the rows of published events the write's
+    transaction deletes in passing. Called with the transaction's connection, it inserts and deletes them
+    there; a writer that puts the whole change in one statement takes ``row`` and ``take_published``."""
+
+    def __init__(self, evidence: Evidence, ev: AccessEvent) -> None:
+        self.evidence = evidence
+        self.encoded = EncodedEvent.of(ev)
+        t = now_us()
+        self.row: dict[str, Any] = {"event_id": ev.id, "body": self.encoded.body, "created_us": t,
+                                    "claimed_by": evidence.instance, "claimed_us": t}
+
+    def __call__(self, conn: Connection) -> None:
+        conn.execute(_STAGE, self.row)
+        self.evidence._clear_published(conn)
+
+    def take_published(self) -> list[str]:
+        return self.evidence.take_published()
+
+    def restore_published(self, ids: list[str]) -> None:
+        self.evidence.restore_published(ids)

@@ -407,10 +407,9 @@ class Vault:
         record_id = new_record_id()
         ev = self._event(caller, action="create", resource=type_name, subjects=[subject], records=[record_id],
                          masked_fields=list(clean))
-        staged: list[EncodedEvent] = []
-        _, version = self.store.create(rtype, owner, subject, clean,
-                                       lambda conn: staged.append(self.evidence.stage(conn, ev)), record_id)
-        return Written(record_id, version, self.evidence.publish(staged[0]))
+        staging = self.evidence.staging(ev)
+        _, version = self.store.create(rtype, owner, subject, clean, staging, record_id)
+        return Written(record_id, version, self.evidence.publish(staging.encoded))
 
     def update(self, caller: Caller, record_id: str, values: Mapping[str, object],
                expected_version: int | None = None) -> Written:
