@@ -55,7 +55,9 @@ def test_invalid_event_is_rejected_and_nothing_is_stored(audit_log: AuditLog) ->
     assert audit_log.size() == 0
 
 
-def test_failed_batch_rolls_back_everything(audit_log: AuditLog) -> None:
+def test_failed_batch_rolls_back_everything(audit_log: AuditLog, monkeypatch: pytest.MonkeyPatch) -> None:
+    # PostgreSQL: table by table, as imports append (small batches are one statement: test_pg_one_statement.py)
+    monkeypatch.setattr("piwarden.audit.store_pg.ONE_STATEMENT_BATCH", 0)
     width = 1 << NODE_MIN_LEVEL  # the append of leaf width - 1 completes the first stored node
     audit_log.append_many(make_event(i) for i in range(width - 1))
     store = audit_log.store

@@ -200,41 +200,17 @@ class AuditStore(abc.ABC):
             fresh, outcome = self._fresh(cur, items, size)
             if not fresh:
                 return outcome
-            cr = CompactRange.decode(size, bytes(frontier))
-            nodes = cr.extend([ev.leaf_hash for ev in fresh], NODE_MIN_LEVEL)
-            events = [(i, ev.leaf_hash, ev.body, ev.actor, ev.action, ev.ts_us, ev.export_id)
-                      for i, ev in enumerate(fresh, start=size)]
-            subjects = [(s, i) for i, ev in enumerate(fresh, start=size) for s in ev.subjects]
-            self._insert(cur, "audit_events", EVENT_COLUMNS, events)
-            self._insert(cur, "audit_event_ids", ("event_id", "idx"),
-                         [(ev.event_id, i) for i, ev in enumerate(fresh, start=size)])
-            if subjects:
-                self._insert(cur, "audit_event_subjects", ("subject", "idx"), subjects)
-            self._insert(cur, "audit_postings", POSTING_COLUMNS, runs(size, fresh))
-            if nodes:
-                self._insert(cur, "audit_nodes", ("level", "idx", "hash"), nodes)
-            self._many(cur, self._blocks_upsert, _block_ranges(size, [ev.ts_us for ev in fresh]))
+            cr, rows, blocks = appended_rows(size, bytes(frontier), fresh)
+            for table, columns, table_rows in rows:
+                self._insert(cur, table, columns, table_rows)
+            self._many(cur, self._blocks_upsert, blocks)
             cur.execute(self._sql("UPDATE audit_state SET size = ?, frontier = ?, root = ? WHERE id = 1"),
                         (cr.size, cr.encode(), cr.root()))
         return outcome
 
     def _fresh(self, cur: Any, items: Sequence[EncodedEvent], size: int) -> tuple[list[EncodedEvent], Appended]:
         """The events to append (ids new to the log and to the batch), and what happens to each."""
-        known = self._known_ids(cur, [ev.event_id for ev in items])
-        seen: dict[str, tuple[int, bytes]] = {}
-        fresh: list[EncodedEvent] = []
-        duplicates: dict[int, int] = {}
-        conflicts: dict[int, int] = {}
-        for pos, ev in enumerate(items):
-            hit = known.get(ev.event_id) or seen.get(ev.event_id)
-            if hit is None:
-                seen[ev.event_id] = (size + len(fresh), ev.leaf_hash)
-                fresh.append(ev)
-            elif hit[1] == ev.leaf_hash:
-                duplicates[pos] = hit[0]
-            else:
-                conflicts[pos] = hit[0]
-        return fresh, Appended(size, len(fresh), duplicates, conflicts)
+        return fresh_events(self._known_ids(cur, [ev.event_id for ev in items]), items, size)
 
     def _known_ids(self, cur: Any, ids: list[str]) -> dict[str, tuple[int, bytes]]:
         """Leaf index and leaf hash of the events the log holds under these ids (read in the append
@@ -510,3 +486,43 @@ def _idx_ranges(blocks: list[int], max_ranges: int = 64) -> list[tuple[int, int]
 def _chunks(items: Sequence[Any], n: int) -> Iterator[Sequence[Any]]:
     for i in range(0, len(items), n):
         yield items[i:i + n]
+
+
+TableRows = tuple[str, tuple[str, ...], list[tuple[Any, ...]]]
+
+
+def appended_rows(size: int, frontier: bytes, fresh: list[EncodedEvent],
+                  ) -> tuple[CompactRange, list[TableRows], list[tuple[int, int, int]]]:
+    """What appending ``fresh`` as leaves ``size, size + 1, ...`` writes: the new compact range, the rows of
+    each table (events, ids, subjects, postings, nodes; tables without rows left out) and the block ranges."""
+    cr = CompactRange.decode(size, frontier)
+    nodes = cr.extend([ev.leaf_hash for ev in fresh], NODE_MIN_LEVEL)
+    numbered = list(enumerate(fresh, start=size))
+    rows: list[TableRows] = [
+        ("audit_events", EVENT_COLUMNS,
+         [(i, ev.leaf_hash, ev.body, ev.actor, ev.action, ev.ts_us, ev.export_id) for i, ev in numbered]),
+        ("audit_event_ids", ("event_id", "idx"), [(ev.event_id, i) for i, ev in numbered]),
+        ("audit_event_subjects", ("subject", "idx"), [(s, i) for i, ev in numbered for s in ev.subjects]),
+        ("audit_postings", POSTING_COLUMNS, runs(size, fresh)),
+        ("audit_nodes", ("level", "idx", "hash"), nodes),
+    ]
+    return cr, [r for r in rows if r[2]], _block_ranges(size, [ev.ts_us for ev in fresh])
+
+
+def fresh_events(known: dict[str, tuple[int, bytes]], items: Sequence[EncodedEvent],
+                 size: int) -> tuple[list[EncodedEvent], Appended]:
+    """The events to append (ids new to the log, ``known``, and to the batch), and what happens to each."""
+    seen: dict[str, tuple[int, bytes]] = {}
+    fresh: list[EncodedEvent] = []
+    duplicates: dict[int, int] = {}
+    conflicts: dict[int, int] = {}
+    for pos, ev in enumerate(items):
+        hit = known.get(ev.event_id) or seen.get(ev.event_id)
+        if hit is None:
+            seen[ev.event_id] = (size + len(fresh), ev.leaf_hash)
+            fresh.append(ev)
+        elif hit[1] == ev.leaf_hash:
+            duplicates[pos] = hit[0]
+        else:
+            conflicts[pos] = hit[0]
+    return fresh, Appended(size, len(fresh), duplicates, conflicts)
