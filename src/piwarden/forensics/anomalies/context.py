@@ -43,7 +43,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from piwarden.forensics.anomalies.features import TicketEntry, expire_tickets, note_client, peer_key, ticket_entry
+from piwarden.forensics.anomalies.features import TicketEntry, _net, expire_tickets, peer_key, ticket_entry
 from piwarden.forensics.anomalies.findings import ActorWindow, Finding
 from piwarden.forensics.anomalies.shape import Context, Shape, shape_of
 
@@ -78,6 +78,8 @@ _UNKNOWN = -1.0  # a ceiling not worked out yet (a ceiling is None or at least 3
 
 def surprise(p: float) -> float:
     """0 for what happens on one day in ten or more, 1 for one in a thousand or less (log-linear between)."""
+    if p >= 0.1:  # most facets: -log10(p) - 1 <= 0 (log10 is monotonic and log10(0.1) == -1.0)
+        return 0.0
     return min(1.0, max(0.0, -math.log10(max(p, FLOOR_P)) - 1.0) / 2.0)
 
 
@@ -155,6 +157,17 @@ class ContextModel:
         self.actors: dict[str, _Actor] = {}
         self.peers: dict[str, _Peers] = {}
         self.day = ""
+        # Worked out once per day, not per actor (baselines hold still all day; both emptied at each rollover):
+        self._facets: dict[tuple[str, Facet, bool, int, int], float] = {}  # (peer, facet, human, own days, days)
+        self._peer_hours: dict[str, frozenset[int]] = {}  # a peer group's usual hours
+
+    def __getstate__(self) -> dict[str, object]:
+        state = self.__dict__.copy()  # the day's memos are not state: a checkpoint works them out again
+        state["_facets"], state["_peer_hours"] = {}, {}
+        return state
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        self.__dict__.update({"_facets": {}, "_peer_hours": {}, **state})  # a checkpoint from before the memos
 
     def forget(self, actor: str) -> None:
         """Drop an actor's state (the detector evicts idle actors); its days stay in its peer group's counts."""
@@ -175,8 +188,16 @@ class ContextModel:
             t = a.today = _Today(day, ok_hours=self._ok_hours(a))
         client = ev.client
         new_client = False
-        if client:
-            new_client = note_client(client, t.devices, t.nets, a.devices, a.nets) and a.days >= 3
+        if client:  # note_client, written out (every event)
+            device, ip = client.get("device"), client.get("ip")
+            if isinstance(device, str):
+                t.devices.add(device)
+                new_client = device not in a.devices
+            if isinstance(ip, str):
+                net = _net(ip)
+                t.nets.add(net)
+                new_client = new_client or net not in a.nets
+            new_client = new_client and a.days >= 3
         if ev.action == "login" or ev.result != "allowed":
             return
         t.hours[hour] += 1
@@ -197,7 +218,8 @@ class ContextModel:
             u = t.surprises[sh] = self._surprise(a, ctx, human=sh.human)
         ticket = ev.ticket
         if ticket:
-            if len(ev.subjects) <= 3 and self._reused(a, ticket, ev.subjects, day):
+            subjects = ev.subjects
+            if len(subjects) <= 3 and self._reused(a, ticket, subjects, day):
                 t.reused += 1
                 w *= REUSED
                 u = 1.0
@@ -246,11 +268,20 @@ class ContextModel:
         return u
 
     def _facet(self, a: _Actor, f: Facet, human: bool) -> float:
-        """One facet's surprise (``_p`` and the peer floor, written out: worked out per actor, facet and day)."""
-        peers = self.peers[a.peer]
-        days = a.days
+        """One facet's surprise for an actor: what :meth:`_facet_of` answers, remembered for the day by what it
+        depends on (the actors of a group with the same history share it)."""
+        own, days = a.used.get(f, 0), a.days
+        key = (a.peer, f, human, own, days)
+        u = self._facets.get(key)
+        if u is None:
+            u = self._facets[key] = self._facet_of(self.peers[a.peer], f, human, own, days)
+        return u
+
+    @staticmethod
+    def _facet_of(peers: _Peers, f: Facet, human: bool, own: int, days: int) -> float:
+        """One facet's surprise (``_p`` and the peer floor, written out) for an actor who used it on ``own`` of its
+        ``days`` days, in a peer group (``peers``, the actor included)."""
         others = peers.days - days
-        own = a.used.get(f, 0)
         if others >= MIN_PEER_DAYS:
             q = (peers.used.get(f, 0) - own) / others
             u = surprise((own + MIN_DAYS * q) / (days + MIN_DAYS))
@@ -262,14 +293,21 @@ class ContextModel:
         return surprise(own / days) if days >= MIN_DAYS else 0.0
 
     def _ok_hours(self, a: _Actor) -> frozenset[int]:
-        own = float(a.hours.sum())
+        """The hours the actor, failing enough of them its peer group, usually works (the group's: once a day).
+        On the histograms' values as Python floats: their sums are of whole numbers, exact either way."""
+        hours = a.hours.tolist()
+        own = sum(hours)
         if own >= MIN_OWN_HOURS:
-            return frozenset(int(h) for h in np.flatnonzero(a.hours / own >= OWN_HOUR_SHARE))
-        peers = self.peers[a.peer].hours
-        total = float(peers.sum())
-        if total >= MIN_PEER_HOURS:
-            return frozenset(int(h) for h in np.flatnonzero(peers / total >= PEER_HOUR_SHARE))
-        return DEFAULT_HOURS
+            return frozenset([h for h, n in enumerate(hours) if n / own >= OWN_HOUR_SHARE])
+        ok = self._peer_hours.get(a.peer)
+        if ok is None:
+            peers = self.peers[a.peer].hours.tolist()
+            total = sum(peers)
+            ok = DEFAULT_HOURS
+            if total >= MIN_PEER_HOURS:
+                ok = frozenset([h for h, n in enumerate(peers) if n / total >= PEER_HOUR_SHARE])
+            self._peer_hours[a.peer] = ok
+        return ok
 
     # -- days -----------------------------------------------------------------------------------
     def _day_risk(self, a: _Actor, t: _Today) -> float:
@@ -291,13 +329,20 @@ class ContextModel:
     def _ceiling(self, a: _Actor, ctx: Context) -> float | None:
         """Records a day of this context may hold before the excess counts: ``max(mean + 3 sd + 3, peak)``."""
         peers = self.peers[a.peer]
-        mean = self._p(a.volume[ctx], a.days, peers.volume[ctx] - a.volume[ctx], peers.days - a.days)
-        if mean is None:
+        days, volume = a.days, a.volume.get(ctx, 0)  # ``_p`` written out; Counters read by get (no __missing__)
+        others = peers.days - days
+        if others >= MIN_PEER_DAYS:
+            mean = (volume + MIN_DAYS * ((peers.volume.get(ctx, 0) - volume) / others)) / (days + MIN_DAYS)
+        elif days >= MIN_DAYS:
+            mean = volume / days
+        else:
             return None
-        sd = math.sqrt(max(a.square[ctx] / a.days - (a.volume[ctx] / a.days) ** 2, mean)) if a.days else math.sqrt(mean)
-        return max(mean + 3.0 * sd + 3.0, a.peak[ctx])
+        sd = math.sqrt(max(a.square.get(ctx, 0) / days - (volume / days) ** 2, mean)) if days else math.sqrt(mean)
+        return max(mean + 3.0 * sd + 3.0, a.peak.get(ctx, 0))
 
     def _rollover(self) -> None:
+        self._facets.clear()
+        self._peer_hours.clear()
         touched: set[str] = set()
         for a in self.actors.values():
             t = a.today

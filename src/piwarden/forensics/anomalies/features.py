@@ -172,6 +172,21 @@ def note_client(client: dict[str, Any], devices: set[str], nets: set[str], known
     return new
 
 
+_DIGITS = "0123456789"
+
+
+def split_id(rid: str) -> tuple[str, int] | None:
+    """A record id's prefix and trailing number (``_ID``: ``c-0042`` -> ``("c-", 42)``), or None without one.
+    Plain ids (ASCII, one line) are split by hand, a third of the regular expression's time; the rest by it."""
+    if rid.isascii() and "\n" not in rid:
+        prefix = rid.rstrip(_DIGITS)
+        if len(prefix) == len(rid):
+            return None
+        return prefix, int(rid[len(prefix):])
+    m = _ID.match(rid)
+    return (m.group(1), int(m.group(2))) if m else None
+
+
 def observe(st: ActorState, ev: AccessEvent, day: str, hour: int) -> None:
     """Add one event to the actor's counters for ``day``."""
     ad = st.today
@@ -186,9 +201,16 @@ def observe(st: ActorState, ev: AccessEvent, day: str, hour: int) -> None:
     flag = False
     client = ev.client
     new_client = False
-    if client is not None:
-        new_client = note_client(client, ad.clients, ad.nets, st.devices, st.nets) and \
-            len(st.history) >= MIN_DAYS_FOR_NEW_CLIENT
+    if client is not None:  # note_client, written out (every event)
+        device, ip = client.get("device"), client.get("ip")
+        if isinstance(device, str):
+            ad.clients.add(device)
+            new_client = device not in st.devices
+        if isinstance(ip, str):
+            net = _net(ip)
+            ad.nets.add(net)
+            new_client = new_client or net not in st.nets
+        new_client = new_client and len(st.history) >= MIN_DAYS_FOR_NEW_CLIENT
     action = ev.action
     if action == "login":
         return
@@ -227,9 +249,9 @@ def observe(st: ActorState, ev: AccessEvent, day: str, hour: int) -> None:
                     flag = True
     if 0 < len(subjects) <= 3:
         recs = ev.records
-        m = _ID.match(recs[0] if recs else subjects[0])
-        if m:
-            prefix, num = m.group(1), int(m.group(2))
+        m = split_id(recs[0] if recs else subjects[0])
+        if m is not None:
+            prefix, num = m
             last_id = st.last_id
             last = last_id.get(prefix)
             if last is not None and 0 < num - last <= 2:
