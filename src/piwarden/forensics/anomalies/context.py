@@ -97,7 +97,7 @@ class _Today:
     ok_hours: frozenset[int] = DEFAULT_HOURS  # the actor's usual hours, as of the day's start
     surprises: dict[Shape, float] = field(default_factory=dict)  # baselines hold still all day
     ceilings: dict[Context, float | None] = field(default_factory=dict)
-    facets: dict[tuple[Facet, bool], float] = field(default_factory=dict)
+    facets: dict[tuple[Facet, bool], float] = field(default_factory=dict)  # unused (a checkpoint's): ContextModel._facets
     hours: list[int] = field(default_factory=lambda: [0] * 24)
     devices: set[str] = field(default_factory=set)
     nets: set[str] = field(default_factory=set)
@@ -256,25 +256,17 @@ class ContextModel:
     def _surprise(self, a: _Actor, ctx: Context, human: bool = True) -> float:
         """The most surprising facet: for the actor (shrunk to its peers), or at least PEER_FLOOR of what it is
         for its peers (the actor itself left out, so that an insider does not make its own habit a group's)."""
-        cache = a.today.facets if a.today is not None else {}
+        # each facet's surprise is remembered for the day by what it depends on (actors with the same history share it)
+        memo, used, peer, days = self._facets, a.used, a.peer, a.days
         u = 0.0
         for f in facets(ctx):
-            key = (f, human)
-            got = cache.get(key)
+            own = used.get(f, 0)
+            key = (peer, f, human, own, days)
+            got = memo.get(key)
             if got is None:
-                got = cache[key] = self._facet(a, f, human)
+                got = memo[key] = self._facet_of(self.peers[peer], f, human, own, days)
             if got > u:
                 u = got
-        return u
-
-    def _facet(self, a: _Actor, f: Facet, human: bool) -> float:
-        """One facet's surprise for an actor: what :meth:`_facet_of` answers, remembered for the day by what it
-        depends on (the actors of a group with the same history share it)."""
-        own, days = a.used.get(f, 0), a.days
-        key = (a.peer, f, human, own, days)
-        u = self._facets.get(key)
-        if u is None:
-            u = self._facets[key] = self._facet_of(self.peers[a.peer], f, human, own, days)
         return u
 
     @staticmethod

@@ -277,8 +277,9 @@ def observe(st: ActorState, ev: AccessEvent, day: str, hour: int) -> None:
             ad.flagged.append(ev.id)
 
 
-def close_day(st: ActorState) -> np.ndarray | None:
-    """Fold the finished day into the actor's history; return its vector."""
+def close_day(st: ActorState, hours: np.ndarray | None = None) -> np.ndarray | None:
+    """Fold the finished day into the actor's history; return its vector (``hours``: the day's histogram as an
+    array, where the caller has made it)."""
     ad = st.today
     if ad is None:
         return None
@@ -289,7 +290,7 @@ def close_day(st: ActorState) -> np.ndarray | None:
     st.nets.update(ad.nets)
     if len(st.devices) > 64:
         st.devices = set(list(st.devices)[-32:])
-    st.hours += np.asarray(ad.hours, dtype=np.float64)
+    st.hours += np.asarray(ad.hours, dtype=np.float64) if hours is None else hours
     if ad.events == 0:
         return None
     v = ad.vector()

@@ -64,11 +64,30 @@ class RuleSet:
         self.rules = rules
 
     def assess(self, window: ActorWindow) -> list[Finding]:
-        if window.own is None and window.peers is None:
+        """The rules that fire (``Rule.fires``, on Python floats: the detector asks at every scoring)."""
+        own, peers = window.own, window.peers
+        if own is None and peers is None:
             return []
-        x = window.features
-        own = window.own.median if window.own is not None else None
-        peers = window.peers.median if window.peers is not None else None
-        return [Finding(rule.code, rule.bonus, f"{rule.code}: " + rule.text.format(n=x[INDEX[rule.feature]],
-                                                                                 day=window.day))
-                for rule in self.rules if rule.fires(x, own, peers, window.role)]
+        x = window.features.tolist()
+        usual = (own if own is not None else peers).median.tolist()  # type: ignore[union-attr]
+        out = []
+        service: bool | None = None
+        for rule in self.rules:
+            i = INDEX[rule.feature]
+            n = x[i]
+            if type(rule) is not Rule:  # a subclass may judge otherwise
+                if rule.fires(window.features, own.median if own is not None else None,
+                              peers.median if peers is not None else None, window.role):
+                    out.append(Finding(rule.code, rule.bonus, f"{rule.code}: " + rule.text.format(
+                        n=window.features[i], day=window.day)))
+                continue
+            if n < rule.threshold or (rule.also and x[INDEX[rule.also[0]]] < rule.also[1]):
+                continue
+            if rule.human_only:
+                if service is None:
+                    service = is_service(window.role)
+                if service:
+                    continue
+            if usual[i] < rule.threshold / 3:
+                out.append(Finding(rule.code, rule.bonus, f"{rule.code}: " + rule.text.format(n=n, day=window.day)))
+        return out
