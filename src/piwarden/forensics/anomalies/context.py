@@ -358,10 +358,8 @@ class ContextModel:
             peers.days += 1
             peers.hours += hours
             used = {f for ctx in t.n for f in facets(ctx)}
-            mine, theirs = a.used, peers.used  # Counters, updated by get: a miss through __missing__ costs a call
-            for f in used:
-                mine[f] = mine.get(f, 0) + 1
-                theirs[f] = theirs.get(f, 0) + 1
+            a.used.update(used)  # each facet + 1, in the set's order (Counter's C loop: get, then set)
+            peers.used.update(used)
             volume, square, peak, group = a.volume, a.square, a.peak, peers.volume
             for ctx, n in t.n.items():
                 volume[ctx] = volume.get(ctx, 0) + n

@@ -145,6 +145,9 @@ def excesses(x: np.ndarray, self_stats: Baseline | None, peer_stats: Baseline | 
         z = [(v - m) / d * k for v, m, d in zip(xs, stats[0].tolist(), stats[1].tolist(), strict=True)]
     else:
         return {}
+    total = sum(z)
+    if total == total and max(z) <= Z0:  # no NaN, and no feature in excess: most days
+        return {}
     out = {}
     for i, zi in enumerate(z):
         e = zi - Z0

@@ -60,8 +60,21 @@ class RuleSet:
     count would be "usual for nobody", so the rules wait like the model does.
     """
 
+    _compiled: tuple[tuple[Rule, int, float, int, float, bool], ...] = ()
+    _compiled_for: tuple[Rule, ...] | None = None
+
     def __init__(self, rules: tuple[Rule, ...] = RULES) -> None:
         self.rules = rules
+
+    def _compile(self) -> tuple[tuple[Rule, int, float, int, float, bool], ...]:
+        """Per rule: its feature's index and threshold, the second feature's (or none: 0 and -inf), and whether
+        ``Rule.fires`` is the one written out in :meth:`assess` (a subclass may judge otherwise)."""
+        if self._compiled_for is not self.rules:
+            self._compiled = tuple(
+                (r, INDEX[r.feature], r.threshold, INDEX[r.also[0]] if r.also else 0,
+                 r.also[1] if r.also else float("-inf"), type(r) is Rule) for r in self.rules)
+            self._compiled_for = self.rules
+        return self._compiled
 
     def assess(self, window: ActorWindow) -> list[Finding]:
         """The rules that fire (``Rule.fires``, on Python floats: the detector asks at every scoring)."""
@@ -69,20 +82,21 @@ class RuleSet:
         if own is None and peers is None:
             return []
         x = window.features.tolist()
-        usual = (own if own is not None else peers).median.tolist()  # type: ignore[union-attr]
         out = []
+        usual: list[float] | None = None
         service: bool | None = None
-        for rule in self.rules:
-            i = INDEX[rule.feature]
+        for rule, i, threshold, j, also, plain in self._compile():
             n = x[i]
-            if type(rule) is not Rule:  # a subclass may judge otherwise
+            if not plain:
                 if rule.fires(window.features, own.median if own is not None else None,
                               peers.median if peers is not None else None, window.role):
                     out.append(Finding(rule.code, rule.bonus, f"{rule.code}: " + rule.text.format(
                         n=window.features[i], day=window.day)))
                 continue
-            if n < rule.threshold or (rule.also and x[INDEX[rule.also[0]]] < rule.also[1]):
+            if n < threshold or x[j] < also:
                 continue
+            if usual is None:
+                usual = (own if own is not None else peers).median.tolist()  # type: ignore[union-attr]
             if rule.human_only:
                 if service is None:
                     service = is_service(window.role)
