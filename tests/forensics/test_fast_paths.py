@@ -203,3 +203,47 @@ def test_a_checkpoint_carries_no_memo_and_one_from_before_them_loads(access_even
         d.observe(e)
         det.observe(e)
     assert [(a.actor, a.raw) for a in d.finish()] == [(a.actor, a.raw) for a in det.finish()]
+
+
+class _Separate(Detector):
+    """The features and the context model each in its own pass (what ``observe_with_features`` joins)."""
+
+    def _joint_observers(self) -> None:
+        self._joint, self._after = None, self._observers
+
+
+def _states(det: Detector) -> bytes:
+    ctx = next(d for d in det.detectors or () if isinstance(d, ContextModel))
+    return pickle.dumps(([(name, a.state) for name, a in det.actors.items()], ctx.actors, ctx.peers, ctx.day))
+
+
+def test_one_pass_per_event_leaves_the_state_two_passes_leave(access_events: list[AccessEvent]) -> None:
+    events = sorted(access_events, key=lambda e: (e.ts, e.id))
+    joint, separate = Detector(daily=True, lazy=True), _Separate(daily=True, lazy=True)
+    assert joint._joint is not None and separate._joint is None
+    out_joint: list[tuple[object, ...]] = []
+    out_separate: list[tuple[object, ...]] = []
+    for i, e in enumerate(events):
+        out_joint += [(a.actor, a.raw, a.reasons, a.events) for a in joint.observe(e)]
+        out_separate += [(a.actor, a.raw, a.reasons, a.events) for a in separate.observe(e)]
+        if i % 5000 == 2500:  # mid-day: today's counters, tickets, heaps, clients
+            assert _states(joint) == _states(separate)
+    assert _states(joint) == _states(separate)
+    assert out_joint == out_separate
+    assert [(a.actor, a.raw, a.reasons, a.events) for a in joint.finish()] == \
+        [(a.actor, a.raw, a.reasons, a.events) for a in separate.finish()]
+    assert [(a.actor, a.raw, a.score, a.events) for a in joint.results()] == \
+        [(a.actor, a.raw, a.score, a.events) for a in separate.results()]
+
+
+def test_the_joint_pass_is_taken_only_by_the_built_in_model_first_and_survives_a_checkpoint() -> None:
+    class Watch(ContextModel):
+        pass
+
+    assert Detector(detectors=[RuleSet(), Watch(), BaselineModel()])._joint is None  # a subclass: its own observe
+    det = Detector()
+    copy = pickle.loads(pickle.dumps(det))
+    assert copy._joint is not None and copy._joint is next(d for d in copy.detectors or () if isinstance(d, ContextModel))
+    old = Detector.__new__(Detector)  # a checkpoint from before the joint pass: no _joint, no _after
+    old.__setstate__({k: v for k, v in det.__dict__.items() if k not in ("_joint", "_after")})
+    assert old._joint is det._joint and old._after == []

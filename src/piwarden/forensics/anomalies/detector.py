@@ -129,6 +129,8 @@ class Detector:
     _head: str = ""
     _local: tuple[str, int] = ("", -1)
     _observers: list[EventObserver] = field(default_factory=list)
+    _joint: Any = None  # the context model, when it takes the features' pass (``_joint_observers``)
+    _after: list[EventObserver] = field(default_factory=list)  # the observers after it
     _active: set[str] | None = None  # after resume(): the actors seen since
     daily: bool = False
     lazy: bool = False
@@ -145,6 +147,26 @@ class Detector:
         if self.detectors is None:
             self.detectors = plugin_detectors()
         self._observers = [d for d in self.detectors if isinstance(d, EventObserver)]
+        self._joint_observers()
+
+    def _joint_observers(self) -> None:
+        """When the first event observer is the built-in context model, it and the features see each event in one
+        pass (``ContextModel.observe_with_features``), the other observers after them, as always."""
+        from piwarden.forensics.anomalies.context import ContextModel
+
+        first = self._observers[0] if self._observers else None
+        self._joint = first if type(first) is ContextModel else None
+        self._after = self._observers[1:] if self._joint is not None else self._observers
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)  # a checkpoint's
+        self._joint_observers()
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = self.__dict__.copy()
+        state.pop("_joint", None)  # worked out again from the observers when loaded
+        state.pop("_after", None)
+        return state
 
     def local(self, ts: str) -> tuple[str, int]:
         """The local day (YYYY-MM-DD) and hour of an event time."""
@@ -183,8 +205,11 @@ class Detector:
         if not a.state.dirty:
             self._dirty.append(a)
         a.last_day = self.day
-        observe(a.state, ev, self.day, hour)
-        for o in self._observers:
+        if self._joint is not None:
+            self._joint.observe_with_features(a.state, ev, self.day, hour)
+        else:
+            observe(a.state, ev, self.day, hour)
+        for o in self._after:
             o.observe(ev, self.day, hour)
         if self._active is not None:
             self._active.add(name)
