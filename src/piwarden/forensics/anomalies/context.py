@@ -201,7 +201,7 @@ class ContextModel:
             t = a.today = _Today(day, ok_hours=self._ok_hours(a))
         client = ev.client
         new_client = False
-        if client:  # note_client, written out (every event)
+        if client:  # the device and /16; whether either is new to the actor's history
             device, ip = client.get("device"), client.get("ip")
             if isinstance(device, str):
                 t.devices.add(device)

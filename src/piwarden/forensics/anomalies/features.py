@@ -156,22 +156,6 @@ def _net(ip: str) -> str:
     return ".".join(parts[:2]) if len(parts) == 4 else ip
 
 
-def note_client(client: dict[str, Any], devices: set[str], nets: set[str], known_devices: Any,
-                known_nets: Any) -> bool:
-    """Add the event's device and /16 to today's sets; whether either is new to the actor's history
-    (both observers, features and the context model, ask this of every event)."""
-    new = False
-    device, ip = client.get("device"), client.get("ip")
-    if isinstance(device, str):
-        devices.add(device)
-        new = device not in known_devices
-    if isinstance(ip, str):
-        net = _net(ip)
-        nets.add(net)
-        new = new or net not in known_nets
-    return new
-
-
 _DIGITS = "0123456789"
 
 
@@ -201,7 +185,7 @@ def observe(st: ActorState, ev: AccessEvent, day: str, hour: int) -> None:
     flag = False
     client = ev.client
     new_client = False
-    if client is not None:  # note_client, written out (every event)
+    if client is not None:  # the device and /16; whether either is new to the actor's history
         device, ip = client.get("device"), client.get("ip")
         if isinstance(device, str):
             ad.clients.add(device)
