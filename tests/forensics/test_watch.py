@@ -378,6 +378,7 @@ def test_the_heap_is_frozen_while_watching_and_given_back(lines: list[bytes], tm
     from piwarden.forensics.anomalies import heap
 
     freezes: list[int] = []
+    before_watch = gc.get_threshold()
     real_freeze = gc.freeze
     monkeypatch.setattr(heap.gc, "freeze", lambda: (freezes.append(1), real_freeze())[1])
     (tmp_path / "e.jsonl").write_bytes(b"".join(lines))
@@ -385,16 +386,19 @@ def test_the_heap_is_frozen_while_watching_and_given_back(lines: list[bytes], tm
     _watch(["--follow", str(tmp_path / "e.jsonl"), "--db", f"sqlite:///{tmp_path / 'w.db'}", "--state",
             str(tmp_path / "w.ckpt")])
     assert days - 1 <= len(freezes) <= days + 1 and gc.get_freeze_count() == 0
+    assert gc.get_threshold() == before_watch
 
     class Node:
         other: Any = None
 
+    thresholds = gc.get_threshold()
     f = heap.HeapFreeze(reclaim_days=3)
     a, b = Node(), Node()
     a.other, b.other = b, a  # a cycle, alive when frozen
     gone = weakref.ref(a)
     f("2026-03-01")
     assert f.frozen and gc.get_freeze_count() > 0
+    assert gc.get_threshold() == (max(heap.YOUNG, thresholds[0]), *thresholds[1:])  # young passes rarer
     before = gc.get_freeze_count()
     f("2026-03-01")  # the same day: nothing to do
     assert gc.get_freeze_count() == before
@@ -403,3 +407,4 @@ def test_the_heap_is_frozen_while_watching_and_given_back(lines: list[bytes], tm
     assert gone() is not None  # frozen: not collected by an ordinary pass
     f.release()
     assert gone() is None and gc.get_freeze_count() == 0 and not f.frozen
+    assert gc.get_threshold() == thresholds  # given back

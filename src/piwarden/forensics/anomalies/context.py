@@ -43,7 +43,20 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from piwarden.forensics.anomalies.features import TicketEntry, expire_tickets, note_client, peer_key, ticket_entry
+from piwarden.forensics.anomalies.features import (
+    FLAGGED_PER_DAY,
+    MIN_DAYS_FOR_NEW_CLIENT,
+    TICKETS_PER_ACTOR,
+    ActorDay,
+    ActorState,
+    TicketEntry,
+    _net,
+    expire_tickets,
+    peer_key,
+    split_id,
+    ticket_entry,
+)
+from piwarden.forensics.anomalies.features import SUBJECTS_PER_TICKET as FEATURE_SUBJECTS_PER_TICKET
 from piwarden.forensics.anomalies.findings import ActorWindow, Finding
 from piwarden.forensics.anomalies.shape import Context, Shape, shape_of
 
@@ -78,6 +91,8 @@ _UNKNOWN = -1.0  # a ceiling not worked out yet (a ceiling is None or at least 3
 
 def surprise(p: float) -> float:
     """0 for what happens on one day in ten or more, 1 for one in a thousand or less (log-linear between)."""
+    if p >= 0.1:  # most facets: -log10(p) - 1 <= 0 (log10 is monotonic and log10(0.1) == -1.0)
+        return 0.0
     return min(1.0, max(0.0, -math.log10(max(p, FLOOR_P)) - 1.0) / 2.0)
 
 
@@ -95,7 +110,7 @@ class _Today:
     ok_hours: frozenset[int] = DEFAULT_HOURS  # the actor's usual hours, as of the day's start
     surprises: dict[Shape, float] = field(default_factory=dict)  # baselines hold still all day
     ceilings: dict[Context, float | None] = field(default_factory=dict)
-    facets: dict[tuple[Facet, bool], float] = field(default_factory=dict)
+    facets: dict[tuple[Facet, bool], float] = field(default_factory=dict)  # unused (a checkpoint's): ContextModel._facets
     hours: list[int] = field(default_factory=lambda: [0] * 24)
     devices: set[str] = field(default_factory=set)
     nets: set[str] = field(default_factory=set)
@@ -155,6 +170,17 @@ class ContextModel:
         self.actors: dict[str, _Actor] = {}
         self.peers: dict[str, _Peers] = {}
         self.day = ""
+        # Worked out once per day, not per actor (baselines hold still all day; both emptied at each rollover):
+        self._facets: dict[tuple[str, Facet, bool, int, int], float] = {}  # (peer, facet, human, own days, days)
+        self._peer_hours: dict[str, frozenset[int]] = {}  # a peer group's usual hours
+
+    def __getstate__(self) -> dict[str, object]:
+        state = self.__dict__.copy()  # the day's memos are not state: a checkpoint works them out again
+        state["_facets"], state["_peer_hours"] = {}, {}
+        return state
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        self.__dict__.update({"_facets": {}, "_peer_hours": {}, **state})  # a checkpoint from before the memos
 
     def forget(self, actor: str) -> None:
         """Drop an actor's state (the detector evicts idle actors); its days stay in its peer group's counts."""
@@ -175,8 +201,16 @@ class ContextModel:
             t = a.today = _Today(day, ok_hours=self._ok_hours(a))
         client = ev.client
         new_client = False
-        if client:
-            new_client = note_client(client, t.devices, t.nets, a.devices, a.nets) and a.days >= 3
+        if client:  # the device and /16; whether either is new to the actor's history
+            device, ip = client.get("device"), client.get("ip")
+            if isinstance(device, str):
+                t.devices.add(device)
+                new_client = device not in a.devices
+            if isinstance(ip, str):
+                net = _net(ip)
+                t.nets.add(net)
+                new_client = new_client or net not in a.nets
+            new_client = new_client and a.days >= 3
         if ev.action == "login" or ev.result != "allowed":
             return
         t.hours[hour] += 1
@@ -197,7 +231,181 @@ class ContextModel:
             u = t.surprises[sh] = self._surprise(a, ctx, human=sh.human)
         ticket = ev.ticket
         if ticket:
-            if len(ev.subjects) <= 3 and self._reused(a, ticket, ev.subjects, day):
+            subjects = ev.subjects
+            if len(subjects) <= 3 and self._reused(a, ticket, subjects, day):
+                t.reused += 1
+                w *= REUSED
+                u = 1.0
+            else:
+                w *= TICKETED
+        t.weight[ctx] = t.weight.get(ctx, 0.0) + w
+        risk = w * u
+        if u >= 0.5:
+            t.novel[ctx] = t.novel.get(ctx, 0) + 1
+            if ctx[5] and not ticket:
+                t.novel_identifying += 1
+        t.risk += risk
+        if risk > 0:
+            item = (risk, ev.id)
+            top = t.top
+            if len(top) < EVIDENCE:
+                heapq.heappush(top, item)
+            elif item > top[0]:
+                heapq.heapreplace(top, item)
+
+    def observe_with_features(self, st: ActorState, ev: AccessEvent, day: str, hour: int) -> None:
+        """``features.observe(st, ev, day, hour)`` and then :meth:`observe`, in one pass: what the detector does
+        for each event when this model is its first event observer. The event's day, client, shape and record
+        count are worked out once for both; each model's state changes as it would alone
+        (``tests/forensics/test_fast_paths.py`` holds the two ways to the same state and answers)."""
+        # -- the features' day (features.observe) --
+        ad = st.today
+        if ad is None or ad.day != day:
+            ad = st.today = ActorDay(day)
+        ts = ev.ts
+        if not ad.first_ts:
+            ad.first_ts = ts
+            if not st.first_ts:
+                st.first_ts = ts
+        st.dirty = True
+        # -- the context model's day and actor (observe) --
+        if day != self.day:
+            if self.day:
+                self._rollover()
+            self.day = day
+        name = ev.actor
+        a = self.actors.get(name)
+        if a is None:
+            a = self.actors[name] = _Actor(peer_key(ev.party, ev.role))
+            self.peers.setdefault(a.peer, _Peers())
+        t = a.today
+        if t is None or t.day != day:
+            t = a.today = _Today(day, ok_hours=self._ok_hours(a))
+        # -- the client, for both (an empty object names neither device nor network) --
+        client = ev.client
+        new_client = new_here = False
+        if client:
+            device, ip = client.get("device"), client.get("ip")
+            if isinstance(device, str):
+                ad.clients.add(device)
+                t.devices.add(device)
+                new_client = device not in st.devices
+                new_here = device not in a.devices
+            if isinstance(ip, str):
+                net = _net(ip)
+                ad.nets.add(net)
+                t.nets.add(net)
+                new_client = new_client or net not in st.nets
+                new_here = new_here or net not in a.nets
+            new_client = new_client and len(st.history) >= MIN_DAYS_FOR_NEW_CLIENT
+            new_here = new_here and a.days >= 3
+        action = ev.action
+        if action == "login":
+            return
+        sh = shape_of(ev)
+        subjects = ev.subjects
+        count = ev.count
+        n = 0 if sh.aggregate else len(subjects) if count is None else count
+        ticket = ev.ticket
+        allowed = ev.result == "allowed"
+        # -- the features' counters --
+        flag = False
+        ad.events += 1
+        ad.hours[hour] += 1
+        if sh.sensitive and allowed:
+            ad.records += n
+        if not ticket:
+            ad.no_ticket += 1
+            if action == "reveal":
+                ad.reveals += 1
+                flag = True
+            if sh.keyed:
+                ad.keyed += 1
+                ad.keyed_no_ticket += 1
+                flag = True
+        else:
+            if sh.keyed:
+                ad.keyed += 1
+            if len(subjects) <= 3:
+                tickets = st.tickets  # ticket_entry, written out
+                entry = tickets.get(ticket)
+                if entry is None:
+                    entry = tickets[ticket] = [day, set(), day]
+                    if len(tickets) > TICKETS_PER_ACTOR:
+                        tickets.popitem(last=False)
+                else:
+                    tickets.move_to_end(ticket)
+                    entry[2] = day
+                first, seen = entry[0], entry[1]
+                if len(seen) < FEATURE_SUBJECTS_PER_TICKET:
+                    seen.update(subjects)
+                if first < day:
+                    if len(seen) > ad.ticket_reuse:
+                        ad.ticket_reuse = len(seen)
+                    if len(seen) > 2:
+                        flag = True
+        if 0 < len(subjects) <= 3:
+            recs = ev.records
+            m = split_id(recs[0] if recs else subjects[0])
+            if m is not None:
+                prefix, num = m
+                last_id = st.last_id
+                last = last_id.get(prefix)
+                if last is not None and 0 < num - last <= 2:
+                    ad.sequential += 1
+                    flag = True
+                if last is not None or len(last_id) < 32:
+                    last_id[prefix] = num
+        if hour not in st.ok_hours:
+            ad.off_hours += 1
+            flag = True
+        if new_client:
+            ad.new_client += 1
+            flag = True
+        if sh.bulk:
+            if n > ad.export_max:
+                ad.export_max = n
+            if n >= 100:
+                flag = True
+        if flag:
+            if not ad.first_flag_ts:
+                ad.first_flag_ts = ts
+            if len(ad.flagged) < FLAGGED_PER_DAY:
+                ad.flagged.append(ev.id)
+        # -- the context model's (observe) --
+        if not allowed:
+            return
+        t.hours[hour] += 1
+        ctx = sh.ctx
+        t.n[ctx] = t.n.get(ctx, 0) + (n if n > 1 else 1)
+        if sh.human:
+            t.human = True
+        w = sh.weight * n * sh.channel_factor
+        if hour not in t.ok_hours:
+            w *= OFF_HOURS
+        if new_here:
+            w *= NEW_CLIENT
+        u = t.surprises.get(sh)
+        if u is None:
+            u = t.surprises[sh] = self._surprise(a, ctx, human=sh.human)
+        if ticket:
+            reused = False
+            if len(subjects) <= 3:  # _reused, written out
+                tickets = a.tickets
+                entry = tickets.get(ticket)
+                if entry is None:
+                    entry = tickets[ticket] = [day, set(), day]
+                    if len(tickets) > MAX_TICKETS:
+                        tickets.popitem(last=False)
+                else:
+                    tickets.move_to_end(ticket)
+                    entry[2] = day
+                seen = entry[1]
+                new = [x for x in subjects if x not in seen]
+                if len(seen) < SUBJECTS_PER_TICKET:
+                    seen.update(new)
+                reused = bool(new) and entry[0] < day and len(seen) > REUSE_MIN_SUBJECTS
+            if reused:
                 t.reused += 1
                 w *= REUSED
                 u = 1.0
@@ -234,23 +442,24 @@ class ContextModel:
     def _surprise(self, a: _Actor, ctx: Context, human: bool = True) -> float:
         """The most surprising facet: for the actor (shrunk to its peers), or at least PEER_FLOOR of what it is
         for its peers (the actor itself left out, so that an insider does not make its own habit a group's)."""
-        cache = a.today.facets if a.today is not None else {}
+        # each facet's surprise is remembered for the day by what it depends on (actors with the same history share it)
+        memo, used, peer, days = self._facets, a.used, a.peer, a.days
         u = 0.0
         for f in facets(ctx):
-            key = (f, human)
-            got = cache.get(key)
+            own = used.get(f, 0)
+            key = (peer, f, human, own, days)
+            got = memo.get(key)
             if got is None:
-                got = cache[key] = self._facet(a, f, human)
+                got = memo[key] = self._facet_of(self.peers[peer], f, human, own, days)
             if got > u:
                 u = got
         return u
 
-    def _facet(self, a: _Actor, f: Facet, human: bool) -> float:
-        """One facet's surprise (``_p`` and the peer floor, written out: worked out per actor, facet and day)."""
-        peers = self.peers[a.peer]
-        days = a.days
+    @staticmethod
+    def _facet_of(peers: _Peers, f: Facet, human: bool, own: int, days: int) -> float:
+        """One facet's surprise (``_p`` and the peer floor, written out) for an actor who used it on ``own`` of its
+        ``days`` days, in a peer group (``peers``, the actor included)."""
         others = peers.days - days
-        own = a.used.get(f, 0)
         if others >= MIN_PEER_DAYS:
             q = (peers.used.get(f, 0) - own) / others
             u = surprise((own + MIN_DAYS * q) / (days + MIN_DAYS))
@@ -262,14 +471,21 @@ class ContextModel:
         return surprise(own / days) if days >= MIN_DAYS else 0.0
 
     def _ok_hours(self, a: _Actor) -> frozenset[int]:
-        own = float(a.hours.sum())
+        """The hours the actor, failing enough of them its peer group, usually works (the group's: once a day).
+        On the histograms' values as Python floats: their sums are of whole numbers, exact either way."""
+        hours = a.hours.tolist()
+        own = sum(hours)
         if own >= MIN_OWN_HOURS:
-            return frozenset(int(h) for h in np.flatnonzero(a.hours / own >= OWN_HOUR_SHARE))
-        peers = self.peers[a.peer].hours
-        total = float(peers.sum())
-        if total >= MIN_PEER_HOURS:
-            return frozenset(int(h) for h in np.flatnonzero(peers / total >= PEER_HOUR_SHARE))
-        return DEFAULT_HOURS
+            return frozenset([h for h, n in enumerate(hours) if n / own >= OWN_HOUR_SHARE])
+        ok = self._peer_hours.get(a.peer)
+        if ok is None:
+            peers = self.peers[a.peer].hours.tolist()
+            total = sum(peers)
+            ok = DEFAULT_HOURS
+            if total >= MIN_PEER_HOURS:
+                ok = frozenset([h for h, n in enumerate(peers) if n / total >= PEER_HOUR_SHARE])
+            self._peer_hours[a.peer] = ok
+        return ok
 
     # -- days -----------------------------------------------------------------------------------
     def _day_risk(self, a: _Actor, t: _Today) -> float:
@@ -291,13 +507,20 @@ class ContextModel:
     def _ceiling(self, a: _Actor, ctx: Context) -> float | None:
         """Records a day of this context may hold before the excess counts: ``max(mean + 3 sd + 3, peak)``."""
         peers = self.peers[a.peer]
-        mean = self._p(a.volume[ctx], a.days, peers.volume[ctx] - a.volume[ctx], peers.days - a.days)
-        if mean is None:
+        days, volume = a.days, a.volume.get(ctx, 0)  # ``_p`` written out; Counters read by get (no __missing__)
+        others = peers.days - days
+        if others >= MIN_PEER_DAYS:
+            mean = (volume + MIN_DAYS * ((peers.volume.get(ctx, 0) - volume) / others)) / (days + MIN_DAYS)
+        elif days >= MIN_DAYS:
+            mean = volume / days
+        else:
             return None
-        sd = math.sqrt(max(a.square[ctx] / a.days - (a.volume[ctx] / a.days) ** 2, mean)) if a.days else math.sqrt(mean)
-        return max(mean + 3.0 * sd + 3.0, a.peak[ctx])
+        sd = math.sqrt(max(a.square.get(ctx, 0) / days - (volume / days) ** 2, mean)) if days else math.sqrt(mean)
+        return max(mean + 3.0 * sd + 3.0, a.peak.get(ctx, 0))
 
     def _rollover(self) -> None:
+        self._facets.clear()
+        self._peer_hours.clear()
         touched: set[str] = set()
         for a in self.actors.values():
             t = a.today
@@ -321,10 +544,8 @@ class ContextModel:
             peers.days += 1
             peers.hours += hours
             used = {f for ctx in t.n for f in facets(ctx)}
-            mine, theirs = a.used, peers.used  # Counters, updated by get: a miss through __missing__ costs a call
-            for f in used:
-                mine[f] = mine.get(f, 0) + 1
-                theirs[f] = theirs.get(f, 0) + 1
+            a.used.update(used)  # each facet + 1, in the set's order (Counter's C loop: get, then set)
+            peers.used.update(used)
             volume, square, peak, group = a.volume, a.square, a.peak, peers.volume
             for ctx, n in t.n.items():
                 volume[ctx] = volume.get(ctx, 0) + n

@@ -87,6 +87,7 @@ class _Actor:
     scored_events: int = 0  # the day's events and flagged events at its last scoring (``lazy``)
     scored_flags: int = 0
     actor_gone: bool = False  # evicted
+    own_hours: frozenset[int] | bool | None = False  # ``_own_hours`` of its histogram; False: to work out
 
 
 def plugin_detectors(pm: pluggy.PluginManager | None = None) -> list[ForensicDetector]:
@@ -128,6 +129,8 @@ class Detector:
     _head: str = ""
     _local: tuple[str, int] = ("", -1)
     _observers: list[EventObserver] = field(default_factory=list)
+    _joint: Any = None  # the context model, when it takes the features' pass (``_joint_observers``)
+    _after: list[EventObserver] = field(default_factory=list)  # the observers after it
     _active: set[str] | None = None  # after resume(): the actors seen since
     daily: bool = False
     lazy: bool = False
@@ -144,6 +147,26 @@ class Detector:
         if self.detectors is None:
             self.detectors = plugin_detectors()
         self._observers = [d for d in self.detectors if isinstance(d, EventObserver)]
+        self._joint_observers()
+
+    def _joint_observers(self) -> None:
+        """When the first event observer is the built-in context model, it and the features see each event in one
+        pass (``ContextModel.observe_with_features``), the other observers after them, as always."""
+        from piwarden.forensics.anomalies.context import ContextModel
+
+        first = self._observers[0] if self._observers else None
+        self._joint = first if type(first) is ContextModel else None
+        self._after = self._observers[1:] if self._joint is not None else self._observers
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)  # a checkpoint's
+        self._joint_observers()
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = self.__dict__.copy()
+        state.pop("_joint", None)  # worked out again from the observers when loaded
+        state.pop("_after", None)
+        return state
 
     def local(self, ts: str) -> tuple[str, int]:
         """The local day (YYYY-MM-DD) and hour of an event time."""
@@ -182,8 +205,11 @@ class Detector:
         if not a.state.dirty:
             self._dirty.append(a)
         a.last_day = self.day
-        observe(a.state, ev, self.day, hour)
-        for o in self._observers:
+        if self._joint is not None:
+            self._joint.observe_with_features(a.state, ev, self.day, hour)
+        else:
+            observe(a.state, ev, self.day, hour)
+        for o in self._after:
             o.observe(ev, self.day, hour)
         if self._active is not None:
             self._active.add(name)
@@ -250,11 +276,16 @@ class Detector:
         judged = [list(d.assess(window)) for d in self.detectors or ()]
         if window.own is None and window.peers is None and not any(judged):
             return None  # nothing to compare with yet
-        w = self.feedback.weight if self.feedback else (lambda actor, code: 1.0)
         # per detector, then across: the built-ins' sum is the model's plus the rules', as it always was
         raw = 0.0
-        for findings in judged:
-            raw += sum(f.points * w(st.actor, f.code) for f in findings)
+        if self.feedback:
+            w = self.feedback.weight
+            for findings in judged:
+                raw += sum(f.points * w(st.actor, f.code) for f in findings)
+        else:  # every weight 1.0, and points x 1.0 are the points
+            w = _unweighted
+            for findings in judged:
+                raw += sum([f.points for f in findings])
         score = calibrated(raw)
         if self.daily and a.alert is not None and a.alert.day != ad.day:
             a.alert = None  # a new day: the actor may alert again
@@ -280,8 +311,10 @@ class Detector:
             if ad is None:
                 continue
             pool = self.peers[st.peer]
-            pool.hours += np.asarray(ad.hours, dtype=np.float64)
-            v = close_day(st)
+            hours = np.asarray(ad.hours, dtype=np.float64)
+            pool.hours += hours
+            v = close_day(st, hours)
+            a.own_hours = False  # its histogram changed
             if v is not None:
                 pool.add(v)
                 touched.add(st.peer)
@@ -292,7 +325,9 @@ class Detector:
             key = a.state.peer
             if key not in groups:
                 groups[key] = _peer_hours(self.peers[key])
-            a.state.ok_hours = _ok_hours(a.state, groups[key])
+            if a.own_hours is False:  # an actor idle today keeps its own usual hours (its peers' may change)
+                a.own_hours = _own_hours(a.state)
+            a.state.ok_hours = _ok_hours(a.state, groups[key], a.own_hours)
             a.scored_events = a.scored_flags = 0
         if self.idle_days is not None or self.max_actors is not None:
             self._evict()
@@ -335,6 +370,10 @@ class Detector:
         return out
 
 
+def _unweighted(actor: str, code: str) -> float:
+    return 1.0
+
+
 def calibrated(raw: float) -> float:
     """The probability an actor whose worst day scored ``raw`` is an insider (``CALIBRATION``)."""
     return 1.0 / (1.0 + math.exp(-(CALIBRATION[0] + CALIBRATION[1] * math.log1p(max(raw, 0.0)))))
@@ -364,23 +403,35 @@ def _weighted(w: float) -> str:
     return f" [{'down' if w < 1 else 'up'}-weighted x{w:.2f} by analyst feedback]"
 
 
-def _ok_hours(st: ActorState, peer_hours: frozenset[int] | None) -> frozenset[int]:
-    """Hours at which the actor or, failing enough history, its peers usually work (``peer_hours``: the group's,
-    :func:`_peer_hours`)."""
-    own = float(st.hours.sum())
+def _own_hours(st: ActorState) -> frozenset[int] | None:
+    """The hours at which the actor usually works, or None until it has enough history (worked out when its
+    histogram changes, not every day). On the histogram's values as Python floats: sums of whole numbers, exact."""
+    hours = st.hours.tolist()
+    own = sum(hours)
     if own >= MIN_OWN_HOURS:
-        ok = {int(h) for h in np.flatnonzero(st.hours / own >= OWN_HOUR_SHARE)}
-        return frozenset(ok | peer_hours if peer_hours else ok)
+        return frozenset([h for h, n in enumerate(hours) if n / own >= OWN_HOUR_SHARE])
+    return None
+
+
+def _ok_hours(st: ActorState, peer_hours: frozenset[int] | None,
+              own_hours: frozenset[int] | bool | None = False) -> frozenset[int]:
+    """Hours at which the actor or, failing enough history, its peers usually work (``peer_hours``: the group's,
+    :func:`_peer_hours`; ``own_hours``: the actor's, :func:`_own_hours`, worked out here when not given)."""
+    own = _own_hours(st) if own_hours is False else own_hours
+    if own is not None:
+        assert not isinstance(own, bool)
+        return own | peer_hours if peer_hours else own
     return DEFAULT_HOURS if peer_hours is None else peer_hours
 
 
 def _peer_hours(pool: PeerPool) -> frozenset[int] | None:
     """The hours a peer group usually works, or None until it has enough of them (the same for all its actors:
     worked out once per group and day)."""
-    peers = float(pool.hours.sum())
+    hours = pool.hours.tolist()
+    peers = sum(hours)
     if peers < MIN_PEER_HOURS:
         return None
-    return frozenset(int(h) for h in np.flatnonzero(pool.hours / peers >= PEER_HOUR_SHARE))
+    return frozenset([h for h, n in enumerate(hours) if n / peers >= PEER_HOUR_SHARE])
 
 
 def stream_alerts(events: Iterable[AccessEvent], detector: Detector | None = None, order: HourOrder | None = None,

@@ -156,20 +156,19 @@ def _net(ip: str) -> str:
     return ".".join(parts[:2]) if len(parts) == 4 else ip
 
 
-def note_client(client: dict[str, Any], devices: set[str], nets: set[str], known_devices: Any,
-                known_nets: Any) -> bool:
-    """Add the event's device and /16 to today's sets; whether either is new to the actor's history
-    (both observers, features and the context model, ask this of every event)."""
-    new = False
-    device, ip = client.get("device"), client.get("ip")
-    if isinstance(device, str):
-        devices.add(device)
-        new = device not in known_devices
-    if isinstance(ip, str):
-        net = _net(ip)
-        nets.add(net)
-        new = new or net not in known_nets
-    return new
+_DIGITS = "0123456789"
+
+
+def split_id(rid: str) -> tuple[str, int] | None:
+    """A record id's prefix and trailing number (``_ID``: ``c-0042`` -> ``("c-", 42)``), or None without one.
+    Plain ids (ASCII, one line) are split by hand, a third of the regular expression's time; the rest by it."""
+    if rid.isascii() and "\n" not in rid:
+        prefix = rid.rstrip(_DIGITS)
+        if len(prefix) == len(rid):
+            return None
+        return prefix, int(rid[len(prefix):])
+    m = _ID.match(rid)
+    return (m.group(1), int(m.group(2))) if m else None
 
 
 def observe(st: ActorState, ev: AccessEvent, day: str, hour: int) -> None:
@@ -186,9 +185,16 @@ def observe(st: ActorState, ev: AccessEvent, day: str, hour: int) -> None:
     flag = False
     client = ev.client
     new_client = False
-    if client is not None:
-        new_client = note_client(client, ad.clients, ad.nets, st.devices, st.nets) and \
-            len(st.history) >= MIN_DAYS_FOR_NEW_CLIENT
+    if client is not None:  # the device and /16; whether either is new to the actor's history
+        device, ip = client.get("device"), client.get("ip")
+        if isinstance(device, str):
+            ad.clients.add(device)
+            new_client = device not in st.devices
+        if isinstance(ip, str):
+            net = _net(ip)
+            ad.nets.add(net)
+            new_client = new_client or net not in st.nets
+        new_client = new_client and len(st.history) >= MIN_DAYS_FOR_NEW_CLIENT
     action = ev.action
     if action == "login":
         return
@@ -227,9 +233,9 @@ def observe(st: ActorState, ev: AccessEvent, day: str, hour: int) -> None:
                     flag = True
     if 0 < len(subjects) <= 3:
         recs = ev.records
-        m = _ID.match(recs[0] if recs else subjects[0])
-        if m:
-            prefix, num = m.group(1), int(m.group(2))
+        m = split_id(recs[0] if recs else subjects[0])
+        if m is not None:
+            prefix, num = m
             last_id = st.last_id
             last = last_id.get(prefix)
             if last is not None and 0 < num - last <= 2:
@@ -255,8 +261,9 @@ def observe(st: ActorState, ev: AccessEvent, day: str, hour: int) -> None:
             ad.flagged.append(ev.id)
 
 
-def close_day(st: ActorState) -> np.ndarray | None:
-    """Fold the finished day into the actor's history; return its vector."""
+def close_day(st: ActorState, hours: np.ndarray | None = None) -> np.ndarray | None:
+    """Fold the finished day into the actor's history; return its vector (``hours``: the day's histogram as an
+    array, where the caller has made it)."""
     ad = st.today
     if ad is None:
         return None
@@ -267,7 +274,7 @@ def close_day(st: ActorState) -> np.ndarray | None:
     st.nets.update(ad.nets)
     if len(st.devices) > 64:
         st.devices = set(list(st.devices)[-32:])
-    st.hours += np.asarray(ad.hours, dtype=np.float64)
+    st.hours += np.asarray(ad.hours, dtype=np.float64) if hours is None else hours
     if ad.events == 0:
         return None
     v = ad.vector()

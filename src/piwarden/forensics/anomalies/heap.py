@@ -13,6 +13,12 @@ added. Reference counting still frees the frozen objects that go (evicted actors
 tickets, released events); only garbage *cycles* among them wait, and the detector makes next to
 none (a run over the simulator's 35 days left 15 such objects). They are collected every
 ``reclaim_days`` days and when the watcher stops (:meth:`HeapFreeze.release`).
+
+While frozen, the youngest generation is collected every ``YOUNG`` allocations instead of CPython's
+700: nearly everything a watcher allocates is an event that waits in the buffer for an hour, or is
+freed by reference counting, so each young pass walked a few hundred live objects to find no
+garbage (measured on the simulator's 35 days: 4.9 us of CPU per event in young passes at 700,
+0.8 at 100,000). The thresholds are given back by :meth:`HeapFreeze.release`.
 """
 
 from __future__ import annotations
@@ -20,16 +26,19 @@ from __future__ import annotations
 import gc
 
 RECLAIM_DAYS = 28
+YOUNG = 100_000
 
 
 class HeapFreeze:
     """Call with the detector's day after each event; :meth:`release` when done."""
 
-    def __init__(self, reclaim_days: int = RECLAIM_DAYS) -> None:
+    def __init__(self, reclaim_days: int = RECLAIM_DAYS, young: int = YOUNG) -> None:
         self.reclaim_days = reclaim_days
+        self.young = young
         self.day: str | None = None
         self.days = 0  # day turns seen
         self.frozen = False
+        self._thresholds: tuple[int, ...] | None = None  # the collector's, to give back
 
     def __call__(self, day: str | None) -> None:
         if day == self.day:
@@ -41,9 +50,15 @@ class HeapFreeze:
             gc.collect()
         gc.freeze()
         self.frozen = True
+        if self._thresholds is None:
+            self._thresholds = gc.get_threshold()
+            gc.set_threshold(max(self.young, self._thresholds[0]), *self._thresholds[1:])
 
     def release(self) -> None:
-        """Give the frozen objects back to the collector (and collect what cycles they left)."""
+        """Give the frozen objects back to the collector (and collect what cycles they left), and its thresholds."""
+        if self._thresholds is not None:
+            gc.set_threshold(*self._thresholds)
+            self._thresholds = None
         if self.frozen:
             gc.unfreeze()
             gc.collect()

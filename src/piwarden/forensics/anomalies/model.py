@@ -126,10 +126,63 @@ def describe(name: str, ds: DayScore, peer: str, day: str) -> str:
             f"z={ds.z[i]:.1f})")
 
 
+_WEIGHTS = WEIGHT.tolist()
+
+
+def excesses(x: np.ndarray, self_stats: Baseline | None, peer_stats: Baseline | None) -> dict[str, float]:
+    """``score_day(x, self_stats, peer_stats).contrib``, the same floats, on Python floats: twelve features are too
+    few for numpy's calls to pay (the detector asks at every scoring of every actor; ``score_day`` is kept for the
+    reasons, written only for the day that becomes an actor's worst)."""
+    xs = x.tolist()
+    if self_stats is not None and peer_stats is not None:
+        z = [min((v - m) / d, (v - pm) / pd) for v, m, d, pm, pd in
+             zip(xs, self_stats[0].tolist(), self_stats[1].tolist(), peer_stats[0].tolist(), peer_stats[1].tolist(),
+                 strict=True)]
+    elif self_stats is not None or peer_stats is not None:
+        stats = self_stats if self_stats is not None else peer_stats
+        assert stats is not None
+        k = PEER_ONLY if self_stats is None else SELF_ONLY
+        z = [(v - m) / d * k for v, m, d in zip(xs, stats[0].tolist(), stats[1].tolist(), strict=True)]
+    else:
+        return {}
+    total = sum(z)
+    if total == total and max(z) <= Z0:  # no NaN, and no feature in excess: most days
+        return {}
+    out = {}
+    for i, zi in enumerate(z):
+        e = zi - Z0
+        if e > 0.0:  # np.minimum(np.maximum(e, 0), ZMAX) x WEIGHT is 0 otherwise (or -0.0 or NaN: see below)
+            v = (e if e < ZMAX else ZMAX) * _WEIGHTS[i]
+            if v:
+                out[NAMES[i]] = v
+        elif e != e:  # NaN (an infinite or NaN feature): numpy's answer, whatever it is
+            return score_day(x, self_stats, peer_stats).contrib
+    return out
+
+
+class _Explained:
+    """The day's :class:`DayScore`, made the first time a reason is asked for (``score_day``: what describes it)."""
+
+    __slots__ = ("ds", "own", "peers", "x")
+
+    def __init__(self, x: np.ndarray, own: Baseline | None, peers: Baseline | None) -> None:
+        self.x, self.own, self.peers = x, own, peers
+        self.ds: DayScore | None = None
+
+    def describe(self, name: str, peer: str, day: str) -> str:
+        ds = self.ds
+        if ds is None:
+            ds = self.ds = score_day(self.x, self.own, self.peers)
+        return describe(name, ds, peer, day)
+
+
 class BaselineModel:
     """The built-in model as a forensic detector: one finding per feature in excess."""
 
     def assess(self, window: ActorWindow) -> list[Finding]:
-        ds = score_day(window.features, window.own, window.peers)
-        return [Finding(name, points, partial(describe, name, ds, window.peer, window.day), quiet_below=REASON_MIN)
-                for name, points in ds.contrib.items()]
+        contrib = excesses(window.features, window.own, window.peers)
+        if not contrib:
+            return []
+        lazy = _Explained(window.features, window.own, window.peers)
+        return [Finding(name, points, partial(lazy.describe, name, window.peer, window.day), quiet_below=REASON_MIN)
+                for name, points in contrib.items()]

@@ -60,15 +60,48 @@ class RuleSet:
     count would be "usual for nobody", so the rules wait like the model does.
     """
 
+    _compiled: tuple[tuple[Rule, int, float, int, float, bool], ...] = ()
+    _compiled_for: tuple[Rule, ...] | None = None
+
     def __init__(self, rules: tuple[Rule, ...] = RULES) -> None:
         self.rules = rules
 
+    def _compile(self) -> tuple[tuple[Rule, int, float, int, float, bool], ...]:
+        """Per rule: its feature's index and threshold, the second feature's (or none: 0 and -inf), and whether
+        ``Rule.fires`` is the one written out in :meth:`assess` (a subclass may judge otherwise)."""
+        if self._compiled_for is not self.rules:
+            self._compiled = tuple(
+                (r, INDEX[r.feature], r.threshold, INDEX[r.also[0]] if r.also else 0,
+                 r.also[1] if r.also else float("-inf"), type(r) is Rule) for r in self.rules)
+            self._compiled_for = self.rules
+        return self._compiled
+
     def assess(self, window: ActorWindow) -> list[Finding]:
-        if window.own is None and window.peers is None:
+        """The rules that fire (``Rule.fires``, on Python floats: the detector asks at every scoring)."""
+        own, peers = window.own, window.peers
+        if own is None and peers is None:
             return []
-        x = window.features
-        own = window.own.median if window.own is not None else None
-        peers = window.peers.median if window.peers is not None else None
-        return [Finding(rule.code, rule.bonus, f"{rule.code}: " + rule.text.format(n=x[INDEX[rule.feature]],
-                                                                                 day=window.day))
-                for rule in self.rules if rule.fires(x, own, peers, window.role)]
+        x = window.features.tolist()
+        out = []
+        usual: list[float] | None = None
+        service: bool | None = None
+        for rule, i, threshold, j, also, plain in self._compile():
+            n = x[i]
+            if not plain:
+                if rule.fires(window.features, own.median if own is not None else None,
+                              peers.median if peers is not None else None, window.role):
+                    out.append(Finding(rule.code, rule.bonus, f"{rule.code}: " + rule.text.format(
+                        n=window.features[i], day=window.day)))
+                continue
+            if n < threshold or x[j] < also:
+                continue
+            if usual is None:
+                usual = (own if own is not None else peers).median.tolist()  # type: ignore[union-attr]
+            if rule.human_only:
+                if service is None:
+                    service = is_service(window.role)
+                if service:
+                    continue
+            if usual[i] < rule.threshold / 3:
+                out.append(Finding(rule.code, rule.bonus, f"{rule.code}: " + rule.text.format(n=n, day=window.day)))
+        return out
