@@ -279,3 +279,78 @@ def test_the_decision_carries_a_calibrated_false_match_probability(store: Docume
     assert isinstance(match, dict) and 0.0 < match["false_match_p"] <= C.TARGET
     with pytest.raises(ValueError):
         C.threshold(0.0)
+
+
+def _agreement_whole_image(query: V.Features, cand: V.Features, hom: np.ndarray,
+                           layout: tuple[np.ndarray, np.ndarray] | None) -> float:
+    """The tile comparison as it was before ``verify.Reference``: every blur of the whole candidate, per fit."""
+    from piwarden.forensics.documents.verify import _bandpass, _centred, _lowpass, _ncc, _rms, _tiles, _without
+
+    h, w = cand.gray.shape
+    tile = V.TILE
+    warped = cv2.warpPerspective(query.gray, hom, (w, h), flags=cv2.INTER_LINEAR, borderValue=0)
+    valid = cv2.warpPerspective(np.full(query.gray.shape, 255, np.uint8), hom, (w, h), flags=cv2.INTER_NEAREST)
+    th, tw = h // tile, w // tile
+    a = _centred(_tiles(_bandpass(warped), th, tw, tile))
+    v = _tiles(valid, th, tw, tile).min(-1) > 0
+    if layout is not None:
+        lows = [_lowpass(x.astype(np.float32)) for x in (cand.gray, layout[0])]
+        b = _centred(_tiles(_bandpass(cand.gray, low=lows[0]), th, tw, tile))
+        base = _centred(_tiles(_bandpass(layout[0], low=lows[1]), th, tw, tile))
+        known = _tiles(layout[1], th, tw, tile).min(-1) > 0
+        covered = (_rms(base) > 2 * V.STROKE_RMS) & (_rms(a) < V.COVERED * _rms(base))
+        personal = v & (_rms(b) > V.STROKE_RMS) & known & (_rms(_without(b, base)) > V.STROKE_RMS) & ~covered
+        if personal.sum() >= V.MIN_VARIABLE:
+            best = 0.0
+            for sigma in V.BLURS:
+                fine = float(np.hypot(1.0, sigma)) if sigma else 1.0
+                bs = _centred(_tiles(_bandpass(cand.gray, fine, lows[0]), th, tw, tile))[personal]
+                bases = _centred(_tiles(_bandpass(layout[0], fine, lows[1]), th, tw, tile))[personal]
+                rncc, _ = _ncc(_without(a[personal], bases), _without(bs, bases))
+                best = max(best, float((rncc > V.TILE_AGREE).mean()))
+            return best
+    b = _centred(_tiles(_bandpass(cand.gray), th, tw, tile))
+    ncc, rms = _ncc(a, b)
+    textured = v & (rms > V.STROKE_RMS)
+    return 0.0 if textured.sum() < 4 else float((ncc[textured] > V.TILE_AGREE).mean())
+
+
+def test_a_prepared_reference_gives_the_agreement_of_the_whole_image(store: DocumentStore) -> None:
+    """``verify.Reference`` keeps only the tiles that can count, blurred once: the numbers must not move."""
+    img, row = _original(store, f"id_card-{SEED + 6:06d}")
+    cand = V.features(Hs.gray(img))
+    layout = store._layout(store.registry.get([row])[0], cand)
+    assert layout is not None
+    ref = V.reference(cand, layout)
+    assert ref.personal is not None and 0 < ref.personal.sum() < ref.personal.size
+    queries = [synth.rephotograph(img, ["rotate", "jpeg"], random.Random(8)),        # a copy
+               _blurred_with_a_sticker(img, 2.0),                                    # covered tiles, blurs decide
+               _keystone_on_table(img, 0.08, seed=9),                                # a homography
+               synth.id_card(SEED + 504).image]                                      # a stranger
+    seen = set()
+    for q in queries:
+        qf = V.features(Hs.gray(q))
+        for sim in (True, False):
+            hom, inl = V.register(qf, cand, similarity=sim)
+            assert hom is not None and inl >= V.MIN_INLIERS
+            for lay, r in ((layout, ref), (None, V.reference(cand, None))):
+                got = V.agreement(qf, cand, hom, layout=lay, ref=r)
+                assert got == _agreement_whole_image(qf, cand, hom, lay)
+                seen.add(round(got, 1))
+    assert len(seen) > 2       # copies and strangers: not one number everywhere
+
+
+def test_the_store_keeps_prepared_references_within_its_budget(store: DocumentStore,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    from piwarden.forensics.documents import check as K
+
+    img, _ = _original(store, f"id_card-{SEED + 3:06d}")
+    copy = synth.rephotograph(img, ["crop", "jpeg"], random.Random(11))
+    before = store.check(copy, "subj-x", "acct-x").to_json()
+    assert store._references and store._reference_bytes == sum(r.nbytes for r in store._references.values())
+    one = max(r.nbytes for r in store._references.values())
+    monkeypatch.setattr(K, "REFERENCE_BYTES", one)
+    store._references.clear()
+    store._reference_bytes = 0
+    assert store.check(copy, "subj-x", "acct-x").to_json() == before     # prepared anew, same answer
+    assert store._reference_bytes <= one or len(store._references) == 1

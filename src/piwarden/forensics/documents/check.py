@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -30,6 +31,8 @@ RERANK_K = 8                        # verified after re-ranking the pool by cont
 GLOBAL_RADIUS, GLOBAL_K = 12, 4     # global hashes: a fallback shortlist when registration fails
 _VEC = T.COMPACT[0] * T.COMPACT[1]
 AMBIGUOUS_MARGIN = 0.05             # a second verified document this close to the best: say ambiguous
+CACHED = 256                        # stored documents whose features and layout a store keeps in memory
+REFERENCE_BYTES = 256 << 20         # and the prepared tiles (``verify.Reference``) it keeps, at most
 
 
 @dataclass
@@ -116,6 +119,8 @@ class DocumentStore:
             self.index.build()
         self._cache: OrderedDict[int, V.Features] = OrderedDict()
         self._layouts: OrderedDict[int, tuple[np.ndarray, np.ndarray] | None] = OrderedDict()
+        self._references: OrderedDict[int, V.Reference] = OrderedDict()
+        self._reference_bytes = 0
 
     def close(self) -> None:
         self.registry.close()
@@ -191,7 +196,7 @@ class DocumentStore:
             return None
         f = V.features(Hs.gray(row.path))
         self._cache[row.row] = f
-        if len(self._cache) > 256:
+        if len(self._cache) > CACHED:
             self._cache.popitem(last=False)
         return f
 
@@ -203,9 +208,22 @@ class DocumentStore:
         g = int(self.index.groups[row.row])
         out = T.layout_in(feats, self.templates[g]) if 0 <= g < len(self.templates) else None
         self._layouts[row.row] = out
-        if len(self._layouts) > 256:
+        if len(self._layouts) > CACHED:
             self._layouts.popitem(last=False)
         return out
+
+    def _reference(self, row: Row, feats: V.Features) -> V.Reference:
+        """The stored document prepared for verification (:func:`.verify.reference`), kept while
+        ``REFERENCE_BYTES`` allow: the candidates of one template recur from check to check."""
+        if row.row in self._references:
+            self._references.move_to_end(row.row)
+            return self._references[row.row]
+        ref = V.reference(feats, self._layout(row, feats))
+        self._references[row.row] = ref
+        self._reference_bytes += ref.nbytes
+        while self._reference_bytes > REFERENCE_BYTES and len(self._references) > 1:
+            self._reference_bytes -= self._references.popitem(last=False)[1].nbytes
+        return ref
 
     def candidates(self, fp: Fingerprint) -> list[int]:
         """Shortlist of stored rows, most likely first: registered-content neighbours, then global ones."""
@@ -234,7 +252,8 @@ class DocumentStore:
             feats = self._features(row)
             if feats is None:
                 continue
-            verdict = V.verify(fp.features, feats, self.threshold, layout=self._layout(row, feats))
+            verdict = V.verify(fp.features, feats, self.threshold,
+                               ref=partial(self._reference, row, feats))   # prepared once a fit needs it
             if verdict.same:
                 dist = Hs.hamming(np.asarray(self.index.hashes[row.row]), fp.hashes)
                 found.append((row, verdict, {n: int(d) for n, d in zip(COLUMNS, dist, strict=True)}))
