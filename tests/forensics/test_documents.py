@@ -354,3 +354,92 @@ def test_the_store_keeps_prepared_references_within_its_budget(store: DocumentSt
     store._reference_bytes = 0
     assert store.check(copy, "subj-x", "acct-x").to_json() == before     # prepared anew, same answer
     assert store._reference_bytes <= one or len(store._references) == 1
+
+
+def test_assign_tries_likely_templates_first_and_stops_when_sure(store: DocumentStore,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    from piwarden.forensics.documents import templates as T
+
+    assert len(store.templates) >= 2
+    tried: list[int] = []
+    matched = V.matched
+
+    def counting(f: V.Features, ref: V.Features, ratio: float = 0.8) -> tuple[np.ndarray, np.ndarray] | None:
+        tried.append(next(i for i, t in enumerate(store.templates) if t.ref is ref))
+        return matched(f, ref, ratio)
+
+    monkeypatch.setattr(V, "matched", counting)
+    for doc_id in (f"id_card-{SEED + 1:06d}", f"business_licence-{SEED + 2:06d}"):
+        f = V.features(Hs.gray(_original(store, doc_id)[0]))
+        tried.clear()
+        full = T.assign(f, store.templates)
+        assert tried == list(range(len(store.templates)))          # every template, in order
+        for first in ([full[0]], [1 - full[0]], [1, 0]):
+            tried.clear()
+            got = T.assign(f, store.templates, first, sure=T.SURE)
+            assert got[0] == full[0] and np.array_equal(got[1][0], full[1][0])   # type: ignore[index]
+            assert tried[0] == first[0]
+        tried.clear()
+        T.assign(f, store.templates, [full[0]], sure=T.SURE)
+        assert tried == [full[0]]                                  # a clean document: sure at once
+    weak = V.features(Hs.gray(synth.id_card(SEED + 505).image.resize((200, 126))))
+    tried.clear()
+    got = T.assign(weak, store.templates, [1], sure=10_000)[0]
+    assert tried == [1, 0, *range(2, len(store.templates))]      # never sure: all tried
+    assert got == T.assign(weak, store.templates)[0]
+
+
+def test_keypoints_chained_through_the_template_register_a_copy_onto_its_original(store: DocumentStore) -> None:
+    from piwarden.forensics.documents import templates as T
+
+    img, row = _original(store, f"id_card-{SEED + 7:06d}")
+    cand = V.features(Hs.gray(img))
+    copy = V.features(Hs.gray(synth.rephotograph(img, ["rotate", "crop"], random.Random(12))))
+    tid, _, qlinks = T.assign(copy, store.templates)
+    clinks = V.matched(cand, store.templates[tid].ref)
+    assert qlinks is not None and clinks is not None
+    found = V.chained(copy, cand, qlinks, clinks)
+    assert found is not None and len(found[0]) >= 30
+    direct, _ = V.register(copy, cand, similarity=True)
+    assert direct is not None
+    moved = cv2.perspectiveTransform(found[0].reshape(-1, 1, 2), direct).reshape(-1, 2)
+    assert np.median(np.linalg.norm(moved - found[1], axis=1)) < 3.0     # the same printed points
+    ref = V.reference(cand, store._layout(store.registry.get([row])[0], cand))
+    assert V.could_agree(copy, cand, found, 0.3, ref)
+    stranger = V.features(Hs.gray(synth.id_card(SEED + 506).image))
+    _, _, slinks = T.assign(stranger, store.templates)
+    assert slinks is not None
+    sfound = V.chained(stranger, cand, slinks, clinks)
+    assert sfound is not None and not V.could_agree(stranger, cand, sfound, 0.3, ref)
+    assert V.could_agree(stranger, cand, sfound, 0.3, ref, inliers=10_000)   # no trusted fit: verify in full
+    assert V.chained(copy, cand, (qlinks[0][:3], qlinks[1][:3]), clinks) is None
+
+
+def test_the_screen_drops_candidates_but_never_changes_a_verdict(store: DocumentStore,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    from piwarden.forensics.documents import check as K
+
+    verified: list[str] = []
+    verify = V.verify
+
+    def counting(query: V.Features, cand: V.Features, *a: object, **k: object) -> V.Verdict:
+        verified.append("x")
+        return verify(query, cand, *a, **k)   # type: ignore[arg-type]
+
+    monkeypatch.setattr(V, "verify", counting)
+    img, _ = _original(store, f"id_card-{SEED + 8:06d}")
+    queries = [synth.rephotograph(img, ["rotate", "jpeg"], random.Random(13)), _keystone_on_table(img, 0.06, 4),
+               synth.rephotograph(synth.id_card(SEED + 507).image, ["crop"], random.Random(14))]
+    screened, n_screened = [], 0
+    for q in queries:
+        verified.clear()
+        screened.append(store.check(q, "subj-x", "acct-x").to_json())
+        n_screened += len(verified)
+    monkeypatch.setattr(K, "SCREEN", 0.0)                     # every candidate verified in full
+    n_all = 0
+    for q, got in zip(queries, screened, strict=True):
+        verified.clear()
+        assert store.check(q, "subj-x", "acct-x").to_json() == got
+        n_all += len(verified)
+    assert [len(g["matches"]) for g in screened] == [1, 1, 0]   # type: ignore[arg-type]
+    assert n_screened < n_all

@@ -31,6 +31,9 @@ RERANK_K = 8                        # verified after re-ranking the pool by cont
 GLOBAL_RADIUS, GLOBAL_K = 12, 4     # global hashes: a fallback shortlist when registration fails
 _VEC = T.COMPACT[0] * T.COMPACT[1]
 AMBIGUOUS_MARGIN = 0.05             # a second verified document this close to the best: say ambiguous
+SCREEN = 0.3                        # a candidate agreeing on fewer tiles when registered through the template (by
+#                                     30 inliers or more) is not verified (dev seeds 1-5: true copies >= 0.53 there)
+LIKELY_K = 8                        # pHash neighbours whose templates a fingerprint tries first
 CACHED = 256                        # stored documents whose features and layout a store keeps in memory
 REFERENCE_BYTES = 256 << 20         # and the prepared tiles (``verify.Reference``) it keeps, at most
 
@@ -44,6 +47,7 @@ class Fingerprint:
     template: int
     vector: np.ndarray        # int8 compact content deviation (zeros without a template)
     cover: np.ndarray         # which cells of ``vector`` the image covers
+    links: T.Links | None = None   # its keypoints paired with the template's (``verify.chained``)
 
 
 @dataclass
@@ -118,7 +122,7 @@ class DocumentStore:
                                    None if vectors is None else np.array(vectors[:rows]))
             self.index.build()
         self._cache: OrderedDict[int, V.Features] = OrderedDict()
-        self._layouts: OrderedDict[int, tuple[np.ndarray, np.ndarray] | None] = OrderedDict()
+        self._layouts: OrderedDict[int, tuple[T.Links | None, tuple[np.ndarray, np.ndarray] | None]] = OrderedDict()
         self._references: OrderedDict[int, V.Reference] = OrderedDict()
         self._reference_bytes = 0
 
@@ -133,14 +137,21 @@ class DocumentStore:
                 raise ValueError("an image or its grayscale is needed")
             g = Hs.gray(_image(img))
         f = f or V.features(g)
-        tid, reg = T.assign(f, self.templates)
+        hashes = Hs.hashes(g)
+        tid, reg, links = T.assign(f, self.templates, self._likely_templates(hashes), sure=T.SURE)
         if reg is None:
-            return Fingerprint(f, np.array([*Hs.hashes(g), 0], np.uint64), -1, np.zeros(_VEC, np.int8),
+            return Fingerprint(f, np.array([*hashes, 0], np.uint64), -1, np.zeros(_VEC, np.int8),
                                np.zeros(_VEC, bool))
         x, m = T.content_vector(*reg)
         vec, cover = T.compact(x, m, self.templates[tid])
-        return Fingerprint(f, np.array([*Hs.hashes(g), T.simhash(x, m, self.templates[tid])], np.uint64), tid,
-                           vec, cover)
+        return Fingerprint(f, np.array([*hashes, T.simhash(x, m, self.templates[tid])], np.uint64), tid,
+                           vec, cover, links)
+
+    def _likely_templates(self, hashes: np.ndarray) -> list[int]:
+        """The templates of the stored documents nearest by pHash, nearest first: tried first by ``assign``."""
+        c = COLUMNS.index("phash")
+        rows, _ = self.index.search(c, hashes[c], 64, limit=LIKELY_K)
+        return list(dict.fromkeys(np.asarray(self.index.groups)[rows].tolist()))
 
     def add(self, items: Iterable[tuple[Image.Image | str | Path, str, str, str]],
             on_skip: Callable[[str, str], None] | None = None,
@@ -202,15 +213,34 @@ class DocumentStore:
 
     def _layout(self, row: Row, feats: V.Features) -> tuple[np.ndarray, np.ndarray] | None:
         """The stored document's template layout in its frame (cached like its features; None: none known)."""
+        return self._registration(row, feats)[1]
+
+    def _links(self, row: Row, feats: V.Features) -> T.Links | None:
+        """The stored document's keypoints paired with its template's (cached; None: it does not register)."""
+        return self._registration(row, feats)[0]
+
+    def _registration(self, row: Row, feats: V.Features) -> tuple[T.Links | None,
+                                                                  tuple[np.ndarray, np.ndarray] | None]:
         if row.row in self._layouts:
             self._layouts.move_to_end(row.row)
             return self._layouts[row.row]
         g = int(self.index.groups[row.row])
-        out = T.layout_in(feats, self.templates[g]) if 0 <= g < len(self.templates) else None
+        links = V.matched(feats, self.templates[g].ref) if 0 <= g < len(self.templates) else None
+        out = links, (T.layout_in(feats, self.templates[g], links) if links is not None else None)
         self._layouts[row.row] = out
         if len(self._layouts) > CACHED:
             self._layouts.popitem(last=False)
         return out
+
+    def _could_match(self, fp: Fingerprint, row: Row, feats: V.Features) -> bool:
+        """Worth verifying? Registered through their template's keypoints (no matching of the two), does the
+        stored document agree with the query on at least ``SCREEN`` of its tiles (:func:`.verify.could_agree`)?
+        A document of another template, or either not registered onto it: verified."""
+        if fp.links is None or int(self.index.groups[row.row]) != fp.template:
+            return True
+        links = self._links(row, feats)
+        found = V.chained(fp.features, feats, fp.links, links) if links is not None else None
+        return found is None or V.could_agree(fp.features, feats, found, SCREEN, self._reference(row, feats))
 
     def _reference(self, row: Row, feats: V.Features) -> V.Reference:
         """The stored document prepared for verification (:func:`.verify.reference`), kept while
@@ -250,7 +280,7 @@ class DocumentStore:
         found = []
         for row in self.registry.get(rows):
             feats = self._features(row)
-            if feats is None:
+            if feats is None or not self._could_match(fp, row, feats):
                 continue
             verdict = V.verify(fp.features, feats, self.threshold,
                                ref=partial(self._reference, row, feats))   # prepared once a fit needs it

@@ -77,15 +77,39 @@ def features(g: np.ndarray) -> Features:
     return Features(w, pts, desc)
 
 
-def pairs(query: Features, cand: Features, ratio: float = 0.8) -> tuple[np.ndarray, np.ndarray] | None:
-    """Matched keypoint coordinates (query, candidate) that pass Lowe's ratio test, or None if too few."""
+def matched(query: Features, cand: Features, ratio: float = 0.8) -> tuple[np.ndarray, np.ndarray] | None:
+    """Indices of the keypoints (query, candidate) paired by Lowe's ratio test, or None if too few."""
     if query.descriptors is None or cand.descriptors is None or len(query.points) < 8 or len(cand.points) < 8:
         return None
-    pairs = cv2.BFMatcher(cv2.NORM_HAMMING).knnMatch(query.descriptors, cand.descriptors, k=2)
-    good = [p[0] for p in pairs if len(p) == 2 and p[0].distance < ratio * p[1].distance]
+    knn = cv2.BFMatcher(cv2.NORM_HAMMING).knnMatch(query.descriptors, cand.descriptors, k=2)
+    good = [p[0] for p in knn if len(p) == 2 and p[0].distance < ratio * p[1].distance]
     if len(good) < 8:
         return None
-    return query.points[[m.queryIdx for m in good]], cand.points[[m.trainIdx for m in good]]
+    return np.array([m.queryIdx for m in good], np.intp), np.array([m.trainIdx for m in good], np.intp)
+
+
+def pairs(query: Features, cand: Features, ratio: float = 0.8) -> tuple[np.ndarray, np.ndarray] | None:
+    """Matched keypoint coordinates (query, candidate) that pass Lowe's ratio test, or None if too few."""
+    found = matched(query, cand, ratio)
+    return None if found is None else (query.points[found[0]], cand.points[found[1]])
+
+
+def chained(query: Features, cand: Features, query_links: tuple[np.ndarray, np.ndarray],
+            cand_links: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, np.ndarray] | None:
+    """Keypoint coordinates (query, candidate) paired through their template, without matching the two.
+
+    ``query_links`` and ``cand_links``: the :func:`matched` indices of each onto the same template's
+    reference. A query keypoint and a candidate keypoint that matched the same template keypoint are
+    the same printed point (a label, a rule, a corner of the emblem) in both: enough to register one
+    onto the other, not to decide (the personal content never matches a template)."""
+    (qi, qt), (ci, ct) = query_links, cand_links
+    order = np.argsort(ct, kind="stable")
+    lo, hi = np.searchsorted(ct[order], qt, "left"), np.searchsorted(ct[order], qt, "right")
+    n = hi - lo
+    if n.sum() < 8:
+        return None
+    starts = np.repeat(lo - np.concatenate(([0], np.cumsum(n)[:-1])), n)
+    return query.points[np.repeat(qi, n)], cand.points[ci[order[starts + np.arange(n.sum())]]]
 
 
 def fit(src: np.ndarray, dst: np.ndarray, similarity: bool) -> tuple[np.ndarray | None, int]:
@@ -309,3 +333,24 @@ def verify(query: Features, cand: Features, threshold: float = AGREE, similarity
         if best.same:
             break
     return best
+
+
+def could_agree(query: Features, cand: Features, found: tuple[np.ndarray, np.ndarray], least: float,
+                ref: Reference, inliers: int = 2 * MIN_INLIERS) -> bool:
+    """Could :func:`verify` find ``query`` and ``cand`` the same document? A screen, before matching them.
+
+    Registered on ``found`` (pairs :func:`chained` through their template: no keypoint matching of
+    their own), by a similarity and then a homography as ``verify`` does: do at least ``least`` of the
+    tiles agree with either? False only when a fit with at least ``inliers`` was made and neither
+    reached it (a weakly registered query, a small document in a big photo, can fit the template's
+    points wrongly); a candidate it passes is verified in full, so the screen can drop a candidate
+    but never change a verdict."""
+    fitted = False
+    for sim in (True, False):
+        hom, inl = fit(*found, sim)
+        if hom is None or inl < inliers or (not sim and not plausible(hom, query.gray.shape, cand.gray.shape)):
+            continue
+        fitted = True
+        if agreement(query, cand, hom, ref=ref) >= least:
+            return True
+    return not fitted
