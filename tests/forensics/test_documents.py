@@ -405,13 +405,15 @@ def test_keypoints_chained_through_the_template_register_a_copy_onto_its_origina
     moved = cv2.perspectiveTransform(found[0].reshape(-1, 1, 2), direct).reshape(-1, 2)
     assert np.median(np.linalg.norm(moved - found[1], axis=1)) < 3.0     # the same printed points
     ref = V.reference(cand, store._layout(store.registry.get([row])[0], cand))
-    assert V.could_agree(copy, cand, found, 0.3, ref)
+    copy_score = V.screen(copy, cand, found, ref)
+    assert copy_score is not None and copy_score >= 0.5
     stranger = V.features(Hs.gray(synth.id_card(SEED + 506).image))
     _, _, slinks = T.assign(stranger, store.templates)
     assert slinks is not None
     sfound = V.chained(stranger, cand, slinks, clinks)
-    assert sfound is not None and not V.could_agree(stranger, cand, sfound, 0.3, ref)
-    assert V.could_agree(stranger, cand, sfound, 0.3, ref, inliers=10_000)   # no trusted fit: verify in full
+    stranger_score = V.screen(stranger, cand, sfound, ref) if sfound is not None else None
+    assert stranger_score is not None and stranger_score < 0.3 < copy_score
+    assert V.screen(stranger, cand, sfound, ref, inliers=10_000) is None     # no trusted fit: cannot screen
     assert V.chained(copy, cand, (qlinks[0][:3], qlinks[1][:3]), clinks) is None
 
 
@@ -443,3 +445,7 @@ def test_the_screen_drops_candidates_but_never_changes_a_verdict(store: Document
         n_all += len(verified)
     assert [len(g["matches"]) for g in screened] == [1, 1, 0]   # type: ignore[arg-type]
     assert n_screened < n_all
+    monkeypatch.setattr(K, "SCREEN", 1.01)                    # none reaches it: the best-screened is verified
+    verified.clear()
+    assert store.check(queries[0], "subj-x", "acct-x").to_json() == screened[0]
+    assert len(verified) == 1

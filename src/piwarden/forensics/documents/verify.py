@@ -335,22 +335,23 @@ def verify(query: Features, cand: Features, threshold: float = AGREE, similarity
     return best
 
 
-def could_agree(query: Features, cand: Features, found: tuple[np.ndarray, np.ndarray], least: float,
-                ref: Reference, inliers: int = 2 * MIN_INLIERS) -> bool:
-    """Could :func:`verify` find ``query`` and ``cand`` the same document? A screen, before matching them.
+def screen(query: Features, cand: Features, found: tuple[np.ndarray, np.ndarray], ref: Reference,
+           enough: float = 1.0, inliers: int = 2 * MIN_INLIERS) -> float | None:
+    """How well ``query`` agrees with ``cand`` registered through their template: a screen, before matching them.
 
-    Registered on ``found`` (pairs :func:`chained` through their template: no keypoint matching of
-    their own), by a similarity and then a homography as ``verify`` does: do at least ``least`` of the
-    tiles agree with either? False only when a fit with at least ``inliers`` was made and neither
-    reached it (a weakly registered query, a small document in a big photo, can fit the template's
-    points wrongly); a candidate it passes is verified in full, so the screen can drop a candidate
-    but never change a verdict."""
-    fitted = False
+    ``found``: pairs :func:`chained` through the template (no keypoint matching of their own), fitted by
+    a similarity and then a homography as :func:`verify` does; the better agreement of the fits with at
+    least ``inliers`` (a weakly registered query, a small document in a big photo, can fit the
+    template's points wrongly), or None without such a fit. The homography is not tried once the
+    similarity reaches ``enough``. The fits are rougher than a direct matching (print points only),
+    so this ranks and rules out; :func:`verify` decides."""
+    best = None
     for sim in (True, False):
         hom, inl = fit(*found, sim)
         if hom is None or inl < inliers or (not sim and not plausible(hom, query.gray.shape, cand.gray.shape)):
             continue
-        fitted = True
-        if agreement(query, cand, hom, ref=ref) >= least:
-            return True
-    return not fitted
+        got = agreement(query, cand, hom, ref=ref)
+        best = got if best is None else max(best, got)
+        if best >= enough:
+            break
+    return best
