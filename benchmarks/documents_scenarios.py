@@ -17,6 +17,9 @@ subject and account, and scores against ``truth.jsonl``:
 verifications of each check (wrapped in place, so it also runs against an older checkout through
 ``PYTHONPATH``).
 
+``--results FILE`` writes each check's JSON output, one line per query, so two versions can be
+compared result by result (``cmp``).
+
 ``--calibrate`` also verifies every candidate of each never-stored query and fits the normal tail of
 their best scores (the quantiles 0.50-0.99), as ``piwarden.forensics.documents.calibration`` holds it.
 """
@@ -93,7 +96,8 @@ def stages(acc: dict[str, list[float]]) -> Iterator[None]:
             setattr(V, name, fn)
 
 
-def run(root: Path, similarity_only: bool, calibrate: bool = False, timed: bool = False) -> dict[str, object]:
+def run(root: Path, similarity_only: bool, calibrate: bool = False, timed: bool = False,
+        results: Path | None = None) -> dict[str, object]:
     stored = [json.loads(line) for line in (root / "stored.jsonl").read_text().splitlines() if line.strip()]
     truth = [json.loads(line) for line in (root / "truth.jsonl").read_text().splitlines() if line.strip()]
     with tempfile.TemporaryDirectory() as tmp:
@@ -105,12 +109,15 @@ def run(root: Path, similarity_only: bool, calibrate: bool = False, timed: bool 
         neg = defaultdict(lambda: [0, 0])         # key -> [false match, total]
         wrong, wrong_on_pos, ambiguous, lat, cpu, never = 0, 0, 0, [], [], []
         acc: dict[str, list[float]] = defaultdict(lambda: [0, 0.0])
+        out = results.open("w") if results is not None else None
         for q in truth:
             t0, c0 = time.perf_counter(), time.process_time()
             with stages(acc) if timed else nullcontext():
                 res = store.check(root / q["query"], q["subject"], q["account"])
             lat.append(time.perf_counter() - t0)
             cpu.append(time.process_time() - c0)
+            if out is not None:   # every check's output, to compare two versions line by line
+                out.write(json.dumps({"query": q["query"], "result": res.to_json()}, sort_keys=True) + "\n")
             named = [m.row.doc_id for m in res.matches]
             ambiguous += res.ambiguous
             edits = [e["type"] for e in q["edits"]]
@@ -130,6 +137,8 @@ def run(root: Path, similarity_only: bool, calibrate: bool = False, timed: bool 
                 wrong += len(others)
                 wrong_on_pos += bool(others)
         store.close()
+        if out is not None:
+            out.close()
     return {"stored": len(stored), "index_s": index_s, "pos": dict(pos), "neg": dict(neg), "wrong": wrong,
             "wrong_on_pos": wrong_on_pos, "ambiguous": ambiguous, "check_ms": 1000 * statistics.median(lat),
             "check_cpu_ms": 1000 * statistics.median(cpu),
@@ -141,13 +150,14 @@ def main() -> None:
     ap.add_argument("dir", type=Path, help="a directory written by scenarios/documents/generate.py")
     ap.add_argument("--calibrate", action="store_true", help="fit the false-match tail on the never-stored queries")
     ap.add_argument("--stages", action="store_true", help="count and time the costly steps of each check")
+    ap.add_argument("--results", type=Path, help="write each check's JSON output here (one line per query)")
     args = ap.parse_args()
     modes = [False]
     results, caught = {}, {}
     for m in modes:
         with warnings.catch_warnings(record=True) as seen:   # a numpy warning is a bug (issue 21, point 5)
             warnings.simplefilter("always")
-            results["similarity only" if m else "current"] = run(args.dir, m, args.calibrate, args.stages)
+            results["similarity only" if m else "current"] = run(args.dir, m, args.calibrate, args.stages, args.results)
         caught["similarity only" if m else "current"] = len(seen)
     for name, r in results.items():
         pos, neg = r["pos"], r["neg"]
