@@ -202,9 +202,9 @@ class Reference:
     """What comparing any query with one stored document needs of that document, computed once.
 
     Its band-passed tiles (and those of the template's print in its frame, at each of ``blurs``) do
-    not depend on the query: a check registers a query onto a candidate up to twice, and a store
-    keeps these for the candidates it verifies most, so the blurs are paid once per candidate, not
-    per fit. Only the tiles that can count are kept (the comparison is tile by tile, so the numbers
+    not depend on the query: a check registers a query onto a candidate up to three times (a screen,
+    then two fits), and a store keeps the most recently used, so the blurs are paid once per
+    candidate, not per fit. Only the tiles that can count are kept (the comparison is tile by tile, so the numbers
     are the same as computing the whole image each time)."""
 
     shape: tuple[int, int]              # the candidate's working-scale shape
