@@ -279,3 +279,173 @@ def test_the_decision_carries_a_calibrated_false_match_probability(store: Docume
     assert isinstance(match, dict) and 0.0 < match["false_match_p"] <= C.TARGET
     with pytest.raises(ValueError):
         C.threshold(0.0)
+
+
+def _agreement_whole_image(query: V.Features, cand: V.Features, hom: np.ndarray,
+                           layout: tuple[np.ndarray, np.ndarray] | None) -> float:
+    """The tile comparison as it was before ``verify.Reference``: every blur of the whole candidate, per fit."""
+    from piwarden.forensics.documents.verify import _bandpass, _centred, _lowpass, _ncc, _rms, _tiles, _without
+
+    h, w = cand.gray.shape
+    tile = V.TILE
+    warped = cv2.warpPerspective(query.gray, hom, (w, h), flags=cv2.INTER_LINEAR, borderValue=0)
+    valid = cv2.warpPerspective(np.full(query.gray.shape, 255, np.uint8), hom, (w, h), flags=cv2.INTER_NEAREST)
+    th, tw = h // tile, w // tile
+    a = _centred(_tiles(_bandpass(warped), th, tw, tile))
+    v = _tiles(valid, th, tw, tile).min(-1) > 0
+    if layout is not None:
+        lows = [_lowpass(x.astype(np.float32)) for x in (cand.gray, layout[0])]
+        b = _centred(_tiles(_bandpass(cand.gray, low=lows[0]), th, tw, tile))
+        base = _centred(_tiles(_bandpass(layout[0], low=lows[1]), th, tw, tile))
+        known = _tiles(layout[1], th, tw, tile).min(-1) > 0
+        covered = (_rms(base) > 2 * V.STROKE_RMS) & (_rms(a) < V.COVERED * _rms(base))
+        personal = v & (_rms(b) > V.STROKE_RMS) & known & (_rms(_without(b, base)) > V.STROKE_RMS) & ~covered
+        if personal.sum() >= V.MIN_VARIABLE:
+            best = 0.0
+            for sigma in V.BLURS:
+                fine = float(np.hypot(1.0, sigma)) if sigma else 1.0
+                bs = _centred(_tiles(_bandpass(cand.gray, fine, lows[0]), th, tw, tile))[personal]
+                bases = _centred(_tiles(_bandpass(layout[0], fine, lows[1]), th, tw, tile))[personal]
+                rncc, _ = _ncc(_without(a[personal], bases), _without(bs, bases))
+                best = max(best, float((rncc > V.TILE_AGREE).mean()))
+            return best
+    b = _centred(_tiles(_bandpass(cand.gray), th, tw, tile))
+    ncc, rms = _ncc(a, b)
+    textured = v & (rms > V.STROKE_RMS)
+    return 0.0 if textured.sum() < 4 else float((ncc[textured] > V.TILE_AGREE).mean())
+
+
+def test_a_prepared_reference_gives_the_agreement_of_the_whole_image(store: DocumentStore) -> None:
+    """``verify.Reference`` keeps only the tiles that can count, blurred once: the numbers must not move."""
+    img, row = _original(store, f"id_card-{SEED + 6:06d}")
+    cand = V.features(Hs.gray(img))
+    layout = store._layout(store.registry.get([row])[0], cand)
+    assert layout is not None
+    ref = V.reference(cand, layout)
+    assert ref.personal is not None and 0 < ref.personal.sum() < ref.personal.size
+    queries = [synth.rephotograph(img, ["rotate", "jpeg"], random.Random(8)),        # a copy
+               _blurred_with_a_sticker(img, 2.0),                                    # covered tiles, blurs decide
+               _keystone_on_table(img, 0.08, seed=9),                                # a homography
+               synth.id_card(SEED + 504).image]                                      # a stranger
+    seen = set()
+    for q in queries:
+        qf = V.features(Hs.gray(q))
+        for sim in (True, False):
+            hom, inl = V.register(qf, cand, similarity=sim)
+            assert hom is not None and inl >= V.MIN_INLIERS
+            for lay, r in ((layout, ref), (None, V.reference(cand, None))):
+                got = V.agreement(qf, cand, hom, layout=lay, ref=r)
+                assert got == _agreement_whole_image(qf, cand, hom, lay)
+                seen.add(round(got, 1))
+    assert len(seen) > 2       # copies and strangers: not one number everywhere
+
+
+def test_the_store_keeps_prepared_references_within_its_budget(store: DocumentStore,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    from piwarden.forensics.documents import check as K
+
+    img, _ = _original(store, f"id_card-{SEED + 3:06d}")
+    copy = synth.rephotograph(img, ["crop", "jpeg"], random.Random(11))
+    before = store.check(copy, "subj-x", "acct-x").to_json()
+    assert store._references and store._reference_bytes == sum(r.nbytes for r in store._references.values())
+    one = max(r.nbytes for r in store._references.values())
+    monkeypatch.setattr(K, "REFERENCE_BYTES", one)
+    store._references.clear()
+    store._reference_bytes = 0
+    assert store.check(copy, "subj-x", "acct-x").to_json() == before     # prepared anew, same answer
+    assert store._reference_bytes <= one or len(store._references) == 1
+
+
+def test_assign_tries_likely_templates_first_and_stops_when_sure(store: DocumentStore,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    from piwarden.forensics.documents import templates as T
+
+    assert len(store.templates) >= 2
+    tried: list[int] = []
+    matched = V.matched
+
+    def counting(f: V.Features, ref: V.Features, ratio: float = 0.8) -> tuple[np.ndarray, np.ndarray] | None:
+        tried.append(next(i for i, t in enumerate(store.templates) if t.ref is ref))
+        return matched(f, ref, ratio)
+
+    monkeypatch.setattr(V, "matched", counting)
+    for doc_id in (f"id_card-{SEED + 1:06d}", f"business_licence-{SEED + 2:06d}"):
+        f = V.features(Hs.gray(_original(store, doc_id)[0]))
+        tried.clear()
+        full = T.assign(f, store.templates)
+        assert tried == list(range(len(store.templates)))          # every template, in order
+        for first in ([full[0]], [1 - full[0]], [1, 0]):
+            tried.clear()
+            got = T.assign(f, store.templates, first, sure=T.SURE)
+            assert got[0] == full[0] and np.array_equal(got[1][0], full[1][0])   # type: ignore[index]
+            assert tried[0] == first[0]
+        tried.clear()
+        T.assign(f, store.templates, [full[0]], sure=T.SURE)
+        assert tried == [full[0]]                                  # a clean document: sure at once
+    weak = V.features(Hs.gray(synth.id_card(SEED + 505).image.resize((200, 126))))
+    tried.clear()
+    got = T.assign(weak, store.templates, [1], sure=10_000)[0]
+    assert tried == [1, 0, *range(2, len(store.templates))]      # never sure: all tried
+    assert got == T.assign(weak, store.templates)[0]
+
+
+def test_keypoints_chained_through_the_template_register_a_copy_onto_its_original(store: DocumentStore) -> None:
+    from piwarden.forensics.documents import templates as T
+
+    img, row = _original(store, f"id_card-{SEED + 7:06d}")
+    cand = V.features(Hs.gray(img))
+    copy = V.features(Hs.gray(synth.rephotograph(img, ["rotate", "crop"], random.Random(12))))
+    tid, _, qlinks = T.assign(copy, store.templates)
+    clinks = V.matched(cand, store.templates[tid].ref)
+    assert qlinks is not None and clinks is not None
+    found = V.chained(copy, cand, qlinks, clinks)
+    assert found is not None and len(found[0]) >= 30
+    direct, _ = V.register(copy, cand, similarity=True)
+    assert direct is not None
+    moved = cv2.perspectiveTransform(found[0].reshape(-1, 1, 2), direct).reshape(-1, 2)
+    assert np.median(np.linalg.norm(moved - found[1], axis=1)) < 3.0     # the same printed points
+    ref = V.reference(cand, store._layout(store.registry.get([row])[0], cand))
+    copy_score = V.screen(copy, cand, found, ref)
+    assert copy_score is not None and copy_score >= 0.5
+    stranger = V.features(Hs.gray(synth.id_card(SEED + 506).image))
+    _, _, slinks = T.assign(stranger, store.templates)
+    assert slinks is not None
+    sfound = V.chained(stranger, cand, slinks, clinks)
+    stranger_score = V.screen(stranger, cand, sfound, ref) if sfound is not None else None
+    assert stranger_score is not None and stranger_score < 0.3 < copy_score
+    assert V.screen(stranger, cand, sfound, ref, inliers=10_000) is None     # no trusted fit: cannot screen
+    assert V.chained(copy, cand, (qlinks[0][:3], qlinks[1][:3]), clinks) is None
+
+
+def test_the_screen_drops_candidates_but_never_changes_a_verdict(store: DocumentStore,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    from piwarden.forensics.documents import check as K
+
+    verified: list[str] = []
+    verify = V.verify
+
+    def counting(query: V.Features, cand: V.Features, *a: object, **k: object) -> V.Verdict:
+        verified.append("x")
+        return verify(query, cand, *a, **k)   # type: ignore[arg-type]
+
+    monkeypatch.setattr(V, "verify", counting)
+    img, _ = _original(store, f"id_card-{SEED + 8:06d}")
+    queries = [synth.rephotograph(img, ["rotate", "jpeg"], random.Random(13)), _keystone_on_table(img, 0.06, 4),
+               synth.rephotograph(synth.id_card(SEED + 507).image, ["crop"], random.Random(14))]
+    screened, n_screened = [], 0
+    for q in queries:
+        verified.clear()
+        screened.append(store.check(q, "subj-x", "acct-x").to_json())
+        n_screened += len(verified)
+    monkeypatch.setattr(K, "SCREEN", 0.0)                     # every candidate verified in full
+    n_all = 0
+    for q, got in zip(queries, screened, strict=True):
+        verified.clear()
+        assert store.check(q, "subj-x", "acct-x").to_json() == got
+        n_all += len(verified)
+    assert [len(g["matches"]) for g in screened] == [1, 1, 0]   # type: ignore[arg-type]
+    assert n_screened < n_all
+    monkeypatch.setattr(K, "SCREEN", 1.01)                    # none reaches it: the best-screened is verified
+    verified.clear()
+    assert store.check(queries[0], "subj-x", "acct-x").to_json() == screened[0]
+    assert len(verified) == 1

@@ -11,6 +11,7 @@ another person's photo, name and number spoil many).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import cv2
@@ -76,15 +77,39 @@ def features(g: np.ndarray) -> Features:
     return Features(w, pts, desc)
 
 
-def pairs(query: Features, cand: Features, ratio: float = 0.8) -> tuple[np.ndarray, np.ndarray] | None:
-    """Matched keypoint coordinates (query, candidate) that pass Lowe's ratio test, or None if too few."""
+def matched(query: Features, cand: Features, ratio: float = 0.8) -> tuple[np.ndarray, np.ndarray] | None:
+    """Indices of the keypoints (query, candidate) paired by Lowe's ratio test, or None if too few."""
     if query.descriptors is None or cand.descriptors is None or len(query.points) < 8 or len(cand.points) < 8:
         return None
-    pairs = cv2.BFMatcher(cv2.NORM_HAMMING).knnMatch(query.descriptors, cand.descriptors, k=2)
-    good = [p[0] for p in pairs if len(p) == 2 and p[0].distance < ratio * p[1].distance]
+    knn = cv2.BFMatcher(cv2.NORM_HAMMING).knnMatch(query.descriptors, cand.descriptors, k=2)
+    good = [p[0] for p in knn if len(p) == 2 and p[0].distance < ratio * p[1].distance]
     if len(good) < 8:
         return None
-    return query.points[[m.queryIdx for m in good]], cand.points[[m.trainIdx for m in good]]
+    return np.array([m.queryIdx for m in good], np.intp), np.array([m.trainIdx for m in good], np.intp)
+
+
+def pairs(query: Features, cand: Features, ratio: float = 0.8) -> tuple[np.ndarray, np.ndarray] | None:
+    """Matched keypoint coordinates (query, candidate) that pass Lowe's ratio test, or None if too few."""
+    found = matched(query, cand, ratio)
+    return None if found is None else (query.points[found[0]], cand.points[found[1]])
+
+
+def chained(query: Features, cand: Features, query_links: tuple[np.ndarray, np.ndarray],
+            cand_links: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, np.ndarray] | None:
+    """Keypoint coordinates (query, candidate) paired through their template, without matching the two.
+
+    ``query_links`` and ``cand_links``: the :func:`matched` indices of each onto the same template's
+    reference. A query keypoint and a candidate keypoint that matched the same template keypoint are
+    the same printed point (a label, a rule, a corner of the emblem) in both: enough to register one
+    onto the other, not to decide (the personal content never matches a template)."""
+    (qi, qt), (ci, ct) = query_links, cand_links
+    order = np.argsort(ct, kind="stable")
+    lo, hi = np.searchsorted(ct[order], qt, "left"), np.searchsorted(ct[order], qt, "right")
+    n = hi - lo
+    if n.sum() < 8:
+        return None
+    starts = np.repeat(lo - np.concatenate(([0], np.cumsum(n)[:-1])), n)
+    return query.points[np.repeat(qi, n)], cand.points[ci[order[starts + np.arange(n.sum())]]]
 
 
 def fit(src: np.ndarray, dst: np.ndarray, similarity: bool) -> tuple[np.ndarray | None, int]:
@@ -172,38 +197,84 @@ def _rms(x: np.ndarray) -> np.ndarray:
     return np.sqrt((x * x).mean(-1))
 
 
-def _personal(a: np.ndarray, cand: np.ndarray, valid: np.ndarray, th: int, tw: int, tile: int,
-              layout: tuple[np.ndarray, np.ndarray] | None, blurs: tuple[float, ...]) -> float | None:
-    """Share of personal tiles that agree (best over the candidate's ``blurs``); None when too few are in view.
+@dataclass(frozen=True)
+class Reference:
+    """What comparing any query with one stored document needs of that document, computed once.
 
-    The tiles are chosen once, on the sharp candidate: a blurred variant only changes how they compare."""
-    if layout is None or layout[0].shape != cand.shape:
-        return None
-    lows = [_lowpass(x.astype(np.float32)) for x in (cand, layout[0])]
-    b = _centred(_tiles(_bandpass(cand, low=lows[0]), th, tw, tile))
-    base = _centred(_tiles(_bandpass(layout[0], low=lows[1]), th, tw, tile))
+    Its band-passed tiles (and those of the template's print in its frame, at each of ``blurs``) do
+    not depend on the query: a check registers a query onto a candidate up to three times (a screen,
+    then two fits), and a store keeps the most recently used, so the blurs are paid once per
+    candidate, not per fit. Only the tiles that can count are kept (the comparison is tile by tile, so the numbers
+    are the same as computing the whole image each time)."""
+
+    shape: tuple[int, int]              # the candidate's working-scale shape
+    tile: int
+    blurs: tuple[float, ...]
+    textured: np.ndarray                # (th, tw) tiles with strokes in the candidate (the comparison without a print)
+    plain: np.ndarray                   # (textured tiles, tile * tile) their centred band-passed content
+    personal: np.ndarray | None         # (th, tw) tiles where something personal is left once the print is removed
+    print_rms: np.ndarray | None        # the print's RMS on those tiles (is a query tile covered?)
+    variants: tuple[tuple[np.ndarray, np.ndarray], ...] = ()   # per blur: (candidate without the print, print)
+
+    @property
+    def nbytes(self) -> int:
+        return int(self.plain.nbytes + sum(a.nbytes + b.nbytes for a, b in self.variants))
+
+
+def reference(cand: Features, layout: tuple[np.ndarray, np.ndarray] | None = None, tile: int = TILE,
+              blurs: tuple[float, ...] = BLURS) -> Reference:
+    """Prepare ``cand`` (with its template's printed ``layout`` in its frame, if known) for :func:`agreement`."""
+    g = cand.gray
+    h, w = g.shape
+    th, tw = h // tile, w // tile
+    low = _lowpass(g.astype(np.float32))
+    b = _centred(_tiles(_bandpass(g, low=low), th, tw, tile))
+    rms = np.sqrt((b * b).sum(-1)) / np.sqrt(b.shape[-1])       # as ``_ncc`` has it
+    textured = rms > STROKE_RMS
+    plain = b[textured]
+    if layout is None or layout[0].shape != g.shape:
+        return Reference((h, w), tile, blurs, textured, plain, None, None)
+    layout_low = _lowpass(layout[0].astype(np.float32))
+    base = _centred(_tiles(_bandpass(layout[0], low=layout_low), th, tw, tile))
     known = _tiles(layout[1], th, tw, tile).min(-1) > 0
-    rb = _without(b, base)
-    # covered in the query (a sticker, a finger, glare burnt white): not even the print is left there, so the
-    # tile tells nothing either way (a stranger's blank field still shows the print and counts)
-    covered = (_rms(base) > 2 * STROKE_RMS) & (_rms(a) < COVERED * _rms(base))
-    personal = valid & (_rms(b) > STROKE_RMS) & known & (_rms(rb) > STROKE_RMS) & ~covered
-    if personal.sum() < MIN_VARIABLE:
-        return None
-    a, b, base = a[personal], b[personal], base[personal]
-    best = 0.0
+    personal = (_rms(b) > STROKE_RMS) & known & (_rms(_without(b, base)) > STROKE_RMS)
+    b, base = b[personal], base[personal]
+    print_rms = _rms(base)
+    variants = []
     for sigma in blurs:
         if sigma:   # blurring by sigma after the fine blur of 1: one blur of their root sum of squares
             fine = float(np.hypot(1.0, sigma))
-            b = _centred(_tiles(_bandpass(cand, fine, lows[0]), th, tw, tile))[personal]
-            base = _centred(_tiles(_bandpass(layout[0], fine, lows[1]), th, tw, tile))[personal]
-        rncc, _ = _ncc(_without(a, base), _without(b, base))
+            b = _centred(_tiles(_bandpass(g, fine, low), th, tw, tile))[personal]
+            base = _centred(_tiles(_bandpass(layout[0], fine, layout_low), th, tw, tile))[personal]
+        variants.append((_without(b, base), base))
+    return Reference((h, w), tile, blurs, textured, plain, personal, print_rms, tuple(variants))
+
+
+def _personal(a: np.ndarray, valid: np.ndarray, ref: Reference) -> float | None:
+    """Share of personal tiles that agree (best over the candidate's blurs); None when too few are in view.
+
+    The tiles are chosen once, on the sharp candidate: a blurred variant only changes how they compare."""
+    if ref.personal is None or ref.print_rms is None:
+        return None
+    # covered in the query (a sticker, a finger, glare burnt white): not even the print is left there, so the
+    # tile tells nothing either way (a stranger's blank field still shows the print and counts)
+    a = a[ref.personal]
+    covered = (ref.print_rms > 2 * STROKE_RMS) & (_rms(a) < COVERED * ref.print_rms)
+    use = valid[ref.personal] & ~covered
+    if use.sum() < MIN_VARIABLE:
+        return None
+    a = a[use]
+    best = 0.0
+    for rb, base in ref.variants:
+        base = base[use]
+        rncc, _ = _ncc(_without(a, base), rb[use])
         best = max(best, float((rncc > TILE_AGREE).mean()))
     return best
 
 
 def agreement(query: Features, cand: Features, hom: np.ndarray, tile: int = TILE,
-              layout: tuple[np.ndarray, np.ndarray] | None = None, blurs: tuple[float, ...] | None = None) -> float:
+              layout: tuple[np.ndarray, np.ndarray] | None = None, blurs: tuple[float, ...] | None = None,
+              ref: Reference | None = None) -> float:
     """Share of the candidate's textured tiles whose content the registered query reproduces.
 
     With the template's printed ``layout`` (in the candidate's frame, and where it is known), both
@@ -211,35 +282,41 @@ def agreement(query: Features, cand: Features, hom: np.ndarray, tile: int = TILE
     number and seal. Tiles where nothing personal is left do not count, nor tiles where the query
     shows not even the print (covered); with fewer than ``MIN_VARIABLE`` personal tiles in view,
     every textured tile counts as before. A blurred copy is compared with the candidate blurred as
-    much (``BLURS``: the best of them decides), since its fine strokes are gone."""
+    much (``BLURS``: the best of them decides), since its fine strokes are gone. ``ref``: the
+    candidate already prepared by :func:`reference` (with this ``layout``, ``tile`` and ``blurs``)."""
+    blurs = BLURS if blurs is None else blurs
+    if ref is None or ref.shape != cand.gray.shape or ref.tile != tile or ref.blurs != blurs:
+        ref = reference(cand, layout, tile, blurs)
     h, w = cand.gray.shape
     warped = cv2.warpPerspective(query.gray, hom, (w, h), flags=cv2.INTER_LINEAR, borderValue=0)
     valid = cv2.warpPerspective(np.full(query.gray.shape, 255, np.uint8), hom, (w, h), flags=cv2.INTER_NEAREST)
     th, tw = h // tile, w // tile
     a = _centred(_tiles(_bandpass(warped), th, tw, tile))
     v = _tiles(valid, th, tw, tile).min(-1) > 0
-    got = _personal(a, cand.gray, v, th, tw, tile, layout, BLURS if blurs is None else blurs)
+    got = _personal(a, v, ref)
     if got is not None:
         return got
-    b = _centred(_tiles(_bandpass(cand.gray), th, tw, tile))
-    ncc, rms = _ncc(a, b)
     # tiles with strokes in the stored image (text, photo edges, stamps), not smooth background
     # patterns that a brightness change saturates away
-    textured = v & (rms > STROKE_RMS)
+    textured = v[ref.textured]
     if textured.sum() < 4:
         return 0.0
-    return float((ncc[textured] > TILE_AGREE).mean())
+    ncc, _ = _ncc(a[ref.textured][textured], ref.plain[textured])
+    return float((ncc > TILE_AGREE).mean())
 
 
 def verify(query: Features, cand: Features, threshold: float = AGREE, similarity: bool = True,
-           layout: tuple[np.ndarray, np.ndarray] | None = None) -> Verdict:
+           layout: tuple[np.ndarray, np.ndarray] | None = None,
+           ref: Reference | Callable[[], Reference] | None = None) -> Verdict:
     """Register ``query`` onto ``cand`` and decide whether they are the same document.
 
     A similarity transform first: a full homography fitted to keypoints crowded on one side
     (a QR code, a seal) drifts by pixels on the other side and spoils the tile comparison there.
     When that does not agree (keystone, a photo of the document on a table), a RANSAC homography
     rectifies the query onto the candidate's frame and the tiles are compared again; the better
-    of the two decides (``similarity=False`` or ``PERSPECTIVE`` off: one fit only)."""
+    of the two decides (``similarity=False`` or ``PERSPECTIVE`` off: one fit only). ``ref``: ``cand``
+    prepared by :func:`reference` with ``layout``, or what makes it when first needed (made here, once
+    for both fits, when not given)."""
     found = pairs(query, cand, 0.8)
     if found is None:
         return Verdict(False, 0, 0.0, None)
@@ -249,9 +326,32 @@ def verify(query: Features, cand: Features, threshold: float = AGREE, similarity
         if hom is None or inl < MIN_INLIERS or (not sim and not plausible(hom, query.gray.shape, cand.gray.shape)):
             best = best if best.homography is not None else Verdict(False, inl, 0.0, hom)
             continue
-        agree = agreement(query, cand, hom, layout=layout)
+        ref = reference(cand, layout) if ref is None else ref() if callable(ref) else ref
+        agree = agreement(query, cand, hom, layout=layout, ref=ref)
         if best.homography is None or agree > best.agreement:
             best = Verdict(agree >= threshold, inl, agree, hom)
         if best.same:
+            break
+    return best
+
+
+def screen(query: Features, cand: Features, found: tuple[np.ndarray, np.ndarray], ref: Reference,
+           enough: float = 1.0, inliers: int = 2 * MIN_INLIERS) -> float | None:
+    """How well ``query`` agrees with ``cand`` registered through their template: a screen, before matching them.
+
+    ``found``: pairs :func:`chained` through the template (no keypoint matching of their own), fitted by
+    a similarity and then a homography as :func:`verify` does; the better agreement of the fits with at
+    least ``inliers`` (a weakly registered query, a small document in a big photo, can fit the
+    template's points wrongly), or None without such a fit. The homography is not tried once the
+    similarity reaches ``enough``. The fits are rougher than a direct matching (print points only),
+    so this ranks and rules out; :func:`verify` decides."""
+    best = None
+    for sim in (True, False):
+        hom, inl = fit(*found, sim)
+        if hom is None or inl < inliers or (not sim and not plausible(hom, query.gray.shape, cand.gray.shape)):
+            continue
+        got = agreement(query, cand, hom, ref=ref)
+        best = got if best is None else max(best, got)
+        if best >= enough:
             break
     return best
