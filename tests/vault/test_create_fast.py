@@ -1,5 +1,6 @@
-"""On PostgreSQL a new record is written by one statement (record, fields, blind indexes, outbox row, and the
-deletion of published outbox rows): the same rows as the statements it replaces, all or nothing."""
+"""A new record is written by one statement on PostgreSQL, and on SQLite by its statements on the sqlite3
+connection (record, fields, blind indexes, outbox row, and the deletion of published outbox rows): the same
+rows as SQLAlchemy's statements, all or nothing."""
 
 from __future__ import annotations
 
@@ -22,11 +23,16 @@ def _count(engine: object, table: object) -> int:
         return int(conn.execute(select(func.count()).select_from(table)).scalar_one())  # type: ignore[arg-type]
 
 
-def test_one_statement_writes_what_the_statements_did(tmp_path: Path) -> None:
-    rt = open_vault(load_settings(home=tmp_path / "home"), db=pg_scratch("create1"))
+def _url(kind: str, tmp_path: Path, name: str) -> str:
+    return f"sqlite:///{tmp_path / 'v.db'}" if kind == "sqlite" else pg_scratch(name)
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
+def test_the_fast_write_writes_what_the_statements_did(kind: str, tmp_path: Path) -> None:
+    rt = open_vault(load_settings(home=tmp_path / "home"), db=_url(kind, tmp_path, "create1"))
     try:
         vault = rt.vault
-        assert vault.store._one_statement
+        assert vault.store._one_statement or vault.store._sqlite_file
         first = vault.create(SERVICE, "customer", "c-1", CUSTOMERS[0])
         assert vault.evidence._published == [first.event_id]  # its outbox row goes with the next write
         second = vault.create(SERVICE, "customer", "c-2", CUSTOMERS[1])
@@ -46,13 +52,14 @@ def test_one_statement_writes_what_the_statements_did(tmp_path: Path) -> None:
         rt.close()
 
 
-def test_a_failing_statement_writes_nothing_and_keeps_the_published_rows(tmp_path: Path) -> None:
-    rt = open_vault(load_settings(home=tmp_path / "home"), db=pg_scratch("create2"))
+@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
+def test_a_failing_write_writes_nothing_and_keeps_the_published_rows(kind: str, tmp_path: Path) -> None:
+    rt = open_vault(load_settings(home=tmp_path / "home"), db=_url(kind, tmp_path, "create2"))
     try:
         vault = rt.vault
         first = vault.create(SERVICE, "customer", "c-1", CUSTOMERS[0])
         ev = vault._event(SERVICE, action="create", resource="customer", subjects=["c-2"], records=[first.record_id])
-        with pytest.raises(Exception, match=r"duplicate key|UniqueViolation"):  # the same record id again
+        with pytest.raises(Exception, match=r"duplicate key|UniqueViolation|UNIQUE constraint"):  # the same record id again
             vault.store.create(vault.record_type("customer"), "platform", "c-2", CUSTOMERS[1],
                                vault.evidence.staging(ev), first.record_id)
         assert vault.evidence._published == [first.event_id]  # not lost: a later write deletes its row
