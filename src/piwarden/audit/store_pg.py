@@ -47,9 +47,10 @@ _TYPES = {
     "audit_postings": ("smallint", "text", "bigint", "bigint", "bytea"),
     "audit_nodes": ("smallint", "bigint", "bytea"),
 }
-_LOCK_AND_KNOWN = ("SELECT s.size, s.frontier, k.event_id, k.idx, k.leaf_hash FROM audit_state s LEFT JOIN "
-                   "(SELECT i.event_id, i.idx, e.leaf_hash FROM audit_event_ids i JOIN audit_events e ON e.idx = i.idx "
-                   "WHERE i.event_id = ANY(%s)) k ON true WHERE s.id = 1 FOR UPDATE OF s")
+_KNOWN = ("SELECT i.event_id, i.idx, e.leaf_hash FROM audit_event_ids i JOIN audit_events e ON e.idx = i.idx "
+          "WHERE i.event_id = ANY(%s)")  # the events the log holds under the batch's ids
+_LOCK_AND_KNOWN = (f"SELECT s.size, s.frontier, k.event_id, k.idx, k.leaf_hash FROM audit_state s LEFT JOIN ({_KNOWN}) k "
+                   "ON true WHERE s.id = 1 FOR UPDATE OF s")
 
 
 @cache
@@ -136,8 +137,7 @@ class PostgresAuditStore(AuditStore):
 
     def _known_ids(self, cur: psycopg.Cursor[Any], ids: list[str]) -> dict[str, tuple[int, bytes]]:
         """One statement for the whole batch: ``= ANY`` of an array parameter."""
-        cur.execute("SELECT i.event_id, i.idx, e.leaf_hash FROM audit_event_ids i JOIN audit_events e ON e.idx = i.idx "
-                    "WHERE i.event_id = ANY(%s)", (ids,))
+        cur.execute(_KNOWN, (ids,))
         return {event_id: (int(idx), bytes(leaf_hash)) for event_id, idx, leaf_hash in cur.fetchall()}
 
     def reclaim(self, full: bool = False) -> None:

@@ -172,12 +172,20 @@ def use_wal(engine: Engine, *, synced_by_next_commit: bool = False) -> Engine:
     return engine
 
 
+def sqlite_file(engine: Engine) -> str | None:
+    """The SQLite file ``engine`` writes, as its URL names it (None: another database, memory or a URI)."""
+    database = (engine.url.database or "") if engine.url.get_backend_name() == "sqlite" else ""
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    return database
+
+
 @contextmanager
 def writing(engine: Engine) -> Iterator[Connection]:
     """``engine.begin()``, and on a SQLite file the file's process-wide write lock around it, held until the
     commit has returned (``sqlite_write_lock``)."""
-    database = (engine.url.database or "") if engine.url.get_backend_name() == "sqlite" else ""
-    if not database or database == ":memory:" or database.startswith("file:"):
+    database = sqlite_file(engine)
+    if database is None:
         with engine.begin() as conn:
             yield conn
         return

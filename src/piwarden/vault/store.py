@@ -20,7 +20,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from piwarden.db import writing
 from piwarden.db.base import table_of
-from piwarden.db.engine import sqlite_write_lock
+from piwarden.db.engine import sqlite_file, sqlite_write_lock
 from piwarden.db.prepared import Prepared
 from piwarden.db.vault import VaultField, VaultLookup, VaultOutbox, VaultRecord, VaultShred
 from piwarden.mask.normalize import normalize
@@ -49,13 +49,14 @@ _SEPARATORS = re.compile(r"[\s\-()（）]+")
 Value = str | bytes
 Stage = Callable[[Connection], object]
 
-# A new record, its fields, blind indexes and outbox row, and the deletion of published outbox rows, as one
-# PostgreSQL statement in autocommit: one round trip and its own transaction, where the same work as separate
-# statements took BEGIN, five statements and COMMIT (docs/vault.md "One statement per new record").
+# A new record's inserts on SQLite's own connection (``RecordStore._create_sqlite``), columns in table order.
 _COLUMNS = {t.name: tuple(c.name for c in t.columns) for t in (RECORDS, FIELDS, LOOKUPS, table_of(VaultOutbox))}
 _RAW = {name: f"INSERT INTO {name} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})"
         for name, cols in _COLUMNS.items()}
 
+# A new record, its fields, blind indexes and outbox row, and the deletion of published outbox rows, as one
+# PostgreSQL statement in autocommit: one round trip and its own transaction, where the same work as separate
+# statements took BEGIN, five statements and COMMIT (docs/vault.md "One statement per new record").
 _CREATE_PG = """WITH r AS (INSERT INTO vault_records (id, type, owner, subject, version, created_us, updated_us)
   VALUES (%(id)s, %(type)s, %(owner)s, %(subject)s, 1, %(t)s, %(t)s)),
 f AS (INSERT INTO vault_fields (record_id, field, key_class, key_version, sealed)
@@ -116,11 +117,7 @@ class RecordStore:
         self._get = Prepared(engine, _GET)
         self._shredded = Prepared(engine, _SHREDDED)
         self._one_statement = (logged or writer).dialect.driver == "psycopg"
-        url = (logged or writer).url
-        database = url.database or ""
-        self._sqlite_file: str | None = database if (
-            url.get_backend_name() == "sqlite" and database and database != ":memory:"
-            and not database.startswith("file:")) else None
+        self._sqlite_file = sqlite_file(logged or writer)  # where writes take the file's lock (as ``writing``)
 
     @contextmanager
     def transaction(self, *, logged: bool = False) -> Iterator[Connection]:
