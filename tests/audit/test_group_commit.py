@@ -127,3 +127,70 @@ def test_a_writer_handed_the_lead_that_leaves_hands_it_on() -> None:
     gc._abandon(second)  # the last one: nobody leads now, the next writer will
     assert gc._queue == [] and not gc._leading
     assert gc.submit(["c"]) == [0]
+
+
+@settings(max_examples=20, deadline=None)
+@given(st.lists(st.tuples(st.booleans(), st.lists(st.integers(), min_size=1, max_size=4)), min_size=1, max_size=30),
+       st.integers(1, 6))
+def test_coroutines_and_threads_each_get_their_own_positions(batches: list[tuple[bool, list[int]]],
+                                                             threads: int) -> None:
+    """Batches from coroutines (``submit_async``) and from threads share the queue and the commits; each gets
+    exactly its own positions, and a coroutine's future is done only after the commit holding its batch."""
+    import asyncio
+
+    log = Log(delay=0.0005)
+    gc = committer(log)
+    tagged = [(is_async, [(n, i) for i in range(len(b))]) for n, (is_async, b) in enumerate(batches)]
+    got: dict[int, list[int]] = {}
+
+    async def coroutines() -> None:
+        futures = {n: gc.submit_async(items) for n, (is_async, items) in enumerate(tagged) if is_async}
+        for n, fut in futures.items():
+            got[n] = await fut
+            assert all(p < len(log.items) for p in got[n])  # committed when the future is done
+
+    def sync_side() -> None:
+        with ThreadPoolExecutor(threads) as pool:
+            sync = [(n, items) for n, (is_async, items) in enumerate(tagged) if not is_async]
+            for (n, _), positions in zip(sync, pool.map(gc.submit, [items for _, items in sync]), strict=True):
+                got[n] = positions
+
+    t = threading.Thread(target=sync_side)
+    t.start()
+    asyncio.run(coroutines())
+    t.join()
+    for n, (_, items) in enumerate(tagged):
+        assert [log.items[p] for p in got[n]] == items
+    assert sorted(log.items) == sorted(x for _, b in tagged for x in b)
+    assert gc.commits == len(log.flushes) <= len(batches)
+
+
+def test_a_failed_commit_fails_the_futures_of_its_group() -> None:
+    import asyncio
+
+    log = Log(delay=0.003, fail_on="bad")
+    gc = committer(log)
+
+    async def run() -> list[object]:
+        futures = [gc.submit_async([x]) for x in ("a", "bad", "c")]  # queued together: one group, one failure
+        out = await asyncio.gather(*futures, return_exceptions=True)
+        out.append(await gc.submit_async(["d"]))  # the committer goes on
+        return out
+
+    out = asyncio.run(run())
+    assert any(isinstance(o, OSError) for o in out[:3])
+    assert out[3] == [len(log.items) - 1]
+    assert log.items[-1] == "d"
+
+
+def test_async_batches_share_commits() -> None:
+    import asyncio
+
+    log = Log(delay=0.005)
+    gc = committer(log)
+
+    async def run() -> None:
+        await asyncio.gather(*(gc.submit_async([n]) for n in range(100)))
+
+    asyncio.run(run())
+    assert len(log.items) == 100 and gc.commits < 20

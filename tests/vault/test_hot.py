@@ -163,3 +163,51 @@ def _spy(fn: Any, name: str, calls: list[str]) -> Any:
         calls.append(name)
         return fn(*args, **kwargs)
     return spied
+
+
+def test_a_hot_read_answers_only_once_its_event_is_durable(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """On SQLite the hot path reads on the event loop and its event joins the next group commit: the answer
+    waits for that commit, carries the logged event's id, and a failed append answers the store's error."""
+    import threading
+
+    from piwarden.audit.store_base import AuditStoreError
+
+    with vault_app(tmp_path / "hot", True, monkeypatch) as (http, keys):
+        svc = {"Authorization": f"Bearer {keys['svc-platform']}"}
+        w = http.post("/vault/records/customer", json={"subject": "c-1", "fields": CUSTOMERS[0]}, headers=svc)
+        url = f"/vault/records/{w.json()['id']}"
+        http.get(url, headers=svc)  # the credential is known to the process from here on
+        log = http.app.state.vault.vault.log  # type: ignore[attr-defined]
+        store = log.store
+        real = store.append_batch
+        gate, entered = threading.Event(), threading.Event()
+
+        def held(items: Any) -> Any:
+            entered.set()
+            assert gate.wait(10)
+            return real(items)
+
+        monkeypatch.setattr(store, "append_batch", held)
+        got: list[Any] = []
+        t = threading.Thread(target=lambda: got.append(http.get(url, headers=svc)))
+        t.start()
+        assert entered.wait(10)
+        t.join(0.3)
+        assert t.is_alive() and not got  # no answer while the event's commit is under way
+        size = log.size()
+        gate.set()
+        t.join(10)
+        r = got[0]
+        assert r.status_code == 200
+        assert log.size() == size + 1
+        assert [json.loads(e.body or b"{}")["id"] for e in log.events(size)] == [r.json()["event_id"]]
+        layer = hot_layer(http)
+        served = layer.served if layer else 0
+
+        def failing(items: Any) -> Any:
+            raise AuditStoreError("append to the test store failed: OSError")
+
+        monkeypatch.setattr(store, "append_batch", failing)
+        r = http.get(url, headers=svc)
+        assert layer is not None and layer.served == served + 1
+        assert r.status_code >= 500 and "failed" in r.text and "event_id" not in r.json()

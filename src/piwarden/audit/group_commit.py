@@ -1,18 +1,25 @@
 """Group commit: concurrent writers share one transaction, hence one fsync.
 
-Leader/follower, no background thread: a writer queues its batch; if nobody is committing it
-becomes the leader, takes everything queued (its own batch and those that arrived while the
-previous commit was in its fsync), commits them as one transaction and wakes the others. A
-writer returns only after the commit that holds its batch has returned, so an acknowledged
-append is as durable as the database's commit.
+Leader/follower: a writer queues its batch; if nobody is committing it becomes the leader, takes
+everything queued (its own batch and those that arrived while the previous commit was in its
+fsync), commits them as one transaction and wakes the others. A writer returns only after the
+commit that holds its batch has returned, so an acknowledged append is as durable as the
+database's commit.
+
+A coroutine on an event loop cannot wait in a thread: ``submit_async`` queues its batch the same
+way and gives an ``asyncio.Future``; when such a batch would lead, one background thread of the
+committer leads for it. The future is resolved (on its loop) by the commit that holds the batch,
+so a request served on the loop awaits its event's durability without a worker thread of its own.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -25,6 +32,34 @@ class _Pending(Generic[T, R]):
     error: BaseException | None = None
     done: bool = False
     wake: threading.Event = field(default_factory=threading.Event)  # set when done, or when made the leader
+
+
+class _Resolve:
+    """The ``wake`` of an async batch: once done, resolve its future on its loop; before that (made the
+    leader), have the committer's thread lead for it."""
+
+    def __init__(self, committer: GroupCommitter[Any, Any], loop: asyncio.AbstractEventLoop,
+                 future: asyncio.Future[Any]) -> None:
+        self.committer, self.loop, self.future = committer, loop, future
+        self.pending: _Pending[Any, Any] | None = None
+
+    def set(self) -> None:
+        p = self.pending
+        assert p is not None
+        if not p.done:
+            self.committer._lead_elsewhere()
+            return
+        with contextlib.suppress(RuntimeError):  # the loop is closed: nobody is waiting any more
+            self.loop.call_soon_threadsafe(_settle, self.future, p.result, p.error)
+
+
+def _settle(future: asyncio.Future[Any], result: Any, error: BaseException | None) -> None:
+    if future.cancelled():
+        return
+    if error is not None:
+        future.set_exception(error)
+    else:
+        future.set_result(result)
 
 
 @dataclass
@@ -43,6 +78,8 @@ class GroupCommitter(Generic[T, R]):
     _queue: list[_Pending[T, R]] = field(default_factory=list)
     _leading: bool = False
     commits: int = 0  # transactions so far (for measurements)
+    _thread: threading.Thread | None = None  # leads for async batches (started with the first)
+    _turn: threading.Event = field(default_factory=threading.Event)  # set: the thread's turn to lead
 
     def submit(self, items: Sequence[T]) -> R:
         """Commit ``items`` (with whatever else is queued); return their outcome."""
@@ -62,6 +99,36 @@ class GroupCommitter(Generic[T, R]):
             raise mine.error
         assert mine.result is not None
         return mine.result
+
+    def submit_async(self, items: Sequence[T]) -> asyncio.Future[R]:
+        """Queue ``items`` from a coroutine; the future gives their outcome once committed (or the error)."""
+        loop = asyncio.get_running_loop()
+        if self._thread is None:
+            with self._lock:
+                if self._thread is None:
+                    self._thread = threading.Thread(target=self._leader_loop, name="group-commit", daemon=True)
+                    self._thread.start()
+        future: asyncio.Future[R] = loop.create_future()
+        resolve = _Resolve(self, loop, future)
+        mine: _Pending[T, R] = _Pending(items, wake=resolve)  # type: ignore[arg-type]
+        resolve.pending = mine
+        with self._lock:
+            self._queue.append(mine)
+            lead, self._leading = not self._leading, True
+        if lead:
+            self._lead_elsewhere()
+        return future
+
+    def _lead_elsewhere(self) -> None:
+        """Have the committer's own thread take the lead (for an async batch at the head of the queue; the
+        thread exists: started by the first async batch). Called with or without the lock."""
+        self._turn.set()
+
+    def _leader_loop(self) -> None:
+        while True:  # a daemon: it waits, never holding the lock, when the process ends
+            self._turn.wait()
+            self._turn.clear()
+            self._lead()  # never raises: the commit's error goes to the group's futures
 
     def _abandon(self, mine: _Pending[T, R]) -> None:
         with self._lock:

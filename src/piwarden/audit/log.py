@@ -21,6 +21,7 @@ id reused for a different event is refused.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -121,6 +122,10 @@ class AuditLog:
     def append_encoded(self, encoded: Sequence[EncodedEvent]) -> Appended:
         """Append already validated events (those not logged yet); say what happened to each."""
         return self._committer.submit(encoded) if encoded else Appended(self.size(), 0)
+
+    def append_later(self, encoded: Sequence[EncodedEvent]) -> asyncio.Future[Appended]:
+        """``append_encoded`` for a coroutine: the future is done once the events are durable (or failed)."""
+        return self._committer.submit_async(encoded)
 
     def size(self) -> int:
         return self.store.size()

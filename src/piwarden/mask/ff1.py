@@ -72,19 +72,19 @@ class FF1:
 
     def encrypt_numerals(self, numerals: list[int], tweak: bytes = b"") -> list[int]:
         n, u, v, a, b = self._split(numerals)
-        p = self._p(n, u, len(tweak))
+        prf = self._prf(n, u, v, tweak)
         for i in range(ROUNDS):
             m = u if i % 2 == 0 else v
-            y = self._round(p, tweak, i, b, v)
+            y = self._round(prf, i, b)
             a, b = b, (a + y) % self.radix**m
         return self.digits(a, u) + self.digits(b, v)
 
     def decrypt_numerals(self, numerals: list[int], tweak: bytes = b"") -> list[int]:
         n, u, v, a, b = self._split(numerals)
-        p = self._p(n, u, len(tweak))
+        prf = self._prf(n, u, v, tweak)
         for i in reversed(range(ROUNDS)):
             m = u if i % 2 == 0 else v
-            y = self._round(p, tweak, i, a, v)
+            y = self._round(prf, i, a)
             a, b = (b - y) % self.radix**m, a
         return self.digits(a, u) + self.digits(b, v)
 
@@ -97,23 +97,33 @@ class FF1:
         u = n // 2
         return n, u, n - u, self.num(numerals[:u]), self.num(numerals[u:])
 
-    def _p(self, n: int, u: int, t: int) -> int:
-        """AES(P), P = [1]^1 [2]^1 [1]^1 [radix]^3 [10]^1 [u mod 256]^1 [n]^4 [t]^4: the CBC-MAC state after the
-        first block, the same in every round."""
-        p = bytes([1, 2, 1]) + self.radix.to_bytes(3, "big") + bytes([10, u % 256]) + n.to_bytes(4, "big") \
-            + t.to_bytes(4, "big")
-        return int.from_bytes(self._ecb().update(p), "big")
-
-    def _round(self, p: int, tweak: bytes, i: int, half: int, v: int) -> int:
-        """The round function: y = NUM(S), S the first d bytes of the expanded PRF output."""
+    def _prf(self, n: int, u: int, v: int, tweak: bytes) -> tuple[int, bytes, int, int]:
+        """What every round's PRF shares: the CBC-MAC state after P and after the whole blocks of Q that hold
+        only the tweak and its zero padding, the rest of that padding, b and d (SP 800-38G Algorithm 7,
+        steps 3-6: P, and Q up to [i]). Computed once per call instead of once per round."""
         b = math.ceil(((self.radix**v - 1).bit_length()) / 8)  # ceil(ceil(v * log2(radix)) / 8)
         d = 4 * math.ceil(b / 4) + 4
-        q = tweak + bytes((-len(tweak) - b - 1) % 16) + bytes([i]) + half.to_bytes(b, "big")
-        ecb, y = self._ecb(), p
-        for k in range(0, len(q), 16):  # PRF = CBC-MAC with a zero IV, block by block from AES(P)
+        # P = [1]^1 [2]^1 [1]^1 [radix]^3 [10]^1 [u mod 256]^1 [n]^4 [t]^4
+        p = bytes([1, 2, 1]) + self.radix.to_bytes(3, "big") + bytes([10, u % 256]) + n.to_bytes(4, "big") \
+            + len(tweak).to_bytes(4, "big")
+        ecb = self._ecb()
+        y = int.from_bytes(ecb.update(p), "big")
+        head = tweak + bytes((-len(tweak) - b - 1) % 16)
+        whole = len(head) // 16 * 16
+        for k in range(0, whole, 16):
+            y = int.from_bytes(ecb.update((y ^ int.from_bytes(head[k:k + 16], "big")).to_bytes(16, "big")), "big")
+        return y, head[whole:], b, d
+
+    def _round(self, prf: tuple[int, bytes, int, int], i: int, half: int) -> int:
+        """The round function: y = NUM(S), S the first d bytes of the expanded PRF output."""
+        y, rest, b, d = prf
+        q = rest + bytes([i]) + half.to_bytes(b, "big")
+        ecb = self._ecb()
+        for k in range(0, len(q), 16):  # PRF = CBC-MAC with a zero IV, block by block from the shared state
             y = int.from_bytes(ecb.update((y ^ int.from_bytes(q[k:k + 16], "big")).to_bytes(16, "big")), "big")
-        r = y.to_bytes(16, "big")
-        s = bytearray(r)
+        if d <= 16:
+            return y >> (8 * (16 - d))
+        s = bytearray(y.to_bytes(16, "big"))
         for j in range(1, math.ceil(d / 16)):
             s += ecb.update((y ^ j).to_bytes(16, "big"))
         return int.from_bytes(bytes(s[:d]), "big")

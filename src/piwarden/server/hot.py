@@ -32,6 +32,7 @@ from piwarden.server.errors import ApiError, error_response
 from piwarden.server.routers import vault, vault_auth
 from piwarden.server.schemas.vault import CreateRecord
 from piwarden.server.scopes import Scope
+from piwarden.vault.evidence import deferred_events
 
 Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
@@ -87,7 +88,8 @@ class HotRoutes:
         if found is None:
             return False
         rt, who = found
-        await _answer(scope, send, lambda: vault.read(rt, who, record_id, reveal))
+        work = lambda: vault.read(rt, who, record_id, reveal)  # noqa: E731
+        await (_answer_here if rt.vault.engine.dialect.name == "sqlite" else _answer)(scope, send, work)
         return True
 
     async def _create(self, scope: Message, receive: Receive, type_name: str, send: Send) -> Receive | None:
@@ -195,6 +197,26 @@ async def _answer(scope: Message, send: Send, work: Callable[[], Response]) -> N
     try:
         response: Response = await run_in_threadpool(work)
     except (ApiError, AuditStoreError) as exc:
+        response = error_response(exc)
+    await response(scope, _no_receive, send)
+
+
+async def _answer_here(scope: Message, send: Send, work: Callable[[], Response]) -> None:
+    """Do a read's work on the event loop and await its event's durability before answering.
+
+    On SQLite a read's statements are local and short (WAL: a reader never waits for a writer), so
+    the work is cheaper here than handed to a worker thread and back; its event joins the audit
+    log's next group commit (``evidence.deferred_events``) and the answer, or the error, waits for
+    it, as it does in a thread."""
+    with deferred_events() as waits:
+        try:
+            response = work()
+        except (ApiError, AuditStoreError) as exc:
+            response = error_response(exc)
+    try:
+        for w in waits:
+            await w
+    except AuditStoreError as exc:
         response = error_response(exc)
     await response(scope, _no_receive, send)
 

@@ -11,17 +11,25 @@ outbox row, then answers. A crash after the commit leaves the outbox row: ``drai
 and periodically) appends every row whose claim is older than the lease, first checking the log
 for the same leaf (a crash between the append and the delete must not log it twice). So the
 record and its event commit together, and neither is acknowledged before both are durable.
+
+A read served on the event loop (``server.hot``) cannot wait in a thread for its append: inside
+``deferred_events()`` a read's event is queued for the log's next group commit and its future
+collected; the caller awaits every future before it answers, so the order (event durable, then
+answer) is the same.
 """
 
 from __future__ import annotations
 
+import asyncio
 import os
 import secrets
 import socket
 import threading
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
 
@@ -30,7 +38,7 @@ from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.engine import Connection, Engine
 
 from piwarden.audit.log import AuditLog
-from piwarden.audit.store_base import EncodedEvent, Query
+from piwarden.audit.store_base import Appended, EncodedEvent, Query
 from piwarden.db import writing
 from piwarden.db.base import table_of
 from piwarden.db.vault import VaultOutbox
@@ -40,6 +48,20 @@ OUTBOX = table_of(VaultOutbox)
 _STAGE = insert(OUTBOX)  # built once (every write stages one row)
 _UNSTAGE = delete(OUTBOX).where(OUTBOX.c.event_id.in_(bindparam("ids", expanding=True)))
 NO_SUBJECT = "-"  # the spec needs a subject; a look-up that found nothing names none
+
+
+_DEFERRED: ContextVar[list[asyncio.Future[Appended]] | None] = ContextVar("piwarden_deferred_events", default=None)
+
+
+@contextmanager
+def deferred_events() -> Iterator[list[asyncio.Future[Appended]]]:
+    """Within (on an event loop): reads' events are queued, not waited for; await the futures before answering."""
+    waits: list[asyncio.Future[Appended]] = []
+    token = _DEFERRED.set(waits)
+    try:
+        yield waits
+    finally:
+        _DEFERRED.reset(token)
 
 
 def now_us() -> int:
@@ -98,8 +120,14 @@ class Evidence:
         self._published_lock = threading.Lock()
 
     def record(self, ev: AccessEvent) -> str:
-        """Append a read's event; returns once it is durable (raises ``AuditStoreError`` if not)."""
-        self.log.append_encoded([EncodedEvent.of(ev)])
+        """Append a read's event; returns once it is durable (raises ``AuditStoreError`` if not), or at once
+        inside ``deferred_events`` (the future there says)."""
+        encoded = [EncodedEvent.of(ev)]
+        waits = _DEFERRED.get()
+        if waits is None:
+            self.log.append_encoded(encoded)
+        else:
+            waits.append(self.log.append_later(encoded))
         return ev.id
 
     def stage(self, conn: Connection, ev: AccessEvent) -> EncodedEvent:

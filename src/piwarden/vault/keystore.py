@@ -43,7 +43,7 @@ from sqlalchemy.exc import IntegrityError
 from piwarden.audit.group_commit import GroupCommitter
 from piwarden.db import open_engine, writing
 from piwarden.db.base import table_of
-from piwarden.db.engine import use_wal
+from piwarden.db.engine import raw_sqlite_transaction, sqlite_file, use_wal
 from piwarden.db.prepared import Prepared
 from piwarden.db.vault import VaultDataKey, VaultSubjectKey
 from piwarden.home import private_dir
@@ -53,6 +53,8 @@ from piwarden.vault.crypto import KEY_BYTES, DecryptError, derive, open_sealed, 
 
 DATA_KEYS = table_of(VaultDataKey)
 SUBJECT_KEYS = table_of(VaultSubjectKey)
+_RAW_INSERT_SUBJECT = (f"INSERT OR IGNORE INTO {SUBJECT_KEYS.name} (subject, kek_version, wrapped, created_us) "
+                       "VALUES (?, ?, ?, ?)")
 INDEX_CLASS = "_index"
 TOKEN_CLASS = "_token"
 ALL_TENANTS = "*"
@@ -179,6 +181,7 @@ class KeyStore:
             self._insert_subject: Any = module.insert(SUBJECT_KEYS).on_conflict_do_nothing(index_elements=["subject"])
         else:  # MySQL / MariaDB
             self._insert_subject = insert(SUBJECT_KEYS).prefix_with("IGNORE")
+        self._sqlite_file = sqlite_file(engine)
         # new subjects' keys are group-committed: a write burst of new customers shares the key store's fsyncs
         self._new_subjects: GroupCommitter[tuple[str, int, bytes], list[bool]] = GroupCommitter(
             self._insert_subjects, lambda done, start, stop: done[start:stop], max_items=500)
@@ -284,6 +287,13 @@ class KeyStore:
         """New subject keys of concurrent writers in one transaction (one fsync); which went in (the
         others' subjects had a key already, made meanwhile)."""
         t = now_us()
+        if self._sqlite_file is not None:  # the sqlite3 connection itself: a fifth of a new record's CPU otherwise
+            with raw_sqlite_transaction(self.engine, self._sqlite_file) as cur:
+                went_in = []
+                for subject, version, wrapped in rows:
+                    cur.execute(_RAW_INSERT_SUBJECT, (subject, version, wrapped, t))
+                    went_in.append(cur.rowcount == 1)
+                return went_in
         with self._tx() as conn:
             return [conn.execute(self._insert_subject, {"subject": subject, "kek_version": version, "wrapped": wrapped,
                                         "created_us": t}).rowcount == 1 for subject, version, wrapped in rows]

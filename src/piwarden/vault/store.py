@@ -20,7 +20,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from piwarden.db import writing
 from piwarden.db.base import table_of
-from piwarden.db.engine import sqlite_file, sqlite_write_lock
+from piwarden.db.engine import raw_sqlite_transaction, sqlite_file
 from piwarden.db.prepared import Prepared
 from piwarden.db.vault import VaultField, VaultLookup, VaultOutbox, VaultRecord, VaultShred
 from piwarden.mask.normalize import normalize
@@ -214,30 +214,18 @@ class RecordStore:
         under the file's write lock, as ``writing`` runs them: SQLAlchemy's bookkeeping around each of the
         five statements cost more than SQLite's work (docs/vault.md "One statement per new record")."""
         published = stage.take_published()
-        raw = (self.logged or self.writer).raw_connection()
         try:
-            with sqlite_write_lock(database):
-                cur = raw.driver_connection.cursor()  # type: ignore[union-attr]
-                cur.execute("BEGIN IMMEDIATE")
-                try:
-                    cur.execute(_RAW[RECORDS.name], record)
-                    cur.executemany(_RAW[FIELDS.name], [tuple(r[c] for c in _COLUMNS[FIELDS.name]) for r in rows])
-                    cur.executemany(_RAW[LOOKUPS.name], [tuple(x[c] for c in _COLUMNS[LOOKUPS.name]) for x in lookups])
-                    cur.execute(_RAW["vault_outbox"], tuple(stage.row[c] for c in _COLUMNS["vault_outbox"]))
-                    for k in range(0, len(published), 500):
-                        chunk = published[k:k + 500]
-                        cur.execute(f"DELETE FROM vault_outbox WHERE event_id IN ({', '.join('?' * len(chunk))})",
-                                    chunk)
-                    cur.execute("COMMIT")
-                except BaseException:
-                    if raw.driver_connection.in_transaction:  # type: ignore[union-attr]
-                        cur.execute("ROLLBACK")
-                    raise
+            with raw_sqlite_transaction(self.logged or self.writer, database) as cur:
+                cur.execute(_RAW[RECORDS.name], record)
+                cur.executemany(_RAW[FIELDS.name], [tuple(r[c] for c in _COLUMNS[FIELDS.name]) for r in rows])
+                cur.executemany(_RAW[LOOKUPS.name], [tuple(x[c] for c in _COLUMNS[LOOKUPS.name]) for x in lookups])
+                cur.execute(_RAW["vault_outbox"], tuple(stage.row[c] for c in _COLUMNS["vault_outbox"]))
+                for k in range(0, len(published), 500):
+                    chunk = published[k:k + 500]
+                    cur.execute(f"DELETE FROM vault_outbox WHERE event_id IN ({', '.join('?' * len(chunk))})", chunk)
         except BaseException:
             stage.restore_published(published)
             raise
-        finally:
-            raw.close()
 
     def update(self, rtype: RecordType, record: StoredRecord, values: Mapping[str, Value],
                stage: Stage, expected_version: int | None = None) -> int:
