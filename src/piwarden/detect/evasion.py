@@ -84,6 +84,8 @@ _SEP = (rf"(?:{_SPACE}{{0,2}}(?:[-./]|…{{1,2}}|，(?:[嗯呃啊额]，)?|、|{
         rf"|{_SPACE}{{1,3}})")
 _GROUP = rf"(?:[OolI]*[{_DIGIT_CLASS}][{_DIGIT_CLASS}OolI]*)"
 _GROUP_RE = re.compile(f"{_GROUP}|[OolI]")
+# what counts toward a number's length in a run (an ID's check character too)
+_DIGIT_LIKE = re.compile(f"[{_DIGIT_CLASS}OolIXx]")
 # letters for digits before a run ("l38...", "I 3 0 7..."): a run is led by a digit, these are added
 _HOMOGLYPHS_BEFORE = re.compile(rf"(?<![A-Za-z0-9_])(?:[OolI]+(?:{_SEP})?){{1,4}}\Z")
 # an ASCII digit or homoglyph at either end must not touch more ASCII (wx_abc123, X100); other forms may
@@ -458,8 +460,11 @@ def _runs(text: str, taken: list[tuple[int, int]], cue_before: re.Pattern[str],
             elif text[start - 1] in _HOMOGLYPH and text[start].isascii():
                 continue  # inside a word: "abl3..."
         raw = text[start:end]
-        if len(raw) < 5 or (raw.isascii() and raw.isdigit()):
-            continue  # too short, or nothing to undo
+        if len(raw) < 5 or (raw.isascii() and raw.isdigit()) or len(_DIGIT_LIKE.findall(raw)) < 5:
+            continue  # too short (every number _run reads in it has fewer than 5 digits), or nothing to undo
+        if (start > 1 and _JOINED_BEFORE.match(text, start - 2)) or _JOINED_AFTER.match(text, end) or (
+                start and text[start - 1] in "+＋"):  # (+1 818 489 9059: a country code, then the number)
+            continue  # part of a longer ASCII token: an e-mail's local part, an IP address, a time
         if _NON_ASCII.search(raw) and any(_valid(_NOT_DIGIT_OR_X.sub("", c.group()).upper())
                                           for c in _PLAIN_NUMBER.finditer(raw)):
             continue  # 三13812345678: a valid number in plain digits, a numeral of the prose next to it
@@ -471,9 +476,6 @@ def _runs(text: str, taken: list[tuple[int, int]], cue_before: re.Pattern[str],
             # (a number written to evade has its other forms inside it, or is all of one form)
             continue
         plain = raw
-        if (start > 1 and _JOINED_BEFORE.match(text, start - 2)) or _JOINED_AFTER.match(text, end) or (
-                start and text[start - 1] in "+＋"):  # (+1 818 489 9059: a country code, then the number)
-            continue  # part of a longer ASCII token: an e-mail's local part, an IP address, a time
         letters = len(plain) - len(plain.lstrip("OolI"))
         if 0 < letters <= 2 and _HOMOGLYPH_IN.search(plain, letters) is None and plain.isascii() and (
                 not _valid(_NOT_DIGIT_OR_X.sub("", "1" * letters + plain[letters:]).upper())) and (
