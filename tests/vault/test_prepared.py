@@ -44,3 +44,26 @@ def test_prepared_matches_execute(backend: str, tmp_path: Path) -> None:
         assert raw.driver_connection.autocommit is False
         raw.close()
     engine.dispose()
+
+
+def test_a_failed_statement_in_autocommit_leaves_the_pool() -> None:
+    """``pooled(autocommit=True)``: a connection whose statement failed is not handed out again (its state is
+    unknown); one that succeeded goes back switched out of autocommit."""
+    from sqlalchemy.pool import QueuePool
+
+    from piwarden.db.prepared import pooled
+
+    engine = create_engine(pg_scratch("pooled"), poolclass=QueuePool, pool_size=1, max_overflow=0)
+    with pooled(engine, autocommit=True) as conn, conn.cursor() as cur:
+        assert conn.autocommit is True
+        cur.execute("SELECT 1")
+        first = conn
+    with pooled(engine) as conn:
+        assert conn is first and conn.autocommit is False  # the same connection, back as it was
+    with pytest.raises(Exception, match="division by zero"), pooled(engine, autocommit=True) as conn, \
+            conn.cursor() as cur:
+        cur.execute("SELECT 1 / 0")
+    with pooled(engine) as conn:
+        assert conn is not first and conn.autocommit is False  # the failed one was dropped
+    assert engine.pool.checkedout() == 0
+    engine.dispose()

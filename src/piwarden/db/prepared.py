@@ -9,7 +9,8 @@ for statements whose columns need no result processing (text, integers, bytes).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import Select
@@ -28,28 +29,43 @@ class Prepared:
     def all(self, **params: Any) -> list[tuple[Any, ...]]:
         args: tuple[Any, ...] | Mapping[str, Any] = params if self._order is None else \
             tuple(params[name] for name in self._order)
-        raw = self.engine.raw_connection()  # back to the pool (and its rollback) on close
-        # psycopg: the SELECT alone, in autocommit, not BEGIN + SELECT + the pool's ROLLBACK (three round
-        # trips); switched back before the connection returns to the pool (client-side while idle)
-        driver: Any = raw.driver_connection
-        single = self._psycopg and not driver.autocommit
-        try:
-            if single:
-                driver.autocommit = True
-            cur = raw.cursor()
+        # psycopg: the SELECT alone, in autocommit, not BEGIN + SELECT + the pool's ROLLBACK (three round trips)
+        with pooled(self.engine, autocommit=self._psycopg) as conn:
+            cur = conn.cursor()
             try:
                 cur.execute(self.sql, args)
                 return [tuple(row) for row in cur.fetchall()]
             finally:
                 cur.close()
-        finally:
-            if single:
-                try:
-                    driver.autocommit = False
-                except Exception:  # never back to the pool in autocommit
-                    raw.invalidate()
-            raw.close()
 
     def first(self, **params: Any) -> tuple[Any, ...] | None:
         rows = self.all(**params)
         return rows[0] if rows else None
+
+
+@contextmanager
+def pooled(engine: Engine, *, autocommit: bool = False) -> Iterator[Any]:
+    """The driver connection of a pooled connection, back to the pool (and its reset) afterwards.
+
+    ``autocommit`` (psycopg): each statement commits alone, with no BEGIN and no ROLLBACK around it;
+    switched back (client-side, while idle) before the connection returns to the pool. If the block
+    fails, or switching back does, the connection is in an unknown state and leaves the pool instead.
+    """
+    raw = engine.raw_connection()
+    driver: Any = raw.driver_connection
+    switch = autocommit and not driver.autocommit
+    try:
+        if switch:
+            driver.autocommit = True
+        yield driver
+    except BaseException:
+        if switch:
+            raw.invalidate()
+        raise
+    finally:
+        if switch and raw.dbapi_connection is not None:
+            try:
+                driver.autocommit = False
+            except Exception:  # never back to the pool in autocommit
+                raw.invalidate()
+        raw.close()

@@ -13,7 +13,6 @@ import uuid
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.engine import Connection, Engine
@@ -21,7 +20,7 @@ from sqlalchemy.engine import Connection, Engine
 from piwarden.db import writing
 from piwarden.db.base import table_of
 from piwarden.db.engine import raw_sqlite_transaction, sqlite_file
-from piwarden.db.prepared import Prepared
+from piwarden.db.prepared import Prepared, pooled
 from piwarden.db.vault import VaultField, VaultLookup, VaultOutbox, VaultRecord, VaultShred
 from piwarden.mask.normalize import normalize
 from piwarden.vault.crypto import DecryptError, blind_index, field_ad, field_key, open_sealed, seal
@@ -193,20 +192,12 @@ class RecordStore:
                   "versions": [r["key_version"] for r in rows], "sealed": [r["sealed"] for r in rows],
                   "lookup_fields": [x["field"] for x in lookups], "digests": [x["digest"] for x in lookups],
                   "published": published, **stage.row}
-        raw = (self.logged or self.writer).raw_connection()
-        driver: Any = raw.driver_connection
         try:
-            driver.autocommit = True
-            with driver.cursor() as cur:
+            with pooled(self.logged or self.writer, autocommit=True) as conn, conn.cursor() as cur:
                 cur.execute(_CREATE_PG, params)
         except BaseException:
             stage.restore_published(published)
-            raw.invalidate()  # in an unknown state: never back to the pool
             raise
-        finally:
-            if raw.dbapi_connection is not None:
-                driver.autocommit = False
-            raw.close()
 
     def _create_sqlite(self, database: str, record: tuple[object, ...], rows: list[dict[str, object]],
                        lookups: list[dict[str, object]], stage: Staging) -> None:
