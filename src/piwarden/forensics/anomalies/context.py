@@ -264,7 +264,14 @@ class ContextModel:
         ticket = ev.ticket
         if ticket:
             subjects = ev.subjects
-            if len(subjects) <= 3 and self._reused(a, ticket, subjects, day):
+            reused = False
+            if len(subjects) <= 3:  # reused: first cited on an earlier day, now opening subjects not seen under it
+                first, seen = ticket_entry(a.tickets, ticket, day, MAX_TICKETS)
+                new = [s for s in subjects if s not in seen]
+                if len(seen) < SUBJECTS_PER_TICKET:
+                    seen.update(new)
+                reused = bool(new) and first < day and len(seen) > REUSE_MIN_SUBJECTS
+            if reused:
                 t.reused += 1
                 w *= REUSED
                 u = 1.0
@@ -284,13 +291,6 @@ class ContextModel:
                 heapq.heappush(top, item)
             elif item > top[0]:
                 heapq.heapreplace(top, item)
-
-    def _reused(self, a: _Actor, ticket: str, subjects: list[str], day: str) -> bool:
-        first, seen = ticket_entry(a.tickets, ticket, day, MAX_TICKETS)
-        new = [s for s in subjects if s not in seen]
-        if len(seen) < SUBJECTS_PER_TICKET:
-            seen.update(new)
-        return bool(new) and first < day and len(seen) > REUSE_MIN_SUBJECTS
 
     def _p(self, own: float, days: int, peer_used: float, peer_days: int) -> float | None:
         q = peer_used / peer_days if peer_days >= MIN_PEER_DAYS else None
