@@ -44,19 +44,17 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from piwarden.forensics.anomalies.features import (
-    FLAGGED_PER_DAY,
     MIN_DAYS_FOR_NEW_CLIENT,
-    TICKETS_PER_ACTOR,
-    ActorDay,
     ActorState,
     TicketEntry,
     _net,
+    count_access,
     expire_tickets,
+    note_client,
+    open_day,
     peer_key,
-    split_id,
     ticket_entry,
 )
-from piwarden.forensics.anomalies.features import SUBJECTS_PER_TICKET as FEATURE_SUBJECTS_PER_TICKET
 from piwarden.forensics.anomalies.findings import ActorWindow, Finding
 from piwarden.forensics.anomalies.shape import Context, Shape, shape_of
 
@@ -188,101 +186,24 @@ class ContextModel:
 
     # -- events ---------------------------------------------------------------------------------
     def observe(self, ev: AccessEvent, day: str, hour: int) -> None:
-        if day != self.day:
-            if self.day:
-                self._rollover()
-            self.day = day
-        a = self.actors.get(ev.actor)
-        if a is None:
-            a = self.actors[ev.actor] = _Actor(peer_key(ev.party, ev.role))
-            self.peers.setdefault(a.peer, _Peers())
-        t = a.today
-        if t is None or t.day != day:
-            t = a.today = _Today(day, ok_hours=self._ok_hours(a))
+        a, t = self._open_day(ev, day)
         client = ev.client
-        new_client = False
-        if client:  # the device and /16; whether either is new to the actor's history
-            device, ip = client.get("device"), client.get("ip")
-            if isinstance(device, str):
-                t.devices.add(device)
-                new_client = device not in a.devices
-            if isinstance(ip, str):
-                net = _net(ip)
-                t.nets.add(net)
-                new_client = new_client or net not in a.nets
-            new_client = new_client and a.days >= 3
+        new_client = client is not None and note_client(client, t.devices, t.nets, a.devices, a.nets) and a.days >= 3
         if ev.action == "login" or ev.result != "allowed":
             return
-        t.hours[hour] += 1
         sh = shape_of(ev)
-        ctx = sh.ctx
         count = ev.count
-        records = 0 if sh.aggregate else len(ev.subjects) if count is None else count
-        t.n[ctx] = t.n.get(ctx, 0) + max(1, records)
-        if sh.human:
-            t.human = True
-        w = sh.weight * records * sh.channel_factor
-        if hour not in t.ok_hours:
-            w *= OFF_HOURS
-        if new_client:
-            w *= NEW_CLIENT
-        u = t.surprises.get(sh)
-        if u is None:
-            u = t.surprises[sh] = self._surprise(a, ctx, human=sh.human)
-        ticket = ev.ticket
-        if ticket:
-            subjects = ev.subjects
-            if len(subjects) <= 3 and self._reused(a, ticket, subjects, day):
-                t.reused += 1
-                w *= REUSED
-                u = 1.0
-            else:
-                w *= TICKETED
-        t.weight[ctx] = t.weight.get(ctx, 0.0) + w
-        risk = w * u
-        if u >= 0.5:
-            t.novel[ctx] = t.novel.get(ctx, 0) + 1
-            if ctx[5] and not ticket:
-                t.novel_identifying += 1
-        t.risk += risk
-        if risk > 0:
-            item = (risk, ev.id)
-            top = t.top
-            if len(top) < EVIDENCE:
-                heapq.heappush(top, item)
-            elif item > top[0]:
-                heapq.heapreplace(top, item)
+        self._judge(a, t, ev, sh, 0 if sh.aggregate else len(ev.subjects) if count is None else count, day, hour,
+                    new_client)
 
     def observe_with_features(self, st: ActorState, ev: AccessEvent, day: str, hour: int) -> None:
         """``features.observe(st, ev, day, hour)`` and then :meth:`observe`, in one pass: what the detector does
-        for each event when this model is its first event observer. The event's day, client, shape and record
-        count are worked out once for both; each model's state changes as it would alone
+        for each event when this model is its first event observer. The event's client, shape and record count
+        are worked out once for both; each model's state changes as it would alone, by the same helpers
         (``tests/forensics/test_fast_paths.py`` holds the two ways to the same state and answers)."""
-        # -- the features' day (features.observe) --
-        ad = st.today
-        if ad is None or ad.day != day:
-            ad = st.today = ActorDay(day)
-        ts = ev.ts
-        if not ad.first_ts:
-            ad.first_ts = ts
-            if not st.first_ts:
-                st.first_ts = ts
-        st.dirty = True
-        # -- the context model's day and actor (observe) --
-        if day != self.day:
-            if self.day:
-                self._rollover()
-            self.day = day
-        name = ev.actor
-        a = self.actors.get(name)
-        if a is None:
-            a = self.actors[name] = _Actor(peer_key(ev.party, ev.role))
-            self.peers.setdefault(a.peer, _Peers())
-        t = a.today
-        if t is None or t.day != day:
-            t = a.today = _Today(day, ok_hours=self._ok_hours(a))
-        # -- the client, for both (an empty object names neither device nor network) --
-        client = ev.client
+        ad = open_day(st, ev, day)
+        a, t = self._open_day(ev, day)
+        client = ev.client  # for both (an empty object names neither device nor network)
         new_client = new_here = False
         if client:
             device, ip = client.get("device"), client.get("ip")
@@ -299,82 +220,34 @@ class ContextModel:
                 new_here = new_here or net not in a.nets
             new_client = new_client and len(st.history) >= MIN_DAYS_FOR_NEW_CLIENT
             new_here = new_here and a.days >= 3
-        action = ev.action
-        if action == "login":
+        if ev.action == "login":
             return
         sh = shape_of(ev)
-        subjects = ev.subjects
         count = ev.count
-        n = 0 if sh.aggregate else len(subjects) if count is None else count
-        ticket = ev.ticket
-        allowed = ev.result == "allowed"
-        # -- the features' counters --
-        flag = False
-        ad.events += 1
-        ad.hours[hour] += 1
-        if sh.sensitive and allowed:
-            ad.records += n
-        if not ticket:
-            ad.no_ticket += 1
-            if action == "reveal":
-                ad.reveals += 1
-                flag = True
-            if sh.keyed:
-                ad.keyed += 1
-                ad.keyed_no_ticket += 1
-                flag = True
-        else:
-            if sh.keyed:
-                ad.keyed += 1
-            if len(subjects) <= 3:
-                tickets = st.tickets  # ticket_entry, written out
-                entry = tickets.get(ticket)
-                if entry is None:
-                    entry = tickets[ticket] = [day, set(), day]
-                    if len(tickets) > TICKETS_PER_ACTOR:
-                        tickets.popitem(last=False)
-                else:
-                    tickets.move_to_end(ticket)
-                    entry[2] = day
-                first, seen = entry[0], entry[1]
-                if len(seen) < FEATURE_SUBJECTS_PER_TICKET:
-                    seen.update(subjects)
-                if first < day:
-                    if len(seen) > ad.ticket_reuse:
-                        ad.ticket_reuse = len(seen)
-                    if len(seen) > 2:
-                        flag = True
-        if 0 < len(subjects) <= 3:
-            recs = ev.records
-            m = split_id(recs[0] if recs else subjects[0])
-            if m is not None:
-                prefix, num = m
-                last_id = st.last_id
-                last = last_id.get(prefix)
-                if last is not None and 0 < num - last <= 2:
-                    ad.sequential += 1
-                    flag = True
-                if last is not None or len(last_id) < 32:
-                    last_id[prefix] = num
-        if hour not in st.ok_hours:
-            ad.off_hours += 1
-            flag = True
-        if new_client:
-            ad.new_client += 1
-            flag = True
-        if sh.bulk:
-            if n > ad.export_max:
-                ad.export_max = n
-            if n >= 100:
-                flag = True
-        if flag:
-            if not ad.first_flag_ts:
-                ad.first_flag_ts = ts
-            if len(ad.flagged) < FLAGGED_PER_DAY:
-                ad.flagged.append(ev.id)
-        # -- the context model's (observe) --
-        if not allowed:
-            return
+        n = 0 if sh.aggregate else len(ev.subjects) if count is None else count
+        count_access(st, ad, ev, sh, n, day, hour, new_client)
+        if ev.result == "allowed":
+            self._judge(a, t, ev, sh, n, day, hour, new_here)
+
+    def _open_day(self, ev: AccessEvent, day: str) -> tuple[_Actor, _Today]:
+        """The event's actor and its day (the model's day rolled over on the first event of a new one)."""
+        if day != self.day:
+            if self.day:
+                self._rollover()
+            self.day = day
+        a = self.actors.get(ev.actor)
+        if a is None:
+            a = self.actors[ev.actor] = _Actor(peer_key(ev.party, ev.role))
+            self.peers.setdefault(a.peer, _Peers())
+        t = a.today
+        if t is None or t.day != day:
+            t = a.today = _Today(day, ok_hours=self._ok_hours(a))
+        return a, t
+
+    def _judge(self, a: _Actor, t: _Today, ev: AccessEvent, sh: Shape, n: int, day: str, hour: int,
+               new_client: bool) -> None:
+        """An allowed access (not a login) in the actor's day: its records, weight, surprise and risk (``n``: the
+        records it disclosed; ``new_client``: from a device or network new to the actor)."""
         t.hours[hour] += 1
         ctx = sh.ctx
         t.n[ctx] = t.n.get(ctx, 0) + (n if n > 1 else 1)
@@ -383,28 +256,21 @@ class ContextModel:
         w = sh.weight * n * sh.channel_factor
         if hour not in t.ok_hours:
             w *= OFF_HOURS
-        if new_here:
+        if new_client:
             w *= NEW_CLIENT
         u = t.surprises.get(sh)
         if u is None:
             u = t.surprises[sh] = self._surprise(a, ctx, human=sh.human)
+        ticket = ev.ticket
         if ticket:
+            subjects = ev.subjects
             reused = False
-            if len(subjects) <= 3:  # _reused, written out
-                tickets = a.tickets
-                entry = tickets.get(ticket)
-                if entry is None:
-                    entry = tickets[ticket] = [day, set(), day]
-                    if len(tickets) > MAX_TICKETS:
-                        tickets.popitem(last=False)
-                else:
-                    tickets.move_to_end(ticket)
-                    entry[2] = day
-                seen = entry[1]
-                new = [x for x in subjects if x not in seen]
+            if len(subjects) <= 3:  # reused: first cited on an earlier day, now opening subjects not seen under it
+                first, seen = ticket_entry(a.tickets, ticket, day, MAX_TICKETS)
+                new = [s for s in subjects if s not in seen]
                 if len(seen) < SUBJECTS_PER_TICKET:
                     seen.update(new)
-                reused = bool(new) and entry[0] < day and len(seen) > REUSE_MIN_SUBJECTS
+                reused = bool(new) and first < day and len(seen) > REUSE_MIN_SUBJECTS
             if reused:
                 t.reused += 1
                 w *= REUSED
@@ -425,13 +291,6 @@ class ContextModel:
                 heapq.heappush(top, item)
             elif item > top[0]:
                 heapq.heapreplace(top, item)
-
-    def _reused(self, a: _Actor, ticket: str, subjects: list[str], day: str) -> bool:
-        first, seen = ticket_entry(a.tickets, ticket, day, MAX_TICKETS)
-        new = [s for s in subjects if s not in seen]
-        if len(seen) < SUBJECTS_PER_TICKET:
-            seen.update(new)
-        return bool(new) and first < day and len(seen) > REUSE_MIN_SUBJECTS
 
     def _p(self, own: float, days: int, peer_used: float, peer_days: int) -> float | None:
         q = peer_used / peer_days if peer_days >= MIN_PEER_DAYS else None

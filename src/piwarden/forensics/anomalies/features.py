@@ -27,6 +27,7 @@ from piwarden.forensics.anomalies.shape import BULK_ACTIONS, KEYED, is_service, 
 if TYPE_CHECKING:
     from piwarden.events import AccessEvent
     from piwarden.forensics.anomalies.findings import Baseline
+    from piwarden.forensics.anomalies.shape import Shape
 
 #: Feature names, in vector order, with what each counts (one actor, one day).
 FEATURES: dict[str, str] = {
@@ -171,41 +172,61 @@ def split_id(rid: str) -> tuple[str, int] | None:
     return (m.group(1), int(m.group(2))) if m else None
 
 
-def observe(st: ActorState, ev: AccessEvent, day: str, hour: int) -> None:
-    """Add one event to the actor's counters for ``day``."""
+def note_client(client: dict[str, Any], devices: set[str], nets: set[str], known_devices: set[str],
+                known_nets: set[str]) -> bool:
+    """Add the event's device and /16 to the day's sets; whether either is new to the actor's history (both
+    observers, the features and the context model, ask this of every event; their joint pass asks it of both
+    at once)."""
+    new = False
+    device, ip = client.get("device"), client.get("ip")
+    if isinstance(device, str):
+        devices.add(device)
+        new = device not in known_devices
+    if isinstance(ip, str):
+        net = _net(ip)
+        nets.add(net)
+        new = new or net not in known_nets
+    return new
+
+
+def open_day(st: ActorState, ev: AccessEvent, day: str) -> ActorDay:
+    """The actor's counters for ``day`` (made on the day's first event, whose time they keep), marked changed."""
     ad = st.today
     if ad is None or ad.day != day:
         ad = st.today = ActorDay(day)
-    ts = ev.ts
     if not ad.first_ts:
-        ad.first_ts = ts
+        ad.first_ts = ev.ts
         if not st.first_ts:
-            st.first_ts = ts
+            st.first_ts = ev.ts
     st.dirty = True
-    flag = False
+    return ad
+
+
+def observe(st: ActorState, ev: AccessEvent, day: str, hour: int) -> None:
+    """Add one event to the actor's counters for ``day``."""
+    ad = open_day(st, ev, day)
     client = ev.client
-    new_client = False
-    if client is not None:  # the device and /16; whether either is new to the actor's history
-        device, ip = client.get("device"), client.get("ip")
-        if isinstance(device, str):
-            ad.clients.add(device)
-            new_client = device not in st.devices
-        if isinstance(ip, str):
-            net = _net(ip)
-            ad.nets.add(net)
-            new_client = new_client or net not in st.nets
-        new_client = new_client and len(st.history) >= MIN_DAYS_FOR_NEW_CLIENT
-    action = ev.action
-    if action == "login":
+    new_client = client is not None and note_client(client, ad.clients, ad.nets, st.devices, st.nets) and \
+        len(st.history) >= MIN_DAYS_FOR_NEW_CLIENT
+    if ev.action == "login":
         return
     sh = shape_of(ev)
-    subjects = ev.subjects
     count = ev.count
-    n = 0 if sh.aggregate else len(subjects) if count is None else count
-    sensitive = sh.sensitive  # goods and amounts identify no one; aggregates disclose no record
+    count_access(st, ad, ev, sh, 0 if sh.aggregate else len(ev.subjects) if count is None else count, day, hour,
+                 new_client)
+
+
+def count_access(st: ActorState, ad: ActorDay, ev: AccessEvent, sh: Shape, n: int, day: str, hour: int,
+                 new_client: bool) -> None:
+    """An access (not a login) in the day's counters, and the day's flagged events if it is flagged: what
+    :func:`observe` does past the day and the client, and the context model's joint pass as well (``n``: the
+    records it disclosed; ``new_client``: from a device or network new to the actor)."""
+    flag = False
+    action = ev.action
+    subjects = ev.subjects
     ad.events += 1
     ad.hours[hour] += 1
-    if sensitive and ev.result == "allowed":
+    if sh.sensitive and ev.result == "allowed":  # goods and amounts identify no one; aggregates disclose no record
         ad.records += n
     ticket = ev.ticket
     if not ticket:  # a reveal for a ticket is the ticket's work (an incident's dozens)
@@ -256,7 +277,7 @@ def observe(st: ActorState, ev: AccessEvent, day: str, hour: int) -> None:
             flag = True
     if flag:
         if not ad.first_flag_ts:
-            ad.first_flag_ts = ts
+            ad.first_flag_ts = ev.ts
         if len(ad.flagged) < FLAGGED_PER_DAY:
             ad.flagged.append(ev.id)
 
