@@ -207,3 +207,57 @@ def test_graded_coverage_and_the_holder_of_every_row_on_handmade_data() -> None:
     assert by["merchant:M1"].score < 0.01 and by["logistics:SF"].score < ranked[0].score
     assert by["platform.backend"].actor is None  # the batch export names nobody
     assert sum(c.score for c in ranked) <= 1.0 + 1e-3
+
+
+def test_the_disk_index_ranks_as_the_memory_index(world: dict[str, Any], tmp_path: Path) -> None:
+    """Records indexed in a SQLite file (``disk``) give the same matches, candidates, evidence and summary as in
+    memory, for every leak case; the file is private and gone once the index is closed."""
+    memory = world["index"]
+    with RecordIndex.load(world["dir"] / "records.jsonl", disk=tmp_path) as disk:
+        assert disk.on_disk and not memory.on_disk
+        assert (disk.count, disk.held) == (memory.count, memory.held)
+        (db,) = tmp_path.glob("piwarden-records-*.db")
+        assert db.stat().st_mode & 0o077 == 0
+        for c in world["cases"]:
+            _, rows = read_leak(_leak(world, c))
+            assert [disk.match(r) for r in rows] == [memory.match(r) for r in rows], c.id
+            a, sa = attribute(rows, memory, world["dm"], world["access_events"])
+            b, sb = attribute(rows, disk, world["dm"], world["access_events"])
+            assert [x.to_json() for x in a] == [x.to_json() for x in b] and sa == sb, c.id
+        disk.add(Record("c-late", "o-late", "order", {"name": "薛某某", "phone": "13812345678"}, ("logistics:SF",)))
+        assert [m.subject for m in disk.match(LeakRow(2, {"name": ["薛某某"], "phone": ["13812345678"]}))] == ["c-late"]
+    assert not list(tmp_path.glob("piwarden-records-*"))
+
+
+def test_the_disk_index_keeps_memory_flat(tmp_path: Path) -> None:
+    """Peak memory of indexing 40,000 and 160,000 records on disk differs by little; in memory it grows."""
+    import subprocess
+    import sys
+
+    def records(n: int) -> Path:
+        p = tmp_path / f"records-{n}.jsonl"
+        with p.open("w", encoding="utf-8") as f:
+            for i in range(n):
+                f.write(json.dumps({"subject": f"c-{i}", "record": f"o-{i}", "resource": "order",
+                                    "fields": {"name": f"用户{i}", "phone": f"139{i:08d}",
+                                               "address": f"浙江省杭州市西湖区文三路{i}号", "goods": "茶叶"},
+                                    "recipients": ["platform.backend", "logistics:SF"]}, ensure_ascii=False) + "\n")
+        return p
+
+    # VmHWM: this process's peak (ru_maxrss carries a forking parent's peak across exec)
+    code = ("import re, sys; from pathlib import Path; from piwarden.forensics.attribution.match import "
+            "RecordIndex, LeakRow; import piwarden.forensics.attribution.ranking; "
+            "hwm = lambda: int(re.search(r'VmHWM:\\s+(\\d+)', Path('/proc/self/status').read_text())[1]); "
+            "base = hwm(); "
+            "idx = RecordIndex.load(Path(sys.argv[1]), disk=sys.argv[2] == 'disk'); "
+            "assert [m.subject for m in idx.match(LeakRow(2, {'phone': ['13900000007'], 'name': ['用户7']}))] == ['c-7']; "
+            "print(hwm() - base)")
+
+    def growth(n: int, mode: str) -> int:
+        out = subprocess.run([sys.executable, "-c", code, str(records(n)), mode], capture_output=True, text=True,
+                             check=True)
+        return int(out.stdout.strip())  # KiB
+
+    small, large = growth(40_000, "disk"), growth(160_000, "disk")
+    assert large - small < 16 * 1024, (small, large)  # 4x the records: under 16 MiB more
+    assert growth(160_000, "memory") - large > 64 * 1024  # what the disk index saves

@@ -548,6 +548,9 @@ def trace(
     progress: Annotated[bool | None, typer.Option(help="Progress on standard error (default: when it is a "
                                                        "terminal).")] = None,
     encoding: EncodingOption = None,
+    records_on_disk: Annotated[bool | None, typer.Option(
+        "--records-on-disk/--records-in-memory", help="Index the records in a temporary SQLite file (memory flat "
+        "however many records) or in memory (default: on disk for a records file over 256 MiB).")] = None,
 ) -> None:
     """Rank who leaked a sample: parties and, where the logs allow, actors, with evidence (leak-sample.md)."""
     from piwarden.forensics.attribution.datamap import DataMap, DataMapError
@@ -569,7 +572,7 @@ def trace(
         raise typer.BadParameter(f"no such file: {events}", param_hint="--events")
     try:
         dm = DataMap.load(datamap)
-        index = RecordIndex.load(records)
+        index = RecordIndex.load(records, disk=records_on_disk)
         canaries = None
         if honeytokens is not None:
             reg = Registry.load(honeytokens)

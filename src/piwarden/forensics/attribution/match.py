@@ -6,13 +6,23 @@ masked phone (``138****5678`` keys on its first three and last four digits), an 
 an order or waybill number, a name with an address or its prefix. Every candidate subject is
 then verified field by field; a contradiction on an identity field rejects it, so a leaked
 row about someone who is not a customer (noise) matches nobody even when the name is common.
+
+The index lives in memory, or, for a records file larger than ``ON_DISK_BYTES`` (or when asked),
+in a SQLite file of its own in a temporary folder (mode 0600, deleted when the index is closed or
+the process ends): records by subject and their look-up keys, so memory stays flat however many
+records there are (docs/forensics.md).
 """
 
 from __future__ import annotations
 
+import os
 import re
+import sqlite3
+import tempfile
+import weakref
 from collections import Counter
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -31,6 +41,8 @@ WEIGHTS: dict[str, tuple[float, float]] = {
 }
 DEFAULT_WEIGHT = (0.5, 0.25)
 THRESHOLD = 3.0
+ON_DISK_BYTES = 256 << 20  # records files larger than this are indexed on disk by default
+_DISK_BATCH = 20_000
 _STRONG = {"phone", "id_number", "order_id", "waybill_no", "policy_no", "payment_account"}
 
 
@@ -101,32 +113,128 @@ def _keys(name: str, v: str) -> Iterator[str]:
         yield f"{name}:{v}"
 
 
-class RecordIndex:
-    """Every record, indexed by its identifying values (in memory: records, not events)."""
+def _record_keys(r: Record) -> Iterator[str]:
+    for name, value in r.fields.items():
+        yield from _keys(name, normalize(name, str(value)))
 
-    def __init__(self, records: Iterable[Record] = ()) -> None:
-        self.records: list[Record] = []
-        self.by_subject: dict[str, list[Record]] = {}
-        self.keys: dict[str, set[str]] = {}
+
+@contextmanager
+def _transaction(db: sqlite3.Connection) -> Iterator[None]:
+    db.execute("BEGIN")
+    try:
+        yield
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+    db.execute("COMMIT")
+
+
+def _drop(db: sqlite3.Connection, name: str) -> None:
+    db.close()
+    Path(name).unlink(missing_ok=True)
+
+
+class RecordIndex:
+    """Every record, indexed by its identifying values: in memory, or in a SQLite file (``disk``: the folder
+    for it, ``True`` for the system's temporary folder)."""
+
+    def __init__(self, records: Iterable[Record] = (), *, disk: Path | str | bool | None = None) -> None:
         self.held: Counter[tuple[str, str]] = Counter()  # (party, resource) -> records it receives
+        self.count = 0  # records indexed
+        self._by_subject: dict[str, list[Record]] = {}
+        self._keys: dict[str, set[str]] = {}
+        self._db: sqlite3.Connection | None = None
+        self._pending: list[Record] = []
+        if disk:
+            self._open_disk(None if disk is True else Path(disk))
         for r in records:
             self.add(r)
+        self._flush()
+
+    @property
+    def on_disk(self) -> bool:
+        return self._db is not None
+
+    def _open_disk(self, folder: Path | None) -> None:
+        fd, name = tempfile.mkstemp(prefix="piwarden-records-", suffix=".db", dir=folder)  # 0600
+        os.close(fd)
+        db = sqlite3.connect(name, check_same_thread=False, isolation_level=None)
+        self._close = weakref.finalize(self, _drop, db, name)  # at close, collection or exit
+        db.execute("PRAGMA journal_mode = OFF")  # scratch data: rebuilt from the records file if lost
+        db.execute("PRAGMA synchronous = OFF")
+        db.execute("CREATE TABLE records (subject TEXT NOT NULL, body BLOB NOT NULL)")
+        db.execute("CREATE TABLE keys (key TEXT NOT NULL, subject TEXT NOT NULL, PRIMARY KEY (key, subject)) "
+                   "WITHOUT ROWID")
+        db.execute("CREATE INDEX records_subject ON records (subject)")
+        self._db = db
+
+    def close(self) -> None:
+        """Delete the index's file (on disk); the in-memory index has nothing to free."""
+        if self._db is not None:
+            self._close()
+
+    def __enter__(self) -> RecordIndex:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     def add(self, r: Record) -> None:
-        self.records.append(r)
+        self.count += 1
         for p in r.recipients:
             self.held[p, r.resource] += 1
-        self.by_subject.setdefault(r.subject, []).append(r)
-        for name, value in r.fields.items():
-            for k in _keys(name, normalize(name, str(value))):
-                self.keys.setdefault(k, set()).add(r.subject)
+        if self._db is not None:
+            self._pending.append(r)
+            if len(self._pending) >= _DISK_BATCH:
+                self._flush()
+            return
+        self._by_subject.setdefault(r.subject, []).append(r)
+        for k in _record_keys(r):
+            self._keys.setdefault(k, set()).add(r.subject)
+
+    def _flush(self) -> None:
+        """Write the records added since the last flush (on disk: one transaction per batch)."""
+        if self._db is None or not self._pending:
+            return
+        rows, self._pending = self._pending, []
+        with _transaction(self._db):
+            self._db.executemany("INSERT INTO records (subject, body) VALUES (?, ?)",
+                                 [(r.subject, orjson.dumps([r.record, r.resource, r.fields, r.recipients]))
+                                  for r in rows])
+            self._db.executemany("INSERT OR IGNORE INTO keys (key, subject) VALUES (?, ?)",
+                                 [(k, r.subject) for r in rows for k in _record_keys(r)])
+
+    def _subjects(self, key: str) -> Iterable[str]:
+        if self._db is None:
+            return self._keys.get(key, ())
+        self._flush()
+        return [s for (s,) in self._db.execute("SELECT subject FROM keys WHERE key = ?", (key,))]
+
+    def records_of(self, subject: str) -> list[Record]:
+        """The subject's records, in the order they were added."""
+        if self._db is None:
+            return self._by_subject.get(subject, [])
+        self._flush()
+        out = []
+        for (body,) in self._db.execute("SELECT body FROM records WHERE subject = ? ORDER BY rowid", (subject,)):
+            record, resource, fields, recipients = orjson.loads(body)
+            out.append(Record(subject, record, resource, fields, tuple(recipients)))
+        return out
 
     @classmethod
-    def load(cls, path: Path) -> RecordIndex:
-        idx = cls()
+    def load(cls, path: Path, disk: Path | str | bool | None = None) -> RecordIndex:
+        """The index of a records file (leak-sample.md); ``disk`` None: on disk when the file is larger than
+        ``ON_DISK_BYTES``, False: in memory."""
+        if disk is None:
+            try:
+                disk = path.stat().st_size > ON_DISK_BYTES
+            except OSError:
+                disk = False  # open_text names the problem
+        idx = cls(disk=disk)
         try:
             src = open_text(path)
         except InputError as exc:
+            idx.close()
             raise RecordsError(f"records {exc}") from None
         with src:
             for i, line in src.lines():
@@ -138,7 +246,9 @@ class RecordIndex:
                                    {k: str(v) for k, v in (obj.get("fields") or {}).items() if v is not None},
                                    tuple(obj.get("recipients") or ())))
                 except (orjson.JSONDecodeError, KeyError, TypeError, AttributeError):
+                    idx.close()
                     raise RecordsError(f"records line {i}: not a record (leak-sample.md)") from None
+        idx._flush()
         return idx
 
     # -- matching ------------------------------------------------------------------------------
@@ -147,11 +257,11 @@ class RecordIndex:
         for name, vals in row.values.items():
             for v in vals:
                 for k in _keys(name, v):
-                    out |= self.keys.get(k, set())
+                    out.update(self._subjects(k))
         if row.text is not None:  # free text: identifiers the detector does not type
             for m in re.finditer(r"[A-Za-z]{0,3}-?\d{7,}", row.text):
                 for name in ("order_id", "waybill_no", "policy_no"):
-                    out |= self.keys.get(f"{name}:{m.group()}", set())
+                    out.update(self._subjects(f"{name}:{m.group()}"))
         return out
 
     def match(self, row: LeakRow) -> list[Match]:
@@ -164,7 +274,7 @@ class RecordIndex:
         return top if len(top) == 1 else []  # ambiguous: better no match than a wrong one
 
     def _verify(self, row: LeakRow, subject: str) -> Match | None:
-        recs = self.by_subject[subject]
+        recs = self.records_of(subject)
         best: tuple[float, list[Record], dict[str, bool]] | None = None
         for r in recs:
             got = self._fit_text(row, r) if row.text is not None else self._fit_row(row, r)

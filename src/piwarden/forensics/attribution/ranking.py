@@ -363,7 +363,7 @@ def attribute(rows: list[LeakRow], index: RecordIndex, datamap: DataMap, events:
                     key_field(matches))
     for ev in events:
         log.observe(ev)
-    ranked = Attribution(datamap, matches, log, canaries, lang, index.held, len(index.records)).rank()
+    ranked = Attribution(datamap, matches, log, canaries, lang, index.held, index.count).rank()
     summary = {"rows": len(rows), "matched_rows": len(rows) - unmatched, "unmatched_rows": unmatched,
                "subjects": len({m.subject for m in matches}), "events": log.n_events, "events_kept": log.n_kept,
                "honeytoken_hits": sorted({m.subject for m in matches if canaries and m.subject in canaries})}
