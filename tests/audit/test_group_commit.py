@@ -194,3 +194,22 @@ def test_async_batches_share_commits() -> None:
 
     asyncio.run(run())
     assert len(log.items) == 100 and gc.commits < 20
+
+
+def test_a_stopped_committer_ends_its_thread_and_refuses_async_batches() -> None:
+    import asyncio
+
+    log = Log(delay=0.001)
+    gc = committer(log)
+
+    async def run() -> None:
+        assert await gc.submit_async(["a"]) == [0]
+        gc.stop()
+        with pytest.raises(RuntimeError):
+            gc.submit_async(["b"])
+
+    asyncio.run(run())
+    assert gc._thread is not None
+    gc._thread.join(5)
+    assert not gc._thread.is_alive()
+    assert gc.submit(["c"]) == [1]  # threads still commit for themselves

@@ -211,3 +211,40 @@ def test_a_hot_read_answers_only_once_its_event_is_durable(tmp_path: Path, monke
         r = http.get(url, headers=svc)
         assert layer is not None and layer.served == served + 1
         assert r.status_code >= 500 and "failed" in r.text and "event_id" not in r.json()
+
+
+def test_a_hot_read_over_quota_cites_its_refusal_in_the_alert(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The refusal of a read past its quota is in the log before the alert reads its evidence there, on the event
+    loop as in a thread: the alert cites it, and every allowed read before it."""
+    import yaml
+
+    from piwarden.vault.policy import BUNDLED
+
+    data = yaml.safe_load(BUNDLED.read_text("utf-8"))
+    for rule in data["rules"]:
+        rule.pop("hours", None)
+        rule.pop("days", None)
+    data["quotas"] = [{"id": "svc-views", "roles": ["service"], "actions": ["view"], "per_day": 3}]
+    policy = tmp_path / "quota.yaml"
+    policy.write_text(yaml.safe_dump(data, allow_unicode=True), "utf-8")
+    root = tmp_path / "quota"
+    root.mkdir()
+    db = f"sqlite:///{root / 'piwarden.db'}"
+    monkeypatch.setenv("PIWARDEN_HOME", str(root / "home"))
+    monkeypatch.setenv("PIWARDEN__DATABASE__URL", db)
+    monkeypatch.setenv("PIWARDEN__VAULT__POLICY", str(policy))
+    clear_settings_cache()
+    app = create_app(db, plugins=False)
+    with TestClient(app) as http:
+        keys = add_people(app.state.vault)
+        svc = {"Authorization": f"Bearer {keys['svc-platform']}"}
+        w = http.post("/vault/records/customer", json={"subject": "c-1", "fields": CUSTOMERS[0]}, headers=svc)
+        url = f"/vault/records/{w.json()['id']}"
+        answers = [http.get(url, headers=svc) for _ in range(4)]
+        assert [r.status_code for r in answers] == [200, 200, 200, 429]
+        layer = hot_layer(http)
+        assert layer is not None and layer.served >= 3  # the reads went the hot way (the first may not)
+        (alert,) = app.state.vault.vault.guards.alerts()
+        cited = {e["event_id"] for e in alert.detail["evidence"]}
+        assert {r.json()["event_id"] for r in answers} <= cited
+        assert alert.event_id == answers[3].json()["event_id"]

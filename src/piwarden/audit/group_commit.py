@@ -80,6 +80,7 @@ class GroupCommitter(Generic[T, R]):
     commits: int = 0  # transactions so far (for measurements)
     _thread: threading.Thread | None = None  # leads for async batches (started with the first)
     _turn: threading.Event = field(default_factory=threading.Event)  # set: the thread's turn to lead
+    _stopped: bool = False
 
     def submit(self, items: Sequence[T]) -> R:
         """Commit ``items`` (with whatever else is queued); return their outcome."""
@@ -103,6 +104,8 @@ class GroupCommitter(Generic[T, R]):
     def submit_async(self, items: Sequence[T]) -> asyncio.Future[R]:
         """Queue ``items`` from a coroutine; the future gives their outcome once committed (or the error)."""
         loop = asyncio.get_running_loop()
+        if self._stopped:
+            raise RuntimeError("the committer is stopped")
         if self._thread is None:
             with self._lock:
                 if self._thread is None:
@@ -128,7 +131,17 @@ class GroupCommitter(Generic[T, R]):
         while True:  # a daemon: it waits, never holding the lock, when the process ends
             self._turn.wait()
             self._turn.clear()
+            if self._stopped:
+                with self._lock:
+                    if not self._queue:
+                        return
             self._lead()  # never raises: the commit's error goes to the group's futures
+
+    def stop(self) -> None:
+        """Let the committer's thread end once nothing is queued (the log is closing); later async batches are
+        refused."""
+        self._stopped = True
+        self._turn.set()
 
     def _abandon(self, mine: _Pending[T, R]) -> None:
         with self._lock:

@@ -125,7 +125,10 @@ class AuditLog:
 
     def append_later(self, encoded: Sequence[EncodedEvent]) -> asyncio.Future[Appended]:
         """``append_encoded`` for a coroutine: the future is done once the events are durable (or failed)."""
-        return self._committer.submit_async(encoded)
+        try:
+            return self._committer.submit_async(encoded)
+        except RuntimeError:
+            raise AuditStoreError("the audit log is closed") from None
 
     def size(self) -> int:
         return self.store.size()
@@ -167,6 +170,7 @@ class AuditLog:
         return self.store.query(q)
 
     def close(self) -> None:
+        self._committer.stop()
         self.store.close()
 
     def __enter__(self) -> AuditLog:

@@ -119,11 +119,11 @@ class Evidence:
         self._published: list[str] = []
         self._published_lock = threading.Lock()
 
-    def record(self, ev: AccessEvent) -> str:
+    def record(self, ev: AccessEvent, *, now: bool = False) -> str:
         """Append a read's event; returns once it is durable (raises ``AuditStoreError`` if not), or at once
-        inside ``deferred_events`` (the future there says)."""
+        inside ``deferred_events`` (the future there says) unless ``now`` (what follows reads the log)."""
         encoded = [EncodedEvent.of(ev)]
-        waits = _DEFERRED.get()
+        waits = None if now else _DEFERRED.get()
         if waits is None:
             self.log.append_encoded(encoded)
         else:

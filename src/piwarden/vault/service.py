@@ -298,7 +298,7 @@ class Vault:
             ev = self._event(caller, action=action, resource=rtype.name, subjects=[r.subject for r in records],
                              records=[r.id for r in records], query_by=query_by, result="denied",
                              count=len(records))
-            event_id = self.evidence.record(ev)
+            event_id = self.evidence.record(ev, now=True)  # the alert's evidence is read from the log
             self.guards.raise_alert(use, exceeded, event_id)
             retry = max(1, int((exceeded.window.ends - (caller.at or datetime.now(exceeded.window.ends.tzinfo)))
                                .total_seconds()))
