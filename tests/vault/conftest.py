@@ -96,11 +96,13 @@ def db_url(request: Any, tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'piwarden.db'}" if request.param == "sqlite" else pg_scratch("vault")
 
 
-def timeless_policy(tmp_path: Path) -> Path:
-    """The bundled policy without its time windows and quotas: API tests run at any hour and as often as they like
-    (windows: test_policy.py; quotas: test_guards.py)."""
+def timeless_policy(tmp_path: Path, quotas: list[dict[str, Any]] | None = None) -> Path:
+    """The bundled policy without its time windows and quotas (or with ``quotas``): API tests run at any hour and
+    as often as they like (windows: test_policy.py; quotas: test_guards.py)."""
     data = yaml.safe_load(BUNDLED_POLICY.read_text("utf-8"))
     data.pop("quotas", None)
+    if quotas:
+        data["quotas"] = quotas
     for rule in data["rules"]:
         rule.pop("hours", None)
         rule.pop("days", None)

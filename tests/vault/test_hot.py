@@ -27,12 +27,13 @@ _ID = re.compile(r"\b[a-z]{1,3}-[0-9a-f]{16,32}\b|\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9
 
 
 @contextmanager
-def vault_app(root: Path, hot: bool, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[TestClient, dict[str, str]]]:
+def vault_app(root: Path, hot: bool, monkeypatch: pytest.MonkeyPatch, quotas: list[dict[str, Any]] | None = None,
+              ) -> Iterator[tuple[TestClient, dict[str, str]]]:
     root.mkdir()
     db = f"sqlite:///{root / 'piwarden.db'}"
     monkeypatch.setenv("PIWARDEN_HOME", str(root / "home"))
     monkeypatch.setenv("PIWARDEN__DATABASE__URL", db)
-    monkeypatch.setenv("PIWARDEN__VAULT__POLICY", str(timeless_policy(root)))
+    monkeypatch.setenv("PIWARDEN__VAULT__POLICY", str(timeless_policy(root, quotas)))
     clear_settings_cache()
     app = create_app(db, plugins=False, hot=hot)
     with TestClient(app) as http:
@@ -216,27 +217,9 @@ def test_a_hot_read_answers_only_once_its_event_is_durable(tmp_path: Path, monke
 def test_a_hot_read_over_quota_cites_its_refusal_in_the_alert(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The refusal of a read past its quota is in the log before the alert reads its evidence there, on the event
     loop as in a thread: the alert cites it, and every allowed read before it."""
-    import yaml
-
-    from piwarden.vault.policy import BUNDLED
-
-    data = yaml.safe_load(BUNDLED.read_text("utf-8"))
-    for rule in data["rules"]:
-        rule.pop("hours", None)
-        rule.pop("days", None)
-    data["quotas"] = [{"id": "svc-views", "roles": ["service"], "actions": ["view"], "per_day": 3}]
-    policy = tmp_path / "quota.yaml"
-    policy.write_text(yaml.safe_dump(data, allow_unicode=True), "utf-8")
-    root = tmp_path / "quota"
-    root.mkdir()
-    db = f"sqlite:///{root / 'piwarden.db'}"
-    monkeypatch.setenv("PIWARDEN_HOME", str(root / "home"))
-    monkeypatch.setenv("PIWARDEN__DATABASE__URL", db)
-    monkeypatch.setenv("PIWARDEN__VAULT__POLICY", str(policy))
-    clear_settings_cache()
-    app = create_app(db, plugins=False)
-    with TestClient(app) as http:
-        keys = add_people(app.state.vault)
+    quotas = [{"id": "svc-views", "roles": ["service"], "actions": ["view"], "per_day": 3}]
+    with vault_app(tmp_path / "quota", True, monkeypatch, quotas) as (http, keys):
+        app: Any = http.app
         svc = {"Authorization": f"Bearer {keys['svc-platform']}"}
         w = http.post("/vault/records/customer", json={"subject": "c-1", "fields": CUSTOMERS[0]}, headers=svc)
         url = f"/vault/records/{w.json()['id']}"
