@@ -20,6 +20,9 @@ verifications of each check (wrapped in place, so it also runs against an older 
 ``--results FILE`` writes each check's JSON output, one line per query, so two versions can be
 compared result by result (``cmp``).
 
+``--cold`` opens the index afresh for every check (a new ``DocumentStore``: no candidate's features,
+layout or prepared tiles in memory), as a ``check`` in a new process finds it, start-up aside.
+
 ``--calibrate`` also verifies every candidate of each never-stored query and fits the normal tail of
 their best scores (the quantiles 0.50-0.99), as ``piwarden.forensics.documents.calibration`` holds it.
 """
@@ -97,7 +100,7 @@ def stages(acc: dict[str, list[float]]) -> Iterator[None]:
 
 
 def run(root: Path, similarity_only: bool, calibrate: bool = False, timed: bool = False,
-        results: Path | None = None) -> dict[str, object]:
+        results: Path | None = None, cold: bool = False) -> dict[str, object]:
     stored = [json.loads(line) for line in (root / "stored.jsonl").read_text().splitlines() if line.strip()]
     truth = [json.loads(line) for line in (root / "truth.jsonl").read_text().splitlines() if line.strip()]
     with tempfile.TemporaryDirectory() as tmp:
@@ -111,6 +114,9 @@ def run(root: Path, similarity_only: bool, calibrate: bool = False, timed: bool 
         acc: dict[str, list[float]] = defaultdict(lambda: [0, 0.0])
         out = results.open("w") if results is not None else None
         for q in truth:
+            if cold:
+                store.close()
+                store = DocumentStore(Path(tmp) / "store", f"sqlite:///{tmp}/registry.db")
             t0, c0 = time.perf_counter(), time.process_time()
             with stages(acc) if timed else nullcontext():
                 res = store.check(root / q["query"], q["subject"], q["account"])
@@ -150,6 +156,7 @@ def main() -> None:
     ap.add_argument("dir", type=Path, help="a directory written by scenarios/documents/generate.py")
     ap.add_argument("--calibrate", action="store_true", help="fit the false-match tail on the never-stored queries")
     ap.add_argument("--stages", action="store_true", help="count and time the costly steps of each check")
+    ap.add_argument("--cold", action="store_true", help="open the index afresh for every check (empty caches)")
     ap.add_argument("--results", type=Path, help="write each check's JSON output here (one line per query)")
     args = ap.parse_args()
     modes = [False]
@@ -157,7 +164,8 @@ def main() -> None:
     for m in modes:
         with warnings.catch_warnings(record=True) as seen:   # a numpy warning is a bug (issue 21, point 5)
             warnings.simplefilter("always")
-            results["similarity only" if m else "current"] = run(args.dir, m, args.calibrate, args.stages, args.results)
+            results["similarity only" if m else "current"] = run(args.dir, m, args.calibrate, args.stages, args.results,
+                                                                       args.cold)
         caught["similarity only" if m else "current"] = len(seen)
     for name, r in results.items():
         pos, neg = r["pos"], r["neg"]
