@@ -21,7 +21,8 @@ verifications of each check (wrapped in place, so it also runs against an older 
 compared result by result (``cmp``).
 
 ``--cold`` opens the index afresh for every check (a new ``DocumentStore``: no candidate's features,
-layout or prepared tiles in memory), as a ``check`` in a new process finds it, start-up aside.
+layout or prepared tiles in memory), as a ``check`` in a new process finds it, start-up aside; the
+opening itself (registry, templates) is timed apart.
 
 ``--calibrate`` also verifies every candidate of each never-stored query and fits the normal tail of
 their best scores (the quantiles 0.50-0.99), as ``piwarden.forensics.documents.calibration`` holds it.
@@ -110,13 +111,15 @@ def run(root: Path, similarity_only: bool, calibrate: bool = False, timed: bool 
         index_s = time.perf_counter() - t
         pos = defaultdict(lambda: [0, 0])         # key -> [found, total]
         neg = defaultdict(lambda: [0, 0])         # key -> [false match, total]
-        wrong, wrong_on_pos, ambiguous, lat, cpu, never = 0, 0, 0, [], [], []
+        wrong, wrong_on_pos, ambiguous, lat, cpu, never, opened = 0, 0, 0, [], [], [], []
         acc: dict[str, list[float]] = defaultdict(lambda: [0, 0.0])
         out = results.open("w") if results is not None else None
         for q in truth:
             if cold:
                 store.close()
+                o = time.perf_counter()
                 store = DocumentStore(Path(tmp) / "store", f"sqlite:///{tmp}/registry.db")
+                opened.append(time.perf_counter() - o)
             t0, c0 = time.perf_counter(), time.process_time()
             with stages(acc) if timed else nullcontext():
                 res = store.check(root / q["query"], q["subject"], q["account"])
@@ -148,6 +151,7 @@ def run(root: Path, similarity_only: bool, calibrate: bool = False, timed: bool 
     return {"stored": len(stored), "index_s": index_s, "pos": dict(pos), "neg": dict(neg), "wrong": wrong,
             "wrong_on_pos": wrong_on_pos, "ambiguous": ambiguous, "check_ms": 1000 * statistics.median(lat),
             "check_cpu_ms": 1000 * statistics.median(cpu),
+            "open_ms": 1000 * statistics.median(opened) if opened else None,
             "never": never, "stages": {k: (n / len(truth), 1000 * t / len(truth)) for k, (n, t) in acc.items()}}
 
 
@@ -171,7 +175,8 @@ def main() -> None:
         pos, neg = r["pos"], r["neg"]
         assert isinstance(pos, dict) and isinstance(neg, dict)
         print(f"== {name}: {r['stored']} stored (indexed in {r['index_s']:.1f} s), check median {r['check_ms']:.0f} ms "
-              f"wall, {r['check_cpu_ms']:.0f} ms CPU (all threads)")
+              f"wall, {r['check_cpu_ms']:.0f} ms CPU (all threads)"
+              + (f"; opening the index (--cold) median {r['open_ms']:.0f} ms wall" if r["open_ms"] is not None else ""))
         f, n = pos["all"]
         nf, nn = neg.get("all", [0, 0])
         print(f"recall {f}/{n} = {f / n:.3f}; false matches on never-stored {nf}/{nn} = {nf / max(nn, 1):.3f}; "

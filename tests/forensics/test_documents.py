@@ -519,3 +519,20 @@ def test_stored_keypoints_are_used_and_give_the_recomputed_answers(store: Docume
     (old_dir / "hashes" / "format.json").write_text('{"format": 99}')
     with pytest.raises(I.IndexFormatError, match="index the documents again"):
         DocumentStore(old_dir, db)
+
+
+def test_templates_load_their_stored_reference_features(store: DocumentStore, tmp_path: Path) -> None:
+    """``templates.npz`` keeps each reference's ORB features: loading reads them, equal to computing them."""
+    from piwarden.forensics.documents import templates as T
+
+    loaded = T.load(store.dir / "templates.npz")
+    z = np.load(store.dir / "templates.npz")
+    assert len(loaded) == len(store.templates) and all(f"points{i}" in z for i in range(len(loaded)))
+    for i, t in enumerate(loaded):
+        fresh = V.features(z[f"ref{i}"])
+        assert np.array_equal(t.ref.gray, fresh.gray) and np.array_equal(t.ref.points, fresh.points)
+        assert t.ref.descriptors is not None and np.array_equal(t.ref.descriptors, fresh.descriptors)
+    old = {k: z[k] for k in z.files if not k.startswith(("points", "descriptors"))}    # a file saved before
+    np.savez_compressed(tmp_path / "old.npz", **old)  # type: ignore[arg-type]
+    for a, b in zip(T.load(tmp_path / "old.npz"), loaded, strict=True):
+        assert np.array_equal(a.ref.points, b.ref.points) and np.array_equal(a.ref.descriptors, b.ref.descriptors)  # type: ignore[arg-type]
