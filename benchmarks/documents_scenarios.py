@@ -20,6 +20,10 @@ verifications of each check (wrapped in place, so it also runs against an older 
 ``--results FILE`` writes each check's JSON output, one line per query, so two versions can be
 compared result by result (``cmp``).
 
+``--cold`` opens the index afresh for every check (a new ``DocumentStore``: no candidate's features,
+layout or prepared tiles in memory), as a ``check`` in a new process finds it, start-up aside; the
+opening itself (registry, templates) is timed apart.
+
 ``--calibrate`` also verifies every candidate of each never-stored query and fits the normal tail of
 their best scores (the quantiles 0.50-0.99), as ``piwarden.forensics.documents.calibration`` holds it.
 """
@@ -97,7 +101,7 @@ def stages(acc: dict[str, list[float]]) -> Iterator[None]:
 
 
 def run(root: Path, similarity_only: bool, calibrate: bool = False, timed: bool = False,
-        results: Path | None = None) -> dict[str, object]:
+        results: Path | None = None, cold: bool = False) -> dict[str, object]:
     stored = [json.loads(line) for line in (root / "stored.jsonl").read_text().splitlines() if line.strip()]
     truth = [json.loads(line) for line in (root / "truth.jsonl").read_text().splitlines() if line.strip()]
     with tempfile.TemporaryDirectory() as tmp:
@@ -107,10 +111,15 @@ def run(root: Path, similarity_only: bool, calibrate: bool = False, timed: bool 
         index_s = time.perf_counter() - t
         pos = defaultdict(lambda: [0, 0])         # key -> [found, total]
         neg = defaultdict(lambda: [0, 0])         # key -> [false match, total]
-        wrong, wrong_on_pos, ambiguous, lat, cpu, never = 0, 0, 0, [], [], []
+        wrong, wrong_on_pos, ambiguous, lat, cpu, never, opened = 0, 0, 0, [], [], [], []
         acc: dict[str, list[float]] = defaultdict(lambda: [0, 0.0])
         out = results.open("w") if results is not None else None
         for q in truth:
+            if cold:
+                store.close()
+                o = time.perf_counter()
+                store = DocumentStore(Path(tmp) / "store", f"sqlite:///{tmp}/registry.db")
+                opened.append(time.perf_counter() - o)
             t0, c0 = time.perf_counter(), time.process_time()
             with stages(acc) if timed else nullcontext():
                 res = store.check(root / q["query"], q["subject"], q["account"])
@@ -142,6 +151,7 @@ def run(root: Path, similarity_only: bool, calibrate: bool = False, timed: bool 
     return {"stored": len(stored), "index_s": index_s, "pos": dict(pos), "neg": dict(neg), "wrong": wrong,
             "wrong_on_pos": wrong_on_pos, "ambiguous": ambiguous, "check_ms": 1000 * statistics.median(lat),
             "check_cpu_ms": 1000 * statistics.median(cpu),
+            "open_ms": 1000 * statistics.median(opened) if opened else None,
             "never": never, "stages": {k: (n / len(truth), 1000 * t / len(truth)) for k, (n, t) in acc.items()}}
 
 
@@ -150,6 +160,7 @@ def main() -> None:
     ap.add_argument("dir", type=Path, help="a directory written by scenarios/documents/generate.py")
     ap.add_argument("--calibrate", action="store_true", help="fit the false-match tail on the never-stored queries")
     ap.add_argument("--stages", action="store_true", help="count and time the costly steps of each check")
+    ap.add_argument("--cold", action="store_true", help="open the index afresh for every check (empty caches)")
     ap.add_argument("--results", type=Path, help="write each check's JSON output here (one line per query)")
     args = ap.parse_args()
     modes = [False]
@@ -157,13 +168,15 @@ def main() -> None:
     for m in modes:
         with warnings.catch_warnings(record=True) as seen:   # a numpy warning is a bug (issue 21, point 5)
             warnings.simplefilter("always")
-            results["similarity only" if m else "current"] = run(args.dir, m, args.calibrate, args.stages, args.results)
+            results["similarity only" if m else "current"] = run(args.dir, m, args.calibrate, args.stages, args.results,
+                                                                       args.cold)
         caught["similarity only" if m else "current"] = len(seen)
     for name, r in results.items():
         pos, neg = r["pos"], r["neg"]
         assert isinstance(pos, dict) and isinstance(neg, dict)
         print(f"== {name}: {r['stored']} stored (indexed in {r['index_s']:.1f} s), check median {r['check_ms']:.0f} ms "
-              f"wall, {r['check_cpu_ms']:.0f} ms CPU (all threads)")
+              f"wall, {r['check_cpu_ms']:.0f} ms CPU (all threads)"
+              + (f"; opening the index (--cold) median {r['open_ms']:.0f} ms wall" if r["open_ms"] is not None else ""))
         f, n = pos["all"]
         nf, nn = neg.get("all", [0, 0])
         print(f"recall {f}/{n} = {f / n:.3f}; false matches on never-stored {nf}/{nn} = {nf / max(nn, 1):.3f}; "

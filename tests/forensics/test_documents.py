@@ -449,3 +449,90 @@ def test_the_screen_drops_candidates_but_never_changes_a_verdict(store: Document
     verified.clear()
     assert store.check(queries[0], "subj-x", "acct-x").to_json() == screened[0]
     assert len(verified) == 1
+
+
+def test_stored_keypoints_are_used_and_give_the_recomputed_answers(store: DocumentStore,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """A check on a reopened index reads each candidate's ORB features and template links from the index
+    (no ORB of a stored image, no matching of it onto its template) and answers as when they are recomputed."""
+    import shutil
+
+    from piwarden.forensics.documents import index as I
+    from piwarden.forensics.documents.registry import Registry
+
+    kps = store.index.keypoints
+    assert kps is not None and len(kps) == len(store.index) and (np.asarray(kps.counts) > 0).all()
+    rows = store.registry.get(list(range(len(store.index))))
+    for row in rows:                  # what was stored is what describing the image gives, row by row
+        fresh = V.features(Hs.gray(row.path))
+        pts, desc = kps.features(row.row)  # type: ignore[misc]
+        assert np.array_equal(pts, fresh.points) and desc is not None and np.array_equal(desc, fresh.descriptors)
+        known, links = kps.template_links(row.row)
+        g = int(store.index.groups[row.row])
+        want = V.matched(fresh, store.templates[g].ref) if g >= 0 else None
+        assert known and (links is None) == (want is None)
+        assert links is None or want is None or all(np.array_equal(a, b) for a, b in zip(links, want, strict=True))
+    img, _ = _original(store, f"id_card-{SEED + 4:06d}")
+    queries = [synth.rephotograph(img, ["rotate", "jpeg"], random.Random(21)),
+               synth.rephotograph(synth.id_card(SEED + 511).image, ["crop"], random.Random(22))]
+    db = f"sqlite:///{store.dir.parent / 'piwarden.db'}"
+
+    described: list[int] = []
+    features = V.features
+
+    def counting(g: np.ndarray) -> V.Features:
+        described.append(g.shape[0])
+        return features(g)
+
+    stored = DocumentStore(store.dir, db)
+    monkeypatch.setattr(V, "features", counting)
+    got = []
+    for q in queries:
+        described.clear()
+        got.append(stored.check(q, "subj-x", "acct-x").to_json())
+        assert len(described) == 1          # the query only: no stored image is described again
+    stored.close()
+    monkeypatch.setattr(V, "features", features)
+    assert [len(g["matches"]) for g in got] == [1, 0]  # type: ignore[arg-type]
+    assert [store.check(q, "subj-x", "acct-x").to_json() for q in queries] == got
+
+    # an index written before format 2 (no keypoint files, no format.json) still checks, computing them
+    old_dir = store.dir.parent / "old-format"
+    shutil.copytree(store.dir, old_dir)
+    for name in [*I._KP_FILES, "format"]:
+        (old_dir / "hashes" / f"{name}.{'json' if name == 'format' else 'npy'}").unlink()
+    registry = Registry(old_dir, db)       # keyed by directory: the copy's rows name the same images
+    registry.add([(r.row, r.doc_id, r.subject, r.account, r.path) for r in rows])
+    registry.close()
+    old = DocumentStore(old_dir, db)
+    assert old.index.keypoints is None
+    assert [old.check(q, "subj-x", "acct-x").to_json() for q in queries] == got
+    # adding to it keeps the old rows computed lazily and stores the new rows' keypoints
+    assert old.add([(rows[0].path, "again", "s-again", "a-again")]) == 1
+    assert old.index.keypoints is not None
+    assert int(old.index.keypoints.counts[0]) == -1 and int(old.index.keypoints.counts[-1]) > 0
+    old.close()
+    reopened = DocumentStore(old_dir, db)
+    assert [reopened.check(q, "subj-x", "acct-x").to_json()["flagged"] for q in queries] == [True, False]
+    reopened.close()
+
+    (old_dir / "hashes" / "format.json").write_text('{"format": 99}')
+    with pytest.raises(I.IndexFormatError, match="index the documents again"):
+        DocumentStore(old_dir, db)
+
+
+def test_templates_load_their_stored_reference_features(store: DocumentStore, tmp_path: Path) -> None:
+    """``templates.npz`` keeps each reference's ORB features: loading reads them, equal to computing them."""
+    from piwarden.forensics.documents import templates as T
+
+    loaded = T.load(store.dir / "templates.npz")
+    z = np.load(store.dir / "templates.npz")
+    assert len(loaded) == len(store.templates) and all(f"points{i}" in z for i in range(len(loaded)))
+    for i, t in enumerate(loaded):
+        fresh = V.features(z[f"ref{i}"])
+        assert np.array_equal(t.ref.gray, fresh.gray) and np.array_equal(t.ref.points, fresh.points)
+        assert t.ref.descriptors is not None and np.array_equal(t.ref.descriptors, fresh.descriptors)
+    old = {k: z[k] for k in z.files if not k.startswith(("points", "descriptors"))}    # a file saved before
+    np.savez_compressed(tmp_path / "old.npz", **old)  # type: ignore[arg-type]
+    for a, b in zip(T.load(tmp_path / "old.npz"), loaded, strict=True):
+        assert np.array_equal(a.ref.points, b.ref.points) and np.array_equal(a.ref.descriptors, b.ref.descriptors)  # type: ignore[arg-type]

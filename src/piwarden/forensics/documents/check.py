@@ -21,7 +21,7 @@ from piwarden.forensics.documents import calibration as C
 from piwarden.forensics.documents import hashes as Hs
 from piwarden.forensics.documents import templates as T
 from piwarden.forensics.documents import verify as V
-from piwarden.forensics.documents.index import HashIndex
+from piwarden.forensics.documents.index import HashIndex, Keypoints
 from piwarden.forensics.documents.registry import Registry, Row
 
 COLUMNS = (*Hs.NAMES, "rhash")
@@ -119,9 +119,10 @@ class DocumentStore:
             else HashIndex(np.zeros((0, len(COLUMNS)), np.uint64), np.zeros(0, np.int16))
         rows = self.registry.count()
         if len(self.index) > rows:  # saved, then interrupted before its registry rows were: those rows go
-            vectors = self.index.vectors
+            vectors, kps = self.index.vectors, self.index.keypoints
             self.index = HashIndex(np.array(self.index.hashes[:rows]), np.array(self.index.groups[:rows]),
-                                   None if vectors is None else np.array(vectors[:rows]))
+                                   None if vectors is None else np.array(vectors[:rows]),
+                                   None if kps is None else kps.head(rows))
             self.index.build()
         self._cache: OrderedDict[int, V.Features] = OrderedDict()
         self._layouts: OrderedDict[int, tuple[T.Links | None, tuple[np.ndarray, np.ndarray] | None]] = OrderedDict()
@@ -193,7 +194,12 @@ class DocumentStore:
         groups = np.concatenate([np.asarray(self.index.groups), np.array([fp.template for fp in fps], np.int16)])
         old = self.index.vectors if self.index.vectors is not None else np.zeros((len(self.index), _VEC), np.int8)
         vectors = np.concatenate([np.asarray(old), np.array([fp.vector for fp in fps], np.int8).reshape(-1, _VEC)])
-        self.index = HashIndex(hashes, groups, vectors)
+        # each document's keypoints and template links, so that a check does not describe it again
+        # (rows of an index made before format 2 have none: they are still computed from their image)
+        kps = (self.index.keypoints if self.index.keypoints is not None else Keypoints.missing(len(self.index))) \
+            + Keypoints.of([(fp.features.points, fp.features.descriptors, fp.links if fp.template >= 0 else None)
+                            for fp in fps])
+        self.index = HashIndex(hashes, groups, vectors, kps)
         self.index.build()
         if len(self.templates) != before:  # saved with the index, not before: nothing of an interrupted run
             T.save(self.templates, self.dir / "templates.npz")
@@ -207,7 +213,9 @@ class DocumentStore:
             return self._cache[row.row]
         if not row.path or not Path(row.path).exists():
             return None
-        f = V.features(Hs.gray(row.path))
+        stored = self.index.keypoints.features(row.row) if self.index.keypoints is not None else None
+        # stored at index time: the image is still read (its tiles are compared), not described again
+        f = V.features(Hs.gray(row.path)) if stored is None else V.Features(V.working_gray(Hs.gray(row.path)), *stored)
         self._cache[row.row] = f
         if len(self._cache) > CACHED:
             self._cache.popitem(last=False)
@@ -227,7 +235,10 @@ class DocumentStore:
             self._layouts.move_to_end(row.row)
             return self._layouts[row.row]
         g = int(self.index.groups[row.row])
-        links = V.matched(feats, self.templates[g].ref) if 0 <= g < len(self.templates) else None
+        known, links = self.index.keypoints.template_links(row.row) if self.index.keypoints is not None \
+            else (False, None)
+        if not known or not 0 <= g < len(self.templates):
+            links = V.matched(feats, self.templates[g].ref) if 0 <= g < len(self.templates) else None
         out = links, (T.layout_in(feats, self.templates[g], links) if links is not None else None)
         self._layouts[row.row] = out
         if len(self._layouts) > CACHED:

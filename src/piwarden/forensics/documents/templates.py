@@ -161,7 +161,12 @@ def learn(feats: list[V.Features], templates: list[Template]) -> list[Template]:
 
 
 def save(templates: list[Template], path: Path) -> None:
+    # each reference's ORB features as ``load`` would compute them from its image: every store opened
+    # (every ``check`` command) reads them instead (about 20 ms a template); older files lack them
+    feats = [V.features(t.ref.gray) for t in templates]
     arrays = {**{f"ref{i}": t.ref.gray for i, t in enumerate(templates)},
+              **{f"points{i}": f.points for i, f in enumerate(feats)},
+              **{f"descriptors{i}": f.descriptors for i, f in enumerate(feats) if f.descriptors is not None},
               **{f"median{i}": t.median for i, t in enumerate(templates)},
               **{f"static{i}": t.static for i, t in enumerate(templates) if t.static is not None}}
     # whole or not at all: an interrupted index keeps the old templates (a file object: numpy would add .npz)
@@ -173,8 +178,15 @@ def load(path: Path) -> list[Template]:
     if not path.exists():
         return []
     z = np.load(path)
-    return [Template(V.features(z[f"ref{i}"]), z[f"median{i}"], z.get(f"static{i}"))
-            for i in range(int(z["n"]))]
+    return [Template(_reference(z, i), z[f"median{i}"], z.get(f"static{i}")) for i in range(int(z["n"]))]
+
+
+def _reference(z: np.lib.npyio.NpzFile, i: int) -> V.Features:
+    """Template ``i``'s reference features: stored with it, or computed from its image (a file saved before)."""
+    if f"points{i}" not in z:
+        return V.features(z[f"ref{i}"])
+    points = z[f"points{i}"]
+    return V.Features(V.working_gray(z[f"ref{i}"]), points, z[f"descriptors{i}"] if len(points) else None)
 
 
 def layout_in(cand: V.Features, t: Template, links: Links | None = None) -> tuple[np.ndarray, np.ndarray] | None:
