@@ -104,18 +104,16 @@ class GroupCommitter(Generic[T, R]):
     def submit_async(self, items: Sequence[T]) -> asyncio.Future[R]:
         """Queue ``items`` from a coroutine; the future gives their outcome once committed (or the error)."""
         loop = asyncio.get_running_loop()
-        if self._stopped:
-            raise RuntimeError("the committer is stopped")
-        if self._thread is None:
-            with self._lock:
-                if self._thread is None:
-                    self._thread = threading.Thread(target=self._leader_loop, name="group-commit", daemon=True)
-                    self._thread.start()
         future: asyncio.Future[R] = loop.create_future()
         resolve = _Resolve(self, loop, future)
         mine: _Pending[T, R] = _Pending(items, wake=resolve)  # type: ignore[arg-type]
         resolve.pending = mine
-        with self._lock:
+        with self._lock:  # stopped or not, decided under the lock the thread checks the queue under
+            if self._stopped:
+                raise RuntimeError("the committer is stopped")
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._leader_loop, name="group-commit", daemon=True)
+                self._thread.start()
             self._queue.append(mine)
             lead, self._leading = not self._leading, True
         if lead:
@@ -140,7 +138,8 @@ class GroupCommitter(Generic[T, R]):
     def stop(self) -> None:
         """Let the committer's thread end once nothing is queued (the log is closing); later async batches are
         refused."""
-        self._stopped = True
+        with self._lock:
+            self._stopped = True
         self._turn.set()
 
     def _abandon(self, mine: _Pending[T, R]) -> None:

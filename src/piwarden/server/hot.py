@@ -213,11 +213,14 @@ async def _answer_here(scope: Message, send: Send, work: Callable[[], Response])
             response = work()
         except (ApiError, AuditStoreError) as exc:
             response = error_response(exc)
-    try:
-        for w in waits:
+    failed: AuditStoreError | None = None
+    for w in waits:  # every one awaited, so none is left failed and unread
+        try:
             await w
-    except AuditStoreError as exc:
-        response = error_response(exc)
+        except AuditStoreError as exc:
+            failed = failed or exc
+    if failed is not None:
+        response = error_response(failed)
     await response(scope, _no_receive, send)
 
 
