@@ -106,24 +106,24 @@ class FF1:
         # P = [1]^1 [2]^1 [1]^1 [radix]^3 [10]^1 [u mod 256]^1 [n]^4 [t]^4
         p = bytes([1, 2, 1]) + self.radix.to_bytes(3, "big") + bytes([10, u % 256]) + n.to_bytes(4, "big") \
             + len(tweak).to_bytes(4, "big")
-        ecb = self._ecb()
-        y = int.from_bytes(ecb.update(p), "big")
         head = tweak + bytes((-len(tweak) - b - 1) % 16)
         whole = len(head) // 16 * 16
-        for k in range(0, whole, 16):
-            y = int.from_bytes(ecb.update((y ^ int.from_bytes(head[k:k + 16], "big")).to_bytes(16, "big")), "big")
-        return y, head[whole:], b, d
+        return self._mac(0, p + head[:whole]), head[whole:], b, d
+
+    def _mac(self, y: int, data: bytes) -> int:
+        """CBC-MAC of ``data`` (whole blocks) continued from the state ``y`` (0: the zero IV): the PRF."""
+        ecb = self._ecb()
+        for k in range(0, len(data), 16):
+            y = int.from_bytes(ecb.update((y ^ int.from_bytes(data[k:k + 16], "big")).to_bytes(16, "big")), "big")
+        return y
 
     def _round(self, prf: tuple[int, bytes, int, int], i: int, half: int) -> int:
         """The round function: y = NUM(S), S the first d bytes of the expanded PRF output."""
         y, rest, b, d = prf
-        q = rest + bytes([i]) + half.to_bytes(b, "big")
-        ecb = self._ecb()
-        for k in range(0, len(q), 16):  # PRF = CBC-MAC with a zero IV, block by block from the shared state
-            y = int.from_bytes(ecb.update((y ^ int.from_bytes(q[k:k + 16], "big")).to_bytes(16, "big")), "big")
+        y = self._mac(y, rest + bytes([i]) + half.to_bytes(b, "big"))
         if d <= 16:
             return y >> (8 * (16 - d))
-        s = bytearray(y.to_bytes(16, "big"))
+        ecb, s = self._ecb(), bytearray(y.to_bytes(16, "big"))
         for j in range(1, math.ceil(d / 16)):
             s += ecb.update((y ^ j).to_bytes(16, "big"))
         return int.from_bytes(bytes(s[:d]), "big")
