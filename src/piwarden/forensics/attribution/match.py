@@ -22,7 +22,6 @@ import tempfile
 import weakref
 from collections import Counter
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -118,17 +117,6 @@ def _record_keys(r: Record) -> Iterator[str]:
         yield from _keys(name, normalize(name, str(value)))
 
 
-@contextmanager
-def _transaction(db: sqlite3.Connection) -> Iterator[None]:
-    db.execute("BEGIN")
-    try:
-        yield
-    except BaseException:
-        db.execute("ROLLBACK")
-        raise
-    db.execute("COMMIT")
-
-
 def _drop(db: sqlite3.Connection, name: str) -> None:
     db.close()
     Path(name).unlink(missing_ok=True)
@@ -158,7 +146,7 @@ class RecordIndex:
     def _open_disk(self, folder: Path | None) -> None:
         fd, name = tempfile.mkstemp(prefix="piwarden-records-", suffix=".db", dir=folder)  # 0600
         os.close(fd)
-        db = sqlite3.connect(name, check_same_thread=False, isolation_level=None)
+        db = sqlite3.connect(name, check_same_thread=False)  # ``with db``: one transaction per batch
         self._close = weakref.finalize(self, _drop, db, name)  # at close, collection or exit
         db.execute("PRAGMA journal_mode = OFF")  # scratch data: rebuilt from the records file if lost
         db.execute("PRAGMA synchronous = OFF")
@@ -197,7 +185,7 @@ class RecordIndex:
         if self._db is None or not self._pending:
             return
         rows, self._pending = self._pending, []
-        with _transaction(self._db):
+        with self._db:
             self._db.executemany("INSERT INTO records (subject, body) VALUES (?, ?)",
                                  [(r.subject, orjson.dumps([r.record, r.resource, r.fields, r.recipients]))
                                   for r in rows])
