@@ -53,8 +53,6 @@ from piwarden.vault.crypto import KEY_BYTES, DecryptError, derive, open_sealed, 
 
 DATA_KEYS = table_of(VaultDataKey)
 SUBJECT_KEYS = table_of(VaultSubjectKey)
-_RAW_INSERT_SUBJECT = (f"INSERT OR IGNORE INTO {SUBJECT_KEYS.name} (subject, kek_version, wrapped, created_us) "
-                       "VALUES (?, ?, ?, ?)")
 INDEX_CLASS = "_index"
 TOKEN_CLASS = "_token"
 ALL_TENANTS = "*"
@@ -182,6 +180,9 @@ class KeyStore:
         else:  # MySQL / MariaDB
             self._insert_subject = insert(SUBJECT_KEYS).prefix_with("IGNORE")
         self._sqlite_file = sqlite_file(engine)
+        # the same statement for the sqlite3 connection itself (columns in table order: subject, kek_version,
+        # wrapped, created_us)
+        self._raw_insert_subject = self._insert_subject.compile(dialect=engine.dialect).string
         # new subjects' keys are group-committed: a write burst of new customers shares the key store's fsyncs
         self._new_subjects: GroupCommitter[tuple[str, int, bytes], list[bool]] = GroupCommitter(
             self._insert_subjects, lambda done, start, stop: done[start:stop], max_items=500)
@@ -291,7 +292,7 @@ class KeyStore:
             with raw_sqlite_transaction(self.engine, self._sqlite_file) as cur:
                 went_in = []
                 for subject, version, wrapped in rows:
-                    cur.execute(_RAW_INSERT_SUBJECT, (subject, version, wrapped, t))
+                    cur.execute(self._raw_insert_subject, (subject, version, wrapped, t))
                     went_in.append(cur.rowcount == 1)
                 return went_in
         with self._tx() as conn:
