@@ -133,6 +133,12 @@ def test_cli_end_to_end(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None
     assert res.exit_code == 0 and json.loads(res.stdout)["recipient"] == "xx-platform"
     res = run(app, ["forensics", "documents", "mark", str(paths[2])])
     assert res.exit_code == 1 and json.loads(res.stdout)["recipient"] is None
+    meta = tmp_path / "home" / "documents" / "hashes" / "format.json"
+    for text in ('{"format": 99}', "not json"):  # an index this piwarden cannot read: said, exit 2, no traceback
+        meta.write_text(text)
+        res = run(app, ["forensics", "documents", "check", str(sub), "--subject", "s9", "--account", "a9"])
+        assert res.exit_code == 2 and "index the documents again" in res.output
+        assert "Traceback" not in res.output
 
 
 def test_store_takes_a_str_and_odd_images_raise_no_warnings(tmp_path: Path) -> None:

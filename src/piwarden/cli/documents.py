@@ -71,12 +71,14 @@ def _rgb(image: Path) -> Image:
 
 @contextmanager
 def _database() -> Iterator[None]:
-    """The piwarden database failing (unreachable, or at an older revision): the message, exit 2."""
+    """The piwarden database failing (unreachable, or at an older revision), or an index this piwarden cannot
+    read (a newer format): the message, exit 2."""
     from piwarden.db import DatabaseError
+    from piwarden.forensics.documents.index import IndexFormatError
 
     try:
         yield
-    except DatabaseError as exc:
+    except (DatabaseError, IndexFormatError) as exc:
         err.print(f"error: {exc}", highlight=False)
         raise typer.Exit(2) from None
 

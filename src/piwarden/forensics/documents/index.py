@@ -34,7 +34,7 @@ _KP_FILES = ("kp-starts", "kp-counts", "kp-points", "kp-descriptors", "kp-link-s
 
 
 class IndexFormatError(ValueError):
-    """The index directory was written by a newer piwarden than this one."""
+    """The index directory was written by a newer piwarden than this one (or its format file is damaged)."""
 
 
 @dataclass
@@ -257,7 +257,11 @@ class HashIndex:
         if not directory.exists() and old.exists():  # interrupted between the two renames of ``save``
             old.rename(directory)
         meta = directory / "format.json"   # absent: format 1 (no keypoints: they are computed when needed, as then)
-        version = int(json.loads(meta.read_text()).get("format", 1)) if meta.exists() else 1
+        try:
+            version = int(json.loads(meta.read_text()).get("format", 1)) if meta.exists() else 1
+        except (OSError, ValueError, TypeError, AttributeError):
+            raise IndexFormatError("the document index's format.json is unreadable: index the documents again") \
+                from None
         if version > FORMAT:
             raise IndexFormatError(f"the document index is format {version}, newer than this piwarden reads "
                                    f"({FORMAT}): upgrade piwarden or index the documents again")
