@@ -261,3 +261,10 @@ def test_the_disk_index_keeps_memory_flat(tmp_path: Path) -> None:
     small, large = growth(40_000, "disk"), growth(160_000, "disk")
     assert large - small < 16 * 1024, (small, large)  # 4x the records: under 16 MiB more
     assert growth(160_000, "memory") - large > 64 * 1024  # what the disk index saves
+
+
+def test_a_records_index_that_cannot_be_made_on_disk_is_a_records_error(world: dict[str, Any], tmp_path: Path) -> None:
+    from piwarden.forensics.attribution.match import RecordsError
+
+    with pytest.raises(RecordsError, match=r"cannot make the records index in .*missing"):
+        RecordIndex.load(world["dir"] / "records.jsonl", disk=tmp_path / "missing")

@@ -144,7 +144,11 @@ class RecordIndex:
         return self._db is not None
 
     def _open_disk(self, folder: Path | None) -> None:
-        fd, name = tempfile.mkstemp(prefix="piwarden-records-", suffix=".db", dir=folder)  # 0600
+        try:
+            fd, name = tempfile.mkstemp(prefix="piwarden-records-", suffix=".db", dir=folder)  # 0600
+        except OSError as exc:
+            raise RecordsError(f"cannot make the records index in {folder or tempfile.gettempdir()}: "
+                               f"{exc.strerror or type(exc).__name__}") from None
         os.close(fd)
         db = sqlite3.connect(name, check_same_thread=False)  # ``with db``: one transaction per batch
         self._close = weakref.finalize(self, _drop, db, name)  # at close, collection or exit
@@ -185,6 +189,13 @@ class RecordIndex:
         if self._db is None or not self._pending:
             return
         rows, self._pending = self._pending, []
+        try:
+            self._write(rows)
+        except sqlite3.Error as exc:  # a full disk, most likely: the error's name, never values
+            raise RecordsError(f"cannot write the records index: {exc.sqlite_errorname}") from None
+
+    def _write(self, rows: list[Record]) -> None:
+        assert self._db is not None
         with self._db:
             self._db.executemany("INSERT INTO records (subject, body) VALUES (?, ?)",
                                  [(r.subject, orjson.dumps([r.record, r.resource, r.fields, r.recipients]))
