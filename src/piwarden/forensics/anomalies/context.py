@@ -55,8 +55,8 @@ from piwarden.forensics.anomalies.features import (
     peer_key,
     ticket_entry,
 )
-from piwarden.forensics.anomalies.findings import ActorWindow, Finding
-from piwarden.forensics.anomalies.shape import Context, Shape, shape_of
+from piwarden.forensics.anomalies.findings import ALARM_POINTS, ActorWindow, Finding
+from piwarden.forensics.anomalies.shape import BULK_ACTIONS, Context, Shape, shape_of
 
 if TYPE_CHECKING:
     from piwarden.events import AccessEvent
@@ -85,6 +85,20 @@ MIN_OWN_HOURS, MIN_PEER_HOURS = 50, 200
 OWN_HOUR_SHARE, PEER_HOUR_SHARE = 0.01, 0.005
 DEFAULT_HOURS = frozenset(range(7, 23))
 _UNKNOWN = -1.0  # a ceiling not worked out yet (a ceiling is None or at least 3)
+#: Alarms: a person's ticketless access that is news on its own, judged at the access, not as days add up. Each
+#: scores ``findings.ALARM_POINTS``, enough alone for a calibrated probability above 0.5:
+#: - ``context.new_field``: an identifying field in clear that neither the actor nor any peer has seen in clear;
+#: - ``context.new_context``: ``NEW_CONTEXT_WEIGHT`` of disclosure (grade points x records) in a day by look-ups
+#:   (not exports, prints or downloads: a merchant's sub-account taking over the daily export is a role's flow,
+#:   which the rules and the volume judge) in contexts (action, resource, key, purpose, fields) that neither it
+#:   nor any peer ever used without a ticket;
+#: - ``context.unprompted``: ``UNPROMPTED_REVEALS`` reveals in a day of people the actor had not looked up,
+#:   viewed or otherwise opened earlier that day (a list brought from elsewhere, not a caller on the line).
+#: A peer group must hold ``ALARM_PEER_DAYS`` actor-days before what it never did is news.
+ALARM_PEER_DAYS = 20
+NEW_CONTEXT_WEIGHT = 40.0
+UNPROMPTED_REVEALS = 3
+TOUCHED_PER_DAY = 512  # subjects remembered per actor and day for ``context.unprompted`` (past it: none unprompted)
 
 
 def surprise(p: float) -> float:
@@ -112,6 +126,17 @@ class _Today:
     hours: list[int] = field(default_factory=lambda: [0] * 24)
     devices: set[str] = field(default_factory=set)
     nets: set[str] = field(default_factory=set)
+    # alarms (the last fields: ContextModel.__setstate__ gives them to a checkpoint's day from before them)
+    new_fields: int = 0  # ticketless accesses showing a field in clear no peer has seen in clear
+    novel_weight: float = 0.0  # ticketless disclosure in contexts new to the actor and its peers
+    unprompted: int = 0  # ticketless reveals of subjects not opened earlier in the day
+    touched: set[str] = field(default_factory=set)  # subjects opened today (capped)
+    alarm_events: list[str] = field(default_factory=list)  # the first accesses that raised an alarm
+    news: dict[Shape, int] = field(default_factory=dict)  # per shape: _NEW_FIELD | _NEW_CONTEXT (baselines hold still)
+
+
+_NEW_FIELD, _NEW_CONTEXT = 1, 2
+_ALARM_FIELDS = ("new_fields", "novel_weight", "unprompted", "touched", "alarm_events", "news")
 
 
 @dataclass(slots=True)
@@ -179,6 +204,12 @@ class ContextModel:
 
     def __setstate__(self, state: dict[str, object]) -> None:
         self.__dict__.update({"_facets": {}, "_peer_hours": {}, **state})  # a checkpoint from before the memos
+        blank = _Today("")
+        for a in self.actors.values():  # a day of a checkpoint from before the alarms: none raised yet
+            t = a.today
+            if t is not None and not hasattr(t, "news"):
+                for name in _ALARM_FIELDS:
+                    object.__setattr__(t, name, getattr(blank, name))
 
     def forget(self, actor: str) -> None:
         """Drop an actor's state (the detector evicts idle actors); its days stay in its peer group's counts."""
@@ -284,6 +315,8 @@ class ContextModel:
             if ctx[5] and not ticket:
                 t.novel_identifying += 1
         t.risk += risk
+        if sh.human:
+            self._alarms(a, t, ev, sh, ticket, w)
         if risk > 0:
             item = (risk, ev.id)
             top = t.top
@@ -291,6 +324,43 @@ class ContextModel:
                 heapq.heappush(top, item)
             elif item > top[0]:
                 heapq.heapreplace(top, item)
+
+    def _alarms(self, a: _Actor, t: _Today, ev: AccessEvent, sh: Shape, ticket: str | None, w: float) -> None:
+        """A person's access towards the day's alarms (``ALARM_POINTS``): a field or context its peers never
+        saw without a ticket, a reveal of someone it had not opened before (``w``: the access's disclosure)."""
+        subjects = ev.subjects
+        touched = t.touched
+        alarm = False
+        if not ticket and sh.sensitive:
+            news = t.news.get(sh)
+            if news is None:
+                news = t.news[sh] = self._news(a, sh.ctx)
+            if news & _NEW_FIELD:
+                t.new_fields += 1
+                alarm = True
+            if news & _NEW_CONTEXT and ev.action not in BULK_ACTIONS:
+                t.novel_weight += w
+                alarm = True
+            if ev.action == "reveal" and subjects and len(touched) < TOUCHED_PER_DAY and \
+                    not any(s in touched for s in subjects):
+                t.unprompted += 1
+                alarm = True
+            if alarm and len(t.alarm_events) < EVIDENCE:
+                t.alarm_events.append(ev.id)
+        if subjects and len(touched) < TOUCHED_PER_DAY:
+            touched.update(subjects)
+
+    def _news(self, a: _Actor, ctx: Context) -> int:
+        """Whether a ticketless context shows a field in clear that no one in the actor's peer group (the actor
+        included) has seen in clear, and whether no one there ever used the context itself."""
+        peers = self.peers[a.peer]
+        if peers.days < ALARM_PEER_DAYS:
+            return 0
+        used = peers.used
+        news = _NEW_CONTEXT if not peers.volume.get(ctx, 0) else 0
+        if any(not used.get(("f", f), 0) for f in ctx[5]):
+            news |= _NEW_FIELD
+        return news
 
     def _p(self, own: float, days: int, peer_used: float, peer_days: int) -> float | None:
         q = peer_used / peer_days if peer_days >= MIN_PEER_DAYS else None
@@ -426,9 +496,12 @@ class ContextModel:
         s = max(0.0, DECAY * a.cusum + risk - ALLOWANCE)
         out: list[Finding] = []
         persistent = t.novel_identifying > 0 and sum(a.persist) + 1 > PERSIST_FREE
-        if s <= 0.0 and not persistent:
+        alarms = t.new_fields or t.novel_weight >= NEW_CONTEXT_WEIGHT or t.unprompted >= UNPROMPTED_REVEALS
+        if s <= 0.0 and not persistent and not alarms:
             return out
         events = tuple(eid for _, eid in sorted(t.top, reverse=True))
+        if alarms:
+            out += self._alarm_findings(t, window.day)
         if s > 0.0:
             points = POINTS * math.log1p(s / ALLOWANCE)
             out.append(Finding("context", points, lambda: self._reason(a, t, risk, s, window.day), events=events))
@@ -438,6 +511,27 @@ class ContextModel:
                                f"context.persistent: ticketless disclosures of identifying fields this actor and its "
                                f"peers rarely see, on {days} of its last {len(a.persist) + 1} active days "
                                f"(to {window.day})", events=events))
+        return out
+
+    @staticmethod
+    def _alarm_findings(t: _Today, day: str) -> list[Finding]:
+        """The day's alarms, each ``ALARM_POINTS`` (the module's list), the accesses that raised them as evidence."""
+        events = tuple(t.alarm_events)
+        out = []
+        if t.new_fields:
+            out.append(Finding("context.new_field", ALARM_POINTS,
+                               f"context.new_field: {t.new_fields} accesses without a ticket on {day} showing in clear "
+                               "an identifying field that neither this actor nor its peers have seen in clear",
+                               events=events))
+        if t.novel_weight >= NEW_CONTEXT_WEIGHT:
+            out.append(Finding("context.new_context", ALARM_POINTS,
+                               f"context.new_context: disclosure {t.novel_weight:.0f} on {day} without a ticket in "
+                               "contexts (action, resource, key, purpose, fields) neither this actor nor its peers "
+                               "ever used", events=events))
+        if t.unprompted >= UNPROMPTED_REVEALS:
+            out.append(Finding("context.unprompted", ALARM_POINTS,
+                               f"context.unprompted: {t.unprompted} reveals without a ticket on {day} of people this "
+                               "actor had not looked up or opened earlier that day", events=events))
         return out
 
     def _reason(self, a: _Actor, t: _Today, risk: float, s: float, day: str) -> str:

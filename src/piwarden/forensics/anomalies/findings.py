@@ -30,6 +30,11 @@ from piwarden.forensics.anomalies.features import INDEX
 if TYPE_CHECKING:
     from piwarden.events import AccessEvent
 
+#: The points of an alarm: a finding that is reason enough on its own to alert, the day it happens (the built-in
+#: ``context.new_field``, ``context.new_context``, ``context.unprompted`` and ``rule.ticket_reuse``). A day of this
+#: raw score alone is calibrated to 0.52 (``detector.calibrated``), just above the default threshold of 0.5.
+ALARM_POINTS = 22.0
+
 
 class Baseline(NamedTuple):
     """Robust statistics of past days, per feature (vectors in ``features.NAMES`` order)."""

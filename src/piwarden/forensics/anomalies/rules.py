@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from piwarden.forensics.anomalies.features import INDEX, is_service
-from piwarden.forensics.anomalies.findings import ActorWindow, Finding
+from piwarden.forensics.anomalies.findings import ALARM_POINTS, ActorWindow, Finding
 
 
 @dataclass(frozen=True)
@@ -39,7 +39,9 @@ class Rule:
 RULES: tuple[Rule, ...] = (
     Rule("rule.keyed_lookup_without_ticket", "keyed_no_ticket", 10, 4.0,
          "{n:.0f} lookups by policy number or phone without a ticket on {day}"),
-    Rule("rule.ticket_reuse", "ticket_reuse", 8, 4.0,
+    # an alarm (``findings.ALARM_POINTS``): an incident ticket opens its dozens the day it is cited first; eight
+    # people opened under a ticket first cited on an earlier day, about one customer, is the ticket borrowed
+    Rule("rule.ticket_reuse", "ticket_reuse", 8, ALARM_POINTS,
          "one ticket used to open {n:.0f} different subjects (on {day})"),
     Rule("rule.sequential_ids", "sequential", 15, 4.0,
          "{n:.0f} accesses to consecutive record ids on {day} (enumeration)"),
