@@ -93,11 +93,15 @@ _UNKNOWN = -1.0  # a ceiling not worked out yet (a ceiling is None or at least 3
 #:   which the rules and the volume judge) in contexts (action, resource, key, purpose, fields) that neither it
 #:   nor any peer ever used without a ticket;
 #: - ``context.unprompted``: ``UNPROMPTED_REVEALS`` reveals in a day of people the actor had not looked up,
-#:   viewed or otherwise opened earlier that day (a list brought from elsewhere, not a caller on the line).
+#:   viewed or otherwise opened earlier that day (a list brought from elsewhere, not a caller on the line), where
+#:   its peers reveal unprompted on at most ``UNPROMPTED_SHARE`` of their days and the actor as rarely (merchants
+#:   phoning buyers straight from the order list do it on one day in ten: their habit, no alarm; an insider or two
+#:   among thirty agents puts a few in a hundred into the group's days).
 #: A peer group must hold ``ALARM_PEER_DAYS`` actor-days before what it never did is news.
-ALARM_PEER_DAYS = 20
+ALARM_PEER_DAYS = 10
 NEW_CONTEXT_WEIGHT = 40.0
 UNPROMPTED_REVEALS = 3
+UNPROMPTED_SHARE = 0.05
 TOUCHED_PER_DAY = 512  # subjects remembered per actor and day for ``context.unprompted`` (past it: none unprompted)
 
 
@@ -136,6 +140,7 @@ class _Today:
 
 
 _NEW_FIELD, _NEW_CONTEXT = 1, 2
+_UNPROMPTED: Facet = ("u", "reveal")  # in ``used``: days with an unprompted reveal (not a context's facet)
 _ALARM_FIELDS = ("new_fields", "novel_weight", "unprompted", "touched", "alarm_events", "news")
 
 
@@ -473,6 +478,8 @@ class ContextModel:
             peers.days += 1
             peers.hours += hours
             used = {f for ctx in t.n for f in facets(ctx)}
+            if t.unprompted:
+                used.add(_UNPROMPTED)
             a.used.update(used)  # each facet + 1, in the set's order (Counter's C loop: get, then set)
             peers.used.update(used)
             volume, square, peak, group = a.volume, a.square, a.peak, peers.volume
@@ -496,12 +503,13 @@ class ContextModel:
         s = max(0.0, DECAY * a.cusum + risk - ALLOWANCE)
         out: list[Finding] = []
         persistent = t.novel_identifying > 0 and sum(a.persist) + 1 > PERSIST_FREE
-        alarms = t.new_fields or t.novel_weight >= NEW_CONTEXT_WEIGHT or t.unprompted >= UNPROMPTED_REVEALS
+        alarms = t.new_fields or t.novel_weight >= NEW_CONTEXT_WEIGHT or (
+            t.unprompted >= UNPROMPTED_REVEALS and self._rarely_unprompted(a))
         if s <= 0.0 and not persistent and not alarms:
             return out
         events = tuple(eid for _, eid in sorted(t.top, reverse=True))
         if alarms:
-            out += self._alarm_findings(t, window.day)
+            out += self._alarm_findings(a, t, window.day)
         if s > 0.0:
             points = POINTS * math.log1p(s / ALLOWANCE)
             out.append(Finding("context", points, lambda: self._reason(a, t, risk, s, window.day), events=events))
@@ -513,10 +521,21 @@ class ContextModel:
                                f"(to {window.day})", events=events))
         return out
 
-    @staticmethod
-    def _alarm_findings(t: _Today, day: str) -> list[Finding]:
+    def _rarely_unprompted(self, a: _Actor) -> bool:
+        """Whether the actor's peers (the actor left out) reveal unprompted on at most ``UNPROMPTED_SHARE`` of their
+        days, and the actor, its history shrunk towards theirs, as rarely."""
+        peers = self.peers[a.peer]
+        others = peers.days - a.days
+        if others < ALARM_PEER_DAYS:
+            return False
+        own = a.used.get(_UNPROMPTED, 0)
+        q = (peers.used.get(_UNPROMPTED, 0) - own) / others
+        return q <= UNPROMPTED_SHARE and (own + MIN_DAYS * q) / (a.days + MIN_DAYS) <= UNPROMPTED_SHARE
+
+    def _alarm_findings(self, a: _Actor, t: _Today, day: str) -> list[Finding]:
         """The day's alarms, each ``ALARM_POINTS`` (the module's list), the accesses that raised them as evidence."""
         events = tuple(t.alarm_events)
+        unprompted = t.unprompted >= UNPROMPTED_REVEALS and self._rarely_unprompted(a)
         out = []
         if t.new_fields:
             out.append(Finding("context.new_field", ALARM_POINTS,
@@ -528,7 +547,7 @@ class ContextModel:
                                f"context.new_context: disclosure {t.novel_weight:.0f} on {day} without a ticket in "
                                "contexts (action, resource, key, purpose, fields) neither this actor nor its peers "
                                "ever used", events=events))
-        if t.unprompted >= UNPROMPTED_REVEALS:
+        if t.unprompted >= UNPROMPTED_REVEALS and unprompted:
             out.append(Finding("context.unprompted", ALARM_POINTS,
                                f"context.unprompted: {t.unprompted} reveals without a ticket on {day} of people this "
                                "actor had not looked up or opened earlier that day", events=events))
