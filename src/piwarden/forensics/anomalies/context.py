@@ -320,8 +320,14 @@ class ContextModel:
             if ctx[5] and not ticket:
                 t.novel_identifying += 1
         t.risk += risk
-        if sh.human:
-            self._alarms(a, t, ev, sh, ticket, w)
+        if sh.human:  # the alarms' part (``_alarms``): the subjects opened today, after judging the access
+            subjects = ev.subjects
+            if not ticket and sh.sensitive:
+                self._alarms(a, t, ev, sh, subjects, w)
+            if subjects:
+                touched = t.touched
+                if len(touched) < TOUCHED_PER_DAY:
+                    touched.update(subjects)
         if risk > 0:
             item = (risk, ev.id)
             top = t.top
@@ -330,30 +336,27 @@ class ContextModel:
             elif item > top[0]:
                 heapq.heapreplace(top, item)
 
-    def _alarms(self, a: _Actor, t: _Today, ev: AccessEvent, sh: Shape, ticket: str | None, w: float) -> None:
-        """A person's access towards the day's alarms (``ALARM_POINTS``): a field or context its peers never
-        saw without a ticket, a reveal of someone it had not opened before (``w``: the access's disclosure)."""
-        subjects = ev.subjects
-        touched = t.touched
+    def _alarms(self, a: _Actor, t: _Today, ev: AccessEvent, sh: Shape, subjects: list[str], w: float) -> None:
+        """A person's ticketless access showing identifying fields, towards the day's alarms (``ALARM_POINTS``): a
+        field or context its peers never saw without a ticket, a reveal of someone it had not opened earlier today
+        (``w``: the access's disclosure; the caller adds ``subjects`` to the day's opened ones after)."""
+        news = t.news.get(sh)
+        if news is None:
+            news = t.news[sh] = self._news(a, sh.ctx)
+        action = ev.action
         alarm = False
-        if not ticket and sh.sensitive:
-            news = t.news.get(sh)
-            if news is None:
-                news = t.news[sh] = self._news(a, sh.ctx)
+        if news:
             if news & _NEW_FIELD:
                 t.new_fields += 1
                 alarm = True
-            if news & _NEW_CONTEXT and ev.action not in BULK_ACTIONS:
+            if news & _NEW_CONTEXT and action not in BULK_ACTIONS:
                 t.novel_weight += w
                 alarm = True
-            if ev.action == "reveal" and subjects and len(touched) < TOUCHED_PER_DAY and \
-                    not any(s in touched for s in subjects):
-                t.unprompted += 1
-                alarm = True
-            if alarm and len(t.alarm_events) < EVIDENCE:
-                t.alarm_events.append(ev.id)
-        if subjects and len(touched) < TOUCHED_PER_DAY:
-            touched.update(subjects)
+        if action == "reveal" and subjects and len(t.touched) < TOUCHED_PER_DAY and t.touched.isdisjoint(subjects):
+            t.unprompted += 1
+            alarm = True
+        if alarm and len(t.alarm_events) < EVIDENCE:
+            t.alarm_events.append(ev.id)
 
     def _news(self, a: _Actor, ctx: Context) -> int:
         """Whether a ticketless context shows a field in clear that no one in the actor's peer group (the actor
