@@ -28,8 +28,15 @@ weeks. The finding's points are ``POINTS x ln(1 + S / ALLOWANCE)``; its evidence
 day's riskiest accesses first. A second finding, ``context.persistent``, counts the active days
 (of the last ``PERSIST_DAYS``) with a surprising ticketless disclosure of an identifying field.
 
+Some accesses are news on their own and should not wait for days to add up: the **alarms** (``ALARM_POINTS``,
+each enough alone to alert the day it happens; the constants' comments below): a person's ticketless access
+showing an identifying field no peer has seen in clear (``context.new_field``), look-ups in contexts no peer ever
+used without a ticket (``context.new_context``), reveals of people the actor had not opened earlier that day,
+where its peers rarely do that (``context.unprompted``).
+
 Memory per actor: capped context and ticket tables, a 24-hour histogram, the devices and
-networks seen, and the day's riskiest ``EVIDENCE`` event ids.
+networks seen, and the day's riskiest ``EVIDENCE`` event ids; for the day's alarms, at most
+``TOUCHED_PER_DAY`` subjects opened and ``EVIDENCE`` event ids.
 """
 
 from __future__ import annotations
