@@ -282,7 +282,7 @@ def test_the_decision_carries_a_calibrated_false_match_probability(store: Docume
     out = store.check(synth.rephotograph(img, ["rotate", "jpeg"], random.Random(4)), "subj-9", "acct-9").to_json()
     assert out["threshold"] == round(C.threshold(), 4) and out["target_false_match_rate"] == C.TARGET
     (match,) = out["matches"]
-    assert isinstance(match, dict) and 0.0 < match["false_match_p"] <= C.TARGET
+    assert isinstance(match, dict) and 0.0 <= match["false_match_p"] <= C.TARGET
     with pytest.raises(ValueError):
         C.threshold(0.0)
 
@@ -486,9 +486,9 @@ def test_stored_keypoints_are_used_and_give_the_recomputed_answers(store: Docume
     described: list[int] = []
     features = V.features
 
-    def counting(g: np.ndarray) -> V.Features:
+    def counting(g: np.ndarray, keypoints: int = V.KEYPOINTS) -> V.Features:
         described.append(g.shape[0])
-        return features(g)
+        return features(g, keypoints)
 
     stored = DocumentStore(store.dir, db)
     monkeypatch.setattr(V, "features", counting)
@@ -542,3 +542,89 @@ def test_templates_load_their_stored_reference_features(store: DocumentStore, tm
     np.savez_compressed(tmp_path / "old.npz", **old)  # type: ignore[arg-type]
     for a, b in zip(T.load(tmp_path / "old.npz"), loaded, strict=True):
         assert np.array_equal(a.ref.points, b.ref.points) and np.array_equal(a.ref.descriptors, b.ref.descriptors)  # type: ignore[arg-type]
+
+
+def _motion_blurred(img: Image.Image, length: int, angle: float) -> Image.Image:
+    """A phone moved while the photo was taken: a line kernel, which no Gaussian blur matches."""
+    k = np.zeros((length, length), np.float32)
+    k[length // 2, :] = 1.0
+    k = cv2.warpAffine(k, cv2.getRotationMatrix2D((length / 2 - 0.5, length / 2 - 0.5), angle, 1.0), (length, length))
+    return Image.fromarray(cv2.filter2D(np.asarray(img.convert("RGB")), -1, k / k.sum()))
+
+
+@pytest.mark.parametrize(("length", "angle"), [(13, 20.0), (15, 100.0)])
+def test_a_motion_blurred_copy_matches_and_a_motion_blurred_stranger_does_not(store: DocumentStore, length: int,
+                                                                              angle: float) -> None:
+    doc_id = f"id_card-{SEED + 8:06d}"
+    img, row = _original(store, doc_id)
+    blurred = _motion_blurred(img, length, angle)
+    cand = store._features(store.registry.get([row])[0])
+    assert cand is not None
+    query = V.features(Hs.gray(blurred))
+    ref = store._reference(store.registry.get([row])[0], cand)
+    hom, _ = V.register(query, cand, similarity=True)
+    assert hom is not None
+    plain = V.agreement(query, cand, hom, ref=ref)
+    sharpened = V.agreement(query, cand, hom, ref=ref, deblur=True)
+    assert sharpened > plain and sharpened >= store.threshold
+    assert [m.row.doc_id for m in store.check(blurred, "subj-x", "acct-x").matches] == [doc_id]
+    assert store.matches(_motion_blurred(synth.id_card(SEED + 507).image, length, angle))[0] == []
+
+
+def test_the_blur_kernel_is_recovered_from_a_pair() -> None:
+    rng = np.random.default_rng(5)
+    sharp = cv2.GaussianBlur(rng.normal(0, 40, (160, 240)).astype(np.float32), (0, 0), 1.0)
+    k = np.zeros((9, 9), np.float32)
+    k[4, 1:8] = 1 / 7                                       # a horizontal motion of 7 pixels
+    seen = cv2.filter2D(sharp, -1, k)
+    got = V.blur_kernel(seen, sharp, np.ones_like(sharp), radius=8)
+    assert got is not None and got.shape == (17, 17) and abs(float(got.sum()) - 1.0) < 1e-5
+    mid = got[4:13, 4:13]
+    assert float(np.corrcoef(mid.ravel(), k.ravel())[0, 1]) > 0.8
+    delta = V.blur_kernel(sharp, sharp, np.ones_like(sharp), radius=8)
+    assert delta is not None and np.unravel_index(int(delta.argmax()), delta.shape) == (8, 8)   # sharp: no blur
+    assert V.blur_kernel(np.zeros_like(sharp), sharp, np.ones_like(sharp)) is None
+
+
+def test_too_few_personal_tiles_in_view_count_the_missing_as_disagreeing() -> None:
+    """Never the print instead: every document of the template shares it (an ID card's back, cropped)."""
+    from piwarden.forensics.documents.verify import _personal
+
+    n, size = 5, 16
+    personal = np.zeros((4, 4), bool)
+    personal.ravel()[:n] = True
+    content = np.random.default_rng(1).normal(0, 10, (n, size)).astype(np.float32)
+    ref = V.Reference((192, 192), 48, (0.0,), personal.copy(), content, personal, np.zeros(n, np.float32),
+                      ((content, np.zeros_like(content)),))
+    a = np.zeros((4, 4, size), np.float32)
+    a[personal] = content
+    valid = np.ones((4, 4), bool)
+    assert _personal(a, valid, ref) == pytest.approx(n / V.MIN_VARIABLE)    # all five agree: 5 of 8, not 1.0
+    valid[:] = False
+    assert _personal(a, valid, ref) == 0.0
+
+
+def _small_on_a_pattern(img: Image.Image) -> Image.Image:
+    """The document in a photo of a busy patterned cloth, which takes many of the keypoints."""
+    a = np.asarray(img.convert("RGB"))
+    h, w = a.shape[:2]
+    ch, cw = int(h * 2.3), int(w * 2.3)
+    blobs = np.random.default_rng(0).integers(0, 256, (ch // 4, cw // 4, 3), dtype=np.uint8)
+    cloth = cv2.resize(blobs, (cw, ch), interpolation=cv2.INTER_NEAREST)
+    y0, x0 = (ch - h) // 2, (cw - w) // 3
+    cloth[y0:y0 + h, x0:x0 + w] = a
+    return Image.fromarray(cloth)
+
+
+def test_a_document_the_background_took_the_keypoints_from_registers_with_more(store: DocumentStore,
+                                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """A query that registers onto no template is described again with ``DENSE_KEYPOINTS`` (the demo cards are
+    rich in corners, so the first description is starved here to show the second try)."""
+    doc_id = f"id_card-{SEED + 9:06d}"
+    img, _ = _original(store, doc_id)
+    photo = _small_on_a_pattern(img)
+    monkeypatch.setattr(V, "KEYPOINTS", 100)
+    assert store.fingerprint(photo).template >= 0
+    assert [m.row.doc_id for m in store.check(photo, "subj-x", "acct-x").matches] == [doc_id]
+    monkeypatch.setattr(V, "DENSE_KEYPOINTS", 100)               # no second try: it registers onto nothing
+    assert store.fingerprint(photo).template == -1

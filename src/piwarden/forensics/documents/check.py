@@ -139,9 +139,16 @@ class DocumentStore:
             if img is None:
                 raise ValueError("an image or its grayscale is needed")
             g = Hs.gray(_image(img))
-        f = f or V.features(g)
+        described = f is None
+        f = f or V.features(g, V.KEYPOINTS)
         hashes = Hs.hashes(g)
-        tid, reg, links = T.assign(f, self.templates, self._likely_templates(hashes), sure=T.SURE)
+        likely = self._likely_templates(hashes)
+        tid, reg, links = T.assign(f, self.templates, likely, sure=T.SURE)
+        if reg is None and described and self.templates:
+            # a small document in a screenshot or on a patterned table: its background took the keypoints
+            dense = V.features(g, V.DENSE_KEYPOINTS)
+            tid, reg, links = T.assign(dense, self.templates, likely, sure=T.SURE)
+            f = dense if reg is not None else f
         if reg is None:
             return Fingerprint(f, np.array([*hashes, 0], np.uint64), -1, np.zeros(_VEC, np.int8),
                                np.zeros(_VEC, bool))

@@ -22,11 +22,14 @@ TILE = 48
 AGREE = 0.84             # on personal tiles; scenarios dev seed 1: another person's document <= 0.82
 STROKE_RMS = 4.0         # a tile counts when its band-passed content varies by more than this (grey levels)
 MIN_INLIERS = 15
-TILE_AGREE = 0.5         # a tile agrees when its band-passed NCC exceeds this
+TILE_AGREE = 0.65        # a tile agrees when its band-passed NCC exceeds this (0.5 let a stranger's digits in the same font agree)
 MIN_VARIABLE = 8         # personal tiles needed in view to judge on them alone
 PERSPECTIVE = True        # fall back to a homography when the similarity fit does not agree
 BLURS = (0.0, 1.5, 3.0)   # the candidate is also compared blurred by these sigmas (a blurred or motion-blurred copy)
 COVERED = 0.25            # a query tile with under this share of the print's energy is covered (sticker, glare)
+DEBLUR = True             # a verification that fails tries once more with the query's own blur estimated
+KERNEL_RADIUS = 20        # the blur estimated between a copy and its candidate (``blur_kernel``), in working pixels
+KERNEL_DAMPING = 0.05     # its regularisation, a share of the candidate's mean spectral power
 
 
 @dataclass(frozen=True)
@@ -51,14 +54,16 @@ class Verdict:
         return {"same": self.same, "inliers": self.inliers, "agreement": round(self.agreement, 4)}
 
 
-_ORB = None
+_ORBS: dict[int, cv2.ORB] = {}
+KEYPOINTS = 1500          # ORB keypoints per image
+DENSE_KEYPOINTS = 3000    # for a query that registers onto no template with ``KEYPOINTS`` (a small document in a
+#                           screenshot or on a patterned table: the background takes most of the keypoints)
 
 
-def _orb() -> cv2.ORB:
-    global _ORB
-    if _ORB is None:
-        _ORB = cv2.ORB_create(nfeatures=1500, scaleFactor=1.2, nlevels=8, fastThreshold=12)  # type: ignore[attr-defined]
-    return _ORB
+def _orb(n: int = KEYPOINTS) -> cv2.ORB:
+    if n not in _ORBS:
+        _ORBS[n] = cv2.ORB_create(nfeatures=n, scaleFactor=1.2, nlevels=8, fastThreshold=12)  # type: ignore[attr-defined]
+    return _ORBS[n]
 
 
 def working_gray(g: np.ndarray) -> np.ndarray:
@@ -69,10 +74,10 @@ def working_gray(g: np.ndarray) -> np.ndarray:
     return np.clip(out, 0, 255).astype(np.uint8)
 
 
-def features(g: np.ndarray) -> Features:
+def features(g: np.ndarray, keypoints: int = KEYPOINTS) -> Features:
     """ORB features of a grayscale image (any dtype, any size)."""
     w = working_gray(g)
-    kps, desc = _orb().detectAndCompute(w, None)
+    kps, desc = _orb(keypoints).detectAndCompute(w, None)
     pts = np.array([k.pt for k in kps], np.float32).reshape(-1, 2)
     return Features(w, pts, desc)
 
@@ -215,10 +220,12 @@ class Reference:
     personal: np.ndarray | None         # (th, tw) tiles where something personal is left once the print is removed
     print_rms: np.ndarray | None        # the print's RMS on those tiles (is a query tile covered?)
     variants: tuple[tuple[np.ndarray, np.ndarray], ...] = ()   # per blur: (candidate without the print, print)
+    print_gray: np.ndarray | None = None                      # the print in the candidate's frame (a blur estimated later)
 
     @property
     def nbytes(self) -> int:
-        return int(self.plain.nbytes + sum(a.nbytes + b.nbytes for a, b in self.variants))
+        return int(self.plain.nbytes + sum(a.nbytes + b.nbytes for a, b in self.variants)
+                   + (0 if self.print_gray is None else self.print_gray.nbytes))
 
 
 def reference(cand: Features, layout: tuple[np.ndarray, np.ndarray] | None = None, tile: int = TILE,
@@ -247,11 +254,13 @@ def reference(cand: Features, layout: tuple[np.ndarray, np.ndarray] | None = Non
             b = _centred(_tiles(_bandpass(g, fine, low), th, tw, tile))[personal]
             base = _centred(_tiles(_bandpass(layout[0], fine, layout_low), th, tw, tile))[personal]
         variants.append((_without(b, base), base))
-    return Reference((h, w), tile, blurs, textured, plain, personal, print_rms, tuple(variants))
+    return Reference((h, w), tile, blurs, textured, plain, personal, print_rms, tuple(variants), layout[0])
 
 
-def _personal(a: np.ndarray, valid: np.ndarray, ref: Reference) -> float | None:
-    """Share of personal tiles that agree (best over the candidate's blurs); None when too few are in view.
+def _personal(a: np.ndarray, valid: np.ndarray, ref: Reference,
+              extra: tuple[tuple[np.ndarray, np.ndarray], ...] = ()) -> float | None:
+    """Share of personal tiles that agree (best over the candidate's blurs and ``extra`` variants); None when
+    the candidate's personal tiles are not known (no layout).
 
     The tiles are chosen once, on the sharp candidate: a blurred variant only changes how they compare."""
     if ref.personal is None or ref.print_rms is None:
@@ -261,29 +270,72 @@ def _personal(a: np.ndarray, valid: np.ndarray, ref: Reference) -> float | None:
     a = a[ref.personal]
     covered = (ref.print_rms > 2 * STROKE_RMS) & (_rms(a) < COVERED * ref.print_rms)
     use = valid[ref.personal] & ~covered
-    if use.sum() < MIN_VARIABLE:
-        return None
+    if not use.any():
+        return 0.0
+    # too few in view (a crop, a document with little personal content such as an ID card's back): the
+    # tiles not seen count as disagreeing, never the print, which every document of the template shares
     a = a[use]
     best = 0.0
-    for rb, base in ref.variants:
+    for rb, base in (*ref.variants, *extra):
         base = base[use]
         rncc, _ = _ncc(_without(a, base), rb[use])
-        best = max(best, float((rncc > TILE_AGREE).mean()))
+        best = max(best, float((rncc > TILE_AGREE).sum() / max(len(rncc), MIN_VARIABLE)))
     return best
+
+
+def blur_kernel(seen: np.ndarray, sharp: np.ndarray, mask: np.ndarray, radius: int = KERNEL_RADIUS) -> np.ndarray | None:
+    """The blur that turns ``sharp`` into ``seen`` (both band-passed, registered, over ``mask``): a regularised
+    deconvolution in the Fourier domain, cut to ``radius``, negatives dropped, summing to 1; None if nothing
+    is left. For a copy, that is its motion or focus blur (and any small shift left by the fit); for another
+    person's document of the template, the blur the shared print shows, which does not make its personal
+    tiles agree."""
+    h, w = seen.shape
+    H, W = cv2.getOptimalDFTSize(h), cv2.getOptimalDFTSize(w)
+    pa, pb = np.zeros((H, W), np.float32), np.zeros((H, W), np.float32)
+    pa[:h, :w], pb[:h, :w] = seen * mask, sharp * mask
+    fa = cv2.dft(pa, flags=cv2.DFT_COMPLEX_OUTPUT)
+    fb = cv2.dft(pb, flags=cv2.DFT_COMPLEX_OUTPUT)
+    cross = cv2.mulSpectrums(fa, fb, 0, conjB=True)
+    power = cv2.mulSpectrums(fb, fb, 0, conjB=True)[..., 0]
+    denom = power + KERNEL_DAMPING * float(power.mean()) + 1e-9
+    spectrum = cross / denom[..., None]
+    k = cv2.idft(spectrum, flags=cv2.DFT_REAL_OUTPUT | cv2.DFT_SCALE)
+    r = radius   # the kernel around offset 0, which the DFT wraps to the corners
+    k = np.roll(k, (r, r), axis=(0, 1))[:2 * r + 1, :2 * r + 1]
+    k = np.clip(k, 0.0, None)
+    total = float(k.sum())
+    return None if not np.isfinite(total) or total <= 0 else (k / total).astype(np.float32)
+
+
+def _blurred_variant(cand: Features, ref: Reference, k: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The candidate (without the print) and the print, blurred by ``k``, on its personal tiles, as
+    ``Reference.variants`` hold them; without a layout, its textured tiles blurred (and no print)."""
+    h, w = ref.shape
+    th, tw = h // ref.tile, w // ref.tile
+    flipped = cv2.flip(k, -1)    # filter2D correlates; the kernel convolves
+    g = cand.gray
+    b = _centred(_tiles(cv2.filter2D(_bandpass(g), -1, flipped), th, tw, ref.tile))
+    if ref.personal is None or ref.print_gray is None:
+        return b[ref.textured], np.zeros(0, np.float32)
+    base = _centred(_tiles(cv2.filter2D(_bandpass(ref.print_gray), -1, flipped), th, tw, ref.tile))
+    b, base = b[ref.personal], base[ref.personal]
+    return _without(b, base), base
 
 
 def agreement(query: Features, cand: Features, hom: np.ndarray, tile: int = TILE,
               layout: tuple[np.ndarray, np.ndarray] | None = None, blurs: tuple[float, ...] | None = None,
-              ref: Reference | None = None) -> float:
+              ref: Reference | None = None, deblur: bool = False) -> float:
     """Share of the candidate's textured tiles whose content the registered query reproduces.
 
     With the template's printed ``layout`` (in the candidate's frame, and where it is known), both
     images are compared on what is left once the print is removed from each tile: the photo, name,
     number and seal. Tiles where nothing personal is left do not count, nor tiles where the query
-    shows not even the print (covered); with fewer than ``MIN_VARIABLE`` personal tiles in view,
-    every textured tile counts as before. A blurred copy is compared with the candidate blurred as
-    much (``BLURS``: the best of them decides), since its fine strokes are gone. ``ref``: the
-    candidate already prepared by :func:`reference` (with this ``layout``, ``tile`` and ``blurs``)."""
+    shows not even the print (covered); with fewer than ``MIN_VARIABLE`` personal tiles in view, those
+    missing count as disagreeing. Without a layout, every textured tile counts. A blurred copy is compared with the candidate blurred as
+    much (``BLURS``: the best of them decides), since its fine strokes are gone; ``deblur`` also
+    estimates the query's own blur from the pair (:func:`blur_kernel`: motion blur, which no Gaussian
+    matches) and compares with the candidate blurred by it. ``ref``: the candidate already prepared by
+    :func:`reference` (with this ``layout``, ``tile`` and ``blurs``)."""
     blurs = BLURS if blurs is None else blurs
     if ref is None or ref.shape != cand.gray.shape or ref.tile != tile or ref.blurs != blurs:
         ref = reference(cand, layout, tile, blurs)
@@ -291,9 +343,15 @@ def agreement(query: Features, cand: Features, hom: np.ndarray, tile: int = TILE
     warped = cv2.warpPerspective(query.gray, hom, (w, h), flags=cv2.INTER_LINEAR, borderValue=0)
     valid = cv2.warpPerspective(np.full(query.gray.shape, 255, np.uint8), hom, (w, h), flags=cv2.INTER_NEAREST)
     th, tw = h // tile, w // tile
-    a = _centred(_tiles(_bandpass(warped), th, tw, tile))
+    seen = _bandpass(warped)
+    a = _centred(_tiles(seen, th, tw, tile))
     v = _tiles(valid, th, tw, tile).min(-1) > 0
-    got = _personal(a, v, ref)
+    extra: tuple[tuple[np.ndarray, np.ndarray], ...] = ()
+    if deblur:
+        inside = cv2.erode(valid, np.ones((15, 15), np.uint8)).astype(np.float32) / 255.0
+        k = blur_kernel(seen, _bandpass(cand.gray), inside)
+        extra = () if k is None else (_blurred_variant(cand, ref, k),)
+    got = _personal(a, v, ref, extra)
     if got is not None:
         return got
     # tiles with strokes in the stored image (text, photo edges, stamps), not smooth background
@@ -301,8 +359,11 @@ def agreement(query: Features, cand: Features, hom: np.ndarray, tile: int = TILE
     textured = v[ref.textured]
     if textured.sum() < 4:
         return 0.0
-    ncc, _ = _ncc(a[ref.textured][textured], ref.plain[textured])
-    return float((ncc > TILE_AGREE).mean())
+    best = 0.0
+    for plain in (ref.plain, *(variant for variant, _ in extra)):
+        ncc, _ = _ncc(a[ref.textured][textured], plain[textured])
+        best = max(best, float((ncc > TILE_AGREE).mean()))
+    return best
 
 
 def verify(query: Features, cand: Features, threshold: float = AGREE, similarity: bool = True,
@@ -332,6 +393,12 @@ def verify(query: Features, cand: Features, threshold: float = AGREE, similarity
             best = Verdict(agree >= threshold, inl, agree, hom)
         if best.same:
             break
+    if not best.same and best.homography is not None and best.inliers >= MIN_INLIERS and DEBLUR:
+        # motion blur: no Gaussian variant matches it; estimate the query's own blur on the better fit
+        ref = reference(cand, layout) if ref is None else ref() if callable(ref) else ref
+        agree = agreement(query, cand, best.homography, layout=layout, ref=ref, deblur=True)
+        if agree > best.agreement:
+            best = Verdict(agree >= threshold, best.inliers, agree, best.homography)
     return best
 
 
