@@ -48,6 +48,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--core", type=int, default=0)
     parser.add_argument("--repeats", type=int, default=1)
     parser.add_argument("--batch", type=int, default=256)
+    parser.add_argument("--model", type=Path, default=None, help="artifact (.npz); default: the shipped one")
     args = parser.parse_args(argv)
 
     records = data.read_jsonl(args.data_dir / f"{EN}.jsonl")
@@ -55,7 +56,7 @@ def main(argv: list[str] | None = None) -> int:
     part = dev if args.part == "dev" else train
     from piwarden.detect.ner.recognizer import NameAddressRecognizer, load
 
-    cfg = load().cfg
+    cfg = load(args.model).cfg
     seen, _ = data.split({EN: records}, cfg["split_seed"], cfg["dev_share"])
     seen_ids = {r["id"] for r in seen[EN]}
     persons = sum(1 for r in part for s in r["spans"] if s["label"] == "PERSON")
@@ -63,7 +64,10 @@ def main(argv: list[str] | None = None) -> int:
           f"train {len(train)} records / {len({data.skeleton(r) for r in train})} templates, "
           f"dev {len(dev)} / {len({data.skeleton(r) for r in dev})}; scoring the {args.part} part: "
           f"{len(part)} records, {persons} PERSON spans, {utf8_bytes(part) / 1024:.1f} KB; "
-          f"{sum(r['id'] in seen_ids for r in part)} of its records are in the shipped model's training part")
+          f"{sum(r['id'] in seen_ids for r in part)} of its records are in the text-grouped training part "
+          f"(the shipped model's)")
+    if cfg.get("en_split") == "template":
+        print("this model was trained on the template split's train part: no dev template seen in training")
 
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {args.core})
@@ -82,11 +86,12 @@ def main(argv: list[str] | None = None) -> int:
                      f"{ov.precision:.3f} / {ov.recall:.3f} / **{ov.f1:.3f}**", f"{kbs:.1f}"])
 
     for variant in [v for v in args.variants.split(",") if v]:
-        rec_cls = type(f"Names_{variant}", (NameAddressRecognizer,), {"english_names": variant})
+        rec_cls = type(f"Names_{variant}", (NameAddressRecognizer,),
+                       {"english_names": variant, "artifact": args.model})
         analyzer = Analyzer([rec_cls(), *Analyzer().recognizers])
         runs = [run_piwarden(part, analyzer, args.batch) for _ in range(args.repeats)]
         run = sorted(runs, key=lambda r: r["seconds"])[len(runs) // 2]
-        add(f"piwarden + model, english_names={variant}", run["predictions"], run["seconds"])
+        add(f"piwarden + {args.model.name if args.model else 'model'}, english_names={variant}", run["predictions"], run["seconds"])
 
     if not args.no_presidio and args.presidio_python.exists():
         with tempfile.TemporaryDirectory() as tmp:
