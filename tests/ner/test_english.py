@@ -63,3 +63,36 @@ def test_recognizer_uses_spacy_for_english_only() -> None:
     found = union.find([text, zh])
     assert {text[s:e] for s, e, k, _ in found[0] if k == "PERSON"} >= {"John Smith", "Maria Garcia"}
     assert found[1] == model.find([zh])[0]  # Chinese text: the model's spans only
+
+
+def test_distil_texts_are_seeded_and_english() -> None:
+    from piwarden.detect.ner import distil
+
+    texts = distil.texts(20, seed=5)
+    assert texts == distil.texts(20, seed=5) and len(set(texts)) > 10
+    assert all(english.is_english(t) for t in texts)
+
+
+@needs_spacy
+def test_distil_records_carry_spacy_labels() -> None:
+    from piwarden.detect.ner import distil
+
+    records = distil.records(30, seed=5)
+    spans = [(r["text"], s) for r in records for s in r["spans"]]
+    assert any(s["label"] == "PERSON" for _, s in spans)
+    assert all(s["label"] in {"PERSON", "ORG", "LOCATION"} for _, s in spans)
+    assert not any("\n" in t[s["start"]:s["end"]] for t, s in spans if s["label"] == "PERSON")
+
+
+def test_template_dev_split_for_training() -> None:
+    from piwarden.detect.ner import data
+
+    from piwarden.detect.ner.train import DEFAULTS, dev_split
+
+    en = [{"id": str(i), "text": f"Template {i % 20}: call Ann{i}", "spans": [
+        {"start": len(f"Template {i % 20}: call "), "end": len(f"Template {i % 20}: call Ann{i}"), "label": "PERSON"}]}
+        for i in range(100)]
+    sets = {name: [] for name in data.SETS} | {data.EN: en}
+    train, dev = dev_split(sets, {**DEFAULTS, "en_split": "template"})
+    assert (train[data.EN], dev[data.EN]) == data.template_split(en)
+    assert dev_split(sets, DEFAULTS) == data.split(sets, DEFAULTS["split_seed"], DEFAULTS["dev_share"])

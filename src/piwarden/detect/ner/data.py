@@ -39,7 +39,8 @@ TYPES = ("PERSON", "ADDRESS", "ORG", "LOCATION", "JOB_TITLE", "WORK_OF_ART")
 REPORTED = ("PERSON", "ADDRESS", "ORG")
 TAGS = ("O", *(f"{p}-{t}" for t in TYPES for p in "BI"))
 IGNORE = -100
-_IGNORED = {"zh_weibo_ner": {"LOCATION"}, "en_presidio_synth_v2": {"LOCATION", "ZIP_CODE"}}
+_IGNORED = {"zh_weibo_ner": {"LOCATION"}, "en_presidio_synth_v2": {"LOCATION", "ZIP_CODE"}, "en_distil": {"LOCATION"}}
+EN = "en_presidio_synth_v2"
 _KEY = 12
 
 
