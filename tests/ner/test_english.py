@@ -86,7 +86,6 @@ def test_distil_records_carry_spacy_labels() -> None:
 
 def test_template_dev_split_for_training() -> None:
     from piwarden.detect.ner import data
-
     from piwarden.detect.ner.train import DEFAULTS, dev_split
 
     en = [{"id": str(i), "text": f"Template {i % 20}: call Ann{i}", "spans": [
