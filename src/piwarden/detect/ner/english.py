@@ -9,7 +9,7 @@ names (one log line says so, once per process).
 
 Only the tokenizer and the entity recognizer run (tagger, parser, lemmatizer are excluded: the
 names need none of them), on texts without CJK characters; the pipeline is loaded on first use,
-once per process, under a lock.
+once per process, under a lock, and runs one batch at a time (spaCy promises no thread safety).
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ COMBINE = ("spacy", "union", "model-first")
 
 log = logging.getLogger(__name__)
 _LOCK = threading.Lock()
+_RUN = threading.Lock()  # spaCy does not promise thread safety: one batch at a time per process
 _STATE: dict[str, Any] = {}
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af\uf900-\ufaff]")
 _POSSESSIVE = ("'s", "’s")
@@ -68,7 +69,9 @@ def is_english(text: str) -> bool:
 def person_spans(nlp: Any, texts: Sequence[str], batch_size: int = 64) -> list[list[tuple[int, int]]]:
     """spaCy's PERSON entities per text, without edge punctuation or a possessive ``'s``."""
     out = []
-    for doc in nlp.pipe(texts, batch_size=batch_size):
+    with _RUN:
+        docs = list(nlp.pipe(texts, batch_size=batch_size))
+    for doc in docs:
         spans = []
         for ent in doc.ents:
             if ent.label_ != "PERSON":
