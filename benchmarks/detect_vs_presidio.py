@@ -4,7 +4,9 @@
                                             [--out benchmarks/out] [--ner] [--batch N] [--evasion-seeds 1]
 
 Data sets: the four labeled files of ``shared/data`` (English one -> Presidio ``en``, the
-Chinese ones -> Presidio ``zh``), the evasion set of ``scenarios/evasion`` (``--evasion-seeds``,
+Chinese ones -> Presidio ``zh``), the dev part of the English file's template-grouped split
+(``en_template_dev``: templates the other part, and so what the model may train on, never holds;
+:func:`piwarden.detect.ner.data.template_split`), the evasion set of ``scenarios/evasion`` (``--evasion-seeds``,
 Presidio ``zh``) and a synthetic set from :mod:`piwarden.demo.textgen` (fixed
 seed), whose Chinese and English parts run with the matching Presidio configuration.
 
@@ -211,6 +213,11 @@ def load_sets(args: argparse.Namespace, limit: int | None) -> list[tuple[str, st
         path = args.data_dir / f"{name}.jsonl"
         if path.exists():
             sets.append((name, lang, path, read_jsonl(path, limit)))
+            if name == "en_presidio_synth_v2":
+                from piwarden.detect.ner.data import template_split
+
+                dev = template_split(read_jsonl(path))[1][:limit]
+                sets.append(("en_template_dev", lang, write_jsonl(args.out / "en_template_dev.jsonl", dev), dev))
         else:
             print(f"skipping {name}: {path} not found", file=sys.stderr)
     if args.evasion_seeds:
@@ -258,6 +265,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="run only these data sets (e.g. synthetic_zh zh_bdci2020_privacy)")
     parser.add_argument("--ner", action="store_true",
                         help="enable the trained PERSON/ADDRESS/ORG model (NameAddressRecognizer)")
+    parser.add_argument("--english-names", default=None, metavar="RULE",
+                        help="with --ner: NameAddressRecognizer.english_names (model, spacy, union, model-first; "
+                             "all but model need the names-en extra); default: the class's")
     parser.add_argument("--batch", type=int, default=None,
                         help="texts per analyze_batch call (default 256, the batch `piwarden detect` "
                              "and scans hand the analyzer; 1: one analyze call per text)")
@@ -282,7 +292,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.ner:
         from piwarden.detect.ner.recognizer import NameAddressRecognizer
 
-        analyzer = Analyzer([NameAddressRecognizer(), *analyzer.recognizers])
+        names = NameAddressRecognizer
+        if args.english_names:
+            names = type("Names", (NameAddressRecognizer,), {"english_names": args.english_names})
+        analyzer = Analyzer([names(), *analyzer.recognizers])
     batch = args.batch or 256
     results = []
     for name, lang, path, records in load_sets(args, limit):
@@ -307,7 +320,7 @@ def main(argv: list[str] | None = None) -> int:
     summary = summary_markdown(results)
     print("## Summary\n\n" + summary)
     meta = {"quick": args.quick, "synthetic": args.synthetic, "seed": args.seed, "core": args.core,
-            "ner": args.ner, "batch": batch, "presidio_zh_minimal": args.presidio_zh_minimal,
+            "ner": args.ner, "english_names": args.english_names, "batch": batch, "presidio_zh_minimal": args.presidio_zh_minimal,
             "repeats": args.repeats, "warm_pass": args.warm_pass,
             "python": sys.version.split()[0], "time": time.strftime("%Y-%m-%d %H:%M:%S")}
     (args.out / "detect_vs_presidio.json").write_text(

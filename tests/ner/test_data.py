@@ -88,3 +88,33 @@ def test_a_piece_cut_inside_a_mention_starts_it() -> None:
     parts = list(data.chunks(ex, 60))
     b, i = data.TAGS.index("B-PERSON"), data.TAGS.index("I-PERSON")
     assert parts[0].tags[-2:] == [b, i] and parts[1].tags[0] == b
+
+
+def test_skeleton_replaces_each_gold_span_with_its_label() -> None:
+    rec = _rec("Call Jane Doe at 5 Main St", (5, 13, "PERSON"), (5, 9, "PERSON"), (17, 26, "ADDRESS"))
+    assert data.skeleton(rec) == "Call {PERSON} at {ADDRESS}"
+
+
+def test_template_split_puts_no_skeleton_on_both_sides() -> None:
+    names = ["Ann Lee", "Bob Stone", "Carl Ray", "Dana Poe"]
+    templates = [f"Template {k}: please call " for k in range(40)]
+    records = [_rec(t + n, (len(t), len(t) + len(n), "PERSON")) for t in templates for n in names]
+    train, dev = data.template_split(records, seed=3, dev_share=0.3)
+    assert train and dev and len(train) + len(dev) == len(records)
+    train_sk, dev_sk = {data.skeleton(r) for r in train}, {data.skeleton(r) for r in dev}
+    assert not train_sk & dev_sk
+    assert data.template_split(records, seed=3, dev_share=0.3) == (train, dev)  # fixed by the seed
+
+
+def test_template_split_of_the_english_set_has_no_shared_template() -> None:
+    import os
+
+    import pytest
+
+    shared = os.environ.get("PIWARDEN_SHARED_DATA") or data.Path(__file__).resolve().parents[2].parent / "shared" / "data"
+    path = data.Path(shared) / "en_presidio_synth_v2.jsonl"
+    if not path.exists():
+        pytest.skip(f"shared data not found at {path}")
+    train, dev = data.template_split(data.read_jsonl(path))
+    assert dev and train
+    assert not {data.skeleton(r) for r in train} & {data.skeleton(r) for r in dev}

@@ -37,6 +37,8 @@ def train(
     dropout: Annotated[float | None, typer.Option(help="Dropout rate.")] = None,
     lr: Annotated[float | None, typer.Option(help="Peak learning rate.")] = None,
     swap: Annotated[int | None, typer.Option(help="Mention-replaced copies of the Chinese training records.")] = None,
+    en_split: Annotated[str | None, typer.Option(help="English dev split: text (grouped by text) or template.")] = None,
+    distil: Annotated[int | None, typer.Option(help="English Faker texts labeled by spaCy (needs names-en).")] = None,
     limit: Annotated[int | None, typer.Option(help="Use only the first N records of each file (tests).")] = None,
 ) -> None:
     """Train on the shared data (train split), export to numpy, report dev-split metrics."""
@@ -46,7 +48,8 @@ def train(
     command = "piwarden ner " + shlex.join(sys.argv[sys.argv.index("train"):] if "train" in sys.argv else ["train"])
     run(data_dir, out, seed=seed, threads=threads, log=typer.echo, limit=limit, command=command, arch=arch, crf=crf,
         epochs=epochs, d=dim, synthetic=synthetic, gazetteer=gazetteer, decode=decode, dropout=dropout, lr=lr,
-        swap=swap, lexicon=lexicon, buckets=buckets, make_synthetic=generate_with_orgs)
+        swap=swap, lexicon=lexicon, buckets=buckets, en_split=en_split, distil=distil,
+        make_synthetic=generate_with_orgs)
 
 
 @app.command("eval")
@@ -59,12 +62,12 @@ def evaluate(
     from piwarden.detect.ner import data
     from piwarden.detect.ner.infer import TaggerModel
     from piwarden.detect.ner.recognizer import default_artifact
+    from piwarden.detect.ner.train import dev_split, summary
     from piwarden.detect.ner.train import evaluate as score_dev
-    from piwarden.detect.ner.train import summary
 
     tagger = TaggerModel.load(str(model or default_artifact()))
     cfg = tagger.cfg
-    _, dev = data.split(data.load_sets(data_dir), cfg["split_seed"], cfg["dev_share"])
+    _, dev = dev_split(data.load_sets(data_dir), cfg)
     metrics = score_dev(tagger, dev, min_score)
     typer.echo(summary(metrics))
     typer.echo(json.dumps({k: v["exact"]["micro"]["f1"] for k, v in metrics.items()}))

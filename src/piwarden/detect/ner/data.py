@@ -17,6 +17,11 @@ Split. A record goes to dev when its group's SHA-256 (with the seed) falls in th
 a group is every record sharing a text, and every CLUENER sentence together with each BDCI
 document that contains it verbatim (found through an index of 12-character keys), so no dev
 text has been seen inside a training document.
+
+Template split (:func:`template_split`, English set). The English set is generated from about
+200 sentence templates, so a text-grouped split puts most dev templates in train as well and
+scores what a model remembers of a template rather than how it reads an unseen one. There a
+record's group is its skeleton: the text with each gold span replaced by its label.
 """
 
 from __future__ import annotations
@@ -34,7 +39,8 @@ TYPES = ("PERSON", "ADDRESS", "ORG", "LOCATION", "JOB_TITLE", "WORK_OF_ART")
 REPORTED = ("PERSON", "ADDRESS", "ORG")
 TAGS = ("O", *(f"{p}-{t}" for t in TYPES for p in "BI"))
 IGNORE = -100
-_IGNORED = {"zh_weibo_ner": {"LOCATION"}, "en_presidio_synth_v2": {"LOCATION", "ZIP_CODE"}}
+_IGNORED = {"zh_weibo_ner": {"LOCATION"}, "en_presidio_synth_v2": {"LOCATION", "ZIP_CODE"}, "en_distil": {"LOCATION"}}
+EN = "en_presidio_synth_v2"
 _KEY = 12
 
 
@@ -104,6 +110,39 @@ def split(sets: dict[str, list[dict[str, Any]]], seed: int, dev_share: float = 0
             h = hashlib.sha256(f"{seed}\x00{group[r['text']]}".encode()).digest()
             side = dev if int.from_bytes(h[:8], "big") / 2**64 < dev_share else train
             side[name].append(r)
+    return train, dev
+
+
+TEMPLATE_SEED = 20261207
+TEMPLATE_DEV_SHARE = 0.3
+
+
+def skeleton(rec: dict[str, Any]) -> str:
+    """The record's text with each gold span replaced by ``{LABEL}`` (its template, as near as
+    the gold spans tell); of nested or overlapping spans the first, longest one is replaced."""
+    text, out, pos = rec["text"], [], 0
+    for s in sorted(rec["spans"], key=lambda s: (s["start"], -s["end"])):
+        if s["start"] < pos:
+            continue
+        out += [text[pos:s["start"]], "{" + s["label"] + "}"]
+        pos = s["end"]
+    out.append(text[pos:])
+    return "".join(out)
+
+
+def template_split(records: Iterable[dict[str, Any]], seed: int = TEMPLATE_SEED,
+                   dev_share: float = TEMPLATE_DEV_SHARE,
+                   ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """``(train, dev)`` grouped by :func:`skeleton`: no template is on both sides.
+
+    A skeleton goes to dev when its SHA-256 (with ``seed``) falls in ``dev_share``; the same
+    records and seed give the same split.
+    """
+    train: list[dict[str, Any]] = []
+    dev: list[dict[str, Any]] = []
+    for r in records:
+        h = hashlib.sha256(f"{seed}\x00{skeleton(r)}".encode()).digest()
+        (dev if int.from_bytes(h[:8], "big") / 2**64 < dev_share else train).append(r)
     return train, dev
 
 

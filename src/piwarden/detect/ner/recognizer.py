@@ -18,6 +18,7 @@ from typing import ClassVar
 from piwarden.detect.address import find_addresses, parse
 from piwarden.detect.address.parse import rule_score
 from piwarden.detect.context import ContextWindow, compile_word_starts
+from piwarden.detect.ner import english
 from piwarden.detect.ner.infer import TaggerModel
 from piwarden.detect.recognizer import ModelRecognizer
 
@@ -61,6 +62,9 @@ class NameAddressRecognizer(ModelRecognizer):
     artifact: ClassVar[Path | None] = None  # None: the shipped model
     max_score: ClassVar[float] = 0.95  # under a validated identifier's 1.0: a checksum beats a guess
     whole_addresses: ClassVar[bool] = True  # ADDRESS spans extended by the address parser (whole_addresses)
+    # English PERSON spans with the names-en extra: "model" (the shipped model only) or a rule of
+    # english.combine ("spacy", "union", "model-first"); without the extra, the model only
+    english_names: ClassVar[str] = "union"
 
     def __init__(self) -> None:
         super().__init__()
@@ -73,13 +77,28 @@ class NameAddressRecognizer(ModelRecognizer):
 
     def find(self, texts: list[str]) -> list[list[tuple[int, int, str, float]]]:
         out = []
-        for text, spans in zip(texts, self.model.predict(texts), strict=True):
+        for text, spans, names in zip(texts, self.model.predict(texts), self._english_names(texts), strict=True):
+            if names is not None:
+                spans = english.combine(spans, names, self.english_names)
             kept = [(start, end, kind, self._adjust(text, start, end, kind, score))
                     for start, end, kind, score in spans if kind == self.entity or kind in self.also]
             if self.whole_addresses:
                 kept = whole_addresses(text, kept, self.max_score)
             out.append(self._attached_titles(kept))
         return out
+
+    def _english_names(self, texts: list[str]) -> list[list[tuple[int, int]] | None]:
+        """spaCy's names for each English text (``None``: no English, or no extra, or turned off)."""
+        none: list[list[tuple[int, int]] | None] = [None] * len(texts)
+        if self.english_names == "model":
+            return none
+        nlp = english.pipeline()
+        if nlp is None:
+            return none
+        at = [i for i, t in enumerate(texts) if english.is_english(t)]
+        for i, names in zip(at, english.person_spans(nlp, [texts[i] for i in at]), strict=True):
+            none[i] = names
+        return none
 
     def _attached_titles(self, spans: list[tuple[int, int, str, float]]) -> list[tuple[int, int, str, float]]:
         """Job titles only next to a name (总经理张伟, 张伟经理): alone a title is no one's PI.

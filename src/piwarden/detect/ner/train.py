@@ -31,7 +31,7 @@ DEFAULTS: dict[str, Any] = {
     "arch": "bilstm", "crf": False, "dc": 64, "db": 32, "d": 192, "kernel": 3, "dilations": [1, 2, 4, 8],
     "dropout": 0.1, "buckets": 49999, "gazetteer": True, "epochs": 15, "batch": 32, "lr": 2e-3,
     "width": 150, "synthetic": 1500, "min_count": 2, "split_seed": 20260301, "dev_share": 0.1,
-    "decode": "viterbi", "swap": 1, "lexicon": True,
+    "decode": "viterbi", "swap": 1, "lexicon": True, "en_split": "text", "distil": 0,
 }
 Log = Callable[[str], None]
 
@@ -45,6 +45,16 @@ def featurizer_for(examples: list[data.Example], cfg: dict[str, Any]) -> Featuri
     if cfg["gazetteer"]:
         return Featurizer(vocab, cfg["buckets"], SINGLE_SURNAMES, list(COMPOUND_SURNAMES), place_names(), lexicon)
     return Featurizer(vocab, cfg["buckets"], "", [], [], lexicon)
+
+
+def dev_split(sets: dict[str, list[dict[str, Any]]], cfg: dict[str, Any],
+              ) -> tuple[dict[str, list[dict[str, Any]]], dict[str, list[dict[str, Any]]]]:
+    """``(train, dev)`` per set; with ``en_split`` ``template`` the English set is split by template
+    (:func:`data.template_split`) so that its dev part holds no template seen in training."""
+    train, dev = data.split(sets, cfg["split_seed"], cfg["dev_share"])
+    if cfg.get("en_split", "text") == "template" and data.EN in sets:
+        train[data.EN], dev[data.EN] = data.template_split(sets[data.EN])
+    return train, dev
 
 
 def _batches(lengths: list[int], size: int, rng: np.random.Generator) -> list[np.ndarray]:
@@ -75,7 +85,7 @@ def train(data_dir: Path, out: Path | None, seed: int = 13, threads: int = 2, lo
 
     sets = data.load_sets(data_dir)
     hashes = {f"{k}.jsonl": data.sha256(data_dir / f"{k}.jsonl") for k in sets}
-    train_sets, dev_sets = data.split(sets, cfg["split_seed"], cfg["dev_share"])
+    train_sets, dev_sets = dev_split(sets, cfg)
     if limit is not None:  # a quick run: fewer training records, the whole dev split
         train_sets = {k: v[:limit] for k, v in train_sets.items()}
     records = [(r, name) for name, recs in train_sets.items() for r in recs]
@@ -84,6 +94,11 @@ def train(data_dir: Path, out: Path | None, seed: int = 13, threads: int = 2, lo
         raise ValueError("synthetic records asked for but no generator given (make_synthetic)")
     records += [(r, "synthetic") for r in make_synthetic(n_synth, seed)] if n_synth and make_synthetic else []
     records += data.augment(train_sets, cfg["swap"], seed)
+    if cfg["distil"]:
+        from piwarden.detect.ner import distil
+
+        n_distil = cfg["distil"] if limit is None else min(cfg["distil"], limit)
+        records += [(r, distil.SOURCE) for r in distil.records(n_distil, seed)]
     examples = [c for r, src in records for c in data.chunks(data.to_example(r, src), cfg["width"])]
     featurizer = featurizer_for(examples, cfg)
     encoded = [featurizer.encode(ex.text) for ex in examples]
