@@ -290,7 +290,7 @@ def test_the_decision_carries_a_calibrated_false_match_probability(store: Docume
 def _agreement_whole_image(query: V.Features, cand: V.Features, hom: np.ndarray,
                            layout: tuple[np.ndarray, np.ndarray] | None) -> float:
     """The tile comparison as it was before ``verify.Reference``: every blur of the whole candidate, per fit."""
-    from piwarden.forensics.documents.verify import _bandpass, _centred, _lowpass, _ncc, _rms, _tiles, _without
+    from piwarden.forensics.documents.verify import _bandpass, _centred, _lowpass, _ncc, _rms, _spared, _tiles, _without
 
     h, w = cand.gray.shape
     tile = V.TILE
@@ -313,7 +313,10 @@ def _agreement_whole_image(query: V.Features, cand: V.Features, hom: np.ndarray,
                 bs = _centred(_tiles(_bandpass(cand.gray, fine, lows[0]), th, tw, tile))[personal]
                 bases = _centred(_tiles(_bandpass(layout[0], fine, lows[1]), th, tw, tile))[personal]
                 rncc, _ = _ncc(_without(a[personal], bases), _without(bs, bases))
-                best = max(best, float((rncc > V.TILE_AGREE).mean()))
+                ok = rncc > V.TILE_AGREE
+                best = max(best, float(ok.mean()))
+                if best < 1.0:      # a compact patch of disagreement set aside (the same rule, on the whole grid)
+                    best = max(best, _spared(ok, np.ones(len(ok), bool), personal))
             return best
     b = _centred(_tiles(_bandpass(cand.gray), th, tw, tile))
     ncc, rms = _ncc(a, b)
@@ -628,3 +631,22 @@ def test_a_document_the_background_took_the_keypoints_from_registers_with_more(s
     assert [m.row.doc_id for m in store.check(photo, "subj-x", "acct-x").matches] == [doc_id]
     monkeypatch.setattr(V, "DENSE_KEYPOINTS", 100)               # no second try: it registers onto nothing
     assert store.fingerprint(photo).template == -1
+
+
+def test_one_compact_patch_of_disagreement_is_set_aside_only_when_the_rest_agrees() -> None:
+    """A sticker on a copy: one patch disagrees, the rest agrees; a stranger disagrees in several places."""
+    from piwarden.forensics.documents.verify import _spared
+
+    personal = np.ones((6, 8), bool)
+    ok = np.ones((6, 8), bool)
+    ok[1:3, 1:4] = False                                  # a sticker over 6 of 48 tiles
+    use = np.ones(48, bool)
+    got = _spared(ok.ravel(), use, personal)
+    assert got == pytest.approx(1.0 - V.OCCLUSION_TOLL * 6 / 48)
+    stranger = ok.copy()
+    stranger[4, 6] = stranger[5, 0] = stranger[0, 7] = False  # and elsewhere too: 39 of 42 kept agree (0.93)
+    assert _spared(stranger.ravel(), use, personal) == 0.0
+    big = np.ones((6, 8), bool)
+    big[0:5, 0:4] = False                                 # 20 of 48: more than OCCLUDED
+    assert _spared(big.ravel(), use, personal) == 0.0
+    assert _spared(np.ones(48, bool), use, personal) == 1.0
