@@ -22,10 +22,11 @@ TILE = 48
 AGREE = 0.84             # on personal tiles; scenarios dev seed 1: another person's document <= 0.82
 STROKE_RMS = 4.0         # a tile counts when its band-passed content varies by more than this (grey levels)
 MIN_INLIERS = 15
-TILE_AGREE = 0.65        # a tile agrees when its band-passed NCC exceeds this (0.5 let a stranger's digits in the same font agree)
+TILE_AGREE = 0.65        # a tile agrees when its band-passed NCC exceeds this (at 0.5 a stranger's card number in
+#                          the same font agreed)
 MIN_VARIABLE = 8         # personal tiles needed in view to judge on them alone
 PERSPECTIVE = True        # fall back to a homography when the similarity fit does not agree
-BLURS = (0.0, 1.5, 3.0)   # the candidate is also compared blurred by these sigmas (a blurred or motion-blurred copy)
+BLURS = (0.0, 1.5, 3.0)   # the candidate is also compared blurred by these sigmas (a blurred copy; motion: DEBLUR)
 COVERED = 0.25            # a query tile with under this share of the print's energy is covered (sticker, glare)
 OCCLUDED = 0.35           # a compact patch of disagreement set aside (``_spared``): at most this share of the tiles,
 SPARED_KEPT = 0.95        # when at least this share of the rest agree,
@@ -346,14 +347,13 @@ def blur_kernel(seen: np.ndarray, sharp: np.ndarray, mask: np.ndarray, radius: i
     return None if not np.isfinite(total) or total <= 0 else (k / total).astype(np.float32)
 
 
-def _blurred_variant(cand: Features, ref: Reference, k: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The candidate (without the print) and the print, blurred by ``k``, on its personal tiles, as
-    ``Reference.variants`` hold them; without a layout, its textured tiles blurred (and no print)."""
+def _blurred_variant(band: np.ndarray, ref: Reference, k: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The candidate (its band-passed image ``band``, without the print) and the print, blurred by ``k``, on its
+    personal tiles, as ``Reference.variants`` hold them; without a layout, its textured tiles blurred (no print)."""
     h, w = ref.shape
     th, tw = h // ref.tile, w // ref.tile
     flipped = cv2.flip(k, -1)    # filter2D correlates; the kernel convolves
-    g = cand.gray
-    b = _centred(_tiles(cv2.filter2D(_bandpass(g), -1, flipped), th, tw, ref.tile))
+    b = _centred(_tiles(cv2.filter2D(band, -1, flipped), th, tw, ref.tile))
     if ref.personal is None or ref.print_gray is None:
         return b[ref.textured], np.zeros(0, np.float32)
     base = _centred(_tiles(cv2.filter2D(_bandpass(ref.print_gray), -1, flipped), th, tw, ref.tile))
@@ -370,11 +370,11 @@ def agreement(query: Features, cand: Features, hom: np.ndarray, tile: int = TILE
     images are compared on what is left once the print is removed from each tile: the photo, name,
     number and seal. Tiles where nothing personal is left do not count, nor tiles where the query
     shows not even the print (covered); with fewer than ``MIN_VARIABLE`` personal tiles in view, those
-    missing count as disagreeing. Without a layout, every textured tile counts. A blurred copy is compared with the candidate blurred as
-    much (``BLURS``: the best of them decides), since its fine strokes are gone; ``deblur`` also
-    estimates the query's own blur from the pair (:func:`blur_kernel`: motion blur, which no Gaussian
-    matches) and compares with the candidate blurred by it. ``ref``: the candidate already prepared by
-    :func:`reference` (with this ``layout``, ``tile`` and ``blurs``)."""
+    missing count as disagreeing. Without a layout, every textured tile counts. A blurred copy is
+    compared with the candidate blurred as much (``BLURS``: the best of them decides), since its fine
+    strokes are gone; ``deblur`` also estimates the query's own blur from the pair (:func:`blur_kernel`:
+    motion blur, which no Gaussian matches) and compares with the candidate blurred by it. ``ref``: the
+    candidate already prepared by :func:`reference` (with this ``layout``, ``tile`` and ``blurs``)."""
     blurs = BLURS if blurs is None else blurs
     if ref is None or ref.shape != cand.gray.shape or ref.tile != tile or ref.blurs != blurs:
         ref = reference(cand, layout, tile, blurs)
@@ -388,8 +388,9 @@ def agreement(query: Features, cand: Features, hom: np.ndarray, tile: int = TILE
     extra: tuple[tuple[np.ndarray, np.ndarray], ...] = ()
     if deblur:
         inside = cv2.erode(valid, np.ones((15, 15), np.uint8)).astype(np.float32) / 255.0
-        k = blur_kernel(seen, _bandpass(cand.gray), inside)
-        extra = () if k is None else (_blurred_variant(cand, ref, k),)
+        band = _bandpass(cand.gray)   # the kernel is estimated on it, and blurs it
+        k = blur_kernel(seen, band, inside)
+        extra = () if k is None else (_blurred_variant(band, ref, k),)
     got = _personal(a, v, ref, extra)
     if got is not None:
         return got
