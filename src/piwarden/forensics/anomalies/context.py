@@ -513,13 +513,11 @@ class ContextModel:
         s = max(0.0, DECAY * a.cusum + risk - ALLOWANCE)
         out: list[Finding] = []
         persistent = t.novel_identifying > 0 and sum(a.persist) + 1 > PERSIST_FREE
-        alarms = t.new_fields or t.novel_weight >= NEW_CONTEXT_WEIGHT or (
-            t.unprompted >= UNPROMPTED_REVEALS and self._rarely_unprompted(a))
+        alarms = self._alarm_findings(a, t, window.day)
         if s <= 0.0 and not persistent and not alarms:
             return out
         events = tuple(eid for _, eid in sorted(t.top, reverse=True))
-        if alarms:
-            out += self._alarm_findings(a, t, window.day)
+        out += alarms
         if s > 0.0:
             points = POINTS * math.log1p(s / ALLOWANCE)
             out.append(Finding("context", points, lambda: self._reason(a, t, risk, s, window.day), events=events))
@@ -544,9 +542,10 @@ class ContextModel:
 
     def _alarm_findings(self, a: _Actor, t: _Today, day: str) -> list[Finding]:
         """The day's alarms, each ``ALARM_POINTS`` (the module's list), the accesses that raised them as evidence."""
+        if not t.alarm_events:   # every access that counts towards an alarm is recorded here first: none, no alarm
+            return []
         events = tuple(t.alarm_events)
-        unprompted = t.unprompted >= UNPROMPTED_REVEALS and self._rarely_unprompted(a)
-        out = []
+        out: list[Finding] = []
         if t.new_fields:
             out.append(Finding("context.new_field", ALARM_POINTS,
                                f"context.new_field: {t.new_fields} accesses without a ticket on {day} showing in clear "
@@ -557,7 +556,7 @@ class ContextModel:
                                f"context.new_context: disclosure {t.novel_weight:.0f} on {day} without a ticket in "
                                "contexts (action, resource, key, purpose, fields) neither this actor nor its peers "
                                "ever used", events=events))
-        if t.unprompted >= UNPROMPTED_REVEALS and unprompted:
+        if t.unprompted >= UNPROMPTED_REVEALS and self._rarely_unprompted(a):
             out.append(Finding("context.unprompted", ALARM_POINTS,
                                f"context.unprompted: {t.unprompted} reveals without a ticket on {day} of people this "
                                "actor had not looked up or opened earlier that day", events=events))
