@@ -96,11 +96,10 @@ def records(n: int, seed: int) -> list[dict[str, Any]]:
             if label is None:
                 continue
             start, end = ent.start_char, ent.end_char
-            if label == "PERSON":  # a name ends at a line break ("Charlene Hall\nSubject") or before 's
-                end = start + len(text[start:end].split("\n")[0])
-                if text[start:end].endswith(("'s", "’s")):
-                    end -= 2
-            start, end = trim(text, start, end)
+            if label == "PERSON":  # a name ends at a line break ("Charlene Hall\nSubject"), and as inference has it
+                start, end = english.name_edges(text, start, start + len(text[start:end].split("\n")[0]))
+            else:
+                start, end = trim(text, start, end)
             if end > start:
                 spans.append({"start": start, "end": end, "label": label})
         out.append({"text": text, "spans": spans})

@@ -66,6 +66,13 @@ def is_english(text: str) -> bool:
     return _CJK.search(text) is None
 
 
+def name_edges(text: str, start: int, end: int) -> tuple[int, int]:
+    """A spaCy PERSON entity's span without a possessive ``'s`` and without edge punctuation (``infer.trim``)."""
+    if text[start:end].endswith(_POSSESSIVE):
+        end -= 2
+    return trim(text, start, end)
+
+
 def person_spans(nlp: Any, texts: Sequence[str], batch_size: int = 64) -> list[list[tuple[int, int]]]:
     """spaCy's PERSON entities per text, without edge punctuation or a possessive ``'s``."""
     out = []
@@ -76,10 +83,7 @@ def person_spans(nlp: Any, texts: Sequence[str], batch_size: int = 64) -> list[l
         for ent in doc.ents:
             if ent.label_ != "PERSON":
                 continue
-            start, end = ent.start_char, ent.end_char
-            if doc.text[start:end].endswith(_POSSESSIVE):
-                end -= 2
-            start, end = trim(doc.text, start, end)
+            start, end = name_edges(doc.text, ent.start_char, ent.end_char)
             if end > start:
                 spans.append((start, end))
         out.append(spans)
