@@ -95,3 +95,17 @@ def test_template_dev_split_for_training() -> None:
     train, dev = dev_split(sets, {**DEFAULTS, "en_split": "template"})
     assert (train[data.EN], dev[data.EN]) == data.template_split(en)
     assert dev_split(sets, DEFAULTS) == data.split(sets, DEFAULTS["split_seed"], DEFAULTS["dev_share"])
+    with pytest.raises(ValueError, match="en_split"):
+        dev_split(sets, {**DEFAULTS, "en_split": "templates"})
+
+
+def test_train_refuses_an_unknown_split_and_distillation_without_the_extra() -> None:
+    from typer.testing import CliRunner
+
+    from piwarden.cli import app
+
+    got = CliRunner().invoke(app, ["ner", "train", "--en-split", "skeleton", "--limit", "1"])
+    assert got.exit_code == 2 and "--en-split" in got.output and "Traceback" not in got.output
+    if not english.available():
+        got = CliRunner().invoke(app, ["ner", "train", "--distil", "5", "--limit", "1"])
+        assert got.exit_code == 2 and "names-en" in got.output and "Traceback" not in got.output

@@ -45,6 +45,14 @@ def train(
     from piwarden.demo.textgen import generate_with_orgs
     from piwarden.detect.ner.train import train as run
 
+    if en_split not in (None, "text", "template"):
+        raise typer.BadParameter("text or template", param_hint="--en-split")
+    if distil:
+        from piwarden.detect.ner import english
+
+        if not english.available():
+            raise typer.BadParameter(f"needs the names-en extra (pip install 'piwarden[names-en]'): spacy and "
+                                     f"{english.PACKAGE}", param_hint="--distil")
     command = "piwarden ner " + shlex.join(sys.argv[sys.argv.index("train"):] if "train" in sys.argv else ["train"])
     run(data_dir, out, seed=seed, threads=threads, log=typer.echo, limit=limit, command=command, arch=arch, crf=crf,
         epochs=epochs, d=dim, synthetic=synthetic, gazetteer=gazetteer, decode=decode, dropout=dropout, lr=lr,

@@ -51,8 +51,11 @@ def dev_split(sets: dict[str, list[dict[str, Any]]], cfg: dict[str, Any],
               ) -> tuple[dict[str, list[dict[str, Any]]], dict[str, list[dict[str, Any]]]]:
     """``(train, dev)`` per set; with ``en_split`` ``template`` the English set is split by template
     (:func:`data.template_split`) so that its dev part holds no template seen in training."""
+    how = cfg.get("en_split", "text")
+    if how not in ("text", "template"):
+        raise ValueError(f"en_split is 'text' or 'template', not {how!r}")
     train, dev = data.split(sets, cfg["split_seed"], cfg["dev_share"])
-    if cfg.get("en_split", "text") == "template" and data.EN in sets:
+    if how == "template" and data.EN in sets:
         train[data.EN], dev[data.EN] = data.template_split(sets[data.EN])
     return train, dev
 
