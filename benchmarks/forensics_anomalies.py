@@ -42,9 +42,9 @@ def auc(pos: np.ndarray, neg: np.ndarray) -> float:
     return float(gt / (len(pos) * len(neg)))
 
 
-def evaluate(seed: int, days: int) -> dict:
+def evaluate(seed: int, days: int, incident_tickets: str | None = None) -> dict:
     sim = Simulation(PlatformConfig(seed=seed, days=days))
-    det = Detector()
+    det = Detector(**({"incident_tickets": incident_tickets} if incident_tickets else {}))
     started = time.perf_counter()
     fired = {a.actor: a for a in stream_alerts((parse_event(e) for e in sim.events()), det)}
     seconds = time.perf_counter() - started
@@ -105,8 +105,10 @@ def main() -> None:
     ap.add_argument("--days", type=int, default=28)
     ap.add_argument("--throughput-events", type=int, default=1_000_000, help="0 to skip")
     ap.add_argument("--workdir", type=Path, default=None)
+    ap.add_argument("--incident-tickets", help="the platform's incident tickets, declared (a regular expression)")
     args = ap.parse_args()
-    report = {"threshold": ALERT_THRESHOLD, "seeds": [evaluate(int(s), args.days) for s in args.seeds.split(",")]}
+    report = {"threshold": ALERT_THRESHOLD, "seeds": [evaluate(int(s), args.days, args.incident_tickets)
+                                                         for s in args.seeds.split(",")]}
     for s in report["seeds"]:
         print(f"seed {s['seed']}: {s['events']} events, {s['actors']} actors (top 5% = rank <= {s['cutoff']}), "
               f"AUC {s['auc']}, false alerts {len(s['false_alerts'])}, {s['seconds']} s")

@@ -97,7 +97,8 @@ def child(args: argparse.Namespace) -> None:
     sim = Path(args.sim)
     truth = json.loads((sim / "ground_truth.json").read_text())
     first = {i["actor"]: i["first_ts"] for i in truth["incidents"]}
-    det = Detector(daily=True, lazy=not args.eager, idle_days=56, max_actors=100_000)
+    declared = {"incident_tickets": args.incident_tickets} if args.incident_tickets else {}  # the code before: none
+    det = Detector(daily=True, lazy=not args.eager, idle_days=56, max_actors=100_000, **declared)
     order = HourOrder(det.local, 1)
     heap = HeapFreeze() if HeapFreeze is not None and not args.no_freeze else None
     marks = sorted(int(m) for m in args.marks.split(","))
@@ -175,7 +176,7 @@ def _report(n: int, parse_s: float, total_s: float, det: Any) -> None:
                       "peak_rss_mib": round(peak, 1), "actors": len(det.actors), "evicted": det.evicted}), flush=True)
 
 
-def insiders(dirs: list[Path]) -> None:
+def insiders(dirs: list[Path], incident_tickets: str | None = None) -> None:
     """The watch detector over ``scenarios/insiders`` outputs: per insider, hours from its first abnormal access
     to its first alert, and the other actors alerted (development seeds only while developing)."""
     from piwarden.events import parse_event
@@ -185,7 +186,8 @@ def insiders(dirs: list[Path]) -> None:
     for d in dirs:
         truth = json.loads((d / "truth.json").read_text())
         first = {i["actor"]: i["first_abnormal_ts"] for i in truth["insiders"]}
-        det = Detector(daily=True, lazy=True, idle_days=56, max_actors=100_000)
+        declared = {"incident_tickets": incident_tickets} if incident_tickets else {}
+        det = Detector(daily=True, lazy=True, idle_days=56, max_actors=100_000, **declared)
         order = HourOrder(det.local, 1)
         alerts: dict[str, list[str]] = {}
 
@@ -227,6 +229,8 @@ def main() -> None:
     ap.add_argument("--no-freeze", action="store_true", help="leave the garbage collector as it is (no HeapFreeze)")
     ap.add_argument("--eager", action="store_true", help="score every actor that acted at every hour (not lazy)")
     ap.add_argument("--insiders", help="comma-separated scenarios/insiders output folders: alert delays instead")
+    ap.add_argument("--incident-tickets", help="the platform's incident tickets, declared (a regular expression, e.g. "
+                    "'^INC-': `forensics watch --incident-tickets`); default: not declared")
     ap.add_argument("--sim", help=argparse.SUPPRESS)
     ap.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -234,7 +238,7 @@ def main() -> None:
         child(args)
         return
     if args.insiders:
-        insiders([Path(p) for p in args.insiders.split(",")])
+        insiders([Path(p) for p in args.insiders.split(",")], args.incident_tickets)
         return
     args.workdir.mkdir(parents=True, exist_ok=True)
     sim = _simulate(args.workdir, args.seed, args.scale, args.days)
@@ -246,6 +250,8 @@ def main() -> None:
         cmd.append("--eager")
     if args.no_freeze:
         cmd.append("--no-freeze")
+    if args.incident_tickets:
+        cmd += ["--incident-tickets", args.incident_tickets]
     started = time.perf_counter()
     out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
     rows = [json.loads(line) for line in out.splitlines()]

@@ -120,6 +120,7 @@ def test_relative_paths_in_the_file_are_relative_to_the_home(piwarden_home: Path
     (f"home = '/{SECRET}'\n", "'home' cannot be set"),
     (f"[audit]\nwitness_timeout_s = '{SECRET}'\n", "audit.witness_timeout_s from"),
     (f"[service]\nport = '{SECRET}'\n", "service.port from"),
+    ("[forensics]\nincident_tickets = '(INC'\n", "not a regular expression"),
 ])
 def test_a_bad_file_names_itself_and_the_problem_never_a_value(piwarden_home: Path, text: str,
                                                                problem: str) -> None:

@@ -123,6 +123,22 @@ class ForensicsSection(_Section):
 
     documents_dir: Path | None = Field(default=None, description="Index of certification documents (`forensics "
                                                                  "documents`; default: HOME/documents).")
+    incident_tickets: str | None = Field(default=None, description="Regular expression (matched at the start) of the "
+                                                               "ticket ids that may open many people the day they are "
+                                                               "first cited (incident tickets, e.g. '^INC-'); when set, "
+                                                               "any other ticket opening 8 or more people on its first "
+                                                               "day alerts (`forensics anomalies | watch`, "
+                                                               "context.wide_ticket). Unset: no such alarm.")
+
+    @field_validator("incident_tickets")
+    @classmethod
+    def _a_pattern(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                re.compile(value)
+            except re.error as exc:
+                raise ValueError(f"not a regular expression: {exc}") from None
+        return value
 
 
 class VaultSection(_Section):

@@ -8,7 +8,9 @@ on the insider that same day and on none of the others.
 
 from __future__ import annotations
 
+import json
 import pickle
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -97,8 +99,8 @@ def _world(today: Any = None) -> list[AccessEvent]:
     return w.parsed()
 
 
-def _alerts(events: list[AccessEvent]) -> dict[str, list[Alert]]:
-    det = Detector(daily=True, lazy=True, idle_days=56, max_actors=100_000)  # what ``forensics watch`` runs
+def _alerts(events: list[AccessEvent], **kw: Any) -> dict[str, list[Alert]]:
+    det = Detector(daily=True, lazy=True, idle_days=56, max_actors=100_000, **kw)  # what ``forensics watch`` runs
     out: dict[str, list[Alert]] = {}
     for a in stream_alerts(events, det):
         out.setdefault(a.actor, []).append(a)
@@ -191,6 +193,39 @@ def test_an_old_ticket_opening_eight_people_alerts_the_same_day_and_an_incident_
     assert set(alerts) == {"cs-5"}
 
 
+def _fresh_wide_ticket(w: World) -> None:
+    for i in range(9):  # a ticket cited for the first time today, for nine unrelated people
+        w.ticketed_call("cs-5", TODAY, 300 + 3 * i, f"c-stranger-{i}", "T-cs-5-new")
+    for i in range(15):  # look-alike: an incident ticket cited for fifteen parcels the day it is opened
+        w.add("cs-6", TODAY, 10 + 15 * i, "view", "order", [f"c-parcel-{7 * i}"], ["name", "address", "order_id"],
+              ticket="INC-1")
+
+
+def test_a_fresh_ticket_opening_many_people_alerts_the_same_day_where_incident_tickets_are_declared() -> None:
+    events = _world(_fresh_wide_ticket)
+    alerts = _alerts(events, incident_tickets="^INC-")
+    alert = _same_day(alerts, "cs-5", "context.wide_ticket")
+    assert set(alerts) == {"cs-5"}
+    assert any("not incident tickets" in r for r in alert.reasons)
+    # undeclared, the fresh ticket is the incident ticket's shape: no alarm (and no alert) on either
+    assert _alerts(events) == {}
+    # every ticket declared an incident ticket: none is wide
+    assert _alerts(events, incident_tickets="^(INC|T)-") == {}
+
+
+def test_incident_tickets_are_declared_on_a_loaded_checkpoint_too() -> None:
+    events = _world(_fresh_wide_ticket)
+    split = next(i for i, e in enumerate(events) if e.ts.startswith(f"2026-03-{TODAY}"))
+    det = Detector(daily=True, lazy=True)
+    got = [a.actor for e in events[:split] for a in det.observe(e)]
+    state = pickle.dumps(det)
+    for declared, want in (("^INC-", ["cs-5"]), (None, [])):
+        det = pickle.loads(state)
+        det.declare_incident_tickets(declared)
+        assert got + [a.actor for e in events[split:] for a in det.observe(e)] + [a.actor for a in det.finish()] \
+            == want
+
+
 def test_alarms_raise_the_batch_ranking_too() -> None:
     def today(w: World) -> None:
         w.add("cs-1", TODAY, 300, "reveal", "customer", ["c-someone"], ["name", "id_number"], by="name")
@@ -230,12 +265,46 @@ def test_a_checkpoint_keeps_the_days_alarms_and_one_from_before_them_loads(cut: 
         if t is not None:  # a day as a checkpoint of before the alarms holds it: their slots unset
             old = _Today.__new__(_Today)
             for name in _Today.__dataclass_fields__:
-                if name not in ("new_fields", "novel_weight", "unprompted", "touched", "alarm_events", "news"):
+                if name not in ("new_fields", "novel_weight", "unprompted", "touched", "alarm_events", "news", "wide"):
                     object.__setattr__(old, name, getattr(t, name))
             a.today = old
+    del state["incident_tickets"]  # and of before the incident tickets
     loaded = ContextModel.__new__(ContextModel)
     loaded.__setstate__(state)
     for e in events[split:]:
         loaded.observe(e, e.ts[:10], int(e.ts[11:13]))
     t = loaded.actors["cs-3"].today
-    assert t is not None and t.touched is not None
+    assert t is not None and t.touched is not None and t.wide == 0 and loaded.incident_tickets is None
+
+
+def test_watch_declares_incident_tickets_on_a_new_and_a_resumed_watcher(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from piwarden.cli import app
+
+    runner = CliRunner()
+    w = World()
+    for day in DAYS:
+        w.routine(day)
+    w.routine(TODAY)
+    _fresh_wide_ticket(w)
+    lines = [json.dumps(e) + "\n" for e in sorted(w.events, key=lambda e: (e["ts"], e["id"]))]
+    mid = next(i for i, line in enumerate(lines) if f'"2026-03-{TODAY}T' in line)
+
+    def watch(state: str, *extra: str) -> list[str]:
+        r = runner.invoke(app, ["forensics", "watch", "--once", "--checkpoint-every", "0", "--follow", str(events),
+                                "--db", f"sqlite:///{tmp_path / (state + '.db')}", "--state",
+                                str(tmp_path / (state + ".ckpt")), *extra])
+        assert r.exit_code == 0, r.output
+        return [json.loads(line)["actor"] for line in r.stdout.splitlines() if line.startswith("{")]
+
+    events = tmp_path / "events.jsonl"
+    events.write_text("".join(lines))
+    assert watch("new", "--incident-tickets", "^INC-") == ["cs-5"]
+    assert watch("undeclared") == []
+    events.write_text("".join(lines[:mid]))
+    for state in ("resumed", "resumed-undeclared"):
+        assert watch(state, "--incident-tickets", "^INC-") == []
+    events.write_text("".join(lines))
+    assert watch("resumed", "--incident-tickets", "^INC-") == ["cs-5"]
+    assert watch("resumed-undeclared") == []  # declared before, not now: not declared

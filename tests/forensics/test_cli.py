@@ -84,3 +84,7 @@ def test_bad_lines_are_named_not_shown(tmp_path: Path) -> None:
     assert "1 events, 3 skipped" in r.output
     r = runner.invoke(app, ["forensics", "anomalies", "--events", str(f), "--no-progress", "--strict"])
     assert r.exit_code == 3 and "3 skipped" in r.output  # the old flag is accepted (every event is validated now)
+    r = runner.invoke(app, ["forensics", "anomalies", "--events", str(f), "--no-progress", "--incident-tickets", "(INC"])
+    assert r.exit_code == 2 and "not a regular expression" in r.output
+    r = runner.invoke(app, ["forensics", "anomalies", "--events", str(f), "--no-progress", "--incident-tickets", "^INC-"])
+    assert r.exit_code == 3, r.output  # declared: the same run

@@ -78,6 +78,27 @@ def _zone(tz: str) -> timezone:
         raise typer.BadParameter("expected an offset such as +08:00", param_hint="--tz") from None
 
 
+IncidentTicketsOption = Annotated[str | None, typer.Option(
+    help="Regular expression (matched at the start) of the platform's incident tickets, which may open many "
+         "people the day they are first cited (e.g. '^INC-'); any other ticket that does alerts "
+         "(context.wide_ticket). Default: settings forensics.incident_tickets; unset, no such alarm.")]
+
+
+def _incident_tickets(pattern: str | None) -> str | None:
+    """The option's pattern, else the settings' (checked there)."""
+    import re
+
+    from piwarden.settings import get_settings
+
+    if pattern is None:
+        return get_settings().forensics.incident_tickets
+    try:
+        re.compile(pattern)
+    except re.error as exc:
+        raise typer.BadParameter(f"not a regular expression: {exc}", param_hint="--incident-tickets") from None
+    return pattern
+
+
 @app.command()
 def anomalies(
     events: Annotated[Path | None, typer.Option("--events", help="Access events, JSON Lines (access-event v1), in "
@@ -101,6 +122,7 @@ def anomalies(
     = False,
     top: Annotated[int | None, typer.Option(min=1, help="Only the N highest-risk actors.")] = None,
     tz: Annotated[str, typer.Option(help="UTC offset of the working day, e.g. +08:00.")] = "+08:00",
+    incident_tickets: IncidentTicketsOption = None,
     reorder_hours: Annotated[int, typer.Option(min=0, help="Put events arriving up to this many hours out of "
                                                            "time order back in order.")] = 1,
     strict: Annotated[bool, typer.Option(hidden=True, help="Deprecated: every event is validated.")] = False,
@@ -122,7 +144,7 @@ def anomalies(
         fb = Feedback.load(feedback)
     except FeedbackError as exc:
         raise typer.BadParameter(str(exc), param_hint="--feedback") from None
-    det = Detector(threshold=threshold, feedback=fb, tz=zone)
+    det = Detector(threshold=threshold, feedback=fb, tz=zone, incident_tickets=_incident_tickets(incident_tickets))
     order = HourOrder(det.local, reorder_hours)
     skipped: list[str] = []
     late = 0
@@ -260,6 +282,7 @@ def watch(
                                                           "moved the cursor: days replayed to build baselines.")]
     = 56,
     tz: Annotated[str, typer.Option(help="UTC offset of the working day, e.g. +08:00.")] = "+08:00",
+    incident_tickets: IncidentTicketsOption = None,
     reorder_hours: Annotated[int, typer.Option(min=0, help="Put events arriving up to this many hours out of "
                                                            "time order back in order.")] = 1,
     hold_over: Annotated[float | None, typer.Option(min=0.0, max=1.0, help="Hold the actor of every alert scoring "
@@ -285,6 +308,7 @@ def watch(
     if webhook is not None and not webhook.startswith(("http://", "https://")):
         raise typer.BadParameter("an http:// or https:// URL", param_hint="--webhook")
     zone = _zone(tz)
+    incidents = _incident_tickets(incident_tickets)
     try:
         base = Feedback.load(feedback)
     except FeedbackError as exc:
@@ -308,10 +332,11 @@ def watch(
         if saved is not None:
             det, order = saved["detector"], saved["order"]
             det.threshold, det.idle_days, det.max_actors = threshold, idle_days, max_actors
+            det.declare_incident_tickets(incidents)
             err.print(f"resuming from {ckpt.path} ({det.n_events} events scored before)", highlight=False)
         else:
             det = Detector(threshold=threshold, tz=zone, daily=True, lazy=True, idle_days=idle_days,
-                           max_actors=max_actors)
+                           max_actors=max_actors, incident_tickets=incidents)
             order = HourOrder(det.local, reorder_hours)
         source, save_cursor = _watch_source(stack, audit, follow, url, name, saved, det, order, counts, history_days)
         sinks: list[Callable[[dict[str, Any]], None]] = []

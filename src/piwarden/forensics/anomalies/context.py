@@ -32,7 +32,9 @@ Some accesses are news on their own and should not wait for days to add up: the 
 each enough alone to alert the day it happens; the constants' comments below): a person's ticketless access
 showing an identifying field no peer has seen in clear (``context.new_field``), look-ups in contexts no peer ever
 used without a ticket (``context.new_context``), reveals of people the actor had not opened earlier that day,
-where its peers rarely do that (``context.unprompted``).
+where its peers rarely do that (``context.unprompted``); where the platform declares its incident tickets (the
+tickets that may cover many people at once), another ticket opening many people the day it is first cited
+(``context.wide_ticket``).
 
 Memory per actor: capped context and ticket tables, a 24-hour histogram, the devices and
 networks seen, and the day's riskiest ``EVIDENCE`` event ids; for the day's alarms, at most
@@ -43,6 +45,7 @@ from __future__ import annotations
 
 import heapq
 import math
+import re
 from collections import Counter, OrderedDict, deque
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -106,9 +109,17 @@ _UNKNOWN = -1.0  # a ceiling not worked out yet (a ceiling is None or at least 3
 #:   among thirty agents puts a few in a hundred into the group's days).
 #: A peer group must hold ``ALARM_PEER_DAYS`` actor-days before what it never did is news.
 ALARM_PEER_DAYS = 10
-NEW_CONTEXT_WEIGHT = 40.0
+#: ``NEW_CONTEXT_WEIGHT``: legitimate days of the independent generator's dev seeds reach 27.0, five ticketless look-ups
+#: revealing a full delivery profile (the simulator's look-up insider's first day) 39.3; the geometric middle.
+NEW_CONTEXT_WEIGHT = 33.0
 UNPROMPTED_REVEALS = 3
 UNPROMPTED_SHARE = 0.05
+#: - ``context.wide_ticket``, only where the incident tickets are declared (``ContextModel.incident_tickets``, settings
+#:   ``forensics.incident_tickets``): a ticket that is not one opening ``WIDE_TICKET`` people on the day it is first
+#:   cited. On the fields of an access event alone, an agent opening twenty unrelated customers under one fresh ticket
+#:   looks like an agent working a delivery incident (the independent generator's legitimate incident tickets cover
+#:   40-70 people the day they are opened); the ticket's kind tells them apart, and only the platform knows it.
+WIDE_TICKET = 8
 TOUCHED_PER_DAY = 512  # subjects remembered per actor and day for ``context.unprompted`` (past it: none unprompted)
 
 
@@ -144,11 +155,12 @@ class _Today:
     touched: set[str] = field(default_factory=set)  # subjects opened today (capped)
     alarm_events: list[str] = field(default_factory=list)  # the first accesses that raised an alarm
     news: dict[Shape, int] = field(default_factory=dict)  # per shape: _NEW_FIELD | _NEW_CONTEXT (baselines hold still)
+    wide: int = 0  # tickets, not declared incident tickets, that opened WIDE_TICKET people on their first day (today)
 
 
 _NEW_FIELD, _NEW_CONTEXT = 1, 2
 _UNPROMPTED: Facet = ("u", "reveal")  # in ``used``: days with an unprompted reveal (not a context's facet)
-_ALARM_FIELDS = ("new_fields", "novel_weight", "unprompted", "touched", "alarm_events", "news")
+_ALARM_FIELDS = ("new_fields", "novel_weight", "unprompted", "touched", "alarm_events", "news", "wide")
 
 
 @dataclass(slots=True)
@@ -201,8 +213,10 @@ def describe_context(ctx: Context) -> str:
 class ContextModel:
     """The context baselines as a forensic detector (an event observer: it keeps its own state)."""
 
-    def __init__(self) -> None:
+    def __init__(self, incident_tickets: str | re.Pattern[str] | None = None) -> None:
         self.actors: dict[str, _Actor] = {}
+        #: The platform's incident tickets, which may open many people at once (``WIDE_TICKET``); None: not declared.
+        self.incident_tickets = re.compile(incident_tickets) if isinstance(incident_tickets, str) else incident_tickets
         self.peers: dict[str, _Peers] = {}
         self.day = ""
         # Worked out once per day, not per actor (baselines hold still all day; both emptied at each rollover):
@@ -215,13 +229,15 @@ class ContextModel:
         return state
 
     def __setstate__(self, state: dict[str, object]) -> None:
-        self.__dict__.update({"_facets": {}, "_peer_hours": {}, **state})  # a checkpoint from before the memos
+        # a checkpoint from before the memos or the incident tickets
+        self.__dict__.update({"_facets": {}, "_peer_hours": {}, "incident_tickets": None, **state})
         blank = _Today("")
-        for a in self.actors.values():  # a day of a checkpoint from before the alarms: none raised yet
+        for a in self.actors.values():  # a day of a checkpoint from before an alarm: none raised yet
             t = a.today
-            if t is not None and not hasattr(t, "news"):
+            if t is not None:
                 for name in _ALARM_FIELDS:
-                    object.__setattr__(t, name, getattr(blank, name))
+                    if not hasattr(t, name):
+                        object.__setattr__(t, name, getattr(blank, name))
 
     def forget(self, actor: str) -> None:
         """Drop an actor's state (the detector evicts idle actors); its days stay in its peer group's counts."""
@@ -311,9 +327,15 @@ class ContextModel:
             if len(subjects) <= 3:  # reused: first cited on an earlier day, now opening subjects not seen under it
                 first, seen = ticket_entry(a.tickets, ticket, day, MAX_TICKETS)
                 new = [s for s in subjects if s not in seen]
-                if len(seen) < SUBJECTS_PER_TICKET:
+                before = len(seen)
+                if before < SUBJECTS_PER_TICKET:
                     seen.update(new)
                 reused = bool(new) and first < day and len(seen) > REUSE_MIN_SUBJECTS
+                if first == day and before < WIDE_TICKET <= len(seen) and self.incident_tickets is not None \
+                        and sh.human and not self.incident_tickets.match(ticket):
+                    t.wide += 1
+                    if len(t.alarm_events) < EVIDENCE:
+                        t.alarm_events.append(ev.id)
             if reused:
                 t.reused += 1
                 w *= REUSED
@@ -556,6 +578,10 @@ class ContextModel:
                                f"context.new_context: disclosure {t.novel_weight:.0f} on {day} without a ticket in "
                                "contexts (action, resource, key, purpose, fields) neither this actor nor its peers "
                                "ever used", events=events))
+        if t.wide:
+            out.append(Finding("context.wide_ticket", ALARM_POINTS,
+                               f"context.wide_ticket: {t.wide} tickets, not incident tickets, each opened "
+                               f"{WIDE_TICKET} or more people on {day}, the day it was first cited", events=events))
         if t.unprompted >= UNPROMPTED_REVEALS and self._rarely_unprompted(a):
             out.append(Finding("context.unprompted", ALARM_POINTS,
                                f"context.unprompted: {t.unprompted} reveals without a ticket on {day} of people this "

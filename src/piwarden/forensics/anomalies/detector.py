@@ -25,6 +25,7 @@ actor ids, event ids, counts and reason codes: never a subject id or a value.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta, timezone
@@ -139,6 +140,7 @@ class Detector:
     idle_days: int | None = None
     max_actors: int | None = None
     evicted: int = 0
+    incident_tickets: str | None = None  # the platform's incident tickets (``declare_incident_tickets``)
 
     def __post_init__(self) -> None:
         off = self.tz.utcoffset(None)
@@ -148,6 +150,20 @@ class Detector:
             self.detectors = plugin_detectors()
         self._observers = [d for d in self.detectors if isinstance(d, EventObserver)]
         self._joint_observers()
+        if self.incident_tickets is not None:
+            self.declare_incident_tickets(self.incident_tickets)
+
+    def declare_incident_tickets(self, pattern: str | None) -> None:
+        """Tell the context models which tickets may open many people at once (a regular expression matched at the
+        start of the ticket id; None: not declared): any other opening ``context.WIDE_TICKET`` people the day it is
+        first cited alarms. Also on a detector loaded from a checkpoint."""
+        from piwarden.forensics.anomalies.context import ContextModel
+
+        self.incident_tickets = pattern
+        compiled = re.compile(pattern) if pattern is not None else None
+        for d in self.detectors or ():
+            if isinstance(d, ContextModel):
+                d.incident_tickets = compiled
 
     def _joint_observers(self) -> None:
         """When the first event observer is the built-in context model, it and the features see each event in one
