@@ -11,7 +11,7 @@ hires: the old names go idle and must be evicted, or memory would grow with ever
 
 One child process runs the watch path on it as ``Watcher.step`` does, with the detector ``forensics
 watch`` builds (one alert per actor and day, idle actors forgotten after 56 days, at most 100,000
-actors) and its ``HeapFreeze`` (``--no-freeze``: without): each JSON line -> ``parse_event`` ->
+actors) and its ``HeapFreeze`` (``--no-freeze``: without): each JSON line -> ``parse_lean`` (``parse_event`` in code before it) ->
 ``HourOrder`` -> ``Detector.observe`` before the next line is read. The lines come in batches of
 10,000 (JSON text made outside the clock); each batch's CPU seconds (``time.process_time``) are
 counted for the whole path, and again for the same lines parsed alone (their events dropped at
@@ -86,7 +86,9 @@ def _rss_mib() -> float:
 
 
 def child(args: argparse.Namespace) -> None:
-    from piwarden.events import parse_event
+    from piwarden import events as _events
+
+    parse_event = getattr(_events, "parse_lean", _events.parse_event)  # what `forensics watch` reads with
     from piwarden.forensics.anomalies import Detector
     from piwarden.forensics.anomalies.order import HourOrder
 
@@ -179,7 +181,9 @@ def _report(n: int, parse_s: float, total_s: float, det: Any) -> None:
 def insiders(dirs: list[Path], incident_tickets: str | None = None) -> None:
     """The watch detector over ``scenarios/insiders`` outputs: per insider, hours from its first abnormal access
     to its first alert, and the other actors alerted (development seeds only while developing)."""
-    from piwarden.events import parse_event
+    from piwarden import events as _events
+
+    parse_event = getattr(_events, "parse_lean", _events.parse_event)  # what `forensics watch` reads with
     from piwarden.forensics.anomalies import Detector
     from piwarden.forensics.anomalies.order import HourOrder
 

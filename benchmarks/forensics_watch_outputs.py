@@ -48,7 +48,9 @@ def _cli(args: list[str], out: Path) -> None:
 
 
 def _watch(path: Path, out: Path, ranking: Path) -> None:
-    from piwarden.events import parse_event
+    from piwarden import events as _events
+
+    parse_event = getattr(_events, "parse_lean", _events.parse_event)  # what `forensics watch` reads with
     from piwarden.forensics.anomalies import Detector
     from piwarden.forensics.anomalies.heap import HeapFreeze
     from piwarden.forensics.anomalies.order import HourOrder
@@ -74,7 +76,9 @@ def _watch(path: Path, out: Path, ranking: Path) -> None:
 
 
 def _eager(path: Path, out: Path) -> None:
-    from piwarden.events import parse_event
+    from piwarden import events as _events
+
+    parse_event = getattr(_events, "parse_lean", _events.parse_event)  # what `forensics watch` reads with
     from piwarden.forensics.anomalies import Detector, stream_alerts
 
     det = Detector()

@@ -25,6 +25,11 @@ out by hand for the common case, about four times faster than the model, and the
 (hence its exact errors) for anything the hand-written checks do not accept
 (``tests/audit/test_check_event.py`` holds the two to the same answers).
 
+``parse_lean`` is the detectors' path (``forensics watch`` and ``anomalies``): the same fields checked the same
+way, decoded by msgspec straight into a :class:`LeanEvent` without the keys this version does not know, in a
+third of the model's time; anything it does not accept goes to ``parse_event``, whose answer (the event, or its
+exact error) it returns (``tests/test_events_lean.py`` holds the two to the same answers).
+
 >>> e = parse_event(b'{"id":"e-1","ts":"2026-03-01T21:47:10+08:00","actor":"cs-0042",'
 ...     b'"party":"platform.cs","role":"customer_service","action":"view","resource":"order",'
 ...     b'"subjects":["c-1"],"fields":["name"]}')
@@ -34,12 +39,14 @@ b'{"action":"view","actor":"cs-0042","coun'
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from functools import lru_cache
-from typing import Any, Literal, cast
+from typing import Annotated, Any, Literal, TypeAlias, cast
 
+import msgspec
 import orjson
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -105,6 +112,20 @@ def _offset(sign: str, hours: int, minutes: int) -> timezone:
     return timezone((-1 if sign == "-" else 1) * timedelta(hours=hours, minutes=minutes))
 
 
+def _check_ts(ts: str) -> None:
+    """``ts`` is an RFC 3339 time with an offset (both representations of an event ask it)."""
+    m = _PLAIN_TS.match(ts)
+    if m is None or not _valid_hour(m.group(1), m.group(2)):
+        parse_ts(ts)  # raises the error, or accepts what the plain form leaves out (a "t", a "z", non-ASCII digits)
+
+
+def _check_subjects(e: AccessEvent | LeanEvent) -> None:
+    if not e.subjects and e.action != "login" and not (
+            e.action in _AGGREGATE_ACTIONS and e.query is not None and e.query.get("by") == "aggregate"):
+        raise ValueError("subjects may be empty only for action 'login' and for aggregate searches and exports "
+                         "(query.by = 'aggregate')")
+
+
 class AccessEvent(BaseModel):
     """One access to personal data (access-event v1); unknown keys are kept as given."""
 
@@ -141,16 +162,12 @@ class AccessEvent(BaseModel):
     @field_validator("ts")
     @classmethod
     def _rfc3339(cls, ts: str) -> str:
-        m = _PLAIN_TS.match(ts)
-        if m is None or not _valid_hour(m.group(1), m.group(2)):
-            parse_ts(ts)  # raises the error, or accepts what the plain form leaves out (a "t", a "z", non-ASCII digits)
+        _check_ts(ts)
         return ts
 
     @model_validator(mode="after")
     def _subjects_unless_login(self) -> AccessEvent:
-        if not self.subjects and self.action != "login" and not self.aggregate:
-            raise ValueError("subjects may be empty only for action 'login' and for aggregate searches and exports "
-                             "(query.by = 'aggregate')")
+        _check_subjects(self)
         return self
 
     @property
@@ -200,6 +217,65 @@ def parse_event(data: bytes | str | dict[str, Any], record: str = "event") -> Ac
         return AccessEvent.__pydantic_validator__.validate_python(data)
     except ValidationError as exc:
         raise EventError(record, _problems(exc)) from None
+
+
+_NonEmpty = Annotated[str, msgspec.Meta(min_length=1)]
+
+
+class LeanEvent(msgspec.Struct, frozen=True, kw_only=True, gc=False):
+    """An access event as the detectors read it: :class:`AccessEvent`'s fields, checked alike, without the keys this
+    version does not know. Not tracked by the garbage collector (it holds no cycle): a watcher's reordering buffer
+    keeps thousands alive, which the collector would otherwise walk."""
+
+    v: Literal[1] = 1
+    id: _NonEmpty
+    ts: str
+    actor: _NonEmpty
+    party: _NonEmpty
+    role: _NonEmpty
+    action: Action
+    resource: _NonEmpty
+    subjects: list[str]
+    records: list[str] | None = None
+    fields: list[str]
+    masked_fields: list[str] | None = None
+    count: Annotated[int, msgspec.Meta(ge=0)] | None = None
+    purpose: str | None = None
+    ticket: str | None = None
+    channel: str | None = None
+    query: dict[str, Any] | None = None
+    client: dict[str, Any] | None = None
+    result: Result = "allowed"
+    export_id: str | None = None
+
+    def __post_init__(self) -> None:
+        _check_ts(self.ts)
+        _check_subjects(self)
+
+
+#: An access event in either representation (what the detectors take).
+Event: TypeAlias = AccessEvent | LeanEvent
+
+
+def _finite(text: str) -> float:
+    """A JSON float as orjson reads it: one beyond a double's range (``1e400``) is refused, not infinity."""
+    value = float(text)
+    if math.isinf(value):
+        raise ValueError("number out of range")
+    return value
+
+
+_LEAN = msgspec.json.Decoder(LeanEvent, float_hook=_finite)
+
+
+def parse_lean(data: bytes | str, record: str = "event") -> Event:
+    """``parse_event``'s answer for one line of JSON, as a :class:`LeanEvent` where the line is an event (about 2 us
+    against 6), else the model's event or its error. One difference: a number beyond a double's range in a key this
+    version does not know is skipped unread here, where the model's JSON reader refuses the line."""
+    try:
+        return _LEAN.decode(data)
+    except (msgspec.DecodeError, RecursionError):  # a validation error is a decode error
+        return parse_event(data, record)
 
 
 def canonical_json(event: AccessEvent | dict[str, Any]) -> bytes:

@@ -26,6 +26,7 @@ from piwarden.events import (
     _ts_micros,
     check_event,
     parse_event,
+    parse_lean,
     parse_ts,
     ts_micros,
 )
@@ -174,3 +175,73 @@ def test_the_model_answers_as_with_a_datetime_per_event(event: dict[str, Any]) -
     that built a datetime for every event."""
     data = orjson.dumps(event)
     assert _model_answer(AccessEvent.model_validate, data) == _model_answer(_DatetimeEachTime.model_validate, data)
+
+
+def _lean(data: bytes | str) -> tuple[str, Any]:
+    """``parse_lean``'s answer in the model's terms: the model's fields (no extras: the lean event drops them)."""
+    try:
+        e = parse_lean(data, "line 7")
+    except EventError as exc:
+        return "error", str(exc)
+    return "ok", {k: getattr(e, k) for k in AccessEvent.model_fields}
+
+
+def _model(data: bytes | str) -> tuple[str, Any]:
+    try:
+        e = parse_event(data, "line 7")
+    except EventError as exc:
+        return "error", str(exc)
+    return "ok", {k: getattr(e, k) for k in AccessEvent.model_fields}
+
+
+@settings(max_examples=3000, deadline=None)
+@given(events())
+@example({**BASE, "count": True})
+@example({**BASE, "count": 1.0})
+@example({**BASE, "count": -1})
+@example({**BASE, "v": True})
+@example({**BASE, "v": 1.0})
+@example({**BASE, "v": 2})
+@example({**BASE, "subjects": [], "action": "login"})
+@example({**BASE, "subjects": []})
+@example({**BASE, "subjects": [], "action": "search", "query": {"by": "aggregate"}, "count": 4000})
+@example({**BASE, "subjects": [], "action": "view", "query": {"by": "aggregate"}})
+@example({**BASE, "id": ""})
+@example({**BASE, "ts": "2026-02-30T00:00:00Z"})
+@example({**BASE, "ts": "２０２６-03-01T09:15:02+08:00"})
+@example({**BASE, "result": None})
+@example({**BASE, "ticket": 5})
+@example({**BASE, "model_config": 1, "time": "x", "aggregate": True})
+def test_the_lean_path_answers_as_the_model(event: dict[str, Any]) -> None:
+    """``parse_lean`` (what ``forensics watch`` and ``anomalies`` read events with) accepts what the model accepts,
+    with the same fields, and refuses what it refuses, with its error."""
+    data = orjson.dumps(event)
+    assert _lean(data) == _model(data)
+    assert _lean(data.decode()) == _model(data)
+
+
+@pytest.mark.parametrize("line", [
+    b'{"id":"e-1","ts":"2026-03-01T09:15:02+08:00","actor":"cs-1","party":"p","role":"r","action":"view",'
+    b'"resource":"order","subjects":["c-1"],"fields":["name"],"client":{"x":1e400}}',  # beyond a double
+    b'{"id":"e-1","ts":"2026-03-01T09:15:02+08:00","actor":"cs-1","party":"p","role":"r","action":"view",'
+    b'"resource":"order","subjects":["c-1"],"fields":["name"],"ticket":"\\ud800"}',  # a lone surrogate
+    b'{"id":"e-1","ts":"2026-03-01T09:15:02+08:00","actor":"cs-1","party":"p","role":"r","action":"view",'
+    b'"resource":"order","subjects":["c-1"],"fields":["name"],"x":NaN}',
+    b'{"id":"e-1","ts":"2026-03-01T09:15:02+08:00","actor":"cs-1","party":"p","role":"r","action":"view",'
+    b'"resource":"order","subjects":["c-1"],"fields":["name"],"x":' + b"[" * 3000 + b"]" * 3000 + b"}",
+    b'{"id":"e-1","actor":"cs-1","actor":"cs-2","ts":"2026-03-01T09:15:02+08:00","party":"p","role":"r",'
+    b'"action":"view","resource":"order","subjects":["c-1"],"fields":["name"]}',  # a repeated key: the last
+    b'{"id":"e-1","ts":"2026-03-01T09:15:02+08:00","actor":"cs-1","party":"p","role":"r","action":"view",'
+    b'"resource":"order","subjects":["c-1"],"fields":["name"],"client":{"big":1180591620717411303424},'
+    b'"extra":-1180591620717411303424}',  # integers beyond 64 bits
+    b'[1, 2]', b'not json 13812345678', b'', b'{"id": "e-2", "actor": "13812345678"}',
+])
+def test_the_lean_path_on_odd_json(line: bytes) -> None:
+    assert _lean(line) == _model(line)
+
+
+def test_the_lean_path_skips_unread_keys_the_model_cannot_read() -> None:
+    """The one difference, documented: a number beyond a double's range in a key this version does not know."""
+    line = orjson.dumps(BASE)[:-1] + b',"note":1e400}'
+    assert _model(line)[0] == "error"
+    assert _lean(line) == _model(orjson.dumps(BASE))

@@ -8,7 +8,7 @@ import sys
 from collections.abc import Callable, Iterable, Iterator
 from datetime import date, timedelta, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, Literal, overload
 
 import orjson
 import typer
@@ -22,7 +22,7 @@ from piwarden.outputs import atomic_open, atomic_path, check_output
 from piwarden.progress import ByteProgress
 
 if TYPE_CHECKING:
-    from piwarden.events import AccessEvent
+    from piwarden.events import AccessEvent, Event
     from piwarden.forensics.anomalies import Alert, Detector
     from piwarden.forensics.anomalies.audit_feed import AuditFeed
     from piwarden.forensics.anomalies.order import HourOrder
@@ -37,14 +37,30 @@ app = typer.Typer(name="forensics", help="Catch the insider and trace the leak: 
 err = Console(stderr=True, soft_wrap=True)
 
 
+@overload
 def read_events(path: Path, *, progress: bool | None = None, skipped: list[str] | None = None,
                 label: str = "anomalies", encoding: str | None = None,
-                lines: Iterable[tuple[int, bytes | str]] | None = None) -> Iterator[AccessEvent]:
-    """Events from a JSONL file (any encoding ``piwarden.inputs`` reads), each validated once, with progress.
+                lines: Iterable[tuple[int, bytes | str]] | None = None,
+                lean: Literal[False] = False) -> Iterator[AccessEvent]: ...
+
+
+@overload
+def read_events(path: Path, *, progress: bool | None = None, skipped: list[str] | None = None,
+                label: str = "anomalies", encoding: str | None = None,
+                lines: Iterable[tuple[int, bytes | str]] | None = None, lean: Literal[True]) -> Iterator[Event]: ...
+
+
+def read_events(path: Path, *, progress: bool | None = None, skipped: list[str] | None = None,
+                label: str = "anomalies", encoding: str | None = None,
+                lines: Iterable[tuple[int, bytes | str]] | None = None, lean: bool = False) -> Iterator[Event]:
+    """Events from a JSONL file (any encoding ``piwarden.inputs`` reads), each validated once, with progress
+    (``lean``: as the detectors read them, without unknown keys; else the model, which keeps them).
 
     Bad lines are named by number and field in ``skipped``, never shown.
     """
-    from piwarden.events import EventError, parse_event  # here: `forensics ... --help` need not build the model
+    from piwarden.events import EventError, parse_event, parse_lean  # here: `--help` need not build the model
+
+    parse = parse_lean if lean else parse_event
 
     size = check_path(path).stat().st_size if path != Path("-") else None
     src = open_text(path, encoding)
@@ -60,7 +76,7 @@ def read_events(path: Path, *, progress: bool | None = None, skipped: list[str] 
                 if not line.strip():
                     continue
                 try:
-                    yield parse_event(line, f"line {lineno}")
+                    yield parse(line, f"line {lineno}")
                 except EventError as exc:
                     if skipped is not None:
                         skipped.append(str(exc))
@@ -159,7 +175,7 @@ def anomalies(
             if late:  # sorted (on disk when large), so any order of the same events ranks the same
                 ordered = sorted_lines(stack.enter_context(open_text(source, encoding)).lines())
             alerts = stream_alerts(read_events(source, progress=progress, skipped=skipped, encoding=encoding,
-                                               lines=ordered), det, order)
+                                               lines=ordered, lean=True), det, order)
         else:
             feed, save = _audit_feed(stack, db, cursor, history_days, det, progress)
             alerts = stream_alerts(feed.new(), det, order, history=feed.history())

@@ -36,7 +36,7 @@ from datetime import date, datetime, time, timedelta, tzinfo
 from typing import TYPE_CHECKING
 
 from piwarden.audit.store_base import Query
-from piwarden.events import AccessEvent, EventError, parse_event
+from piwarden.events import Event, EventError, parse_lean
 from piwarden.forensics.anomalies.features import HISTORY_DAYS
 from piwarden.forensics.anomalies.sort import out_of_order, sorted_lines
 
@@ -83,7 +83,7 @@ class AuditFeed:
                 setattr(c, kind, getattr(c, kind) + 1)
                 c.purged += 1
 
-    def _leaves(self, begin: int, end: int, kind: str) -> Iterator[AccessEvent]:
+    def _leaves(self, begin: int, end: int, kind: str) -> Iterator[Event]:
         """The leaves ``[begin, end)`` as events in event-time order (sorted when the log has them out of order)."""
         c = self.counts
         late = out_of_order(self._bodies(begin, end)) if end > begin else 0
@@ -101,13 +101,13 @@ class AuditFeed:
             if self.on_leaf is not None:
                 self.on_leaf(len(body))
             try:
-                yield parse_event(body, f"leaf {index}")
+                yield parse_lean(body, f"leaf {index}")
             except EventError as exc:
                 c.invalid += 1
                 if len(c.messages) < MAX_MESSAGES:
                     c.messages.append(str(exc))
 
-    def new(self) -> Iterator[AccessEvent]:
+    def new(self) -> Iterator[Event]:
         """The leaves the cursor has not read yet, in event-time order."""
         return self._leaves(self.begin, self.end, "new")
 
@@ -115,12 +115,12 @@ class AuditFeed:
         for leaf in self.log.events(self.begin, self.end):
             if leaf.body is not None:
                 try:
-                    return self.local(parse_event(leaf.body).ts)[0]
+                    return self.local(parse_lean(leaf.body).ts)[0]
                 except EventError:
                     continue
         return None
 
-    def history(self) -> Iterator[AccessEvent]:
+    def history(self) -> Iterator[Event]:
         """The events of the ``history_days`` days before the first new leaf's day (a replay)."""
         if self.begin == 0 or self.history_days <= 0:
             return

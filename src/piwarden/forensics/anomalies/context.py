@@ -69,7 +69,7 @@ from piwarden.forensics.anomalies.findings import ALARM_POINTS, ActorWindow, Fin
 from piwarden.forensics.anomalies.shape import BULK_ACTIONS, Context, Shape, shape_of
 
 if TYPE_CHECKING:
-    from piwarden.events import AccessEvent
+    from piwarden.events import Event
 
 Facet = tuple[str, ...]
 
@@ -244,7 +244,7 @@ class ContextModel:
         self.actors.pop(actor, None)
 
     # -- events ---------------------------------------------------------------------------------
-    def observe(self, ev: AccessEvent, day: str, hour: int) -> None:
+    def observe(self, ev: Event, day: str, hour: int) -> None:
         a, t = self._open_day(ev, day)
         client = ev.client
         new_client = client is not None and note_client(client, t.devices, t.nets, a.devices, a.nets) and a.days >= 3
@@ -255,7 +255,7 @@ class ContextModel:
         self._judge(a, t, ev, sh, 0 if sh.aggregate else len(ev.subjects) if count is None else count, day, hour,
                     new_client)
 
-    def observe_with_features(self, st: ActorState, ev: AccessEvent, day: str, hour: int) -> None:
+    def observe_with_features(self, st: ActorState, ev: Event, day: str, hour: int) -> None:
         """``features.observe(st, ev, day, hour)`` and then :meth:`observe`, in one pass: what the detector does
         for each event when this model is its first event observer. The event's client, shape and record count
         are worked out once for both; each model's state changes as it would alone, by the same helpers
@@ -288,7 +288,7 @@ class ContextModel:
         if ev.result == "allowed":
             self._judge(a, t, ev, sh, n, day, hour, new_here)
 
-    def _open_day(self, ev: AccessEvent, day: str) -> tuple[_Actor, _Today]:
+    def _open_day(self, ev: Event, day: str) -> tuple[_Actor, _Today]:
         """The event's actor and its day (the model's day rolled over on the first event of a new one)."""
         if day != self.day:
             if self.day:
@@ -303,7 +303,7 @@ class ContextModel:
             t = a.today = _Today(day, ok_hours=self._ok_hours(a))
         return a, t
 
-    def _judge(self, a: _Actor, t: _Today, ev: AccessEvent, sh: Shape, n: int, day: str, hour: int,
+    def _judge(self, a: _Actor, t: _Today, ev: Event, sh: Shape, n: int, day: str, hour: int,
                new_client: bool) -> None:
         """An allowed access (not a login) in the actor's day: its records, weight, surprise and risk (``n``: the
         records it disclosed; ``new_client``: from a device or network new to the actor)."""
@@ -365,7 +365,7 @@ class ContextModel:
             elif item > top[0]:
                 heapq.heapreplace(top, item)
 
-    def _alarms(self, a: _Actor, t: _Today, ev: AccessEvent, sh: Shape, subjects: list[str], w: float) -> None:
+    def _alarms(self, a: _Actor, t: _Today, ev: Event, sh: Shape, subjects: list[str], w: float) -> None:
         """A person's ticketless access showing identifying fields, towards the day's alarms (``ALARM_POINTS``): a
         field or context its peers never saw without a ticket, a reveal of someone it had not opened earlier today
         (``w``: the access's disclosure; the caller adds ``subjects`` to the day's opened ones after)."""

@@ -1,7 +1,7 @@
 """The detector: abnormal-access detection over a stream of access events, batch or streaming.
 
-:class:`Detector` consumes :class:`~piwarden.events.AccessEvent` objects in time order. It keeps
-per-actor running counters for the current local day (:mod:`.features`), and when the hour
+:class:`Detector` consumes access events (:class:`~piwarden.events.AccessEvent`, or the
+:class:`~piwarden.events.LeanEvent` that ``forensics watch`` and ``anomalies`` read) in time order. It keeps per-actor running counters for the current local day (:mod:`.features`), and when the hour
 turns and again when the day ends it scores every actor that acted: each forensic detector
 (:mod:`.findings`; built in: :mod:`.model` and :mod:`.rules`, registered by
 ``piwarden/forensics/plugin.py``) judges the actor's day against its own baseline and its peer
@@ -43,7 +43,7 @@ from piwarden.forensics.anomalies.order import HourOrder
 if TYPE_CHECKING:
     import pluggy
 
-    from piwarden.events import AccessEvent
+    from piwarden.events import Event
 
 ALERT_THRESHOLD = 0.5  # a calibrated probability: alert when an insider is more likely than not
 #: score = 1 / (1 + exp(-(CALIBRATION[0] + CALIBRATION[1] x ln(1 + raw)))): the probability that an actor with
@@ -195,7 +195,7 @@ class Detector:
         t = parse_ts(ts).astimezone(self.tz)
         return t.date().isoformat(), t.hour
 
-    def observe(self, ev: AccessEvent) -> list[Alert]:
+    def observe(self, ev: Event) -> list[Alert]:
         """Add one event; return alerts raised by the time it arrived."""
         day, hour = self.local(ev.ts)
         alerts: list[Alert] = []
@@ -450,8 +450,8 @@ def _peer_hours(pool: PeerPool) -> frozenset[int] | None:
     return frozenset([h for h, n in enumerate(hours) if n / peers >= PEER_HOUR_SHARE])
 
 
-def stream_alerts(events: Iterable[AccessEvent], detector: Detector | None = None, order: HourOrder | None = None,
-                  history: Iterable[AccessEvent] | None = None) -> Iterator[Alert]:
+def stream_alerts(events: Iterable[Event], detector: Detector | None = None, order: HourOrder | None = None,
+                  history: Iterable[Event] | None = None) -> Iterator[Alert]:
     """Alerts as they fire: each actor at most once, when its score first crosses the threshold.
 
     Events go through ``order`` (default: one hour of reordering) before the detector. With
@@ -474,7 +474,7 @@ def stream_alerts(events: Iterable[AccessEvent], detector: Detector | None = Non
     yield from det.finish()
 
 
-def rank(events: Iterable[AccessEvent], detector: Detector | None = None) -> list[Alert]:
+def rank(events: Iterable[Event], detector: Detector | None = None) -> list[Alert]:
     """Every actor's risk over the whole input, highest first."""
     det = detector or Detector()
     for _ in stream_alerts(events, det):

@@ -25,7 +25,7 @@ import numpy as np
 from piwarden.forensics.anomalies.shape import BULK_ACTIONS, KEYED, is_service, shape_of  # noqa: F401 (their old home)
 
 if TYPE_CHECKING:
-    from piwarden.events import AccessEvent
+    from piwarden.events import Event
     from piwarden.forensics.anomalies.findings import Baseline
     from piwarden.forensics.anomalies.shape import Shape
 
@@ -189,7 +189,7 @@ def note_client(client: dict[str, Any], devices: set[str], nets: set[str], known
     return new
 
 
-def open_day(st: ActorState, ev: AccessEvent, day: str) -> ActorDay:
+def open_day(st: ActorState, ev: Event, day: str) -> ActorDay:
     """The actor's counters for ``day`` (made on the day's first event, whose time they keep), marked changed."""
     ad = st.today
     if ad is None or ad.day != day:
@@ -202,7 +202,7 @@ def open_day(st: ActorState, ev: AccessEvent, day: str) -> ActorDay:
     return ad
 
 
-def observe(st: ActorState, ev: AccessEvent, day: str, hour: int) -> None:
+def observe(st: ActorState, ev: Event, day: str, hour: int) -> None:
     """Add one event to the actor's counters for ``day``."""
     ad = open_day(st, ev, day)
     client = ev.client
@@ -216,7 +216,7 @@ def observe(st: ActorState, ev: AccessEvent, day: str, hour: int) -> None:
                  new_client)
 
 
-def count_access(st: ActorState, ad: ActorDay, ev: AccessEvent, sh: Shape, n: int, day: str, hour: int,
+def count_access(st: ActorState, ad: ActorDay, ev: Event, sh: Shape, n: int, day: str, hour: int,
                  new_client: bool) -> None:
     """An access (not a login) in the day's counters, and the day's flagged events if it is flagged: what
     :func:`observe` does past the day and the client, and the context model's joint pass as well (``n``: the

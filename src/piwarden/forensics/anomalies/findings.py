@@ -28,7 +28,7 @@ import numpy as np
 from piwarden.forensics.anomalies.features import INDEX
 
 if TYPE_CHECKING:
-    from piwarden.events import AccessEvent
+    from piwarden.events import Event
 
 #: The points of an alarm: a finding that is reason enough on its own to alert, the day it happens (the built-in
 #: ``context.new_field``, ``context.new_context``, ``context.unprompted`` and ``rule.ticket_reuse``). A day of this
@@ -93,4 +93,4 @@ class ForensicDetector(Protocol):
 class EventObserver(Protocol):
     """A detector that also sees every event, with the local day and hour it counts in."""
 
-    def observe(self, event: AccessEvent, day: str, hour: int) -> None: ...
+    def observe(self, event: Event, day: str, hour: int) -> None: ...

@@ -20,7 +20,7 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from piwarden.events import AccessEvent
+    from piwarden.events import Event
 
 REORDER_HOURS = 1
 
@@ -44,9 +44,9 @@ class HourOrder:
         self.hours = hours
         self.late = 0
         self.late_hours = 0
-        self._buckets: dict[int, list[AccessEvent]] = {}
+        self._buckets: dict[int, list[Event]] = {}
         self._day, self._hour = "", -1  # the hour of the last event held, and its bucket
-        self._bucket: list[AccessEvent] = []
+        self._bucket: list[Event] = []
         self._high = -1  # latest hour seen
         self._released = -1  # latest hour released
         self._ordinals: dict[str, int] = {}
@@ -58,7 +58,7 @@ class HourOrder:
             n = self._ordinals[day] = date.fromisoformat(day).toordinal()
         return n * 24 + hour
 
-    def push(self, event: AccessEvent) -> Sequence[AccessEvent]:
+    def push(self, event: Event) -> Sequence[Event]:
         """Take one event; return those now due, oldest hour first."""
         day, hour = self.local(event.ts)
         if hour == self._hour and day == self._day:
@@ -81,14 +81,14 @@ class HourOrder:
         self._high = h
         return self._release(h - self.hours)
 
-    def _release(self, below: int) -> list[AccessEvent]:
-        out: list[AccessEvent] = []
+    def _release(self, below: int) -> list[Event]:
+        out: list[Event] = []
         for k in sorted(k for k in self._buckets if k < below):
             out += self._buckets.pop(k)
             self._released = k
         return out
 
-    def flush(self) -> list[AccessEvent]:
+    def flush(self) -> list[Event]:
         """Every event still held, in order (the end of the input, or a quiet source: the rest of the last hour
         released then passes straight through, not counted late)."""
         out = self._release(self._high + 1)

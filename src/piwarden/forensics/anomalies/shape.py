@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from piwarden.forensics.anomalies.disclosure import sensitive_of, weight_of
 
 if TYPE_CHECKING:
-    from piwarden.events import AccessEvent
+    from piwarden.events import Event
 
 #: An access's context (:mod:`.context`): action, resource, lookup key, purpose, ticket or not, identifying fields.
 Context = tuple[str, str, str, str, bool, frozenset[str]]
@@ -57,7 +57,7 @@ _shapes: dict[tuple[Any, ...], Shape] = {}
 _last: list[tuple[object, Shape | None]] = [(None, None)]  # one tuple, replaced whole: safe across threads
 
 
-def shape_of(ev: AccessEvent) -> Shape:
+def shape_of(ev: Event) -> Shape:
     """The event's shape; the same object for the same shape while the memo holds it."""
     last = _last[0]
     if last[0] is ev and last[1] is not None:
@@ -79,7 +79,7 @@ def shape_of(ev: AccessEvent) -> Shape:
     return sh
 
 
-def _shape(ev: AccessEvent, by: Any, fields: tuple[str, ...], masked: tuple[str, ...]) -> Shape:
+def _shape(ev: Event, by: Any, fields: tuple[str, ...], masked: tuple[str, ...]) -> Shape:
     sensitive = sensitive_of(fields)  # goods and amounts identify no one
     human = not is_service(ev.role, ev.channel)
     action = ev.action

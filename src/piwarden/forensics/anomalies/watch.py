@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import orjson
 
-from piwarden.events import AccessEvent, EventError, parse_event
+from piwarden.events import Event, EventError, parse_lean
 from piwarden.forensics.anomalies.alert_store import alert_id
 from piwarden.forensics.anomalies.feedback import Feedback
 from piwarden.forensics.anomalies.follow import Follower, FollowPosition
@@ -63,7 +63,7 @@ class Source(Protocol):
 
     kind: str
 
-    def events(self) -> Iterator[AccessEvent]: ...
+    def events(self) -> Iterator[Event]: ...
 
     def position(self) -> dict[str, Any]: ...
 
@@ -95,12 +95,12 @@ class FileSource:
         self.follower = Follower(path, pos)
         self.counts = counts
 
-    def events(self) -> Iterator[AccessEvent]:
+    def events(self) -> Iterator[Event]:
         for line in self.follower.lines():
             if not line.strip():
                 continue
             try:
-                yield parse_event(line, f"byte {self.follower.position.offset - len(line) - 1}")
+                yield parse_lean(line, f"byte {self.follower.position.offset - len(line) - 1}")
             except EventError as exc:
                 self.counts.skip(str(exc))
 
@@ -118,7 +118,7 @@ class AuditSource:
         self.log, self.next, self.counts = log, begin, counts
         self.purged = 0
 
-    def events(self) -> Iterator[AccessEvent]:
+    def events(self) -> Iterator[Event]:
         end = self.log.size()
         if end < self.next:
             raise WatchError(f"the audit log holds {end} leaves but the watcher read up to {self.next}: not the "
@@ -129,7 +129,7 @@ class AuditSource:
                 self.purged += 1
                 continue
             try:
-                yield parse_event(leaf.body, f"leaf {leaf.index}")
+                yield parse_lean(leaf.body, f"leaf {leaf.index}")
             except EventError as exc:
                 self.counts.skip(str(exc))
 
