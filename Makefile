@@ -6,7 +6,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run test lint bench bench-quick presidio-env clean
+.PHONY: setup native run test lint bench bench-quick presidio-env clean
 
 setup: $(STAMP)
 
@@ -15,7 +15,12 @@ $(STAMP): pyproject.toml scripts/setup-system.sh
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/python scripts/build_native.py || echo "note: the detector's compiled modules were not built; its sources run (slower)"
 	touch $@
+
+# after editing a compiled module (src/piwarden/forensics/anomalies, piwarden.native): its sources run until rebuilt
+native: setup
+	$(BIN)/python scripts/build_native.py
 
 run: setup
 	$(BIN)/piwarden demo
@@ -40,4 +45,5 @@ bench-quick: setup presidio-env
 	$(BIN)/python benchmarks/detect_vs_presidio.py --quick
 
 clean:
-	rm -rf $(VENV) .venv-presidio .pytest_cache .ruff_cache
+	rm -rf $(VENV) .venv-presidio .pytest_cache .ruff_cache build/native
+	rm -f src/piwarden_native__mypyc*.so src/piwarden/forensics/anomalies/*.so src/piwarden/forensics/anomalies/native.json

@@ -25,7 +25,9 @@ def main() -> None:
     ap.add_argument("--profile", help="cProfile the timed part into this file")
     args = ap.parse_args()
 
-    from piwarden.events import parse_event
+    from piwarden import events as _events
+
+    parse_event = getattr(_events, "parse_lean", _events.parse_event)  # what `forensics watch` reads with
     from piwarden.forensics.anomalies import Detector
     from piwarden.forensics.anomalies.heap import HeapFreeze
     from piwarden.forensics.anomalies.order import HourOrder

@@ -86,6 +86,10 @@ def _rss_mib() -> float:
 
 
 def child(args: argparse.Namespace) -> None:
+    if args.sources:
+        from piwarden import native
+
+        native.use_sources("piwarden.forensics.anomalies")
     from piwarden import events as _events
 
     parse_event = getattr(_events, "parse_lean", _events.parse_event)  # what `forensics watch` reads with
@@ -165,7 +169,9 @@ def child(args: argparse.Namespace) -> None:
             continue
         hours = (datetime.fromisoformat(got) - datetime.fromisoformat(ts)).total_seconds() / 3600
         delays[actor] = {"hours": round(hours, 1), "same_day": got[:10] == ts[:10]}
-    print(json.dumps({"delays": delays}))
+    import piwarden.forensics.anomalies as anomalies
+
+    print(json.dumps({"delays": delays, "compiled": getattr(anomalies, "NATIVE", False)}))
     if prof is not None:
         prof.dump_stats(args.profile)
 
@@ -235,6 +241,8 @@ def main() -> None:
     ap.add_argument("--insiders", help="comma-separated scenarios/insiders output folders: alert delays instead")
     ap.add_argument("--incident-tickets", help="the platform's incident tickets, declared (a regular expression, e.g. "
                     "'^INC-': `forensics watch --incident-tickets`); default: not declared")
+    ap.add_argument("--sources", action="store_true", help="run the detector's sources, not its compiled modules "
+                    "(scripts/build_native.py)")
     ap.add_argument("--sim", help=argparse.SUPPRESS)
     ap.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -254,6 +262,8 @@ def main() -> None:
         cmd.append("--eager")
     if args.no_freeze:
         cmd.append("--no-freeze")
+    if args.sources:
+        cmd.append("--sources")
     if args.incident_tickets:
         cmd += ["--incident-tickets", args.incident_tickets]
     started = time.perf_counter()
@@ -270,7 +280,7 @@ def main() -> None:
     same = sum(1 for d in delays.values() if d and d["same_day"])
     print(f"\nalert delay, first replay: {same}/{len(delays)} insiders alerted on the day of their first abnormal "
           "access; hours: " + ", ".join(f"{a} {d['hours'] if d else 'never'}" for a, d in sorted(delays.items())))
-    print(f"wall {time.perf_counter() - started:.0f} s")
+    print(f"detector: {'compiled' if rows[-1].get('compiled') else 'sources'}; wall {time.perf_counter() - started:.0f} s")
     print(json.dumps({"rows": rows[:-1], "delays": delays}))
 
 

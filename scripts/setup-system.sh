@@ -5,8 +5,9 @@ set -euo pipefail
 # tesseract (chi_sim, eng): OCR of images; fonts-noto-cjk: Chinese text on rendered waybills;
 # libzbar0: QR decoding in the tests; openjdk-17-jre-headless: Apache Spark (scan --engine spark);
 # postgresql-client: pg_dump, for the vault test that a database dump holds no PI;
-# poppler-utils: pdftotext, to read the evidence pack's PDF in tests; chromium: the pack's HTML in a real browser
-PACKAGES=(python3-venv tesseract-ocr tesseract-ocr-chi-sim tesseract-ocr-eng fonts-noto-cjk libzbar0 openjdk-17-jre-headless postgresql-client poppler-utils chromium)
+# poppler-utils: pdftotext, to read the evidence pack's PDF in tests; chromium: the pack's HTML in a real browser;
+# gcc: the detector's modules compiled by mypyc (scripts/build_native.py)
+PACKAGES=(python3-venv tesseract-ocr tesseract-ocr-chi-sim tesseract-ocr-eng fonts-noto-cjk libzbar0 openjdk-17-jre-headless postgresql-client poppler-utils chromium gcc)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

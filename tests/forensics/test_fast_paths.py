@@ -196,7 +196,7 @@ def test_a_checkpoint_carries_no_memo_and_one_from_before_them_loads(access_even
     copy = pickle.loads(pickle.dumps(model))
     assert copy._facets == {} and copy.actors.keys() == model.actors.keys()
     old = ContextModel.__new__(ContextModel)
-    old.__setstate__({k: v for k, v in model.__dict__.items() if k not in ("_facets", "_peer_hours")})
+    old.__setstate__({k: v for k, v in model.__getstate__().items() if k not in ("_facets", "_peer_hours")})
     assert old._facets == {} and old._peer_hours == {}
     d = pickle.loads(pickle.dumps(det))
     for e in sorted(access_events, key=lambda e: (e.ts, e.id))[3000:4000]:
@@ -245,5 +245,5 @@ def test_the_joint_pass_is_taken_only_by_the_built_in_model_first_and_survives_a
     copy = pickle.loads(pickle.dumps(det))
     assert copy._joint is not None and copy._joint is next(d for d in copy.detectors or () if isinstance(d, ContextModel))
     old = Detector.__new__(Detector)  # a checkpoint from before the joint pass: no _joint, no _after
-    old.__setstate__({k: v for k, v in det.__dict__.items() if k not in ("_joint", "_after")})
+    old.__setstate__(det.__getstate__())  # (which holds no _joint, no _after)
     assert old._joint is det._joint and old._after == []

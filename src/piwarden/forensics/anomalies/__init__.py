@@ -7,6 +7,15 @@ the built-in ones), analyst feedback (``feedback``), time order (``order``), and
 audit log incrementally (``audit_feed``, ``cursor``).
 """
 
-from piwarden.forensics.anomalies.detector import ALERT_THRESHOLD, Alert, Detector, rank, stream_alerts
+from pathlib import Path
 
-__all__ = ["ALERT_THRESHOLD", "Alert", "Detector", "rank", "stream_alerts"]
+from piwarden import native
+
+#: The modules ``scripts/build_native.py`` compiles (the per-event pass and what it calls); ``native.guard`` uses
+#: them only while they are built from the present sources.
+COMPILED = ("context", "detector", "disclosure", "features", "model", "order", "shape")
+NATIVE = native.guard(__name__, Path(__file__).parent, COMPILED)
+
+from piwarden.forensics.anomalies.detector import ALERT_THRESHOLD, Alert, Detector, rank, stream_alerts  # noqa: E402
+
+__all__ = ["ALERT_THRESHOLD", "COMPILED", "NATIVE", "Alert", "Detector", "rank", "stream_alerts"]

@@ -49,9 +49,10 @@ import re
 from collections import Counter, OrderedDict, deque
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from mypy_extensions import mypyc_attr
 
 from piwarden.forensics.anomalies.features import (
     MIN_DAYS_FOR_NEW_CLIENT,
@@ -210,6 +211,7 @@ def describe_context(ctx: Context) -> str:
     return out
 
 
+@mypyc_attr(allow_interpreted_subclasses=True)  # compiled (piwarden.native), and subclassed in tests
 class ContextModel:
     """The context baselines as a forensic detector (an event observer: it keeps its own state)."""
 
@@ -224,13 +226,15 @@ class ContextModel:
         self._peer_hours: dict[str, frozenset[int]] = {}  # a peer group's usual hours
 
     def __getstate__(self) -> dict[str, object]:
-        state = self.__dict__.copy()  # the day's memos are not state: a checkpoint works them out again
-        state["_facets"], state["_peer_hours"] = {}, {}
-        return state
+        # named, not ``__dict__`` (compiled, the model has none); the day's memos are not state: a checkpoint works
+        # them out again
+        return {"actors": self.actors, "peers": self.peers, "day": self.day, "_facets": {}, "_peer_hours": {},
+                "incident_tickets": self.incident_tickets}
 
-    def __setstate__(self, state: dict[str, object]) -> None:
-        # a checkpoint from before the memos or the incident tickets
-        self.__dict__.update({"_facets": {}, "_peer_hours": {}, "incident_tickets": None, **state})
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.actors, self.peers, self.day = state["actors"], state["peers"], state["day"]
+        self._facets, self._peer_hours = {}, {}
+        self.incident_tickets = state.get("incident_tickets")  # None: a checkpoint from before them
         blank = _Today("")
         for a in self.actors.values():  # a day of a checkpoint from before an alarm: none raised yet
             t = a.today
@@ -464,7 +468,7 @@ class ContextModel:
             if novel.get(ctx):
                 continue
             ceiling = ceilings.get(ctx, _UNKNOWN)
-            if ceiling is _UNKNOWN:
+            if ceiling == _UNKNOWN:  # by value (compiled, a float is no object with an identity)
                 ceiling = ceilings[ctx] = self._ceiling(a, ctx)
             if ceiling is not None and n > ceiling:
                 risk += t.weight[ctx] / n * (n - ceiling)

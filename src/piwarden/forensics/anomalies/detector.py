@@ -27,11 +27,12 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import MISSING, dataclass, field, fields
 from datetime import date, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from mypy_extensions import mypyc_attr
 
 from piwarden.events import parse_ts
 from piwarden.forensics.anomalies.features import ActorState, close_day, observe, peer_key
@@ -99,6 +100,7 @@ def plugin_detectors(pm: pluggy.PluginManager | None = None) -> list[ForensicDet
     return [d for batch in reversed(found) for d in batch]  # pluggy answers last-registered first
 
 
+@mypyc_attr(allow_interpreted_subclasses=True)  # compiled (piwarden.native), and subclassed in tests
 @dataclass
 class Detector:
     """Streaming detector; feed events with :meth:`observe`, end with :meth:`finish`.
@@ -175,14 +177,23 @@ class Detector:
         self._after = self._observers[1:] if self._joint is not None else self._observers
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__dict__.update(state)  # a checkpoint's
+        # a checkpoint's fields, by name (compiled, the detector has no ``__dict__``); a field it lacks, a
+        # checkpoint from before it, takes its default
+        for f in fields(self):
+            if f.name in state:
+                value = state[f.name]
+            elif f.default is not MISSING:
+                value = f.default
+            elif f.default_factory is not MISSING:
+                value = f.default_factory()
+            else:
+                continue
+            setattr(self, f.name, value)
         self._joint_observers()
 
     def __getstate__(self) -> dict[str, Any]:
-        state = self.__dict__.copy()
-        state.pop("_joint", None)  # worked out again from the observers when loaded
-        state.pop("_after", None)
-        return state
+        # the joint observer and those after it are worked out again from the observers when loaded
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.name not in ("_joint", "_after")}
 
     def local(self, ts: str) -> tuple[str, int]:
         """The local day (YYYY-MM-DD) and hour of an event time."""

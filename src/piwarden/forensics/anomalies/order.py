@@ -17,12 +17,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import date
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from piwarden.events import Event
 
 REORDER_HOURS = 1
+
+
+def _unset(ts: str) -> tuple[str, int]:
+    raise RuntimeError("an HourOrder needs the detector's local time (HourOrder(det.local))")
 
 
 class HourOrder:
@@ -39,8 +43,10 @@ class HourOrder:
     (['e-1', 'e-0', 'e-2'], 0)
     """
 
-    def __init__(self, local: Callable[[str], tuple[str, int]], hours: int = REORDER_HOURS) -> None:
-        self.local = local  # event time -> (local day, hour), e.g. Detector.local
+    def __init__(self, local: Callable[[str], tuple[str, int]] | None = None, hours: int = REORDER_HOURS) -> None:
+        # event time -> (local day, hour), e.g. Detector.local (optional only for unpickling: compiled, a class is
+        # built by its __init__ before its state is set)
+        self.local = local if local is not None else _unset
         self.hours = hours
         self.late = 0
         self.late_hours = 0
@@ -51,6 +57,17 @@ class HourOrder:
         self._released = -1  # latest hour released
         self._ordinals: dict[str, int] = {}
         self._soft = 1 << 62  # the hour an early flush() released (``forensics watch`` on a quiet source)
+
+    _STATE = ("local", "hours", "late", "late_hours", "_buckets", "_day", "_hour", "_bucket", "_high", "_released",
+              "_ordinals", "_soft")
+
+    def __getstate__(self) -> dict[str, Any]:  # by name: compiled, the order has no __dict__
+        return {name: getattr(self, name) for name in self._STATE}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        for name in self._STATE:
+            if name in state:
+                setattr(self, name, state[name])
 
     def _key(self, day: str, hour: int) -> int:
         n = self._ordinals.get(day)
