@@ -11,6 +11,7 @@ modules to the same answers (``tests/forensics/test_native.py``).
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import importlib.machinery
 import importlib.util
@@ -20,6 +21,7 @@ from collections.abc import Sequence
 from importlib.abc import MetaPathFinder
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 STAMP = "native.json"  # in the package's folder: {"modules": {name: sha256 of its source}}
 _sources_only: set[str] = set()  # packages whose compiled modules are not to be used
@@ -67,3 +69,19 @@ def guard(package: str, folder: Path, modules: Sequence[str]) -> bool:
     if any((folder / f"{m}{s}").exists() for m in modules for s in suffixes):
         sys.meta_path.insert(0, _Sources(package, folder, modules))
     return False
+
+
+def fields_state(obj: Any) -> dict[str, Any]:
+    """A dataclass's fields by name: the pickled state the sources and the compiled modules share (compiled, an
+    object has no ``__dict__``; a slots dataclass of the sources would pickle a list of values)."""
+    return {f.name: getattr(obj, f.name) for f in dataclasses.fields(obj) if hasattr(obj, f.name)}
+
+
+def set_fields_state(obj: Any, state: dict[str, Any] | list[Any] | None) -> None:
+    """Set the fields pickled by :func:`fields_state`, or by a slots dataclass of an earlier checkpoint (a list of
+    values in field order); a field absent from the state stays unset (the caller gives it a default)."""
+    names = [f.name for f in dataclasses.fields(obj)]
+    items = zip(names, state, strict=False) if isinstance(state, list) else (state or {}).items()
+    for name, value in items:
+        if name in names:
+            object.__setattr__(obj, name, value)

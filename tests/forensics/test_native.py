@@ -111,3 +111,65 @@ def test_the_compiled_detector_answers_as_its_sources(tmp_path: Path) -> None:
     assert compiled["compiled"] and not sources["compiled"]
     assert compiled["alerts"] and compiled["ranking"]
     assert compiled["alerts"] == sources["alerts"] and compiled["ranking"] == sources["ranking"]
+
+
+_HALF = """
+import json, pickle, sys
+kind, events_path, state, part = sys.argv[1:5]
+if kind == "sources":
+    from piwarden import native
+    native.use_sources("piwarden.forensics.anomalies")
+import piwarden.forensics.anomalies as anomalies
+from piwarden.events import parse_lean
+from piwarden.forensics.anomalies import Detector
+from piwarden.forensics.anomalies.order import HourOrder
+events = [parse_lean(line) for line in open(events_path, "rb")]
+half = len(events) // 2
+alerts = []
+if part == "first":
+    det = Detector(daily=True, lazy=True, idle_days=56, max_actors=100_000)
+    order = HourOrder(det.local, 1)
+    todo = events[:half]
+else:
+    with open(state, "rb") as f:
+        det, order = pickle.load(f)
+    todo = events[half:]
+for e in todo:
+    for x in order.push(e):
+        alerts += [a.to_json() for a in det.observe(x)]
+if part == "first":
+    with open(state, "wb") as f:
+        pickle.dump((det, order), f)
+else:
+    for x in order.flush():
+        alerts += [a.to_json() for a in det.observe(x)]
+    alerts += [a.to_json() for a in det.finish()]
+print(json.dumps({"compiled": anomalies.NATIVE, "alerts": alerts}))
+"""
+
+
+def test_a_checkpoint_of_either_loads_in_the_other(tmp_path: Path) -> None:
+    import piwarden.forensics.anomalies as anomalies
+
+    if not anomalies.NATIVE:
+        pytest.skip("the detector's compiled modules are not built or not current: python scripts/build_native.py")
+    from piwarden.demo.platform import PlatformConfig, Simulation
+
+    events = tmp_path / "events.jsonl"
+    with events.open("w") as f:
+        for e in Simulation(PlatformConfig(seed=5, days=21, scale=0.5)).events():
+            f.write(json.dumps(e) + "\n")
+
+    def half(kind: str, part: str, state: Path) -> dict:
+        out = subprocess.run([sys.executable, "-c", _HALF, kind, str(events), str(state), part], capture_output=True,
+                             text=True, check=True, env={**os.environ, "PYTHONHASHSEED": "0"})
+        return json.loads(out.stdout)
+
+    runs = {}
+    for first, second in (("compiled", "compiled"), ("compiled", "sources"), ("sources", "compiled")):
+        state = tmp_path / f"{first}-{second}.pickle"
+        a, b = half(first, "first", state), half(second, "second", state)
+        assert a["compiled"] == (first == "compiled") and b["compiled"] == (second == "compiled")
+        runs[first, second] = a["alerts"] + b["alerts"]
+    whole = runs["compiled", "compiled"]
+    assert whole and runs["compiled", "sources"] == whole and runs["sources", "compiled"] == whole

@@ -68,6 +68,7 @@ from piwarden.forensics.anomalies.features import (
 )
 from piwarden.forensics.anomalies.findings import ALARM_POINTS, ActorWindow, Finding
 from piwarden.forensics.anomalies.shape import BULK_ACTIONS, Context, Shape, shape_of
+from piwarden.native import fields_state, set_fields_state
 
 if TYPE_CHECKING:
     from piwarden.events import Event
@@ -158,6 +159,12 @@ class _Today:
     news: dict[Shape, int] = field(default_factory=dict)  # per shape: _NEW_FIELD | _NEW_CONTEXT (baselines hold still)
     wide: int = 0  # tickets, not declared incident tickets, that opened WIDE_TICKET people on their first day (today)
 
+    def __getstate__(self) -> dict[str, Any]:  # by name: the same for the sources and the compiled module
+        return fields_state(self)
+
+    def __setstate__(self, state: dict[str, Any] | list[Any]) -> None:
+        set_fields_state(self, state)
+
 
 _NEW_FIELD, _NEW_CONTEXT = 1, 2
 _UNPROMPTED: Facet = ("u", "reveal")  # in ``used``: days with an unprompted reveal (not a context's facet)
@@ -180,6 +187,12 @@ class _Actor:
     persist: deque[bool] = field(default_factory=lambda: deque(maxlen=PERSIST_DAYS))  # per active day: surprising?
     today: _Today | None = None
 
+    def __getstate__(self) -> dict[str, Any]:  # by name: the same for the sources and the compiled module
+        return fields_state(self)
+
+    def __setstate__(self, state: dict[str, Any] | list[Any]) -> None:
+        set_fields_state(self, state)
+
 
 @dataclass(slots=True)
 class _Peers:
@@ -187,6 +200,12 @@ class _Peers:
     used: Counter[Facet] = field(default_factory=Counter)
     volume: Counter[Context] = field(default_factory=Counter)
     hours: np.ndarray = field(default_factory=lambda: np.zeros(24))
+
+    def __getstate__(self) -> dict[str, Any]:  # by name: the same for the sources and the compiled module
+        return fields_state(self)
+
+    def __setstate__(self, state: dict[str, Any] | list[Any]) -> None:
+        set_fields_state(self, state)
 
 
 @lru_cache(maxsize=65536)

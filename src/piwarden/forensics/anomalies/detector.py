@@ -40,6 +40,7 @@ from piwarden.forensics.anomalies.feedback import Feedback
 from piwarden.forensics.anomalies.findings import ActorWindow, EventObserver, Finding, ForensicDetector
 from piwarden.forensics.anomalies.model import MIN_SELF_DAYS, PeerPool, robust
 from piwarden.forensics.anomalies.order import HourOrder
+from piwarden.native import fields_state, set_fields_state
 
 if TYPE_CHECKING:
     import pluggy
@@ -73,6 +74,12 @@ class Alert:
     raw: float = 0.0  # the uncapped sum of the day's weighted findings: what ranks
     codes: list[str] = field(default_factory=list)  # reason codes of the listed reasons (what feedback is keyed on)
 
+    def __getstate__(self) -> dict[str, Any]:  # by name: the same for the sources and the compiled module
+        return fields_state(self)
+
+    def __setstate__(self, state: dict[str, Any] | list[Any]) -> None:
+        set_fields_state(self, state)
+
     def to_json(self) -> dict[str, Any]:
         return {"actor": self.actor, "score": round(self.score, 4), "raw": round(self.raw, 3), "reasons": self.reasons,
                 "first_seen": self.first_seen, "events": self.events, "day": self.day, "peer_group": self.peer}
@@ -90,6 +97,12 @@ class _Actor:
     scored_flags: int = 0
     actor_gone: bool = False  # evicted
     own_hours: frozenset[int] | bool | None = False  # ``_own_hours`` of its histogram; False: to work out
+
+    def __getstate__(self) -> dict[str, Any]:  # by name: the same for the sources and the compiled module
+        return fields_state(self)
+
+    def __setstate__(self, state: dict[str, Any] | list[Any]) -> None:
+        set_fields_state(self, state)
 
 
 def plugin_detectors(pm: pluggy.PluginManager | None = None) -> list[ForensicDetector]:

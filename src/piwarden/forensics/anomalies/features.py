@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from piwarden.forensics.anomalies.shape import BULK_ACTIONS, KEYED, is_service, shape_of  # noqa: F401 (their old home)
+from piwarden.native import fields_state, set_fields_state
 
 if TYPE_CHECKING:
     from piwarden.events import Event
@@ -120,6 +121,12 @@ class ActorDay:
     clients: set[str] = field(default_factory=set)
     nets: set[str] = field(default_factory=set)
 
+    def __getstate__(self) -> dict[str, Any]:  # by name: the same for the sources and the compiled module
+        return fields_state(self)
+
+    def __setstate__(self, state: dict[str, Any] | list[Any]) -> None:
+        set_fields_state(self, state)
+
     def vector(self) -> np.ndarray:
         ratio = self.reveals / max(self.events, 10)  # a day of one reveal is not a ratio of 1
         return np.array([self.events, self.records, self.reveals, ratio, self.no_ticket, self.keyed_no_ticket,
@@ -144,6 +151,12 @@ class ActorState:
     first_ts: str = ""
     dirty: bool = False
     self_stats: Baseline | None = None
+
+    def __getstate__(self) -> dict[str, Any]:  # by name: the same for the sources and the compiled module
+        return fields_state(self)
+
+    def __setstate__(self, state: dict[str, Any] | list[Any]) -> None:
+        set_fields_state(self, state)
 
     @property
     def days(self) -> int:

@@ -22,11 +22,13 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass, field
 from functools import partial
+from typing import Any
 
 import numpy as np
 
 from piwarden.forensics.anomalies.features import FEATURES, INDEX, NAMES
 from piwarden.forensics.anomalies.findings import ActorWindow, Baseline, Finding
+from piwarden.native import fields_state, set_fields_state
 
 #: Smallest scale per feature, so that a feature that is always 0 does not turn 1 into z=inf.
 FLOOR = np.array([5.0, 10.0, 2.0, 0.1, 3.0, 2.0, 3.0, 2.0, 2.0, 3.0, 3.0, 50.0])
@@ -66,6 +68,12 @@ class PeerPool:
     stats: Baseline | None = None
     pending: list[np.ndarray] = field(default_factory=list)
 
+    def __getstate__(self) -> dict[str, Any]:  # by name: the same for the sources and the compiled module
+        return fields_state(self)
+
+    def __setstate__(self, state: dict[str, Any] | list[Any]) -> None:
+        set_fields_state(self, state)
+
     def add(self, v: np.ndarray) -> None:
         self.pending.append(v)
 
@@ -87,6 +95,12 @@ class DayScore:
     self_med: np.ndarray | None
     peer_med: np.ndarray | None
     x: np.ndarray
+
+    def __getstate__(self) -> dict[str, Any]:  # by name: the same for the sources and the compiled module
+        return fields_state(self)
+
+    def __setstate__(self, state: dict[str, Any] | list[Any]) -> None:
+        set_fields_state(self, state)
 
     @property
     def raw(self) -> float:

@@ -16,6 +16,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from piwarden.forensics.anomalies.disclosure import sensitive_of, weight_of
+from piwarden.native import fields_state, set_fields_state
 
 if TYPE_CHECKING:
     from piwarden.events import Event
@@ -51,6 +52,12 @@ class Shape:
     keyed: bool  # a lookup by policy number, phone, ID number or name
     aggregate: bool  # a search or export of aggregates only: no record disclosed
     bulk: bool  # a person's export, print or download with identifying fields in clear
+
+    def __getstate__(self) -> dict[str, Any]:  # by name: the same for the sources and the compiled module
+        return fields_state(self)
+
+    def __setstate__(self, state: dict[str, Any] | list[Any]) -> None:
+        set_fields_state(self, state)
 
 
 _shapes: dict[tuple[Any, ...], Shape] = {}
