@@ -173,3 +173,15 @@ def test_a_checkpoint_of_either_loads_in_the_other(tmp_path: Path) -> None:
         runs[first, second] = a["alerts"] + b["alerts"]
     whole = runs["compiled", "compiled"]
     assert whole and runs["compiled", "sources"] == whole and runs["sources", "compiled"] == whole
+
+
+def test_the_doctests_of_the_compiled_modules_pass_on_their_sources() -> None:
+    """Compiled, a module's doctests cannot be collected (the root conftest skips them): they run here, sources."""
+    code = ("import doctest, importlib, sys\nfrom piwarden import native\n"
+            "native.use_sources('piwarden.forensics.anomalies')\n"
+            "from piwarden.forensics.anomalies import COMPILED, NATIVE\nassert not NATIVE\n"
+            "runs = [doctest.testmod(importlib.import_module(f'piwarden.forensics.anomalies.{m}')) for m in COMPILED]\n"
+            "print(sum(r.attempted for r in runs), sum(r.failed for r in runs))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    attempted, failed = map(int, out.stdout.split())
+    assert attempted >= 2 and failed == 0
