@@ -34,6 +34,8 @@ OCCLUSION_TOLL = 0.3      # and the score is charged this times the share set as
 DEBLUR = True             # a verification that fails tries once more with the query's own blur estimated
 KERNEL_RADIUS = 20        # the blur estimated between a copy and its candidate (``blur_kernel``), in working pixels
 KERNEL_DAMPING = 0.05     # its regularisation, a share of the candidate's mean spectral power
+DEBLUR_FROM = 0.1         # and only when the failed verification scored at least this (the estimate: 20-40 ms;
+#                           dev and experiment seeds: a copy it rescued scored 0.17 or more without it)
 
 
 @dataclass(frozen=True)
@@ -53,9 +55,11 @@ class Verdict:
     inliers: int
     agreement: float          # share of textured tiles that agree after registration, 0-1
     homography: np.ndarray | None
+    fields: tuple[tuple[str, bool], ...] = ()   # key fields read by OCR (:mod:`.fields`): kind, agrees
 
     def to_json(self) -> dict[str, object]:
-        return {"same": self.same, "inliers": self.inliers, "agreement": round(self.agreement, 4)}
+        return {"same": self.same, "inliers": self.inliers, "agreement": round(self.agreement, 4),
+                "fields": [{"field": kind, "agrees": ok} for kind, ok in self.fields]}
 
 
 _ORBS: dict[int, cv2.ORB] = {}
@@ -293,7 +297,7 @@ def _spared(ok: np.ndarray, use: np.ndarray, personal: np.ndarray) -> float:
 
 
 def _personal(a: np.ndarray, valid: np.ndarray, ref: Reference,
-              extra: tuple[tuple[np.ndarray, np.ndarray], ...] = ()) -> float | None:
+              extra: tuple[tuple[np.ndarray, np.ndarray], ...] = (), variants: bool = True) -> float | None:
     """Share of personal tiles that agree (best over the candidate's blurs and ``extra`` variants, and over
     :func:`_spared`); None when the candidate's personal tiles are not known (no layout).
 
@@ -311,7 +315,7 @@ def _personal(a: np.ndarray, valid: np.ndarray, ref: Reference,
     # tiles not seen count as disagreeing, never the print, which every document of the template shares
     a = a[use]
     best = 0.0
-    for rb, base in (*ref.variants, *extra):
+    for rb, base in (*(ref.variants if variants else ()), *extra):
         base = base[use]
         rncc, _ = _ncc(_without(a, base), rb[use])
         ok = rncc > TILE_AGREE
@@ -361,9 +365,30 @@ def _blurred_variant(band: np.ndarray, ref: Reference, k: np.ndarray) -> tuple[n
     return _without(b, base), base
 
 
+@dataclass(frozen=True)
+class Registered:
+    """A query warped into a candidate's frame by one fit: what every comparison on that fit starts from."""
+
+    seen: np.ndarray      # the warped query, band-passed
+    tiles: np.ndarray     # (th, tw, tile * tile) its centred tiles
+    valid: np.ndarray     # (th, tw) tiles wholly inside the query
+    inside: np.ndarray    # pixels inside the query (uint8, 255), for the blur estimate
+
+
+def registered(query: Features, shape: tuple[int, int], hom: np.ndarray, tile: int = TILE) -> Registered:
+    """``query`` warped onto a candidate of working-scale ``shape`` by ``hom`` (:func:`agreement` compares it)."""
+    h, w = shape
+    warped = cv2.warpPerspective(query.gray, hom, (w, h), flags=cv2.INTER_LINEAR, borderValue=0)
+    valid = cv2.warpPerspective(np.full(query.gray.shape, 255, np.uint8), hom, (w, h), flags=cv2.INTER_NEAREST)
+    th, tw = h // tile, w // tile
+    seen = _bandpass(warped)
+    return Registered(seen, _centred(_tiles(seen, th, tw, tile)), _tiles(valid, th, tw, tile).min(-1) > 0, valid)
+
+
 def agreement(query: Features, cand: Features, hom: np.ndarray, tile: int = TILE,
               layout: tuple[np.ndarray, np.ndarray] | None = None, blurs: tuple[float, ...] | None = None,
-              ref: Reference | None = None, deblur: bool = False) -> float:
+              ref: Reference | None = None, deblur: bool = False, warped: Registered | None = None,
+              variants: bool = True) -> float:
     """Share of the candidate's textured tiles whose content the registered query reproduces.
 
     With the template's printed ``layout`` (in the candidate's frame, and where it is known), both
@@ -374,24 +399,24 @@ def agreement(query: Features, cand: Features, hom: np.ndarray, tile: int = TILE
     compared with the candidate blurred as much (``BLURS``: the best of them decides), since its fine
     strokes are gone; ``deblur`` also estimates the query's own blur from the pair (:func:`blur_kernel`:
     motion blur, which no Gaussian matches) and compares with the candidate blurred by it. ``ref``: the
-    candidate already prepared by :func:`reference` (with this ``layout``, ``tile`` and ``blurs``)."""
+    candidate already prepared by :func:`reference` (with this ``layout``, ``tile`` and ``blurs``);
+    ``warped``: the query already :func:`registered` by ``hom``; ``variants`` off (with ``deblur``): only
+    the estimated blur is compared, when the candidate's own variants were already compared on this fit."""
     blurs = BLURS if blurs is None else blurs
     if ref is None or ref.shape != cand.gray.shape or ref.tile != tile or ref.blurs != blurs:
         ref = reference(cand, layout, tile, blurs)
-    h, w = cand.gray.shape
-    warped = cv2.warpPerspective(query.gray, hom, (w, h), flags=cv2.INTER_LINEAR, borderValue=0)
-    valid = cv2.warpPerspective(np.full(query.gray.shape, 255, np.uint8), hom, (w, h), flags=cv2.INTER_NEAREST)
-    th, tw = h // tile, w // tile
-    seen = _bandpass(warped)
-    a = _centred(_tiles(seen, th, tw, tile))
-    v = _tiles(valid, th, tw, tile).min(-1) > 0
+    if warped is None or warped.valid.shape != (ref.shape[0] // tile, ref.shape[1] // tile):
+        warped = registered(query, ref.shape, hom, tile)
+    a, v = warped.tiles, warped.valid
     extra: tuple[tuple[np.ndarray, np.ndarray], ...] = ()
     if deblur:
-        inside = cv2.erode(valid, np.ones((15, 15), np.uint8)).astype(np.float32) / 255.0
+        inside = cv2.erode(warped.inside, np.ones((15, 15), np.uint8)).astype(np.float32) / 255.0
         band = _bandpass(cand.gray)   # the kernel is estimated on it, and blurs it
-        k = blur_kernel(seen, band, inside)
+        k = blur_kernel(warped.seen, band, inside)
         extra = () if k is None else (_blurred_variant(band, ref, k),)
-    got = _personal(a, v, ref, extra)
+        if not variants and not extra:
+            return 0.0
+    got = _personal(a, v, ref, extra, variants or not deblur)
     if got is not None:
         return got
     # tiles with strokes in the stored image (text, photo edges, stamps), not smooth background
@@ -400,7 +425,8 @@ def agreement(query: Features, cand: Features, hom: np.ndarray, tile: int = TILE
     if textured.sum() < 4:
         return 0.0
     best = 0.0
-    for plain in (ref.plain, *(variant for variant, _ in extra)):
+    plains = (ref.plain,) if variants or not deblur else ()
+    for plain in (*plains, *(variant for variant, _ in extra)):
         ncc, _ = _ncc(a[ref.textured][textured], plain[textured])
         best = max(best, float((ncc > TILE_AGREE).mean()))
     return best
@@ -415,28 +441,35 @@ def verify(query: Features, cand: Features, threshold: float = AGREE, similarity
     (a QR code, a seal) drifts by pixels on the other side and spoils the tile comparison there.
     When that does not agree (keystone, a photo of the document on a table), a RANSAC homography
     rectifies the query onto the candidate's frame and the tiles are compared again; the better
-    of the two decides (``similarity=False`` or ``PERSPECTIVE`` off: one fit only). ``ref``: ``cand``
-    prepared by :func:`reference` with ``layout``, or what makes it when first needed (made here, once
-    for both fits, when not given)."""
+    of the two decides (``similarity=False`` or ``PERSPECTIVE`` off: one fit only). A verification
+    that still fails estimates the query's own blur (``DEBLUR``) when its score could still reach
+    ``threshold`` that way (at least ``DEBLUR_FROM``). ``ref``: ``cand`` prepared by :func:`reference`
+    with ``layout``, or what makes it when first needed (made here, once for both fits, when not given)."""
     found = pairs(query, cand, 0.8)
     if found is None:
         return Verdict(False, 0, 0.0, None)
     best = Verdict(False, 0, 0.0, None)
+    warps: dict[int, Registered] = {}       # by id of the fit's homography, which ``best`` keeps alive
     for sim in ((True, False) if similarity and PERSPECTIVE else (similarity,)):
         hom, inl = fit(*found, sim)
         if hom is None or inl < MIN_INLIERS or (not sim and not plausible(hom, query.gray.shape, cand.gray.shape)):
             best = best if best.homography is not None else Verdict(False, inl, 0.0, hom)
             continue
         ref = reference(cand, layout) if ref is None else ref() if callable(ref) else ref
-        agree = agreement(query, cand, hom, layout=layout, ref=ref)
+        warps[id(hom)] = registered(query, ref.shape, hom)
+        agree = agreement(query, cand, hom, layout=layout, ref=ref, warped=warps[id(hom)])
         if best.homography is None or agree > best.agreement:
             best = Verdict(agree >= threshold, inl, agree, hom)
         if best.same:
             break
-    if not best.same and best.homography is not None and best.inliers >= MIN_INLIERS and DEBLUR:
-        # motion blur: no Gaussian variant matches it; estimate the query's own blur on the better fit
+    if (not best.same and best.homography is not None and best.inliers >= MIN_INLIERS and DEBLUR
+            and best.agreement >= DEBLUR_FROM):
+        # motion blur: no Gaussian variant matches it; estimate the query's own blur on the better fit (its
+        # variants were compared on that fit already, unless it was never compared: an implausible homography)
         ref = reference(cand, layout) if ref is None else ref() if callable(ref) else ref
-        agree = agreement(query, cand, best.homography, layout=layout, ref=ref, deblur=True)
+        warped = warps.get(id(best.homography))
+        agree = agreement(query, cand, best.homography, layout=layout, ref=ref, deblur=True, warped=warped,
+                          variants=warped is None)
         if agree > best.agreement:
             best = Verdict(agree >= threshold, best.inliers, agree, best.homography)
     return best
