@@ -10,6 +10,7 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+import pytesseract
 import pytest
 from PIL import Image
 from typer.testing import CliRunner
@@ -695,3 +696,10 @@ def test_a_candidate_in_the_uncertain_band_is_decided_by_its_key_fields(store: D
     assert store.matches(synth.jpeg(synth.id_card(SEED + 501).image, 60))[0] == []          # its number differs
     monkeypatch.setattr(check_mod, "FIELDS", False)
     assert store.matches(copy)[0] == []                      # the fields decided it, not the tiles
+    monkeypatch.setattr(check_mod, "FIELDS", True)
+
+    def missing(*_: object) -> None:
+        raise pytesseract.TesseractNotFoundError()
+
+    monkeypatch.setattr(F, "compare", missing)                # no Tesseract: the tiles decide alone, quietly
+    assert store.matches(copy)[0] == []

@@ -334,7 +334,8 @@ class DocumentStore:
         """Decide the uncertain: candidates that failed with a score of at least ``FIELDS_FROM`` (the ``FIELDS_K``
         best) have their key fields read (:mod:`.fields`) in the submission registered onto them. One that agrees
         on a personal number and disagrees on none (``fields.decides``) is the same document; each verdict says
-        which fields were read and whether they agreed. Only the fields on the candidate's personal tiles count (a number in the print is shared)."""
+        which fields were read and whether they agreed. Only the fields on the candidate's personal tiles count
+        (a number in the print is shared). Without a working Tesseract nothing is read: the tiles decide alone."""
         if fp.gray is None:
             return verified
         band = sorted((i for i, (_, _, v) in enumerate(verified)
@@ -343,13 +344,15 @@ class DocumentStore:
         out = list(verified)
         for i in band:
             row, feats, verdict = verified[i]
-            ref = self._reference(row, feats)
-            stored = self._key_fields(row, ref)
-            if not stored or verdict.homography is None:
-                continue
-            warped = F.warp_full(fp.gray, verdict.homography, fp.features.gray.shape, feats.gray.shape,
-                                 self._full_shape(row))
-            got = F.compare(warped, stored)
+            try:
+                stored = self._key_fields(row, self._reference(row, feats))
+                if not stored or verdict.homography is None:
+                    continue
+                warped = F.warp_full(fp.gray, verdict.homography, fp.features.gray.shape, feats.gray.shape,
+                                     self._full_shape(row))
+                got = F.compare(warped, stored)
+            except (OSError, RuntimeError):   # Tesseract missing (TesseractNotFoundError) or failing (TesseractError)
+                return out
             out[i] = (row, feats, replace(verdict, same=F.decides(got), fields=got))
         return out
 
