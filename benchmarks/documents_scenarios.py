@@ -15,7 +15,7 @@ subject and account, and scores against ``truth.jsonl``:
 
 ``--stages`` counts and times (CPU, all threads) the keypoint matchings, tile comparisons and full
 verifications of each check (wrapped in place, so it also runs against an older checkout through
-``PYTHONPATH``).
+``PYTHONPATH``), and the wall time of the key fields' OCR (Tesseract runs in a child process).
 
 ``--results FILE`` writes each check's JSON output, one line per query, so two versions can be
 compared result by result (``cmp``).
@@ -31,6 +31,7 @@ their best scores (the quantiles 0.50-0.99), as ``piwarden.forensics.documents.c
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import statistics
 import tempfile
@@ -67,14 +68,15 @@ STAGES = {"keypoint matchings": None, "tile comparisons": "agreement", "full ver
           "screens": "screen"}
 
 
-def _timed(acc: dict[str, list[float]], label: str, fn: Callable[..., Any]) -> Callable[..., Any]:
+def _timed(acc: dict[str, list[float]], label: str, fn: Callable[..., Any],
+           clock: Callable[[], float] = time.process_time) -> Callable[..., Any]:
     def call(*a: Any, **k: Any) -> Any:
-        c = time.process_time()
+        c = clock()
         try:
             return fn(*a, **k)
         finally:
             acc[label][0] += 1
-            acc[label][1] += time.process_time() - c
+            acc[label][1] += clock() - c
     return call
 
 
@@ -83,6 +85,13 @@ def stages(acc: dict[str, list[float]]) -> Iterator[None]:
     """Count and time the costly steps of a check while inside (``acc``: label -> [calls, CPU seconds])."""
     saved = {name: getattr(V, name) for name in STAGES.values() if name and hasattr(V, name)}
     matcher = cv2.BFMatcher
+    try:   # key fields read by OCR: wall time, Tesseract runs in a child process (an older checkout has none)
+        fields: Any = importlib.import_module("piwarden.forensics.documents.fields")
+        read, compare = fields.read, fields.compare
+        fields.read = _timed(acc, "OCR of stored documents", read, time.perf_counter)
+        fields.compare = _timed(acc, "OCR of submissions", compare, time.perf_counter)
+    except ImportError:
+        fields = None
 
     class Matcher:
         def __init__(self, *a: Any) -> None:
@@ -98,6 +107,8 @@ def stages(acc: dict[str, list[float]]) -> Iterator[None]:
         cv2.BFMatcher = matcher   # type: ignore[misc]
         for name, fn in saved.items():
             setattr(V, name, fn)
+        if fields is not None:
+            fields.read, fields.compare = read, compare
 
 
 def run(root: Path, similarity_only: bool, calibrate: bool = False, timed: bool = False,
@@ -183,7 +194,7 @@ def main() -> None:
               f"wrong documents named {r['wrong']} (on {r['wrong_on_pos']} true matches); "
               f"ambiguous {r['ambiguous']}; warnings {caught[name]}")
         for label, (calls, ms) in r["stages"].items():   # type: ignore[attr-defined]
-            print(f"  per check: {label:20s} {calls:5.1f} calls, {ms:6.1f} ms CPU")
+            print(f"  per check: {label:20s} {calls:5.2f} calls, {ms:6.1f} ms {'wall' if 'OCR' in label else 'CPU'}")
         never = r["never"]
         assert isinstance(never, list)
         if never:

@@ -10,12 +10,15 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+import pytesseract
 import pytest
 from PIL import Image
 from typer.testing import CliRunner
 
 from piwarden.cli import app
 from piwarden.demo import documents as synth
+from piwarden.forensics.documents import check as check_mod
+from piwarden.forensics.documents import fields as F
 from piwarden.forensics.documents import hashes as Hs
 from piwarden.forensics.documents import stamp as S
 from piwarden.forensics.documents import verify as V
@@ -650,3 +653,53 @@ def test_one_compact_patch_of_disagreement_is_set_aside_only_when_the_rest_agree
     big[0:5, 0:4] = False                                 # 20 of 48: more than OCCLUDED
     assert _spared(big.ravel(), use, personal) == 0.0
     assert _spared(np.ones(48, bool), use, personal) == 1.0
+
+
+def test_key_fields_are_told_by_their_shape_and_runs_join_spaced_numbers() -> None:
+    assert F.kind("11010519491231002X") == "id_number"
+    assert F.kind("11010519491231002Y") == "number"                  # its check character is wrong
+    assert F.kind("91310519289903306N") == "credit_code"
+    assert F.kind("6217855339986179") == "card_number"
+    assert F.kind("EB3172925") == "passport_number"
+    assert F._runs("卡号 6217 8553 3998 6179") == ["6217855339986179"]
+    assert F._runs("2015.03.02-2035.03.02") == ["2015030220350302"]
+    assert F._runs("11 MAY 1965") == [] and F._runs("PEOPLE'S REPUBLIC") == []   # a date, words: not key fields
+    assert F.distance("EB3172925", "EB3172925") == 0 and F.distance("EB3172925", "EB3I72925") == 1
+    tiles = np.zeros((4, 6), bool)
+    tiles[2, 1:5] = True
+    assert F.on_tiles((60, 100, 120, 30), tiles, 48, 1.0) and not F.on_tiles((10, 10, 60, 30), tiles, 48, 1.0)
+
+
+def test_a_stored_number_is_read_where_it_is_and_compared_in_a_copy() -> None:
+    card = synth.id_card(SEED + 3)
+    g = Hs.gray(card.image)
+    fields = tuple(f for f in F.read(g) if f.kind == "id_number")
+    assert [f.text for f in fields] == [card.fields["id"]]
+    blurred = cv2.GaussianBlur(g, (0, 0), 1.2)
+    assert F.compare(blurred, fields) == (("id_number", True),)
+    stranger = Hs.gray(synth.id_card(SEED + 4).image)
+    assert F.compare(stranger, fields) == (("id_number", False),)
+    assert F.decides((("id_number", True), ("number", False))) and not F.decides((("number", True),))
+    assert not F.decides((("id_number", True), ("card_number", False)))
+
+
+def test_a_candidate_in_the_uncertain_band_is_decided_by_its_key_fields(store: DocumentStore,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    doc_id = f"id_card-{SEED + 3:06d}"
+    img, _ = _original(store, doc_id)
+    copy = synth.jpeg(img, 60)
+    monkeypatch.setattr(store, "threshold", 1.01)            # every copy's score now falls in the band below it
+    monkeypatch.setattr(check_mod, "FIELDS_FROM", 0.0)       # and every stranger's
+    res = store.check(copy, "subj-x", "acct-x")
+    assert [m.row.doc_id for m in res.matches] == [doc_id]
+    assert res.to_json()["matches"][0]["fields"] == [{"field": "id_number", "agrees": True}]  # type: ignore[index]
+    assert store.matches(synth.jpeg(synth.id_card(SEED + 501).image, 60))[0] == []          # its number differs
+    monkeypatch.setattr(check_mod, "FIELDS", False)
+    assert store.matches(copy)[0] == []                      # the fields decided it, not the tiles
+    monkeypatch.setattr(check_mod, "FIELDS", True)
+
+    def missing(*_: object) -> None:
+        raise pytesseract.TesseractNotFoundError()
+
+    monkeypatch.setattr(F, "compare", missing)                # no Tesseract: the tiles decide alone, quietly
+    assert store.matches(copy)[0] == []

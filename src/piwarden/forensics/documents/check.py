@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
 
@@ -18,6 +18,7 @@ import numpy as np
 from PIL import Image
 
 from piwarden.forensics.documents import calibration as C
+from piwarden.forensics.documents import fields as F
 from piwarden.forensics.documents import hashes as Hs
 from piwarden.forensics.documents import templates as T
 from piwarden.forensics.documents import verify as V
@@ -38,6 +39,9 @@ SCREEN = 0.3                        # candidates agreeing on fewer tiles registe
 LIKELY_K = 8                        # pHash neighbours whose templates a fingerprint tries first
 CACHED = 256                        # stored documents whose features and layout a store keeps in memory
 REFERENCE_BYTES = 256 << 20         # and the prepared tiles (``verify.Reference``) it keeps, at most
+FIELDS = True                       # read the key fields (OCR) of a candidate that failed in the band below:
+FIELDS_FROM = 0.4                   # a verification scoring at least this, under the threshold
+FIELDS_K = 2                        # at most this many such candidates per check, best first
 
 
 @dataclass
@@ -50,6 +54,7 @@ class Fingerprint:
     vector: np.ndarray        # int8 compact content deviation (zeros without a template)
     cover: np.ndarray         # which cells of ``vector`` the image covers
     links: T.Links | None = None   # its keypoints paired with the template's (``verify.chained``)
+    gray: np.ndarray | None = None  # the image at full resolution (its key fields are read there)
 
 
 @dataclass
@@ -128,6 +133,7 @@ class DocumentStore:
         self._layouts: OrderedDict[int, tuple[T.Links | None, tuple[np.ndarray, np.ndarray] | None]] = OrderedDict()
         self._references: OrderedDict[int, V.Reference] = OrderedDict()
         self._reference_bytes = 0
+        self._fields: OrderedDict[int, tuple[F.Field, ...]] = OrderedDict()
 
     def close(self) -> None:
         self.registry.close()
@@ -151,11 +157,11 @@ class DocumentStore:
             f = dense if reg is not None else f
         if reg is None:
             return Fingerprint(f, np.array([*hashes, 0], np.uint64), -1, np.zeros(_VEC, np.int8),
-                               np.zeros(_VEC, bool))
+                               np.zeros(_VEC, bool), gray=g)
         x, m = T.content_vector(*reg)
         vec, cover = T.compact(x, m, self.templates[tid])
         return Fingerprint(f, np.array([*hashes, T.simhash(x, m, self.templates[tid])], np.uint64), tid,
-                           vec, cover, links)
+                           vec, cover, links, g)
 
     def _likely_templates(self, hashes: np.ndarray) -> list[int]:
         """The templates of the stored documents nearest by pHash, nearest first: tried first by ``assign``."""
@@ -308,16 +314,67 @@ class DocumentStore:
                 screened.append((row, feats, self._screen(fp, row, feats)))
         scores = [s for _, _, s in screened if s is not None]
         least = min(SCREEN, max(scores, default=0.0))
-        found = []
+        verified = []
         for row, feats, score in screened:
             if score is not None and score < least:
                 continue
-            verdict = V.verify(fp.features, feats, self.threshold,
-                               ref=partial(self._reference, row, feats))   # prepared once a fit needs it
+            verified.append((row, feats, V.verify(fp.features, feats, self.threshold,
+                                                  ref=partial(self._reference, row, feats))))  # prepared once needed
+        if FIELDS and not any(v.same for _, _, v in verified):
+            verified = self._read_fields(fp, verified)
+        found = []
+        for row, _, verdict in verified:
             if verdict.same:
                 dist = Hs.hamming(np.asarray(self.index.hashes[row.row]), fp.hashes)
                 found.append((row, verdict, {n: int(d) for n, d in zip(COLUMNS, dist, strict=True)}))
         return found, len(rows)
+
+    def _read_fields(self, fp: Fingerprint, verified: list[tuple[Row, V.Features, V.Verdict]]
+                     ) -> list[tuple[Row, V.Features, V.Verdict]]:
+        """Decide the uncertain: candidates that failed with a score of at least ``FIELDS_FROM`` (the ``FIELDS_K``
+        best) have their key fields read (:mod:`.fields`) in the submission registered onto them. One that agrees
+        on a personal number and disagrees on none (``fields.decides``) is the same document; each verdict says
+        which fields were read and whether they agreed. Only the fields on the candidate's personal tiles count
+        (a number in the print is shared). Without a working Tesseract nothing is read: the tiles decide alone."""
+        if fp.gray is None:
+            return verified
+        band = sorted((i for i, (_, _, v) in enumerate(verified)
+                       if v.homography is not None and FIELDS_FROM <= v.agreement < self.threshold),
+                      key=lambda i: -verified[i][2].agreement)[:FIELDS_K]
+        out = list(verified)
+        for i in band:
+            row, feats, verdict = verified[i]
+            try:
+                stored = self._key_fields(row, self._reference(row, feats))
+                if not stored or verdict.homography is None:
+                    continue
+                warped = F.warp_full(fp.gray, verdict.homography, fp.features.gray.shape, feats.gray.shape,
+                                     self._full_shape(row))
+                got = F.compare(warped, stored)
+            except (OSError, RuntimeError):   # Tesseract missing (TesseractNotFoundError) or failing (TesseractError)
+                return out
+            out[i] = (row, feats, replace(verdict, same=F.decides(got), fields=got))
+        return out
+
+    def _full_shape(self, row: Row) -> tuple[int, int]:
+        with Image.open(row.path) as im:
+            return im.height, im.width
+
+    def _key_fields(self, row: Row, ref: V.Reference) -> tuple[F.Field, ...]:
+        """The stored document's key fields that lie on its personal tiles (read once, kept in memory like its
+        features; never written anywhere)."""
+        if row.row in self._fields:
+            self._fields.move_to_end(row.row)
+            return self._fields[row.row]
+        kept: tuple[F.Field, ...] = ()
+        if ref.personal is not None and row.path and Path(row.path).exists():
+            g = Hs.gray(row.path)
+            scale = ref.shape[1] / g.shape[1]     # full resolution -> working scale
+            kept = tuple(f for f in F.read(g) if F.on_tiles(f.box, ref.personal, ref.tile, scale))
+        self._fields[row.row] = kept
+        if len(self._fields) > CACHED:
+            self._fields.popitem(last=False)
+        return kept
 
     def check(self, img: Image.Image | str | Path, subject: str, account: str) -> CheckResult:
         """Flag ``img`` if it is a stored document of another subject or account."""

@@ -34,6 +34,8 @@ OCCLUSION_TOLL = 0.3      # and the score is charged this times the share set as
 DEBLUR = True             # a verification that fails tries once more with the query's own blur estimated
 KERNEL_RADIUS = 20        # the blur estimated between a copy and its candidate (``blur_kernel``), in working pixels
 KERNEL_DAMPING = 0.05     # its regularisation, a share of the candidate's mean spectral power
+DEBLUR_FROM = 0.1         # and only when the failed verification scored at least this (the estimate: 20-40 ms;
+#                           dev and experiment seeds: a copy it rescued scored 0.17 or more without it)
 
 
 @dataclass(frozen=True)
@@ -53,9 +55,11 @@ class Verdict:
     inliers: int
     agreement: float          # share of textured tiles that agree after registration, 0-1
     homography: np.ndarray | None
+    fields: tuple[tuple[str, bool], ...] = ()   # key fields read by OCR (:mod:`.fields`): kind, agrees
 
     def to_json(self) -> dict[str, object]:
-        return {"same": self.same, "inliers": self.inliers, "agreement": round(self.agreement, 4)}
+        return {"same": self.same, "inliers": self.inliers, "agreement": round(self.agreement, 4),
+                "fields": [{"field": kind, "agrees": ok} for kind, ok in self.fields]}
 
 
 _ORBS: dict[int, cv2.ORB] = {}
@@ -121,13 +125,20 @@ def chained(query: Features, cand: Features, query_links: tuple[np.ndarray, np.n
     return query.points[np.repeat(qi, n)], cand.points[ci[order[starts + np.arange(n.sum())]]]
 
 
-def fit(src: np.ndarray, dst: np.ndarray, similarity: bool) -> tuple[np.ndarray | None, int]:
+def fit(src: np.ndarray, dst: np.ndarray, similarity: bool, fast: bool = False) -> tuple[np.ndarray | None, int]:
+    """A similarity or homography mapping ``src`` onto ``dst`` by RANSAC, and its inlier count.
+
+    ``fast``: the homography by OpenCV's USAC_FAST (RANSAC with local optimisation), about 13x faster
+    than RANSAC, which runs its 3,000 iterations on a poor match (a stranger's document): 0.24 against
+    3.2 ms a fit on ``scenarios/documents`` dev seed 1, inlier counts the same in the median; the screen
+    uses it, the verification keeps RANSAC."""
     if similarity:
         aff, mask = cv2.estimateAffinePartial2D(src, dst, method=cv2.RANSAC, ransacReprojThreshold=3.0,
                                                 maxIters=3000, confidence=0.999)
         hom = None if aff is None else np.vstack([aff, [0.0, 0.0, 1.0]])
     else:
-        hom, mask = cv2.findHomography(src, dst, cv2.RANSAC, 4.0, maxIters=3000, confidence=0.999)
+        hom, mask = cv2.findHomography(src, dst, cv2.USAC_FAST if fast else cv2.RANSAC, 4.0, maxIters=3000,
+                                       confidence=0.999)
     if hom is None or mask is None:
         return None, 0
     return hom, int(mask.sum())
@@ -293,9 +304,11 @@ def _spared(ok: np.ndarray, use: np.ndarray, personal: np.ndarray) -> float:
 
 
 def _personal(a: np.ndarray, valid: np.ndarray, ref: Reference,
-              extra: tuple[tuple[np.ndarray, np.ndarray], ...] = ()) -> float | None:
+              extra: tuple[tuple[np.ndarray, np.ndarray], ...] = (), variants: bool = True,
+              enough: float = 2.0) -> float | None:
     """Share of personal tiles that agree (best over the candidate's blurs and ``extra`` variants, and over
-    :func:`_spared`); None when the candidate's personal tiles are not known (no layout).
+    :func:`_spared`); None when the candidate's personal tiles are not known (no layout). Returns as soon as
+    a variant reaches ``enough`` (a screen only asks whether it does).
 
     The tiles are chosen once, on the sharp candidate: a blurred variant only changes how they compare."""
     if ref.personal is None or ref.print_rms is None:
@@ -311,15 +324,19 @@ def _personal(a: np.ndarray, valid: np.ndarray, ref: Reference,
     # tiles not seen count as disagreeing, never the print, which every document of the template shares
     a = a[use]
     best = 0.0
-    for rb, base in (*ref.variants, *extra):
+    for rb, base in (*(ref.variants if variants else ()), *extra):
         base = base[use]
         rncc, _ = _ncc(_without(a, base), rb[use])
         ok = rncc > TILE_AGREE
         best = max(best, float(ok.sum() / max(len(ok), MIN_VARIABLE)))
-        if best < 1.0 and len(ok) >= MIN_VARIABLE:
+        # ``_spared`` keeps at least 1 - OCCLUDED of the tiles and needs SPARED_KEPT of those to agree: with fewer
+        # agreeing tiles than that in all, it is 0 (most strangers' comparisons), so it is not computed
+        if best < 1.0 and len(ok) >= MIN_VARIABLE and ok.sum() >= SPARED_KEPT * (1 - OCCLUDED) * len(ok) - 1e-9:
             full = np.zeros(use.shape, bool)
             full[use] = ok
             best = max(best, _spared(full, use, ref.personal))
+        if best >= enough:
+            break
     return best
 
 
@@ -361,9 +378,30 @@ def _blurred_variant(band: np.ndarray, ref: Reference, k: np.ndarray) -> tuple[n
     return _without(b, base), base
 
 
+@dataclass(frozen=True)
+class Registered:
+    """A query warped into a candidate's frame by one fit: what every comparison on that fit starts from."""
+
+    seen: np.ndarray      # the warped query, band-passed
+    tiles: np.ndarray     # (th, tw, tile * tile) its centred tiles
+    valid: np.ndarray     # (th, tw) tiles wholly inside the query
+    inside: np.ndarray    # pixels inside the query (uint8, 255), for the blur estimate
+
+
+def registered(query: Features, shape: tuple[int, int], hom: np.ndarray, tile: int = TILE) -> Registered:
+    """``query`` warped onto a candidate of working-scale ``shape`` by ``hom`` (:func:`agreement` compares it)."""
+    h, w = shape
+    warped = cv2.warpPerspective(query.gray, hom, (w, h), flags=cv2.INTER_LINEAR, borderValue=0)
+    valid = cv2.warpPerspective(np.full(query.gray.shape, 255, np.uint8), hom, (w, h), flags=cv2.INTER_NEAREST)
+    th, tw = h // tile, w // tile
+    seen = _bandpass(warped)
+    return Registered(seen, _centred(_tiles(seen, th, tw, tile)), _tiles(valid, th, tw, tile).min(-1) > 0, valid)
+
+
 def agreement(query: Features, cand: Features, hom: np.ndarray, tile: int = TILE,
               layout: tuple[np.ndarray, np.ndarray] | None = None, blurs: tuple[float, ...] | None = None,
-              ref: Reference | None = None, deblur: bool = False) -> float:
+              ref: Reference | None = None, deblur: bool = False, warped: Registered | None = None,
+              variants: bool = True, enough: float = 2.0) -> float:
     """Share of the candidate's textured tiles whose content the registered query reproduces.
 
     With the template's printed ``layout`` (in the candidate's frame, and where it is known), both
@@ -374,24 +412,25 @@ def agreement(query: Features, cand: Features, hom: np.ndarray, tile: int = TILE
     compared with the candidate blurred as much (``BLURS``: the best of them decides), since its fine
     strokes are gone; ``deblur`` also estimates the query's own blur from the pair (:func:`blur_kernel`:
     motion blur, which no Gaussian matches) and compares with the candidate blurred by it. ``ref``: the
-    candidate already prepared by :func:`reference` (with this ``layout``, ``tile`` and ``blurs``)."""
+    candidate already prepared by :func:`reference` (with this ``layout``, ``tile`` and ``blurs``);
+    ``warped``: the query already :func:`registered` by ``hom``; ``variants`` off (with ``deblur``): only
+    the estimated blur is compared, when the candidate's own variants were already compared on this fit;
+    ``enough``: any score of at least this will do (a screen), the first variant reaching it is returned."""
     blurs = BLURS if blurs is None else blurs
     if ref is None or ref.shape != cand.gray.shape or ref.tile != tile or ref.blurs != blurs:
         ref = reference(cand, layout, tile, blurs)
-    h, w = cand.gray.shape
-    warped = cv2.warpPerspective(query.gray, hom, (w, h), flags=cv2.INTER_LINEAR, borderValue=0)
-    valid = cv2.warpPerspective(np.full(query.gray.shape, 255, np.uint8), hom, (w, h), flags=cv2.INTER_NEAREST)
-    th, tw = h // tile, w // tile
-    seen = _bandpass(warped)
-    a = _centred(_tiles(seen, th, tw, tile))
-    v = _tiles(valid, th, tw, tile).min(-1) > 0
+    if warped is None or warped.valid.shape != (ref.shape[0] // tile, ref.shape[1] // tile):
+        warped = registered(query, ref.shape, hom, tile)
+    a, v = warped.tiles, warped.valid
     extra: tuple[tuple[np.ndarray, np.ndarray], ...] = ()
     if deblur:
-        inside = cv2.erode(valid, np.ones((15, 15), np.uint8)).astype(np.float32) / 255.0
+        inside = cv2.erode(warped.inside, np.ones((15, 15), np.uint8)).astype(np.float32) / 255.0
         band = _bandpass(cand.gray)   # the kernel is estimated on it, and blurs it
-        k = blur_kernel(seen, band, inside)
+        k = blur_kernel(warped.seen, band, inside)
         extra = () if k is None else (_blurred_variant(band, ref, k),)
-    got = _personal(a, v, ref, extra)
+        if not variants and not extra:
+            return 0.0
+    got = _personal(a, v, ref, extra, variants or not deblur, enough)
     if got is not None:
         return got
     # tiles with strokes in the stored image (text, photo edges, stamps), not smooth background
@@ -400,7 +439,8 @@ def agreement(query: Features, cand: Features, hom: np.ndarray, tile: int = TILE
     if textured.sum() < 4:
         return 0.0
     best = 0.0
-    for plain in (ref.plain, *(variant for variant, _ in extra)):
+    plains = (ref.plain,) if variants or not deblur else ()
+    for plain in (*plains, *(variant for variant, _ in extra)):
         ncc, _ = _ncc(a[ref.textured][textured], plain[textured])
         best = max(best, float((ncc > TILE_AGREE).mean()))
     return best
@@ -415,28 +455,35 @@ def verify(query: Features, cand: Features, threshold: float = AGREE, similarity
     (a QR code, a seal) drifts by pixels on the other side and spoils the tile comparison there.
     When that does not agree (keystone, a photo of the document on a table), a RANSAC homography
     rectifies the query onto the candidate's frame and the tiles are compared again; the better
-    of the two decides (``similarity=False`` or ``PERSPECTIVE`` off: one fit only). ``ref``: ``cand``
-    prepared by :func:`reference` with ``layout``, or what makes it when first needed (made here, once
-    for both fits, when not given)."""
+    of the two decides (``similarity=False`` or ``PERSPECTIVE`` off: one fit only). A verification
+    that still fails estimates the query's own blur (``DEBLUR``) when its score could still reach
+    ``threshold`` that way (at least ``DEBLUR_FROM``). ``ref``: ``cand`` prepared by :func:`reference`
+    with ``layout``, or what makes it when first needed (made here, once for both fits, when not given)."""
     found = pairs(query, cand, 0.8)
     if found is None:
         return Verdict(False, 0, 0.0, None)
     best = Verdict(False, 0, 0.0, None)
+    warps: dict[int, Registered] = {}       # by id of the fit's homography, which ``best`` keeps alive
     for sim in ((True, False) if similarity and PERSPECTIVE else (similarity,)):
         hom, inl = fit(*found, sim)
         if hom is None or inl < MIN_INLIERS or (not sim and not plausible(hom, query.gray.shape, cand.gray.shape)):
             best = best if best.homography is not None else Verdict(False, inl, 0.0, hom)
             continue
         ref = reference(cand, layout) if ref is None else ref() if callable(ref) else ref
-        agree = agreement(query, cand, hom, layout=layout, ref=ref)
+        warps[id(hom)] = registered(query, ref.shape, hom)
+        agree = agreement(query, cand, hom, layout=layout, ref=ref, warped=warps[id(hom)])
         if best.homography is None or agree > best.agreement:
             best = Verdict(agree >= threshold, inl, agree, hom)
         if best.same:
             break
-    if not best.same and best.homography is not None and best.inliers >= MIN_INLIERS and DEBLUR:
-        # motion blur: no Gaussian variant matches it; estimate the query's own blur on the better fit
+    if (not best.same and best.homography is not None and best.inliers >= MIN_INLIERS and DEBLUR
+            and best.agreement >= DEBLUR_FROM):
+        # motion blur: no Gaussian variant matches it; estimate the query's own blur on the better fit (its
+        # variants were compared on that fit already, unless it was never compared: an implausible homography)
         ref = reference(cand, layout) if ref is None else ref() if callable(ref) else ref
-        agree = agreement(query, cand, best.homography, layout=layout, ref=ref, deblur=True)
+        warped = warps.get(id(best.homography))
+        agree = agreement(query, cand, best.homography, layout=layout, ref=ref, deblur=True, warped=warped,
+                          variants=warped is None)
         if agree > best.agreement:
             best = Verdict(agree >= threshold, best.inliers, agree, best.homography)
     return best
@@ -450,14 +497,16 @@ def screen(query: Features, cand: Features, found: tuple[np.ndarray, np.ndarray]
     a similarity and then a homography as :func:`verify` does; the better agreement of the fits with at
     least ``inliers`` (a weakly registered query, a small document in a big photo, can fit the
     template's points wrongly), or None without such a fit. The homography is not tried once the
-    similarity reaches ``enough``. The fits are rougher than a direct matching (print points only),
+    similarity reaches ``enough``, and a score of at least ``enough`` may be lower than the best (the first
+    blur variant reaching it is taken): a screen asks only whether a candidate reaches it, and ranks those
+    that do not. The fits are rougher than a direct matching (print points only),
     so this ranks and rules out; :func:`verify` decides."""
     best = None
     for sim in (True, False):
-        hom, inl = fit(*found, sim)
+        hom, inl = fit(*found, sim, fast=True)
         if hom is None or inl < inliers or (not sim and not plausible(hom, query.gray.shape, cand.gray.shape)):
             continue
-        got = agreement(query, cand, hom, ref=ref)
+        got = agreement(query, cand, hom, ref=ref, enough=enough)
         best = got if best is None else max(best, got)
         if best >= enough:
             break
