@@ -22,6 +22,7 @@ from piwarden.events import (
     AccessEvent,
     CheckedEvent,
     EventError,
+    LeanEvent,
     _problems,
     _ts_micros,
     check_event,
@@ -177,21 +178,25 @@ def test_the_model_answers_as_with_a_datetime_per_event(event: dict[str, Any]) -
     assert _model_answer(AccessEvent.model_validate, data) == _model_answer(_DatetimeEachTime.model_validate, data)
 
 
-def _lean(data: bytes | str) -> tuple[str, Any]:
-    """``parse_lean``'s answer in the model's terms: the model's fields (no extras: the lean event drops them)."""
+def _fields(parse: Any, data: bytes | str) -> tuple[str, Any]:
+    """A parser's answer in the model's terms: the model's fields (no extras: the lean event drops them)."""
     try:
-        e = parse_lean(data, "line 7")
+        e = parse(data, "line 7")
     except EventError as exc:
         return "error", str(exc)
     return "ok", {k: getattr(e, k) for k in AccessEvent.model_fields}
+
+
+def _lean(data: bytes | str) -> tuple[str, Any]:
+    return _fields(parse_lean, data)
 
 
 def _model(data: bytes | str) -> tuple[str, Any]:
-    try:
-        e = parse_event(data, "line 7")
-    except EventError as exc:
-        return "error", str(exc)
-    return "ok", {k: getattr(e, k) for k in AccessEvent.model_fields}
+    return _fields(parse_event, data)
+
+
+def test_the_lean_event_has_the_models_fields() -> None:
+    assert LeanEvent.__struct_fields__ == tuple(AccessEvent.model_fields)
 
 
 @settings(max_examples=3000, deadline=None)

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from piwarden.detect.ids.checksums import gb32100, iso7064_mod11_2, luhn
+
 STRONG = frozenset({"id_number", "credit_code", "card_number", "passport_number"})   # one person's (a date is not)
 MIN_CHARS = 9        # a key field: a run of at least this many letters and digits,
 MIN_DIGITS = 7       # at least this many of them digits (a number, not a word or a date such as 11MAY1965)
@@ -37,38 +39,14 @@ class Field:
     box: tuple[int, int, int, int]
 
 
-def _id_check(body: str) -> str:
-    weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
-    return "10X98765432"[sum(int(c) * w for c, w in zip(body, weights, strict=True)) % 11]
-
-
-def _luhn(number: str) -> bool:
-    total = 0
-    for i, c in enumerate(reversed(number)):
-        d = int(c) * (2 if i % 2 else 1)
-        total += d - 9 if d > 9 else d
-    return total % 10 == 0
-
-
-_USCC = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-
-
-def _uscc_ok(code: str) -> bool:
-    if len(code) != 18 or any(c not in _USCC for c in code):
-        return False
-    weights = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28]
-    check = (31 - sum(_USCC.index(c) * w for c, w in zip(code[:17], weights, strict=True)) % 31) % 31
-    return _USCC[check] == code[17]
-
-
 def kind(text: str) -> str:
     """What a key field is, by its shape and check character (the output names this, never the text)."""
-    if len(text) == 18 and text[:17].isdigit() and _id_check(text[:17]) == text[17]:
+    if len(text) == 18 and text[:17].isdigit() and iso7064_mod11_2.calc_check_digit(text[:17]) == text[17]:
         return "id_number"
-    if _uscc_ok(text):
+    if gb32100.is_valid(text):
         return "credit_code"
     # a payment card starts with its industry digit, 3-6 (not a run of dates, 2024...): Luhn alone passes 1 in 10
-    if text.isdigit() and 13 <= len(text) <= 19 and text[0] in "3456" and _luhn(text):
+    if text.isdigit() and 13 <= len(text) <= 19 and text[0] in "3456" and luhn.is_valid(text):
         return "card_number"
     if re.fullmatch(r"[A-Z]{1,2}[0-9]{7,8}", text):
         return "passport_number"
