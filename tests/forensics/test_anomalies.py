@@ -10,7 +10,16 @@ import numpy as np
 
 from piwarden.events import AccessEvent, parse_event
 from piwarden.forensics.anomalies import Detector, rank, stream_alerts
-from piwarden.forensics.anomalies.context import EVIDENCE, MAX_CONTEXTS, MAX_TICKETS, PERSIST_DAYS, ContextModel
+from piwarden.forensics.anomalies.context import (
+    EVIDENCE,
+    MAX_CONTEXTS,
+    MAX_FACETS,
+    MAX_PEER_CONTEXTS,
+    MAX_PEER_FACETS,
+    MAX_TICKETS,
+    PERSIST_DAYS,
+    ContextModel,
+)
 from piwarden.forensics.anomalies.features import FLAGGED_PER_DAY, SUBJECTS_PER_TICKET, TICKETS_PER_ACTOR
 from piwarden.forensics.anomalies.feedback import Feedback
 
@@ -71,6 +80,25 @@ def test_state_is_bounded(access_events: list[AccessEvent]) -> None:
     for c in cm.actors.values():
         assert len(c.volume) <= MAX_CONTEXTS and len(c.tickets) <= MAX_TICKETS and len(c.persist) <= PERSIST_DAYS
         assert c.today is None or len(c.today.top) <= EVIDENCE
+
+
+def test_free_text_contexts_do_not_grow_the_context_model_for_ever() -> None:
+    """Resources, purposes and lookup keys are free text: an actor using a new purpose for every access would grow
+    its facets and its peer group's contexts without end; past their caps the least used half goes at a day's end."""
+    model = ContextModel()
+    n = max(MAX_FACETS, MAX_PEER_CONTEXTS, MAX_PEER_FACETS) + 100
+    for day in (2, 3):
+        for k in range(n):
+            e = parse_event({"id": f"e-{day}-{k}", "ts": f"2026-03-{day:02d}T10:00:00+08:00", "actor": f"a-{k % 3}",
+                             "party": "platform.ops", "role": "admin", "action": "view", "resource": "customer",
+                             "subjects": ["c-1"], "fields": ["name"], "purpose": f"p-{day}-{k}"})
+            model.observe(e, e.ts[:10], 10)
+    e = parse_event({"id": "e-last", "ts": "2026-03-04T10:00:00+08:00", "actor": "a-0", "party": "platform.ops",
+                     "role": "admin", "action": "view", "resource": "customer", "subjects": ["c-1"], "fields": ["name"]})
+    model.observe(e, "2026-03-04", 10)  # the two days end
+    (peers,) = model.peers.values()
+    assert 0 < len(peers.used) <= MAX_PEER_FACETS and 0 < len(peers.volume) <= MAX_PEER_CONTEXTS
+    assert all(0 < len(a.used) <= MAX_FACETS and len(a.volume) <= MAX_CONTEXTS for a in model.actors.values())
 
 
 def test_context_model_weighs_what_was_disclosed() -> None:

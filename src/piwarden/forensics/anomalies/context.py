@@ -90,6 +90,9 @@ OFF_HOURS, NEW_CLIENT, TICKETED, REUSED = 2.0, 2.0, 0.1, 1.0
 PEER_FLOOR = {"r": 1.0, "f": 1.0, "b": 0.5, "p": 0.5, "t": 0.5}
 REUSE_MIN_SUBJECTS = 3  # a ticket opening more subjects than this on a later day than its first is reused
 MAX_CONTEXTS = 512
+#: Facets per actor, contexts and facets per peer group: past these the least used half is forgotten at a day's end
+#: (free-text resources, purposes or keys would otherwise grow them for ever; a platform has a few hundred).
+MAX_FACETS, MAX_PEER_CONTEXTS, MAX_PEER_FACETS = 2048, 8192, 8192
 MAX_TICKETS = 512
 SUBJECTS_PER_TICKET = 64
 EVIDENCE = 20
@@ -215,6 +218,13 @@ def facets(ctx: Context) -> tuple[Facet, ...]:
     action, resource, by, purpose, ticket, fields = ctx
     return (("r", action, resource), ("b", action, by), ("p", action, purpose), ("t", action, str(ticket)),
             *(("f", f) for f in sorted(fields)))
+
+
+def _trim(counts: Counter[Facet] | Counter[Context], cap: int) -> None:
+    """Past ``cap`` keys, keep the most used half (bounded memory on any input)."""
+    if len(counts) > cap:
+        for key, _ in counts.most_common()[cap // 2:]:
+            del counts[key]
 
 
 def describe_context(ctx: Context) -> str:
@@ -546,6 +556,9 @@ class ContextModel:
             if len(a.volume) > MAX_CONTEXTS:
                 for ctx, _ in a.volume.most_common()[MAX_CONTEXTS // 2:]:
                     del a.volume[ctx], a.square[ctx], a.peak[ctx]
+            _trim(a.used, MAX_FACETS)
+            _trim(peers.used, MAX_PEER_FACETS)
+            _trim(group, MAX_PEER_CONTEXTS)
             touched.add(a.peer)
 
     # -- scoring --------------------------------------------------------------------------------
