@@ -176,9 +176,10 @@ def test_a_changed_key_version_or_wrapped_key_fails(vault: tuple[VaultRuntime, l
     with pytest.raises(DecryptError, match="field name: does not decrypt"):
         rt.vault.get(SERVICE, a)
     keys = rt.vault.store.keys
-    with keys.engine.begin() as conn:
-        conn.execute(text("UPDATE vault_subject_keys SET wrapped = CAST(substr(wrapped, 1, 30) || X'01' || "
-                          "substr(wrapped, 32) AS BLOB) WHERE subject = 'c-1'"))
+    with keys.engine.begin() as conn:  # one byte flipped (set to a fixed value, it was that value 1 time in 256)
+        wrapped = bytearray(conn.execute(text("SELECT wrapped FROM vault_subject_keys WHERE subject = 'c-1'")).scalar_one())
+        wrapped[30] ^= 0xFF
+        conn.execute(text("UPDATE vault_subject_keys SET wrapped = :w WHERE subject = 'c-1'"), {"w": bytes(wrapped)})
     with pytest.raises(VaultKeyError, match="a subject key does not unwrap"):
         keys.subject_key("c-1")
 
