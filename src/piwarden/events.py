@@ -28,7 +28,7 @@ out by hand for the common case, about four times faster than the model, and the
 ``parse_lean`` is the detectors' path (``forensics watch`` and ``anomalies``): the same fields checked the same
 way, decoded by msgspec straight into a :class:`LeanEvent` without the keys this version does not know, in a
 third of the model's time; anything it does not accept goes to ``parse_event``, whose answer (the event, or its
-exact error) it returns (``tests/test_events_lean.py`` holds the two to the same answers).
+exact error) it returns (``tests/audit/test_check_event.py`` holds the two to the same answers).
 
 >>> e = parse_event(b'{"id":"e-1","ts":"2026-03-01T21:47:10+08:00","actor":"cs-0042",'
 ...     b'"party":"platform.cs","role":"customer_service","action":"view","resource":"order",'

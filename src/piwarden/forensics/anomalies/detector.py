@@ -1,7 +1,8 @@
 """The detector: abnormal-access detection over a stream of access events, batch or streaming.
 
 :class:`Detector` consumes access events (:class:`~piwarden.events.AccessEvent`, or the
-:class:`~piwarden.events.LeanEvent` that ``forensics watch`` and ``anomalies`` read) in time order. It keeps per-actor running counters for the current local day (:mod:`.features`), and when the hour
+:class:`~piwarden.events.LeanEvent` that ``forensics watch`` and ``anomalies`` read) in time order.
+It keeps per-actor running counters for the current local day (:mod:`.features`), and when the hour
 turns and again when the day ends it scores every actor that acted: each forensic detector
 (:mod:`.findings`; built in: :mod:`.model` and :mod:`.rules`, registered by
 ``piwarden/forensics/plugin.py``) judges the actor's day against its own baseline and its peer
