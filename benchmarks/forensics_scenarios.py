@@ -143,8 +143,13 @@ def per_actor(rows: dict[str, list[np.ndarray]], fn: Callable[[np.ndarray], np.n
 
 
 def day_vectors(det: Detector) -> dict[str, list[np.ndarray]]:
-    """The per-actor-day feature vectors the detector built (its actors' histories)."""
-    return {name: list(a.state.history) or [np.zeros(1)] for name, a in det.actors.items()}
+    """The per-actor-day feature vectors the detector built (its actors' histories, oldest first)."""
+    out = {}
+    for name, a in det.actors.items():
+        st = a.state
+        rows = st.past() if st.filled <= len(st.history) else np.roll(st.history, -(st.filled % len(st.history)), 0)
+        out[name] = list(rows) or [np.zeros(1)]
+    return out
 
 
 def anomalies(d: Path, events: list[AccessEvent], truth: dict[str, Any]) -> tuple[list[dict[str, Any]], float]:

@@ -79,9 +79,16 @@ def fields_state(obj: Any) -> dict[str, Any]:
 
 def set_fields_state(obj: Any, state: dict[str, Any] | list[Any] | None) -> None:
     """Set the fields pickled by :func:`fields_state`, or by a slots dataclass of an earlier checkpoint (a list of
-    values in field order); a field absent from the state stays unset (the caller gives it a default)."""
-    names = [f.name for f in dataclasses.fields(obj)]
-    items = zip(names, state, strict=False) if isinstance(state, list) else (state or {}).items()
-    for name, value in items:
-        if name in names:
-            object.__setattr__(obj, name, value)
+    values in field order); a field absent from the state (a checkpoint from before it) takes its default."""
+    fields = dataclasses.fields(obj)
+    got = dict(zip([f.name for f in fields], state, strict=False)) if isinstance(state, list) else (state or {})
+    for f in fields:
+        if f.name in got:
+            value = got[f.name]
+        elif f.default is not dataclasses.MISSING:
+            value = f.default
+        elif f.default_factory is not dataclasses.MISSING:
+            value = f.default_factory()
+        else:
+            continue
+        object.__setattr__(obj, f.name, value)

@@ -262,11 +262,11 @@ def test_a_checkpoint_keeps_the_days_alarms_and_one_from_before_them_loads(cut: 
     state = model.__getstate__()
     for a in state["actors"].values():  # type: ignore[attr-defined]
         t = a.today
-        if t is not None:  # a day as a checkpoint of before the alarms holds it: their slots unset
+        if t is not None:  # a day as a checkpoint of before the alarms pickled it: without their fields
             old = _Today.__new__(_Today)
-            for name in _Today.__dataclass_fields__:
-                if name not in ("new_fields", "novel_weight", "unprompted", "touched", "alarm_events", "news", "wide"):
-                    object.__setattr__(old, name, getattr(t, name))
+            old.__setstate__({name: getattr(t, name) for name in _Today.__dataclass_fields__
+                              if name not in ("new_fields", "novel_weight", "unprompted", "touched", "alarm_events",
+                                              "news", "wide")})
             a.today = old
     del state["incident_tickets"]  # and of before the incident tickets
     loaded = ContextModel.__new__(ContextModel)

@@ -19,7 +19,7 @@ from piwarden.forensics.anomalies.context import FLOOR_P, ContextModel, facets, 
 from piwarden.forensics.anomalies.detector import _ok_hours, _own_hours, _peer_hours
 from piwarden.forensics.anomalies.features import NAMES, ActorState, split_id
 from piwarden.forensics.anomalies.findings import ActorWindow, Baseline
-from piwarden.forensics.anomalies.model import BaselineModel, PeerPool, excesses, score_day
+from piwarden.forensics.anomalies.model import BaselineModel, PeerPool, _median, excesses, score_day
 from piwarden.forensics.anomalies.rules import RULES, Rule, RuleSet
 
 _ID = re.compile(r"^(.*?)(\d+)$")  # what split_id answers for
@@ -123,6 +123,15 @@ def test_a_rule_subclass_judges_itself() -> None:
     assert RuleSet(rules).assess(window) == []
 
 
+@settings(max_examples=60)
+@given(st.integers(min_value=1, max_value=600), st.integers(min_value=0, max_value=2**32 - 1))
+def test_medians_as_numpy_answers(n: int, seed: int) -> None:
+    """``_median`` (a day's history, or a peer pool's thousands of rows sorted as columns) is ``np.median``."""
+    rows = np.floor(np.random.default_rng(seed).exponential(5.0, (n, len(NAMES))))
+    rows[::7, 3] = 0.25  # ratios and ties
+    assert np.array_equal(_median(rows), np.median(rows, axis=0))
+
+
 _hours = st.lists(st.integers(min_value=0, max_value=400), min_size=24, max_size=24).map(
     lambda v: np.array(v, dtype=np.float64))
 
@@ -213,8 +222,10 @@ class _Separate(Detector):
 
 
 def _states(det: Detector) -> bytes:
+    # in two parts: the joint pass shares each actor's tickets between the two models (pickled once, then referred to)
     ctx = next(d for d in det.detectors or () if isinstance(d, ContextModel))
-    return pickle.dumps(([(name, a.state) for name, a in det.actors.items()], ctx.actors, ctx.peers, ctx.day))
+    return pickle.dumps([(name, a.state) for name, a in det.actors.items()]) + \
+        pickle.dumps((ctx.actors, ctx.peers, ctx.day))
 
 
 def test_one_pass_per_event_leaves_the_state_two_passes_leave(access_events: list[AccessEvent]) -> None:
@@ -230,6 +241,8 @@ def test_one_pass_per_event_leaves_the_state_two_passes_leave(access_events: lis
             assert _states(joint) == _states(separate)
     assert _states(joint) == _states(separate)
     assert out_joint == out_separate
+    ctx = next(d for d in joint.detectors or () if isinstance(d, ContextModel))
+    assert all(c.tickets is joint.actors[name].state.tickets for name, c in ctx.actors.items())  # one book, not two
     assert [(a.actor, a.raw, a.reasons, a.events) for a in joint.finish()] == \
         [(a.actor, a.raw, a.reasons, a.events) for a in separate.finish()]
     assert [(a.actor, a.raw, a.score, a.events) for a in joint.results()] == \

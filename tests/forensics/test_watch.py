@@ -325,16 +325,86 @@ def test_idle_actors_are_evicted(access_events: list[Any]) -> None:
 def test_tickets_expire_after_four_weeks() -> None:
     from collections import OrderedDict
 
-    from piwarden.forensics.anomalies.features import TICKET_DAYS, TicketEntry, expire_tickets, ticket_entry
+    from piwarden.forensics.anomalies.features import TICKET_DAYS, TicketEntry, cite_ticket, expire_tickets
 
     tickets: OrderedDict[str, TicketEntry] = OrderedDict()
-    ticket_entry(tickets, "T-1", "2026-03-01", 512)
-    ticket_entry(tickets, "T-2", "2026-03-02", 512)
-    ticket_entry(tickets, "T-1", "2026-03-20", 512)  # cited again: kept, and now the most recent
+    cite_ticket(tickets, "T-1", ["c-1"], "2026-03-01", 512)
+    cite_ticket(tickets, "T-2", ["c-2"], "2026-03-02", 512)
+    cite_ticket(tickets, "T-1", ["c-1"], "2026-03-20", 512)  # cited again: kept, and now the most recent
     expire_tickets(tickets, "2026-03-31")  # T-2 last cited 29 days before
     assert TICKET_DAYS == 28 and list(tickets) == ["T-1"] and tickets["T-1"][0] == "2026-03-01"
     expire_tickets(tickets, "2026-04-18")
     assert list(tickets) == []
+
+
+def test_citing_a_ticket_counts_its_distinct_subjects_up_to_the_cap() -> None:
+    from collections import OrderedDict
+
+    from piwarden.forensics.anomalies.features import SUBJECTS_PER_TICKET, TicketEntry, cite_ticket
+
+    tickets: OrderedDict[str, TicketEntry] = OrderedDict()
+    assert cite_ticket(tickets, "T", ["a", "a"], "d1", 2) == ("d1", 0, 1, True)  # first day, one subject, new
+    assert cite_ticket(tickets, "T", ["a"], "d2", 2) == ("d1", 1, 1, False)  # seen before: nothing new
+    assert cite_ticket(tickets, "T", ["b", "a", "b"], "d2", 2) == ("d1", 1, 2, True)
+    tickets["T"][1] = set(tickets["T"][1])  # a checkpoint from before the tuples held a set: read alike
+    assert cite_ticket(tickets, "T", ["c"], "d3", 2) == ("d1", 2, 3, True) and sorted(tickets["T"][1]) == ["a", "b", "c"]
+    for i in range(SUBJECTS_PER_TICKET):
+        cite_ticket(tickets, "T", [f"s{i}"], "d4", 2)
+    full = len(tickets["T"][1])
+    assert full == SUBJECTS_PER_TICKET  # past the cap a new subject is news, but not remembered
+    assert cite_ticket(tickets, "T", ["z"], "d5", 2) == ("d1", full, full, True) and len(tickets["T"][1]) == full
+    cite_ticket(tickets, "U", ["x"], "d5", 2)
+    cite_ticket(tickets, "V", ["y"], "d5", 2)  # past two tickets the least recently cited goes
+    assert list(tickets) == ["U", "V"]
+
+
+def _access(i: int, day: int, actor: str, ticket: str = "") -> Any:
+    return parse_event({"v": 1, "id": f"e-{i}", "ts": f"2026-03-{day:02d}T10:{i % 60:02d}:00+08:00", "actor": actor,
+                        "party": "platform.cs", "role": "customer_service", "action": "view", "resource": "order",
+                        "subjects": [f"c-{i}"], "fields": ["name"], "result": "allowed", "channel": "console",
+                        **({"ticket": ticket} if ticket else {})})
+
+
+@pytest.mark.parametrize("joint", [True, False])
+def test_an_idle_actors_tickets_expire_as_an_active_ones(joint: bool) -> None:
+    """A leaver's tickets go after ``TICKET_DAYS`` like anyone's, not when the actor is evicted (memory flat while
+    leavers wait for eviction); in the joint pass both models hold one book."""
+    from piwarden.forensics.anomalies.model import BaselineModel
+    from piwarden.forensics.anomalies.rules import RuleSet
+
+    class Watch(ContextModel):  # a subclass: the context model in its own pass
+        pass
+
+    det = Detector(daily=True, idle_days=56) if joint else \
+        Detector(daily=True, idle_days=56, detectors=[Watch(), RuleSet(), BaselineModel()])
+    (cm,) = [d for d in det.detectors or () if isinstance(d, ContextModel)]
+    det.observe(_access(0, 1, "leaver", "T-1"))
+    for day in range(1, 31):
+        det.observe(_access(day, day, "stayer"))
+    assert "leaver" in det.actors and "leaver" in cm.actors  # not evicted yet
+    assert (det.actors["leaver"].state.tickets is cm.actors["leaver"].tickets) == joint
+    det.observe(_access(99, 31, "stayer"))  # day 30 closed: T-1 last cited 29 days before it
+    assert not det.actors["leaver"].state.tickets and not cm.actors["leaver"].tickets
+
+
+def test_the_history_is_a_ring_of_days_and_an_older_checkpoints_deque_loads() -> None:
+    from collections import deque
+
+    import numpy as np
+
+    from piwarden.forensics.anomalies.features import HISTORY_DAYS, NAMES, ActorDay, ActorState, close_day
+
+    st = ActorState("a", "g")
+    for d in range(HISTORY_DAYS + 4):
+        st.today = ActorDay(f"d{d}", events=d + 1)
+        close_day(st)
+    assert st.days == HISTORY_DAYS and st.filled == HISTORY_DAYS + 4 and st.history.shape == (HISTORY_DAYS, len(NAMES))
+    assert sorted(st.past()[:, 0]) == list(range(5, HISTORY_DAYS + 5))  # the last 56 days, the first 4 overwritten
+    old = ActorState.__new__(ActorState)  # before the ring: a deque of daily vectors, no ``filled``
+    state = {k: v for k, v in st.__getstate__().items() if k != "filled"}
+    state["history"] = deque([np.full(len(NAMES), float(d)) for d in range(3)], maxlen=HISTORY_DAYS)
+    old.__setstate__(state)
+    assert old.days == 3 and sorted(old.past()[:, 0]) == [0.0, 1.0, 2.0] and old.history.shape[0] == HISTORY_DAYS
 
 
 def test_alerts_over_the_hold_score_hold_their_actors_in_the_vault(lines: list[bytes], tmp_path: Path,

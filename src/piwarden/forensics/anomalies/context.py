@@ -56,15 +56,17 @@ from mypy_extensions import mypyc_attr
 
 from piwarden.forensics.anomalies.features import (
     MIN_DAYS_FOR_NEW_CLIENT,
+    TICKETS_PER_ACTOR,
     ActorState,
+    Cited,
     TicketEntry,
     _net,
+    cite_ticket,
     count_access,
     expire_tickets,
     note_client,
     open_day,
     peer_key,
-    ticket_entry,
 )
 from piwarden.forensics.anomalies.findings import ALARM_POINTS, ActorWindow, Finding
 from piwarden.forensics.anomalies.shape import BULK_ACTIONS, Context, Shape, shape_of
@@ -93,8 +95,7 @@ MAX_CONTEXTS = 512
 #: Facets per actor, contexts and facets per peer group: past these the least used half is forgotten at a day's end
 #: (free-text resources, purposes or keys would otherwise grow them for ever; a platform has a few hundred).
 MAX_FACETS, MAX_PEER_CONTEXTS, MAX_PEER_FACETS = 2048, 8192, 8192
-MAX_TICKETS = 512
-SUBJECTS_PER_TICKET = 64
+MAX_TICKETS = TICKETS_PER_ACTOR  # the same book as the features' in the joint pass
 EVIDENCE = 20
 MIN_OWN_HOURS, MIN_PEER_HOURS = 50, 200
 OWN_HOUR_SHARE, PEER_HOUR_SHARE = 0.01, 0.005
@@ -153,7 +154,7 @@ class _Today:
     hours: list[int] = field(default_factory=lambda: [0] * 24)
     devices: set[str] = field(default_factory=set)
     nets: set[str] = field(default_factory=set)
-    # alarms (the last fields: ContextModel.__setstate__ gives them to a checkpoint's day from before them)
+    # alarms (a checkpoint's day from before them gets their defaults: no alarm raised yet)
     new_fields: int = 0  # ticketless accesses showing a field in clear no peer has seen in clear
     novel_weight: float = 0.0  # ticketless disclosure in contexts new to the actor and its peers
     unprompted: int = 0  # ticketless reveals of subjects not opened earlier in the day
@@ -171,7 +172,6 @@ class _Today:
 
 _NEW_FIELD, _NEW_CONTEXT = 1, 2
 _UNPROMPTED: Facet = ("u", "reveal")  # in ``used``: days with an unprompted reveal (not a context's facet)
-_ALARM_FIELDS = ("new_fields", "novel_weight", "unprompted", "touched", "alarm_events", "news", "wide")
 
 
 @dataclass(slots=True)
@@ -185,7 +185,7 @@ class _Actor:
     hours: np.ndarray = field(default_factory=lambda: np.zeros(24))
     devices: set[str] = field(default_factory=set)
     nets: set[str] = field(default_factory=set)
-    tickets: OrderedDict[str, TicketEntry] = field(default_factory=OrderedDict)  # ticket_entry
+    tickets: OrderedDict[str, TicketEntry] = field(default_factory=OrderedDict)  # cite_ticket
     cusum: float = 0.0
     persist: deque[bool] = field(default_factory=lambda: deque(maxlen=PERSIST_DAYS))  # per active day: surprising?
     today: _Today | None = None
@@ -264,13 +264,6 @@ class ContextModel:
         self.actors, self.peers, self.day = state["actors"], state["peers"], state["day"]
         self._facets, self._peer_hours = {}, {}
         self.incident_tickets = state.get("incident_tickets")  # None: a checkpoint from before them
-        blank = _Today("")
-        for a in self.actors.values():  # a day of a checkpoint from before an alarm: none raised yet
-            t = a.today
-            if t is not None:
-                for name in _ALARM_FIELDS:
-                    if not hasattr(t, name):
-                        object.__setattr__(t, name, getattr(blank, name))
 
     def forget(self, actor: str) -> None:
         """Drop an actor's state (the detector evicts idle actors); its days stay in its peer group's counts."""
@@ -281,12 +274,16 @@ class ContextModel:
         a, t = self._open_day(ev, day)
         client = ev.client
         new_client = client is not None and note_client(client, t.devices, t.nets, a.devices, a.nets) and a.days >= 3
-        if ev.action == "login" or ev.result != "allowed":
+        if ev.action == "login":
+            return
+        ticket, subjects = ev.ticket, ev.subjects  # a ticket is cited by a denied access too, as the features count it
+        cited = cite_ticket(a.tickets, ticket, subjects, day, MAX_TICKETS) if ticket and len(subjects) <= 3 else None
+        if ev.result != "allowed":
             return
         sh = shape_of(ev)
         count = ev.count
-        self._judge(a, t, ev, sh, 0 if sh.aggregate else len(ev.subjects) if count is None else count, day, hour,
-                    new_client)
+        self._judge(a, t, ev, sh, 0 if sh.aggregate else len(subjects) if count is None else count, day, hour,
+                    new_client, cited)
 
     def observe_with_features(self, st: ActorState, ev: Event, day: str, hour: int) -> None:
         """``features.observe(st, ev, day, hour)`` and then :meth:`observe`, in one pass: what the detector does
@@ -295,6 +292,8 @@ class ContextModel:
         (``tests/forensics/test_fast_paths.py`` holds the two ways to the same state and answers)."""
         ad = open_day(st, ev, day)
         a, t = self._open_day(ev, day)
+        if a.tickets is not st.tickets:  # one book of tickets for both (cited once, by ``count_access``)
+            a.tickets = st.tickets
         client = ev.client  # for both (an empty object names neither device nor network)
         new_client = new_here = False
         if client:
@@ -310,16 +309,16 @@ class ContextModel:
                 t.nets.add(net)
                 new_client = new_client or net not in st.nets
                 new_here = new_here or net not in a.nets
-            new_client = new_client and len(st.history) >= MIN_DAYS_FOR_NEW_CLIENT
+            new_client = new_client and st.days >= MIN_DAYS_FOR_NEW_CLIENT
             new_here = new_here and a.days >= 3
         if ev.action == "login":
             return
         sh = shape_of(ev)
         count = ev.count
         n = 0 if sh.aggregate else len(ev.subjects) if count is None else count
-        count_access(st, ad, ev, sh, n, day, hour, new_client)
+        cited = count_access(st, ad, ev, sh, n, day, hour, new_client)
         if ev.result == "allowed":
-            self._judge(a, t, ev, sh, n, day, hour, new_here)
+            self._judge(a, t, ev, sh, n, day, hour, new_here, cited)
 
     def _open_day(self, ev: Event, day: str) -> tuple[_Actor, _Today]:
         """The event's actor and its day (the model's day rolled over on the first event of a new one)."""
@@ -337,9 +336,10 @@ class ContextModel:
         return a, t
 
     def _judge(self, a: _Actor, t: _Today, ev: Event, sh: Shape, n: int, day: str, hour: int,
-               new_client: bool) -> None:
+               new_client: bool, cited: Cited | None) -> None:
         """An allowed access (not a login) in the actor's day: its records, weight, surprise and risk (``n``: the
-        records it disclosed; ``new_client``: from a device or network new to the actor)."""
+        records it disclosed; ``new_client``: from a device or network new to the actor; ``cited``: what citing its
+        ticket found, where it cited one for at most three subjects)."""
         t.hours[hour] += 1
         ctx = sh.ctx
         t.n[ctx] = t.n.get(ctx, 0) + (n if n > 1 else 1)
@@ -355,16 +355,11 @@ class ContextModel:
             u = t.surprises[sh] = self._surprise(a, ctx, human=sh.human)
         ticket = ev.ticket
         if ticket:
-            subjects = ev.subjects
             reused = False
-            if len(subjects) <= 3:  # reused: first cited on an earlier day, now opening subjects not seen under it
-                first, seen = ticket_entry(a.tickets, ticket, day, MAX_TICKETS)
-                new = [s for s in subjects if s not in seen]
-                before = len(seen)
-                if before < SUBJECTS_PER_TICKET:
-                    seen.update(new)
-                reused = bool(new) and first < day and len(seen) > REUSE_MIN_SUBJECTS
-                if first == day and before < WIDE_TICKET <= len(seen) and self.incident_tickets is not None \
+            if cited is not None:  # reused: first cited on an earlier day, now opening subjects not seen under it
+                first, before, seen, fresh = cited
+                reused = fresh and first < day and seen > REUSE_MIN_SUBJECTS
+                if first == day and before < WIDE_TICKET <= seen and self.incident_tickets is not None \
                         and sh.human and not self.incident_tickets.match(ticket):
                     t.wide += 1
                     if len(t.alarm_events) < EVIDENCE:
@@ -524,6 +519,8 @@ class ContextModel:
         for a in self.actors.values():
             t = a.today
             if t is None:
+                if a.tickets:  # idle today: its tickets expire all the same (a leaver's would wait for eviction)
+                    expire_tickets(a.tickets, self.day)
                 continue
             a.today = None
             expire_tickets(a.tickets, t.day)

@@ -28,7 +28,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import MISSING, dataclass, field, fields
+from dataclasses import dataclass, field
 from datetime import date, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
@@ -36,7 +36,7 @@ import numpy as np
 from mypy_extensions import mypyc_attr
 
 from piwarden.events import parse_ts
-from piwarden.forensics.anomalies.features import ActorState, close_day, observe, peer_key
+from piwarden.forensics.anomalies.features import ActorState, close_day, expire_tickets, observe, peer_key
 from piwarden.forensics.anomalies.feedback import Feedback
 from piwarden.forensics.anomalies.findings import ActorWindow, EventObserver, Finding, ForensicDetector
 from piwarden.forensics.anomalies.model import MIN_SELF_DAYS, PeerPool, robust
@@ -191,23 +191,15 @@ class Detector:
         self._after = self._observers[1:] if self._joint is not None else self._observers
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        # a checkpoint's fields, by name (compiled, the detector has no ``__dict__``); a field it lacks, a
-        # checkpoint from before it, takes its default
-        for f in fields(self):
-            if f.name in state:
-                value = state[f.name]
-            elif f.default is not MISSING:
-                value = f.default
-            elif f.default_factory is not MISSING:
-                value = f.default_factory()
-            else:
-                continue
-            setattr(self, f.name, value)
+        # a checkpoint's fields, by name (compiled, the detector has no ``__dict__``); one it lacks takes its default
+        set_fields_state(self, state)
         self._joint_observers()
 
     def __getstate__(self) -> dict[str, Any]:
         # the joint observer and those after it are worked out again from the observers when loaded
-        return {f.name: getattr(self, f.name) for f in fields(self) if f.name not in ("_joint", "_after")}
+        state = fields_state(self)
+        del state["_joint"], state["_after"]
+        return state
 
     def local(self, ts: str) -> tuple[str, int]:
         """The local day (YYYY-MM-DD) and hour of an event time."""
@@ -311,7 +303,7 @@ class Detector:
             return None
         a.scored_events, a.scored_flags = ad.events, len(ad.flagged)
         if st.self_stats is None and st.days >= MIN_SELF_DAYS:
-            st.self_stats = robust(np.array(st.history))
+            st.self_stats = robust(st.past())
         pool = self.peers[st.peer]
         window = ActorWindow(st.actor, a.role, st.peer, ad.day, ad.vector(), st.self_stats, pool.stats, st.days)
         judged = [list(d.assess(window)) for d in self.detectors or ()]
@@ -345,6 +337,7 @@ class Detector:
         return None
 
     def _rollover(self) -> None:
+        day = self.day
         touched = set()
         for a in self.actors.values():
             st = a.state
@@ -368,6 +361,8 @@ class Detector:
                 groups[key] = _peer_hours(self.peers[key])
             if a.own_hours is False:  # an actor idle today keeps its own usual hours (its peers' may change)
                 a.own_hours = _own_hours(a.state)
+            if a.state.tickets and day:  # an idle one's tickets expire too (a leaver's would wait for eviction)
+                expire_tickets(a.state.tickets, day)
             a.state.ok_hours = _ok_hours(a.state, groups[key], a.own_hours)
             a.scored_events = a.scored_flags = 0
         if self.idle_days is not None or self.max_actors is not None:

@@ -14,7 +14,7 @@ last id per record kind, and a capped LRU of tickets with capped subject sets.
 from __future__ import annotations
 
 import re
-from collections import OrderedDict, deque
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import lru_cache
@@ -56,22 +56,34 @@ MIN_DAYS_FOR_NEW_CLIENT = 3
 _ID = re.compile(r"^(.*?)(\d+)$")
 
 
-#: An actor's ticket: [first day cited, subjects seen under it (capped), last day cited].
+#: An actor's ticket: [first day cited, the subjects cited under it (a tuple, capped: most tickets cite one), last
+#: day cited].
 TicketEntry = list[Any]
+#: What citing a ticket found (:func:`cite_ticket`): the first day it was cited, the subjects seen under it before
+#: and after, and whether a cited subject was new to it.
+Cited = tuple[str, int, int, bool]
 
 
-def ticket_entry(tickets: OrderedDict[str, TicketEntry], ticket: str, day: str, cap: int) -> tuple[str, set[str]]:
-    """(first day cited, subjects seen) of an actor's ticket, made on first sight; the least recently cited dropped
-    past ``cap``, and by :func:`expire_tickets` those not cited for ``TICKET_DAYS`` (bounded memory per actor)."""
+def cite_ticket(tickets: OrderedDict[str, TicketEntry], ticket: str, subjects: list[str], day: str, cap: int) -> Cited:
+    """Cite ``ticket`` for ``subjects`` on ``day`` in an actor's tickets (made on first sight); the least recently
+    cited dropped past ``cap``, and by :func:`expire_tickets` those not cited for ``TICKET_DAYS`` (bounded memory per
+    actor). The features and the context model read the same answer (their joint pass cites once)."""
     entry = tickets.get(ticket)
     if entry is None:
-        entry = tickets[ticket] = [day, set(), day]
+        first = tuple(dict.fromkeys(subjects))
+        tickets[ticket] = [day, first, day]
         if len(tickets) > cap:
             tickets.popitem(last=False)
-    else:
-        tickets.move_to_end(ticket)
-        entry[2] = day
-    return entry[0], entry[1]
+        return day, 0, len(first), bool(first)
+    tickets.move_to_end(ticket)
+    entry[2] = day
+    seen: Any = entry[1]  # a set in a checkpoint from before the tuples: read alike, and a tuple once it grows
+    before = len(seen)
+    new = [s for s in subjects if s not in seen]
+    if new and before < SUBJECTS_PER_TICKET:
+        entry[1] = (*seen, *dict.fromkeys(new))
+        return entry[0], before, len(entry[1]), True
+    return entry[0], before, before, bool(new)
 
 
 @lru_cache(maxsize=1024)
@@ -140,27 +152,39 @@ class ActorState:
 
     actor: str
     peer: str
-    history: deque[np.ndarray] = field(default_factory=lambda: deque(maxlen=HISTORY_DAYS))
+    history: np.ndarray = field(default_factory=lambda: np.zeros((HISTORY_DAYS, len(NAMES))))  # a ring of days
     hours: np.ndarray = field(default_factory=lambda: np.zeros(24))
     ok_hours: frozenset[int] = frozenset(range(7, 23))
     devices: set[str] = field(default_factory=set)
     nets: set[str] = field(default_factory=set)
     last_id: dict[str, int] = field(default_factory=dict)
-    tickets: OrderedDict[str, TicketEntry] = field(default_factory=OrderedDict)  # ticket_entry
+    tickets: OrderedDict[str, TicketEntry] = field(default_factory=OrderedDict)  # cite_ticket
     today: ActorDay | None = None
     first_ts: str = ""
     dirty: bool = False
     self_stats: Baseline | None = None
+    filled: int = 0  # days folded into ``history`` so far: the next goes to row ``filled % HISTORY_DAYS``
 
     def __getstate__(self) -> dict[str, Any]:  # by name: the same for the sources and the compiled module
         return fields_state(self)
 
     def __setstate__(self, state: dict[str, Any] | list[Any]) -> None:
         set_fields_state(self, state)
+        if not isinstance(self.history, np.ndarray):  # a checkpoint's deque of daily vectors (before the ring)
+            days = list(self.history)[-HISTORY_DAYS:]
+            self.history = np.zeros((HISTORY_DAYS, len(NAMES)))
+            if days:
+                self.history[:len(days)] = np.array(days)
+            self.filled = len(days)
 
     @property
     def days(self) -> int:
-        return len(self.history)
+        """Days in the history (at most ``HISTORY_DAYS``)."""
+        return self.filled if self.filled < HISTORY_DAYS else HISTORY_DAYS
+
+    def past(self) -> np.ndarray:
+        """The history's daily vectors, one row each, in no particular order (a view: the ring's filled rows)."""
+        return self.history if self.filled >= HISTORY_DAYS else self.history[:self.filled]
 
 
 @lru_cache(maxsize=65536)
@@ -220,7 +244,7 @@ def observe(st: ActorState, ev: Event, day: str, hour: int) -> None:
     ad = open_day(st, ev, day)
     client = ev.client
     new_client = client is not None and note_client(client, ad.clients, ad.nets, st.devices, st.nets) and \
-        len(st.history) >= MIN_DAYS_FOR_NEW_CLIENT
+        st.days >= MIN_DAYS_FOR_NEW_CLIENT
     if ev.action == "login":
         return
     sh = shape_of(ev)
@@ -230,11 +254,13 @@ def observe(st: ActorState, ev: Event, day: str, hour: int) -> None:
 
 
 def count_access(st: ActorState, ad: ActorDay, ev: Event, sh: Shape, n: int, day: str, hour: int,
-                 new_client: bool) -> None:
+                 new_client: bool) -> Cited | None:
     """An access (not a login) in the day's counters, and the day's flagged events if it is flagged: what
     :func:`observe` does past the day and the client, and the context model's joint pass as well (``n``: the
-    records it disclosed; ``new_client``: from a device or network new to the actor)."""
+    records it disclosed; ``new_client``: from a device or network new to the actor). Returns what citing its
+    ticket found, if it cited one for at most three subjects (the joint pass hands it to the context model)."""
     flag = False
+    cited: Cited | None = None
     action = ev.action
     subjects = ev.subjects
     ad.events += 1
@@ -255,15 +281,14 @@ def count_access(st: ActorState, ad: ActorDay, ev: Event, sh: Shape, n: int, day
         if sh.keyed:
             ad.keyed += 1
         if len(subjects) <= 3:
-            first, seen = ticket_entry(st.tickets, ticket, day, TICKETS_PER_ACTOR)
-            if len(seen) < SUBJECTS_PER_TICKET:
-                seen.update(subjects)
+            cited = cite_ticket(st.tickets, ticket, subjects, day, TICKETS_PER_ACTOR)
             # an incident ticket cited for dozens of related subjects the day it is opened is work; an old
             # ticket opening further people on later days is reuse
-            if first < day:
-                if len(seen) > ad.ticket_reuse:
-                    ad.ticket_reuse = len(seen)
-                if len(seen) > 2:
+            if cited[0] < day:
+                seen = cited[2]
+                if seen > ad.ticket_reuse:
+                    ad.ticket_reuse = seen
+                if seen > 2:
                     flag = True
     if 0 < len(subjects) <= 3:
         recs = ev.records
@@ -293,6 +318,7 @@ def count_access(st: ActorState, ad: ActorDay, ev: Event, sh: Shape, n: int, day
             ad.first_flag_ts = ev.ts
         if len(ad.flagged) < FLAGGED_PER_DAY:
             ad.flagged.append(ev.id)
+    return cited
 
 
 def close_day(st: ActorState, hours: np.ndarray | None = None) -> np.ndarray | None:
@@ -312,5 +338,6 @@ def close_day(st: ActorState, hours: np.ndarray | None = None) -> np.ndarray | N
     if ad.events == 0:
         return None
     v = ad.vector()
-    st.history.append(v)
+    st.history[st.filled % HISTORY_DAYS] = v
+    st.filled += 1
     return v

@@ -53,9 +53,13 @@ def robust(rows: np.ndarray) -> Baseline:
 
 
 def _median(rows: np.ndarray) -> np.ndarray:
-    """``np.median(rows, axis=0)`` of a small 2-D array, without its overhead (called per actor and day)."""
+    """``np.median(rows, axis=0)`` of a small 2-D array, without its overhead (called per actor and day). A peer
+    pool's thousands of rows are sorted as contiguous columns: the same order statistics, twice as fast."""
+    n = rows.shape[0]
+    if n > 256:
+        c = np.sort(rows.T, axis=1)
+        return (c[:, (n - 1) // 2] + c[:, n // 2]) * 0.5
     s = np.sort(rows, axis=0)
-    n = s.shape[0]
     return (s[(n - 1) // 2] + s[n // 2]) * 0.5
 
 
