@@ -33,6 +33,7 @@ import argparse
 import json
 import os
 import resource
+import signal
 import subprocess
 import sys
 import time
@@ -227,6 +228,7 @@ def insiders(dirs: list[Path], incident_tickets: str | None = None) -> None:
 
 
 def main() -> None:
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)  # piped into ``head``: end quietly, as a shell tool does
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--events", type=int, default=2_000_000)
     ap.add_argument("--seed", type=int, default=77)

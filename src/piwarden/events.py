@@ -119,9 +119,14 @@ def _check_ts(ts: str) -> None:
         parse_ts(ts)  # raises the error, or accepts what the plain form leaves out (a "t", a "z", non-ASCII digits)
 
 
+def _is_aggregate(action: str, query: dict[str, Any] | None) -> bool:
+    """A ``search`` or ``export`` that returned aggregates only (``query.by = "aggregate"``): no subjects, ``count``
+    records summed up (one answer for both representations)."""
+    return action in _AGGREGATE_ACTIONS and query is not None and query.get("by") == "aggregate"
+
+
 def _check_subjects(e: AccessEvent | LeanEvent) -> None:
-    if not e.subjects and e.action != "login" and not (
-            e.action in _AGGREGATE_ACTIONS and e.query is not None and e.query.get("by") == "aggregate"):
+    if not e.subjects and e.action != "login" and not _is_aggregate(e.action, e.query):
         raise ValueError("subjects may be empty only for action 'login' and for aggregate searches and exports "
                          "(query.by = 'aggregate')")
 
@@ -174,7 +179,7 @@ class AccessEvent(BaseModel):
     def aggregate(self) -> bool:
         """A ``search`` or ``export`` that returned aggregates only (``query.by = "aggregate"``): no subjects,
         ``count`` records summed up."""
-        return self.action in _AGGREGATE_ACTIONS and self.query is not None and self.query.get("by") == "aggregate"
+        return _is_aggregate(self.action, self.query)
 
     @property
     def time(self) -> datetime:

@@ -118,6 +118,16 @@ class DetectSection(_Section):
                                                              "(default: HOME/cache).")
 
 
+def regular_expression(value: str) -> str:
+    """``value`` if it compiles as a regular expression, else a ValueError saying why (a setting's check, and the
+    command-line option's that overrides it)."""
+    try:
+        re.compile(value)
+    except re.error as exc:
+        raise ValueError(f"not a regular expression: {exc}") from None
+    return value
+
+
 class ForensicsSection(_Section):
     """Forensics."""
 
@@ -133,12 +143,7 @@ class ForensicsSection(_Section):
     @field_validator("incident_tickets")
     @classmethod
     def _a_pattern(cls, value: str | None) -> str | None:
-        if value is not None:
-            try:
-                re.compile(value)
-            except re.error as exc:
-                raise ValueError(f"not a regular expression: {exc}") from None
-        return value
+        return None if value is None else regular_expression(value)
 
 
 class VaultSection(_Section):

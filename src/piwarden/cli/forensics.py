@@ -102,17 +102,14 @@ IncidentTicketsOption = Annotated[str | None, typer.Option(
 
 def _incident_tickets(pattern: str | None) -> str | None:
     """The option's pattern, else the settings' (checked there)."""
-    import re
-
-    from piwarden.settings import get_settings
+    from piwarden.settings import get_settings, regular_expression
 
     if pattern is None:
         return get_settings().forensics.incident_tickets
     try:
-        re.compile(pattern)
-    except re.error as exc:
-        raise typer.BadParameter(f"not a regular expression: {exc}", param_hint="--incident-tickets") from None
-    return pattern
+        return regular_expression(pattern)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--incident-tickets") from None
 
 
 @app.command()
