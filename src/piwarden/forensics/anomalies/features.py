@@ -7,8 +7,9 @@ compare the day with the actor's own past days and with its peer group (same par
 role).
 
 Memory is bounded by the number of actors, never by the number of events: per actor a
-capped history of daily vectors, a 24-hour histogram, the devices and networks seen, the
-last id per record kind, and a capped LRU of tickets with capped subject sets.
+ring of daily vectors (allocated whole with the actor, so its memory does not grow with its
+days), a 24-hour histogram, the devices and networks seen, the last id per record kind, and a
+capped LRU of tickets with capped tuples of subjects.
 """
 
 from __future__ import annotations
