@@ -22,7 +22,8 @@ no longer installs, so ``scripts/import_lac.py`` reads the weights from the sdis
 
 A word is a run of characters from a ``-B`` tag to the next; its tag is that of its last
 character (as LAC prints it). Words tagged PER, LOC and ORG become PERSON, ADDRESS and ORG spans
-with character offsets into the text as given. LAC's decoder gives no probabilities: every span
+with character offsets into the text as given (touching LOC words as one span, edges trimmed:
+:meth:`LacModel.predict`). LAC's decoder gives no probabilities: every span
 has the score :data:`SCORE`.
 
 Texts of up to 352 tokens are run whole, longer ones in windows of 256 tokens with 48 tokens of
@@ -37,12 +38,13 @@ import json
 import math
 import re
 import threading
+import unicodedata
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from piwarden.detect.ner.infer import _one_blas_thread, _reverse_rows, _running, viterbi
+from piwarden.detect.ner.infer import _one_blas_thread, _reverse_rows, _running, trim, viterbi
 
 ARTIFACT = Path(__file__).parent / "model" / "lac_zh.npz"
 TYPES = {"PER": "PERSON", "LOC": "ADDRESS", "ORG": "ORG"}
@@ -230,30 +232,55 @@ class LacModel:
 
     def words(self, texts: list[str]) -> list[list[tuple[int, int, str]]]:
         """LAC's output: ``(start, end, tag)`` of each word (a run from a ``-B`` tag to the next)."""
-        result = []
+        result: list[list[tuple[int, int, str]]] = []
         for text, tags in zip(texts, self.tag_ids(texts), strict=True):
-            begins = np.flatnonzero(self._suffix_b[tags]).tolist() if len(tags) else []
-            if len(tags) and (not begins or begins[0] != 0):
+            if not len(tags):
+                result.append([])
+                continue
+            begins = np.flatnonzero(self._suffix_b[tags]).tolist()
+            if not begins or begins[0] != 0:
                 begins.insert(0, 0)
             ends = [*begins[1:], len(text)]
             result.append([(s, e, self.tags[int(tags[e - 1])][:-2]) for s, e in zip(begins, ends, strict=True)])
         return result
 
     def predict(self, texts: list[str]) -> list[list[Span]]:
-        """``(start, end, type, score)`` of the PERSON, ADDRESS and ORG spans of each text; LOC words
-        that touch (浙江省 杭州市 西湖区 文三路) are one ADDRESS span."""
+        """``(start, end, type, score)`` of the PERSON, ADDRESS and ORG spans of each text.
+
+        LOC words that touch (浙江省 杭州市 西湖区 文三路) are one ADDRESS span. A span's edges lose
+        what the shipped model's spans lose (:func:`piwarden.detect.ner.infer.trim`: spaces,
+        separators, unpaired brackets) and symbols, format and control characters (an emoji or a
+        zero-width space, unknown to LAC, is sometimes tagged as the start of a name); a span
+        with no letter or digit left is dropped.
+        """
         out = []
-        for ws in self.words(texts):
-            spans: list[Span] = []
+        for text, ws in zip(texts, self.words(texts), strict=True):
+            merged: list[Span] = []
             for s, e, t in ws:
                 if t not in TYPES:
                     continue
-                if t == "LOC" and spans and spans[-1][2] == "ADDRESS" and spans[-1][1] == s:
-                    spans[-1] = (spans[-1][0], e, "ADDRESS", SCORE)
+                if t == "LOC" and merged and merged[-1][2] == "ADDRESS" and merged[-1][1] == s:
+                    merged[-1] = (merged[-1][0], e, "ADDRESS", SCORE)
                 else:
-                    spans.append((s, e, TYPES[t], SCORE))
+                    merged.append((s, e, TYPES[t], SCORE))
+            spans = []
+            for s, e, kind, score in merged:
+                s, e = _trim(text, s, e)
+                if any(ch.isalnum() for ch in text[s:e]):
+                    spans.append((s, e, kind, score))
             out.append(spans)
         return out
+
+
+def _trim(text: str, start: int, end: int) -> tuple[int, int]:
+    while True:
+        start, end = trim(text, start, end)
+        if start < end and unicodedata.category(text[start])[0] in "ZCS":
+            start += 1
+        elif start < end and unicodedata.category(text[end - 1])[0] in "ZCS":
+            end -= 1
+        else:
+            return start, end
 
 
 def _bigru(x: np.ndarray, lengths: np.ndarray, layer: tuple[np.ndarray, ...]) -> np.ndarray:
