@@ -198,3 +198,10 @@ def test_recognizer_option_adds_lac_names() -> None:
     assert with_lac[2] == plain[2]  # no CJK: LAC is not run
     for before, after in zip(plain, with_lac, strict=True):  # every span the model is sure of stays
         assert {s for s in before if s[3] >= 0.5} <= set(after)
+
+
+@needs_artifact
+def test_artifact_is_small_and_attributed() -> None:
+    assert lac.ARTIFACT.stat().st_size < 20 * 2**20
+    notice = (lac.ARTIFACT.parent / "LAC_NOTICE.txt").read_text("utf-8")
+    assert "Apache License" in notice and "LAC-2.1.2.tar.gz" in notice
