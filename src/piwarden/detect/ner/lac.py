@@ -23,8 +23,8 @@ no longer installs, so ``scripts/import_lac.py`` reads the weights from the sdis
 A word is a run of characters from a ``-B`` tag to the next; its tag is that of its last
 character (as LAC prints it). Words tagged PER, LOC and ORG become PERSON, ADDRESS and ORG spans
 with character offsets into the text as given (touching LOC words as one span, edges trimmed:
-:meth:`LacModel.predict`). LAC's decoder gives no probabilities: every span
-has the score :data:`SCORE`.
+:meth:`LacModel.predict`). LAC's decoder gives no probabilities: every span has the score
+:data:`SCORE`.
 
 Texts of up to 352 tokens are run whole, longer ones in windows of 256 tokens with 48 tokens of
 context on each side; rows are batched by length, and each GRU step computes both directions of
@@ -128,13 +128,10 @@ class LacModel:
         self.out_w, self.out_b = w["fc_4_w_0"], w["fc_4_b_0"]
         crf = w["crfw"]
         self.start, self.end, self.trans = crf[0], crf[1], np.ascontiguousarray(crf[2:])
-        n = len(self.tags)
         self._suffix_b = np.array([t.endswith("-B") for t in self.tags])
+        # the tag of a token's other characters: the -I of its tag (LAC's parse_result)
         self._to_i = np.array([self.tags.index(t[:-2] + "-I") if t.endswith("-B") else j
                                for j, t in enumerate(self.tags)])
-        kinds = [TYPES.get(t[:-2], "") if "-" in t else "" for t in self.tags]
-        self._kind = kinds
-        assert len(self._to_i) == n
 
     @staticmethod
     def _layer(w: dict[str, np.ndarray], k: int) -> tuple[np.ndarray, ...]:
