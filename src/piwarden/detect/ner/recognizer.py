@@ -20,6 +20,9 @@ from piwarden.detect.address.parse import rule_score
 from piwarden.detect.context import ContextWindow, compile_word_starts
 from piwarden.detect.ner import english
 from piwarden.detect.ner.infer import TaggerModel
+from piwarden.detect.ner.lac import combine as lac_combine
+from piwarden.detect.ner.lac import has_cjk
+from piwarden.detect.ner.lac import load as load_lac
 from piwarden.detect.recognizer import ModelRecognizer
 
 _LOCK = threading.Lock()
@@ -65,6 +68,12 @@ class NameAddressRecognizer(ModelRecognizer):
     # English PERSON spans with the names-en extra: "model" (the shipped model only) or a rule of
     # english.combine ("spacy", "union", "model-first"); without the extra, the model only
     english_names: ClassVar[str] = "union"
+    # Chinese PERSON and ORG spans also from Baidu's LAC tagger (model/lac_zh.npz, read with numpy:
+    # piwarden.detect.ner.lac) where the model found nothing overlapping them, for texts with CJK
+    # characters; off by default (about half the speed; docs/ner.md "LAC")
+    lac_names: ClassVar[bool] = False
+    lac_artifact: ClassVar[Path | None] = None  # None: the shipped model/lac_zh.npz
+    lac_min_score: ClassVar[float] = 0.5  # model spans at least this sure keep LAC's names out
 
     def __init__(self) -> None:
         super().__init__()
@@ -77,7 +86,10 @@ class NameAddressRecognizer(ModelRecognizer):
 
     def find(self, texts: list[str]) -> list[list[tuple[int, int, str, float]]]:
         out = []
-        for text, spans, names in zip(texts, self.model.predict(texts), self._english_names(texts), strict=True):
+        for text, spans, lac, names in zip(texts, self.model.predict(texts), self._lac_spans(texts),
+                                           self._english_names(texts), strict=True):
+            if lac is not None:
+                spans = lac_combine(lac, spans, "model_first", self.lac_min_score)
             if names is not None:
                 spans = english.combine(spans, names, self.english_names)
             kept = [(start, end, kind, self._adjust(text, start, end, kind, score))
@@ -85,6 +97,17 @@ class NameAddressRecognizer(ModelRecognizer):
             if self.whole_addresses:
                 kept = whole_addresses(text, kept, self.max_score)
             out.append(self._attached_titles(kept))
+        return out
+
+    def _lac_spans(self, texts: list[str]) -> list[list[tuple[int, int, str, float]] | None]:
+        """LAC's spans for each text with CJK characters (``None``: none, or ``lac_names`` off)."""
+        out: list[list[tuple[int, int, str, float]] | None] = [None] * len(texts)
+        if not self.lac_names:
+            return out
+        at = [i for i, t in enumerate(texts) if has_cjk(t)]
+        if at:
+            for i, spans in zip(at, load_lac(self.lac_artifact).predict([texts[i] for i in at]), strict=True):
+                out[i] = spans
         return out
 
     def _english_names(self, texts: list[str]) -> list[list[tuple[int, int]] | None]:
