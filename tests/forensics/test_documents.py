@@ -741,6 +741,7 @@ def test_a_chinese_line_on_the_personal_tiles_is_read_and_compared() -> None:
     assert F.decides((("text", True),)) and F.decides((("text", True), ("number", True)))
     assert not F.decides((("text", True), ("number", False))) and not F.decides((("number", True),))
     assert not F.decides((("text", True), ("id_number", False)))   # a personal number, when read, decides
+    assert not F.decides((("text", True),), text=False) and F.decides((("id_number", True),), text=False)
     assert F.touches((300, 380, 200, 30), tiles, 48, 1.0) and not F.touches((150, 385, 90, 24), tiles, 48, 1.0)
 
 
@@ -761,6 +762,9 @@ def test_an_id_card_back_with_its_dates_cut_off_is_decided_by_its_authority(tmp_
     assert [m.row.doc_id for m in res.matches] == ["back-3"]
     assert {"field": "text", "agrees": True} in res.to_json()["matches"][0]["fields"]  # type: ignore[index]
     assert st.matches(stranger)[0] == []                  # same city and dates a day apart, another district
+    monkeypatch.setattr(check_mod, "TEXT_FROM", 1.01)     # the authority is a district's: the tiles must say most
+    assert st.matches(copy)[0] == []
+    monkeypatch.setattr(check_mod, "TEXT_FROM", 0.0)
     monkeypatch.setattr(F, "read_text", lambda *_: ())   # without the Chinese line: nothing decides it
     st._fields.clear()
     assert st.matches(copy)[0] == []

@@ -42,6 +42,8 @@ REFERENCE_BYTES = 256 << 20         # and the prepared tiles (``verify.Reference
 FIELDS = True                       # read the key fields (OCR) of a candidate that failed in the band below:
 FIELDS_FROM = 0.4                   # a verification scoring at least this, under the threshold
 FIELDS_K = 2                        # at most this many such candidates per check, best first
+TEXT_FROM = 0.6                     # a Chinese line (an ID card back's authority, ``fields.TEXT``) decides only from
+#                                     this agreement: the whole district shares it, so the tiles must say most already
 
 
 @dataclass
@@ -353,7 +355,7 @@ class DocumentStore:
                 got = F.compare(warped, stored)
             except (OSError, RuntimeError):   # Tesseract missing (TesseractNotFoundError) or failing (TesseractError)
                 return out
-            out[i] = (row, feats, replace(verdict, same=F.decides(got), fields=got))
+            out[i] = (row, feats, replace(verdict, same=F.decides(got, verdict.agreement >= TEXT_FROM), fields=got))
         return out
 
     def _full_shape(self, row: Row) -> tuple[int, int]:

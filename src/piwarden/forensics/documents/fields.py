@@ -201,15 +201,16 @@ def compare(warped: np.ndarray, fields: tuple[Field, ...]) -> tuple[tuple[str, b
     return tuple(out)
 
 
-def decides(got: tuple[tuple[str, bool], ...]) -> bool:
+def decides(got: tuple[tuple[str, bool], ...], text: bool = True) -> bool:
     """Same document by its fields: a number of a ``STRONG`` kind agrees and none disagrees. Without any such
     number read (an ID card back: authority and validity dates), its Chinese line (``TEXT``) agrees and no field at
-    all disagrees: a stranger's dates, when read, differ. Other long runs (the dates, which strangers can share)
+    all disagrees (a stranger's dates, when read, differ), when ``text`` allows (the caller's tiles agree enough:
+    everyone of one district office shares its authority). Other long runs (the dates, which strangers can share)
     are never decisive alone."""
     strong = [ok for k, ok in got if k in STRONG]
     if strong:
         return all(strong)
-    return any(ok for k, ok in got if k == TEXT) and all(ok for _, ok in got)
+    return text and any(ok for k, ok in got if k == TEXT) and all(ok for _, ok in got)
 
 
 def warp_full(query: np.ndarray, hom: np.ndarray, query_work: tuple[int, int], cand_work: tuple[int, int],
