@@ -6,8 +6,9 @@ document (an ID, card, passport or credit-code number) can: a stranger's differs
 a copy's is the same even through blur, glare on another part or a sticker elsewhere. The stored
 document is read whole once (Tesseract, ``eng``: these numbers are Latin letters and digits), its
 long runs of letters and digits kept with their boxes; the submission, already registered onto it,
-is read only in those boxes. The texts stay in memory: neither logged nor output, only which kind
-of field agreed.
+is read only in those boxes. A document with no such number of its own (an ID card back: the issuing
+authority and the validity dates) has its lines of Chinese read too (``chi_sim``, :func:`read_text`). The
+texts stay in memory: neither logged nor output, only which kind of field agreed.
 """
 
 from __future__ import annotations
