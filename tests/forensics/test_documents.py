@@ -12,11 +12,12 @@ import cv2
 import numpy as np
 import pytesseract
 import pytest
-from PIL import Image
+from PIL import Image, ImageDraw
 from typer.testing import CliRunner
 
 from piwarden.cli import app
 from piwarden.demo import documents as synth
+from piwarden.fonts import pil_font
 from piwarden.forensics.documents import check as check_mod
 from piwarden.forensics.documents import fields as F
 from piwarden.forensics.documents import hashes as Hs
@@ -703,3 +704,82 @@ def test_a_candidate_in_the_uncertain_band_is_decided_by_its_key_fields(store: D
 
     monkeypatch.setattr(F, "compare", missing)                # no Tesseract: the tiles decide alone, quietly
     assert store.matches(copy)[0] == []
+
+
+def _id_back(authority: str, validity: str) -> Image.Image:
+    """An ID card's back as a made-up template has it: the print (emblem, title, labels) on the shared background,
+    and its only personal content, the issuing authority and the validity dates."""
+    img = synth._background(synth.ID_SIZE, (226, 234, 236)).copy()
+    d = ImageDraw.Draw(img)
+    d.rounded_rectangle([6, 6, synth.ID_SIZE[0] - 7, synth.ID_SIZE[1] - 7], 28, outline=(170, 170, 180), width=3)
+    d.ellipse([60, 45, 180, 165], fill=(200, 30, 30), outline=(230, 180, 40), width=8)
+    d.text((240, 70), "中华人民共和国", font=pil_font(40), fill=(20, 20, 20))
+    d.text((240, 160), "居民身份证", font=pil_font(56), fill=(20, 20, 20))
+    d.text((150, 385), "签发机关", font=pil_font(22), fill=(60, 60, 60))
+    d.text((150, 455), "有效期限", font=pil_font(22), fill=(60, 60, 60))
+    d.text((285, 380), authority, font=pil_font(26), fill=(20, 20, 20))
+    d.text((285, 450), validity, font=pil_font(26), fill=(20, 20, 20))
+    return img
+
+
+_BACKS = [("惠州市公安局高港分局", "2019.11.11-2039.11.11"), ("郑州市公安局东丽分局", "2022.11.30-2042.11.30"),
+          ("兴安盟市公安局蓟州分局", "2014.03.21-2024.03.21"), ("阜新市公安局崇文分局", "2006.03.25-2026.03.25"),
+          ("辽阳市公安局秀英分局", "2020.07.20-2040.07.20"), ("北京市公安局六枝特分局", "2021.02.15-2041.02.15")]
+
+
+def test_a_chinese_line_on_the_personal_tiles_is_read_and_compared() -> None:
+    g = Hs.gray(_id_back(*_BACKS[0]))
+    tiles = np.zeros((g.shape[0] // 48, g.shape[1] // 48), bool)
+    tiles[7:10, 6:12] = True                       # the authority and the dates, not the labels before them
+    fields = F.read_text(g, tiles, 48, 1.0)
+    assert [(f.kind, f.text) for f in fields] == [("text", _BACKS[0][0])]   # the label 签发机关 is left out
+    assert F.compare(cv2.GaussianBlur(g, (0, 0), 1.0), fields) == (("text", True),)
+    assert F.compare(Hs.gray(_id_back(*_BACKS[1])), fields) == (("text", False),)   # another district office
+    # one character apart (another city's office of the same name) is another office, not a misread
+    assert F.compare(Hs.gray(_id_back("郑州市公安局高港分局", _BACKS[0][1])), fields) == (("text", False),)
+    # without a personal number, the line decides when nothing disagrees; a date that disagrees vetoes it
+    assert F.decides((("text", True),)) and F.decides((("text", True), ("number", True)))
+    assert not F.decides((("text", True), ("number", False))) and not F.decides((("number", True),))
+    assert not F.decides((("text", True), ("id_number", False)))   # a personal number, when read, decides
+    assert not F.decides((("text", True),), text=False) and F.decides((("id_number", True),), text=False)
+    assert F.touches((300, 380, 200, 30), tiles, 48, 1.0) and not F.touches((150, 385, 90, 24), tiles, 48, 1.0)
+
+
+def test_an_id_card_back_with_its_dates_cut_off_is_decided_by_its_authority(tmp_path: Path,
+                                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    paths = []
+    for i, back in enumerate(_BACKS):
+        paths.append(tmp_path / f"back-{i}.png")
+        _id_back(*back).save(paths[-1])
+    st = DocumentStore(tmp_path / "store", f"sqlite:///{tmp_path / 'piwarden.db'}")
+    st.add([(p, p.stem, f"subj-{i}", f"acct-{i}") for i, p in enumerate(paths)])
+    w = synth.ID_SIZE[0]
+    copy = synth.jpeg(Image.open(paths[3]).convert("RGB").crop((0, 0, w, 470)), 70)   # the dates cut in half
+    stranger = synth.jpeg(_id_back("阜新市公安局秀英分局", "2006.03.26-2026.03.26").crop((0, 0, w, 470)), 70)
+    monkeypatch.setattr(st, "threshold", 1.01)            # the tiles alone never decide here
+    monkeypatch.setattr(check_mod, "FIELDS_FROM", 0.0)
+    res = st.check(copy, "subj-x", "acct-x")
+    assert [m.row.doc_id for m in res.matches] == ["back-3"]
+    assert {"field": "text", "agrees": True} in res.to_json()["matches"][0]["fields"]  # type: ignore[index]
+    assert st.matches(stranger)[0] == []                  # same city and dates a day apart, another district
+    monkeypatch.setattr(check_mod, "TEXT_FROM", 1.01)     # the authority is a district's: the tiles must say most
+    assert st.matches(copy)[0] == []
+    monkeypatch.setattr(check_mod, "TEXT_FROM", 0.0)
+    monkeypatch.setattr(F, "read_text", lambda *_: ())   # without the Chinese line: nothing decides it
+    st._fields.clear()
+    assert st.matches(copy)[0] == []
+    st.close()
+
+
+def test_tiles_beside_a_crop_compare_as_in_the_whole_image() -> None:
+    """The warped query's outside repeats its edge: a black border made a step the band-pass spread into the tiles
+    inside along the cut (a copy cut just below a line of personal content disagreed on that line)."""
+    g = Hs.gray(synth.id_card(SEED + 3).image)
+    whole = V.features(g)
+    b = V.registered(whole, whole.gray.shape, np.eye(3))
+    for cut in (415, 420, 425):                   # 4-12 working pixels below the 8th row of tiles
+        a = V.registered(V.features(g[:cut]), whole.gray.shape, np.eye(3))
+        last = int(np.where(a.valid.all(1))[0][-1])
+        assert last == 7
+        ncc, _ = V._ncc(a.tiles[last], b.tiles[last])
+        assert ncc.min() > 0.9

@@ -42,6 +42,8 @@ REFERENCE_BYTES = 256 << 20         # and the prepared tiles (``verify.Reference
 FIELDS = True                       # read the key fields (OCR) of a candidate that failed in the band below:
 FIELDS_FROM = 0.4                   # a verification scoring at least this, under the threshold
 FIELDS_K = 2                        # at most this many such candidates per check, best first
+TEXT_FROM = 0.6                     # a Chinese line (an ID card back's authority, ``fields.TEXT``) decides only from
+#                                     this agreement: the whole district shares it, so the tiles must say most already
 
 
 @dataclass
@@ -353,7 +355,7 @@ class DocumentStore:
                 got = F.compare(warped, stored)
             except (OSError, RuntimeError):   # Tesseract missing (TesseractNotFoundError) or failing (TesseractError)
                 return out
-            out[i] = (row, feats, replace(verdict, same=F.decides(got), fields=got))
+            out[i] = (row, feats, replace(verdict, same=F.decides(got, verdict.agreement >= TEXT_FROM), fields=got))
         return out
 
     def _full_shape(self, row: Row) -> tuple[int, int]:
@@ -370,11 +372,27 @@ class DocumentStore:
         if ref.personal is not None and row.path and Path(row.path).exists():
             g = Hs.gray(row.path)
             scale = ref.shape[1] / g.shape[1]     # full resolution -> working scale
-            kept = tuple(f for f in F.read(g) if F.on_tiles(f.box, ref.personal, ref.tile, scale))
+            read = F.read(g)
+            kept = tuple(f for f in read if F.on_tiles(f.box, ref.personal, ref.tile, scale))
+            if not any(f.kind in F.STRONG for f in kept):
+                # no personal number (an ID card back): its Chinese lines, and every long number touching a personal
+                # tile (the validity dates, half of whose digits the print shares), which can only veto
+                kept = (*(f for f in read if F.touches(f.box, ref.personal, ref.tile, scale)),
+                        *self._text_fields(g, ref, scale))
         self._fields[row.row] = kept
         if len(self._fields) > CACHED:
             self._fields.popitem(last=False)
         return kept
+
+    def _text_fields(self, g: np.ndarray, ref: V.Reference, scale: float) -> tuple[F.Field, ...]:
+        """The stored document's lines of Chinese on its personal tiles (:func:`.fields.read_text`); none where
+        Tesseract has no ``chi_sim``."""
+        if ref.personal is None:
+            return ()
+        try:
+            return F.read_text(g, ref.personal, ref.tile, scale)
+        except RuntimeError:   # TesseractError: the language is not installed
+            return ()
 
     def check(self, img: Image.Image | str | Path, subject: str, account: str) -> CheckResult:
         """Flag ``img`` if it is a stored document of another subject or account."""
