@@ -128,14 +128,16 @@ def test_cli_end_to_end(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None
     assert out["flagged"] and out["matches"][0]["subject"] == "s1"
     res = run(app, ["forensics", "documents", "check", str(sub), "--subject", "s1", "--account", "a1"])
     assert res.exit_code == 0 and not json.loads(res.stdout)["flagged"]
-    copy = tmp_path / "copy.png"
+    copy, key = tmp_path / "copy.png", tmp_path / "mark.key"
+    key.write_bytes(bytes(range(32)))  # a fixed key: a created one is random, and about 1 in 60 random keys loses
+    key.chmod(0o600)  # this copy's mark to the JPEG at quality 50 below (docs/forensics.md, "Stamp and mark")
     res = run(app, ["forensics", "documents", "stamp", str(paths[0]), "--purpose", "仅供XX平台企业认证使用",
-                    "--recipient", "xx-platform", "-o", str(copy)])
+                    "--recipient", "xx-platform", "-o", str(copy), "--key-file", str(key)])
     assert res.exit_code == 0, res.output
     synth.jpeg(Image.open(copy), 50).save(tmp_path / "leaked.jpg", quality=95)
-    res = run(app, ["forensics", "documents", "mark", str(tmp_path / "leaked.jpg")])
-    assert res.exit_code == 0 and json.loads(res.stdout)["recipient"] == "xx-platform"
-    res = run(app, ["forensics", "documents", "mark", str(paths[2])])
+    res = run(app, ["forensics", "documents", "mark", str(tmp_path / "leaked.jpg"), "--key-file", str(key)])
+    assert res.exit_code == 0 and json.loads(res.stdout)["recipient"] == "xx-platform", res.output
+    res = run(app, ["forensics", "documents", "mark", str(paths[2]), "--key-file", str(key)])
     assert res.exit_code == 1 and json.loads(res.stdout)["recipient"] is None
     meta = tmp_path / "home" / "documents" / "hashes" / "format.json"
     for text in ('{"format": 99}', "not json"):  # an index this piwarden cannot read: said, exit 2, no traceback
