@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 import cv2
 import numpy as np
@@ -83,18 +84,23 @@ def _ocr_image(gray: np.ndarray) -> np.ndarray:
     return np.clip(gray, 0, 255).astype(np.uint8)
 
 
-def read(gray: np.ndarray) -> tuple[Field, ...]:
-    """The key fields of a stored document's grayscale image (full resolution), in reading order."""
+def _lines(gray: np.ndarray, lang: str) -> tuple[dict[str, list[Any]], list[list[int]]]:
+    """Tesseract's words on ``gray`` (sparse text, ``lang``) and the indexes of the words of each line, in order."""
     import pytesseract  # imported when first needed: a check that never reads a field does not load it
 
-    data = pytesseract.image_to_data(_ocr_image(gray), lang="eng", config="--psm 11",
-                                     output_type=pytesseract.Output.DICT)
+    data = pytesseract.image_to_data(_ocr_image(gray), lang=lang, config="--psm 11", output_type=pytesseract.Output.DICT)
     lines: dict[tuple[int, int, int], list[int]] = {}
     for i, word in enumerate(data["text"]):
         if word.strip():
             lines.setdefault((data["block_num"][i], data["par_num"][i], data["line_num"][i]), []).append(i)
+    return data, list(lines.values())
+
+
+def read(gray: np.ndarray) -> tuple[Field, ...]:
+    """The key fields of a stored document's grayscale image (full resolution), in reading order."""
+    data, lines = _lines(gray, "eng")
     out: list[Field] = []
-    for words in lines.values():
+    for words in lines:
         text = " ".join(data["text"][i] for i in words)
         for run in _runs(text):
             x0 = min(data["left"][i] for i in words)
@@ -113,16 +119,9 @@ def read_text(gray: np.ndarray, tiles: np.ndarray, tile: int, scale: float) -> t
     last (a printed label before it, 签发机关, is left out), its Chinese characters kept if at least ``TEXT_CHARS``.
     An ID card back's personal content is its issuing authority and validity dates; the dates are read by
     :func:`read`, the authority here."""
-    import pytesseract
-
-    data = pytesseract.image_to_data(_ocr_image(gray), lang="chi_sim", config="--psm 11",
-                                     output_type=pytesseract.Output.DICT)
-    lines: dict[tuple[int, int, int], list[int]] = {}
-    for i, word in enumerate(data["text"]):
-        if word.strip():
-            lines.setdefault((data["block_num"][i], data["par_num"][i], data["line_num"][i]), []).append(i)
+    data, lines = _lines(gray, "chi_sim")
     out: list[Field] = []
-    for words in lines.values():
+    for words in lines:
         boxes = [(data["left"][i], data["top"][i], data["width"][i], data["height"][i]) for i in words]
         on = [k for k, b in enumerate(boxes) if touches(b, tiles, tile, scale)]
         if not on:
