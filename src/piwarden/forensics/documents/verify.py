@@ -201,8 +201,8 @@ def _tiles(x: np.ndarray, th: int, tw: int, tile: int) -> np.ndarray:
 
 def _ncc(a: np.ndarray, b: np.ndarray, sb: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Per-tile NCC of centred tile stacks, and ``b``'s per-tile RMS (``sb``: ``b``'s norms, when known)."""
-    sa, sb = np.sqrt((a * a).sum(-1)), np.sqrt((b * b).sum(-1)) if sb is None else sb
-    return (a * b).sum(-1) / np.maximum(sa * sb, 1e-6), sb / np.sqrt(a.shape[-1])
+    sa, sb = np.sqrt(np.vecdot(a, a)), np.sqrt(np.vecdot(b, b)) if sb is None else sb
+    return np.vecdot(a, b) / np.maximum(sa * sb, 1e-6), sb / np.sqrt(a.shape[-1])
 
 
 def _centred(x: np.ndarray) -> np.ndarray:
@@ -212,8 +212,8 @@ def _centred(x: np.ndarray) -> np.ndarray:
 def _without(x: np.ndarray, base: np.ndarray, bb: np.ndarray | None = None) -> np.ndarray:
     """``x`` minus its projection on ``base``, tile by tile: the print removed whatever the contrast (``bb``:
     ``base``'s squared norms, keepdims, when known)."""
-    bb = (base * base).sum(-1, keepdims=True) if bb is None else bb
-    k = (x * base).sum(-1, keepdims=True) / np.maximum(bb, 1e-6)
+    bb = np.vecdot(base, base)[..., None] if bb is None else bb
+    k = np.vecdot(x, base)[..., None] / np.maximum(bb, 1e-6)
     return x - np.clip(k, 0.0, None) * base
 
 
@@ -222,7 +222,7 @@ def _norms(variant: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, np.ndarr
     (keepdims, for :func:`_without`) and the candidate's norms (for :func:`_ncc`), per tile. A tile's sum is the
     same whichever other tiles are taken with it, so the scores are unchanged, bit for bit."""
     rb, base = variant
-    return (base * base).sum(-1, keepdims=True), np.sqrt((rb * rb).sum(-1))
+    return np.vecdot(base, base)[..., None], np.sqrt(np.vecdot(rb, rb))
 
 
 def _rms(x: np.ndarray) -> np.ndarray:
