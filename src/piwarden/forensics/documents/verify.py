@@ -462,9 +462,9 @@ def registered(query: Features, shape: tuple[int, int], hom: np.ndarray, tile: i
     h, w = shape
     warped = cv2.warpPerspective(query.gray, hom, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
     th, tw = h // tile, w // tile
-    valid = _valid_tiles(query, shape, hom, tile)
-    inside = None if valid is not None else _inside(query, shape, hom)
+    valid, inside = _valid_tiles(query, shape, hom, tile), None
     if valid is None:
+        inside = _inside(query, shape, hom)
         valid = _tiles(inside, th, tw, tile).min(-1) > 0
     seen = _bandpass(warped)
     if select is None:
