@@ -220,7 +220,7 @@ def _without(x: np.ndarray, base: np.ndarray, bb: np.ndarray | None = None) -> n
 def _norms(variant: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     """What :func:`_personal` needs of a variant that does not depend on the query: the print's squared norms
     (keepdims, for :func:`_without`) and the candidate's norms (for :func:`_ncc`), per tile. A tile's sum is the
-    same whichever other tiles are taken with it, so the scores are unchanged, bit for bit."""
+    same whichever other tiles are taken with it, so computing them once changes no score, bit for bit."""
     rb, base = variant
     return np.vecdot(base, base)[..., None], np.sqrt(np.vecdot(rb, rb))
 
