@@ -13,17 +13,20 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 from PIL import Image
 
 from piwarden.forensics.documents import calibration as C
-from piwarden.forensics.documents import fields as F
 from piwarden.forensics.documents import hashes as Hs
 from piwarden.forensics.documents import templates as T
 from piwarden.forensics.documents import verify as V
 from piwarden.forensics.documents.index import HashIndex, Keypoints
 from piwarden.forensics.documents.registry import Registry, Row
+
+if TYPE_CHECKING:   # imported where a check reads key fields (few do): it pulls in ``piwarden.detect`` (~0.2 s)
+    from piwarden.forensics.documents import fields as F
 
 COLUMNS = (*Hs.NAMES, "rhash")
 RHASH_RADIUS, RHASH_POOL = 64, 256  # the 256 nearest content hashes of the template, at any distance
@@ -343,6 +346,10 @@ class DocumentStore:
         band = sorted((i for i, (_, _, v) in enumerate(verified)
                        if v.homography is not None and FIELDS_FROM <= v.agreement < self.threshold),
                       key=lambda i: -verified[i][2].agreement)[:FIELDS_K]
+        if not band:
+            return verified
+        from piwarden.forensics.documents import fields as F
+
         out = list(verified)
         for i in band:
             row, feats, verdict = verified[i]
@@ -368,6 +375,8 @@ class DocumentStore:
         if row.row in self._fields:
             self._fields.move_to_end(row.row)
             return self._fields[row.row]
+        from piwarden.forensics.documents import fields as F
+
         kept: tuple[F.Field, ...] = ()
         if ref.personal is not None and row.path and Path(row.path).exists():
             g = Hs.gray(row.path)
@@ -389,6 +398,8 @@ class DocumentStore:
         Tesseract has no ``chi_sim``."""
         if ref.personal is None:
             return ()
+        from piwarden.forensics.documents import fields as F
+
         try:
             return F.read_text(g, ref.personal, ref.tile, scale)
         except RuntimeError:   # TesseractError: the language is not installed

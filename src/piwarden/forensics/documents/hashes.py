@@ -28,7 +28,7 @@ def gray(img: Image.Image | np.ndarray | str | Path) -> np.ndarray:
     if isinstance(img, str | Path):
         with Image.open(img) as im:
             img = im.convert("RGB")
-    arr = np.asarray(img.convert("RGB") if isinstance(img, Image.Image) else img)
+    arr = np.asarray(img.convert("RGB") if isinstance(img, Image.Image) and img.mode != "RGB" else img)  # not copied
     if arr.ndim == 3:
         arr = cv2.cvtColor(arr, cv2.COLOR_RGB2GRAY)
     return arr.astype(np.float32)

@@ -190,27 +190,39 @@ def _bandpass(g: np.ndarray, fine: float = 1.0, low: np.ndarray | None = None) -
     """Strokes and edges without the lighting: blur away pixel noise (JPEG), subtract the coarse shading
     (``low``, when already known)."""
     f = g.astype(np.float32)
-    return cv2.GaussianBlur(f, (0, 0), fine) - (_lowpass(f) if low is None else low)
+    out = cv2.GaussianBlur(f, (0, 0), fine)
+    out -= _lowpass(f) if low is None else low      # in place: the same numbers, one image less allocated
+    return out
 
 
 def _tiles(x: np.ndarray, th: int, tw: int, tile: int) -> np.ndarray:
     return x[:th * tile, :tw * tile].reshape(th, tile, tw, tile).transpose(0, 2, 1, 3).reshape(th, tw, -1)
 
 
-def _ncc(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per-tile NCC of centred tile stacks, and ``b``'s per-tile RMS."""
-    sa, sb = np.sqrt((a * a).sum(-1)), np.sqrt((b * b).sum(-1))
-    return (a * b).sum(-1) / np.maximum(sa * sb, 1e-6), sb / np.sqrt(a.shape[-1])
+def _ncc(a: np.ndarray, b: np.ndarray, sb: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Per-tile NCC of centred tile stacks, and ``b``'s per-tile RMS (``sb``: ``b``'s norms, when known)."""
+    sa, sb = np.sqrt(np.vecdot(a, a)), np.sqrt(np.vecdot(b, b)) if sb is None else sb
+    return np.vecdot(a, b) / np.maximum(sa * sb, 1e-6), sb / np.sqrt(a.shape[-1])
 
 
 def _centred(x: np.ndarray) -> np.ndarray:
     return x - x.mean(-1, keepdims=True)
 
 
-def _without(x: np.ndarray, base: np.ndarray) -> np.ndarray:
-    """``x`` minus its projection on ``base``, tile by tile: the print removed whatever the contrast."""
-    k = (x * base).sum(-1, keepdims=True) / np.maximum((base * base).sum(-1, keepdims=True), 1e-6)
+def _without(x: np.ndarray, base: np.ndarray, bb: np.ndarray | None = None) -> np.ndarray:
+    """``x`` minus its projection on ``base``, tile by tile: the print removed whatever the contrast (``bb``:
+    ``base``'s squared norms, keepdims, when known)."""
+    bb = np.vecdot(base, base)[..., None] if bb is None else bb
+    k = np.vecdot(x, base)[..., None] / np.maximum(bb, 1e-6)
     return x - np.clip(k, 0.0, None) * base
+
+
+def _norms(variant: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """What :func:`_personal` needs of a variant that does not depend on the query: the print's squared norms
+    (keepdims, for :func:`_without`) and the candidate's norms (for :func:`_ncc`), per tile. A tile's sum is the
+    same whichever other tiles are taken with it, so computing them once changes no score, bit for bit."""
+    rb, base = variant
+    return np.vecdot(base, base)[..., None], np.sqrt(np.vecdot(rb, rb))
 
 
 def _rms(x: np.ndarray) -> np.ndarray:
@@ -236,11 +248,18 @@ class Reference:
     print_rms: np.ndarray | None        # the print's RMS on those tiles (is a query tile covered?)
     variants: tuple[tuple[np.ndarray, np.ndarray], ...] = ()   # per blur: (candidate without the print, print)
     print_gray: np.ndarray | None = None                      # the print in the candidate's frame (a blur estimated later)
+    norms: tuple[tuple[np.ndarray, np.ndarray], ...] = ()      # per variant: :func:`_norms` (computed when absent)
 
     @property
     def nbytes(self) -> int:
         return int(self.plain.nbytes + sum(a.nbytes + b.nbytes for a, b in self.variants)
+                   + sum(a.nbytes + b.nbytes for a, b in self.norms)
                    + (0 if self.print_gray is None else self.print_gray.nbytes))
+
+    @property
+    def compared(self) -> np.ndarray:
+        """The tiles a query's are compared with (personal ones, or textured ones without a layout)."""
+        return self.textured if self.personal is None or self.print_rms is None else self.personal
 
 
 def reference(cand: Features, layout: tuple[np.ndarray, np.ndarray] | None = None, tile: int = TILE,
@@ -269,7 +288,8 @@ def reference(cand: Features, layout: tuple[np.ndarray, np.ndarray] | None = Non
             b = _centred(_tiles(_bandpass(g, fine, low), th, tw, tile))[personal]
             base = _centred(_tiles(_bandpass(layout[0], fine, layout_low), th, tw, tile))[personal]
         variants.append((_without(b, base), base))
-    return Reference((h, w), tile, blurs, textured, plain, personal, print_rms, tuple(variants), layout[0])
+    return Reference((h, w), tile, blurs, textured, plain, personal, print_rms, tuple(variants), layout[0],
+                     tuple(_norms(v) for v in variants))
 
 
 def _spared(ok: np.ndarray, use: np.ndarray, personal: np.ndarray) -> float:
@@ -315,18 +335,22 @@ def _personal(a: np.ndarray, valid: np.ndarray, ref: Reference,
         return None
     # covered in the query (a sticker, a finger, glare burnt white): not even the print is left there, so the
     # tile tells nothing either way (a stranger's blank field still shows the print and counts)
-    a = a[ref.personal]
+    a = a[ref.personal] if a.ndim == 3 else a    # the query's tiles, or already only the personal ones
     covered = (ref.print_rms > 2 * STROKE_RMS) & (_rms(a) < COVERED * ref.print_rms)
     use = valid[ref.personal] & ~covered
     if not use.any():
         return 0.0
     # too few in view (a crop, a document with little personal content such as an ID card's back): the
     # tiles not seen count as disagreeing, never the print, which every document of the template shares
-    a = a[use]
+    whole = bool(use.all())     # then no tile is left out: no copies
+    a = a if whole else a[use]
+    norms = ref.norms if len(ref.norms) == len(ref.variants) else tuple(_norms(v) for v in ref.variants)
     best = 0.0
-    for rb, base in (*(ref.variants if variants else ()), *extra):
-        base = base[use]
-        rncc, _ = _ncc(_without(a, base), rb[use])
+    for (rb, base), (bb, sb) in (*(zip(ref.variants, norms, strict=True) if variants else ()),
+                                  *((v, _norms(v)) for v in extra)):
+        if not whole:
+            rb, base, bb, sb = rb[use], base[use], bb[use], sb[use]
+        rncc, _ = _ncc(_without(a, base, bb), rb, sb)
         ok = rncc > TILE_AGREE
         best = max(best, float(ok.sum() / max(len(ok), MIN_VARIABLE)))
         # ``_spared`` keeps at least 1 - OCCLUDED of the tiles and needs SPARED_KEPT of those to agree: with fewer
@@ -383,24 +407,72 @@ class Registered:
     """A query warped into a candidate's frame by one fit: what every comparison on that fit starts from."""
 
     seen: np.ndarray      # the warped query, band-passed
-    tiles: np.ndarray     # (th, tw, tile * tile) its centred tiles
+    tiles: np.ndarray     # (th, tw, tile * tile) its centred tiles, or (selected tiles, tile * tile): ``select``
     valid: np.ndarray     # (th, tw) tiles wholly inside the query
-    inside: np.ndarray    # pixels inside the query (uint8, 255), for the blur estimate
+    inside: np.ndarray | None   # pixels inside the query (uint8, 255), for the blur estimate (None: not warped yet,
+    #                             :func:`_inside`)
+    select: np.ndarray | None = None   # (th, tw) the tiles ``tiles`` holds, when not all
 
 
-def registered(query: Features, shape: tuple[int, int], hom: np.ndarray, tile: int = TILE) -> Registered:
+EDGE_MARGIN = 1e-3   # a tile corner this close to the query's edge (in its pixels): its mask is warped instead
+
+
+def _inside(query: Features, shape: tuple[int, int], hom: np.ndarray) -> np.ndarray:
+    """The pixels of a candidate's frame of ``shape`` that ``hom`` maps inside ``query`` (uint8, 255)."""
+    return cv2.warpPerspective(np.full(query.gray.shape, 255, np.uint8), hom, shape[::-1], flags=cv2.INTER_NEAREST)
+
+
+def _valid_tiles(query: Features, shape: tuple[int, int], hom: np.ndarray, tile: int) -> np.ndarray | None:
+    """The tiles wholly inside ``query`` (as :func:`_inside` has them), from their corners alone: a pixel is inside
+    when its source, rounded, is, and the pixels whose source lies in a rectangle make a convex region (where the
+    frame does not cross the horizon of ``hom``), so a tile lies in it when its four corner pixels do. None when
+    that is not sure: the horizon crosses the frame, or a corner lies within ``EDGE_MARGIN`` of the edge (the
+    rounding there is OpenCV's). Dev seed 1: the same tiles as the warped mask in all 2,047 registrations of a run,
+    without a warp of the mask each (a tenth of a registration)."""
+    h, w = shape
+    th, tw = h // tile, w // tile
+    try:
+        m = np.linalg.inv(np.asarray(hom, np.float64))
+    except np.linalg.LinAlgError:
+        return None
+    frame = m[2, 0] * np.array([0, w - 1, 0, w - 1]) + m[2, 1] * np.array([0, 0, h - 1, h - 1]) + m[2, 2]
+    if not ((frame > 0).all() or (frame < 0).all()):
+        return None
+    xs = (np.arange(tw)[:, None] * tile + np.array([0, tile - 1])).ravel().astype(np.float64)
+    ys = (np.arange(th)[:, None] * tile + np.array([0, tile - 1])).ravel().astype(np.float64)[:, None]
+    z = m[2, 0] * xs + m[2, 1] * ys + m[2, 2]
+    x, y = (m[0, 0] * xs + m[0, 1] * ys + m[0, 2]) / z, (m[1, 0] * xs + m[1, 1] * ys + m[1, 2]) / z
+    qh, qw = query.gray.shape
+    edges = np.abs(np.stack([x + 0.5, x - (qw - 0.5), y + 0.5, y - (qh - 0.5)]))
+    if not np.isfinite(edges).all() or edges.min() < EDGE_MARGIN:
+        return None
+    ok = (x >= -0.5) & (x < qw - 0.5) & (y >= -0.5) & (y < qh - 0.5)
+    return ok.reshape(th, 2, tw, 2).all(axis=(1, 3))
+
+
+def registered(query: Features, shape: tuple[int, int], hom: np.ndarray, tile: int = TILE,
+               select: np.ndarray | None = None) -> Registered:
     """``query`` warped onto a candidate of working-scale ``shape`` by ``hom`` (:func:`agreement` compares it).
 
     Outside the query its edge is repeated, not painted black: the band-pass subtracts a shading some 24 pixels
     wide, and a black border made a step there that spoilt the tiles inside along a crop (an ID card back cut
     through its dates, ``scenarios/documents`` seed 11: 9 of 13 personal tiles agreed, 13 of 13 now). Those
-    outside still do not count (``valid``)."""
+    outside still do not count (``valid``). ``select``: only these tiles are centred and kept (the candidate's
+    ``Reference.compared``; the others were centred and dropped)."""
     h, w = shape
     warped = cv2.warpPerspective(query.gray, hom, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-    valid = cv2.warpPerspective(np.full(query.gray.shape, 255, np.uint8), hom, (w, h), flags=cv2.INTER_NEAREST)
     th, tw = h // tile, w // tile
+    valid, inside = _valid_tiles(query, shape, hom, tile), None
+    if valid is None:
+        inside = _inside(query, shape, hom)
+        valid = _tiles(inside, th, tw, tile).min(-1) > 0
     seen = _bandpass(warped)
-    return Registered(seen, _centred(_tiles(seen, th, tw, tile)), _tiles(valid, th, tw, tile).min(-1) > 0, valid)
+    if select is None:
+        tiles = _centred(_tiles(seen, th, tw, tile))
+    else:   # the same numbers as the whole grid's: each tile is centred on its own
+        grid = seen[:th * tile, :tw * tile].reshape(th, tile, tw, tile).transpose(0, 2, 1, 3)
+        tiles = _centred(grid[select].reshape(-1, tile * tile))
+    return Registered(seen, tiles, valid, inside, select)
 
 
 def agreement(query: Features, cand: Features, hom: np.ndarray, tile: int = TILE,
@@ -424,12 +496,14 @@ def agreement(query: Features, cand: Features, hom: np.ndarray, tile: int = TILE
     blurs = BLURS if blurs is None else blurs
     if ref is None or ref.shape != cand.gray.shape or ref.tile != tile or ref.blurs != blurs:
         ref = reference(cand, layout, tile, blurs)
-    if warped is None or warped.valid.shape != (ref.shape[0] // tile, ref.shape[1] // tile):
-        warped = registered(query, ref.shape, hom, tile)
+    if (warped is None or warped.valid.shape != (ref.shape[0] // tile, ref.shape[1] // tile)
+            or (warped.select is not None and warped.select is not ref.compared)):
+        warped = registered(query, ref.shape, hom, tile, ref.compared)
     a, v = warped.tiles, warped.valid
     extra: tuple[tuple[np.ndarray, np.ndarray], ...] = ()
     if deblur:
-        inside = cv2.erode(warped.inside, np.ones((15, 15), np.uint8)).astype(np.float32) / 255.0
+        mask = warped.inside if warped.inside is not None else _inside(query, ref.shape, hom)
+        inside = cv2.erode(mask, np.ones((15, 15), np.uint8)).astype(np.float32) / 255.0
         band = _bandpass(cand.gray)   # the kernel is estimated on it, and blurs it
         k = blur_kernel(warped.seen, band, inside)
         extra = () if k is None else (_blurred_variant(band, ref, k),)
@@ -445,8 +519,9 @@ def agreement(query: Features, cand: Features, hom: np.ndarray, tile: int = TILE
         return 0.0
     best = 0.0
     plains = (ref.plain,) if variants or not deblur else ()
+    seen = a[ref.textured] if a.ndim == 3 else a     # the whole grid, or already only the textured tiles
     for plain in (*plains, *(variant for variant, _ in extra)):
-        ncc, _ = _ncc(a[ref.textured][textured], plain[textured])
+        ncc, _ = _ncc(seen[textured], plain[textured])
         best = max(best, float((ncc > TILE_AGREE).mean()))
     return best
 
@@ -475,7 +550,7 @@ def verify(query: Features, cand: Features, threshold: float = AGREE, similarity
             best = best if best.homography is not None else Verdict(False, inl, 0.0, hom)
             continue
         ref = reference(cand, layout) if ref is None else ref() if callable(ref) else ref
-        warps[id(hom)] = registered(query, ref.shape, hom)
+        warps[id(hom)] = registered(query, ref.shape, hom, select=ref.compared)
         agree = agreement(query, cand, hom, layout=layout, ref=ref, warped=warps[id(hom)])
         if best.homography is None or agree > best.agreement:
             best = Verdict(agree >= threshold, inl, agree, hom)
