@@ -89,6 +89,24 @@ def test_stamp_is_visible_and_mark_survives_jpeg_50() -> None:
     assert not S.decode(stamped, b"another key, another platform..").valid
 
 
+def test_a_check_byte_agreeing_by_chance_on_an_unstamped_copy_names_no_mark(tmp_path: Path,
+                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """One key in a few hundred makes the 8-bit check of an unstamped image agree; its bits do not stand out of
+    the image's own coefficients (``MIN_CONFIDENCE``), so no mark is read (a recipient named for a copy never
+    stamped), while stamped copies read far above it."""
+    paths = synth.write_set(tmp_path, 5, seed=700_000 + 200)   # (key 53 and the fifth image: found by search)
+    clean = Image.open(paths[4]).convert("RGB")
+    key = bytes([53, 0]) * 16
+    chance = S.decode(clean, key)
+    assert not chance.valid and chance.confidence < 1.1
+    with monkeypatch.context() as m:
+        m.setattr(S, "MIN_CONFIDENCE", 0.0)
+        assert S.decode(clean, key).valid  # the check byte alone agrees
+    stamped, number = S.stamp(clean, "仅供XX平台企业认证使用", "xx-platform", key)
+    read = S.decode(synth.jpeg(stamped, 50), key)
+    assert read.valid and read.number == number and read.confidence > 2 * S.MIN_CONFIDENCE
+
+
 def test_index_persists_and_reloads(tmp_path: Path, store: DocumentStore) -> None:
     rng = np.random.default_rng(0)
     h = rng.integers(0, 2**63, (5000, 2), dtype=np.uint64)

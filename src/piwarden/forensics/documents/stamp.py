@@ -22,6 +22,10 @@ from piwarden.fonts import pil_font
 
 PAYLOAD_BITS, ID_BITS = 32, 24
 STRENGTH = 5.0                 # DCT amplitude per coefficient (orthonormal 8x8): about +-1.5 grey levels
+#: A mark is read only where its bits stand out of the image's own coefficients: on unstamped documents the
+#: confidence stayed under 1.09 (160 decodes, 40 keys), and its 8-bit check alone agreed by chance on 1 of them (a
+#: recipient named for a copy never stamped); stamped copies after JPEG 50 scored at least 3.37, after JPEG 30 2.42.
+MIN_CONFIDENCE = 1.6
 _ZIGZAG_MID = [(u, v) for u in range(8) for v in range(8) if 4 <= u + v <= 7]   # mid frequencies
 _C = np.array([[math.sqrt((1 if k == 0 else 2) / 8) * math.cos((2 * n + 1) * k * math.pi / 16)
                 for n in range(8)] for k in range(8)], np.float64)
@@ -79,7 +83,7 @@ def embed(img: Image.Image, number: int, key: bytes, strength: float = STRENGTH)
 @dataclass(frozen=True)
 class Decoded:
     number: int
-    valid: bool              # the check byte agrees: a mark made with this key is present
+    valid: bool              # the check byte agrees and the bits stand out: a mark made with this key is present
     confidence: float        # mean |correlation| per bit over its noise level
 
 
@@ -95,7 +99,8 @@ def decode(img: Image.Image, key: bytes) -> Decoded:
     bits = (sums > 0).astype(int)
     value = int("".join(map(str, bits)), 2)
     number = value >> 8
-    return Decoded(number, (_payload(number) == bits).all(), float(np.mean(np.abs(sums) / np.maximum(noise, 1e-9))))
+    confidence = float(np.mean(np.abs(sums) / np.maximum(noise, 1e-9)))
+    return Decoded(number, bool((_payload(number) == bits).all()) and confidence >= MIN_CONFIDENCE, confidence)
 
 
 def visible(img: Image.Image, purpose: str) -> Image.Image:
