@@ -342,7 +342,9 @@ class Detector:
         for a in self.actors.values():
             st = a.state
             ad = st.today
-            if ad is None:
+            if ad is None:  # idle today: its tickets expire all the same (``close_day`` does it for the active ones;
+                if st.tickets and day:  # a leaver's would wait for its eviction)
+                    expire_tickets(st.tickets, day)
                 continue
             pool = self.peers[st.peer]
             hours = np.asarray(ad.hours, dtype=np.float64)
@@ -361,8 +363,6 @@ class Detector:
                 groups[key] = _peer_hours(self.peers[key])
             if a.own_hours is False:  # an actor idle today keeps its own usual hours (its peers' may change)
                 a.own_hours = _own_hours(a.state)
-            if a.state.tickets and day:  # an idle one's tickets expire too (a leaver's would wait for eviction)
-                expire_tickets(a.state.tickets, day)
             a.state.ok_hours = _ok_hours(a.state, groups[key], a.own_hours)
             a.scored_events = a.scored_flags = 0
         if self.idle_days is not None or self.max_actors is not None:

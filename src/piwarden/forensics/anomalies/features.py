@@ -185,7 +185,7 @@ class ActorState:
 
     def past(self) -> np.ndarray:
         """The history's daily vectors, one row each, in no particular order (a view: the ring's filled rows)."""
-        return self.history if self.filled >= HISTORY_DAYS else self.history[:self.filled]
+        return self.history[:self.days]
 
 
 @lru_cache(maxsize=65536)

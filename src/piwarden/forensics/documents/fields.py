@@ -224,20 +224,21 @@ def warp_full(query: np.ndarray, hom: np.ndarray, query_work: tuple[int, int], c
                                borderValue=255)
 
 
-def touches(box: tuple[int, int, int, int], tiles: np.ndarray, tile: int, scale: float) -> bool:
-    """Does ``box`` (full resolution) overlap any marked ``tiles`` (working scale, ``scale`` times as big)?"""
+def _cells(box: tuple[int, int, int, int], tiles: np.ndarray, tile: int, scale: float) -> np.ndarray:
+    """The ``tiles`` (working scale, ``scale`` times as big) under ``box`` (full resolution)."""
     x, y, w, h = (v * scale for v in box)
     th, tw = tiles.shape
-    cells = tiles[max(0, int(y // tile)):min(th, int((y + h) // tile) + 1),
-                  max(0, int(x // tile)):min(tw, int((x + w) // tile) + 1)]
+    return tiles[max(0, int(y // tile)):min(th, int((y + h) // tile) + 1),
+                 max(0, int(x // tile)):min(tw, int((x + w) // tile) + 1)]
+
+
+def touches(box: tuple[int, int, int, int], tiles: np.ndarray, tile: int, scale: float) -> bool:
+    """Does ``box`` (full resolution) overlap any marked ``tiles`` (working scale, ``scale`` times as big)?"""
+    cells = _cells(box, tiles, tile, scale)
     return bool(cells.size > 0 and cells.any())
 
 
 def on_tiles(box: tuple[int, int, int, int], tiles: np.ndarray, tile: int, scale: float) -> bool:
     """Does ``box`` (full resolution) lie mostly on the marked ``tiles`` (working scale, ``scale`` times as big)?"""
-    x, y, w, h = (v * scale for v in box)
-    th, tw = tiles.shape
-    r0, r1 = int(y // tile), int((y + h) // tile) + 1
-    c0, c1 = int(x // tile), int((x + w) // tile) + 1
-    cells = tiles[max(0, r0):min(th, r1), max(0, c0):min(tw, c1)]
+    cells = _cells(box, tiles, tile, scale)
     return cells.size > 0 and float(cells.mean()) >= 0.5
