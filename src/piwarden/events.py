@@ -94,7 +94,7 @@ def parse_ts(text: str) -> datetime:
 _PLAIN_TS = re.compile(r"(\d{4}-\d\d-\d\dT\d\d):[0-5]\d:[0-5]\d(?:\.\d{1,9})?(Z|[+-]\d\d:\d\d)\Z", re.ASCII)
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=256)  # the hours of some ten days: a stream moves on (more only grew a watcher's memory)
 def _valid_hour(hour: str, zone: str) -> bool:
     """Whether ``parse_ts`` accepts the times of this hour (``YYYY-MM-DDTHH``) in this zone."""
     try:

@@ -337,6 +337,31 @@ def test_tickets_expire_after_four_weeks() -> None:
     assert list(tickets) == []
 
 
+def test_a_busy_days_tickets_do_not_keep_their_table_once_expired() -> None:
+    """A dictionary keeps the table of the most entries it ever held: after a burst of tickets expires, the book is
+    rebuilt in place (the same object, which both models may hold; the same entries in the same order), so an
+    actor's memory follows the tickets it holds, not its busiest day."""
+    import sys
+    from collections import OrderedDict
+
+    from piwarden.forensics.anomalies.features import TicketEntry, cite_ticket, expire_tickets
+
+    tickets: OrderedDict[str, TicketEntry] = OrderedDict()
+    for i in range(400):
+        cite_ticket(tickets, f"T-{i}", [f"c-{i}"], "2026-03-01", 512)
+    for i in range(5):
+        cite_ticket(tickets, f"K-{i}", [f"c-{i}"], "2026-03-20", 512)
+    busy = sys.getsizeof(tickets)
+    kept = {k: list(v) for k, v in tickets.items() if k.startswith("K-")}
+    same = tickets
+    expire_tickets(tickets, "2026-03-31")
+    assert tickets is same and list(tickets) == list(kept) and {k: list(v) for k, v in tickets.items()} == kept
+    assert sys.getsizeof(tickets) < busy / 10
+    small = sys.getsizeof(tickets)
+    expire_tickets(tickets, "2026-04-01")  # nothing expires: nothing rebuilt
+    assert tickets is same and sys.getsizeof(tickets) == small and len(tickets) == 5
+
+
 def test_citing_a_ticket_counts_its_distinct_subjects_up_to_the_cap() -> None:
     from collections import OrderedDict
 

@@ -15,6 +15,7 @@ capped LRU of tickets with capped tuples of subjects.
 from __future__ import annotations
 
 import re
+import sys
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -97,8 +98,14 @@ def expire_tickets(tickets: OrderedDict[str, TicketEntry], day: str) -> None:
     if not tickets:
         return
     cutoff = _ticket_cutoff(day)
+    if next(iter(tickets.values()))[2] >= cutoff:
+        return
     while tickets and next(iter(tickets.values()))[2] < cutoff:
         tickets.popitem(last=False)
+    if sys.getsizeof(tickets) > 1024 + 128 * len(tickets):  # its table still sized for its busiest day: rebuilt
+        kept = list(tickets.items())  # in place, in the same order (both models may hold this book)
+        tickets.clear()
+        tickets.update(kept)
 
 
 def peer_key(party: str, role: str) -> str:
