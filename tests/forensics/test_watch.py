@@ -503,3 +503,25 @@ def test_the_heap_is_frozen_while_watching_and_given_back(lines: list[bytes], tm
     f.release()
     assert gone() is None and gc.get_freeze_count() == 0 and not f.frozen
     assert gc.get_threshold() == thresholds  # given back
+
+
+def test_each_day_turn_gives_the_allocators_free_pages_back() -> None:
+    """glibc's ``malloc_trim`` runs once per day turn (not per event), where the C library has it; without it, or
+    with ``trim=False``, nothing is asked."""
+    import platform
+
+    from piwarden.forensics.anomalies import heap
+
+    if platform.system() == "Linux" and platform.libc_ver()[0] == "glibc":
+        assert heap._malloc_trim() is not None
+        assert heap.HeapFreeze()._trim is not None
+    assert heap.HeapFreeze(trim=False)._trim is None
+    f = heap.HeapFreeze()
+    calls: list[int] = []
+    f._trim = lambda pad: calls.append(pad) or 1
+    try:
+        for day in ("2026-03-01", "2026-03-01", "2026-03-02", "2026-03-02", "2026-03-03"):
+            f(day)
+        assert calls == [0, 0, 0]
+    finally:
+        f.release()

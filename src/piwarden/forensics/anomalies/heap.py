@@ -14,6 +14,12 @@ tickets, released events); only garbage *cycles* among them wait, and the detect
 none (a run over the simulator's 35 days left 15 such objects). They are collected every
 ``reclaim_days`` days and when the watcher stops (:meth:`HeapFreeze.release`).
 
+At each day's turn the C allocator is also asked to give its free pages back (glibc's ``malloc_trim``,
+where the C library has it): the day's tables and arrays that went (a finished day's counters, expired
+tickets, an evicted actor's state) otherwise stay in the process's resident set as holes between live
+blocks, and the resident set then grows with the busiest day seen rather than with what is held (the
+simulator's replay, 250k -> 1M events: +4.1% without, +2.7% with; a few milliseconds a day).
+
 While frozen, the youngest generation is collected every ``YOUNG`` allocations instead of CPython's
 700: nearly everything a watcher allocates is an event that waits in the buffer for an hour, or is
 freed by reference counting, so each young pass walked a few hundred live objects to find no
@@ -23,22 +29,35 @@ garbage (measured on the simulator's 35 days: 4.9 us of CPU per event in young p
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import gc
+from collections.abc import Callable
 
 RECLAIM_DAYS = 28
 YOUNG = 100_000
 
 
+def _malloc_trim() -> Callable[[int], int] | None:
+    """glibc's ``malloc_trim``, or None where the C library has none (musl, macOS, Windows)."""
+    name = ctypes.util.find_library("c")
+    try:
+        return getattr(ctypes.CDLL(name), "malloc_trim", None) if name else None
+    except OSError:
+        return None
+
+
 class HeapFreeze:
     """Call with the detector's day after each event; :meth:`release` when done."""
 
-    def __init__(self, reclaim_days: int = RECLAIM_DAYS, young: int = YOUNG) -> None:
+    def __init__(self, reclaim_days: int = RECLAIM_DAYS, young: int = YOUNG, trim: bool = True) -> None:
         self.reclaim_days = reclaim_days
         self.young = young
         self.day: str | None = None
         self.days = 0  # day turns seen
         self.frozen = False
         self._thresholds: tuple[int, ...] | None = None  # the collector's, to give back
+        self._trim = _malloc_trim() if trim else None
 
     def __call__(self, day: str | None) -> None:
         if day == self.day:
@@ -50,6 +69,8 @@ class HeapFreeze:
             gc.collect()
         gc.freeze()
         self.frozen = True
+        if self._trim is not None:
+            self._trim(0)
         if self._thresholds is None:
             self._thresholds = gc.get_threshold()
             gc.set_threshold(max(self.young, self._thresholds[0]), *self._thresholds[1:])
