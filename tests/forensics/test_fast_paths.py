@@ -19,15 +19,7 @@ from piwarden.forensics.anomalies.context import FLOOR_P, ContextModel, facets, 
 from piwarden.forensics.anomalies.detector import _ok_hours, _own_hours, _peer_hours
 from piwarden.forensics.anomalies.features import NAMES, ActorState, split_id
 from piwarden.forensics.anomalies.findings import ActorWindow, Baseline
-from piwarden.forensics.anomalies.model import (
-    BaselineModel,
-    PeerPool,
-    _median,
-    excesses,
-    robust,
-    robust_many,
-    score_day,
-)
+from piwarden.forensics.anomalies.model import BaselineModel, PeerPool, _median, excesses, score_day
 from piwarden.forensics.anomalies.rules import RULES, Rule, RuleSet
 
 _ID = re.compile(r"^(.*?)(\d+)$")  # what split_id answers for
@@ -138,21 +130,6 @@ def test_medians_as_numpy_answers(n: int, seed: int) -> None:
     rows = np.floor(np.random.default_rng(seed).exponential(5.0, (n, len(NAMES))))
     rows[::7, 3] = 0.25  # ratios and ties
     assert np.array_equal(_median(rows), np.median(rows, axis=0))
-
-
-@settings(max_examples=40)
-@given(st.integers(min_value=1, max_value=6), st.integers(min_value=1, max_value=60),
-       st.integers(min_value=0, max_value=2**32 - 1))
-def test_baselines_at_once_as_one_by_one(k: int, n: int, seed: int) -> None:
-    """``robust_many`` (the day's end, every full history at once) gives each actor ``robust``'s floats, in arrays
-    of its own (no day's batch kept alive by an idle actor's baseline)."""
-    stack = np.floor(np.random.default_rng(seed).exponential(5.0, (k, n, len(NAMES))))
-    stack[:, ::5, 3] = 0.25
-    many = robust_many(stack)
-    for rows, got in zip(stack, many, strict=True):
-        want = robust(rows)
-        assert np.array_equal(got[0], want[0]) and np.array_equal(got[1], want[1])
-        assert got[0].base is None and got[1].base is None
 
 
 _hours = st.lists(st.integers(min_value=0, max_value=400), min_size=24, max_size=24).map(

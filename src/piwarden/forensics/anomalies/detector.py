@@ -36,10 +36,10 @@ import numpy as np
 from mypy_extensions import mypyc_attr
 
 from piwarden.events import parse_ts
-from piwarden.forensics.anomalies.features import HISTORY_DAYS, ActorState, close_day, expire_tickets, observe, peer_key
+from piwarden.forensics.anomalies.features import ActorState, close_day, expire_tickets, observe, peer_key
 from piwarden.forensics.anomalies.feedback import Feedback
 from piwarden.forensics.anomalies.findings import ActorWindow, EventObserver, Finding, ForensicDetector
-from piwarden.forensics.anomalies.model import MIN_SELF_DAYS, PeerPool, robust, robust_many
+from piwarden.forensics.anomalies.model import MIN_SELF_DAYS, PeerPool, robust
 from piwarden.forensics.anomalies.order import HourOrder
 from piwarden.native import fields_state, set_fields_state
 
@@ -339,7 +339,6 @@ class Detector:
     def _rollover(self) -> None:
         day = self.day
         touched = set()
-        full: list[ActorState] = []  # actors whose full history the day changed
         for a in self.actors.values():
             st = a.state
             ad = st.today
@@ -355,14 +354,8 @@ class Detector:
             if v is not None:
                 pool.add(v)
                 touched.add(st.peer)
-                if st.filled >= HISTORY_DAYS:
-                    full.append(st)
         for key in touched:
             self.peers[key].roll()
-        for i in range(0, len(full), 128):  # their own baselines, a batch at a time (the others' at their next scoring)
-            batch = full[i:i + 128]
-            for st, stats in zip(batch, robust_many(np.stack([st.history for st in batch])), strict=True):
-                st.self_stats = stats
         groups: dict[str, frozenset[int] | None] = {}
         for a in self.actors.values():
             key = a.state.peer
