@@ -112,11 +112,22 @@ def _offset(sign: str, hours: int, minutes: int) -> timezone:
     return timezone((-1 if sign == "-" else 1) * timedelta(hours=hours, minutes=minutes))
 
 
+_last_hour: list[tuple[str | Any, ...]] = [("", "")]  # the last hour and zone found valid (most events share it)
+
+
 def _check_ts(ts: str) -> None:
     """``ts`` is an RFC 3339 time with an offset (both representations of an event ask it)."""
     m = _PLAIN_TS.match(ts)
-    if m is None or not _valid_hour(m.group(1), m.group(2)):
+    if m is None:
         parse_ts(ts)  # raises the error, or accepts what the plain form leaves out (a "t", a "z", non-ASCII digits)
+        return
+    hour_zone = m.group(1, 2)
+    if hour_zone == _last_hour[0]:
+        return
+    if _valid_hour(*hour_zone):
+        _last_hour[0] = hour_zone
+    else:
+        parse_ts(ts)
 
 
 def _is_aggregate(action: str, query: dict[str, Any] | None) -> bool:

@@ -58,6 +58,25 @@ def test_bad_timestamps_rejected(ts: str) -> None:
     assert info.value.fields == ["ts"] and info.value.record == "line 7"
 
 
+def test_a_valid_hour_remembered_lets_no_bad_time_through() -> None:
+    """The lean reader remembers the last hour and zone found valid: the rest of each time is still checked, and
+    another hour or zone is checked afresh (a calendar day that does not exist, an offset out of range)."""
+    from piwarden.events import LeanEvent, parse_lean
+
+    def lean(ts: str) -> object:
+        return parse_lean(orjson.dumps({**MINIMAL, "ts": ts}), record="line 7")
+
+    assert isinstance(lean("2026-03-01T09:15:02Z"), LeanEvent)
+    assert isinstance(lean("2026-03-01T09:59:59.5Z"), LeanEvent)  # the same hour: remembered
+    for bad in ("2026-03-01T09:60:00Z", "2026-03-01T09:15:61Z", "2026-03-01T09:15Z", "2026-02-30T09:15:02Z",
+                "2026-03-01T09:15:02+24:00", "2026-03-01T24:15:02Z", "2026-03-01T09:15:02"):
+        with pytest.raises(EventError) as info:
+            lean(bad)
+        assert info.value.fields == ["ts"]
+    assert isinstance(lean("2026-03-01T09:00:00Z"), LeanEvent)
+    assert isinstance(lean("2026-03-01T09:00:00+08:00"), LeanEvent)  # another zone, checked and remembered
+
+
 @pytest.mark.parametrize(("change", "field"), [
     ({"id": None}, "id"), ({"count": "3"}, "count"), ({"count": -1}, "count"), ({"v": 2}, "v"),
     ({"action": "peek"}, "action"), ({"subjects": ["c-1", 7]}, "subjects[1]"), ({"result": "ok"}, "result"),

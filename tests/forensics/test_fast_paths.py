@@ -19,7 +19,15 @@ from piwarden.forensics.anomalies.context import FLOOR_P, ContextModel, facets, 
 from piwarden.forensics.anomalies.detector import _ok_hours, _own_hours, _peer_hours
 from piwarden.forensics.anomalies.features import NAMES, ActorState, split_id
 from piwarden.forensics.anomalies.findings import ActorWindow, Baseline
-from piwarden.forensics.anomalies.model import BaselineModel, PeerPool, _median, excesses, score_day
+from piwarden.forensics.anomalies.model import (
+    BaselineModel,
+    PeerPool,
+    _median,
+    excesses,
+    robust,
+    robust_many,
+    score_day,
+)
 from piwarden.forensics.anomalies.rules import RULES, Rule, RuleSet
 
 _ID = re.compile(r"^(.*?)(\d+)$")  # what split_id answers for
@@ -130,6 +138,44 @@ def test_medians_as_numpy_answers(n: int, seed: int) -> None:
     rows = np.floor(np.random.default_rng(seed).exponential(5.0, (n, len(NAMES))))
     rows[::7, 3] = 0.25  # ratios and ties
     assert np.array_equal(_median(rows), np.median(rows, axis=0))
+
+
+@settings(max_examples=40)
+@given(st.integers(min_value=1, max_value=6), st.integers(min_value=1, max_value=60),
+       st.integers(min_value=0, max_value=2**32 - 1))
+def test_baselines_at_once_as_one_by_one(k: int, n: int, seed: int) -> None:
+    """``robust_many`` (the day's end: the actors with as many days of history at once) gives each actor
+    ``robust``'s floats, in arrays of its own (no day's batch kept alive by an idle actor's baseline)."""
+    stack = np.floor(np.random.default_rng(seed).exponential(5.0, (k, n, len(NAMES))))
+    stack[:, ::5, 3] = 0.25
+    many = robust_many(stack)
+    for rows, got in zip(stack, many, strict=True):
+        want = robust(rows)
+        assert np.array_equal(got[0], want[0]) and np.array_equal(got[1], want[1])
+        assert got[0].base is None and got[1].base is None
+
+
+def test_the_day_end_baselines_are_those_of_the_next_scoring() -> None:
+    """An actor's own baseline set at the day's end (with others of as many days) is what its next scoring would
+    have worked out from its history."""
+    rng = np.random.default_rng(7)
+    det = Detector(daily=True, lazy=True)
+    events = []
+    for d in range(1, 9):
+        for actor in ("a-1", "a-2", "a-3"):
+            for k in range(int(rng.integers(2, 6))):
+                events.append(AccessEvent(id=f"e-{d}-{actor}-{k}", ts=f"2026-03-{d:02d}T10:{k:02d}:00+08:00",
+                                          actor=actor, party="platform", role="cs", action="view", resource="order",
+                                          subjects=[f"c-{k}"], fields=["name"]))
+    for e in events:
+        det.observe(e)
+    det.observe(AccessEvent(id="e-next", ts="2026-03-09T09:00:00+08:00", actor="a-1", party="platform", role="cs",
+                            action="view", resource="order", subjects=["c-1"], fields=["name"]))
+    for name in ("a-1", "a-2", "a-3"):
+        st_ = det.actors[name].state
+        assert st_.days == 8 and st_.self_stats is not None
+        want = robust(st_.past())
+        assert np.array_equal(st_.self_stats[0], want[0]) and np.array_equal(st_.self_stats[1], want[1])
 
 
 _hours = st.lists(st.integers(min_value=0, max_value=400), min_size=24, max_size=24).map(

@@ -39,7 +39,7 @@ from piwarden.events import parse_ts
 from piwarden.forensics.anomalies.features import ActorState, close_day, expire_tickets, observe, peer_key
 from piwarden.forensics.anomalies.feedback import Feedback
 from piwarden.forensics.anomalies.findings import ActorWindow, EventObserver, Finding, ForensicDetector
-from piwarden.forensics.anomalies.model import MIN_SELF_DAYS, PeerPool, robust
+from piwarden.forensics.anomalies.model import MIN_SELF_DAYS, PeerPool, robust, robust_many
 from piwarden.forensics.anomalies.order import HourOrder
 from piwarden.native import fields_state, set_fields_state
 
@@ -339,6 +339,7 @@ class Detector:
     def _rollover(self) -> None:
         day = self.day
         touched = set()
+        closed: dict[int, list[ActorState]] = {}  # by days of history: the actors whose history the day changed
         for a in self.actors.values():
             st = a.state
             ad = st.today
@@ -354,8 +355,17 @@ class Detector:
             if v is not None:
                 pool.add(v)
                 touched.add(st.peer)
+                if st.filled >= MIN_SELF_DAYS:
+                    closed.setdefault(st.days, []).append(st)
         for key in touched:
             self.peers[key].roll()
+        for sts in closed.values():  # their own baselines, those of as many days at once, 128 at a time
+            if len(sts) == 1:  # alone: at its next scoring, as before
+                continue
+            for i in range(0, len(sts), 128):
+                batch = sts[i:i + 128]
+                for st, stats in zip(batch, robust_many(np.stack([st.past() for st in batch])), strict=True):
+                    st.self_stats = stats
         groups: dict[str, frozenset[int] | None] = {}
         for a in self.actors.values():
             key = a.state.peer

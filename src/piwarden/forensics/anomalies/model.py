@@ -52,6 +52,20 @@ def robust(rows: np.ndarray) -> Baseline:
     return Baseline(med, np.maximum(np.maximum(mad, poisson), FLOOR))
 
 
+def robust_many(stack: np.ndarray) -> list[Baseline]:
+    """:func:`robust` of each of ``stack``'s equally long histories (actors x days x features), the same floats:
+    one sort for the actors whose histories the day's end changed, instead of two per actor at its next scoring."""
+    n = stack.shape[1]
+    lo, hi = (n - 1) // 2, n // 2
+    s = np.sort(stack, axis=1)
+    med = (s[:, lo] + s[:, hi]) * 0.5
+    s = np.sort(np.abs(stack - med[:, None, :]), axis=1)
+    mad = 1.4826 * ((s[:, lo] + s[:, hi]) * 0.5)
+    poisson = np.where(COUNT_LIKE, np.sqrt(np.maximum(med, 0.0)), 0.0)
+    scale = np.maximum(np.maximum(mad, poisson), FLOOR)
+    return [Baseline(m.copy(), d.copy()) for m, d in zip(med, scale, strict=True)]  # a row each: no day's batch kept
+
+
 def _median(rows: np.ndarray) -> np.ndarray:
     """``np.median(rows, axis=0)`` of a small 2-D array, without its overhead (called per actor and day). A peer
     pool's thousands of rows are sorted as contiguous columns: the same order statistics, twice as fast."""
