@@ -30,7 +30,6 @@ garbage (measured on the simulator's 35 days: 4.9 us of CPU per event in young p
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import gc
 from collections.abc import Callable
 
@@ -39,11 +38,11 @@ YOUNG = 100_000
 
 
 def _malloc_trim() -> Callable[[int], int] | None:
-    """glibc's ``malloc_trim``, or None where the C library has none (musl, macOS, Windows)."""
-    name = ctypes.util.find_library("c")
+    """glibc's ``malloc_trim`` among the process's own symbols (no search for the library: ``find_library`` runs
+    ``ldconfig``), or None where the C library has none (musl, macOS) or there is no such lookup (Windows)."""
     try:
-        return getattr(ctypes.CDLL(name), "malloc_trim", None) if name else None
-    except OSError:
+        return getattr(ctypes.CDLL(None), "malloc_trim", None)
+    except (OSError, TypeError):
         return None
 
 
