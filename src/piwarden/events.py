@@ -136,13 +136,10 @@ def _is_aggregate(action: str, query: dict[str, Any] | None) -> bool:
     return action in _AGGREGATE_ACTIONS and query is not None and query.get("by") == "aggregate"
 
 
-_SUBJECTS_ERROR = "subjects may be empty only for action 'login' and for aggregate searches and exports " \
-    "(query.by = 'aggregate')"
-
-
 def _check_subjects(e: AccessEvent | LeanEvent) -> None:
     if not e.subjects and e.action != "login" and not _is_aggregate(e.action, e.query):
-        raise ValueError(_SUBJECTS_ERROR)
+        raise ValueError("subjects may be empty only for action 'login' and for aggregate searches and exports "
+                         "(query.by = 'aggregate')")
 
 
 class AccessEvent(BaseModel):
@@ -267,20 +264,9 @@ class LeanEvent(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     result: Result = "allowed"
     export_id: str | None = None
 
-    def __post_init__(self) -> None:  # ``_check_ts`` and ``_check_subjects`` written out: called for every line
-        ts = self.ts
-        m = _PLAIN_TS.match(ts)
-        if m is None:
-            parse_ts(ts)
-        else:
-            hour_zone = m.group(1, 2)
-            if hour_zone != _last_hour[0]:
-                if _valid_hour(*hour_zone):
-                    _last_hour[0] = hour_zone
-                else:
-                    parse_ts(ts)
-        if not self.subjects and self.action != "login" and not _is_aggregate(self.action, self.query):
-            raise ValueError(_SUBJECTS_ERROR)
+    def __post_init__(self) -> None:
+        _check_ts(self.ts)
+        _check_subjects(self)
 
 
 #: An access event in either representation (what the detectors take).

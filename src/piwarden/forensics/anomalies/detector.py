@@ -355,7 +355,7 @@ class Detector:
             if v is not None:
                 pool.add(v)
                 touched.add(st.peer)
-                if st.filled >= MIN_SELF_DAYS:
+                if st.days >= MIN_SELF_DAYS:  # as the next scoring asks
                     closed.setdefault(st.days, []).append(st)
         for key in touched:
             self.peers[key].roll()

@@ -47,9 +47,14 @@ REASON_MIN = 0.05  # a feature's weighted points below this count in the score b
 def robust(rows: np.ndarray) -> Baseline:
     """Median and a scale: 1.4826 MAD, at least sqrt(median) for counts, at least the floor."""
     med = _median(rows)
-    mad = 1.4826 * _median(np.abs(rows - med))
+    return Baseline(med, _scale(med, 1.4826 * _median(np.abs(rows - med))))
+
+
+def _scale(med: np.ndarray, mad: np.ndarray) -> np.ndarray:
+    """The scale of a baseline from its median and 1.4826 MAD: at least sqrt(median) for counts, at least the floor
+    (one rule for :func:`robust` and :func:`robust_many`)."""
     poisson = np.where(COUNT_LIKE, np.sqrt(np.maximum(med, 0.0)), 0.0)
-    return Baseline(med, np.maximum(np.maximum(mad, poisson), FLOOR))
+    return np.maximum(np.maximum(mad, poisson), FLOOR)
 
 
 def robust_many(stack: np.ndarray) -> list[Baseline]:
@@ -60,9 +65,7 @@ def robust_many(stack: np.ndarray) -> list[Baseline]:
     s = np.sort(stack, axis=1)
     med = (s[:, lo] + s[:, hi]) * 0.5
     s = np.sort(np.abs(stack - med[:, None, :]), axis=1)
-    mad = 1.4826 * ((s[:, lo] + s[:, hi]) * 0.5)
-    poisson = np.where(COUNT_LIKE, np.sqrt(np.maximum(med, 0.0)), 0.0)
-    scale = np.maximum(np.maximum(mad, poisson), FLOOR)
+    scale = _scale(med, 1.4826 * ((s[:, lo] + s[:, hi]) * 0.5))
     return [Baseline(m.copy(), d.copy()) for m, d in zip(med, scale, strict=True)]  # a row each: no day's batch kept
 
 
