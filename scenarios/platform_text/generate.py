@@ -155,7 +155,7 @@ PINYIN_SURNAMES = ["Wang", "Li", "Zhang", "Liu", "Chen", "Yang", "Huang", "Zhao"
                    "Hu", "Guo", "He", "Lin", "Luo", "Zheng", "Ouyang", "Situ"]
 PINYIN_GIVEN = ["Wei", "Fang", "Na", "Min", "Jing", "Li", "Qiang", "Lei", "Jun", "Yang", "Yong", "Yan", "Jie", "Tao", "Ming",
                 "Chao", "Xiuying", "Jianguo", "Haiyan", "Xiaoming", "Yuting", "Zihan", "Haoran", "Jiahui", "Siyuan", "Chunhua"]
-HONORIFIC_AFTER = ["先生", "女士", "小姐", "老师", "经理", "师傅", "总", "同学", "主任"]
+HONORIFIC_AFTER = ["先生", "女士", "小姐", "老师", "经理", "师傅", "同学", "主任"]
 # --- negatives and fillers
 BRANDS = ["小米14 Pro", "华为Mate 60", "华为Mate 60 Pro", "海尔冰箱", "格力空调", "美的电饭煲", "安踏运动鞋", "蒙牛纯牛奶",
           "伊利酸奶", "九阳豆浆机", "苏泊尔炒锅", "老干妈辣酱", "周大福金饰", "三只松鼠坚果", "雅迪电动车", "OPPO Reno11",
@@ -168,10 +168,14 @@ STORES = ["小米官方旗舰店", "华为官方旗舰店", "优衣库旗舰店"
           "张姐麻辣烫", "周记海鲜", "良品铺子旗舰店", "百草味官方店", "盒马鲜生", "名创优品"]
 SURNAME_PLACES = ["张家界", "张家口", "王府井", "马鞍山", "石家庄", "周庄", "朱家角", "黄山", "金华", "钱塘江", "高淳"]
 # a carrier sentence and the surname-like common word inside it
-SURNAME_WORDS_ZH = [("很{高兴}为您服务", "高兴"), ("我们{马上}为您处理", "马上"), ("这款{黄金}手链是足金的", "黄金"),
-                    ("{周末}也可以送货吗", "周末"), ("{钱包}和卡都在包裹里", "钱包"), ("颜色选的是{白色}", "白色"),
-                    ("{金额}已经原路退回", "金额"), ("{方便}的话下午送", "方便"), ("这是{常用}地址吗", "常用"),
-                    ("{许多}顾客反馈很好", "许多"), ("发货{时间}是48小时内", "时间"), ("{黄色}那款没货了", "黄色")]
+SURNAME_WORDS_ZH = {  # carrier sentences (buyer voice, agent voice, note voice) and the surname-like word inside
+    "WORD": ["这款{黄金}手链是足金的吗", "{周末}也可以送货吗", "{钱包}和卡都在包裹里", "颜色要{白色}的", "{方便}的话下午送",
+             "{金额}怎么对不上", "{黄色}那款还有吗", "{马上}要用，能加急吗"],
+    "WORDA": ["很{高兴}为您服务", "我们{马上}为您处理", "{许多}顾客反馈很好", "发货{时间}是48小时内", "{金额}已经原路退回",
+              "{黄色}那款暂时没货了", "{周末}也正常配送"],
+    "WORDN": ["客户表示{方便}时再送", "已{马上}安排补发", "客户{高兴}地表示满意", "{金额}已原路退回", "客户要求{周末}配送",
+              "客户称{钱包}遗失在包裹内"],
+}
 JOB_TITLES = ["客服专员", "理赔专员", "快递员", "配送员", "店长", "区域经理", "客户经理", "柜员", "人事专员", "主管", "站点负责人",
               "售后工程师", "骑手", "理财经理", "查勘员"]
 JOB_TITLES_EN = ["account manager", "claims adjuster", "courier", "store manager", "customer service agent", "supervisor",
@@ -533,7 +537,6 @@ class Ctx:
         key = "P" + i
         if key not in self.vals:
             self.vals[key] = self.g.person(self.lang)
-            self.g.kinds["name:" + self.vals[key].kind] += 1
         return self.vals[key]
 
     def resolve(self, name: str, i: str) -> list[tuple[str, str | None, str | None]]:
@@ -543,7 +546,11 @@ class Ctx:
             return self.vals[key]
         out: list[tuple[str, str | None, str | None]]
         if name == "P":
-            return [(self.person(i).text, "PERSON", None)]
+            p = self.person(i)
+            if "emitted" + key not in self.vals:  # count a name once, when it first appears in the text
+                self.vals["emitted" + key] = True
+                g.kinds["name:" + p.kind] += 1
+            return [(p.text, "PERSON", None)]
         if name == "A":
             text, kind = g.address(lang)  # type: ignore[misc]
             g.kinds["addr:" + kind] += 1
@@ -585,9 +592,8 @@ class Ctx:
             out = [(c, None, "bare_place")]
         elif name == "PLACE":
             out = [(r.choice(SURNAME_PLACES), None, "surname_like_place")]
-        elif name == "WORD":
-            carrier, word = r.choice(SURNAME_WORDS_ZH)
-            a, b = carrier.split("{" + word + "}")
+        elif name in SURNAME_WORDS_ZH:
+            a, word, b = re.fullmatch(r"(.*)\{(.+)\}(.*)", r.choice(SURNAME_WORDS_ZH[name])).groups()  # type: ignore[union-attr]
             out = [(a, None, None), (word, None, "surname_like_word"), (b, None, None)]
         elif name == "JOB":
             out = [(r.choice(JOB_TITLES_EN if lang == "en" else JOB_TITLES), None, "job_title")]
@@ -705,7 +711,7 @@ def waybill(c: Ctx, neg_only: bool) -> None:
             "运单号：{TRACK}\n收件人：{MNAME}\n电话：{MPHONE}\n物品：{BRAND}",
             "快件已从{FAC}发出，下一站{FAC2}，订单号{ORDER}",
             "收件人：{MNAME}  {MPHONE}\n寄件人：{STORE}\n货号：{SKU}",
-            "【{COURIER}】{CITY}转{CITY2}，快件{TRACK}已揽收，{WORD}",
+            "【{COURIER}】{CITY}转{CITY2}，快件{TRACK}已揽收，备注：{WORD}",
             "包裹已放入{FAC}，取件码{CODE}，请{SX}尽快取件",
         ]))
         return
@@ -722,7 +728,8 @@ def waybill(c: Ctx, neg_only: bool) -> None:
         c.emit(r.choice(["\n", " | ", "; "]).join(lines))
         return
     style = r.choices(["multiline", "oneline", "compact", "both", "masked", "region"], [30, 18, 16, 18, 8, 10])[0]
-    c.g.templates[f"waybill-{style}"] += 1
+    if style != "compact":
+        c.g.templates[f"waybill-{style}"] += 1
     name_l = r.choice(["收件人", "收货人", "收件人姓名", "收方", "联系人", "收件"])
     tel_l = r.choice(["电话", "手机", "联系电话", "手机号", "收件人电话", "TEL"])
     addr_l = r.choice(["地址", "收货地址", "收件地址", "详细地址", "收件人地址"])
@@ -736,8 +743,9 @@ def waybill(c: Ctx, neg_only: bool) -> None:
     if style == "masked":
         recv = [f"{name_l}{kv}{{MNAME}}", f"{tel_l}{kv}{{MPHONE}}", f"{addr_l}{kv}{{A1}}"]
     if style == "compact":
-        c.emit(r.choice(["{P1}，{T1}，{A1}", "{P1} {T1} {A1}", "收：{P1} {T1} {A1}", "{A1} {P1} {T1}", "{A1}，{P1}收，{T1}",
-                         "{P1}/{T1}/{A1}", "收件信息：{P1}，{T1}，{A1}"]))
+        c.emit(c.pick("waybill-compact", ["{P1}，{T1}，{A1}", "{P1} {T1} {A1}", "收：{P1} {T1} {A1}", "{A1} {P1} {T1}", "{A1}，{P1}收，{T1}",
+                         "{P1}/{T1}/{A1}", "收件信息：{P1}，{T1}，{A1}",
+                         "{P1}{T1}{A1}", "{A1}{P1}{T1}", "{P1}{T1}，{A1}", "{P1} {T1}\n{A1}"]))
         if r.random() < 0.4:
             c.emit("\n" + r.choice(extras))
         return
@@ -761,8 +769,8 @@ BUYER_ZH = ["你好，我是{P1}，订单{ORDER}怎么还没发货？", "在吗�
             "我叫{P1}，手机尾号{TAIL}", "发票抬头写{COMPANY}", "寄到我公司吧：{A1}，找{P2}签收", "东西放{COMM}门卫就行",
             "我邮箱是{E1}，电子发票发这里", "我是{P1}的家人，帮她查一下物流", "收货人{P1}，手机{T1}，地址：{A1}",
             "下单时地址填错了，正确的是{A1}", "你们{STORE}发货太慢了", "我住{ROOMONLY}，放门口就可以", "麻烦找一下{P2}经理处理",
-            "快递员说{FAC}压件了", "我在{PLACE}旅游，回去再收", "{WORD}吗？"]
-AGENT_ZH = ["{S1}您好，{WORD}", "好的{P1}{H1}，已为您修改为{A1}，请核对", "亲，您的订单已由{COURIER}发出，运单号{TRACK}",
+            "快递员说{FAC}压件了", "我在{PLACE}旅游，回去再收", "{WORD}"]
+AGENT_ZH = ["{S1}您好，{WORDA}", "好的{P1}{H1}，已为您修改为{A1}，请核对", "亲，您的订单已由{COURIER}发出，运单号{TRACK}",
             "这边帮您登记了，{JOB}会在24小时内联系您", "请提供一下收件人姓名、电话和地址", "核实一下，收货人是{P1}，电话{T1}，对吗？",
             "亲亲，{STORE}的商品都是正品哦", "{S1}，已经帮您催促{FAC}了", "已备注：送货前联系{P1}（{T1}）",
             "好的，我已转告{SX}，稍后回复您", "您好，我是{JOB}{NICK}，很抱歉给您带来不便", "已为您发送到邮箱{E1}",
@@ -775,7 +783,7 @@ AGENT_EN = ["Hello {S1}, happy to help.", "Thanks {P1}, I've updated the address
             "Your order shipped with tracking number {TRACK}.", "Our {JOB} will contact you within 24 hours.",
             "Just to confirm: recipient {G1}{P1}, phone {T1}?", "Please return the item to {A2}, attn. {P3}.",
             "Sorry for the delay, {G1}{P1}. We've escalated it."]
-CHAT_NEG_ZH = ["在吗？{BRAND}还有货吗", "{WORD}，请稍等", "订单{ORDER}已发货，运单号{TRACK}", "{SX}说今天能发吗",
+CHAT_NEG_ZH = ["在吗？{BRAND}还有货吗", "{WORDA}，请稍等", "订单{ORDER}已发货，运单号{TRACK}", "{SX}说今天能发吗",
                "亲，{STORE}周年庆，{PBRAND}买一送一", "我在{CITY}，发{COURIER}几天到？", "快递到{FAC}了，取件码{CODE}",
                "收件人写{MNAME}就行", "请问{JOB}什么时候上门", "{PLACE}能发货吗？", "SKU {SKU}有没有黑色"]
 CHAT_NEG_EN = ["Is the {BRAND} still available?", "Order {ORDER} shipped, tracking {TRACK}.", "I'm in {CITY}; how long to ship?",
@@ -812,7 +820,7 @@ def callcenter(c: Ctx, neg_only: bool) -> None:
             "{SX} called about order {ORDER}, transferred to {JOB}.",
         ] if en else [
             "来电咨询{BRAND}保修政策，已解答，工单号{WO}", "{SX}来电催单，订单号{ORDER}，已转{JOB}处理",
-            "客户在{CITY}，询问{COURIER}是否停运，已告知", "回访：{SX}表示{WORD}", "客户反映{FAC}长时间未更新，已上报",
+            "客户在{CITY}，询问{COURIER}是否停运，已告知", "回访：{SX}，{WORDN}", "客户反映{FAC}长时间未更新，已上报",
             "投诉{STORE}虚假发货，订单{ORDER}，已转{JOB}", "客户称收件人{MNAME}（{MPHONE}）未收到货",
         ]))
         return
@@ -835,7 +843,7 @@ def callcenter(c: Ctx, neg_only: bool) -> None:
         "投诉：{P1}投诉{FAC}延误三天，已安抚，补偿{AMT}元优惠券。",
         "工单号：{WO}\n类型：催单\n客户姓名：{P1}\n联系电话：{T1}\n收货地址：{A1}\n处理人：{P3}",
         "客户{P1}来电，要求将地址由{A1}改为{A2}，已修改。",
-        "回访记录｜客户：{P1}｜电话：{T1}｜结果：{WORD}｜回访人：{P3}",
+        "回访记录｜客户：{P1}｜电话：{T1}｜结果：{WORDN}｜回访人：{P3}",
         "{P1}来电，称快递放在{A1}门口丢失，要求赔偿。已联系{COURIER}站点{SX}核实。",
         "客户{P1}反映{PBRAND}质量问题，要求换货，新地址{A1}，电话{T1}。",
         "催件：{S1}（{T1}）称{DATE}前必须送达，地址{A1}，已加急。",
