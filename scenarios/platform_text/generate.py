@@ -14,9 +14,10 @@ import json
 import re
 import sys
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from random import Random
-from typing import Any, Callable
+from typing import Any
 
 from faker import Faker
 
@@ -813,7 +814,7 @@ def chat(c: Ctx, neg_only: bool) -> None:
 
 
 def callcenter(c: Ctx, neg_only: bool) -> None:
-    r, en = c.g.r, c.lang == "en"
+    en = c.lang == "en"
     if neg_only:
         c.emit(c.pick("cc-neg-en" if en else "cc-neg", [
             "Caller asked about {BRAND} warranty; no personal data taken. Ticket {WO}.",
@@ -872,9 +873,9 @@ def form(c: Ctx, neg_only: bool) -> None:
     tel_k = r.choice(["phone", "mobile", "tel", "receiverMobile"] + ([] if en else ["手机", "电话"]))
     extra = r.sample([("order_id", "{ORDER}"), ("email", "{E1}"), ("sku", "{SKU}"), ("remark", "{ITEM}"), ("tracking_no", "{TRACK}"),
                       ("zip", "{ZIP}"), ("id_card", "{I1}"), ("store", "{STORE}")], r.randint(0, 3))
-    pairs = [(name_k, "{P1}"), (tel_k, "{T1}"), (addr_k, "{A1}")] + extra
+    pairs = [(name_k, "{P1}"), (tel_k, "{T1}"), (addr_k, "{A1}"), *extra]
     if style in ("json", "json_nested") and r.random() < 0.2:
-        pairs = [(name_k, "{P1}"), (tel_k, "{T1}"), ("region", "{AR1}"), ("detail", "{AD1}")] + extra
+        pairs = [(name_k, "{P1}"), (tel_k, "{T1}"), ("region", "{AR1}"), ("detail", "{AD1}"), *extra]
     r.shuffle(pairs) if r.random() < 0.3 else None
     if style == "json":
         sep = r.choice([", ", ",", ",\n  "])
@@ -890,7 +891,7 @@ def form(c: Ctx, neg_only: bool) -> None:
         if not en:
             kvs[0] = r.choice(["姓名：{P1}", "联系人：{P1}", "申请人：{P1}", "客户姓名：{P1}"])
             kvs[3] = r.choice(["地址：{A1}", "联系地址：{A1}", "通讯地址：{A1}", "现住址：{A1}"])
-        chosen = [kvs[0]] + r.sample(kvs[1:], r.randint(2, len(kvs) - 1))
+        chosen = [kvs[0], *r.sample(kvs[1:], r.randint(2, len(kvs) - 1))]
         c.emit(r.choice(["\n", "；", "  ", " | "]).join(chosen))
     elif style == "csv":
         keys = [k for k, _ in pairs]
@@ -999,7 +1000,7 @@ def hr(c: Ctx, neg_only: bool) -> None:
         fields = ["工号：{EMP}", "部门：{DEPT}", "职位：{JOB}", "身份证号：{I1}", "手机：{T1}", "邮箱：{E1}",
                   r.choice(["现住址：{A1}", "户籍地址：{A1}", "家庭住址：{A1}"]), "紧急联系人：{P2}（{REL}）{T2}", "入职日期：{DATE}"]
         c.g.templates["hr-form"] += 1
-        c.emit("\n".join([r.choice(["姓名：{P1}", "员工姓名：{P1}"])] + r.sample(fields, r.randint(3, 6))))
+        c.emit("\n".join([r.choice(["姓名：{P1}", "员工姓名：{P1}"]), *r.sample(fields, r.randint(3, 6))]))
     elif style < 0.6:
         c.g.templates["hr-csv"] += 1
         c.emit("姓名,性别,部门,手机,住址\n{P1},{SEX},{DEPT},{T1},{A1}\n{P2},{SEX2},{DEPT},{T2},{A2}")
