@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import orjson
@@ -154,3 +155,42 @@ def test_canonical_json_is_idempotent(extra: dict[str, object], subjects: list[s
     raw = canonical_json(parse_event({**MINIMAL, **extra, "subjects": subjects}))
     assert canonical_json(parse_event(raw)) == raw
     assert orjson.loads(raw) == {**orjson.loads(raw)}  # valid JSON
+
+
+@settings(max_examples=4000, deadline=None)
+@given(st.integers(0, 9999), st.integers(0, 19), st.integers(0, 39), st.integers(0, 29), st.integers(0, 69),
+       st.integers(0, 69), st.sampled_from(["", ".5", ".123456789", ".1234567890"]),
+       st.one_of(st.just("Z"), st.tuples(st.sampled_from("+-"), st.integers(0, 29), st.integers(0, 69))))
+def test_the_lean_readers_time_pattern_is_parse_ts_on_the_plain_form(year: int, month: int, day: int, hour: int,
+                                                                     minute: int, second: int, fraction: str,
+                                                                     zone: str | tuple[str, int, int]) -> None:
+    """msgspec checks a lean event's ``ts`` by a pattern (days that exist, leap years, hours and offsets in range):
+    on times of the usual form it accepts exactly what ``parse_ts`` accepts (what it refuses goes to the model)."""
+    from piwarden.events import _PLAIN_TIME
+
+    offset = zone if isinstance(zone, str) else f"{zone[0]}{zone[1]:02d}:{zone[2]:02d}"
+    ts = f"{year:04d}-{month:02d}-{day:02d}T{hour:02d}:{minute:02d}:{second:02d}{fraction}{offset}"
+    try:
+        parse_ts(ts)
+        valid = True
+    except ValueError:
+        valid = False
+    assert (re.search(_PLAIN_TIME, ts) is not None) == valid
+
+
+@pytest.mark.parametrize("ts", ["2024-02-29T00:00:00Z", "2000-02-29T23:59:59.999999999-23:59", "0004-02-29T01:00:00Z",
+                                "0400-02-29T01:00:00+00:00", "0001-01-01T00:00:00Z", "9999-12-31T23:59:59Z"])
+def test_leap_days_and_the_calendars_ends_read_lean(ts: str) -> None:
+    from piwarden.events import LeanEvent, parse_lean
+
+    assert isinstance(parse_lean(orjson.dumps({**MINIMAL, "ts": ts})), LeanEvent)
+
+
+@pytest.mark.parametrize("ts", ["2023-02-29T00:00:00Z", "1900-02-29T00:00:00Z", "0000-02-29T00:00:00Z",
+                                "0000-01-01T00:00:00Z", "2026-04-31T00:00:00Z", "2026-03-01T09:15:02Z\n"])
+def test_days_that_do_not_exist_are_refused_by_the_lean_reader(ts: str) -> None:
+    from piwarden.events import parse_lean
+
+    with pytest.raises(EventError) as info:
+        parse_lean(orjson.dumps({**MINIMAL, "ts": ts}), record="line 7")
+    assert info.value.fields == ["ts"]

@@ -9,7 +9,7 @@ import pickle
 import re
 
 import numpy as np
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from piwarden.events import AccessEvent
@@ -306,3 +306,32 @@ def test_the_joint_pass_is_taken_only_by_the_built_in_model_first_and_survives_a
     old = Detector.__new__(Detector)  # a checkpoint from before the joint pass: no _joint, no _after
     old.__setstate__(det.__getstate__())  # (which holds no _joint, no _after)
     assert old._joint is det._joint and old._after == []
+
+
+_PART = st.sampled_from(["", "a", "b", "a\x1fb", "\x1f", "1", "order", "name", "phone", "id_number", "aggregate"])
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["view", "search", "export", "reveal"]), _PART.filter(bool),
+                          st.one_of(st.none(), _PART, st.integers(0, 2)), st.one_of(st.none(), _PART), st.booleans(),
+                          st.lists(_PART, max_size=3), st.one_of(st.none(), st.lists(_PART, max_size=2)),
+                          st.one_of(st.none(), _PART, st.just("batch")), _PART.filter(bool)),
+                min_size=1, max_size=12))
+@example([("view", "order", None, None, False, ["name"], None, None, "cs"),  # the fields' count tells these apart
+          ("view", "order", None, None, False, [], ["name"], None, "cs")])
+@example([("view", "a\x1fb", None, "c", False, ["name"], None, None, "cs"),  # parts holding the separator
+          ("view", "a", "b", "\x1fc", False, ["name"], None, None, "cs")])
+def test_a_shape_remembered_is_the_shape_of_its_event(rows: list[tuple]) -> None:
+    """``shape_of``'s memo (keyed by the parts joined into one string, by a tuple where a part holds the separator)
+    answers for each event what working its shape out afresh does, whatever the order events come in."""
+    from piwarden.forensics.anomalies import shape as shape_module
+
+    shape_module._shapes.clear()
+    for action, resource, by, purpose, ticket, fields, masked, channel, role in rows:
+        ev = AccessEvent(id="e", ts="2026-03-01T09:00:00Z", actor="x", party="p", role=role, action=action,
+                         resource=resource, subjects=["c-1"], fields=fields, masked_fields=masked, purpose=purpose,
+                         ticket="T-1" if ticket else None, channel=channel,
+                         query=None if by is None else {"by": by})
+        got = shape_module.shape_of(ev)
+        want = shape_module._shape(ev, by, tuple(fields), tuple(masked or ()))
+        assert got.__getstate__() == want.__getstate__()

@@ -48,7 +48,7 @@ import math
 import re
 from collections import Counter, OrderedDict, deque
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 import numpy as np
 from mypy_extensions import mypyc_attr
@@ -76,30 +76,37 @@ if TYPE_CHECKING:
 
 Facet = tuple[str, ...]
 
-MIN_DAYS = 5.0  # A: days of own history worth as much as the peer group's share
-MIN_PEER_DAYS = 5  # actor-days a peer group needs before it is a baseline
-FLOOR_P = 1e-3
-DECAY = 0.9  # per active day of the CUSUM
-ALLOWANCE = 1.0  # risk per day that is noise (a ticketed reveal in an odd context)
-POINTS = 3.0
-PERSIST_DAYS = 28  # window of the persistence count, in active days
-PERSIST_FREE = 2  # days with a surprising identifying disclosure that are noise
-PERSIST_POINTS = 1.0  # per further day
-OFF_HOURS, NEW_CLIENT, TICKETED, REUSED = 2.0, 2.0, 0.1, 1.0
+MIN_DAYS: Final = 5.0  # A: days of own history worth as much as the peer group's share
+MIN_PEER_DAYS: Final = 5  # actor-days a peer group needs before it is a baseline
+FLOOR_P: Final = 1e-3
+DECAY: Final = 0.9  # per active day of the CUSUM
+ALLOWANCE: Final = 1.0  # risk per day that is noise (a ticketed reveal in an odd context)
+POINTS: Final = 3.0
+PERSIST_DAYS: Final = 28  # window of the persistence count, in active days
+PERSIST_FREE: Final = 2  # days with a surprising identifying disclosure that are noise
+PERSIST_POINTS: Final = 1.0  # per further day
+OFF_HOURS: Final = 2.0
+NEW_CLIENT: Final = 2.0
+TICKETED: Final = 0.1
+REUSED: Final = 1.0
 #: What no peer does keeps at least this share of its surprise, however habitual for a person (not for a service
 #: account): a resource or an identifying field the role never touches entirely, another lookup key or purpose half.
-PEER_FLOOR = {"r": 1.0, "f": 1.0, "b": 0.5, "p": 0.5, "t": 0.5}
-REUSE_MIN_SUBJECTS = 3  # a ticket opening more subjects than this on a later day than its first is reused
-MAX_CONTEXTS = 512
+PEER_FLOOR: Final = {"r": 1.0, "f": 1.0, "b": 0.5, "p": 0.5, "t": 0.5}
+REUSE_MIN_SUBJECTS: Final = 3  # a ticket opening more subjects than this on a later day than its first is reused
+MAX_CONTEXTS: Final = 512
 #: Facets per actor, contexts and facets per peer group: past these the least used half is forgotten at a day's end
 #: (free-text resources, purposes or keys would otherwise grow them for ever; a platform has a few hundred).
-MAX_FACETS, MAX_PEER_CONTEXTS, MAX_PEER_FACETS = 2048, 8192, 8192
-MAX_TICKETS = TICKETS_PER_ACTOR  # the same book as the features' in the joint pass
-EVIDENCE = 20
-MIN_OWN_HOURS, MIN_PEER_HOURS = 50, 200
-OWN_HOUR_SHARE, PEER_HOUR_SHARE = 0.01, 0.005
-DEFAULT_HOURS = frozenset(range(7, 23))
-_UNKNOWN = -1.0  # a ceiling not worked out yet (a ceiling is None or at least 3)
+MAX_FACETS: Final = 2048
+MAX_PEER_CONTEXTS: Final = 8192
+MAX_PEER_FACETS: Final = 8192
+MAX_TICKETS: Final = TICKETS_PER_ACTOR  # the same book as the features' in the joint pass
+EVIDENCE: Final = 20
+MIN_OWN_HOURS: Final = 50
+MIN_PEER_HOURS: Final = 200
+OWN_HOUR_SHARE: Final = 0.01
+PEER_HOUR_SHARE: Final = 0.005
+DEFAULT_HOURS: Final = frozenset(range(7, 23))
+_UNKNOWN: Final = -1.0  # a ceiling not worked out yet (a ceiling is None or at least 3)
 #: Alarms: a person's ticketless access that is news on its own, judged at the access, not as days add up. Each
 #: scores ``findings.ALARM_POINTS``, enough alone for a calibrated probability above 0.5:
 #: - ``context.new_field``: an identifying field in clear that neither the actor nor any peer has seen in clear;
@@ -113,19 +120,19 @@ _UNKNOWN = -1.0  # a ceiling not worked out yet (a ceiling is None or at least 3
 #:   phoning buyers straight from the order list do it on one day in ten: their habit, no alarm; an insider or two
 #:   among thirty agents puts a few in a hundred into the group's days).
 #: A peer group must hold ``ALARM_PEER_DAYS`` actor-days before what it never did is news.
-ALARM_PEER_DAYS = 10
+ALARM_PEER_DAYS: Final = 10
 #: ``NEW_CONTEXT_WEIGHT``: legitimate days of the independent generator's dev seeds reach 27.0, five ticketless look-ups
 #: revealing a full delivery profile (the simulator's look-up insider's first day) 39.3; the geometric middle.
-NEW_CONTEXT_WEIGHT = 33.0
-UNPROMPTED_REVEALS = 3
-UNPROMPTED_SHARE = 0.05
+NEW_CONTEXT_WEIGHT: Final = 33.0
+UNPROMPTED_REVEALS: Final = 3
+UNPROMPTED_SHARE: Final = 0.05
 #: - ``context.wide_ticket``, only where the incident tickets are declared (``ContextModel.incident_tickets``, settings
 #:   ``forensics.incident_tickets``): a ticket that is not one opening ``WIDE_TICKET`` people on the day it is first
 #:   cited. On the fields of an access event alone, an agent opening twenty unrelated customers under one fresh ticket
 #:   looks like an agent working a delivery incident (the independent generator's legitimate incident tickets cover
 #:   40-70 people the day they are opened); the ticket's kind tells them apart, and only the platform knows it.
-WIDE_TICKET = 8
-TOUCHED_PER_DAY = 512  # subjects remembered per actor and day for ``context.unprompted`` (past it: none unprompted)
+WIDE_TICKET: Final = 8
+TOUCHED_PER_DAY: Final = 512  # subjects remembered per actor and day for ``context.unprompted`` (past it: none unprompted)
 
 
 def surprise(p: float) -> float:
@@ -169,8 +176,9 @@ class _Today:
         set_fields_state(self, state)
 
 
-_NEW_FIELD, _NEW_CONTEXT = 1, 2
-_UNPROMPTED: Facet = ("u", "reveal")  # in ``used``: days with an unprompted reveal (not a context's facet)
+_NEW_FIELD: Final = 1
+_NEW_CONTEXT: Final = 2
+_UNPROMPTED: Final[Facet] = ("u", "reveal")  # in ``used``: days with an unprompted reveal (not a context's facet)
 
 
 @dataclass(slots=True)
@@ -210,8 +218,8 @@ class _Peers:
         set_fields_state(self, state)
 
 
-_FACETS: dict[Context, tuple[Facet, ...]] = {}  # a memo (a dictionary's lookup, a third of an lru_cache's call)
-MAX_MEMO = 65536
+_FACETS: Final[dict[Context, tuple[Facet, ...]]] = {}  # a memo (a dictionary's lookup, a third of an lru_cache's call)
+MAX_MEMO: Final = 65536
 
 
 def facets(ctx: Context) -> tuple[Facet, ...]:
@@ -553,8 +561,10 @@ class ContextModel:
             used = {f for ctx in t.n for f in facets(ctx)}
             if t.unprompted:
                 used.add(_UNPROMPTED)
-            a.used.update(used)  # each facet + 1, in the set's order (Counter's C loop: get, then set)
-            peers.used.update(used)
+            own_used, group_used = a.used, peers.used
+            for f in used:  # each facet + 1, in the set's order, as ``Counter.update`` would (without its frames)
+                own_used[f] = own_used.get(f, 0) + 1
+                group_used[f] = group_used.get(f, 0) + 1
             volume, square, peak, group = a.volume, a.square, a.peak, peers.volume
             for ctx, n in t.n.items():
                 volume[ctx] = volume.get(ctx, 0) + n

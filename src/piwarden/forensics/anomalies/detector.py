@@ -30,7 +30,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta, timezone
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 import numpy as np
 from mypy_extensions import mypyc_attr
@@ -48,16 +48,18 @@ if TYPE_CHECKING:
 
     from piwarden.events import Event
 
-ALERT_THRESHOLD = 0.5  # a calibrated probability: alert when an insider is more likely than not
+ALERT_THRESHOLD: Final = 0.5  # a calibrated probability: alert when an insider is more likely than not
 #: score = 1 / (1 + exp(-(CALIBRATION[0] + CALIBRATION[1] x ln(1 + raw)))): the probability that an actor with
 #: this raw score is an insider, by logistic regression on the development scenarios of scenarios/insiders
 #: (seeds 1-5: 975 actors, 30 insiders, a base rate of 3%); benchmarks/forensics_scenarios.py prints the
 #: reliability table (predicted against observed) on seeds it was not fitted on.
 CALIBRATION = (-11.2, 3.6)
-MAX_EVENTS_OUT = 100
-DEFAULT_HOURS = frozenset(range(7, 23))
-OWN_HOUR_SHARE, PEER_HOUR_SHARE = 0.01, 0.005
-MIN_OWN_HOURS, MIN_PEER_HOURS = 100, 500
+MAX_EVENTS_OUT: Final = 100
+DEFAULT_HOURS: Final = frozenset(range(7, 23))
+OWN_HOUR_SHARE: Final = 0.01
+PEER_HOUR_SHARE: Final = 0.005
+MIN_OWN_HOURS: Final = 100
+MIN_PEER_HOURS: Final = 500
 
 
 @dataclass

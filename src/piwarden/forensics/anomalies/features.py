@@ -20,7 +20,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 import numpy as np
 
@@ -49,13 +49,13 @@ FEATURES: dict[str, str] = {
 }
 NAMES = tuple(FEATURES)
 INDEX = {name: i for i, name in enumerate(NAMES)}
-HISTORY_DAYS = 56
-TICKETS_PER_ACTOR = 512
-TICKET_DAYS = 28  # a ticket not cited for four weeks is forgotten: its reuse after that is not seen
-SUBJECTS_PER_TICKET = 64
-FLAGGED_PER_DAY = 100
-MIN_DAYS_FOR_NEW_CLIENT = 3
-_ID = re.compile(r"^(.*?)(\d+)$")
+HISTORY_DAYS: Final = 56
+TICKETS_PER_ACTOR: Final = 512
+TICKET_DAYS: Final = 28  # a ticket not cited for four weeks is forgotten: its reuse after that is not seen
+SUBJECTS_PER_TICKET: Final = 64
+FLAGGED_PER_DAY: Final = 100
+MIN_DAYS_FOR_NEW_CLIENT: Final = 3
+_ID: Final = re.compile(r"^(.*?)(\d+)$")
 
 
 #: An actor's ticket: [first day cited, the subjects cited under it (a tuple, capped: most tickets cite one), last
@@ -195,8 +195,8 @@ class ActorState:
         return self.history[:self.days]
 
 
-_NETS: dict[str, str] = {}  # a memo (a dictionary's lookup, a third of an lru_cache's call)
-MAX_NETS = 65536
+_NETS: Final[dict[str, str]] = {}  # a memo (a dictionary's lookup, a third of an lru_cache's call)
+MAX_NETS: Final = 65536
 
 
 def _net(ip: str) -> str:
@@ -210,7 +210,7 @@ def _net(ip: str) -> str:
     return got
 
 
-_DIGITS = "0123456789"
+_DIGITS: Final = "0123456789"
 
 
 def split_id(rid: str) -> tuple[str, int] | None:

@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Any
+from typing import Any, Final
 
 import numpy as np
 
@@ -35,13 +35,14 @@ FLOOR = np.array([5.0, 10.0, 2.0, 0.1, 3.0, 2.0, 3.0, 2.0, 2.0, 3.0, 3.0, 50.0])
 #: Weight of each feature's excess z-score in the day's raw score.
 WEIGHT = np.array([0.3, 0.3, 0.6, 0.3, 0.5, 1.0, 0.5, 1.0, 1.0, 0.8, 0.15, 0.8])
 COUNT_LIKE = np.array([n not in ("reveal_ratio",) for n in NAMES])
-Z0 = 3.0  # z-scores below this are noise
-ZMAX = 25.0
-MIN_SELF_DAYS = 4
-MIN_PEER_ROWS = 10
-PEER_ONLY, SELF_ONLY = 0.35, 0.7
-PEER_DAYS = 28
-REASON_MIN = 0.05  # a feature's weighted points below this count in the score but are not listed
+Z0: Final = 3.0  # z-scores below this are noise
+ZMAX: Final = 25.0
+MIN_SELF_DAYS: Final = 4
+MIN_PEER_ROWS: Final = 10
+PEER_ONLY: Final = 0.35
+SELF_ONLY: Final = 0.7
+PEER_DAYS: Final = 28
+REASON_MIN: Final = 0.05  # a feature's weighted points below this count in the score but are not listed
 
 
 def robust(rows: np.ndarray) -> Baseline:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 from piwarden.forensics.anomalies.disclosure import sensitive_of, weight_of
 from piwarden.native import fields_state, set_fields_state
@@ -23,12 +23,12 @@ if TYPE_CHECKING:
 
 #: An access's context (:mod:`.context`): action, resource, lookup key, purpose, ticket or not, identifying fields.
 Context = tuple[str, str, str, str, bool, frozenset[str]]
-KEYED = frozenset({"policy_no", "phone", "id_number", "mobile", "id_card", "name"})
-BULK_ACTIONS = frozenset({"export", "print", "download"})
-AGGREGATE_ACTIONS = frozenset({"search", "export"})
+KEYED: Final = frozenset({"policy_no", "phone", "id_number", "mobile", "id_card", "name"})
+BULK_ACTIONS: Final = frozenset({"export", "print", "download"})
+AGGREGATE_ACTIONS: Final = frozenset({"search", "export"})
 #: Channel factor: a scheduled batch transfer is the data map's flow, not a person's reading.
-CHANNELS = {"batch": 0.1, "api": 0.5}
-MAX_SHAPES = 65536  # past this many distinct shapes the memo starts afresh (bounded memory on any input)
+CHANNELS: Final = {"batch": 0.1, "api": 0.5}
+MAX_SHAPES: Final = 65536  # past this many distinct shapes the memo starts afresh (bounded memory on any input)
 
 
 @lru_cache(maxsize=4096)
@@ -60,27 +60,39 @@ class Shape:
         set_fields_state(self, state)
 
 
-_shapes: dict[tuple[Any, ...], Shape] = {}
-_last: list[tuple[object, Shape | None]] = [(None, None)]  # one tuple, replaced whole: safe across threads
+_shapes: Final[dict[str | tuple[Any, ...], Shape]] = {}
+_last: Final[list[tuple[object, Shape | None]]] = [(None, None)]  # one tuple, replaced whole: safe across threads
+_SEP: Final = "\x1f"
 
 
 def shape_of(ev: Event) -> Shape:
-    """The event's shape; the same object for the same shape while the memo holds it."""
+    """The event's shape; the same object for the same shape while the memo holds it.
+
+    The memo's key is one string, the parts joined by ``_SEP`` with the number of fields before them: every part
+    of a decoded event is a new string, and one string's hash costs a fifth of a tuple's of a dozen new ones (their
+    hashes each, then the tuple's). A part that holds the separator itself would make the joining ambiguous: the
+    count of separators tells, and such an event is keyed by the tuple instead. ``None`` and ``""`` are one key for
+    the lookup key, purpose and channel, whose shapes are the same (``_shape`` reads them as ``x or ""``)."""
     last = _last[0]
     if last[0] is ev and last[1] is not None:
         return last[1]
     query = ev.query
     by = query.get("by") if query is not None else None
-    fields, masked = tuple(ev.fields), tuple(ev.masked_fields or ())
+    fields, masked = ev.fields, ev.masked_fields or ()
     if by is not None and type(by) is not str:  # a number, a list, an object (1 and True would share a key)
-        sh = _shape(ev, by, fields, masked)
+        sh = _shape(ev, by, tuple(fields), tuple(masked))
     else:
-        key = (ev.action, ev.resource, by, ev.purpose, bool(ev.ticket), fields, masked, ev.channel, ev.role)
+        joined = _SEP.join([ev.action, ev.resource, by or "", ev.purpose or "", "t" if ev.ticket else "",
+                            ev.channel or "", ev.role, str(len(fields)), *fields, *masked])
+        key: str | tuple[Any, ...] = joined
+        if joined.count(_SEP) != 7 + len(fields) + len(masked):
+            key = (ev.action, ev.resource, by or "", ev.purpose or "", bool(ev.ticket), tuple(fields),
+                   tuple(masked), ev.channel or "", ev.role)
         known = _shapes.get(key)
         if known is None:
             if len(_shapes) >= MAX_SHAPES:
                 _shapes.clear()
-            known = _shapes[key] = _shape(ev, by, fields, masked)
+            known = _shapes[key] = _shape(ev, by, tuple(fields), tuple(masked))
         sh = known
     _last[0] = (ev, sh)
     return sh
