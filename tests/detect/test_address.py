@@ -31,6 +31,19 @@ def test_every_level_down_to_the_room() -> None:
         "building": "5号楼", "room": "1203室"}
 
 
+@pytest.mark.parametrize(("text", "community", "door"), [
+    ("保利华庭17-5-1201", "保利华庭", "17-5-1201"),
+    ("河南省周口市鹿邑县太清宫镇世纪一期24-1-901", "世纪一期", "24-1-901"),
+    ("北京市大兴区建设路33号院滨江名邸27-3-1103，到了打电话", "33号院滨江名邸", "27-3-1103"),
+])
+def test_building_unit_and_room_written_with_hyphens(text: str, community: str, door: str) -> None:
+    parts = _parts(text)
+    assert (parts["community"], parts["building"]) == (community, door)
+    # a date or a landline is no door number
+    assert "building" not in _parts("西湖区文三路90号 2025-11-24")
+    assert parse("枫林花园0571-8888-6666") is None  # a community without a door: no address
+
+
 @pytest.mark.parametrize(("text", "province", "city", "district"), [
     ("朝阳区建国路88号", "北京市", "北京市", "朝阳区"),  # also in 长春市: the municipality's
     ("长春市朝阳区红旗街", "吉林省", "长春市", "朝阳区"),  # the city says which 朝阳区
