@@ -335,3 +335,28 @@ def test_a_shape_remembered_is_the_shape_of_its_event(rows: list[tuple]) -> None
         got = shape_module.shape_of(ev)
         want = shape_module._shape(ev, by, tuple(fields), tuple(masked or ()))
         assert got.__getstate__() == want.__getstate__()
+
+
+def test_a_checkpoint_whose_counts_are_counters_goes_on_alike(access_events: list[AccessEvent]) -> None:
+    """The context model's counts were ``Counter``s before they were plain dictionaries: a checkpoint from then
+    loads and goes on to the same answers."""
+    from collections import Counter
+
+    events = sorted(access_events, key=lambda e: (e.ts, e.id))
+    model = ContextModel()
+    det = Detector(detectors=[RuleSet(), model, BaselineModel()])
+    for e in events[:3000]:
+        det.observe(e)
+    old = pickle.loads(pickle.dumps(det))
+    ctx = next(d for d in old.detectors if isinstance(d, ContextModel))
+    for a in ctx.actors.values():
+        a.used, a.volume, a.square, a.peak = Counter(a.used), Counter(a.volume), Counter(a.square), Counter(a.peak)
+        if a.today is not None:
+            a.today.n, a.today.novel = Counter(a.today.n), Counter(a.today.novel)
+    for p in ctx.peers.values():
+        p.used, p.volume = Counter(p.used), Counter(p.volume)
+    for e in events[3000:5000]:
+        old.observe(e)
+        det.observe(e)
+    got = [(a.actor, a.raw, a.reasons) for a in old.finish()]
+    assert got and got == [(a.actor, a.raw, a.reasons) for a in det.finish()]
