@@ -358,5 +358,7 @@ def test_a_checkpoint_whose_counts_are_counters_goes_on_alike(access_events: lis
     for e in events[3000:5000]:
         old.observe(e)
         det.observe(e)
-    got = [(a.actor, a.raw, a.reasons) for a in old.finish()]
-    assert got and got == [(a.actor, a.raw, a.reasons) for a in det.finish()]
+    old.finish()
+    det.finish()
+    got = [(a.actor, a.raw, a.reasons) for a in old.results()]
+    assert any(raw > 0 for _, raw, _ in got) and got == [(a.actor, a.raw, a.reasons) for a in det.results()]
