@@ -803,3 +803,50 @@ def test_tiles_beside_a_crop_compare_as_in_the_whole_image() -> None:
         assert last == 7
         ncc, _ = V._ncc(a.tiles[last], b.tiles[last])
         assert ncc.min() > 0.9
+
+
+def _in_a_screenshot(img: Image.Image, width: int) -> Image.Image:
+    """``img`` shown ``width`` pixels wide in a phone screenshot: a flat app background, a status bar, buttons and a
+    navigation bar around it."""
+    a = img.convert("RGB")
+    a = a.resize((width, round(a.height * width / a.width)))
+    shot = Image.new("RGB", (720, 1280), (245, 245, 245))
+    d = ImageDraw.Draw(shot)
+    d.rectangle((0, 0, 720, 48), fill=(30, 30, 30))
+    d.rectangle((0, 1184, 720, 1280), fill=(30, 30, 30))
+    for x in (150, 360, 570):
+        d.ellipse((x - 20, 1212, x + 20, 1252), outline=(200, 200, 200), width=3)
+    d.rectangle((40, 1040, 330, 1110), outline=(120, 120, 120), width=2)
+    d.rectangle((390, 1040, 680, 1110), fill=(40, 120, 240))
+    shot.paste(a, ((720 - width) // 2, 300))
+    return shot
+
+
+def test_a_document_small_in_a_screenshot_is_cut_to_its_content(store: DocumentStore,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """A document shown small on a screenshot's plain canvas registers onto no template whole; cut to the content
+    box (``check.content_box``) it does, and the check names its document. A stranger's, cut alike, matches nothing."""
+    doc_id = f"id_card-{SEED + 2:06d}"
+    img, _ = _original(store, doc_id)
+    shot = _in_a_screenshot(img, 260)
+    x0, y0, x1, y1 = check_mod.content_box(Hs.gray(shot))   # type: ignore[misc]
+    assert abs(x0 - 230) <= 3 and abs(y0 - 300) <= 3 and abs(x1 - 490) <= 3 and abs(y1 - 300 - 164) <= 3
+    assert store.fingerprint(shot).template >= 0
+    assert [m.row.doc_id for m in store.check(shot, "subj-x", "acct-x").matches] == [doc_id]
+    assert store.check(_in_a_screenshot(synth.id_card(SEED + 503).image, 260), "subj-x", "acct-x").matches == []
+    monkeypatch.setattr(check_mod, "CANVAS_CUT", 0.0)          # never cut: it registers onto nothing
+    assert store.fingerprint(shot).template == -1
+    assert store.check(shot, "subj-x", "acct-x").matches == []
+
+
+def test_a_photo_filling_its_frame_is_not_cut() -> None:
+    """The content box of a document that fills the photo, or lies on a textured table, is the whole image: no cut."""
+    img = synth.id_card(SEED + 504).image
+    g = Hs.gray(img)
+    box = check_mod.content_box(g)
+    assert box is not None and (box[2] - box[0]) * (box[3] - box[1]) > check_mod.CANVAS_CUT * g.size
+    cloth = Hs.gray(_small_on_a_pattern(img))
+    box = check_mod.content_box(cloth)
+    assert box is not None and (box[2] - box[0]) * (box[3] - box[1]) > check_mod.CANVAS_CUT * cloth.size
+    assert check_mod.content_box(np.full((300, 400), 200, np.float32)) is None
+

@@ -15,6 +15,7 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import cv2
 import numpy as np
 from PIL import Image
 
@@ -47,6 +48,10 @@ FIELDS_FROM = 0.4                   # a verification scoring at least this, unde
 FIELDS_K = 2                        # at most this many such candidates per check, best first
 TEXT_FROM = 0.6                     # a Chinese line (an ID card back's authority, ``fields.TEXT``) decides only from
 #                                     this agreement: the whole district shares it, so the tiles must say most already
+CANVAS_PLAIN = 2.0                  # a query that registers onto no template is cut to its content (``content_box``):
+#                                     pixels whose 3 x 3 grey range is at most this are plain canvas (a screenshot's app
+CANVAS_GAP = 0.02                   # background), gaps under this share of the width are closed,
+CANVAS_CUT = 0.8                    # and the cut is tried when the content covers at most this share of the image
 
 
 @dataclass
@@ -105,6 +110,24 @@ def unreadable_image(exc: BaseException) -> str:
     return f"cannot be read ({type(exc).__name__})"
 
 
+def content_box(g: np.ndarray) -> tuple[int, int, int, int] | None:
+    """The bounding box ``(x0, y0, x1, y1)`` of the largest region of ``g`` that is not plain canvas, in ``g``'s pixels:
+    a document shown in a screenshot, with the app's flat background, bars and buttons around it. None when
+    there is none. The mask is taken at the working width, its gaps closed over ``CANVAS_GAP`` of it."""
+    h, w = g.shape[:2]
+    scale = V.WORK_WIDTH / w
+    small = cv2.resize(g.astype(np.float32), (V.WORK_WIDTH, max(1, round(h * scale))), interpolation=cv2.INTER_AREA)
+    grad = cv2.morphologyEx(small, cv2.MORPH_GRADIENT, np.ones((3, 3), np.uint8))
+    k = max(3, round(CANVAS_GAP * V.WORK_WIDTH)) | 1
+    mask = cv2.morphologyEx((grad > CANVAS_PLAIN).astype(np.uint8), cv2.MORPH_CLOSE, np.ones((k, k), np.uint8))
+    n, _, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    if n <= 1:
+        return None
+    x, y, bw, bh = (int(v) for v in stats[1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA])), :4])
+    return (max(0, int(x / scale)), max(0, int(y / scale)), min(w, int(np.ceil((x + bw) / scale))),
+            min(h, int(np.ceil((y + bh) / scale))))
+
+
 def _image(src: Image.Image | str | Path) -> Image.Image:
     if isinstance(src, Image.Image):
         return src.convert("RGB")
@@ -160,6 +183,20 @@ class DocumentStore:
             dense = V.features(g, V.DENSE_KEYPOINTS)
             tid, reg, links = T.assign(dense, self.templates, likely, sure=T.SURE)
             f = dense if reg is not None else f
+        if reg is None and described and self.templates:
+            # a document shown small in a screenshot: the app's canvas around it takes the scale and the keypoints;
+            # cut to the content, it is an ordinary upload (everything after, the hashes too, is of the cut)
+            box = content_box(g)
+            if box is not None and (box[2] - box[0]) * (box[3] - box[1]) <= CANVAS_CUT * g.shape[0] * g.shape[1] \
+                    and min(box[2] - box[0], box[3] - box[1]) >= 32:
+                cut = np.ascontiguousarray(g[box[1]:box[3], box[0]:box[2]])
+                cut_hashes = Hs.hashes(cut)
+                for n in (V.KEYPOINTS, V.DENSE_KEYPOINTS):
+                    fc = V.features(cut, n)
+                    tid, reg, links = T.assign(fc, self.templates, self._likely_templates(cut_hashes), sure=T.SURE)
+                    if reg is not None:
+                        g, f, hashes = cut, fc, cut_hashes
+                        break
         if reg is None:
             return Fingerprint(f, np.array([*hashes, 0], np.uint64), -1, np.zeros(_VEC, np.int8),
                                np.zeros(_VEC, bool), gray=g)
