@@ -850,3 +850,39 @@ def test_a_photo_filling_its_frame_is_not_cut() -> None:
     assert box is not None and (box[2] - box[0]) * (box[3] - box[1]) > check_mod.CANVAS_CUT * cloth.size
     assert check_mod.content_box(np.full((300, 400), 200, np.float32)) is None
 
+
+def test_a_second_look_screens_the_pool_further_and_verifies_what_the_screen_dropped(
+        store: DocumentStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    """When no shortlisted candidate is the same document, the pool's next ``SECOND_K`` (by content correlation) are
+    screened and the best-ranked candidate the screen dropped is verified; the shortlist reported is unchanged, and a
+    stranger still matches nothing."""
+    doc_id = f"id_card-{SEED + 6:06d}"
+    img, row = _original(store, doc_id)
+    copy = synth.rephotograph(img, ["rotate", "jpeg"], random.Random(5))
+    pool = store.pool
+
+    def source_last(fp: check_mod.Fingerprint) -> np.ndarray:   # its own document ranked after the first two
+        rows = [r for r in pool(fp).tolist() if r != row]
+        return np.array([*rows[:2], row, *rows[2:]] if fp.template >= 0 else [], np.intp)
+
+    monkeypatch.setattr(store, "pool", source_last)
+    monkeypatch.setattr(check_mod, "RERANK_K", 2)
+    monkeypatch.setattr(check_mod, "GLOBAL_K", 0)
+    res = store.check(copy, "subj-x", "acct-x")
+    assert [m.row.doc_id for m in res.matches] == [doc_id] and res.candidates == 2
+    assert store.check(synth.rephotograph(synth.id_card(SEED + 505).image, ["rotate", "jpeg"], random.Random(5)),
+                       "subj-x", "acct-x").matches == []
+    monkeypatch.setattr(check_mod, "SECOND_K", 0)
+    assert store.check(copy, "subj-x", "acct-x").matches == []
+
+    # the screen drops its own document (a poor fit through the template): the best-ranked dropped one is verified
+    monkeypatch.setattr(check_mod, "SECOND_K", 16)
+    monkeypatch.setattr(check_mod, "RERANK_K", 8)
+    monkeypatch.setattr(store, "pool", pool)
+    screen = store._screen
+    monkeypatch.setattr(store, "_screen", lambda fp, r, feats: 0.0 if r.row == row else max(0.5, screen(fp, r, feats)
+                                                                                               or 0.0))
+    assert [m.row.doc_id for m in store.check(copy, "subj-x", "acct-x").matches] == [doc_id]
+    monkeypatch.setattr(check_mod, "SECOND_K", 0)
+    assert store.check(copy, "subj-x", "acct-x").matches == []
+

@@ -33,6 +33,9 @@ COLUMNS = (*Hs.NAMES, "rhash")
 RHASH_RADIUS, RHASH_POOL = 64, 256  # the 256 nearest content hashes of the template, at any distance
 #                                     (glare, occlusion push a copy past 32 bits; the vectors re-rank)
 RERANK_K = 8                        # verified after re-ranking the pool by content correlation
+SECOND_K = 16                       # a second look when no candidate is the same document: the pool's next this many
+#                                     (a bank card on a table whose own document ranked 8th-10th of its template) are
+#                                     screened, and the best-ranked candidate the screen dropped is verified
 GLOBAL_RADIUS, GLOBAL_K = 12, 4     # global hashes: a fallback shortlist when registration fails
 _VEC = T.COMPACT[0] * T.COMPACT[1]
 AMBIGUOUS_MARGIN = 0.05             # a second verified document this close to the best: say ambiguous
@@ -322,16 +325,23 @@ class DocumentStore:
             self._reference_bytes -= self._references.popitem(last=False)[1].nbytes
         return ref
 
-    def candidates(self, fp: Fingerprint) -> list[int]:
+    def pool(self, fp: Fingerprint) -> np.ndarray:
+        """The stored rows of ``fp``'s template nearest by content hash (``RHASH_POOL``), most correlated first."""
+        if fp.template < 0 or fp.cover.sum() < 16:
+            return np.zeros(0, np.intp)
+        rows, _ = self.index.search(COLUMNS.index("rhash"), fp.hashes[-1], RHASH_RADIUS, group=fp.template,
+                                    limit=RHASH_POOL)
+        if len(rows) and self.index.vectors is not None:
+            order = np.sort(rows)     # ascending rows: sequential reads from the memory map
+            corr = T.correlation(np.asarray(self.index.vectors[order]), fp.vector, fp.cover)
+            rows = order[np.argsort(-corr, kind="stable")]
+        return rows
+
+    def candidates(self, fp: Fingerprint, pool: np.ndarray | None = None) -> list[int]:
         """Shortlist of stored rows, most likely first: registered-content neighbours, then global ones."""
         out: dict[int, None] = {}
-        if fp.template >= 0 and fp.cover.sum() >= 16:
-            rows, _ = self.index.search(COLUMNS.index("rhash"), fp.hashes[-1], RHASH_RADIUS, group=fp.template,
-                                        limit=RHASH_POOL)
-            if len(rows) and self.index.vectors is not None:
-                order = np.sort(rows)     # ascending rows: sequential reads from the memory map
-                corr = T.correlation(np.asarray(self.index.vectors[order]), fp.vector, fp.cover)
-                rows = order[np.argsort(-corr, kind="stable")]
+        rows = self.pool(fp) if pool is None else pool
+        if len(rows):
             out.update(dict.fromkeys(rows[:RERANK_K].tolist()))
         for name in ("phash", "chash"):
             c = COLUMNS.index(name)
@@ -348,7 +358,8 @@ class DocumentStore:
         the best-screened on the development seeds, even when its registration through the template
         was poor). The screen drops candidates; it never changes a verdict."""
         fp = fp or self.fingerprint(img)
-        rows = self.candidates(fp)
+        pool = self.pool(fp)
+        rows = self.candidates(fp, pool)
         screened = []
         for row in self.registry.get(rows):
             feats = self._features(row)
@@ -360,8 +371,10 @@ class DocumentStore:
         for row, feats, score in screened:
             if score is not None and score < least:
                 continue
-            verified.append((row, feats, V.verify(fp.features, feats, self.threshold,
-                                                  ref=partial(self._reference, row, feats))))  # prepared once needed
+            verified.append((row, feats, self._verify(fp, row, feats)))
+        if SECOND_K and not any(v.same for _, _, v in verified):
+            verified += self._second_look(fp, pool, rows, [(row, s) for row, _, s in screened if s is not None
+                                                           and s < least])
         if FIELDS and not any(v.same for _, _, v in verified):
             verified = self._read_fields(fp, verified)
         found = []
@@ -370,6 +383,33 @@ class DocumentStore:
                 dist = Hs.hamming(np.asarray(self.index.hashes[row.row]), fp.hashes)
                 found.append((row, verdict, {n: int(d) for n, d in zip(COLUMNS, dist, strict=True)}))
         return found, len(rows)
+
+    def _verify(self, fp: Fingerprint, row: Row, feats: V.Features) -> V.Verdict:
+        return V.verify(fp.features, feats, self.threshold, ref=partial(self._reference, row, feats))  # prepared once needed
+
+    def _second_look(self, fp: Fingerprint, pool: np.ndarray, rows: list[int], dropped: list[tuple[Row, float]]
+                     ) -> list[tuple[Row, V.Features, V.Verdict]]:
+        """When no shortlisted candidate is the same document: verify the best-ranked one the screen dropped (the
+        screen's fit through the template can fail where a direct one does not), and screen the pool's next
+        ``SECOND_K`` by content correlation, verifying those that reach ``SCREEN``. Only more candidates are
+        verified, each as any other: no score changes."""
+        out = []
+        rank = {r: i for i, r in enumerate(pool.tolist())}
+        ranked = sorted((r for r, _ in dropped if r.row in rank), key=lambda r: rank[r.row])
+        if ranked:
+            feats = self._features(ranked[0])
+            if feats is not None:
+                out.append((ranked[0], feats, self._verify(fp, ranked[0], feats)))
+        seen = set(rows)
+        more = [r for r in pool[RERANK_K:RERANK_K + SECOND_K].tolist() if r not in seen]
+        for row in self.registry.get(more):
+            feats = self._features(row)
+            if feats is None:
+                continue
+            score = self._screen(fp, row, feats)
+            if score is not None and score >= SCREEN:
+                out.append((row, feats, self._verify(fp, row, feats)))
+        return out
 
     def _read_fields(self, fp: Fingerprint, verified: list[tuple[Row, V.Features, V.Verdict]]
                      ) -> list[tuple[Row, V.Features, V.Verdict]]:
