@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import itertools
 import json
 import random
@@ -886,3 +887,17 @@ def test_a_second_look_screens_the_pool_further_and_verifies_what_the_screen_dro
     monkeypatch.setattr(check_mod, "SECOND_K", 0)
     assert store.check(copy, "subj-x", "acct-x").matches == []
 
+
+@pytest.mark.parametrize(("score", "read"), [(0.35, True), (0.25, False)])
+def test_key_fields_are_read_from_a_score_of_0_3(store: DocumentStore, monkeypatch: pytest.MonkeyPatch,
+                                                  score: float, read: bool) -> None:
+    """A candidate scoring ``FIELDS_FROM`` (0.3) or more under the threshold has its key fields read; below, not."""
+    doc_id = f"id_card-{SEED + 3:06d}"
+    img, _ = _original(store, doc_id)
+    copy = synth.jpeg(img, 60)
+    verify = store._verify
+    monkeypatch.setattr(store, "_verify", lambda fp, row, feats: dataclasses.replace(
+        verify(fp, row, feats), same=False, agreement=score))
+    res = store.check(copy, "subj-x", "acct-x")
+    assert [m.row.doc_id for m in res.matches] == ([doc_id] if read else [])
+    assert store.check(synth.jpeg(synth.id_card(SEED + 501).image, 60), "subj-x", "acct-x").matches == []

@@ -47,7 +47,9 @@ LIKELY_K = 8                        # pHash neighbours whose templates a fingerp
 CACHED = 256                        # stored documents whose features and layout a store keeps in memory
 REFERENCE_BYTES = 256 << 20         # and the prepared tiles (``verify.Reference``) it keeps, at most
 FIELDS = True                       # read the key fields (OCR) of a candidate that failed in the band below:
-FIELDS_FROM = 0.4                   # a verification scoring at least this, under the threshold
+FIELDS_FROM = 0.3                   # a verification scoring at least this, under the threshold (a licence on a table in a
+#                                     screenshot: 0.375, its credit code read and agreeing; strangers' documents scoring
+#                                     0.3-0.73 agreed on no personal number, dev and experiment seeds)
 FIELDS_K = 2                        # at most this many such candidates per check, best first
 TEXT_FROM = 0.6                     # a Chinese line (an ID card back's authority, ``fields.TEXT``) decides only from
 #                                     this agreement: the whole district shares it, so the tiles must say most already
