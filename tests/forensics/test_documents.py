@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import itertools
 import json
 import random
@@ -803,3 +804,100 @@ def test_tiles_beside_a_crop_compare_as_in_the_whole_image() -> None:
         assert last == 7
         ncc, _ = V._ncc(a.tiles[last], b.tiles[last])
         assert ncc.min() > 0.9
+
+
+def _in_a_screenshot(img: Image.Image, width: int) -> Image.Image:
+    """``img`` shown ``width`` pixels wide in a phone screenshot: a flat app background, a status bar, buttons and a
+    navigation bar around it."""
+    a = img.convert("RGB")
+    a = a.resize((width, round(a.height * width / a.width)))
+    shot = Image.new("RGB", (720, 1280), (245, 245, 245))
+    d = ImageDraw.Draw(shot)
+    d.rectangle((0, 0, 720, 48), fill=(30, 30, 30))
+    d.rectangle((0, 1184, 720, 1280), fill=(30, 30, 30))
+    for x in (150, 360, 570):
+        d.ellipse((x - 20, 1212, x + 20, 1252), outline=(200, 200, 200), width=3)
+    d.rectangle((40, 1040, 330, 1110), outline=(120, 120, 120), width=2)
+    d.rectangle((390, 1040, 680, 1110), fill=(40, 120, 240))
+    shot.paste(a, ((720 - width) // 2, 300))
+    return shot
+
+
+def test_a_document_small_in_a_screenshot_is_cut_to_its_content(store: DocumentStore,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """A document shown small on a screenshot's plain canvas registers onto no template whole; cut to the content
+    box (``check.content_box``) it does, and the check names its document. A stranger's, cut alike, matches nothing."""
+    doc_id = f"id_card-{SEED + 2:06d}"
+    img, _ = _original(store, doc_id)
+    shot = _in_a_screenshot(img, 260)
+    x0, y0, x1, y1 = check_mod.content_box(Hs.gray(shot))   # type: ignore[misc]
+    assert abs(x0 - 230) <= 3 and abs(y0 - 300) <= 3 and abs(x1 - 490) <= 3 and abs(y1 - 300 - 164) <= 3
+    assert store.fingerprint(shot).template >= 0
+    assert [m.row.doc_id for m in store.check(shot, "subj-x", "acct-x").matches] == [doc_id]
+    assert store.check(_in_a_screenshot(synth.id_card(SEED + 503).image, 260), "subj-x", "acct-x").matches == []
+    monkeypatch.setattr(check_mod, "CANVAS_CUT", 0.0)          # never cut: it registers onto nothing
+    assert store.fingerprint(shot).template == -1
+    assert store.check(shot, "subj-x", "acct-x").matches == []
+
+
+def test_a_photo_filling_its_frame_is_not_cut() -> None:
+    """The content box of a document that fills the photo, or lies on a textured table, is the whole image: no cut."""
+    img = synth.id_card(SEED + 504).image
+    g = Hs.gray(img)
+    box = check_mod.content_box(g)
+    assert box is not None and (box[2] - box[0]) * (box[3] - box[1]) > check_mod.CANVAS_CUT * g.size
+    cloth = Hs.gray(_small_on_a_pattern(img))
+    box = check_mod.content_box(cloth)
+    assert box is not None and (box[2] - box[0]) * (box[3] - box[1]) > check_mod.CANVAS_CUT * cloth.size
+    assert check_mod.content_box(np.full((300, 400), 200, np.float32)) is None
+
+
+def test_a_second_look_screens_the_pool_further_and_verifies_what_the_screen_dropped(
+        store: DocumentStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    """When no shortlisted candidate is the same document, the pool's next ``SECOND_K`` (by content correlation) are
+    screened and the best-ranked candidate the screen dropped is verified; the shortlist reported is unchanged, and a
+    stranger still matches nothing."""
+    doc_id = f"id_card-{SEED + 6:06d}"
+    img, row = _original(store, doc_id)
+    copy = synth.rephotograph(img, ["rotate", "jpeg"], random.Random(5))
+    pool = store.pool
+
+    def source_last(fp: check_mod.Fingerprint) -> np.ndarray:   # its own document ranked after the first two
+        rows = [r for r in pool(fp).tolist() if r != row]
+        return np.array([*rows[:2], row, *rows[2:]] if fp.template >= 0 else [], np.intp)
+
+    monkeypatch.setattr(store, "pool", source_last)
+    monkeypatch.setattr(check_mod, "RERANK_K", 2)
+    monkeypatch.setattr(check_mod, "GLOBAL_K", 0)
+    res = store.check(copy, "subj-x", "acct-x")
+    assert [m.row.doc_id for m in res.matches] == [doc_id] and res.candidates == 2
+    assert store.check(synth.rephotograph(synth.id_card(SEED + 505).image, ["rotate", "jpeg"], random.Random(5)),
+                       "subj-x", "acct-x").matches == []
+    monkeypatch.setattr(check_mod, "SECOND_K", 0)
+    assert store.check(copy, "subj-x", "acct-x").matches == []
+
+    # the screen drops its own document (a poor fit through the template): the best-ranked dropped one is verified
+    monkeypatch.setattr(check_mod, "SECOND_K", 16)
+    monkeypatch.setattr(check_mod, "RERANK_K", 8)
+    monkeypatch.setattr(store, "pool", pool)
+    screen = store._screen
+    monkeypatch.setattr(store, "_screen", lambda fp, r, feats: 0.0 if r.row == row else max(0.5, screen(fp, r, feats)
+                                                                                               or 0.0))
+    assert [m.row.doc_id for m in store.check(copy, "subj-x", "acct-x").matches] == [doc_id]
+    monkeypatch.setattr(check_mod, "SECOND_K", 0)
+    assert store.check(copy, "subj-x", "acct-x").matches == []
+
+
+@pytest.mark.parametrize(("score", "read"), [(0.35, True), (0.25, False)])
+def test_key_fields_are_read_from_a_score_of_0_3(store: DocumentStore, monkeypatch: pytest.MonkeyPatch,
+                                                  score: float, read: bool) -> None:
+    """A candidate scoring ``FIELDS_FROM`` (0.3) or more under the threshold has its key fields read; below, not."""
+    doc_id = f"id_card-{SEED + 3:06d}"
+    img, _ = _original(store, doc_id)
+    copy = synth.jpeg(img, 60)
+    verify = store._verify
+    monkeypatch.setattr(store, "_verify", lambda fp, row, feats: dataclasses.replace(
+        verify(fp, row, feats), same=False, agreement=score))
+    res = store.check(copy, "subj-x", "acct-x")
+    assert [m.row.doc_id for m in res.matches] == ([doc_id] if read else [])
+    assert store.check(synth.jpeg(synth.id_card(SEED + 501).image, 60), "subj-x", "acct-x").matches == []

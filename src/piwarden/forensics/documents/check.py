@@ -15,6 +15,7 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import cv2
 import numpy as np
 from PIL import Image
 
@@ -32,6 +33,9 @@ COLUMNS = (*Hs.NAMES, "rhash")
 RHASH_RADIUS, RHASH_POOL = 64, 256  # the 256 nearest content hashes of the template, at any distance
 #                                     (glare, occlusion push a copy past 32 bits; the vectors re-rank)
 RERANK_K = 8                        # verified after re-ranking the pool by content correlation
+SECOND_K = 16                       # a second look when no candidate is the same document: the pool's next this many
+#                                     (a bank card on a table whose own document ranked 8th-10th of its template) are
+#                                     screened, and the best-ranked candidate the screen dropped is verified
 GLOBAL_RADIUS, GLOBAL_K = 12, 4     # global hashes: a fallback shortlist when registration fails
 _VEC = T.COMPACT[0] * T.COMPACT[1]
 AMBIGUOUS_MARGIN = 0.05             # a second verified document this close to the best: say ambiguous
@@ -43,10 +47,16 @@ LIKELY_K = 8                        # pHash neighbours whose templates a fingerp
 CACHED = 256                        # stored documents whose features and layout a store keeps in memory
 REFERENCE_BYTES = 256 << 20         # and the prepared tiles (``verify.Reference``) it keeps, at most
 FIELDS = True                       # read the key fields (OCR) of a candidate that failed in the band below:
-FIELDS_FROM = 0.4                   # a verification scoring at least this, under the threshold
+FIELDS_FROM = 0.3                   # a verification scoring at least this, under the threshold (a licence on a table in a
+#                                     screenshot: 0.375, its credit code read and agreeing; strangers' documents scoring
+#                                     0.3-0.73 agreed on no personal number, dev and experiment seeds)
 FIELDS_K = 2                        # at most this many such candidates per check, best first
 TEXT_FROM = 0.6                     # a Chinese line (an ID card back's authority, ``fields.TEXT``) decides only from
 #                                     this agreement: the whole district shares it, so the tiles must say most already
+CANVAS_PLAIN = 2.0                  # a query that registers onto no template is cut to its content (``content_box``):
+#                                     pixels whose 3 x 3 grey range is at most this are plain canvas (a screenshot's app
+CANVAS_GAP = 0.02                   # background), gaps under this share of the width are closed,
+CANVAS_CUT = 0.8                    # and the cut is tried when the content covers at most this share of the image
 
 
 @dataclass
@@ -105,6 +115,24 @@ def unreadable_image(exc: BaseException) -> str:
     return f"cannot be read ({type(exc).__name__})"
 
 
+def content_box(g: np.ndarray) -> tuple[int, int, int, int] | None:
+    """The bounding box ``(x0, y0, x1, y1)`` of the largest region of ``g`` that is not plain canvas, in ``g``'s pixels:
+    a document shown in a screenshot, with the app's flat background, bars and buttons around it. None when
+    there is none. The mask is taken at the working width, its gaps closed over ``CANVAS_GAP`` of it."""
+    h, w = g.shape[:2]
+    scale = V.WORK_WIDTH / w
+    small = cv2.resize(g.astype(np.float32), (V.WORK_WIDTH, max(1, round(h * scale))), interpolation=cv2.INTER_AREA)
+    grad = cv2.morphologyEx(small, cv2.MORPH_GRADIENT, np.ones((3, 3), np.uint8))
+    k = max(3, round(CANVAS_GAP * V.WORK_WIDTH)) | 1
+    mask = cv2.morphologyEx((grad > CANVAS_PLAIN).astype(np.uint8), cv2.MORPH_CLOSE, np.ones((k, k), np.uint8))
+    n, _, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    if n <= 1:
+        return None
+    x, y, bw, bh = (int(v) for v in stats[1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA])), :4])
+    return (max(0, int(x / scale)), max(0, int(y / scale)), min(w, int(np.ceil((x + bw) / scale))),
+            min(h, int(np.ceil((y + bh) / scale))))
+
+
 def _image(src: Image.Image | str | Path) -> Image.Image:
     if isinstance(src, Image.Image):
         return src.convert("RGB")
@@ -160,6 +188,20 @@ class DocumentStore:
             dense = V.features(g, V.DENSE_KEYPOINTS)
             tid, reg, links = T.assign(dense, self.templates, likely, sure=T.SURE)
             f = dense if reg is not None else f
+        if reg is None and described and self.templates:
+            # a document shown small in a screenshot: the app's canvas around it takes the scale and the keypoints;
+            # cut to the content, it is an ordinary upload (everything after, the hashes too, is of the cut)
+            box = content_box(g)
+            if box is not None and (box[2] - box[0]) * (box[3] - box[1]) <= CANVAS_CUT * g.shape[0] * g.shape[1] \
+                    and min(box[2] - box[0], box[3] - box[1]) >= 32:
+                cut = np.ascontiguousarray(g[box[1]:box[3], box[0]:box[2]])
+                cut_hashes = Hs.hashes(cut)
+                for n in (V.KEYPOINTS, V.DENSE_KEYPOINTS):
+                    fc = V.features(cut, n)
+                    tid, reg, links = T.assign(fc, self.templates, self._likely_templates(cut_hashes), sure=T.SURE)
+                    if reg is not None:
+                        g, f, hashes = cut, fc, cut_hashes
+                        break
         if reg is None:
             return Fingerprint(f, np.array([*hashes, 0], np.uint64), -1, np.zeros(_VEC, np.int8),
                                np.zeros(_VEC, bool), gray=g)
@@ -285,16 +327,23 @@ class DocumentStore:
             self._reference_bytes -= self._references.popitem(last=False)[1].nbytes
         return ref
 
-    def candidates(self, fp: Fingerprint) -> list[int]:
+    def pool(self, fp: Fingerprint) -> np.ndarray:
+        """The stored rows of ``fp``'s template nearest by content hash (``RHASH_POOL``), most correlated first."""
+        if fp.template < 0 or fp.cover.sum() < 16:
+            return np.zeros(0, np.intp)
+        rows, _ = self.index.search(COLUMNS.index("rhash"), fp.hashes[-1], RHASH_RADIUS, group=fp.template,
+                                    limit=RHASH_POOL)
+        if len(rows) and self.index.vectors is not None:
+            order = np.sort(rows)     # ascending rows: sequential reads from the memory map
+            corr = T.correlation(np.asarray(self.index.vectors[order]), fp.vector, fp.cover)
+            rows = order[np.argsort(-corr, kind="stable")]
+        return rows
+
+    def candidates(self, fp: Fingerprint, pool: np.ndarray | None = None) -> list[int]:
         """Shortlist of stored rows, most likely first: registered-content neighbours, then global ones."""
         out: dict[int, None] = {}
-        if fp.template >= 0 and fp.cover.sum() >= 16:
-            rows, _ = self.index.search(COLUMNS.index("rhash"), fp.hashes[-1], RHASH_RADIUS, group=fp.template,
-                                        limit=RHASH_POOL)
-            if len(rows) and self.index.vectors is not None:
-                order = np.sort(rows)     # ascending rows: sequential reads from the memory map
-                corr = T.correlation(np.asarray(self.index.vectors[order]), fp.vector, fp.cover)
-                rows = order[np.argsort(-corr, kind="stable")]
+        rows = self.pool(fp) if pool is None else pool
+        if len(rows):
             out.update(dict.fromkeys(rows[:RERANK_K].tolist()))
         for name in ("phash", "chash"):
             c = COLUMNS.index(name)
@@ -311,7 +360,8 @@ class DocumentStore:
         the best-screened on the development seeds, even when its registration through the template
         was poor). The screen drops candidates; it never changes a verdict."""
         fp = fp or self.fingerprint(img)
-        rows = self.candidates(fp)
+        pool = self.pool(fp)
+        rows = self.candidates(fp, pool)
         screened = []
         for row in self.registry.get(rows):
             feats = self._features(row)
@@ -323,8 +373,10 @@ class DocumentStore:
         for row, feats, score in screened:
             if score is not None and score < least:
                 continue
-            verified.append((row, feats, V.verify(fp.features, feats, self.threshold,
-                                                  ref=partial(self._reference, row, feats))))  # prepared once needed
+            verified.append((row, feats, self._verify(fp, row, feats)))
+        if SECOND_K and not any(v.same for _, _, v in verified):
+            verified += self._second_look(fp, pool, rows, [(row, s) for row, _, s in screened if s is not None
+                                                           and s < least])
         if FIELDS and not any(v.same for _, _, v in verified):
             verified = self._read_fields(fp, verified)
         found = []
@@ -333,6 +385,33 @@ class DocumentStore:
                 dist = Hs.hamming(np.asarray(self.index.hashes[row.row]), fp.hashes)
                 found.append((row, verdict, {n: int(d) for n, d in zip(COLUMNS, dist, strict=True)}))
         return found, len(rows)
+
+    def _verify(self, fp: Fingerprint, row: Row, feats: V.Features) -> V.Verdict:
+        return V.verify(fp.features, feats, self.threshold, ref=partial(self._reference, row, feats))  # prepared once needed
+
+    def _second_look(self, fp: Fingerprint, pool: np.ndarray, rows: list[int], dropped: list[tuple[Row, float]]
+                     ) -> list[tuple[Row, V.Features, V.Verdict]]:
+        """When no shortlisted candidate is the same document: verify the best-ranked one the screen dropped (the
+        screen's fit through the template can fail where a direct one does not), and screen the pool's next
+        ``SECOND_K`` by content correlation, verifying those that reach ``SCREEN``. Only more candidates are
+        verified, each as any other: no score changes."""
+        out = []
+        rank = {r: i for i, r in enumerate(pool.tolist())}
+        ranked = sorted((r for r, _ in dropped if r.row in rank), key=lambda r: rank[r.row])
+        if ranked:
+            feats = self._features(ranked[0])
+            if feats is not None:
+                out.append((ranked[0], feats, self._verify(fp, ranked[0], feats)))
+        seen = set(rows)
+        more = [r for r in pool[RERANK_K:RERANK_K + SECOND_K].tolist() if r not in seen]
+        for row in self.registry.get(more):
+            feats = self._features(row)
+            if feats is None:
+                continue
+            score = self._screen(fp, row, feats)
+            if score is not None and score >= SCREEN:
+                out.append((row, feats, self._verify(fp, row, feats)))
+        return out
 
     def _read_fields(self, fp: Fingerprint, verified: list[tuple[Row, V.Features, V.Verdict]]
                      ) -> list[tuple[Row, V.Features, V.Verdict]]:
