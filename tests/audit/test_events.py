@@ -59,9 +59,9 @@ def test_bad_timestamps_rejected(ts: str) -> None:
     assert info.value.fields == ["ts"] and info.value.record == "line 7"
 
 
-def test_a_valid_hour_remembered_lets_no_bad_time_through() -> None:
-    """The lean reader remembers the last hour and zone found valid: the rest of each time is still checked, and
-    another hour or zone is checked afresh (a calendar day that does not exist, an offset out of range)."""
+def test_the_lean_reader_lets_no_bad_time_through() -> None:
+    """The lean reader checks each time by the pattern (its day, hour, minutes, seconds and offset), whatever the
+    times before it were (a calendar day that does not exist, an offset out of range)."""
     from piwarden.events import LeanEvent, parse_lean
 
     def lean(ts: str) -> object:
