@@ -181,13 +181,7 @@ class DocumentStore:
         described = f is None
         f = f or V.features(g, V.KEYPOINTS)
         hashes = Hs.hashes(g)
-        likely = self._likely_templates(hashes)
-        tid, reg, links = T.assign(f, self.templates, likely, sure=T.SURE)
-        if reg is None and described and self.templates:
-            # a small document in a screenshot or on a patterned table: its background took the keypoints
-            dense = V.features(g, V.DENSE_KEYPOINTS)
-            tid, reg, links = T.assign(dense, self.templates, likely, sure=T.SURE)
-            f = dense if reg is not None else f
+        f, tid, reg, links = self._register(g, f, hashes, retry=described)
         if reg is None and described and self.templates:
             # a document shown small in a screenshot: the app's canvas around it takes the scale and the keypoints;
             # cut to the content, it is an ordinary upload (everything after, the hashes too, is of the cut)
@@ -196,12 +190,9 @@ class DocumentStore:
                     and min(box[2] - box[0], box[3] - box[1]) >= 32:
                 cut = np.ascontiguousarray(g[box[1]:box[3], box[0]:box[2]])
                 cut_hashes = Hs.hashes(cut)
-                for n in (V.KEYPOINTS, V.DENSE_KEYPOINTS):
-                    fc = V.features(cut, n)
-                    tid, reg, links = T.assign(fc, self.templates, self._likely_templates(cut_hashes), sure=T.SURE)
-                    if reg is not None:
-                        g, f, hashes = cut, fc, cut_hashes
-                        break
+                fc, cut_tid, cut_reg, cut_links = self._register(cut, V.features(cut, V.KEYPOINTS), cut_hashes)
+                if cut_reg is not None:
+                    g, f, hashes, tid, reg, links = cut, fc, cut_hashes, cut_tid, cut_reg, cut_links
         if reg is None:
             return Fingerprint(f, np.array([*hashes, 0], np.uint64), -1, np.zeros(_VEC, np.int8),
                                np.zeros(_VEC, bool), gray=g)
@@ -209,6 +200,19 @@ class DocumentStore:
         vec, cover = T.compact(x, m, self.templates[tid])
         return Fingerprint(f, np.array([*hashes, T.simhash(x, m, self.templates[tid])], np.uint64), tid,
                            vec, cover, links, g)
+
+    def _register(self, g: np.ndarray, f: V.Features, hashes: np.ndarray, retry: bool = True
+                  ) -> tuple[V.Features, int, tuple[np.ndarray, np.ndarray] | None, T.Links | None]:
+        """``T.assign`` of the image ``g`` by its features ``f`` (``hashes``: its own, for the likely templates), and,
+        where it registers onto none and ``retry``, by denser ones (a small document in a screenshot or on a
+        patterned table: its background took the keypoints). Returns the features that registered (else ``f``)."""
+        likely = self._likely_templates(hashes)
+        tid, reg, links = T.assign(f, self.templates, likely, sure=T.SURE)
+        if reg is None and retry and self.templates:
+            dense = V.features(g, V.DENSE_KEYPOINTS)
+            tid, reg, links = T.assign(dense, self.templates, likely, sure=T.SURE)
+            f = dense if reg is not None else f
+        return f, tid, reg, links
 
     def _likely_templates(self, hashes: np.ndarray) -> list[int]:
         """The templates of the stored documents nearest by pHash, nearest first: tried first by ``assign``."""
