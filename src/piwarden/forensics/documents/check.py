@@ -366,11 +366,7 @@ class DocumentStore:
         fp = fp or self.fingerprint(img)
         pool = self.pool(fp)
         rows = self.candidates(fp, pool)
-        screened = []
-        for row in self.registry.get(rows):
-            feats = self._features(row)
-            if feats is not None:
-                screened.append((row, feats, self._screen(fp, row, feats)))
+        screened = self._screened(fp, rows)
         scores = [s for _, _, s in screened if s is not None]
         least = min(SCREEN, max(scores, default=0.0))
         verified = []
@@ -379,8 +375,8 @@ class DocumentStore:
                 continue
             verified.append((row, feats, self._verify(fp, row, feats)))
         if SECOND_K and not any(v.same for _, _, v in verified):
-            verified += self._second_look(fp, pool, rows, [(row, s) for row, _, s in screened if s is not None
-                                                           and s < least])
+            verified += self._second_look(fp, pool, rows, [(row, feats) for row, feats, s in screened
+                                                           if s is not None and s < least])
         if FIELDS and not any(v.same for _, _, v in verified):
             verified = self._read_fields(fp, verified)
         found = []
@@ -393,26 +389,30 @@ class DocumentStore:
     def _verify(self, fp: Fingerprint, row: Row, feats: V.Features) -> V.Verdict:
         return V.verify(fp.features, feats, self.threshold, ref=partial(self._reference, row, feats))  # prepared once needed
 
-    def _second_look(self, fp: Fingerprint, pool: np.ndarray, rows: list[int], dropped: list[tuple[Row, float]]
-                     ) -> list[tuple[Row, V.Features, V.Verdict]]:
+    def _screened(self, fp: Fingerprint, rows: list[int]) -> list[tuple[Row, V.Features, float | None]]:
+        """Each stored row whose features can be read, with them and its screen score (``_screen``)."""
+        out = []
+        for row in self.registry.get(rows):
+            feats = self._features(row)
+            if feats is not None:
+                out.append((row, feats, self._screen(fp, row, feats)))
+        return out
+
+    def _second_look(self, fp: Fingerprint, pool: np.ndarray, rows: list[int],
+                     dropped: list[tuple[Row, V.Features]]) -> list[tuple[Row, V.Features, V.Verdict]]:
         """When no shortlisted candidate is the same document: verify the best-ranked one the screen dropped (the
         screen's fit through the template can fail where a direct one does not), and screen the pool's next
         ``SECOND_K`` by content correlation, verifying those that reach ``SCREEN``. Only more candidates are
         verified, each as any other: no score changes."""
         out = []
         rank = {r: i for i, r in enumerate(pool.tolist())}
-        ranked = sorted((r for r, _ in dropped if r.row in rank), key=lambda r: rank[r.row])
+        ranked = sorted((d for d in dropped if d[0].row in rank), key=lambda d: rank[d[0].row])
         if ranked:
-            feats = self._features(ranked[0])
-            if feats is not None:
-                out.append((ranked[0], feats, self._verify(fp, ranked[0], feats)))
+            row, feats = ranked[0]
+            out.append((row, feats, self._verify(fp, row, feats)))
         seen = set(rows)
         more = [r for r in pool[RERANK_K:RERANK_K + SECOND_K].tolist() if r not in seen]
-        for row in self.registry.get(more):
-            feats = self._features(row)
-            if feats is None:
-                continue
-            score = self._screen(fp, row, feats)
+        for row, feats, score in self._screened(fp, more):
             if score is not None and score >= SCREEN:
                 out.append((row, feats, self._verify(fp, row, feats)))
         return out
