@@ -13,6 +13,8 @@ import cv2
 import numpy as np
 import pytesseract
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from PIL import Image, ImageDraw
 from typer.testing import CliRunner
 
@@ -125,6 +127,29 @@ def test_index_persists_and_reloads(tmp_path: Path, store: DocumentStore) -> Non
     found, _ = reopened.matches(synth.rephotograph(img, ["crop"], random.Random(2)))
     assert [r.row for r, _, _ in found] == [row]
     reopened.close()
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.integers(1, 400), st.integers(4, 64), st.sampled_from([None, 1, 8, 256]),
+       st.sampled_from([None, 0, 2]), st.integers(1, 64))
+def test_linear_search_takes_the_nearest_rows_ties_in_row_order(seed: int, n: int, radius: int, limit: int | None,
+                                                               group: int | None, spread: int) -> None:
+    """The linear scan's selection (a counting bisection for the cut, ties at the cut in row order) equals sorting
+    every row by (distance, row) and keeping those within ``radius``, the first ``limit``; the kept distances of the
+    last query answer a repeated one, never a changed one."""
+    rng = np.random.default_rng(seed)
+    h = (rng.integers(0, 2**63, (n, 2), dtype=np.uint64) >> np.uint64(64 - spread)) if spread < 64 \
+        else rng.integers(0, 2**63, (n, 2), dtype=np.uint64)
+    groups = rng.integers(0, 3, n).astype(np.int16)
+    idx = HashIndex(h, groups)
+    for q in (h[int(rng.integers(n)), 1], np.uint64(int(rng.integers(0, 2**63))), h[0, 1]):
+        dist = np.bitwise_count(h[:, 1] ^ q).astype(np.int64)
+        keep = (dist <= radius) & ((groups == group) if group is not None else True)
+        rows = np.flatnonzero(keep)
+        want = rows[np.lexsort((rows, dist[rows]))][:limit]
+        for _ in range(2):
+            got, d = idx.search(1, q, radius, group=group, limit=limit)
+            assert got.tolist() == want.tolist() and d.tolist() == dist[want].tolist()
 
 
 def test_cli_end_to_end(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -139,6 +139,36 @@ def _masks(radius: int) -> np.ndarray:
     return np.array(out, dtype=np.uint16)
 
 
+def _cut(dist: np.ndarray, radius: int, limit: int | None, hint: int = 0) -> int:
+    """The smallest distance ``d <= radius`` within which at least ``limit`` rows lie (``radius`` if fewer do).
+
+    Counting passes, bisecting from ``hint`` (the cut of the search before: one index's cuts vary little, so
+    two passes usually settle it). At 1M rows, selecting the ``limit`` nearest with ``np.argpartition`` took
+    7 ms, a count 0.05 ms (uint8 distances)."""
+    if limit is None:
+        return radius
+
+    def enough(d: int) -> bool:
+        return int(np.count_nonzero(dist <= d)) >= limit
+
+    h = min(max(hint, 0), radius)
+    if enough(h):
+        if h == 0 or not enough(h - 1):
+            return h
+        lo, hi = 0, h - 1
+    else:
+        if h == radius or not enough(radius):
+            return radius
+        lo, hi = h + 1, radius
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if enough(mid):
+            hi = mid
+        else:
+            lo = mid + 1
+    return lo
+
+
 def _band(col: np.ndarray, b: int) -> np.ndarray:
     return ((col >> np.uint64(BAND_BITS * b)) & np.uint64(0xFFFF)).astype(np.uint16)
 
@@ -155,6 +185,8 @@ class HashIndex:
         self.keypoints = keypoints  # optional: the rows' stored ORB features (None: an index made before format 2)
         self._keys: dict[tuple[int, int], np.ndarray] = {}
         self._order: dict[tuple[int, int], np.ndarray] = {}
+        self._last: dict[int, tuple[int, np.ndarray]] = {}   # column -> (query, distances): ``_distances``
+        self._cuts: dict[tuple[int, int | None, bool], int] = {}   # the last cut of each kind of search (``_cut``)
 
     def __len__(self) -> int:
         return len(self.hashes)
@@ -176,12 +208,15 @@ class HashIndex:
         if len(self) == 0:
             return np.empty(0, np.int64), np.empty(0, np.uint8)
         if radius // BANDS >= LINEAR_FROM:  # too many probes: one vectorised popcount pass is faster
-            dist = np.bitwise_count(np.asarray(self.hashes[:, column]) ^ np.uint64(query)).astype(np.uint8)
-            if group is not None:
-                dist[np.asarray(self.groups) != group] = 255
-            rows = np.flatnonzero(dist <= radius)
-            if limit is not None and len(rows) > limit:
-                rows = rows[np.argpartition(dist[rows], limit - 1)[:limit]]
+            dist = self._distances(column, query)
+            if group is not None:   # branch-free, 8x faster than assigning through the mask
+                dist = dist | (np.asarray(self.groups) != group).view(np.uint8) * np.uint8(255)
+            cut = _cut(dist, radius, limit, self._cuts.get((column, limit, group is None), radius))
+            self._cuts[column, limit, group is None] = cut
+            rows = np.flatnonzero(dist <= cut)
+            if limit is not None and len(rows) > limit:  # ties at the cut: the first rows
+                near = dist[rows]
+                rows = np.concatenate([rows[near < cut], rows[near == cut]])[:limit]
             first = np.argsort(dist[rows], kind="stable")
             return rows[first], dist[rows][first]
         if not self._keys:
@@ -209,6 +244,17 @@ class HashIndex:
         rows, dist = rows[keep], dist[keep]
         first = np.argsort(dist, kind="stable")[:limit]
         return rows[first], dist[first]
+
+    def _distances(self, column: int, query: np.uint64) -> np.ndarray:
+        """Every row's distance to ``query`` in ``column`` (uint8; read only). The last query of each column is kept:
+        a check looks a pHash up twice (its likely templates, then its global neighbours)."""
+        q = int(query)
+        kept = self._last.get(column)
+        if kept is not None and kept[0] == q:
+            return kept[1]
+        dist = np.bitwise_count(np.asarray(self.hashes[:, column]) ^ np.uint64(q)).astype(np.uint8, copy=False)
+        self._last[column] = (q, dist)
+        return dist
 
     def memory_bytes(self) -> int:
         """Bytes held by the hash columns and band tables."""

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import bindparam, delete, func, select
 from sqlalchemy.engine import Engine
 
 from piwarden.db import open_engine
@@ -22,6 +22,9 @@ from piwarden.db.legacy import import_documents
 ENTRIES = table_of(DocumentEntry)
 MARKS = table_of(DocumentMark)
 CHUNK = 500  # ids per IN (...) lookup
+# built once: a check looks its candidates up on every call (building the statement was half of the lookup)
+_GET = select(ENTRIES.c.row, ENTRIES.c.doc_id, ENTRIES.c.subject, ENTRIES.c.account, ENTRIES.c.path).where(
+    ENTRIES.c.index_id == bindparam("index_id"), ENTRIES.c.row.in_(bindparam("rows", expanding=True)))
 
 
 @dataclass(frozen=True)
@@ -67,9 +70,8 @@ class Registry(_IndexTables):
         found: dict[int, Row] = {}
         with self.engine.connect() as conn:
             for i in range(0, len(wanted), CHUNK):
-                q = select(ENTRIES.c.row, ENTRIES.c.doc_id, ENTRIES.c.subject, ENTRIES.c.account, ENTRIES.c.path
-                           ).where(ENTRIES.c.index_id == self.index_id, ENTRIES.c.row.in_(wanted[i:i + CHUNK]))
-                found.update((int(r[0]), Row(int(r[0]), *r[1:])) for r in conn.execute(q))
+                got = conn.execute(_GET, {"index_id": self.index_id, "rows": wanted[i:i + CHUNK]})
+                found.update((int(r[0]), Row(int(r[0]), *r[1:])) for r in got)
         return [found[r] for r in wanted if r in found]
 
     def known(self, doc_ids: Iterable[str]) -> set[str]:
