@@ -43,6 +43,8 @@ SCREEN = 0.3                        # candidates agreeing on fewer tiles registe
 #                                     inliers or more) are not verified, unless none reaches it: then the best is
 #                                     (dev seeds 1-5: a copy's own document was the best there in 299 of 299; below
 #                                     0.3 once, 0.296: a table photo)
+THROUGH = True                      # a failed verification is tried on the fits through the template as well
+#                                     (``verify.verify_through``: a licence on a busy table, 0.49 direct, 0.97 through)
 LIKELY_K = 8                        # pHash neighbours whose templates a fingerprint tries first
 CACHED = 256                        # stored documents whose features and layout a store keeps in memory
 REFERENCE_BYTES = 256 << 20         # and the prepared tiles (``verify.Reference``) it keeps, at most
@@ -193,6 +195,11 @@ class DocumentStore:
                 fc, cut_tid, cut_reg, cut_links = self._register(cut, V.features(cut, V.KEYPOINTS), cut_hashes)
                 if cut_reg is not None:
                     g, f, hashes, tid, reg, links = cut, fc, cut_hashes, cut_tid, cut_reg, cut_links
+        if reg is None and described and self.templates:
+            # photographed at a slant on a busy table: no similarity fits any template; a homography may
+            slanted = V.features(g, V.DENSE_KEYPOINTS)
+            tid, reg, links = T.assign_slanted(slanted, self.templates)
+            f = slanted if reg is not None else f
         if reg is None:
             return Fingerprint(f, np.array([*hashes, 0], np.uint64), -1, np.zeros(_VEC, np.int8),
                                np.zeros(_VEC, bool), gray=g)
@@ -312,11 +319,16 @@ class DocumentStore:
     def _screen(self, fp: Fingerprint, row: Row, feats: V.Features) -> float | None:
         """The stored document's agreement with the query registered through their template (:func:`.verify.screen`;
         stops at ``SCREEN``), or None when it cannot be screened: another template, either not registered onto it."""
+        found = self._chained(fp, row, feats)
+        return None if found is None else V.screen(fp.features, feats, found, self._reference(row, feats), SCREEN)
+
+    def _chained(self, fp: Fingerprint, row: Row, feats: V.Features) -> tuple[np.ndarray, np.ndarray] | None:
+        """The query's and the stored document's keypoints paired through their template (:func:`.verify.chained`),
+        or None: another template, either not registered onto it."""
         if fp.links is None or int(self.index.groups[row.row]) != fp.template:
             return None
         links = self._links(row, feats)
-        found = V.chained(fp.features, feats, fp.links, links) if links is not None else None
-        return None if found is None else V.screen(fp.features, feats, found, self._reference(row, feats), SCREEN)
+        return V.chained(fp.features, feats, fp.links, links) if links is not None else None
 
     def _reference(self, row: Row, feats: V.Features) -> V.Reference:
         """The stored document prepared for verification (:func:`.verify.reference`), kept while
@@ -387,7 +399,14 @@ class DocumentStore:
         return found, len(rows)
 
     def _verify(self, fp: Fingerprint, row: Row, feats: V.Features) -> V.Verdict:
-        return V.verify(fp.features, feats, self.threshold, ref=partial(self._reference, row, feats))  # prepared once needed
+        """:func:`.verify.verify`, and where it fails, on the fits through the template too (``THROUGH``): the
+        better verdict."""
+        verdict = V.verify(fp.features, feats, self.threshold, ref=partial(self._reference, row, feats))  # prepared once needed
+        found = None if verdict.same or not THROUGH else self._chained(fp, row, feats)
+        if found is None:
+            return verdict
+        through = V.verify_through(fp.features, feats, found, self._reference(row, feats), self.threshold)
+        return through if through.agreement > verdict.agreement else verdict
 
     def _screened(self, fp: Fingerprint, rows: list[int]) -> list[tuple[Row, V.Features, float | None]]:
         """Each stored row whose features can be read, with them and its screen score (``_screen``)."""

@@ -27,6 +27,7 @@ SURE = 100                 # inliers on one template that settle ``assign`` (sce
 #                            the second-best template never had more than 50; the best had >= 100 on 82%)
 LEARN_FROM = 64            # documents per template used for its median appearance
 MIN_LAYOUT = 3             # documents needed before a template's printed layout is known
+SLANTED_MIN = 20           # homography inliers ``assign_slanted`` needs (8 degrees of freedom: twice a verification's)
 
 
 @dataclass
@@ -49,21 +50,23 @@ _PLANES = _planes()
 _WEIGHTS = (1 << np.arange(63, -1, -1, dtype=np.uint64)).astype(np.uint64)
 
 
-def registered(f: V.Features, t: Template,
-               pairs: tuple[np.ndarray, np.ndarray] | None = None) -> tuple[np.ndarray, np.ndarray] | None:
+def registered(f: V.Features, t: Template, pairs: tuple[np.ndarray, np.ndarray] | None = None,
+               hom: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray] | None:
     """``f`` warped into the template's frame and the mask of pixels it covers; None if it does not register.
 
-    ``pairs``: the matched keypoints of ``f`` and the template, when already known (one matching, not three)."""
-    pairs = pairs if pairs is not None else V.pairs(f, t.ref)
-    if pairs is None:
-        return None
-    hom, inl = V.fit(*pairs, similarity=True)
-    if hom is None or inl < MIN_INLIERS:
-        return None
-    if V.PERSPECTIVE:   # a keystone or a table photo: a homography explains far more keypoints
-        ph, pinl = V.fit(*pairs, similarity=False)
-        if ph is not None and pinl > 1.5 * inl and V.plausible(ph, f.gray.shape, t.ref.gray.shape):
-            hom = ph
+    ``pairs``: the matched keypoints of ``f`` and the template, when already known (one matching, not three);
+    ``hom``: the mapping itself, when already fitted (:func:`assign_slanted`)."""
+    if hom is None:
+        pairs = pairs if pairs is not None else V.pairs(f, t.ref)
+        if pairs is None:
+            return None
+        hom, inl = V.fit(*pairs, similarity=True)
+        if hom is None or inl < MIN_INLIERS:
+            return None
+        if V.PERSPECTIVE:   # a keystone or a table photo: a homography explains far more keypoints
+            ph, pinl = V.fit(*pairs, similarity=False)
+            if ph is not None and pinl > 1.5 * inl and V.plausible(ph, f.gray.shape, t.ref.gray.shape):
+                hom = ph
     h, w = t.ref.gray.shape
     img = cv2.warpPerspective(f.gray, hom, (w, h), flags=cv2.INTER_LINEAR).astype(np.float32)
     mask = cv2.warpPerspective(np.full(f.gray.shape, 255, np.uint8), hom, (w, h), flags=cv2.INTER_NEAREST) > 0
@@ -128,6 +131,26 @@ def assign(f: V.Features, templates: list[Template], first: Iterable[int] = (),
         return -1, None, None
     pairs = f.points[best_links[0]], templates[best].ref.points[best_links[1]]
     return best, registered(f, templates[best], pairs), best_links
+
+
+def assign_slanted(f: V.Features, templates: list[Template]) -> tuple[int, tuple[np.ndarray, np.ndarray] | None,
+                                                                      Links | None]:
+    """As :func:`assign`, by homographies only: for a document that no similarity fits plausibly onto any template (a
+    passport photographed at a slant on a busy table: dev seeds 10 and 13, 11 and 45 similarity inliers mapping it
+    to an implausible outline, 28 and 61 homography inliers to its own template's). The template whose plausible
+    homography explains the most keypoints, at least ``SLANTED_MIN``; each template costs one keypoint matching.
+    Only where :func:`assign` found nothing: a wrong template here only gives the check strangers to verify."""
+    best, best_inl, best_hom, best_links = -1, SLANTED_MIN - 1, None, None
+    for i, t in enumerate(templates):
+        links = V.matched(f, t.ref)
+        if links is None:
+            continue
+        hom, inl = V.fit(f.points[links[0]], t.ref.points[links[1]], similarity=False)
+        if hom is not None and inl > best_inl and V.plausible(hom, f.gray.shape, t.ref.gray.shape):
+            best, best_inl, best_hom, best_links = i, inl, hom, links
+    if best < 0 or best_hom is None:
+        return -1, None, None
+    return best, registered(f, templates[best], hom=best_hom), best_links
 
 
 def learn(feats: list[V.Features], templates: list[Template]) -> list[Template]:

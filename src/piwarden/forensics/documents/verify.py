@@ -11,7 +11,7 @@ another person's photo, name and number spoil many).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import cv2
@@ -569,6 +569,17 @@ def verify(query: Features, cand: Features, threshold: float = AGREE, similarity
     return best
 
 
+def _through(query: Features, cand: Features, found: tuple[np.ndarray, np.ndarray],
+             inliers: int) -> Iterator[tuple[np.ndarray, int]]:
+    """The fits of pairs ``found`` through the template that count: a similarity, then a homography (fitted only
+    when asked for), each with at least ``inliers`` and a plausible outline."""
+    for sim in (True, False):
+        hom, inl = fit(*found, sim, fast=True)
+        if hom is None or inl < inliers or (not sim and not plausible(hom, query.gray.shape, cand.gray.shape)):
+            continue
+        yield hom, inl
+
+
 def screen(query: Features, cand: Features, found: tuple[np.ndarray, np.ndarray], ref: Reference,
            enough: float = 1.0, inliers: int = 2 * MIN_INLIERS) -> float | None:
     """How well ``query`` agrees with ``cand`` registered through their template: a screen, before matching them.
@@ -582,12 +593,25 @@ def screen(query: Features, cand: Features, found: tuple[np.ndarray, np.ndarray]
     that do not. The fits are rougher than a direct matching (print points only),
     so this ranks and rules out; :func:`verify` decides."""
     best = None
-    for sim in (True, False):
-        hom, inl = fit(*found, sim, fast=True)
-        if hom is None or inl < inliers or (not sim and not plausible(hom, query.gray.shape, cand.gray.shape)):
-            continue
+    for hom, _ in _through(query, cand, found, inliers):
         got = agreement(query, cand, hom, ref=ref, enough=enough)
         best = got if best is None else max(best, got)
         if best >= enough:
             break
+    return best
+
+
+def verify_through(query: Features, cand: Features, found: tuple[np.ndarray, np.ndarray], ref: Reference,
+                   threshold: float = AGREE, inliers: int = 2 * MIN_INLIERS) -> Verdict:
+    """:func:`verify` on the fits through the template (the screen's), every tile and variant compared.
+
+    For a copy that its direct matching registers worse than its print does: a licence photographed on a busy
+    table, under glare and blur, scored 0.49 directly and 0.97 through the template (``scenarios/documents`` dev
+    seed 7; 0.23 and 0.82 on seed 10). Over 16,973 pairs of a query and another person's document of its template
+    (dev seeds 1-14), the best of both fits never exceeded the best direct score of the template (0.706)."""
+    best = Verdict(False, 0, 0.0, None)
+    for hom, inl in _through(query, cand, found, inliers):
+        got = agreement(query, cand, hom, ref=ref)
+        if best.homography is None or got > best.agreement:
+            best = Verdict(got >= threshold, inl, got, hom)
     return best
