@@ -679,7 +679,8 @@ def test_a_document_the_background_took_the_keypoints_from_registers_with_more(s
     monkeypatch.setattr(V, "KEYPOINTS", 100)
     assert store.fingerprint(photo).template >= 0
     assert [m.row.doc_id for m in store.check(photo, "subj-x", "acct-x").matches] == [doc_id]
-    monkeypatch.setattr(V, "DENSE_KEYPOINTS", 100)               # no second try: it registers onto nothing
+    monkeypatch.setattr(V, "DENSE_KEYPOINTS", 100)               # no second try, nor one with more keypoints
+    monkeypatch.setattr(check_mod, "SLANTED_KEYPOINTS", 100)      # by homographies: it registers onto nothing
     assert store.fingerprint(photo).template == -1
 
 
@@ -974,3 +975,36 @@ def test_a_failed_verification_is_tried_through_the_template(store: DocumentStor
     assert [m.row.doc_id for m in store.check(copy, "subj-x", "acct-x").matches] == [doc_id]
     monkeypatch.setattr(K, "THROUGH", False)
     assert not store.check(copy, "subj-x", "acct-x").matches
+
+
+def test_a_slanted_table_photo_in_a_screenshot_is_cut_before_its_homography(store: DocumentStore,
+                                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """A screenshot of a table photo (dev seed 25: a passport, 3,000 keypoints on the whole screenshot fit no
+    template): the homographies are tried on the cut first, where the document is larger, then on the whole, each
+    with 3,000 keypoints and then ``SLANTED_KEYPOINTS``."""
+    from piwarden.forensics.documents import templates as T
+
+    doc_id = f"id_card-{SEED + 5:06d}"
+    img, _ = _original(store, doc_id)
+    shot = _in_a_screenshot(_keystone_on_table(img, 0.08, seed=11), 520)
+    monkeypatch.setattr(T, "assign", lambda *a, **k: (-1, None, None))    # as if no similarity fitted plausibly
+    tried: list[tuple[int, ...]] = []
+    slanted = T.assign_slanted
+
+    def spying(f: V.Features, templates: list[T.Template]) -> tuple[int, object, object]:
+        tried.append(f.gray.shape)
+        return slanted(f, templates)   # type: ignore[return-value]
+
+    monkeypatch.setattr(T, "assign_slanted", spying)
+    fp = store.fingerprint(shot)
+    assert fp.template >= 0 and fp.gray is not None and fp.gray.shape[0] < Hs.gray(shot).shape[0] / 2
+    assert len(tried) == 1                                          # the cut registered: the whole was not tried
+    assert [m.row.doc_id for m in store.check(shot, "subj-x", "acct-x").matches] == [doc_id]
+    monkeypatch.setattr(V, "DENSE_KEYPOINTS", 40)                  # too few to fit: the cut again with 6,000
+    tried.clear()
+    assert store.fingerprint(shot).template == fp.template
+    assert len(tried) == 2 and tried[0] == tried[1]
+    monkeypatch.setattr(check_mod, "CANVAS_CUT", 0.0)              # never cut: the whole image is tried
+    tried.clear()
+    store.fingerprint(shot)
+    assert len(tried) == 2 and tried[0][0] > 800

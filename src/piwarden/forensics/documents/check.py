@@ -12,6 +12,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from functools import partial
+from itertools import product
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -59,6 +60,7 @@ CANVAS_PLAIN = 2.0                  # a query that registers onto no template is
 #                                     pixels whose 3 x 3 grey range is at most this are plain canvas (a screenshot's app
 CANVAS_GAP = 0.02                   # background), gaps under this share of the width are closed,
 CANVAS_CUT = 0.8                    # and the cut is tried when the content covers at most this share of the image
+SLANTED_KEYPOINTS = 6000            # the last try of a submission no similarity fits (``templates.assign_slanted``)
 
 
 @dataclass
@@ -187,19 +189,25 @@ class DocumentStore:
         if reg is None and described and self.templates:
             # a document shown small in a screenshot: the app's canvas around it takes the scale and the keypoints;
             # cut to the content, it is an ordinary upload (everything after, the hashes too, is of the cut)
+            tries = [(g, hashes)]
             box = content_box(g)
             if box is not None and (box[2] - box[0]) * (box[3] - box[1]) <= CANVAS_CUT * g.shape[0] * g.shape[1] \
                     and min(box[2] - box[0], box[3] - box[1]) >= 32:
                 cut = np.ascontiguousarray(g[box[1]:box[3], box[0]:box[2]])
                 cut_hashes = Hs.hashes(cut)
-                fc, cut_tid, cut_reg, cut_links = self._register(cut, V.features(cut, V.KEYPOINTS), cut_hashes)
-                if cut_reg is not None:
-                    g, f, hashes, tid, reg, links = cut, fc, cut_hashes, cut_tid, cut_reg, cut_links
-        if reg is None and described and self.templates:
-            # photographed at a slant on a busy table: no similarity fits any template; a homography may
-            slanted = V.features(g, V.DENSE_KEYPOINTS)
-            tid, reg, links = T.assign_slanted(slanted, self.templates)
-            f = slanted if reg is not None else f
+                fc, tid, reg, links = self._register(cut, V.features(cut, V.KEYPOINTS), cut_hashes)
+                if reg is not None:
+                    g, f, hashes = cut, fc, cut_hashes
+                tries.insert(0, (cut, cut_hashes))
+            # photographed at a slant on a busy table (in a screenshot, too): no similarity fits any template, a
+            # homography may; the cut first (the document is larger there), then the whole image, each with more
+            # keypoints if need be (the table's texture takes most of them)
+            for (part, part_hashes), n in product(tries, (V.DENSE_KEYPOINTS, SLANTED_KEYPOINTS)) if reg is None else ():
+                slanted = V.features(part, n)
+                tid, reg, links = T.assign_slanted(slanted, self.templates)
+                if reg is not None:
+                    g, f, hashes = part, slanted, part_hashes
+                    break
         if reg is None:
             return Fingerprint(f, np.array([*hashes, 0], np.uint64), -1, np.zeros(_VEC, np.int8),
                                np.zeros(_VEC, bool), gray=g)
