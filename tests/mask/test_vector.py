@@ -50,6 +50,21 @@ def test_partial_column_equals_values(params: dict, type_: str, data: st.DataObj
     assert mask_series(op, pl.Series(values, dtype=pl.String), entity).to_list() == _expected(op, values, entity)
 
 
+@pytest.mark.parametrize("params", PARTIAL_PARAMS)
+@pytest.mark.parametrize(("type_", "values"), [("PERSON", ["王丽", "", "王丽"]), ("PERSON", ["", "欧阳三丰"]),
+                                               ("EMAIL_ADDRESS", ["ab@x.cn", "no-at-sign", ""])])
+def test_partial_column_with_a_row_its_fast_path_does_not_fit(params: dict, type_: str, values: list[str]) -> None:
+    """polars evaluates a ``then`` on every row: a row it does not fit (empty, no ``@``) gave a negative length
+    of stars, which the cast to an unsigned length refused (CI, found by hypothesis as ``['王丽', '', '王丽']``)."""
+    from piwarden.mask.vector import _stars
+
+    entity = entities.canonical(type_)
+    op = get_operator("partial")(params)
+    assert mask_series(op, pl.Series(values, dtype=pl.String), entity).to_list() == _expected(op, values, entity)
+    # whichever rows polars evaluates it on, a negative count of stars is no stars, not an error
+    assert pl.select(_stars("×", pl.lit(-2, pl.Int64)).alias("s")).to_series().to_list() == [""]
+
+
 @pytest.mark.parametrize("name", ["keep", "redact", "replace", "hash", "token", "fpe", "generalize", "date_shift"])
 @settings(max_examples=15, deadline=None)
 @given(data=st.data())

@@ -85,7 +85,9 @@ def _constant(value: str) -> pl.Expr:
 
 
 def _stars(c: str, count: pl.Expr) -> pl.Expr:
-    return pl.lit(c * _RUN).str.slice(0, count)
+    # clipped: polars evaluates a ``then`` on every row, also where its ``when`` is false (an empty name beside a
+    # full one gave a negative length, which the cast to an unsigned length refused: CI, hypothesis)
+    return pl.lit(c * _RUN).str.slice(0, count.clip(lower_bound=0))
 
 
 def _keep_ends(c: str, first: pl.Expr | int, last: pl.Expr | int, n: pl.Expr = _n) -> pl.Expr:
