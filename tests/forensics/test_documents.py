@@ -1032,6 +1032,9 @@ def test_a_match_on_an_id_card_back_stands_only_when_its_dates_agree(tmp_path: P
     assert [m["doc_id"] for m in found] == ["back-4"]                          # type: ignore[index]
     assert {"field": "number", "agrees": True} in found[0]["fields"]           # type: ignore[index]
     assert "back-4" not in [m.row.doc_id for m in st.check(office, "subj-x", "acct-x").matches]
+    monkeypatch.setattr(check_mod, "VETO_TILES", 4)            # a document with more personal tiles: never vetoed
+    assert "back-4" in [m.row.doc_id for m in st.check(office, "subj-x", "acct-x").matches]
+    monkeypatch.setattr(check_mod, "VETO_TILES", 32)
     monkeypatch.setattr(check_mod, "VETO", False)
     assert "back-4" in [m.row.doc_id for m in st.check(office, "subj-x", "acct-x").matches]
     st.close()
