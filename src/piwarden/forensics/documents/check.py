@@ -489,10 +489,11 @@ class DocumentStore:
         from piwarden.forensics.documents import fields as F
 
         ref = self._reference(row, feats)
+        if weak_only and (ref.personal is None or int(ref.personal.sum()) >= VETO_TILES):
+            return None    # before the stored document is read: a match on a licence pays no OCR
         stored = self._key_fields(row, ref)
         if not stored or verdict.homography is None or fp.gray is None \
-                or (weak_only and (any(f.kind in F.STRONG for f in stored)
-                                   or ref.personal is None or int(ref.personal.sum()) >= VETO_TILES)):
+                or (weak_only and any(f.kind in F.STRONG for f in stored)):
             return None
         warped = F.warp_full(fp.gray, verdict.homography, fp.features.gray.shape, feats.gray.shape,
                              self._full_shape(row))
