@@ -792,14 +792,20 @@ def test_a_chinese_line_on_the_personal_tiles_is_read_and_compared() -> None:
     assert F.touches((300, 380, 200, 30), tiles, 48, 1.0) and not F.touches((150, 385, 90, 24), tiles, 48, 1.0)
 
 
-def test_an_id_card_back_with_its_dates_cut_off_is_decided_by_its_authority(tmp_path: Path,
-                                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+def _backs_store(tmp_path: Path) -> tuple[DocumentStore, list[Path]]:
+    """A store of the ``_BACKS`` card backs (``back-0`` ... in order), with their image paths."""
     paths = []
     for i, back in enumerate(_BACKS):
         paths.append(tmp_path / f"back-{i}.png")
         _id_back(*back).save(paths[-1])
     st = DocumentStore(tmp_path / "store", f"sqlite:///{tmp_path / 'piwarden.db'}")
     st.add([(p, p.stem, f"subj-{i}", f"acct-{i}") for i, p in enumerate(paths)])
+    return st, paths
+
+
+def test_an_id_card_back_with_its_dates_cut_off_is_decided_by_its_authority(tmp_path: Path,
+                                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    st, paths = _backs_store(tmp_path)
     w = synth.ID_SIZE[0]
     copy = synth.jpeg(Image.open(paths[3]).convert("RGB").crop((0, 0, w, 470)), 70)   # the dates cut in half
     stranger = synth.jpeg(_id_back("阜新市公安局秀英分局", "2006.03.26-2026.03.26").crop((0, 0, w, 470)), 70)
@@ -1013,15 +1019,11 @@ def test_a_slanted_table_photo_in_a_screenshot_is_cut_before_its_homography(stor
 def test_a_match_on_an_id_card_back_stands_only_when_its_dates_agree(tmp_path: Path,
                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     """Two clean backs of one district office agree on most tiles (0.80 and 0.81 on held-out seeds 113 and 114, 200
-    stored documents): a match on a template without a strong personal number stands only when none of its key
-    fields reads otherwise (``VETO``), under ``VETO_BELOW`` (the dates' OCR misreads copies agreeing on nearly every
-    tile). Here the tiles are made to decide at any score to show the veto."""
-    paths = []
-    for i, back in enumerate(_BACKS):
-        paths.append(tmp_path / f"back-{i}.png")
-        _id_back(*back).save(paths[-1])
-    st = DocumentStore(tmp_path / "store", f"sqlite:///{tmp_path / 'piwarden.db'}")
-    st.add([(p, p.stem, f"subj-{i}", f"acct-{i}") for i, p in enumerate(paths)])
+    stored documents): a match on a document without a strong personal number and with few personal tiles
+    (``VETO_TILES``) stands only when its numbers are not all read otherwise (``VETO``), under ``VETO_BELOW`` (the
+    dates' OCR misreads copies agreeing on nearly every tile). Here the tiles are made to decide at any score to show
+    the veto."""
+    st, paths = _backs_store(tmp_path)
     copy = synth.jpeg(Image.open(paths[4]).convert("RGB"), 80)
     office = synth.jpeg(_id_back(_BACKS[4][0], "2023.07.29-2033.07.29"), 80)   # the same office, other dates
     monkeypatch.setattr(st, "threshold", 0.0)

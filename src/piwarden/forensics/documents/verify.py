@@ -607,8 +607,8 @@ def verify_through(query: Features, cand: Features, found: tuple[np.ndarray, np.
 
     For a copy that its direct matching registers worse than its print does: a licence photographed on a busy
     table, under glare and blur, scored 0.49 directly and 0.97 through the template (``scenarios/documents`` dev
-    seed 7; 0.23 and 0.82 on seed 10). Over 16,973 pairs of a query and another person's document of its template
-    (dev seeds 1-14), the best of both fits never exceeded the best direct score of the template (0.706)."""
+    seed 7; 0.23 and 0.82 on seed 10). Over 23,083 pairs of a query and another person's document of its template
+    (dev seeds 1-19), the best of both fits never exceeded the best direct score of the template (0.706)."""
     best = Verdict(False, 0, 0.0, None)
     for hom, inl in _through(query, cand, found, inliers):
         got = agreement(query, cand, hom, ref=ref)
