@@ -71,3 +71,25 @@ def test_where_and_describe_hide_the_password() -> None:
     assert where("mysql+pymysql://u:pw@db/crm") == "mysql+pymysql://u:***@db/crm (port 3306)"
     assert where("sqlite:///x.db") == "SQLite file x.db"
     assert "unparseable" in describe("::not a url::", RuntimeError())
+
+
+def test_a_pool_error_logged_under_no_logging_setup_prints_nothing() -> None:
+    """A SIGINT landing while the pool closes a connection made SQLAlchemy log the failure with its
+    traceback; with no handler Python's last resort printed it on stderr (a flaky interrupt test)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import logging\n"
+        "from piwarden.db.engine import make_engine\n"
+        "engine = make_engine('sqlite://')\n"
+        "with engine.connect():\n"
+        "    pass\n"
+        "try:\n"
+        "    raise KeyboardInterrupt\n"
+        "except KeyboardInterrupt:\n"
+        "    logging.getLogger('sqlalchemy.pool.impl.QueuePool').error(\n"
+        "        'Exception closing connection %r', 'pw-secret', exc_info=True)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0 and done.stderr == "", done.stderr[-2000:]

@@ -197,7 +197,7 @@ def _image(path: Path, seed: int) -> None:
 
 
 def test_documents_index_interrupted_indexes_nothing_then_rerun_indexes_each_once(tmp_path: Path) -> None:
-    n = 24
+    n = 72  # a few seconds of indexing: with 24, a quiet machine finished before the first progress line (2 s)
     (tmp_path / "img").mkdir()
     rows = ["file,subject,account"]
     for i in range(n):
