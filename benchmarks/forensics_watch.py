@@ -19,8 +19,9 @@ once): the detector's share is the difference. (Until December 2026 each batch w
 decoded objects into a list of 10,000 events and then detected, which made every event live long
 enough for the collector's full passes to count it, an overhead the watcher does not pay.) At each
 mark it prints events so far, events/s of CPU for the detector (ordering included), for parsing and
-for both, the resident set now (``/proc/self/statm``) and the peak so far (``ru_maxrss``), and the
-actors in memory.
+for both, the resident set now (``/proc/self/statm``) and the peak so far (``ru_maxrss``), the size
+of the detector's state as a checkpoint pickles it (``--state``; outside the clock: what the detector
+holds, apart from the allocator's free space), and the actors in memory.
 
 Alert delay (first replay only, where the insiders act for the first time): for each injected
 insider, the hours from its first abnormal access to its first alert (the event time of the
@@ -32,6 +33,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import pickle
 import resource
 import signal
 import subprocess
@@ -151,7 +153,7 @@ def child(args: argparse.Namespace) -> None:
             batch = []
             if marks and n >= marks[0]:
                 marks.pop(0)
-                _report(n, parse_s, total_s, det)
+                _report(n, parse_s, total_s, det, args.state)
     if batch:
         run(batch)
         n += len(batch)
@@ -161,7 +163,7 @@ def child(args: argparse.Namespace) -> None:
     if heap is not None:
         heap.release()
     if marks:
-        _report(n, parse_s, total_s, det)
+        _report(n, parse_s, total_s, det, args.state)
     delays = {}
     for actor, ts in first.items():
         got = alerted.get(actor)
@@ -177,11 +179,12 @@ def child(args: argparse.Namespace) -> None:
         prof.dump_stats(args.profile)
 
 
-def _report(n: int, parse_s: float, total_s: float, det: Any) -> None:
+def _report(n: int, parse_s: float, total_s: float, det: Any, state: bool) -> None:
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps({"events": n, "detect_events_per_cpu_s": round(n / (total_s - parse_s)),
                       "parse_detect_events_per_cpu_s": round(n / total_s), "parse_events_per_cpu_s": round(n / parse_s),
                       "rss_mib": round(_rss_mib(), 1),
+                      "state_mib": round(len(pickle.dumps(det, 5)) / 2**20, 2) if state else None,
                       "peak_rss_mib": round(peak, 1), "actors": len(det.actors), "evicted": det.evicted}), flush=True)
 
 
@@ -238,6 +241,8 @@ def main() -> None:
     ap.add_argument("--marks", default="250000,1000000,2000000")
     ap.add_argument("--workdir", type=Path, default=Path("/tmp/watch-bench"))
     ap.add_argument("--profile", help="cProfile the watch path (parse, order, detect) into this file")
+    ap.add_argument("--state", action="store_true", help="also the detector's state as a checkpoint pickles it, at "
+                    "each mark (the pickling's own memory then shows in the peak RSS of the later marks)")
     ap.add_argument("--no-freeze", action="store_true", help="leave the garbage collector as it is (no HeapFreeze)")
     ap.add_argument("--eager", action="store_true", help="score every actor that acted at every hour (not lazy)")
     ap.add_argument("--insiders", help="comma-separated scenarios/insiders output folders: alert delays instead")
@@ -266,18 +271,20 @@ def main() -> None:
         cmd.append("--no-freeze")
     if args.sources:
         cmd.append("--sources")
+    if args.state:
+        cmd.append("--state")
     if args.incident_tickets:
         cmd += ["--incident-tickets", args.incident_tickets]
     started = time.perf_counter()
     out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
     rows = [json.loads(line) for line in out.splitlines()]
     print("| events | detector events/s (CPU) | parse events/s (CPU) | parse + detector events/s (CPU) | RSS | peak RSS "
-          "| actors in memory (evicted so far) |")
-    print("|---|---|---|---|---|---|---|")
+          "| detector's state (checkpoint) | actors in memory (evicted so far) |")
+    print("|---|---|---|---|---|---|---|---|")
     for r in rows[:-1]:
         print(f"| {r['events']:,} | {r['detect_events_per_cpu_s']:,} | {r['parse_events_per_cpu_s']:,} | "
               f"{r['parse_detect_events_per_cpu_s']:,} | {r['rss_mib']} MiB | {r['peak_rss_mib']} MiB | "
-              f"{r['actors']} ({r['evicted']}) |")
+              f"{str(r['state_mib']) + ' MiB' if r.get('state_mib') else '-'} | {r['actors']} ({r['evicted']}) |")
     delays = rows[-1]["delays"]
     same = sum(1 for d in delays.values() if d and d["same_day"])
     print(f"\nalert delay, first replay: {same}/{len(delays)} insiders alerted on the day of their first abnormal "
