@@ -1040,3 +1040,43 @@ def test_a_match_on_an_id_card_back_stands_only_when_its_dates_agree(tmp_path: P
     monkeypatch.setattr(check_mod, "VETO", False)
     assert "back-4" in [m.row.doc_id for m in st.check(office, "subj-x", "acct-x").matches]
     st.close()
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), k=st.integers(2, 6))
+def test_votes_go_to_the_set_a_query_copies_never_to_what_every_set_shares(seed: int, k: int) -> None:
+    rng = np.random.default_rng(seed)
+    shared = rng.integers(0, 256, (40, 32), dtype=np.uint8)     # the printed form: in every set, no clear nearest
+    own = [rng.integers(0, 256, (30, 32), dtype=np.uint8) for _ in range(k)]
+    target = int(rng.integers(k))
+    votes = V.votes(np.concatenate([shared, own[target][:20]]), [np.concatenate([shared, o]) for o in own])
+    assert votes[target] == 20 and votes.sum() == 20
+    assert not V.votes(shared[:1], [shared]).any()               # too few to compare: no votes
+
+
+def test_a_rows_own_descriptors_leave_out_its_template_links(store: DocumentStore) -> None:
+    kps = store.index.keypoints
+    assert kps is not None
+    for row in range(len(store.index)):
+        stored = kps.features(row)
+        assert stored is not None and stored[1] is not None
+        _, links = kps.template_links(row)
+        linked = set() if links is None else set(links[0].tolist())
+        own = kps.own_descriptors(row, 10**6)
+        assert own is not None and len(own) == len(stored[1]) - len(linked)
+        kept = [i for i in range(len(stored[1])) if i not in linked]
+        assert np.array_equal(own, stored[1][kept])
+        assert len(kps.own_descriptors(row, 5)) == min(5, len(own))
+
+
+def test_own_keypoints_vote_for_a_copys_document_the_content_ranked_last(store: DocumentStore) -> None:
+    """A copy registered too poorly for its content vector to rank its document (29 of 521 copies at 200 stored
+    documents) is still found: its own keypoints vote for it among the pool's rows after RERANK_K."""
+    img, row = _original(store, f"id_card-{SEED + 4:06d}")
+    fp = store.fingerprint(synth.rephotograph(img, ["rotate", "jpeg"], random.Random(21)))
+    others = [r for r in range(len(store.index)) if r != row and int(store.index.groups[r]) == fp.template]
+    assert len(others) >= check_mod.RERANK_K + 1
+    pool = np.array([*others, row])                            # its own document last of its template
+    assert store._voted(fp, pool, set())[0] == row
+    assert row not in store._voted(fp, pool, {row})            # rows already verified are not voted on again
+    assert store._voted(fp, pool[:check_mod.RERANK_K + 1], set()) == []   # one row after RERANK_K: nothing to compare

@@ -37,6 +37,15 @@ RERANK_K = 8                        # verified after re-ranking the pool by cont
 SECOND_K = 16                       # a second look when no candidate is the same document: the pool's next this many
 #                                     (a bank card on a table whose own document ranked 8th-10th of its template) are
 #                                     screened, and the best-ranked candidate the screen dropped is verified
+VOTE_POOL = 64                      # and the pool's rows after RERANK_K up to this rank are ranked by their own keypoints
+#                                     (``verify.votes``): at 200 stored, 29 of 521 copies ranked 8th-44th of their
+#                                     template by content (registered poorly: the vector carried nothing), each first
+#                                     by votes (held-out seed 113, now development)
+VOTED = 3                           # the best this many by votes are verified,
+VOTE_LEAD = 1.5                     # when the best leads the next, (votes + 1) / (next + 1), by this (those 29: 1.67 and
+#                                     up; never-stored queries' median 1.3: most second looks verify none of them)
+VOTE_QUERY, VOTE_STORED = 1000, 700  # descriptors that vote, of the query and of each stored row (the cost: ~27 ms a
+#                                     second look at 56 rows; 600 / 400 took 10 ms and lost 2 of the 29)
 GLOBAL_RADIUS, GLOBAL_K = 12, 4     # global hashes: a fallback shortlist when registration fails
 _VEC = T.COMPACT[0] * T.COMPACT[1]
 AMBIGUOUS_MARGIN = 0.05             # a second verified document this close to the best: say ambiguous
@@ -438,9 +447,10 @@ class DocumentStore:
     def _second_look(self, fp: Fingerprint, pool: np.ndarray, rows: list[int],
                      dropped: list[tuple[Row, V.Features]]) -> list[tuple[Row, V.Features, V.Verdict]]:
         """When no shortlisted candidate is the same document: verify the best-ranked one the screen dropped (the
-        screen's fit through the template can fail where a direct one does not), and screen the pool's next
-        ``SECOND_K`` by content correlation, verifying those that reach ``SCREEN``. Only more candidates are
-        verified, each as any other: no score changes."""
+        screen's fit through the template can fail where a direct one does not) and those the query's own keypoints
+        vote for among the pool's next rows (``_voted``: a copy registered too poorly for its content to rank it),
+        and screen the pool's next ``SECOND_K`` by content correlation, verifying those that reach ``SCREEN``. Only
+        more candidates are verified, each as any other: no score changes."""
         out = []
         rank = {r: i for i, r in enumerate(pool.tolist())}
         ranked = sorted((d for d in dropped if d[0].row in rank), key=lambda d: rank[d[0].row])
@@ -448,11 +458,37 @@ class DocumentStore:
             row, feats = ranked[0]
             out.append((row, feats, self._verify(fp, row, feats)))
         seen = set(rows)
-        more = [r for r in pool[RERANK_K:RERANK_K + SECOND_K].tolist() if r not in seen]
+        voted = self._voted(fp, pool, seen | {row.row for row, _, _ in out})
+        for row in self.registry.get(voted):
+            stored = self._features(row)
+            if stored is not None:
+                out.append((row, stored, self._verify(fp, row, stored)))
+        more = [r for r in pool[RERANK_K:RERANK_K + SECOND_K].tolist() if r not in seen and r not in voted]
         for row, feats, score in self._screened(fp, more):
             if score is not None and score >= SCREEN:
                 out.append((row, feats, self._verify(fp, row, feats)))
         return out
+
+    def _voted(self, fp: Fingerprint, pool: np.ndarray, skip: set[int]) -> list[int]:
+        """The pool's rows from RERANK_K to VOTE_POOL that the query's own keypoints vote for (``verify.votes``): the
+        best VOTED with a vote, when the best leads the next by VOTE_LEAD; none without stored keypoints (an index
+        of format 1) or with fewer than two rows to compare."""
+        kps, q = self.index.keypoints, fp.features.descriptors
+        if not VOTED or kps is None or q is None:
+            return []
+        own = [(r, kps.own_descriptors(r, VOTE_STORED)) for r in pool[RERANK_K:VOTE_POOL].tolist() if r not in skip]
+        stored = [(r, d) for r, d in own if d is not None and len(d)]
+        if len(stored) < 2:
+            return []
+        if fp.links is not None:
+            keep = np.ones(len(q), bool)
+            keep[fp.links[0]] = False
+            q = q[keep]
+        v = V.votes(q[:VOTE_QUERY], [d for _, d in stored])
+        order = np.argsort(-v, kind="stable")
+        if (v[order[0]] + 1) / (v[order[1]] + 1) < VOTE_LEAD:
+            return []
+        return [stored[i][0] for i in order[:VOTED].tolist() if v[i] > 0]
 
     def _read_fields(self, fp: Fingerprint, verified: list[tuple[Row, V.Features, V.Verdict]]
                      ) -> list[tuple[Row, V.Features, V.Verdict]]:

@@ -111,6 +111,20 @@ class Keypoints:
         pairs = np.asarray(self.links[s:s + n])
         return True, (pairs[:, 0].astype(np.intp), pairs[:, 1].astype(np.intp))
 
+    def own_descriptors(self, row: int, limit: int) -> np.ndarray | None:
+        """The first ``limit`` descriptors of ``row``'s keypoints not paired with its template (what is its own: photo,
+        names, numbers, rather than the printed form), read without its image; None: not stored."""
+        n = int(self.counts[row])
+        if n < 0:
+            return None
+        s = int(self.starts[row])
+        own = np.ones(n, bool)
+        ln = int(self.link_counts[row])
+        if ln > 0:
+            ls = int(self.link_starts[row])
+            own[np.asarray(self.links[ls:ls + ln, 0])] = False
+        return np.asarray(self.descriptors[s:s + n])[own][:limit]
+
     def nbytes(self) -> int:
         return int(sum(np.asarray(getattr(self, f)).nbytes for f in self.__dataclass_fields__))
 

@@ -101,6 +101,20 @@ def matched(query: Features, cand: Features, ratio: float = 0.8) -> tuple[np.nda
     return np.array([m.queryIdx for m in good], np.intp), np.array([m.trainIdx for m in good], np.intp)
 
 
+def votes(query: np.ndarray, stored: list[np.ndarray], ratio: float = 0.8) -> np.ndarray:
+    """For each of ``stored`` (descriptor sets), how many of the ``query`` descriptors find their nearest neighbour
+    there, by Lowe's ratio test over all the sets at once: a keypoint every candidate shares has no clear nearest and
+    votes for none, so what a document has of its own votes for it."""
+    out = np.zeros(len(stored), np.int64)
+    if len(query) < 2 or sum(len(d) for d in stored) < 2:
+        return out
+    owner = np.repeat(np.arange(len(stored)), [len(d) for d in stored])
+    knn = cv2.BFMatcher(cv2.NORM_HAMMING).knnMatch(query, np.concatenate(stored), k=2)
+    won = [p[0].trainIdx for p in knn if len(p) == 2 and p[0].distance < ratio * p[1].distance]
+    np.add.at(out, owner[np.asarray(won, np.intp)], 1)
+    return out
+
+
 def pairs(query: Features, cand: Features, ratio: float = 0.8) -> tuple[np.ndarray, np.ndarray] | None:
     """Matched keypoint coordinates (query, candidate) that pass Lowe's ratio test, or None if too few."""
     found = matched(query, cand, ratio)
