@@ -1051,7 +1051,8 @@ def test_votes_go_to_the_set_a_query_copies_never_to_what_every_set_shares(seed:
     target = int(rng.integers(k))
     votes = V.votes(np.concatenate([shared, own[target][:20]]), [np.concatenate([shared, o]) for o in own])
     assert votes[target] == 20 and votes.sum() == 20
-    assert not V.votes(shared[:1], [shared]).any()               # too few to compare: no votes
+    assert not V.votes(shared[:3], [shared[:1]]).any()           # one stored descriptor: no ratio test, no votes
+    assert V.votes(own[target][:1], [np.concatenate([shared, o]) for o in own])[target] == 1
 
 
 def test_a_rows_own_descriptors_leave_out_its_template_links(store: DocumentStore) -> None:

@@ -106,7 +106,7 @@ def votes(query: np.ndarray, stored: list[np.ndarray], ratio: float = 0.8) -> np
     there, by Lowe's ratio test over all the sets at once: a keypoint every candidate shares has no clear nearest and
     votes for none, so what a document has of its own votes for it."""
     out = np.zeros(len(stored), np.int64)
-    if len(query) < 2 or sum(len(d) for d in stored) < 2:
+    if not len(query) or sum(len(d) for d in stored) < 2:   # a ratio test needs two stored descriptors
         return out
     owner = np.repeat(np.arange(len(stored)), [len(d) for d in stored])
     knn = cv2.BFMatcher(cv2.NORM_HAMMING).knnMatch(query, np.concatenate(stored), k=2)
