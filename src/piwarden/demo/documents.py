@@ -7,6 +7,7 @@ distinct documents look alike except for photo and text: the hard case for false
 
 from __future__ import annotations
 
+import datetime
 import io
 import math
 import random
@@ -14,6 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageEnhance
@@ -22,6 +24,32 @@ from piwarden.fonts import pil_font
 
 ID_SIZE = (856, 540)
 LICENCE_SIZE = (1000, 700)
+#: The day ages, birth dates and registration dates are counted back from: a fixed day, not today, so that a seed
+#: draws the same card on any day (drawn from today, every card changed at midnight, and so did the tests that
+#: compare exact images: two document tests failed from 2026-12-08). Faker's own draws, in their order, at this day.
+REFERENCE = datetime.date(2026, 12, 7)
+
+
+def _birth(fk: Any, youngest: int, oldest: int) -> datetime.date:
+    """``fk.date_of_birth(minimum_age=youngest, maximum_age=oldest)`` as it draws on ``REFERENCE``."""
+    from faker.providers.date_time import change_year
+
+    start = change_year(REFERENCE, -(oldest + 1))
+    born = fk.date_time_ad(start_datetime=start, end_datetime=change_year(REFERENCE, -youngest)).date()
+    return born if born != start else born + datetime.timedelta(days=1)
+
+
+def _resident_id(fk: Any, youngest: int, oldest: int) -> str:
+    """``fk.ssn(min_age=youngest, max_age=oldest)`` (zh_CN: an 18-digit resident ID number) as it draws on
+    ``REFERENCE``: the same draws in the same order, the check digit by ISO 7064 MOD 11-2."""
+    from faker.providers.ssn.zh_CN import Provider
+
+    from piwarden.detect.ids.cn import ric
+
+    born = REFERENCE - datetime.timedelta(days=fk.random_int(youngest * 365, oldest * 365))
+    body = fk.numerify(fk.random_element(Provider.area_codes) + born.strftime("%Y%m%d") + "##")
+    body += fk.random.choice("0123456789")
+    return body + ric.calc_check_digit(body)
 
 
 @lru_cache(maxsize=4)
@@ -82,10 +110,10 @@ def id_card(seed: int) -> Synthetic:
     rng = random.Random(seed)
     sex = rng.choice(["男", "女"])
     name = fk.name_male() if sex == "男" else fk.name_female()
-    birth = fk.date_of_birth(minimum_age=18, maximum_age=75)
+    birth = _birth(fk, 18, 75)
     fields = {"name": name, "sex": sex, "nation": rng.choice(["汉", "汉", "汉", "回", "满", "壮", "苗"]),
               "birth": f"{birth.year}年{birth.month}月{birth.day}日", "address": fk.address().rsplit(" ", 1)[0],
-              "id": fk.ssn(min_age=18, max_age=75)}  # type: ignore[call-arg]  # zh_CN's ssn takes ages; the stubs know en_US's
+              "id": _resident_id(fk, 18, 75)}
     img = _background(ID_SIZE, (236, 232, 214)).copy()
     d = ImageDraw.Draw(img)
     lab, val, small = (120, 120, 150), (20, 20, 20), pil_font(22)
@@ -114,7 +142,8 @@ def business_licence(seed: int) -> Synthetic:
     fk.seed_instance(seed)
     rng = random.Random(seed)
     code = "91" + "".join(rng.choice("0123456789ABCDEFGHJKLMNPQRTUWXY") for _ in range(16))
-    reg = fk.date_between(start_date="-20y", end_date="-1y")
+    reg = fk.date_between_dates(REFERENCE + datetime.timedelta(days=-365.24 * 20),  # "-20y" .. "-1y" on REFERENCE
+                                REFERENCE + datetime.timedelta(days=-365.24))       # (+ a negative: as Faker rounds)
     fields = {"code": code, "company": fk.company(), "type": rng.choice(["有限责任公司", "股份有限公司", "个人独资企业"]),
               "legal": fk.name(), "capital": f"{rng.choice([10, 50, 100, 200, 500, 1000])}万元人民币",
               "date": f"{reg.year}年{reg.month:02d}月{reg.day:02d}日", "address": fk.address().rsplit(" ", 1)[0]}
