@@ -481,9 +481,7 @@ class DocumentStore:
         if len(stored) < 2:
             return []
         if fp.links is not None:
-            keep = np.ones(len(q), bool)
-            keep[fp.links[0]] = False
-            q = q[keep]
+            q = np.delete(q, fp.links[0], axis=0)
         v = V.votes(q[:VOTE_QUERY], [d for _, d in stored])
         order = np.argsort(-v, kind="stable")
         if (v[order[0]] + 1) / (v[order[1]] + 1) < VOTE_LEAD:

@@ -114,16 +114,13 @@ class Keypoints:
     def own_descriptors(self, row: int, limit: int) -> np.ndarray | None:
         """The first ``limit`` descriptors of ``row``'s keypoints not paired with its template (what is its own: photo,
         names, numbers, rather than the printed form), read without its image; None: not stored."""
-        n = int(self.counts[row])
-        if n < 0:
+        stored = self.features(row)
+        if stored is None:
             return None
-        s = int(self.starts[row])
-        own = np.ones(n, bool)
-        ln = int(self.link_counts[row])
-        if ln > 0:
-            ls = int(self.link_starts[row])
-            own[np.asarray(self.links[ls:ls + ln, 0])] = False
-        return np.asarray(self.descriptors[s:s + n])[own][:limit]
+        if stored[1] is None:
+            return np.zeros((0, 32), np.uint8)
+        _, links = self.template_links(row)
+        return (stored[1] if links is None else np.delete(stored[1], links[0], axis=0))[:limit]
 
     def nbytes(self) -> int:
         return int(sum(np.asarray(getattr(self, f)).nbytes for f in self.__dataclass_fields__))
